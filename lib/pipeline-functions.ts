@@ -40,7 +40,11 @@ export interface PipelineFunctionSpec {
   readonly timeoutSeconds: number;
 }
 
-const vendorEnv = [PipelineEnv.credentialsSecretArn, PipelineEnv.stateTableName, PipelineEnv.tokenCacheKeyArn];
+const vendorEnv = [
+  PipelineEnv.credentialsSecretArn,
+  PipelineEnv.stateTableName,
+  PipelineEnv.tokenCacheKeyArn,
+];
 
 export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
   {
@@ -79,7 +83,7 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     id: 'CreateGeneration',
     entry: 'lambdas/create-generation.ts',
     aslPlaceholder: 'CreateGenerationFunctionArn',
-    env: [...vendorEnv, PipelineEnv.seedBucketName],
+    env: vendorEnv,
     memoryMb: 256,
     timeoutSeconds: 120,
   },

@@ -1,16 +1,8 @@
 /**
  * The `simulacra-pipeline` command line: parses the sub-command and dispatches to it.
- * Each sub-command lives in its own module beside this one and is registered in {@link commands}.
+ * Sub-commands live in `./commands/` and are listed in `./commands/index.ts`.
  */
-export interface CliCommand {
-  /** One line shown in the help text. */
-  readonly summary: string;
-  /** Runs the command with its own arguments; resolves to the process exit code. */
-  run(args: string[]): Promise<number>;
-}
-
-/** Registered sub-commands, by name. */
-export const commands: Record<string, CliCommand> = {};
+import { commands } from './commands/index.ts';
 
 function usage(): string {
   const lines = Object.entries(commands)
@@ -31,5 +23,12 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command "${name}".\n\n${usage()}`);
     return 2;
   }
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    // Expected failures carry a message that says what to fix; a stack trace would bury it.
+    console.error(`${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env['SIMULACRA_DEBUG']) console.error(err);
+    return 1;
+  }
 }

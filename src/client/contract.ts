@@ -181,7 +181,10 @@ export interface Generation {
   readonly meta: ResponseMeta;
 }
 
-export type GenerationListItem = Omit<Generation, 'artifact_url' | 'artifact_encryption' | 'request_id' | 'meta'>;
+export type GenerationListItem = Omit<
+  Generation,
+  'artifact_url' | 'artifact_encryption' | 'request_id' | 'meta'
+>;
 
 export interface Job {
   readonly job_id: string;

@@ -119,3 +119,42 @@ export class TokenMintError extends Error {
     this.retryable = options.retryable;
   }
 }
+
+/** The `code` of {@link ArtifactUrlExpiredError}, for callers that match on codes. */
+export const ARTIFACT_URL_EXPIRED = 'artifact_url_expired';
+
+/**
+ * Downloading an `artifact_url` gave 404 (managed URL expired or its signature is stale) or an
+ * object-storage 403/404. The remedy is to GET the generation again for a fresh URL and retry
+ * once; a generation that is really gone then fails with `simio_generation_not_found`.
+ */
+export class ArtifactUrlExpiredError extends Error {
+  override readonly name = 'ArtifactUrlExpiredError';
+  readonly code = ARTIFACT_URL_EXPIRED;
+  readonly generationId: string;
+  readonly status: number;
+  readonly xRequestId: string | null;
+  /** Retrying after re-fetching the generation is expected to succeed. */
+  readonly retryable = true;
+  constructor(generationId: string, status: number, xRequestId: string | null) {
+    super(
+      `downloadArtifact failed: HTTP ${status}: the artifact URL of generation ${generationId} expired or was ` +
+        'rejected; call getGeneration for a fresh artifact_url and retry',
+    );
+    this.generationId = generationId;
+    this.status = status;
+    this.xRequestId = xRequestId;
+  }
+}
+
+/** Vendor credentials (secret JSON or environment) are missing or invalid; never carries their values. */
+export class SimulacraCredentialsError extends Error {
+  override readonly name = 'SimulacraCredentialsError';
+  /** The offending field or variable names. */
+  readonly fields: readonly string[];
+  readonly retryable = false;
+  constructor(message: string, fields: readonly string[], options?: { cause?: unknown }) {
+    super(message, options);
+    this.fields = fields;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The vendor client for handlers: credentials from the secret in `SIMULACRA_SECRET_ARN`, the
+ * bearer token shared through the state table (encrypted with `TOKEN_CACHE_KEY_ARN`), built once
+ * per container. The credentials are re-read after {@link CREDENTIALS_MAX_AGE_MS} so a rotated
+ * secret is picked up without a redeploy; the shared token cache means that costs no extra mint.
+ */
+import { z } from 'zod';
+import type { SimulacraApi } from '../../src/client/contract.ts';
+import {
+  DynamoDbTokenCache,
+  SimulacraClient,
+  createTokenProvider,
+  loadCredentialsFromSecret,
+} from '../../src/client/index.ts';
+import { dynamo, kms, secretsManager } from './aws-clients.ts';
+import { readConfig, requiredString } from './config.ts';
+
+/** How long a container keeps credentials read from Secrets Manager. */
+export const CREDENTIALS_MAX_AGE_MS = 5 * 60 * 1000;
+
+const vendorConfigShape = {
+  SIMULACRA_SECRET_ARN: requiredString(),
+  STATE_TABLE_NAME: requiredString(),
+  TOKEN_CACHE_KEY_ARN: requiredString(),
+  /** Optional per-request HTTP timeout override in ms (default: the client's). */
+  SIMULACRA_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+};
+
+let memo: { client: Promise<SimulacraApi>; createdAt: number; injected: boolean } | undefined;
+
+async function buildClient(): Promise<SimulacraApi> {
+  const config = readConfig(vendorConfigShape);
+  // AWSCURRENT explicitly: moto answers a stage-less read with its first version even after a rotation.
+  const readCurrent = () =>
+    loadCredentialsFromSecret(secretsManager(), config.SIMULACRA_SECRET_ARN, 'AWSCURRENT');
+  const credentials = await readCurrent();
+  const cache = new DynamoDbTokenCache({
+    tableName: config.STATE_TABLE_NAME,
+    kmsKeyId: config.TOKEN_CACHE_KEY_ARN,
+    dynamo: dynamo(),
+    kms: kms(),
+  });
+  const tokenProvider = createTokenProvider({
+    credentials,
+    cache,
+    // A re-mint (after a 401 or at expiry) reads AWSCURRENT again, so runs survive a rotation.
+    credentialsSource: readCurrent,
+  });
+  return new SimulacraClient({
+    apiBase: credentials.api_base,
+    tokenProvider,
+    ...(config.SIMULACRA_HTTP_TIMEOUT_MS ? { timeoutMs: config.SIMULACRA_HTTP_TIMEOUT_MS } : {}),
+  });
+}
+
+/** The container's vendor client (memoised; a failed build is not cached). */
+export function vendorClient(): Promise<SimulacraApi> {
+  const now = Date.now();
+  if (memo && (memo.injected || now - memo.createdAt < CREDENTIALS_MAX_AGE_MS)) return memo.client;
+  const client = buildClient();
+  const entry = { client, createdAt: now, injected: false };
+  memo = entry;
+  client.catch(() => {
+    if (memo === entry) memo = undefined;
+  });
+  return client;
+}
+
+/** Makes {@link vendorClient} return `api` until {@link resetVendorClientForTests} (tests only). */
+export function setVendorClientForTests(api: SimulacraApi): void {
+  memo = { client: Promise.resolve(api), createdAt: Date.now(), injected: true };
+}
+
+/** Forgets the memoised client so the next call re-reads configuration and the secret. */
+export function resetVendorClientForTests(): void {
+  memo = undefined;
+}

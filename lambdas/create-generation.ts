@@ -1,0 +1,47 @@
+/**
+ * Per scenario: create the vendor generation (idempotent per dataset, scenario and run).
+ * Output `{ generationId, jobId, requestId, idempotencyKey, status, rowsRequested, rowsGenerated, poll }`.
+ */
+import { z } from 'zod';
+import { createGeneration, type CreatedGeneration } from '../src/pipeline/create-generation.ts';
+import type { ResolvedScenario } from '../src/pipeline/resolve-scenarios.ts';
+import { parseInput, toStateError } from './commons/errors.ts';
+import { MetricUnit, logger, metrics, withObservability } from './commons/observability.ts';
+import { vendorClient } from './commons/vendor.ts';
+
+export const createGenerationInputSchema = z.object({
+  runId: z.string().min(1),
+  feed: z.string().min(1),
+  datasetId: z.string().min(1),
+  resolved: z.looseObject({
+    scenario: z.looseObject({
+      name: z.string().min(1),
+      row_count: z.number().int().positive(),
+      output_format: z.enum(['parquet', 'csv', 'arrow']),
+      seed: z.number().int().nonnegative().optional(),
+    }),
+    conditions: z.looseObject({}).nullable(),
+  }),
+});
+
+export const handler = withObservability(async (event: unknown): Promise<CreatedGeneration> => {
+  const input = parseInput(createGenerationInputSchema, event);
+  const scenario = input.resolved.scenario.name;
+  logger.appendKeys({ runId: input.runId, feed: input.feed, datasetId: input.datasetId, scenario });
+  try {
+    const out = await createGeneration(
+      { ...input, resolved: input.resolved as unknown as ResolvedScenario },
+      { api: await vendorClient() },
+    );
+    metrics.addMetric('GenerationsCreated', MetricUnit.Count, 1);
+    logger.info('Generation created', {
+      generationId: out.generationId,
+      jobId: out.jobId,
+      requestId: out.requestId,
+      status: out.status,
+    });
+    return out;
+  } catch (err) {
+    throw toStateError(err, { dataset_id: input.datasetId });
+  }
+});

@@ -1,0 +1,159 @@
+/**
+ * LandArtifact task: lands one generation of one scenario (a Map iteration) in the customer
+ * bucket and returns keys and numbers for the catalog and record steps — never the artifact URL.
+ * The work is in `src/landing/land.ts`; this file validates input and config, wires clients,
+ * emits metrics and maps errors to the names the state machine matches on.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import {
+  ArtifactFormatError,
+  ArtifactIntegrityError as LandingIntegrityError,
+  ArtifactNotReadyError,
+  LandingStorageError,
+  RowCountMismatchError,
+} from '../src/landing/errors.ts';
+import { landArtifact, type LandArtifactInput, type LandArtifactResult } from '../src/landing/land.ts';
+import { LayoutInputError } from '../src/landing/layout.ts';
+import { ManifestFormatError } from '../src/landing/manifest.ts';
+import { kms, s3 } from './commons/aws-clients.ts';
+import { readConfig, requiredString } from './commons/config.ts';
+import {
+  ArtifactIntegrityError,
+  AwsRetryableError,
+  failure,
+  InputValidationError,
+  NotReadyError,
+  toStateError,
+  VendorTerminalError,
+  type FailureIds,
+  type StateError,
+} from './commons/errors.ts';
+import { logger, metrics, withObservability } from './commons/observability.ts';
+import { vendorClient } from './commons/vendor.ts';
+
+const configShape = {
+  OUTPUT_BUCKET_NAME: requiredString(),
+  OUTPUT_KMS_KEY_ARN: requiredString(),
+  /** Empty in managed mode. */
+  ARTIFACT_KMS_KEY_ARN: z.string().optional(),
+};
+
+let config: z.infer<z.ZodObject<typeof configShape>> | undefined;
+
+const conditionsSchema = z.object({
+  categorical: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+  numeric: z.record(z.string(), z.object({ min: z.number(), max: z.number() })).optional(),
+});
+
+/** The Map iteration's input (extra fields are ignored). */
+export const landArtifactEventSchema = z.object({
+  runId: z.string().min(1),
+  feed: z.string().min(1),
+  scenario: z.looseObject({
+    name: z.string().min(1),
+    row_count: z.number().int().positive(),
+    output_format: z.string().min(1),
+    seed: z.number().int().nullish(),
+    conditions: z.unknown().optional(),
+  }),
+  datasetId: z.string().min(1),
+  generationId: z.string().min(1),
+  requestedConditions: conditionsSchema.nullish(),
+  clamps: z.unknown().optional(),
+  mappings: z.unknown().optional(),
+  requestIds: z.record(z.string(), z.string().nullable()).optional(),
+  tenantId: z.string().min(1).optional(),
+});
+
+export type LandArtifactEvent = z.input<typeof landArtifactEventSchema>;
+
+/** Maps landing errors to the state errors the ASL Retry/Catch rules match on. */
+export function toLandingStateError(err: unknown, ids: FailureIds): StateError {
+  if (err instanceof RowCountMismatchError) {
+    return new ArtifactIntegrityError(failure('row_count_mismatch', err.message, ids), { cause: err });
+  }
+  if (err instanceof LandingIntegrityError) {
+    return new ArtifactIntegrityError(failure('artifact_integrity', err.message, ids), { cause: err });
+  }
+  if (err instanceof ArtifactFormatError) {
+    return new ArtifactIntegrityError(failure('artifact_format_invalid', err.message, ids), { cause: err });
+  }
+  if (err instanceof ArtifactNotReadyError) {
+    return new NotReadyError(failure('artifact_not_ready', err.message, ids), { cause: err });
+  }
+  if (err instanceof LandingStorageError) {
+    // Transient S3 failures (throttling, 5xx, resets) retry; access or configuration errors do not.
+    const details = failure('landing_storage_error', err.message, ids);
+    return toStateError(err.cause, ids) instanceof AwsRetryableError
+      ? new AwsRetryableError(details, { cause: err })
+      : new VendorTerminalError(details, { cause: err });
+  }
+  if (err instanceof LayoutInputError) {
+    return new InputValidationError(failure('invalid_input', err.message, ids), { cause: err });
+  }
+  if (err instanceof ManifestFormatError) {
+    return new InputValidationError(failure('manifest_invalid', err.message, ids), { cause: err });
+  }
+  return toStateError(err, ids);
+}
+
+function emitMetrics(input: LandArtifactInput, result: LandArtifactResult): void {
+  metrics.addDimension('feed', input.feed);
+  metrics.addMetric('RowsGenerated', MetricUnit.Count, result.rowsGenerated);
+  metrics.addMetric('RowsRequested', MetricUnit.Count, result.rowsRequested);
+  metrics.addMetric('PartialGenerations', MetricUnit.Count, result.partial ? 1 : 0);
+  metrics.addMetric('LandedBytes', MetricUnit.Bytes, result.bytes);
+  if (result.conforms !== null) {
+    metrics.addMetric('ConformingScenarios', MetricUnit.Count, result.conforms ? 1 : 0);
+    metrics.addMetric('NonConformingScenarios', MetricUnit.Count, result.conforms ? 0 : 1);
+  }
+}
+
+async function landArtifactHandler(event: unknown): Promise<LandArtifactResult> {
+  const raw = event as Partial<LandArtifactEvent> | null;
+  const ids: FailureIds = {
+    generation_id: typeof raw?.generationId === 'string' ? raw.generationId : null,
+    dataset_id: typeof raw?.datasetId === 'string' ? raw.datasetId : null,
+  };
+  try {
+    config ??= readConfig(configShape);
+    const input: LandArtifactInput = landArtifactEventSchema.parse(event);
+    logger.appendKeys({
+      runId: input.runId,
+      feed: input.feed,
+      scenario: input.scenario.name,
+      generationId: input.generationId,
+    });
+    const result = await landArtifact(
+      {
+        api: await vendorClient(),
+        s3: s3(),
+        kms: kms(),
+        bucket: config.OUTPUT_BUCKET_NAME,
+        outputKmsKeyId: config.OUTPUT_KMS_KEY_ARN,
+        artifactKmsKeyId: config.ARTIFACT_KMS_KEY_ARN,
+      },
+      input,
+    );
+    emitMetrics(input, result);
+    logger.info('artifact landed', {
+      outputKey: result.outputKey,
+      manifestKey: result.manifestKey,
+      rowsGenerated: result.rowsGenerated,
+      rowsRequested: result.rowsRequested,
+      partial: result.partial,
+      bytes: result.bytes,
+      conforms: result.conforms,
+      alreadyLanded: result.alreadyLanded,
+    });
+    return result;
+  } catch (err) {
+    const stateError = toLandingStateError(err, ids);
+    logger.error('landing failed', { error: stateError.name, details: stateError.details });
+    throw stateError;
+  }
+}
+
+/** Lambda entry point. */
+export const handler = withObservability(landArtifactHandler);

@@ -1,0 +1,40 @@
+/**
+ * Generation step 1: a live dataset for the feed — reused (GET slides its expiry, extended
+ * when close to expiring) or re-trained from the feed's latest seed. Output replaces the state:
+ * `{ feed, seed, dataset: { datasetId, jobId, reused, replacedDatasetId, poll } }`.
+ */
+import { z } from 'zod';
+import { prepareFeed, type PreparedFeed } from '../src/pipeline/prepare-feed.ts';
+import { s3 } from './commons/aws-clients.ts';
+import { parseInput, toStateError } from './commons/errors.ts';
+import { MetricUnit, logger, metrics, withObservability } from './commons/observability.ts';
+import { stateRepository } from './commons/state.ts';
+import { vendorClient } from './commons/vendor.ts';
+
+export const prepareFeedInputSchema = z.object({
+  runId: z.string().min(1),
+  executionArn: z.string().nullable().optional(),
+  feed: z.string().min(1),
+});
+
+export const handler = withObservability(async (event: unknown): Promise<PreparedFeed> => {
+  const input = parseInput(prepareFeedInputSchema, event);
+  logger.appendKeys({ runId: input.runId, feed: input.feed });
+  try {
+    const prepared = await prepareFeed(input, {
+      api: await vendorClient(),
+      s3: s3(),
+      repo: stateRepository(),
+    });
+    metrics.addMetric(prepared.dataset.reused ? 'DatasetsReused' : 'DatasetsRetrained', MetricUnit.Count, 1);
+    logger.info('Feed prepared', {
+      datasetId: prepared.dataset.datasetId,
+      reused: prepared.dataset.reused,
+      replacedDatasetId: prepared.dataset.replacedDatasetId,
+      jobId: prepared.dataset.jobId,
+    });
+    return prepared;
+  } catch (err) {
+    throw toStateError(err);
+  }
+});

@@ -1,0 +1,36 @@
+/**
+ * Ingest step 1: stream the dropped seed from S3 to the vendor's `createDataset` (idempotent)
+ * and record the dataset. Output: `{ datasetId, jobId, requestId, replacedDatasetId, poll }`.
+ */
+import { z } from 'zod';
+import { seedObjectSchema } from '../src/pipeline/seed-object.ts';
+import { uploadSeed, type UploadedDataset } from '../src/pipeline/upload-seed.ts';
+import { s3 } from './commons/aws-clients.ts';
+import { parseInput, toStateError } from './commons/errors.ts';
+import { MetricUnit, logger, metrics, withObservability } from './commons/observability.ts';
+import { stateRepository } from './commons/state.ts';
+import { vendorClient } from './commons/vendor.ts';
+
+export const uploadSeedInputSchema = z.object({
+  runId: z.string().min(1),
+  feed: z.string().min(1),
+  seed: seedObjectSchema,
+});
+
+export const handler = withObservability(async (event: unknown): Promise<UploadedDataset> => {
+  const input = parseInput(uploadSeedInputSchema, event);
+  logger.appendKeys({ runId: input.runId, feed: input.feed });
+  try {
+    const result = await uploadSeed(input, { api: await vendorClient(), s3: s3(), repo: stateRepository() });
+    metrics.addMetric('SeedsUploaded', MetricUnit.Count, 1);
+    logger.info('Seed uploaded', {
+      datasetId: result.datasetId,
+      jobId: result.jobId,
+      requestId: result.requestId,
+      trained: result.poll.status === 'completed',
+    });
+    return result;
+  } catch (err) {
+    throw toStateError(err);
+  }
+});

@@ -1,0 +1,4 @@
+export * from './simulacra-pipeline.ts';
+export * from './props-validation.ts';
+export * from './pipeline-monitoring.ts';
+export * from './demo-stack.ts';

@@ -1,0 +1,212 @@
+/**
+ * Validation of `SimulacraPipelineProps`: every problem is collected first and thrown as one
+ * error, each message naming the bad value and how to fix it, so a user fixes all of them in one
+ * edit instead of one synth per mistake.
+ */
+import { Token } from 'aws-cdk-lib';
+import type { SimulacraPipelineProps } from './simulacra-pipeline.ts';
+
+/** Allowed range of the ASL Map state's `MaxConcurrency` (the vendor's per-tenant fan-out budget). */
+export const MAP_MAX_CONCURRENCY_RANGE = { min: 1, max: 40 } as const;
+
+/** Allowed range of the reserved concurrency of each vendor-calling function. */
+export const VENDOR_CONCURRENCY_RANGE = { min: 1, max: 100 } as const;
+
+/**
+ * Feed names: they become S3 partition values (`feed=<name>`) and `seeds/<name>/` prefixes, so they
+ * follow the landing layout's segment rule.
+ */
+export const FEED_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Scenario names select entries of `seeds/<feed>/scenarios.json`; same rule as feeds. */
+export const SCENARIO_NAME_PATTERN = FEED_NAME_PATTERN;
+
+/** Glue database names: lowercase letters, digits and underscores (Athena-safe without quoting). */
+export const GLUE_DATABASE_NAME_PATTERN = /^[a-z0-9_]{1,255}$/;
+
+/** Credential rotation must run between every 4 hours and every 1000 days (Secrets Manager limits). */
+export const ROTATION_DAYS_RANGE = { min: 1, max: 1000 } as const;
+
+/** Flexible window of a schedule: 1..1440 minutes (EventBridge Scheduler limits). */
+export const FLEXIBLE_WINDOW_MINUTES_RANGE = { min: 1, max: 1440 } as const;
+
+/** The props of a `SimulacraPipeline` are invalid; `problems` lists each one with its fix. */
+export class SimulacraPipelinePropsError extends Error {
+  override readonly name = 'SimulacraPipelinePropsError';
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(
+      `Invalid SimulacraPipeline props (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((problem) => `  - ${problem}`).join('\n'),
+    );
+    this.problems = problems;
+  }
+}
+
+function isInteger(value: number): boolean {
+  return Number.isInteger(value);
+}
+
+function checkIntegerRange(
+  problems: string[],
+  name: string,
+  value: number | undefined,
+  range: { readonly min: number; readonly max: number },
+  fix: string,
+): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!isInteger(value) || value < range.min || value > range.max) {
+    problems.push(
+      `${name} is ${String(value)}; it must be an integer from ${range.min} to ${range.max}. ${fix}`,
+    );
+  }
+}
+
+function checkName(problems: string[], where: string, value: string, pattern: RegExp, rule: string): void {
+  if (Token.isUnresolved(value)) return;
+  if (!pattern.test(value)) problems.push(`${where} "${value}" is invalid; ${rule}.`);
+}
+
+const feedRule =
+  'use 1-128 characters from A-Z a-z 0-9 . _ - starting with a letter or digit (it becomes the seeds/<feed>/ prefix and the feed=<feed> partition)';
+
+function duplicatesOf(values: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const value of values) {
+    if (seen.has(value)) duplicates.add(value);
+    seen.add(value);
+  }
+  return [...duplicates];
+}
+
+function validateFeedsAndSchedules(props: SimulacraPipelineProps, problems: string[]): void {
+  const feeds = props.feeds ?? [];
+  feeds.forEach((feed, index) => checkName(problems, `feeds[${index}]`, feed, FEED_NAME_PATTERN, feedRule));
+  for (const duplicate of duplicatesOf(feeds)) {
+    problems.push(`feeds lists "${duplicate}" more than once; list each feed once.`);
+  }
+  const declared = new Set(feeds);
+  const seenSlots = new Set<string>();
+  (props.schedules ?? []).forEach((schedule, index) => {
+    const where = `schedules[${index}]`;
+    checkName(problems, `${where}.feed`, schedule.feed, FEED_NAME_PATTERN, feedRule);
+    if (props.feeds !== undefined && !declared.has(schedule.feed) && !Token.isUnresolved(schedule.feed)) {
+      problems.push(
+        `${where}.feed "${schedule.feed}" is not one of feeds [${feeds.join(', ')}]; add it to feeds or fix the name.`,
+      );
+    }
+    const scenarios = schedule.scenarios ?? [];
+    if (schedule.scenarios !== undefined && scenarios.length === 0) {
+      problems.push(
+        `${where}.scenarios is empty; omit it to run every scenario of the feed, or name at least one scenario.`,
+      );
+    }
+    scenarios.forEach((scenario, scenarioIndex) =>
+      checkName(
+        problems,
+        `${where}.scenarios[${scenarioIndex}]`,
+        scenario,
+        SCENARIO_NAME_PATTERN,
+        'use the scenario name from seeds/<feed>/scenarios.json (1-128 characters from A-Z a-z 0-9 . _ -)',
+      ),
+    );
+    for (const duplicate of duplicatesOf(scenarios)) {
+      problems.push(`${where}.scenarios lists "${duplicate}" more than once; list each scenario once.`);
+    }
+    const window = schedule.flexibleWindow;
+    if (window !== undefined && !window.isUnresolved()) {
+      const minutes = window.toMinutes({ integral: false });
+      if (
+        !isInteger(minutes) ||
+        minutes < FLEXIBLE_WINDOW_MINUTES_RANGE.min ||
+        minutes > FLEXIBLE_WINDOW_MINUTES_RANGE.max
+      ) {
+        problems.push(
+          `${where}.flexibleWindow is ${window.toHumanString()}; use whole minutes from ${FLEXIBLE_WINDOW_MINUTES_RANGE.min} to ${FLEXIBLE_WINDOW_MINUTES_RANGE.max} (e.g. Duration.minutes(15)).`,
+        );
+      }
+    }
+    const slot = `${schedule.feed}|${schedule.schedule.expressionString}|${[...scenarios].sort().join(',')}`;
+    if (seenSlots.has(slot)) {
+      problems.push(
+        `${where} repeats feed "${schedule.feed}" with the same schedule and scenarios as an earlier entry; remove the duplicate (it would generate the same data twice).`,
+      );
+    }
+    seenSlots.add(slot);
+  });
+}
+
+/**
+ * Checks `props` and throws one `SimulacraPipelinePropsError` listing every problem.
+ * Values that are unresolved CDK tokens are accepted as given.
+ */
+export function validateSimulacraPipelineProps(props: SimulacraPipelineProps): void {
+  const problems: string[] = [];
+  checkIntegerRange(
+    problems,
+    'mapMaxConcurrency',
+    props.mapMaxConcurrency,
+    MAP_MAX_CONCURRENCY_RANGE,
+    'It caps how many scenarios one run generates in parallel; the default is 4.',
+  );
+  checkIntegerRange(
+    problems,
+    'vendorConcurrency',
+    props.vendorConcurrency,
+    VENDOR_CONCURRENCY_RANGE,
+    'It reserves Lambda concurrency per vendor-calling function; omit it to use unreserved concurrency.',
+  );
+  const mode = props.mode ?? 'managed';
+  if (mode !== 'managed' && mode !== 'enterprise') {
+    problems.push(`mode is "${String(mode)}"; use "managed" or "enterprise".`);
+  }
+  if (mode === 'enterprise' && props.artifactDecryptionKey === undefined) {
+    problems.push(
+      'mode is "enterprise" but artifactDecryptionKey is not set; pass the KMS key Simulacra wraps artifact data keys with (kms.Key.fromKeyArn(...)).',
+    );
+  }
+  if (mode === 'managed' && props.artifactDecryptionKey !== undefined) {
+    problems.push(
+      'artifactDecryptionKey is set but mode is "managed"; set mode: "enterprise" or remove artifactDecryptionKey.',
+    );
+  }
+  if (props.glueDatabaseName !== undefined) {
+    checkName(
+      problems,
+      'glueDatabaseName',
+      props.glueDatabaseName,
+      GLUE_DATABASE_NAME_PATTERN,
+      'use 1-255 lowercase letters, digits or underscores (e.g. "simulacra_synthetic")',
+    );
+  }
+  if (props.apiBase !== undefined && !Token.isUnresolved(props.apiBase)) {
+    let url: URL | null = null;
+    try {
+      url = new URL(props.apiBase);
+    } catch {
+      url = null;
+    }
+    if (url === null || url.protocol !== 'https:') {
+      problems.push(
+        `apiBase "${props.apiBase}" is not an https URL; use the API origin Simulacra gave you, e.g. "https://api.simulacra-data.com".`,
+      );
+    }
+  }
+  const rotation = props.credentialsRotation?.schedule;
+  if (rotation !== undefined && !rotation.isUnresolved()) {
+    const days = rotation.toHours({ integral: false }) / 24;
+    if (!isInteger(days) || days < ROTATION_DAYS_RANGE.min || days > ROTATION_DAYS_RANGE.max) {
+      problems.push(
+        `credentialsRotation.schedule is ${rotation.toHumanString()}; use whole days from ${ROTATION_DAYS_RANGE.min} to ${ROTATION_DAYS_RANGE.max} (e.g. Duration.days(30)).`,
+      );
+    }
+  }
+  if (props.credentialsRotation !== undefined && props.credentialsSecret !== undefined) {
+    problems.push(
+      'credentialsRotation is set together with an existing credentialsSecret; rotation is only wired for the secret this construct creates. Rotate the existing secret where it is defined, or drop credentialsSecret.',
+    );
+  }
+  validateFeedsAndSchedules(props, problems);
+  if (problems.length > 0) throw new SimulacraPipelinePropsError(problems);
+}

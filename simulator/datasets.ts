@@ -1,0 +1,434 @@
+/**
+ * Dataset routes: multipart upload with idempotency and the `wait_seconds` window, the training
+ * job, retention (24 h TTL, sliding on GET, extend up to 7 days, expiry), delete, list and schema.
+ */
+import { createHash } from 'node:crypto';
+import { authenticate, type Caller } from './auth.ts';
+import { BodyTooLargeError, mediaType, parseMultipart, readBody } from './body.ts';
+import { iso, nullish, type SimContext } from './context.ts';
+import { isSeedFormatError } from './engine-port.ts';
+import { beginIdempotent, fingerprint, idempotencyKeyOf, recordWork } from './idempotency.ts';
+import { newId } from './ids.ts';
+import { JobFailedError, type JobRunner, type JobWorker } from './jobs.ts';
+import { paginate, pageParams } from './pagination.ts';
+import { ProblemError, invalidField, notFound } from './problems.ts';
+import type { Reply, RequestContext } from './router.ts';
+import type { SchemaColumn } from '../src/client/contract.ts';
+import type { DatasetRecord, JobRecord } from './store.ts';
+
+const RESOURCE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const AUTO_CLEAN: Record<string, boolean> = {
+  true: true,
+  '1': true,
+  yes: true,
+  on: true,
+  false: false,
+  '0': false,
+  no: false,
+  off: false,
+};
+const UNSUPPORTED_SEED = /\.(xlsx|xlsm|xls|sav|zsav|por|dta|sas7bdat|ods)$/i;
+
+/** The dataset `id` of `caller`'s tenant if it is ready and unexpired; 404 otherwise. */
+export function liveDataset(ctx: SimContext, caller: Caller, id: string, runner: JobRunner): DatasetRecord {
+  const dataset = RESOURCE_ID.test(id) ? ctx.store.data.datasets[id] : undefined;
+  if (!dataset || dataset.tenantId !== caller.tenant.tenantId || dataset.state !== 'ready') {
+    throw notFound('simio_dataset_not_found');
+  }
+  if (dataset.expiresAt <= ctx.now()) {
+    retireDataset(ctx, dataset, runner, 'expired');
+    ctx.store.save();
+    throw notFound('simio_dataset_not_found');
+  }
+  return dataset;
+}
+
+/**
+ * Removes a dataset's retained data and model (delete or expiry). In-flight generation jobs on
+ * it end `cancelled` (delete) or `expired` (expiry); generations keep their own expiry.
+ */
+export function retireDataset(
+  ctx: SimContext,
+  dataset: DatasetRecord,
+  runner: JobRunner,
+  why: 'deleted' | 'expired',
+): void {
+  if (dataset.state === 'processing') {
+    const job = ctx.store.data.jobs[dataset.jobId];
+    if (job)
+      runner.interrupt(
+        job,
+        why === 'deleted' ? 'cancelled' : 'expired',
+        'simio_dataset_not_found',
+        `The dataset was ${why}.`,
+      );
+  }
+  dataset.state = 'deleted';
+  ctx.store.deleteModel(dataset.datasetId);
+  ctx.store.deleteBlob(dataset.seedBlob);
+  for (const generation of Object.values(ctx.store.data.generations)) {
+    if (generation.datasetId !== dataset.datasetId || generation.state !== 'processing') continue;
+    const job = ctx.store.data.jobs[generation.jobId];
+    if (job) {
+      runner.interrupt(
+        job,
+        why === 'deleted' ? 'cancelled' : 'expired',
+        'simio_dataset_not_found',
+        `The parent dataset was ${why} while the generation was running.`,
+      );
+    }
+  }
+}
+
+function datasetBody(ctx: SimContext, dataset: DatasetRecord, requestId: string): Record<string, unknown> {
+  return {
+    dataset_id: dataset.datasetId,
+    status: 'ready',
+    request_id: requestId,
+    display_name: nullish(ctx, dataset.displayName),
+    created_at: iso(dataset.createdAt),
+    expires_at: iso(dataset.expiresAt),
+    ...(dataset.cleaningSummary ? { cleaning_summary: dataset.cleaningSummary } : {}),
+    ...(dataset.trainingSummary ? { training_summary: dataset.trainingSummary } : {}),
+  };
+}
+
+/** The training job: read, clean, train; the dataset becomes `ready` at the end. */
+export function datasetWorker(ctx: SimContext): JobWorker {
+  return {
+    durationMs: (c) => c.config.timings.trainingMs,
+    firstStage: 'reading',
+    async prepare(job, setStage) {
+      const dataset = ctx.store.data.datasets[job.target];
+      const bytes = dataset ? ctx.store.getBlob(dataset.seedBlob) : undefined;
+      if (!dataset || !bytes)
+        throw new JobFailedError('training_failed', 'The uploaded seed is no longer available.');
+      const engine = await ctx.engine();
+      const started = Date.now();
+      try {
+        const seed: unknown = await engine.readSeed(bytes, dataset.seedFilename);
+        setStage('cleaning');
+        const cleaned = await engine.cleanSeed(seed, { autoClean: dataset.autoClean });
+        const schema = await engine.schemaOf(cleaned.table);
+        setStage('training');
+        const model: unknown = await engine.trainModel(cleaned.table, {
+          seed: Number.parseInt(dataset.seedHash.slice(0, 8), 16) & 0x7fffffff,
+        });
+        ctx.counters.add('trainings');
+        recordWork(ctx, `train|${dataset.tenantId}|${dataset.seedHash}|${String(dataset.autoClean)}`);
+        const durationMs = Date.now() - started;
+        return () => {
+          const now = ctx.now();
+          dataset.state = 'ready';
+          ctx.store.putModel(dataset.datasetId, model);
+          dataset.schema = [...schema];
+          dataset.cleaningSummary = cleaned.summary;
+          dataset.trainingSummary = {
+            trained_at: iso(now),
+            duration_ms: Math.max(durationMs, ctx.config.timings.trainingMs),
+          };
+          const pinned = ctx.faults.spec.datasetExpireAfterSeconds;
+          dataset.expiresAt =
+            pinned !== undefined
+              ? now + pinned * 1000
+              : dataset.createdAt + ctx.config.retention.datasetTtlMs;
+          dataset.lastUsedAt = now;
+          ctx.store.deleteBlob(dataset.seedBlob);
+          job.datasetId = dataset.datasetId;
+        };
+      } catch (error) {
+        if (error instanceof JobFailedError) throw error;
+        throw new JobFailedError(
+          'training_failed',
+          `Training failed: ${(error as Error).message}`,
+          'failed',
+          { cause: error },
+        );
+      }
+    },
+    onFailure(job: JobRecord) {
+      const dataset = ctx.store.data.datasets[job.target];
+      if (dataset && dataset.state === 'processing') {
+        dataset.state = 'failed';
+        ctx.store.deleteBlob(dataset.seedBlob);
+      }
+    },
+  };
+}
+
+interface UploadFields {
+  readonly file: { data: Buffer; filename: string };
+  readonly displayName: string | null;
+  readonly autoClean: boolean;
+  readonly waitSeconds: number;
+}
+
+function readUploadFields(parts: ReturnType<typeof parseMultipart>): {
+  fields: UploadFields;
+  raw: Record<string, string>;
+} {
+  const raw: Record<string, string> = {};
+  let file: UploadFields['file'] | null = null;
+  for (const part of parts) {
+    if (part.name === 'seed_file') file = { data: part.data, filename: part.filename ?? 'seed' };
+    else raw[part.name] = part.data.toString('utf8');
+  }
+  if (!file)
+    throw invalidField("Form field 'seed_file' is required: attach the seed as a file part named seed_file.");
+  if (UNSUPPORTED_SEED.test(file.filename)) {
+    throw invalidField(
+      `seed_file '${file.filename}' is not a supported format: the simulator accepts CSV (.csv) and Parquet (.parquet). ` +
+        'Export the workbook or SPSS/Stata file as CSV or Parquet and upload again.',
+    );
+  }
+  const displayName = raw.display_name ?? null;
+  // eslint-disable-next-line no-control-regex
+  if (displayName !== null && (displayName.length > 200 || /[\u0000-\u001f\u007f]/.test(displayName))) {
+    throw invalidField('display_name must be at most 200 characters without control characters.');
+  }
+  const autoCleanRaw = (raw.auto_clean ?? 'true').toLowerCase();
+  const autoClean = AUTO_CLEAN[autoCleanRaw];
+  if (autoClean === undefined)
+    throw invalidField('auto_clean must be one of true, false, 1, 0, yes, no, on, off.');
+  const waitRaw = raw.wait_seconds ?? '0';
+  if (!/^\d+$/.test(waitRaw) || Number(waitRaw) > 60) {
+    throw invalidField('wait_seconds must be a non-negative integer up to 60.');
+  }
+  return { fields: { file, displayName, autoClean, waitSeconds: Number(waitRaw) }, raw };
+}
+
+/** `POST /v1/datasets`. */
+export async function createDataset(ctx: SimContext, rc: RequestContext, runner: JobRunner): Promise<Reply> {
+  const caller = authenticate(ctx, rc);
+  const type = mediaType(rc.req);
+  if (type !== 'multipart/form-data') {
+    rc.req.resume();
+    throw new ProblemError(
+      415,
+      'simio_unsupported_content_type',
+      'Content-Type must be multipart/form-data.',
+    );
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(rc.req, ctx.config.limits.maxUploadBytes + 64 * 1024);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw new ProblemError(
+        413,
+        'simio_file_too_large',
+        'seed_file exceeds the maximum upload size of 500 MB.',
+      );
+    }
+    throw error;
+  }
+  const parts = parseMultipart(rc.req.headers['content-type'] ?? '', body);
+  const seedPart = parts.find((p) => p.name === 'seed_file');
+  if (seedPart && seedPart.data.length > ctx.config.limits.maxUploadBytes) {
+    throw new ProblemError(
+      413,
+      'simio_file_too_large',
+      'seed_file exceeds the maximum upload size of 500 MB.',
+    );
+  }
+  const formKey = parts.find((p) => p.name === 'idempotency_key')?.data.toString('utf8');
+  const key = idempotencyKeyOf(rc, formKey);
+  const seedHash = createHash('sha256')
+    .update(seedPart?.data ?? Buffer.alloc(0))
+    .digest('hex');
+  const formFields = Object.fromEntries(
+    parts
+      .filter((p) => p.name !== 'seed_file' && p.name !== 'idempotency_key')
+      .map((p) => [p.name, p.data.toString('utf8')]),
+  );
+  const started = beginIdempotent(
+    ctx,
+    `datasets|${caller.tenant.tenantId}`,
+    key,
+    fingerprint({ seedHash, formFields }),
+  );
+  if ('replay' in started) return started.replay;
+  try {
+    const { fields } = readUploadFields(parts);
+    const engine = await ctx.engine();
+    try {
+      await engine.readSeed(fields.file.data, fields.file.filename);
+    } catch (error) {
+      if (isSeedFormatError(error)) throw invalidField(error.message);
+      throw error;
+    }
+    const now = ctx.now();
+    const datasetId = newId('ds_');
+    const seedBlob = `seed-${datasetId}`;
+    ctx.store.putBlob(seedBlob, fields.file.data);
+    const dataset: DatasetRecord = {
+      datasetId,
+      tenantId: caller.tenant.tenantId,
+      displayName: fields.displayName,
+      state: 'processing',
+      createdAt: now,
+      expiresAt: now + ctx.config.retention.datasetTtlMs,
+      lastUsedAt: now,
+      autoClean: fields.autoClean,
+      seedBlob,
+      seedFilename: fields.file.filename,
+      seedHash,
+      cleaningSummary: null,
+      trainingSummary: null,
+      schema: null,
+      jobId: '',
+    };
+    ctx.store.data.datasets[datasetId] = dataset;
+    const job = runner.create(caller.tenant.tenantId, 'dataset_create', datasetId, rc.requestId);
+    dataset.jobId = job.jobId;
+    ctx.store.save();
+    const finished = await runner.waitFor(job.jobId, fields.waitSeconds * 1000);
+    const reply: Reply =
+      finished && dataset.state === 'ready'
+        ? {
+            status: 200,
+            json: {
+              dataset_id: datasetId,
+              status: 'ready',
+              request_id: rc.requestId,
+              expires_at: iso(dataset.expiresAt),
+              ...(dataset.cleaningSummary ? { cleaning_summary: dataset.cleaningSummary } : {}),
+              ...(dataset.trainingSummary ? { training_summary: dataset.trainingSummary } : {}),
+            },
+          }
+        : {
+            status: 202,
+            json: {
+              dataset_id: datasetId,
+              status: 'processing',
+              request_id: rc.requestId,
+              job_id: job.jobId,
+            },
+            headers: { 'retry-after': String(ctx.config.timings.pollAfterSeconds) },
+          };
+    started.slot.complete(reply);
+    return reply;
+  } catch (error) {
+    started.slot.abandon();
+    throw error;
+  }
+}
+
+/** `GET /v1/datasets`: the tenant's ready datasets, newest first. */
+export function listDatasets(ctx: SimContext, rc: RequestContext): Promise<Reply> {
+  const caller = authenticate(ctx, rc);
+  const params = pageParams(rc);
+  const now = ctx.now();
+  const items = Object.values(ctx.store.data.datasets)
+    .filter((d) => d.tenantId === caller.tenant.tenantId && d.state === 'ready' && d.expiresAt > now)
+    .reverse() // newest insertion first, kept by the stable sort for equal timestamps
+    .sort((a, b) => b.createdAt - a.createdAt);
+  const { page, nextCursor } = paginate(items, (d) => d.datasetId, params);
+  return Promise.resolve({
+    status: 200,
+    json: {
+      datasets: page.map((d) => ({
+        dataset_id: d.datasetId,
+        status: 'ready',
+        display_name: nullish(ctx, d.displayName),
+        created_at: iso(d.createdAt),
+        expires_at: iso(d.expiresAt),
+      })),
+      limit: params.limit,
+      next_cursor: nullish(ctx, nextCursor),
+      request_id: rc.requestId,
+    },
+  });
+}
+
+/** `GET /v1/datasets/{dataset_id}`: also slides `expires_at` (capped at 7 days from creation). */
+export function getDataset(ctx: SimContext, rc: RequestContext, runner: JobRunner): Promise<Reply> {
+  const caller = authenticate(ctx, rc);
+  const dataset = liveDataset(ctx, caller, rc.params.dataset_id ?? '', runner);
+  const now = ctx.now();
+  dataset.lastUsedAt = now;
+  if (ctx.faults.spec.datasetExpireAfterSeconds === undefined) {
+    const cap = dataset.createdAt + ctx.config.retention.datasetCapMs;
+    dataset.expiresAt = Math.min(Math.max(dataset.expiresAt, now + ctx.config.retention.datasetTtlMs), cap);
+  }
+  ctx.store.save();
+  return Promise.resolve({ status: 200, json: datasetBody(ctx, dataset, rc.requestId) });
+}
+
+const NUMERIC_TYPES = new Set(['numeric', 'integer', 'double']);
+
+/** A schema column as the vendor's example shows it: `levels` only for categoricals, `min`/`max` only for numerics. */
+function schemaEntry(column: SchemaColumn): Record<string, unknown> {
+  const numeric = NUMERIC_TYPES.has(column.type);
+  return {
+    name: column.name,
+    type: column.type,
+    ...(!numeric && column.levels ? { levels: column.levels } : {}),
+    ...(numeric ? { min: column.min, max: column.max } : {}),
+    conditioning_excluded: column.conditioning_excluded ?? false,
+  };
+}
+
+/** `GET /v1/datasets/{dataset_id}/schema`. */
+export function getDatasetSchema(ctx: SimContext, rc: RequestContext, runner: JobRunner): Promise<Reply> {
+  const caller = authenticate(ctx, rc);
+  const dataset = liveDataset(ctx, caller, rc.params.dataset_id ?? '', runner);
+  return Promise.resolve({
+    status: 200,
+    json: {
+      dataset_id: dataset.datasetId,
+      schema: (dataset.schema ?? []).map(schemaEntry),
+      request_id: rc.requestId,
+    },
+  });
+}
+
+/** `POST /v1/datasets/{dataset_id}/extend`: +TTL, clamped once to the cap, then 409. */
+export async function extendDataset(ctx: SimContext, rc: RequestContext, runner: JobRunner): Promise<Reply> {
+  const caller = authenticate(ctx, rc);
+  rc.req.resume();
+  const dataset = liveDataset(ctx, caller, rc.params.dataset_id ?? '', runner);
+  const cap = dataset.createdAt + ctx.config.retention.datasetCapMs;
+  if (dataset.expiresAt >= cap) {
+    throw new ProblemError(
+      409,
+      'simio_extend_cap_exceeded',
+      'Dataset has reached its maximum continuous retention window.',
+    );
+  }
+  dataset.expiresAt = Math.min(dataset.expiresAt + ctx.config.retention.datasetTtlMs, cap);
+  ctx.store.save();
+  return Promise.resolve({
+    status: 200,
+    json: {
+      dataset_id: dataset.datasetId,
+      status: 'ready',
+      expires_at: iso(dataset.expiresAt),
+      created_at: iso(dataset.createdAt),
+      request_id: rc.requestId,
+    },
+  });
+}
+
+/** `DELETE /v1/datasets/{dataset_id}`: 204 for own/unknown/already deleted ids, 404 for another tenant's or a malformed id. */
+export function deleteDataset(ctx: SimContext, rc: RequestContext, runner: JobRunner): Promise<Reply> {
+  const caller = authenticate(ctx, rc);
+  const id = rc.params.dataset_id ?? '';
+  if (!RESOURCE_ID.test(id)) throw notFound('simio_dataset_not_found');
+  const dataset = ctx.store.data.datasets[id];
+  if (dataset && dataset.tenantId !== caller.tenant.tenantId) throw notFound('simio_dataset_not_found');
+  if (dataset && dataset.state !== 'deleted') {
+    retireDataset(ctx, dataset, runner, 'deleted');
+    ctx.store.save();
+  }
+  return Promise.resolve({ status: 204 });
+}
+
+/** Operator hook: expires a dataset now (as if its retention window ended). */
+export function expireDatasetNow(ctx: SimContext, datasetId: string, runner: JobRunner): void {
+  const dataset = ctx.store.data.datasets[datasetId];
+  if (!dataset) throw new Error(`Unknown dataset ${datasetId}.`);
+  dataset.expiresAt = Math.min(dataset.expiresAt, ctx.now());
+  if (dataset.state !== 'deleted') retireDataset(ctx, dataset, runner, 'expired');
+  ctx.store.save();
+}

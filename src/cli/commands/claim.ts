@@ -1,0 +1,102 @@
+/**
+ * `claim`: once the signup is approved, claims the one-time credential and writes it straight
+ * into a Secrets Manager secret (never printing the secret or the claim token), then proves it
+ * by minting one token.
+ */
+import type { CliCommand } from '../command.ts';
+import type { OnboardingCliDeps } from '../../credentials/cli-support.ts';
+import {
+  ExitCode,
+  defaultOnboardingCliDeps,
+  isoTime,
+  optionsHelp,
+  parseApiBase,
+  parseOptions,
+  reportFailure,
+} from '../../credentials/cli-support.ts';
+import { claimIntoSecret } from '../../credentials/onboarding.ts';
+
+const spec = {
+  'request-id': {
+    type: 'string',
+    env: 'SIMIO_REQUEST_ID',
+    required: true,
+    help: 'Approved signup request id (req_...)',
+  },
+  'secret-id': {
+    type: 'string',
+    env: 'SIMIO_SECRET_ID',
+    required: true,
+    help: 'Secrets Manager secret name or ARN',
+  },
+  'api-base': { type: 'string', env: 'SIMIO_API_BASE', required: true, help: 'Vendor API base URL' },
+  'token-url': {
+    type: 'string',
+    env: 'SIMIO_TOKEN_URL',
+    help: 'Token endpoint, if the claim does not name one',
+  },
+  audience: {
+    type: 'string',
+    env: 'SIMIO_AUTH0_AUDIENCE',
+    help: 'Token audience, if the claim does not name one',
+  },
+  create: {
+    type: 'boolean',
+    env: 'SIMIO_CREATE_SECRET',
+    help: 'Create the secret (by name) if it does not exist',
+  },
+  'kms-key-id': {
+    type: 'string',
+    env: 'SIMIO_KMS_KEY_ID',
+    help: 'KMS key for a secret created with --create',
+  },
+  help: { type: 'boolean', help: 'Show this help' },
+} as const;
+
+const help = optionsHelp(
+  'simulacra-pipeline claim --request-id ID --secret-id ARN_OR_NAME --api-base URL [--token-url URL] [--audience AUD] [--create]',
+  spec,
+);
+
+/** Builds the command; tests pass their own dependencies. */
+export function createClaimCommand(overrides: Partial<OnboardingCliDeps> = {}): CliCommand {
+  return {
+    summary: 'Claim the approved credential into a Secrets Manager secret and verify it',
+    async run(args) {
+      const deps = { ...defaultOnboardingCliDeps(), ...overrides };
+      try {
+        if (args.includes('--help')) {
+          deps.stdout(help);
+          return ExitCode.ok;
+        }
+        const options = parseOptions(args, spec, deps.env);
+        const apiBase = parseApiBase(options['api-base'] ?? '');
+        const secretId = options['secret-id'] ?? '';
+        const result = await claimIntoSecret({
+          api: deps.api(apiBase),
+          secretsManager: deps.secretsManager(),
+          requestId: options['request-id'] ?? '',
+          secretId,
+          create: options.create,
+          kmsKeyId: options['kms-key-id'],
+          defaults: { api_base: apiBase, token_url: options['token-url'], audience: options.audience },
+          verify: deps.verify,
+        });
+        deps.stdout(
+          `Credential stored in ${result.created ? 'new ' : ''}secret ${result.secretArn}${
+            result.versionId ? ` (version ${result.versionId})` : ''
+          }.`,
+        );
+        deps.stdout(
+          `credential verified: client_id ${result.clientId}, token expires ${isoTime(result.check.tokenExpiresAt)}`,
+        );
+        return ExitCode.ok;
+      } catch (err) {
+        return reportFailure(err, deps, help);
+      }
+    },
+  };
+}
+
+/** The `claim` command. */
+export const claimCommand: CliCommand = createClaimCommand();

@@ -1,0 +1,55 @@
+/**
+ * `demo`: the whole pipeline on this machine with the bundled example seed and two scenarios,
+ * against moto and the simulator, ending with a summary table and a SQL query over the landed data.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliCommand } from '../command.ts';
+import { sharedOptions, sharedUsage, UsageError } from '../local-run-options.ts';
+
+const EXAMPLES = join(import.meta.dirname, '..', '..', '..', 'examples', 'seeds');
+
+const USAGE = `Usage: simulacra-pipeline demo [options]
+
+Runs the pipeline locally on examples/seeds/quickstart.csv (feed "quickstart") with the two
+scenarios of examples/seeds/scenarios.json.
+
+${sharedUsage}`;
+
+export const demoCommand: CliCommand = {
+  summary: 'run the whole pipeline locally on the bundled example seed',
+  async run(args) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: { ...sharedOptions, help: { type: 'boolean' } },
+        strict: true,
+      }));
+    } catch (err) {
+      console.error(`${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    try {
+      const { runAndReport } = await import('../local-run-command.ts');
+      return await runAndReport(
+        {
+          seedFile: join(EXAMPLES, 'quickstart.csv'),
+          scenariosFile: join(EXAMPLES, 'scenarios.json'),
+          feed: 'quickstart',
+        },
+        values,
+      );
+    } catch (err) {
+      if (err instanceof UsageError) {
+        console.error(`${err.message}\n\n${USAGE}`);
+        return 2;
+      }
+      throw err;
+    }
+  },
+};

@@ -1,0 +1,74 @@
+/**
+ * `run`: the pipeline on the user's own seed (and scenarios), locally: by default against the
+ * built-in simulator, or against any Simulacra-compatible API with `--api-base`.
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { CliCommand } from '../command.ts';
+import { sharedOptions, sharedUsage, UsageError } from '../local-run-options.ts';
+
+const USAGE = `Usage: simulacra-pipeline run --seed FILE [--scenarios FILE] [--feed NAME] [options]
+
+  --seed FILE          the seed (CSV or Parquet), dropped as s3://<seed-bucket>/seeds/<feed>/<file>
+  --scenarios FILE     the feed's scenarios.json (default: one unconditioned scenario)
+  --feed NAME          feed name (default: from the seed's file name)
+${sharedUsage}`;
+
+export const runCommand: CliCommand = {
+  summary: 'run the pipeline locally on your own seed (and scenarios)',
+  async run(args) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: {
+          ...sharedOptions,
+          seed: { type: 'string' },
+          scenarios: { type: 'string' },
+          feed: { type: 'string' },
+          help: { type: 'boolean' },
+        },
+        strict: true,
+      }));
+    } catch (err) {
+      console.error(`${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const problems: string[] = [];
+    if (!values.seed) problems.push('--seed FILE is required');
+    else if (!existsSync(values.seed)) problems.push(`--seed ${values.seed}: no such file`);
+    if (values.scenarios && !existsSync(values.scenarios))
+      problems.push(`--scenarios ${values.scenarios}: no such file`);
+    const feed = values.feed;
+    if (values.feed !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(values.feed)) {
+      problems.push(
+        `--feed "${values.feed}" must be lower-case letters, digits and dashes (it becomes an S3 prefix)`,
+      );
+    }
+    if (problems.length > 0) {
+      console.error(`${problems.join('\n')}\n\n${USAGE}`);
+      return 2;
+    }
+    try {
+      const { runAndReport } = await import('../local-run-command.ts');
+      return await runAndReport(
+        {
+          seedFile: values.seed as string,
+          ...(values.scenarios ? { scenariosFile: values.scenarios } : {}),
+          feed,
+        },
+        values,
+      );
+    } catch (err) {
+      if (err instanceof UsageError) {
+        console.error(`${err.message}\n\n${USAGE}`);
+        return 2;
+      }
+      throw err;
+    }
+  },
+};

@@ -1,0 +1,77 @@
+/**
+ * `signup`: submits the request for API access (resumable: the vendor answers with the existing
+ * request for an email that already has one) and prints the request id; `--wait` then polls
+ * until Simulacra decides.
+ */
+import type { CliCommand } from '../command.ts';
+import type { OnboardingCliDeps } from '../../credentials/cli-support.ts';
+import {
+  ExitCode,
+  defaultOnboardingCliDeps,
+  describeSignup,
+  optionsHelp,
+  parseApiBase,
+  parseDuration,
+  parseOptions,
+  reportFailure,
+} from '../../credentials/cli-support.ts';
+import { submitSignup, waitForSignupDecision } from '../../credentials/onboarding.ts';
+
+const spec = {
+  company: { type: 'string', env: 'SIMIO_COMPANY', required: true, help: 'Company name (1-256 chars)' },
+  email: { type: 'string', env: 'SIMIO_EMAIL', required: true, help: 'Contact email' },
+  'api-base': { type: 'string', env: 'SIMIO_API_BASE', required: true, help: 'Vendor API base URL' },
+  wait: { type: 'boolean', env: 'SIMIO_WAIT', help: 'Poll until the request is approved or declined' },
+  deadline: { type: 'string', env: 'SIMIO_DEADLINE', default: '30m', help: 'How long --wait polls' },
+  help: { type: 'boolean', help: 'Show this help' },
+} as const;
+
+const help = optionsHelp(
+  'simulacra-pipeline signup --company NAME --email EMAIL --api-base URL [--wait]',
+  spec,
+);
+
+/** Builds the command; tests pass their own dependencies. */
+export function createSignupCommand(overrides: Partial<OnboardingCliDeps> = {}): CliCommand {
+  return {
+    summary: 'Request API access from Simulacra (prints the signup request id)',
+    async run(args) {
+      const deps = { ...defaultOnboardingCliDeps(), ...overrides };
+      try {
+        if (args.includes('--help')) {
+          deps.stdout(help);
+          return ExitCode.ok;
+        }
+        const options = parseOptions(args, spec, deps.env);
+        const apiBase = parseApiBase(options['api-base'] ?? '');
+        const deadlineMs = parseDuration(options.deadline ?? '30m', 'deadline');
+        const api = deps.api(apiBase);
+        const request = await submitSignup(api, {
+          companyName: options.company ?? '',
+          contactEmail: options.email ?? '',
+        });
+        deps.stdout(
+          request.meta.httpStatus === 200
+            ? `This email already has an access request; resuming it.`
+            : `Access request submitted. Keep the request id to check on it later.`,
+        );
+        describeSignup(request, deps);
+        if (!options.wait || request.status === 'approved' || request.status === 'declined') {
+          return request.status === 'declined' ? ExitCode.declined : ExitCode.ok;
+        }
+        deps.stdout(`Waiting up to ${options.deadline} for a decision...`);
+        const decided = await waitForSignupDecision(api, request.request_id, {
+          deadlineMs,
+          ...(deps.sleep ? { sleep: deps.sleep } : {}),
+        });
+        describeSignup(decided, deps);
+        return ExitCode.ok;
+      } catch (err) {
+        return reportFailure(err, deps, help);
+      }
+    },
+  };
+}
+
+/** The `signup` command. */
+export const signupCommand: CliCommand = createSignupCommand();

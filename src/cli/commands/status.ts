@@ -1,0 +1,84 @@
+/**
+ * `status`: shows where a signup request stands; `--wait` polls with jittered backoff until it is
+ * approved or declined, or the deadline passes.
+ */
+import type { CliCommand } from '../command.ts';
+import type { OnboardingCliDeps } from '../../credentials/cli-support.ts';
+import {
+  ExitCode,
+  defaultOnboardingCliDeps,
+  describeSignup,
+  optionsHelp,
+  parseApiBase,
+  parseDuration,
+  parseOptions,
+  reportFailure,
+} from '../../credentials/cli-support.ts';
+import {
+  assertSignupRequestId,
+  isSignupDecided,
+  waitForSignupDecision,
+} from '../../credentials/onboarding.ts';
+
+const spec = {
+  'request-id': {
+    type: 'string',
+    env: 'SIMIO_REQUEST_ID',
+    required: true,
+    help: 'Signup request id (req_...)',
+  },
+  'api-base': { type: 'string', env: 'SIMIO_API_BASE', required: true, help: 'Vendor API base URL' },
+  wait: { type: 'boolean', env: 'SIMIO_WAIT', help: 'Poll until the request is approved or declined' },
+  deadline: { type: 'string', env: 'SIMIO_DEADLINE', default: '30m', help: 'How long --wait polls' },
+  help: { type: 'boolean', help: 'Show this help' },
+} as const;
+
+const help = optionsHelp(
+  'simulacra-pipeline status --request-id ID --api-base URL [--wait] [--deadline 30m]',
+  spec,
+);
+
+/** Builds the command; tests pass their own dependencies. */
+export function createStatusCommand(overrides: Partial<OnboardingCliDeps> = {}): CliCommand {
+  return {
+    summary: 'Show (or --wait for) the decision on a signup request',
+    async run(args) {
+      const deps = { ...defaultOnboardingCliDeps(), ...overrides };
+      try {
+        if (args.includes('--help')) {
+          deps.stdout(help);
+          return ExitCode.ok;
+        }
+        const options = parseOptions(args, spec, deps.env);
+        const requestId = options['request-id'] ?? '';
+        assertSignupRequestId(requestId);
+        const apiBase = parseApiBase(options['api-base'] ?? '');
+        const deadlineMs = parseDuration(options.deadline ?? '30m', 'deadline');
+        const api = deps.api(apiBase);
+        if (!options.wait) {
+          const request = await api.getSignupRequest(requestId);
+          describeSignup(request, deps);
+          return request.status === 'declined' ? ExitCode.declined : ExitCode.ok;
+        }
+        let lastStatus: string | null = null;
+        const decided = await waitForSignupDecision(api, requestId, {
+          deadlineMs,
+          ...(deps.sleep ? { sleep: deps.sleep } : {}),
+          onPoll: (request) => {
+            if (request.status !== lastStatus && !isSignupDecided(request)) {
+              deps.stdout(`status: ${request.status} (polling for up to ${options.deadline})`);
+            }
+            lastStatus = request.status;
+          },
+        });
+        describeSignup(decided, deps);
+        return ExitCode.ok;
+      } catch (err) {
+        return reportFailure(err, deps, help);
+      }
+    },
+  };
+}
+
+/** The `status` command. */
+export const statusCommand: CliCommand = createStatusCommand();

@@ -1,0 +1,126 @@
+/**
+ * What `demo` and `run` share: option parsing for the API and mode, progress display, and output.
+ */
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ExternalApi } from '../local/environment.ts';
+import { runLocally, type LocalRunOptions, type LocalRunStage } from '../local/local-run.ts';
+import { loadCredentialsFromEnv } from '../client/index.ts';
+import { jsonSummary, textReport } from './local-run-report.ts';
+import { positiveInteger, UsageError, type SharedValues } from './local-run-options.ts';
+import { createProgress } from './ui/progress.ts';
+
+const stageTitles: Record<LocalRunStage, string> = {
+  environment: 'Starting local AWS (moto) and the Simulacra simulator',
+  upload: 'Uploading the seed and scenarios',
+  pipeline: 'Running the pipeline (upload, train, resolve, generate, land, catalog)',
+  collect: 'Reading manifests and the run record',
+  query: 'Querying the landed data',
+};
+
+/** The external API from flags over `SIMIO_*`, or null for the built-in simulator. */
+export function externalApiFrom(
+  values: SharedValues,
+  env: NodeJS.ProcessEnv = process.env,
+): ExternalApi | null {
+  const apiBase = values['api-base'] ?? null;
+  if (!apiBase) return null;
+  const merged: NodeJS.ProcessEnv = {
+    ...env,
+    SIMIO_API_BASE: apiBase,
+    ...(values['token-url'] ? { SIMIO_TOKEN_URL: values['token-url'] } : {}),
+    ...(values.audience ? { SIMIO_AUTH0_AUDIENCE: values.audience } : {}),
+    ...(values['client-id'] ? { SIMIO_CLIENT_ID: values['client-id'] } : {}),
+  };
+  const credentials = loadCredentialsFromEnv(merged);
+  return {
+    apiBase: credentials.api_base,
+    tokenUrl: credentials.token_url,
+    audience: credentials.audience,
+    clientId: credentials.client_id,
+    clientSecret: credentials.client_secret,
+  };
+}
+
+/** The terminal as it was before any capture: progress keeps drawing here while logs are captured. */
+const terminal = {
+  write: process.stderr.write.bind(process.stderr),
+  isTTY: process.stderr.isTTY,
+};
+
+/**
+ * Sends everything written to stdout and stderr (the handlers' structured logs and library
+ * warnings) to `file` until the returned function is called, so the terminal shows progress and
+ * the report, and the logs stay inspectable.
+ */
+export function captureOutput(file: string): () => void {
+  mkdirSync(dirname(file), { recursive: true });
+  const log = createWriteStream(file, { flags: 'a' });
+  const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const toLog = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    return log.write(chunk, callback);
+  }) as typeof process.stdout.write;
+  process.stdout.write = toLog;
+  process.stderr.write = toLog;
+  return () => {
+    process.stdout.write = originals.stdout;
+    process.stderr.write = originals.stderr;
+    log.end();
+  };
+}
+
+/** Runs one local pipeline run with the shared options and prints the outcome; returns the exit code. */
+export async function runAndReport(
+  base: Pick<LocalRunOptions, 'seedFile' | 'scenariosFile' | 'feed'>,
+  values: SharedValues,
+): Promise<number> {
+  const mode = values.mode ?? 'managed';
+  if (mode !== 'managed' && mode !== 'enterprise') {
+    throw new UsageError(`--mode must be "managed" or "enterprise", got "${mode}"`);
+  }
+  const externalApi = externalApiFrom(values);
+  const progress = createProgress(terminal, values.plain || values.json ? { interactive: false } : {});
+  const logFile = join(
+    process.cwd(),
+    '.local',
+    'logs',
+    `run-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`,
+  );
+  const restoreOutput = captureOutput(logFile);
+  try {
+    const summary = await runLocally({
+      ...base,
+      mode,
+      ...(externalApi ? { externalApi } : {}),
+      simulator: {
+        autoApprove: true,
+        timings: {
+          trainingMs: positiveInteger(values['training-ms'], 'training-ms', 400),
+          generationMs: positiveInteger(values['generation-ms'], 'generation-ms', 300),
+        },
+        ...(values.faults ? { faults: values.faults } : {}),
+      },
+      ...(values.out ? { outDir: values.out } : {}),
+      ...(values.sql ? { sql: values.sql } : {}),
+      onStage: (stage, detail) => {
+        progress.start(stageTitles[stage] + (detail ? ` (${detail})` : ''));
+      },
+    });
+    restoreOutput();
+    if (summary.status === 'SUCCEEDED') progress.done();
+    else progress.fail(summary.error?.code ?? summary.status);
+    progress.stop();
+    console.log(
+      values.json
+        ? JSON.stringify({ ...jsonSummary(summary), log_file: logFile }, null, 2)
+        : `${textReport(summary)}\nHandler logs: ${logFile}`,
+    );
+    return summary.status === 'SUCCEEDED' ? 0 : 1;
+  } catch (err) {
+    restoreOutput();
+    progress.fail((err as Error).message);
+    progress.stop();
+    throw err;
+  }
+}

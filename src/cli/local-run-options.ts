@@ -1,0 +1,49 @@
+/**
+ * Command-line options `demo` and `run` share (kept free of heavy imports so the CLI starts fast;
+ * the run itself is loaded on demand from `./local-run-command.ts`).
+ */
+/** Options both commands take. */
+export const sharedOptions = {
+  mode: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  plain: { type: 'boolean' },
+  sql: { type: 'string' },
+  'api-base': { type: 'string' },
+  'token-url': { type: 'string' },
+  audience: { type: 'string' },
+  'client-id': { type: 'string' },
+  'training-ms': { type: 'string' },
+  'generation-ms': { type: 'string' },
+  faults: { type: 'string' },
+} as const;
+
+export const sharedUsage = `  --mode M             managed (default) or enterprise (KMS-encrypted artifacts)
+  --out DIR            copy landed objects and manifests to DIR, mirroring their keys
+  --json               print a machine-readable summary; exit code 1 when the run failed
+  --plain              no spinner (the default when not a terminal)
+  --sql QUERY          SQL over the landed data (one view per feed)
+  --training-ms N      simulated training time (default 400)
+  --generation-ms N    simulated generation time (default 300)
+  --faults SPEC        inject simulator faults (see docs/simulator.md)
+  --api-base URL       use this Simulacra-compatible API instead of the simulator; credentials from
+                       --token-url, --audience, --client-id or SIMIO_* variables; the client secret
+                       only from SIMIO_CLIENT_SECRET (never a flag: it would land in shell history)`;
+
+/** Thrown for bad command-line input; the message says what to change. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export type SharedValues = {
+  [K in keyof typeof sharedOptions]?: (typeof sharedOptions)[K]['type'] extends 'boolean' ? boolean : string;
+};
+
+/** A non-negative integer flag value, or `fallback` when absent. */
+export function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`--${flag} must be a non-negative integer, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,118 @@
+/**
+ * Terminal output of `demo` and `run`: the per-scenario table, conformance per condition, the SQL
+ * result, and the machine-readable `--json` summary.
+ */
+import type { LocalRunSummary } from '../local/local-run.ts';
+import { renderTable, type Cell } from './ui/table.ts';
+
+/** The `--json` document: ids, counts and keys only (no URLs, no rows beyond the query). */
+export function jsonSummary(summary: LocalRunSummary): Record<string, unknown> {
+  return {
+    status: summary.status,
+    feed: summary.feed,
+    run_id: summary.runId,
+    dataset_id: summary.datasetId,
+    error: summary.error,
+    state_transitions: summary.stateTransitions,
+    scenarios: summary.scenarios.map((scenario) => ({
+      name: scenario.name,
+      generation_id: scenario.generationId,
+      status: scenario.partial ? 'partial' : 'ready',
+      format: scenario.format,
+      rows_requested: scenario.rowsRequested,
+      rows_generated: scenario.rowsGenerated,
+      output_keys: [scenario.outputKey, scenario.manifestKey],
+      conformance: scenario.conformance,
+    })),
+    local_dir: summary.localDir,
+  };
+}
+
+function percent(value: number | null): string {
+  return value === null ? '-' : `${(value * 100).toFixed(1)}%`;
+}
+
+/** Conformance rows: one per condition (categorical level or numeric range). */
+function conformanceRows(summary: LocalRunSummary): Cell[][] {
+  const rows: Cell[][] = [];
+  for (const scenario of summary.scenarios) {
+    for (const column of scenario.conformance?.categorical ?? []) {
+      for (const level of column.levels) {
+        rows.push([
+          scenario.name,
+          `${column.column} = ${level.level}`,
+          percent(level.requestedShare),
+          percent(level.deliveredShare),
+          level.withinTolerance ? 'yes' : 'NO',
+        ]);
+      }
+    }
+    for (const column of scenario.conformance?.numeric ?? []) {
+      rows.push([
+        scenario.name,
+        `${column.column} in [${column.requestedMin}, ${column.requestedMax}]`,
+        '100.0%',
+        percent(column.fractionInside),
+        column.conforms ? 'yes' : 'NO',
+      ]);
+    }
+  }
+  return rows;
+}
+
+/** The human-readable report. */
+export function textReport(summary: LocalRunSummary): string {
+  const lines: string[] = [];
+  lines.push(
+    `Run ${summary.runId ?? '-'} of feed "${summary.feed}": ${summary.status}` +
+      (summary.datasetId
+        ? ` (dataset ${summary.datasetId}, ${summary.stateTransitions} state transitions)`
+        : ''),
+  );
+  if (summary.error) {
+    lines.push(
+      `  error: ${summary.error.code ?? summary.error.error ?? 'unknown'}${summary.error.detail ? `: ${summary.error.detail}` : ''}` +
+        (summary.error.requestId ? ` (vendor request ${summary.error.requestId})` : ''),
+    );
+  }
+  if (summary.scenarios.length > 0) {
+    lines.push(
+      '',
+      renderTable(
+        ['scenario', 'generation', 'format', 'requested', 'generated', 'partial', 'conforms', 'output key'],
+        summary.scenarios.map((s) => [
+          s.name,
+          s.generationId,
+          s.format,
+          s.rowsRequested,
+          s.rowsGenerated,
+          s.partial ? 'PARTIAL' : 'no',
+          s.conforms === null ? '-' : s.conforms ? 'yes' : 'NO',
+          s.outputKey,
+        ]),
+      ),
+    );
+    const conformance = conformanceRows(summary);
+    if (conformance.length > 0) {
+      lines.push(
+        '',
+        'Conformance per condition:',
+        renderTable(['scenario', 'condition', 'asked', 'delivered', 'ok'], conformance),
+      );
+    }
+  }
+  if (summary.query && summary.query.rows.length > 0) {
+    const header = Object.keys(summary.query.rows[0] ?? {});
+    lines.push(
+      '',
+      `SQL over the landed data (DuckDB, Hive partitions, as Athena would see it):`,
+      `  ${summary.query.sql}`,
+      renderTable(
+        header,
+        summary.query.rows.map((row) => header.map((name) => row[name] ?? null)),
+      ),
+    );
+  }
+  if (summary.localDir) lines.push('', `Landed objects and manifests copied to ${summary.localDir}`);
+  return lines.join('\n');
+}

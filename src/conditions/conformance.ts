@@ -1,0 +1,393 @@
+/**
+ * Conformance of delivered synthetic rows to the requested conditions: per categorical column the
+ * requested vs delivered share of each level, per numeric column the requested range vs the
+ * observed values. The vendor treats shares as targets "subject to feasibility jitter", so a
+ * deviation within a tolerance conforms.
+ *
+ * {@link createConformanceAccumulator} gathers the statistics in one streaming pass (rows or
+ * column batches, memory bounded by the number of conditioned columns and levels);
+ * {@link buildConformanceReport} turns statistics into the report.
+ */
+import type { Conditions } from '../client/contract.ts';
+
+/** Default absolute tolerance on shares, and on the fraction of rows outside a numeric range. */
+export const DEFAULT_CONFORMANCE_TOLERANCE = 0.02;
+
+export interface LevelConformance {
+  readonly level: string;
+  readonly requestedShare: number;
+  /** Delivered share among the column's non-missing values; null when there were none. */
+  readonly deliveredShare: number | null;
+  readonly deliveredCount: number;
+  /** |delivered - requested|; null when nothing was delivered. */
+  readonly deviation: number | null;
+  readonly withinTolerance: boolean;
+}
+
+export interface CategoricalConformance {
+  readonly column: string;
+  /** False when the delivered data has no such column. */
+  readonly present: boolean;
+  /** Rows with a value in this column. */
+  readonly count: number;
+  /** Rows where the column was null/empty. */
+  readonly missing: number;
+  readonly levels: readonly LevelConformance[];
+  /** Share of values that are levels not named in the conditions; null when nothing was delivered. */
+  readonly unrequestedShare: number | null;
+  readonly conforms: boolean;
+}
+
+export interface NumericConformance {
+  readonly column: string;
+  readonly present: boolean;
+  /** The requested (after clamping: applied) range. */
+  readonly requestedMin: number;
+  readonly requestedMax: number;
+  readonly observedMin: number | null;
+  readonly observedMax: number | null;
+  /** Rows with a numeric value in this column. */
+  readonly count: number;
+  readonly missing: number;
+  /** Values that are not numbers (e.g. text in a CSV column). */
+  readonly invalid: number;
+  /** Rows whose value lies within [requestedMin, requestedMax]. */
+  readonly inside: number;
+  /** inside / count; null when there were no values. */
+  readonly fractionInside: number | null;
+  readonly conforms: boolean;
+}
+
+export interface ConformanceReport {
+  /** True when every conditioned column conforms (vacuously true without conditions). */
+  readonly conforms: boolean;
+  readonly tolerance: number;
+  readonly rowsRequested: number | null;
+  readonly rowsGenerated: number | null;
+  /** Rows actually read from the delivered artifact. */
+  readonly rowsObserved: number;
+  /** Fewer rows generated than requested (vendor status `partial`). */
+  readonly partial: boolean;
+  readonly categorical: readonly CategoricalConformance[];
+  readonly numeric: readonly NumericConformance[];
+}
+
+/** Counts for one categorical column; `counts` covers the requested levels only. */
+export interface CategoricalStatistics {
+  readonly counts: Readonly<Record<string, number>>;
+  /** Values that are not one of the requested levels. */
+  readonly other: number;
+  readonly missing: number;
+}
+
+/** Counts for one numeric column, relative to its requested range. */
+export interface NumericStatistics {
+  readonly count: number;
+  readonly missing: number;
+  readonly invalid: number;
+  readonly inside: number;
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+/** What was delivered, per conditioned column; a column absent from the data is left out. */
+export interface DeliveredStatistics {
+  readonly rows: number;
+  readonly categorical: Readonly<Record<string, CategoricalStatistics | undefined>>;
+  readonly numeric: Readonly<Record<string, NumericStatistics | undefined>>;
+}
+
+export interface ConformanceOptions {
+  /** Absolute tolerance (default {@link DEFAULT_CONFORMANCE_TOLERANCE}). */
+  readonly tolerance?: number;
+}
+
+export interface RowCounts {
+  readonly rowsRequested?: number | null;
+  readonly rowsGenerated?: number | null;
+}
+
+/** Float slack for share and range comparisons. */
+const EPSILON = 1e-9;
+
+function toleranceOf(options: ConformanceOptions): number {
+  const tolerance = options.tolerance ?? DEFAULT_CONFORMANCE_TOLERANCE;
+  if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 1) {
+    throw new RangeError(`conformance tolerance must be between 0 and 1, got ${tolerance}`);
+  }
+  return tolerance;
+}
+
+function categoricalReport(
+  column: string,
+  requested: Readonly<Record<string, number>>,
+  stats: CategoricalStatistics | undefined,
+  tolerance: number,
+): CategoricalConformance {
+  const count = stats ? Object.values(stats.counts).reduce((a, b) => a + b, 0) + stats.other : 0;
+  const levels = Object.entries(requested).map(([level, requestedShare]): LevelConformance => {
+    const deliveredCount = stats?.counts[level] ?? 0;
+    const deliveredShare = count > 0 ? deliveredCount / count : null;
+    const deviation = deliveredShare === null ? null : Math.abs(deliveredShare - requestedShare);
+    return {
+      level,
+      requestedShare,
+      deliveredShare,
+      deliveredCount,
+      deviation,
+      withinTolerance: deviation !== null && deviation <= tolerance + EPSILON,
+    };
+  });
+  return {
+    column,
+    present: stats !== undefined,
+    count,
+    missing: stats?.missing ?? 0,
+    levels,
+    unrequestedShare: stats && count > 0 ? stats.other / count : null,
+    conforms: count > 0 && levels.every((l) => l.withinTolerance),
+  };
+}
+
+function numericReport(
+  column: string,
+  requested: { readonly min: number; readonly max: number },
+  stats: NumericStatistics | undefined,
+  tolerance: number,
+): NumericConformance {
+  const count = stats?.count ?? 0;
+  const fractionInside = stats && count > 0 ? stats.inside / count : null;
+  return {
+    column,
+    present: stats !== undefined,
+    requestedMin: requested.min,
+    requestedMax: requested.max,
+    observedMin: stats?.min ?? null,
+    observedMax: stats?.max ?? null,
+    count,
+    missing: stats?.missing ?? 0,
+    invalid: stats?.invalid ?? 0,
+    inside: stats?.inside ?? 0,
+    fractionInside,
+    conforms: fractionInside !== null && 1 - fractionInside <= tolerance + EPSILON,
+  };
+}
+
+/** The conformance report of `statistics` against the requested `conditions` (cleaned names). */
+export function buildConformanceReport(
+  conditions: Conditions,
+  statistics: DeliveredStatistics,
+  counts: RowCounts = {},
+  options: ConformanceOptions = {},
+): ConformanceReport {
+  const tolerance = toleranceOf(options);
+  const categorical = Object.entries(conditions.categorical ?? {}).map(([column, shares]) =>
+    categoricalReport(column, shares, statistics.categorical[column], tolerance),
+  );
+  const numeric = Object.entries(conditions.numeric ?? {}).map(([column, range]) =>
+    numericReport(column, range, statistics.numeric[column], tolerance),
+  );
+  const rowsRequested = counts.rowsRequested ?? null;
+  const rowsGenerated = counts.rowsGenerated ?? null;
+  return {
+    conforms: categorical.every((c) => c.conforms) && numeric.every((n) => n.conforms),
+    tolerance,
+    rowsRequested,
+    rowsGenerated,
+    rowsObserved: statistics.rows,
+    partial: rowsRequested !== null && rowsGenerated !== null && rowsGenerated < rowsRequested,
+    categorical,
+    numeric,
+  };
+}
+
+/** A categorical value as a level name; null when missing. Booleans read as R's `TRUE`/`FALSE`. */
+function levelOf(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value === '' ? null : value;
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'number') return Number.isNaN(value) ? null : String(value);
+  if (typeof value === 'bigint') return value.toString();
+  // Anything else (dates, structs) is not a level name; it counts as an unrequested value.
+  return value instanceof Date ? value.toISOString() : Object.prototype.toString.call(value);
+}
+
+/** A numeric value; `null` when missing, `undefined` when not a number. */
+function numberOf(value: unknown): number | null | undefined {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return Number.isNaN(value) ? null : value;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (text === '') return null;
+    const parsed = Number(text);
+    return Number.isNaN(parsed) ? undefined : parsed;
+  }
+  return undefined;
+}
+
+class CategoricalCounter {
+  readonly counts = new Map<string, number>();
+  other = 0;
+  missing = 0;
+  seen = false;
+  constructor(levels: readonly string[]) {
+    for (const level of levels) this.counts.set(level, 0);
+  }
+  add(value: unknown): void {
+    const level = levelOf(value);
+    if (level === null) this.missing++;
+    else {
+      const current = this.counts.get(level);
+      if (current === undefined) this.other++;
+      else this.counts.set(level, current + 1);
+    }
+  }
+  statistics(): CategoricalStatistics {
+    return { counts: Object.fromEntries(this.counts), other: this.other, missing: this.missing };
+  }
+}
+
+class NumericCounter {
+  count = 0;
+  missing = 0;
+  invalid = 0;
+  inside = 0;
+  min = Infinity;
+  max = -Infinity;
+  seen = false;
+  private readonly low: number;
+  private readonly high: number;
+  constructor(range: { readonly min: number; readonly max: number }) {
+    this.low = range.min - EPSILON * Math.max(1, Math.abs(range.min));
+    this.high = range.max + EPSILON * Math.max(1, Math.abs(range.max));
+  }
+  add(value: unknown): void {
+    const n = numberOf(value);
+    if (n === null) this.missing++;
+    else if (n === undefined) this.invalid++;
+    else {
+      this.count++;
+      if (n < this.min) this.min = n;
+      if (n > this.max) this.max = n;
+      if (n >= this.low && n <= this.high) this.inside++;
+    }
+  }
+  statistics(): NumericStatistics {
+    return {
+      count: this.count,
+      missing: this.missing,
+      invalid: this.invalid,
+      inside: this.inside,
+      min: this.count > 0 ? this.min : null,
+      max: this.count > 0 ? this.max : null,
+    };
+  }
+}
+
+/** A column of a batch: an array, a typed array, an Arrow `Vector`, or any iterable/array-like. */
+export type ColumnValues = Iterable<unknown> | ArrayLike<unknown>;
+
+/** Streams delivered rows into conformance statistics; nothing but counters is kept. */
+export interface ConformanceAccumulator {
+  /** The conditioned columns (cleaned names): the only columns the accumulator reads. */
+  readonly columns: readonly string[];
+  /** Adds one row (column name -> value); columns missing from the row object are not counted. */
+  addRow(row: Readonly<Record<string, unknown>>): void;
+  /**
+   * Adds a column batch (e.g. a Parquet row-group slice or an Arrow record batch). `rowCount` is
+   * the batch's row count; by default the length of the longest conditioned column in the batch
+   * (or of its first column when it has no conditioned column).
+   */
+  addColumnBatch(columns: Readonly<Record<string, ColumnValues | null | undefined>>, rowCount?: number): void;
+  /** Statistics so far. */
+  statistics(): DeliveredStatistics;
+  /** The report so far; pass the vendor's row counts for `partial`. */
+  report(counts?: RowCounts): ConformanceReport;
+}
+
+function forEachValue(values: ColumnValues, visit: (value: unknown) => void): number {
+  let n = 0;
+  if (typeof (values as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    for (const value of values as Iterable<unknown>) {
+      visit(value);
+      n++;
+    }
+    return n;
+  }
+  const arrayLike = values as ArrayLike<unknown>;
+  for (; n < arrayLike.length; n++) visit(arrayLike[n]);
+  return n;
+}
+
+/** Row count of a batch none of whose columns were read: the first column's `length`, if any. */
+function batchLength(batch: Readonly<Record<string, ColumnValues | null | undefined>>): number {
+  for (const values of Object.values(batch)) {
+    const length = (values as { length?: unknown } | null | undefined)?.length;
+    if (typeof length === 'number') return length;
+  }
+  return 0;
+}
+
+/** An accumulator for `conditions` (the resolved conditions, cleaned column names). */
+export function createConformanceAccumulator(
+  conditions: Conditions,
+  options: ConformanceOptions = {},
+): ConformanceAccumulator {
+  toleranceOf(options); // fail fast on a bad tolerance
+  const categorical = new Map(
+    Object.entries(conditions.categorical ?? {}).map(([column, shares]) => [
+      column,
+      new CategoricalCounter(Object.keys(shares)),
+    ]),
+  );
+  const numeric = new Map(
+    Object.entries(conditions.numeric ?? {}).map(([column, range]) => [column, new NumericCounter(range)]),
+  );
+  const columns = [...new Set([...categorical.keys(), ...numeric.keys()])];
+  let rows = 0;
+
+  const statistics = (): DeliveredStatistics => ({
+    rows,
+    categorical: Object.fromEntries(
+      [...categorical].filter(([, c]) => c.seen).map(([column, c]) => [column, c.statistics()]),
+    ),
+    numeric: Object.fromEntries(
+      [...numeric].filter(([, c]) => c.seen).map(([column, c]) => [column, c.statistics()]),
+    ),
+  });
+
+  return {
+    columns,
+    addRow(row) {
+      rows++;
+      for (const [column, counter] of categorical) {
+        if (!(column in row)) continue;
+        counter.seen = true;
+        counter.add(row[column]);
+      }
+      for (const [column, counter] of numeric) {
+        if (!(column in row)) continue;
+        counter.seen = true;
+        counter.add(row[column]);
+      }
+    },
+    addColumnBatch(batch, rowCount) {
+      let longest: number | null = null;
+      for (const [column, counter] of [...categorical, ...numeric]) {
+        const values = batch[column];
+        if (values === null || values === undefined) continue;
+        counter.seen = true;
+        longest = Math.max(
+          longest ?? 0,
+          forEachValue(values, (value) => counter.add(value)),
+        );
+      }
+      rows += rowCount ?? longest ?? batchLength(batch);
+    },
+    statistics,
+    report(counts = {}) {
+      return buildConformanceReport(conditions, statistics(), counts, options);
+    },
+  };
+}

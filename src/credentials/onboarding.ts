@@ -1,0 +1,407 @@
+/**
+ * Onboarding with the vendor: submit the access request, wait for the decision, and claim the
+ * one-time credential straight into a Secrets Manager secret, then prove it by minting one token.
+ * The CLI commands `signup`, `status` and `claim` are thin wrappers around these functions.
+ */
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SignupRequest, SimulacraApi } from '../client/contract.ts';
+import type { VendorCredentials } from '../client/index.ts';
+import { SimulacraApiError, classifyError } from '../client/index.ts';
+import type { CredentialCheck, CredentialDefaults } from './credential-secret.ts';
+import { IncompleteCredentialsError, credentialsFromClaim, toSecretString } from './credential-secret.ts';
+
+/** The vendor operations onboarding uses (all open routes). */
+export type OnboardingApi = Pick<
+  SimulacraApi,
+  'submitSignupRequest' | 'getSignupRequest' | 'claimCredentials'
+>;
+
+/** The vendor's support address for credential problems. */
+export const VENDOR_SUPPORT_EMAIL = 'support@simulacra-data.com';
+
+const SIGNUP_REQUEST_ID = /^req_[A-Za-z0-9]{1,64}$/;
+
+/** A signup request id that the vendor would answer with 404. */
+export class InvalidSignupRequestIdError extends Error {
+  override readonly name = 'InvalidSignupRequestIdError';
+  constructor(requestId: string) {
+    super(
+      `"${requestId}" is not a signup request id: it must look like req_ followed by 1-64 letters or digits, exactly as "signup" printed it.`,
+    );
+  }
+}
+
+/** Simulacra declined the access request. */
+export class SignupDeclinedError extends Error {
+  override readonly name = 'SignupDeclinedError';
+  readonly requestId: string;
+  constructor(requestId: string) {
+    super(
+      `Signup request ${requestId} was declined by Simulacra. Contact ${VENDOR_SUPPORT_EMAIL} with the request id, or submit a new request.`,
+    );
+    this.requestId = requestId;
+  }
+}
+
+/** The request is still undecided when the polling deadline passed (or when claiming). */
+export class SignupPendingError extends Error {
+  override readonly name = 'SignupPendingError';
+  readonly requestId: string;
+  readonly status: string;
+  constructor(requestId: string, status: string, reason: string) {
+    super(
+      `Signup request ${requestId} is still ${status}: ${reason}. Run "status --request-id ${requestId} --wait" again later.`,
+    );
+    this.requestId = requestId;
+    this.status = status;
+  }
+}
+
+/** What support needs to re-issue a credential; never includes a token or secret. */
+export interface SupportReference {
+  readonly requestId?: string | null;
+  readonly clientId?: string | null;
+  readonly xRequestId?: string | null;
+  readonly responseRequestId?: string | null;
+  readonly rotationRequestId?: string | null;
+}
+
+/** The support path for a credential that can no longer be claimed, as printable text. */
+export function supportInstructions(reference: SupportReference): string {
+  const facts = [
+    reference.requestId ? `signup request_id ${reference.requestId}` : null,
+    reference.rotationRequestId ? `rotation_request_id ${reference.rotationRequestId}` : null,
+    reference.clientId ? `client_id ${reference.clientId}` : null,
+    reference.xRequestId ? `X-Request-Id ${reference.xRequestId}` : null,
+    reference.responseRequestId && reference.responseRequestId !== reference.requestId
+      ? `response request_id ${reference.responseRequestId}`
+      : null,
+  ].filter((fact): fact is string => fact !== null);
+  return [
+    `Email ${VENDOR_SUPPORT_EMAIL} and include: ${facts.length ? facts.join(', ') : 'your client_id'}.`,
+    'Do not send any client secret or claim token. Simulacra rotates the credential operator-side and',
+    'delivers a new claim token over a secure channel. Submitting the signup again does NOT re-issue',
+    'a claim token once the first one was claimed or has expired.',
+  ].join('\n');
+}
+
+/** The one-time claim token is gone: already used, expired, or never issued to this request. */
+export class ClaimUnavailableError extends Error {
+  override readonly name = 'ClaimUnavailableError';
+  readonly reference: SupportReference;
+  constructor(reason: string, reference: SupportReference, options?: { cause?: unknown }) {
+    super(`${reason}\n${supportInstructions(reference)}`, options);
+    this.reference = reference;
+  }
+}
+
+/** The target secret does not exist and `--create` was not given (checked before claiming). */
+export class CredentialSecretNotFoundError extends Error {
+  override readonly name = 'CredentialSecretNotFoundError';
+  constructor(secretId: string, options?: { cause?: unknown }) {
+    super(
+      `Secrets Manager secret "${secretId}" does not exist. Create it first, or pass --create (with a secret name, not an ARN) to let claim create it. Nothing was claimed.`,
+      options,
+    );
+  }
+}
+
+/** `--create` was given with an ARN: Secrets Manager creates secrets by name. */
+export class CreateNeedsNameError extends Error {
+  override readonly name = 'CreateNeedsNameError';
+  constructor(secretId: string) {
+    super(
+      `--create needs a secret name, but "${secretId}" is an ARN of a secret that does not exist. Pass the name instead. Nothing was claimed.`,
+    );
+  }
+}
+
+/**
+ * The credential was claimed but could not be written to Secrets Manager. The secret is shown
+ * only once, so the only way back is the vendor's support path.
+ */
+export class CredentialStoreError extends Error {
+  override readonly name = 'CredentialStoreError';
+  readonly reference: SupportReference;
+  constructor(secretId: string, reference: SupportReference, options: { cause: unknown }) {
+    super(
+      `The credential was claimed but writing it to secret "${secretId}" failed (${describeCause(options.cause)}). The client secret was not printed or kept anywhere else.\n${supportInstructions(reference)}`,
+      options,
+    );
+    this.reference = reference;
+  }
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}
+
+/** Validates a signup request id before it reaches the vendor. */
+export function assertSignupRequestId(requestId: string): void {
+  if (!SIGNUP_REQUEST_ID.test(requestId)) throw new InvalidSignupRequestIdError(requestId);
+}
+
+/** Submits (or resumes: the vendor answers 200 for an email with an open request) an access request. */
+export function submitSignup(
+  api: OnboardingApi,
+  input: { companyName: string; contactEmail: string },
+): Promise<SignupRequest> {
+  return api.submitSignupRequest({
+    company_name: input.companyName,
+    contact_email: input.contactEmail,
+  });
+}
+
+/** Options for {@link waitForSignupDecision}. */
+export interface PollOptions {
+  /** Give up after this long (ms). */
+  readonly deadlineMs: number;
+  /** First delay between polls (ms); the vendor's examples poll every 2 s. */
+  readonly initialDelayMs?: number;
+  /** Largest delay between polls (ms). */
+  readonly maxDelayMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  /** Called after every poll (e.g. to print progress). */
+  readonly onPoll?: (request: SignupRequest) => void;
+}
+
+/**
+ * The delay before poll number `attempt` (0-based): exponential growth capped at `maxDelayMs`,
+ * with "equal jitter" (half fixed, half random) so many waiting clients do not poll in step.
+ */
+export function pollDelayMs(
+  attempt: number,
+  options: { initialDelayMs: number; maxDelayMs: number; random: () => number },
+): number {
+  const base = Math.min(options.maxDelayMs, options.initialDelayMs * 1.6 ** attempt);
+  return Math.round(base / 2 + (base / 2) * options.random());
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** True when the signup has a final answer (approved or declined). */
+export function isSignupDecided(request: Pick<SignupRequest, 'status'>): boolean {
+  return request.status === 'approved' || request.status === 'declined';
+}
+
+/**
+ * Polls the signup request until it is approved or declined, with jittered exponential backoff.
+ * Unknown statuses and retryable errors (network, 5xx after the client's own retries) keep
+ * polling; a terminal error (e.g. 404 for an unknown id) stops.
+ *
+ * @returns the approved request.
+ * @throws SignupDeclinedError, SignupPendingError (deadline passed), or the client's terminal error.
+ */
+export async function waitForSignupDecision(
+  api: OnboardingApi,
+  requestId: string,
+  options: PollOptions,
+): Promise<SignupRequest> {
+  assertSignupRequestId(requestId);
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  const delays = {
+    initialDelayMs: options.initialDelayMs ?? 2_000,
+    maxDelayMs: options.maxDelayMs ?? 30_000,
+    random: options.random ?? Math.random,
+  };
+  const deadline = now() + options.deadlineMs;
+  let lastStatus = 'unknown';
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const request = await api.getSignupRequest(requestId);
+      options.onPoll?.(request);
+      lastStatus = request.status;
+      if (request.status === 'declined') throw new SignupDeclinedError(requestId);
+      if (request.status === 'approved') return request;
+    } catch (err) {
+      if (err instanceof SignupDeclinedError || classifyError(err) === 'terminal') throw err;
+    }
+    const remaining = deadline - now();
+    if (remaining <= 0) {
+      throw new SignupPendingError(requestId, lastStatus, 'the polling deadline passed');
+    }
+    await sleep(Math.min(remaining, pollDelayMs(attempt, delays)));
+  }
+}
+
+/** Where and how {@link claimIntoSecret} stores the credential. */
+export interface ClaimInput {
+  readonly api: OnboardingApi;
+  readonly secretsManager: SecretsManagerClient;
+  readonly requestId: string;
+  /** Secret name or ARN. */
+  readonly secretId: string;
+  /** Create the secret (by name) when it does not exist. */
+  readonly create: boolean;
+  /** KMS key for a secret created with `create`. */
+  readonly kmsKeyId?: string | undefined;
+  readonly defaults: CredentialDefaults;
+  /** Proves the stored credential by minting one token. */
+  readonly verify: (credentials: VendorCredentials) => Promise<CredentialCheck>;
+}
+
+/** The outcome of a claim: identifiers only, never the secret or the claim token. */
+export interface ClaimResult {
+  readonly clientId: string;
+  readonly secretArn: string;
+  readonly versionId: string | null;
+  readonly created: boolean;
+  readonly check: CredentialCheck;
+}
+
+/** Thrown by {@link claimIntoSecret} after storing a credential that misses token_url or audience. */
+export class StoredIncompleteCredentialsError extends Error {
+  override readonly name = 'StoredIncompleteCredentialsError';
+  constructor(secretId: string, cause: IncompleteCredentialsError) {
+    super(
+      `The credential was claimed and stored in secret "${secretId}", but it has no ${cause.missing.join(' or ')}. Add ${cause.missing.join(' and ')} to the secret JSON (values from Simulacra) before using it.`,
+      { cause },
+    );
+  }
+}
+
+const isArn = (secretId: string): boolean => secretId.startsWith('arn:');
+
+async function secretExists(secretsManager: SecretsManagerClient, secretId: string): Promise<boolean> {
+  try {
+    await secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
+    return true;
+  } catch (err) {
+    if (err instanceof ResourceNotFoundException) return false;
+    throw err;
+  }
+}
+
+async function readClaimToken(
+  api: OnboardingApi,
+  requestId: string,
+): Promise<{ request: SignupRequest; claimToken: string }> {
+  const request = await api.getSignupRequest(requestId);
+  if (request.status === 'declined') throw new SignupDeclinedError(requestId);
+  if (request.status !== 'approved') {
+    throw new SignupPendingError(requestId, request.status, 'there is nothing to claim yet');
+  }
+  if (!request.credential_claim_token) {
+    throw new ClaimUnavailableError(
+      `Signup request ${requestId} is approved but has no claim token any more: it was already claimed (check the secret) or it expired.`,
+      { requestId, clientId: request.client_id, xRequestId: request.meta.xRequestId },
+    );
+  }
+  return { request, claimToken: request.credential_claim_token };
+}
+
+/**
+ * Claims the approved request's one-time credential and writes it straight into the secret, then
+ * mints one token with it. Everything that can be checked without spending the one-time token
+ * (id format, secret existence, approval) is checked first.
+ */
+export async function claimIntoSecret(input: ClaimInput): Promise<ClaimResult> {
+  const { api, secretsManager, requestId, secretId } = input;
+  assertSignupRequestId(requestId);
+  const exists = await secretExists(secretsManager, secretId);
+  if (!exists && !input.create) throw new CredentialSecretNotFoundError(secretId);
+  if (!exists && isArn(secretId)) throw new CreateNeedsNameError(secretId);
+
+  const { request, claimToken } = await readClaimToken(api, requestId);
+  let claimed;
+  try {
+    claimed = await api.claimCredentials(claimToken);
+  } catch (err) {
+    if (err instanceof SimulacraApiError && err.code === 'simio_credential_claim_not_found') {
+      throw new ClaimUnavailableError(
+        `The claim token of signup request ${requestId} was refused (simio_credential_claim_not_found): it expired or was already used.`,
+        {
+          requestId,
+          clientId: request.client_id,
+          xRequestId: err.xRequestId,
+          responseRequestId: err.requestId,
+        },
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+
+  const resolved = resolveClaim(claimed, input.defaults);
+  // Store first, whatever we have: the client secret is shown only this once.
+  const secretString = resolved.ok
+    ? toSecretString(resolved.credentials)
+    : JSON.stringify({
+        client_id: claimed.client_id,
+        client_secret: claimed.client_secret,
+        token_url: claimed.token_url ?? input.defaults.token_url ?? undefined,
+        audience: claimed.audience ?? input.defaults.audience ?? undefined,
+        api_base: input.defaults.api_base,
+      });
+  const reference: SupportReference = {
+    requestId,
+    clientId: claimed.client_id,
+    xRequestId: claimed.meta.xRequestId,
+  };
+  let stored: { arn: string; versionId: string | null };
+  try {
+    stored = exists
+      ? await putSecret(secretsManager, secretId, secretString)
+      : await createSecret(secretsManager, secretId, secretString, input.kmsKeyId);
+  } catch (err) {
+    throw new CredentialStoreError(secretId, reference, { cause: err });
+  }
+  if (!resolved.ok) throw new StoredIncompleteCredentialsError(secretId, resolved.error);
+  const check = await input.verify(resolved.credentials);
+  return {
+    clientId: claimed.client_id,
+    secretArn: stored.arn,
+    versionId: stored.versionId,
+    created: !exists,
+    check,
+  };
+}
+
+function resolveClaim(
+  claimed: Parameters<typeof credentialsFromClaim>[0],
+  defaults: CredentialDefaults,
+): { ok: true; credentials: VendorCredentials } | { ok: false; error: IncompleteCredentialsError } {
+  try {
+    return { ok: true, credentials: credentialsFromClaim(claimed, defaults) };
+  } catch (err) {
+    if (err instanceof IncompleteCredentialsError) return { ok: false, error: err };
+    throw err;
+  }
+}
+
+async function putSecret(
+  secretsManager: SecretsManagerClient,
+  secretId: string,
+  secretString: string,
+): Promise<{ arn: string; versionId: string | null }> {
+  const out = await secretsManager.send(
+    new PutSecretValueCommand({ SecretId: secretId, SecretString: secretString }),
+  );
+  return { arn: out.ARN ?? secretId, versionId: out.VersionId ?? null };
+}
+
+async function createSecret(
+  secretsManager: SecretsManagerClient,
+  name: string,
+  secretString: string,
+  kmsKeyId: string | undefined,
+): Promise<{ arn: string; versionId: string | null }> {
+  const out = await secretsManager.send(
+    new CreateSecretCommand({
+      Name: name,
+      SecretString: secretString,
+      Description: 'Simulacra Headless API machine-to-machine credential (simulacra-pipeline)',
+      ...(kmsKeyId ? { KmsKeyId: kmsKeyId } : {}),
+    }),
+  );
+  return { arn: out.ARN ?? name, versionId: out.VersionId ?? null };
+}

@@ -1,0 +1,426 @@
+/**
+ * Secrets Manager rotation of the vendor credential, following the standard four-step protocol
+ * (createSecret, setSecret, testSecret, finishSecret) with the vendor's self-service rotation
+ * (`POST /v1/credential-rotations`) behind createSecret.
+ *
+ * Vendor semantics this relies on (contract notes §3, §7, §10 #9):
+ * - The rotation call is authenticated with the CURRENT credential and rotates the secret at the
+ *   vendor's identity provider atomically; the new secret is only reachable through the one-time
+ *   claim token in that response. No grace period is documented for the old secret (the
+ *   simulator retires it when the new one is claimed), so AWSCURRENT holds a retired secret from
+ *   createSecret until finishSecret; the steps run back to back to keep that window to seconds.
+ *   Already-minted bearer tokens are not documented either; Auth0 and the simulator keep them
+ *   valid until they expire, and a 401 makes the pipeline re-mint from AWSCURRENT.
+ * - An Idempotency-Key replay within 24 h returns the same claim token with HTTP 200, does not
+ *   rotate again and does not use up the limit. We use the Secrets Manager ClientRequestToken
+ *   (one per rotation) as the key, so a retried createSecret never rotates twice.
+ * - At most 3 rotations per 24 h per client; the refusal is a 429.
+ */
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import type { DescribeSecretCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { SimulacraApi } from '../client/contract.ts';
+import type { FetchLike, VendorCredentials } from '../client/index.ts';
+import {
+  SimulacraApiError,
+  SimulacraClient,
+  createTokenProvider,
+  loadCredentialsFromSecret,
+} from '../client/index.ts';
+import type { CredentialCheck } from './credential-secret.ts';
+import { credentialsFromClaim, toSecretString, verifyCredentials } from './credential-secret.ts';
+import { supportInstructions } from './onboarding.ts';
+
+/** The four steps Secrets Manager invokes, in order. */
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** The event Secrets Manager sends to a rotation Lambda. */
+export interface RotationEvent {
+  readonly SecretId: string;
+  readonly ClientRequestToken: string;
+  readonly Step: RotationStep;
+}
+
+const rotationEventSchema = z.object({
+  SecretId: z.string().min(1),
+  ClientRequestToken: z.string().min(1),
+  Step: z.enum(ROTATION_STEPS),
+});
+
+/** The Lambda was invoked with something other than a Secrets Manager rotation event. */
+export class InvalidRotationEventError extends Error {
+  override readonly name = 'InvalidRotationEventError';
+}
+
+/**
+ * Validates a rotation Lambda event.
+ *
+ * @throws InvalidRotationEventError naming every bad field.
+ */
+export function parseRotationEvent(event: unknown): RotationEvent {
+  const parsed = rotationEventSchema.safeParse(event);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues
+    .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`)
+    .join('; ');
+  throw new InvalidRotationEventError(
+    `Not a Secrets Manager rotation event (${problems}). Expected {SecretId, ClientRequestToken, Step} with Step one of ${ROTATION_STEPS.join(', ')}.`,
+  );
+}
+
+/** The vendor's rotation limit, as stated in its documentation. */
+export const VENDOR_ROTATION_LIMIT = { rotations: 3, windowHours: 24 } as const;
+
+const CURRENT = 'AWSCURRENT';
+const PENDING = 'AWSPENDING';
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The secret is not set up for rotation, or the event does not match its versions. */
+export class RotationStateError extends Error {
+  override readonly name = 'RotationStateError';
+}
+
+/**
+ * The vendor refused the rotation because of its limit of 3 rotations per 24 h per client.
+ * Nothing was rotated and no AWSPENDING value was written; AWSCURRENT still works.
+ */
+export class RotationRateLimitedError extends Error {
+  override readonly name = 'RotationRateLimitedError';
+  readonly limit = VENDOR_ROTATION_LIMIT;
+  /** When a retry may succeed, from the vendor's Retry-After; null when it did not say. */
+  readonly retryAt: Date | null;
+  readonly xRequestId: string | null;
+  constructor(input: { retryAt: Date | null; xRequestId: string | null; cause: unknown }) {
+    super(
+      `The vendor refused the credential rotation: at most ${VENDOR_ROTATION_LIMIT.rotations} rotations per ${VENDOR_ROTATION_LIMIT.windowHours} h per client. ${
+        input.retryAt
+          ? `Retry after ${input.retryAt.toISOString()}.`
+          : `Retry once ${VENDOR_ROTATION_LIMIT.windowHours} h have passed since the oldest of the last ${VENDOR_ROTATION_LIMIT.rotations} rotations.`
+      } The secret was not changed: AWSCURRENT is intact and no AWSPENDING value was written.`,
+      { cause: input.cause },
+    );
+    this.retryAt = input.retryAt;
+    this.xRequestId = input.xRequestId;
+  }
+}
+
+/** The vendor rotated the credential but the new one could not be claimed (token used or expired). */
+export class RotationClaimError extends Error {
+  override readonly name = 'RotationClaimError';
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * The vendor rotated and the new secret was claimed, but storing it failed. The secret is shown
+ * only once, so the way back is the vendor's support path.
+ */
+export class RotationStoreError extends Error {
+  override readonly name = 'RotationStoreError';
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The pending credential failed its test mint or test call. */
+export class RotationTestError extends Error {
+  override readonly name = 'RotationTestError';
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+  }
+}
+
+/** What the rotation steps need; the Lambda wires the real ones, tests inject fakes. */
+export interface RotationDeps {
+  readonly secretsManager: SecretsManagerClient;
+  /** A vendor client authenticated with `credentials`. */
+  readonly vendorFor: (
+    credentials: VendorCredentials,
+  ) => Pick<SimulacraApi, 'rotateCredentials' | 'claimCredentials' | 'listDatasets'>;
+  /** Mints one token with `credentials` (never returns the token). */
+  readonly verify: (credentials: VendorCredentials) => Promise<CredentialCheck>;
+  /** Log-safe progress messages (ids and stages only). */
+  readonly log?: (message: string, details: Record<string, unknown>) => void;
+  readonly now?: () => number;
+}
+
+/**
+ * The real dependencies: a vendor client per credential (no shared token cache, so a test mint
+ * never replaces the pipeline's cached token) and a test mint against the credential's token URL.
+ * A 429 is retried only briefly: the vendor's limit is 24 h wide, so the refusal has to reach
+ * Secrets Manager quickly.
+ */
+export function createRotationDeps(input: {
+  secretsManager: SecretsManagerClient;
+  fetch?: FetchLike;
+  log?: RotationDeps['log'];
+}): RotationDeps {
+  const fetchOption = input.fetch ? { fetch: input.fetch } : {};
+  return {
+    secretsManager: input.secretsManager,
+    vendorFor: (credentials) =>
+      new SimulacraClient({
+        apiBase: credentials.api_base,
+        tokenProvider: createTokenProvider({ credentials, ...fetchOption }),
+        retry: { maxAttempts: 3, maxDelayMs: 2_000, deadlineMs: 20_000 },
+        ...fetchOption,
+      }),
+    verify: (credentials) => verifyCredentials(credentials, fetchOption),
+    ...(input.log ? { log: input.log } : {}),
+  };
+}
+
+/**
+ * The vendor Idempotency-Key for one rotation: the ClientRequestToken itself when it fits the
+ * vendor's key format (UUIDs do), otherwise a stable hash of it.
+ */
+export function rotationIdempotencyKey(clientRequestToken: string): string {
+  if (IDEMPOTENCY_KEY.test(clientRequestToken)) return clientRequestToken;
+  return `smr:${createHash('sha256').update(clientRequestToken).digest('hex').slice(0, 64)}`;
+}
+
+/**
+ * Runs one rotation step. Every step first checks the standard preconditions: rotation is
+ * enabled, the token is a version of the secret, and it is staged AWSPENDING (a version that is
+ * already AWSCURRENT means the rotation finished; the step does nothing).
+ */
+export async function runRotationStep(event: RotationEvent, deps: RotationDeps): Promise<void> {
+  const { SecretId: secretId, ClientRequestToken: token, Step: step } = event;
+  const metadata = await deps.secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
+  if (!metadata.RotationEnabled) {
+    throw new RotationStateError(`Secret ${secretId} is not enabled for rotation.`);
+  }
+  const stages = metadata.VersionIdsToStages?.[token];
+  if (!stages) {
+    throw new RotationStateError(`Secret version ${token} has no stage for rotation of secret ${secretId}.`);
+  }
+  if (stages.includes(CURRENT)) {
+    deps.log?.('Version is already AWSCURRENT; nothing to do', { step, secretId, versionId: token });
+    return;
+  }
+  if (!stages.includes(PENDING)) {
+    throw new RotationStateError(
+      `Secret version ${token} is not staged AWSPENDING for rotation of secret ${secretId}.`,
+    );
+  }
+  switch (step) {
+    case 'createSecret':
+      return createSecret(secretId, token, deps);
+    case 'setSecret':
+      // Nothing to do: the vendor has no separate "set" phase. The rotation call in createSecret
+      // already replaced the secret at the vendor's identity provider. The notes (§10 #9) leave open
+      // whether the old secret survives until the claim (the simulator keeps it until then) or dies
+      // at once; createSecret claims right after rotating, so either way the old secret is retired
+      // by the end of createSecret and the only working one is in AWSPENDING.
+      deps.log?.('setSecret: the vendor switched the credential during createSecret', {
+        step,
+        secretId,
+        versionId: token,
+      });
+      return;
+    case 'testSecret':
+      return testSecret(secretId, token, deps);
+    case 'finishSecret':
+      return finishSecret(secretId, token, metadata, deps);
+    default:
+      throw new RotationStateError(
+        `Unknown rotation step "${String(step)}"; expected one of ${ROTATION_STEPS.join(', ')}.`,
+      );
+  }
+}
+
+async function pendingValueExists(
+  secretsManager: SecretsManagerClient,
+  secretId: string,
+  token: string,
+): Promise<boolean> {
+  try {
+    const out = await secretsManager.send(
+      new GetSecretValueCommand({ SecretId: secretId, VersionId: token, VersionStage: PENDING }),
+    );
+    // Secrets Manager answers ResourceNotFound for the value-less version RotateSecret creates;
+    // some emulators return it without a value instead.
+    return out.SecretString !== undefined || out.SecretBinary !== undefined;
+  } catch (err) {
+    if (err instanceof ResourceNotFoundException) return false;
+    throw err;
+  }
+}
+
+function retryAtFrom(err: SimulacraApiError, now: number): Date | null {
+  return err.retryAfterSeconds === null ? null : new Date(now + err.retryAfterSeconds * 1000);
+}
+
+/**
+ * createSecret: rotate at the vendor with the current credential (Idempotency-Key = the
+ * rotation's token), claim the new secret and store it as AWSPENDING of this version.
+ */
+async function createSecret(secretId: string, token: string, deps: RotationDeps): Promise<void> {
+  const { secretsManager } = deps;
+  if (await pendingValueExists(secretsManager, secretId, token)) {
+    deps.log?.('createSecret: AWSPENDING value already stored', { secretId, versionId: token });
+    return;
+  }
+  const current = await loadCredentialsFromSecret(secretsManager, secretId, CURRENT);
+  const vendor = deps.vendorFor(current);
+  let rotation;
+  try {
+    rotation = await vendor.rotateCredentials({ idempotencyKey: rotationIdempotencyKey(token) });
+  } catch (err) {
+    if (err instanceof SimulacraApiError && err.status === 429) {
+      await releasePendingStage(secretsManager, secretId, token);
+      throw new RotationRateLimitedError({
+        retryAt: retryAtFrom(err, (deps.now ?? Date.now)()),
+        xRequestId: err.xRequestId,
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  deps.log?.('createSecret: vendor rotation accepted', {
+    secretId,
+    versionId: token,
+    rotationRequestId: rotation.rotation_request_id,
+    replayed: rotation.replayed,
+    xRequestId: rotation.meta.xRequestId,
+  });
+  const reference = {
+    clientId: rotation.client_id ?? current.client_id,
+    rotationRequestId: rotation.rotation_request_id,
+    xRequestId: rotation.meta.xRequestId,
+  };
+  if (!rotation.credential_claim_token) {
+    throw new RotationClaimError(
+      `The vendor rotated the credential of ${current.client_id} but sent no claim token.\n${supportInstructions(reference)}`,
+      { cause: null },
+    );
+  }
+  let claimed;
+  try {
+    claimed = await vendor.claimCredentials(rotation.credential_claim_token);
+  } catch (err) {
+    if (err instanceof SimulacraApiError && err.code === 'simio_credential_claim_not_found') {
+      throw new RotationClaimError(
+        `The rotation's claim token was refused (simio_credential_claim_not_found): it was already used or expired, so the new secret cannot be retrieved by this rotation.\n${supportInstructions(
+          { ...reference, xRequestId: err.xRequestId, responseRequestId: err.requestId },
+        )}`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  const next = credentialsFromClaim(claimed, {
+    api_base: current.api_base,
+    token_url: current.token_url,
+    audience: current.audience,
+  });
+  try {
+    await secretsManager.send(
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        ClientRequestToken: token,
+        SecretString: toSecretString(next),
+        VersionStages: [PENDING],
+      }),
+    );
+  } catch (err) {
+    throw new RotationStoreError(
+      `The vendor rotated the credential of ${next.client_id} and it was claimed, but storing it as AWSPENDING of secret ${secretId} failed (${
+        err instanceof Error ? err.name : 'Error'
+      }). The new secret was not logged or kept anywhere else, and the one in AWSCURRENT may no longer mint tokens.\n${supportInstructions(
+        { ...reference, xRequestId: claimed.meta.xRequestId },
+      )}`,
+      { cause: err },
+    );
+  }
+  deps.log?.('createSecret: new credential stored as AWSPENDING', {
+    secretId,
+    versionId: token,
+    clientId: next.client_id,
+  });
+}
+
+/**
+ * After a refusal that rotated nothing, takes AWSPENDING off this (empty) version so the secret is
+ * not left looking half-rotated and the next scheduled rotation can start. Best effort: the
+ * refusal is what the caller needs to see.
+ */
+async function releasePendingStage(
+  secretsManager: SecretsManagerClient,
+  secretId: string,
+  token: string,
+): Promise<void> {
+  try {
+    await secretsManager.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretId,
+        VersionStage: PENDING,
+        RemoveFromVersionId: token,
+      }),
+    );
+  } catch {
+    // Left staged: Secrets Manager reports the rotation as failed either way.
+  }
+}
+
+/** testSecret: mint a token with the pending credential and make one read-only bearer call. */
+async function testSecret(secretId: string, token: string, deps: RotationDeps): Promise<void> {
+  const pending = await loadCredentialsFromSecret(deps.secretsManager, secretId, PENDING);
+  try {
+    const check = await deps.verify(pending);
+    await deps.vendorFor(pending).listDatasets({ limit: 1 });
+    deps.log?.('testSecret: pending credential minted a token and was accepted', {
+      secretId,
+      versionId: token,
+      clientId: check.client_id,
+    });
+  } catch (err) {
+    throw new RotationTestError(
+      `The pending credential of secret ${secretId} (version ${token}) does not work: ${
+        err instanceof Error ? err.message : String(err)
+      }`,
+      { cause: err },
+    );
+  }
+}
+
+/** finishSecret: move AWSCURRENT to this version (AWSPREVIOUS follows automatically). */
+async function finishSecret(
+  secretId: string,
+  token: string,
+  metadata: DescribeSecretCommandOutput,
+  deps: RotationDeps,
+): Promise<void> {
+  const currentVersion = Object.entries(metadata.VersionIdsToStages ?? {}).find(([, stages]) =>
+    stages.includes(CURRENT),
+  )?.[0];
+  await deps.secretsManager.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: secretId,
+      VersionStage: CURRENT,
+      MoveToVersionId: token,
+      ...(currentVersion ? { RemoveFromVersionId: currentVersion } : {}),
+    }),
+  );
+  await deps.secretsManager.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: secretId,
+      VersionStage: PENDING,
+      RemoveFromVersionId: token,
+    }),
+  );
+  deps.log?.('finishSecret: AWSCURRENT moved to the new version', {
+    secretId,
+    versionId: token,
+    previousVersionId: currentVersion ?? null,
+  });
+}

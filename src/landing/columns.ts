@@ -1,0 +1,282 @@
+/**
+ * The schema of a landed file, as Glue/Athena (Hive DDL) types, derived from the file itself:
+ * the Parquet footer, the Arrow schema message, or for CSV an inference over every value.
+ */
+import { DataType, Precision, type Field } from 'apache-arrow';
+import type { SchemaTree } from 'hyparquet';
+import type { CsvRecord } from './csv-scan.ts';
+
+/** One column of a landed file. `type` is a Hive DDL type Glue and Athena accept. */
+export interface LandedColumn {
+  readonly name: string;
+  readonly type: string;
+  /**
+   * CSV only: true when some cells are empty/NA. Athena's OpenCSVSerDe cannot read empty cells
+   * as numbers or booleans, so the catalog declares such columns as `string`.
+   */
+  readonly hasNulls?: boolean;
+}
+
+function parquetLeafType(tree: SchemaTree): string {
+  const el = tree.element;
+  const logical = el.logical_type;
+  const converted = el.converted_type;
+  const decimal =
+    logical?.type === 'DECIMAL'
+      ? `decimal(${logical.precision},${logical.scale})`
+      : converted === 'DECIMAL'
+        ? `decimal(${el.precision ?? 38},${el.scale ?? 0})`
+        : null;
+  switch (el.type) {
+    case 'BOOLEAN':
+      return 'boolean';
+    case 'INT32':
+      if (decimal) return decimal;
+      if (logical?.type === 'DATE' || converted === 'DATE') return 'date';
+      if (logical?.type === 'INTEGER') {
+        if (!logical.isSigned) return logical.bitWidth >= 32 ? 'bigint' : 'int';
+        return logical.bitWidth === 8 ? 'tinyint' : logical.bitWidth === 16 ? 'smallint' : 'int';
+      }
+      if (converted === 'INT_8') return 'tinyint';
+      if (converted === 'INT_16') return 'smallint';
+      if (converted === 'UINT_32') return 'bigint';
+      return 'int';
+    case 'INT64':
+      if (decimal) return decimal;
+      if (
+        logical?.type === 'TIMESTAMP' ||
+        converted === 'TIMESTAMP_MILLIS' ||
+        converted === 'TIMESTAMP_MICROS'
+      ) {
+        return 'timestamp';
+      }
+      if ((logical?.type === 'INTEGER' && !logical.isSigned) || converted === 'UINT_64')
+        return 'decimal(20,0)';
+      return 'bigint';
+    case 'INT96':
+      return 'timestamp';
+    case 'FLOAT':
+      return 'float';
+    case 'DOUBLE':
+      return 'double';
+    case 'BYTE_ARRAY':
+    case 'FIXED_LEN_BYTE_ARRAY':
+      if (decimal) return decimal;
+      if (
+        logical?.type === 'STRING' ||
+        logical?.type === 'ENUM' ||
+        logical?.type === 'JSON' ||
+        converted === 'UTF8' ||
+        converted === 'ENUM' ||
+        converted === 'JSON'
+      ) {
+        return 'string';
+      }
+      return 'binary';
+    default:
+      return 'string';
+  }
+}
+
+function parquetType(tree: SchemaTree): string {
+  if (tree.children.length === 0) return parquetLeafType(tree);
+  const annotation = tree.element.logical_type?.type ?? tree.element.converted_type;
+  if (annotation === 'LIST') {
+    // LIST -> repeated group "list" -> element
+    const repeated = tree.children[0];
+    const element = repeated && repeated.children.length === 1 ? repeated.children[0]! : repeated;
+    return `array<${element ? parquetType(element) : 'string'}>`;
+  }
+  if (annotation === 'MAP' || annotation === 'MAP_KEY_VALUE') {
+    const kv = tree.children[0];
+    const key = kv?.children[0];
+    const value = kv?.children[1];
+    return `map<${key ? parquetType(key) : 'string'},${value ? parquetType(value) : 'string'}>`;
+  }
+  return `struct<${tree.children.map((c) => `${c.element.name}:${parquetType(c)}`).join(',')}>`;
+}
+
+/** Top-level columns of a Parquet schema tree (from `parquetSchema(metadata)`). */
+export function parquetColumns(root: SchemaTree): LandedColumn[] {
+  return root.children.map((child) => ({ name: child.element.name, type: parquetType(child) }));
+}
+
+function arrowType(type: DataType): string {
+  if (DataType.isDictionary(type)) return arrowType(type.dictionary as DataType);
+  if (DataType.isBool(type)) return 'boolean';
+  if (DataType.isInt(type)) {
+    if (!type.isSigned) return type.bitWidth >= 64 ? 'decimal(20,0)' : type.bitWidth >= 32 ? 'bigint' : 'int';
+    return type.bitWidth === 8
+      ? 'tinyint'
+      : type.bitWidth === 16
+        ? 'smallint'
+        : type.bitWidth === 32
+          ? 'int'
+          : 'bigint';
+  }
+  if (DataType.isFloat(type)) return type.precision === Precision.DOUBLE ? 'double' : 'float';
+  if (DataType.isDecimal(type)) return `decimal(${type.precision},${type.scale})`;
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type)) return 'string';
+  if (DataType.isDate(type)) return 'date';
+  if (DataType.isTimestamp(type)) return 'timestamp';
+  if (DataType.isList(type) || DataType.isFixedSizeList(type) || DataType.isLargeList(type)) {
+    const child: Field | undefined = type.children[0];
+    return `array<${child ? arrowType(child.type as DataType) : 'string'}>`;
+  }
+  if (DataType.isStruct(type)) {
+    return `struct<${type.children.map((c) => `${c.name}:${arrowType(c.type as DataType)}`).join(',')}>`;
+  }
+  if (DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type))
+    return 'binary';
+  return 'string';
+}
+
+/** Columns of an Arrow schema. */
+export function arrowColumns(fields: readonly Field[]): LandedColumn[] {
+  return fields.map((f) => ({ name: f.name, type: arrowType(f.type as DataType) }));
+}
+
+type CsvKind = 'empty' | 'boolean' | 'bigint' | 'double' | 'string';
+
+const CSV_NULLS = new Set(['', 'NA', 'NaN', 'null', 'NULL']);
+/** Longer cells are text: no number, boolean or null keyword is this long. */
+const MAX_CLASSIFIED_BYTES = 40;
+const CSV_BOOLEAN = /^(?:true|false|TRUE|FALSE|True|False)$/;
+const CSV_INTEGER = /^[+-]?\d{1,18}$/;
+const CSV_DOUBLE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+function kindOf(value: string): CsvKind {
+  if (CSV_NULLS.has(value)) return 'empty';
+  if (CSV_BOOLEAN.test(value)) return 'boolean';
+  if (CSV_INTEGER.test(value)) return 'bigint';
+  if (CSV_DOUBLE.test(value) || value === 'Inf' || value === '-Inf') return 'double';
+  return 'string';
+}
+
+const KEYWORD_KINDS: ReadonlyMap<string, CsvKind> = new Map([
+  ...[...CSV_NULLS].filter((k) => k !== '').map((k) => [k, 'empty'] as const),
+  ...['true', 'false', 'TRUE', 'FALSE', 'True', 'False'].map((k) => [k, 'boolean'] as const),
+  ['Inf', 'double'],
+  ['-Inf', 'double'],
+]);
+/** Longest keyword of {@link KEYWORD_KINDS}, in bytes. */
+const MAX_KEYWORD_BYTES = 5;
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+const NULL_KEYWORD_BYTES = [...CSV_NULLS].filter((k) => k !== '').map((k) => Buffer.from(k, 'latin1'));
+
+/** True for an empty or null-keyword cell, compared on raw bytes. */
+function isNullBytes(buf: Buffer, start: number, end: number): boolean {
+  const length = end - start;
+  if (length === 0) return true;
+  if (length > 4) return false;
+  return NULL_KEYWORD_BYTES.some((k) => k.length === length && buf.compare(k, 0, length, start, end) === 0);
+}
+
+/** {@link kindOf} on raw bytes `buf[start..end)`, without creating a string. */
+function kindOfBytes(buf: Buffer, start: number, end: number): CsvKind {
+  const length = end - start;
+  if (length === 0) return 'empty';
+  if (length > MAX_CLASSIFIED_BYTES) return 'string';
+  let i = start;
+  if (buf[i] === 0x2b || buf[i] === 0x2d) i += 1; // + -
+  let intDigits = 0;
+  while (i < end && isDigit(buf[i]!)) {
+    i += 1;
+    intDigits += 1;
+  }
+  if (i === end && intDigits > 0) return intDigits <= 18 ? 'bigint' : 'double';
+  let fracDigits = 0;
+  if (i < end && buf[i] === 0x2e) {
+    i += 1;
+    while (i < end && isDigit(buf[i]!)) {
+      i += 1;
+      fracDigits += 1;
+    }
+  }
+  if (intDigits + fracDigits > 0) {
+    if (i < end && (buf[i] === 0x65 || buf[i] === 0x45)) {
+      i += 1;
+      if (i < end && (buf[i] === 0x2b || buf[i] === 0x2d)) i += 1;
+      let expDigits = 0;
+      while (i < end && isDigit(buf[i]!)) {
+        i += 1;
+        expDigits += 1;
+      }
+      if (expDigits === 0) return 'string';
+    }
+    if (i === end) return 'double';
+  }
+  if (length <= MAX_KEYWORD_BYTES) return KEYWORD_KINDS.get(buf.toString('latin1', start, end)) ?? 'string';
+  return 'string';
+}
+
+function widen(a: CsvKind, b: CsvKind): CsvKind {
+  if (a === b || b === 'empty') return a;
+  if (a === 'empty') return b;
+  if ((a === 'bigint' && b === 'double') || (a === 'double' && b === 'bigint')) return 'double';
+  return 'string';
+}
+
+/** True for CSV cells that read as null (`""`, `NA`, `NaN`, `null`, `NULL`). */
+export function isCsvNull(value: string): boolean {
+  return CSV_NULLS.has(value);
+}
+
+/**
+ * Infers Glue types for CSV columns from every value seen: `boolean`, `bigint` (integers up to 18
+ * digits), `double`, else `string`; empty/NA cells do not vote; an all-empty column is `string`.
+ */
+export class CsvTypeInference {
+  private readonly kinds: CsvKind[];
+  private readonly nulls: boolean[];
+  readonly names: readonly string[];
+
+  constructor(header: readonly string[]) {
+    this.names = header;
+    this.kinds = header.map(() => 'empty');
+    this.nulls = header.map(() => false);
+  }
+
+  observe(record: readonly string[]): void {
+    for (let i = 0; i < this.kinds.length; i += 1) this.observeValue(i, record[i] ?? '');
+  }
+
+  /**
+   * Same as {@link observe} for a scanned record, classifying the raw bytes (no strings are
+   * created, which keeps the scan of a large file allocation-free).
+   */
+  observeRecord(record: CsvRecord): void {
+    for (let i = 0; i < this.kinds.length; i += 1) {
+      const start = record.starts[i]!;
+      const end = record.ends[i]!;
+      if (this.kinds[i] === 'string') {
+        // Text stays text; only an empty/NA cell can still change what is known.
+        if (!this.nulls[i] && isNullBytes(record.buffer, start, end)) this.nulls[i] = true;
+        continue;
+      }
+      this.observeKind(i, kindOfBytes(record.buffer, start, end));
+    }
+  }
+
+  private observeValue(i: number, value: string): void {
+    this.observeKind(i, kindOf(value));
+  }
+
+  private observeKind(i: number, kind: CsvKind): void {
+    if (kind === 'empty') {
+      this.nulls[i] = true;
+      return;
+    }
+    const current = this.kinds[i]!;
+    if (current !== 'string') this.kinds[i] = widen(current, kind);
+  }
+
+  columns(): LandedColumn[] {
+    return this.names.map((name, i) => {
+      const kind = this.kinds[i]!;
+      return { name, type: kind === 'empty' ? 'string' : kind, hasNulls: this.nulls[i]! };
+    });
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * A small, fast RFC 4180 scanner used to inspect landed CSV files: it finds record and field
+ * boundaries in raw bytes (quotes, `""` escapes, embedded newlines, CRLF, a leading BOM, blank
+ * lines skipped) and hands each record to the caller as offsets, so the caller decodes only the
+ * fields it needs. Memory: one reusable buffer (grown only for a record larger than it).
+ */
+import type { FileHandle } from 'node:fs/promises';
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Field boundaries of one record: for field `i`, `starts[i]`..`ends[i]` in `buffer`. */
+export interface CsvRecord {
+  readonly buffer: Buffer;
+  readonly count: number;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  /** 1 when the field was quoted (its bytes exclude the quotes; `""` still needs unescaping). */
+  readonly quoted: Uint8Array;
+}
+
+/** Malformed CSV (e.g. text after a closing quote, an unterminated quote). */
+export class CsvSyntaxError extends Error {
+  override readonly name = 'CsvSyntaxError';
+}
+
+/** Decodes field `i` of `record` as UTF-8, unescaping `""` in quoted fields. */
+export function fieldText(record: CsvRecord, i: number): string {
+  const text = record.buffer.toString('utf8', record.starts[i], record.ends[i]);
+  return record.quoted[i] === 1 && text.includes('"') ? text.replaceAll('""', '"') : text;
+}
+
+/** Decodes field `i` as Latin-1 (fast; enough to classify ASCII numbers and keywords). */
+export function fieldLatin1(record: CsvRecord, i: number): string {
+  return record.buffer.toString('latin1', record.starts[i], record.ends[i]);
+}
+
+/** Byte length of field `i`. */
+export function fieldLength(record: CsvRecord, i: number): number {
+  return record.ends[i]! - record.starts[i]!;
+}
+
+class RecordBuilder implements CsvRecord {
+  buffer: Buffer = Buffer.alloc(0);
+  count = 0;
+  starts = new Int32Array(64);
+  ends = new Int32Array(64);
+  quoted = new Uint8Array(64);
+
+  push(start: number, end: number, quoted: boolean): void {
+    if (this.count === this.starts.length) {
+      const size = this.starts.length * 2;
+      const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+        const b = make(size);
+        b.set(a);
+        return b;
+      };
+      this.starts = grow(this.starts, (n) => new Int32Array(n));
+      this.ends = grow(this.ends, (n) => new Int32Array(n));
+      this.quoted = grow(this.quoted, (n) => new Uint8Array(n));
+    }
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.quoted[this.count] = quoted ? 1 : 0;
+    this.count += 1;
+  }
+}
+
+/**
+ * Parses records from `buf` starting at 0. Returns the offset of the first record that is not
+ * complete (=== buf.length when all were), calling `onRecord` for each complete non-blank record.
+ * With `final`, the end of `buf` terminates the last record.
+ */
+function scanBuffer(
+  buf: Buffer,
+  final: boolean,
+  record: RecordBuilder,
+  onRecord: (r: CsvRecord) => void,
+): number {
+  const length = buf.length;
+  let recordStart = 0;
+  record.buffer = buf;
+  while (recordStart < length) {
+    record.count = 0;
+    let i = recordStart;
+    let complete = false;
+    for (;;) {
+      // one field
+      let start = i;
+      let end: number;
+      let quoted = false;
+      if (i < length && buf[i] === QUOTE) {
+        quoted = true;
+        start = i + 1;
+        let j = start;
+        for (;;) {
+          j = buf.indexOf(QUOTE, j);
+          if (j === -1 || j + 1 > length) {
+            if (final) throw new CsvSyntaxError('unterminated quoted field at end of file');
+            return recordStart;
+          }
+          if (j + 1 === length && !final) return recordStart; // cannot tell "" from the closing quote yet
+          if (buf[j + 1] === QUOTE) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        end = j;
+        i = j + 1;
+        if (i < length && buf[i] !== COMMA && buf[i] !== LF && buf[i] !== CR) {
+          throw new CsvSyntaxError(`unexpected character after a closing quote at byte ${i}`);
+        }
+      } else {
+        while (i < length) {
+          const c = buf[i];
+          if (c === COMMA || c === LF || c === CR) break;
+          i += 1;
+        }
+        end = i;
+      }
+      record.push(start, end, quoted);
+      if (i >= length) {
+        if (!final) return recordStart;
+        complete = true;
+        i = length;
+        break;
+      }
+      const c = buf[i];
+      if (c === COMMA) {
+        i += 1;
+        if (i >= length && final) {
+          record.push(i, i, false);
+          complete = true;
+          break;
+        }
+        continue;
+      }
+      if (c === CR) {
+        if (i + 1 >= length && !final) return recordStart;
+        i += buf[i + 1] === LF ? 2 : 1;
+      } else {
+        i += 1;
+      }
+      complete = true;
+      break;
+    }
+    if (complete) {
+      const blank = record.count === 1 && record.ends[0] === record.starts[0] && record.quoted[0] === 0;
+      if (!blank) onRecord(record);
+      recordStart = i;
+    }
+  }
+  return recordStart;
+}
+
+/** Fills `into[offset..offset+length)` with the next bytes; resolves the count (0 at the end). */
+export type CsvByteReader = (into: Buffer, offset: number, length: number) => Promise<number>;
+
+/** Initial size of the scan buffer; it doubles when one record does not fit. */
+export const CSV_SCAN_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * Scans CSV bytes from `read`, calling `onRecord` for every non-blank record (the header
+ * included). One buffer is reused for the whole input: the bytes of an unfinished record are
+ * moved to its front before the next read, so scanning creates no per-chunk garbage. The record
+ * object and its buffer are only valid during the call.
+ */
+export async function scanCsv(
+  read: CsvByteReader,
+  onRecord: (record: CsvRecord) => void,
+  bufferBytes = CSV_SCAN_BUFFER_BYTES,
+): Promise<void> {
+  const record = new RecordBuilder();
+  let buffer = Buffer.allocUnsafeSlow(bufferBytes);
+  let used = 0;
+  let start = 0;
+  let first = true;
+  for (;;) {
+    if (used === buffer.length) {
+      const bigger = Buffer.allocUnsafeSlow(buffer.length * 2);
+      buffer.copy(bigger, 0, 0, used);
+      buffer = bigger;
+    }
+    const n = await read(buffer, used, buffer.length - used);
+    used += n;
+    if (first && used >= 3) {
+      if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) start = 3;
+      first = false;
+    }
+    const view = buffer.subarray(start, used);
+    if (n === 0) {
+      if (view.length > 0) scanBuffer(view, true, record, onRecord);
+      return;
+    }
+    const done = scanBuffer(view, false, record, onRecord);
+    // Keep the unfinished record at the front of the buffer.
+    buffer.copy(buffer, 0, start + done, used);
+    used -= start + done;
+    start = 0;
+  }
+}
+
+/** A {@link CsvByteReader} over an open file, reading sequentially. */
+export function fileByteReader(file: FileHandle): CsvByteReader {
+  let position = 0;
+  return async (into, offset, length) => {
+    const { bytesRead } = await file.read(into, offset, length, position);
+    position += bytesRead;
+    return bytesRead;
+  };
+}
+
+const MAX_FAST_DIGITS = 15;
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * Reads field `i` as a number without creating a string when it is a plain decimal with at most
+ * 15 significant digits and a small exponent (exact: one correctly rounded operation). Returns
+ * `null` for an empty field and `undefined` when the fast path does not apply (the caller then
+ * decodes the text).
+ */
+export function fieldNumber(record: CsvRecord, index: number): number | null | undefined {
+  const buf = record.buffer;
+  const end = record.ends[index]!;
+  let i = record.starts[index]!;
+  if (i === end) return null;
+  let negative = false;
+  if (buf[i] === 0x2d || buf[i] === 0x2b) {
+    negative = buf[i] === 0x2d;
+    i += 1;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let scale = 0;
+  let seenDigit = false;
+  while (i < end) {
+    const c = buf[i]!;
+    if (c >= 0x30 && c <= 0x39) {
+      seenDigit = true;
+      if (mantissa !== 0 || c !== 0x30) digits += 1;
+      if (digits > MAX_FAST_DIGITS) return undefined;
+      mantissa = mantissa * 10 + (c - 0x30);
+      i += 1;
+    } else break;
+  }
+  if (i < end && buf[i] === 0x2e) {
+    i += 1;
+    while (i < end) {
+      const c = buf[i]!;
+      if (c < 0x30 || c > 0x39) break;
+      seenDigit = true;
+      if (mantissa !== 0 || c !== 0x30) digits += 1;
+      if (digits > MAX_FAST_DIGITS) return undefined;
+      mantissa = mantissa * 10 + (c - 0x30);
+      scale += 1;
+      i += 1;
+    }
+  }
+  if (!seenDigit || i !== end || scale >= POWERS_OF_TEN.length) return undefined;
+  const value = scale === 0 ? mantissa : mantissa / POWERS_OF_TEN[scale]!;
+  return negative ? -value : value;
+}
+
+/**
+ * Decodes short fields through a small per-column cache keyed by their bytes, so repeated
+ * categorical levels cost no allocation.
+ */
+export class FieldTextCache {
+  private readonly entries: Array<{ bytes: Buffer; text: string }> = [];
+  constructor(private readonly capacity = 256) {}
+
+  text(record: CsvRecord, index: number): string {
+    const start = record.starts[index]!;
+    const end = record.ends[index]!;
+    const length = end - start;
+    for (const entry of this.entries) {
+      if (entry.bytes.length === length && record.buffer.compare(entry.bytes, 0, length, start, end) === 0) {
+        return entry.text;
+      }
+    }
+    const text = fieldText(record, index);
+    if (this.entries.length < this.capacity && length <= 64) {
+      this.entries.push({ bytes: Buffer.from(record.buffer.subarray(start, end)), text });
+    }
+    return text;
+  }
+}

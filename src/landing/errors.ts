@@ -1,0 +1,66 @@
+/**
+ * Typed errors raised while landing an artifact. The `name` of each class is what the state
+ * machine's Retry/Catch rules (and `lambdas/land-artifact.ts`) match on. Messages never carry
+ * artifact URLs, data keys or customer rows.
+ */
+
+/**
+ * The artifact cannot be trusted: its envelope metadata does not belong to the expected
+ * generation, the data key cannot be unwrapped, or the AES-GCM tag does not verify.
+ * Terminal: retrying the same bytes gives the same answer.
+ */
+export class ArtifactIntegrityError extends Error {
+  override readonly name: string = 'ArtifactIntegrityError';
+  readonly generationId: string;
+  constructor(generationId: string, message: string, options?: { cause?: unknown }) {
+    super(`generation ${generationId}: ${message}`, options);
+    this.generationId = generationId;
+  }
+}
+
+/** The landed file holds a different number of rows than the vendor's `rows_generated`. Terminal. */
+export class RowCountMismatchError extends ArtifactIntegrityError {
+  override readonly name: string = 'RowCountMismatchError';
+  readonly expectedRows: number;
+  readonly actualRows: number;
+  constructor(generationId: string, expectedRows: number, actualRows: number) {
+    super(
+      generationId,
+      `the artifact holds ${actualRows} rows but the vendor reported rows_generated=${expectedRows}; refusing to land it`,
+    );
+    this.expectedRows = expectedRows;
+    this.actualRows = actualRows;
+  }
+}
+
+/** The generation has no downloadable artifact yet (`artifact_url` is null). Retryable. */
+export class ArtifactNotReadyError extends Error {
+  override readonly name = 'ArtifactNotReadyError';
+  readonly generationId: string;
+  constructor(generationId: string, message: string) {
+    super(`generation ${generationId}: ${message}`);
+    this.generationId = generationId;
+  }
+}
+
+/** The artifact's bytes could not be parsed as the declared `output_format`. Terminal. */
+export class ArtifactFormatError extends Error {
+  override readonly name = 'ArtifactFormatError';
+  readonly generationId: string;
+  readonly format: string;
+  constructor(generationId: string, format: string, message: string, options?: { cause?: unknown }) {
+    super(`generation ${generationId}: the artifact is not a readable ${format} file: ${message}`, options);
+    this.generationId = generationId;
+    this.format = format;
+  }
+}
+
+/** Writing to the customer bucket failed (S3 multipart upload, manifest write). Retryable. */
+export class LandingStorageError extends Error {
+  override readonly name = 'LandingStorageError';
+  readonly key: string;
+  constructor(key: string, message: string, options?: { cause?: unknown }) {
+    super(`s3 object ${key}: ${message}`, options);
+    this.key = key;
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Reads a spooled artifact back from local disk to learn what was landed: its row count, its
+ * schema and (optionally) the values of selected columns for the conformance report. Memory is
+ * bounded by one unit of the format, never by the file:
+ *
+ * - CSV: a byte-level scan (`csv-scan.ts`), one record at a time; only needed fields are decoded.
+ * - Parquet: the footer through ranged reads, then row-group slices of at most
+ *   {@link PARQUET_SLICE_ROWS} rows and only the requested columns.
+ * - Arrow IPC (file or stream format): one record batch at a time through a file handle.
+ */
+import { open } from 'node:fs/promises';
+import { RecordBatchReader, type Vector } from 'apache-arrow';
+import {
+  asyncBufferFromFile,
+  parquetMetadataAsync,
+  parquetRead,
+  parquetSchema,
+  type FileMetaData,
+} from 'hyparquet';
+import { arrowColumns, CsvTypeInference, isCsvNull, parquetColumns, type LandedColumn } from './columns.ts';
+import { FieldTextCache, fieldNumber, fieldText, fileByteReader, scanCsv } from './csv-scan.ts';
+import { ArtifactFormatError } from './errors.ts';
+import type { LandedFormat } from './layout.ts';
+
+/** Rows decoded per Parquet read call. */
+export const PARQUET_SLICE_ROWS = 50_000;
+
+/** Values of one column for the rows of a batch: an array, a typed array or an Arrow vector. */
+export type ColumnBatchValues = ArrayLike<unknown> | Iterable<unknown>;
+
+/** Receives the values of `columns` for every row, in file order, one batch of rows at a time. */
+export interface BatchVisitor {
+  /** Columns the visitor needs; other columns are not decoded. */
+  readonly columns: readonly string[];
+  /** Of those, the numeric ones: CSV cells are handed over as numbers where they parse as such. */
+  readonly numericColumns?: ReadonlySet<string>;
+  /**
+   * One batch: the needed columns present in the file, `rowCount` rows each. CSV values are
+   * numbers (numeric columns), strings, or null for empty/NA cells. The arrays are only valid
+   * during the call (they are reused for the next batch).
+   */
+  visitBatch(columns: Readonly<Record<string, ColumnBatchValues>>, rowCount: number): void;
+}
+
+/** Rows per CSV batch handed to a {@link BatchVisitor}. */
+export const CSV_BATCH_ROWS = 4096;
+
+export interface ArtifactInspection {
+  readonly rows: number;
+  readonly columns: readonly LandedColumn[];
+}
+
+async function inspectCsv(path: string, visitor: BatchVisitor | undefined): Promise<ArtifactInspection> {
+  let inference: CsvTypeInference | null = null;
+  let width = 0;
+  let wanted: Array<{
+    name: string;
+    index: number;
+    numeric: boolean;
+    cache: FieldTextCache;
+    values: unknown[];
+  }> = [];
+  const batch: Record<string, unknown[]> = {};
+  let filled = 0;
+  let rows = 0;
+  const flush = (): void => {
+    if (!visitor || filled === 0) return;
+    for (const column of wanted) column.values.length = filled;
+    visitor.visitBatch(batch, filled);
+    filled = 0;
+  };
+  const file = await open(path, 'r');
+  try {
+    await scanCsv(fileByteReader(file), (record) => {
+      if (inference === null) {
+        const header = Array.from({ length: record.count }, (_, i) => fieldText(record, i));
+        inference = new CsvTypeInference(header);
+        width = header.length;
+        const index = new Map(header.map((name, i) => [name, i] as const));
+        wanted = (visitor?.columns ?? []).flatMap((name) => {
+          const i = index.get(name);
+          if (i === undefined) return [];
+          const values: unknown[] = new Array<unknown>(CSV_BATCH_ROWS);
+          batch[name] = values;
+          const numeric = visitor?.numericColumns?.has(name) ?? false;
+          return [{ name, index: i, numeric, cache: new FieldTextCache(), values }];
+        });
+        return;
+      }
+      if (record.count !== width) {
+        throw new Error(`record ${rows + 1} has ${record.count} fields but the header has ${width}`);
+      }
+      rows += 1;
+      inference.observeRecord(record);
+      if (wanted.length === 0) return;
+      for (const column of wanted) {
+        const number = column.numeric ? fieldNumber(record, column.index) : undefined;
+        if (number !== undefined) {
+          column.values[filled] = number;
+        } else {
+          const raw = column.cache.text(record, column.index);
+          column.values[filled] = isCsvNull(raw) ? null : raw;
+        }
+      }
+      filled += 1;
+      if (filled === CSV_BATCH_ROWS) flush();
+    });
+    flush();
+  } finally {
+    await file.close();
+  }
+  if (inference === null) throw new Error('the file is empty: no header row');
+  return { rows, columns: (inference as CsvTypeInference).columns() };
+}
+
+async function inspectParquet(path: string, visitor: BatchVisitor | undefined): Promise<ArtifactInspection> {
+  const file = await asyncBufferFromFile(path);
+  const metadata: FileMetaData = await parquetMetadataAsync(file);
+  const columns = parquetColumns(parquetSchema(metadata));
+  const rows = Number(metadata.num_rows);
+  const groupRows = metadata.row_groups.reduce((sum, g) => sum + Number(g.num_rows), 0);
+  if (groupRows !== rows) {
+    throw new Error(`the footer says ${rows} rows but its row groups hold ${groupRows}`);
+  }
+  const present = new Set(columns.map((c) => c.name));
+  const wanted = (visitor?.columns ?? []).filter((c) => present.has(c));
+  if (visitor && wanted.length > 0) {
+    for (let start = 0; start < rows; start += PARQUET_SLICE_ROWS) {
+      const end = Math.min(rows, start + PARQUET_SLICE_ROWS);
+      await parquetRead({
+        file,
+        metadata,
+        columns: wanted,
+        rowStart: start,
+        rowEnd: end,
+        rowFormat: 'object',
+        onComplete: (slice) => {
+          const columns = Object.fromEntries(wanted.map((c) => [c, slice.map((row) => row[c] as unknown)]));
+          visitor.visitBatch(columns, slice.length);
+        },
+      });
+    }
+  }
+  return { rows, columns };
+}
+
+async function inspectArrow(path: string, visitor: BatchVisitor | undefined): Promise<ArtifactInspection> {
+  const handle = await open(path, 'r');
+  try {
+    const reader = await RecordBatchReader.from(handle);
+    await reader.open();
+    let rows = 0;
+    let columns: LandedColumn[] | null = null;
+    for await (const batch of reader) {
+      columns ??= arrowColumns(batch.schema.fields);
+      rows += batch.numRows;
+      if (!visitor) continue;
+      const vectors = visitor.columns.flatMap((name) => {
+        const v: Vector | null = batch.getChild(name);
+        return v ? [[name, v] as const] : [];
+      });
+      if (vectors.length > 0) visitor.visitBatch(Object.fromEntries(vectors), batch.numRows);
+    }
+    columns ??= arrowColumns(reader.schema.fields);
+    return { rows, columns };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Counts the rows of a spooled artifact, reads its schema and feeds `visitor` the requested
+ * columns. Throws {@link ArtifactFormatError} when the file is not the declared format.
+ */
+export async function inspectArtifact(input: {
+  path: string;
+  format: LandedFormat;
+  generationId: string;
+  visitor?: BatchVisitor | undefined;
+}): Promise<ArtifactInspection> {
+  try {
+    switch (input.format) {
+      case 'csv':
+        return await inspectCsv(input.path, input.visitor);
+      case 'parquet':
+        return await inspectParquet(input.path, input.visitor);
+      case 'arrow':
+        return await inspectArrow(input.path, input.visitor);
+    }
+  } catch (err) {
+    throw new ArtifactFormatError(
+      input.generationId,
+      input.format,
+      err instanceof Error ? err.message : String(err),
+      { cause: err },
+    );
+  }
+}

@@ -1,0 +1,418 @@
+/**
+ * Lands one vendor generation in the customer bucket:
+ *
+ * 1. GET the generation (fresh artifact URL, envelope, row counts); derive the `dt` partition.
+ * 2. If the data object and its manifest already exist for this generation, return them (retry).
+ * 3. Start an S3 multipart upload (SSE-KMS), then download the artifact; a 403/404 from the
+ *    download (URL expired) re-GETs the generation and retries, bounded.
+ * 4. Enterprise mode: check the envelope's encryption context, unwrap the data key with KMS, and
+ *    decrypt AES-256-GCM while streaming (tag = last 16 bytes).
+ * 5. Stream plaintext into the upload (8 MiB parts), a SHA-256, and a spool file in the temp dir.
+ * 6. Inspect the spool file: row count, schema, conformance of the requested conditions.
+ * 7. Complete the upload only if the tag verified and the row count equals `rows_generated`;
+ *    otherwise abort it, so unverified bytes never become visible. Then write the manifest.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { ArtifactDownload, Conditions, Generation, SimulacraApi } from '../client/contract.ts';
+import { SimulacraApiError } from '../client/errors.ts';
+import { createConformanceAccumulator, type ConformanceAccumulator } from '../conditions/conformance.ts';
+import type { LandedColumn } from './columns.ts';
+import { checkEnvelope, ENVELOPE_SCHEME, MANAGED_SCHEME, unwrapDataKey } from './envelope.ts';
+import {
+  ArtifactIntegrityError,
+  ArtifactNotReadyError,
+  LandingStorageError,
+  RowCountMismatchError,
+} from './errors.ts';
+import { createGcmDecryptStream, GcmAuthenticationError } from './gcm-decrypt.ts';
+import { inspectArtifact, type BatchVisitor } from './inspect.ts';
+import { createLandingSink } from './landing-sink.ts';
+import {
+  contentTypeFor,
+  isLandedFormat,
+  landingKeys,
+  partitionDate,
+  type LandedFormat,
+  type LandingKeys,
+} from './layout.ts';
+import {
+  isS3NotFound,
+  MANIFEST_VERSION,
+  readManifest,
+  writeManifest,
+  type LandingManifest,
+} from './manifest.ts';
+import { abortStaleUploads, MultipartUpload } from './multipart.ts';
+
+/** Download attempts per landing (the first plus re-fetches after an expired URL). */
+export const DEFAULT_DOWNLOAD_ATTEMPTS = 3;
+
+/** The scenario as the customer wrote it in `scenarios.json`. */
+export interface ScenarioAsWritten {
+  readonly name: string;
+  readonly row_count: number;
+  readonly output_format: string;
+  readonly seed?: number | null | undefined;
+  readonly conditions?: unknown;
+  readonly [extra: string]: unknown;
+}
+
+export interface LandArtifactInput {
+  readonly runId: string;
+  readonly feed: string;
+  readonly scenario: ScenarioAsWritten;
+  readonly datasetId: string;
+  readonly generationId: string;
+  /** Conditions as sent to the vendor (cleaned column names). */
+  readonly requestedConditions?: Conditions | null | undefined;
+  /** Numeric bounds the resolver clamped to the schema range (stored as given). */
+  readonly clamps?: unknown;
+  /** Customer -> cleaned column name mappings (stored as given). */
+  readonly mappings?: unknown;
+  /** Vendor request ids gathered by earlier steps, e.g. `{ createGeneration: "req_..." }`. */
+  readonly requestIds?: Readonly<Record<string, string | null>> | undefined;
+  /** Tenant the enterprise envelope must name, when known. */
+  readonly tenantId?: string | undefined;
+}
+
+export interface LandArtifactDeps {
+  readonly api: SimulacraApi;
+  readonly s3: S3Client;
+  readonly kms: KMSClient;
+  readonly bucket: string;
+  /** Customer-managed key for SSE-KMS on landed objects. */
+  readonly outputKmsKeyId: string;
+  /** Customer key that wraps enterprise data keys; pins KMS `KeyId` when set. */
+  readonly artifactKmsKeyId?: string | undefined;
+  /** Absolute tolerance of the conformance check (default: the conditions module's). */
+  readonly conformanceTolerance?: number | undefined;
+  /** Directory for spool files (default: the OS temp dir, `/tmp` on Lambda). */
+  readonly tmpDir?: string | undefined;
+  readonly partBytes?: number | undefined;
+  readonly maxDownloadAttempts?: number | undefined;
+  readonly now?: (() => Date) | undefined;
+}
+
+/** What the landing step returns to the state machine: ids, keys and numbers, never a URL. */
+export interface LandArtifactResult {
+  readonly outputKey: string;
+  readonly manifestKey: string;
+  readonly rowsGenerated: number;
+  readonly rowsRequested: number;
+  readonly partial: boolean;
+  readonly format: LandedFormat;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly dt: string;
+  /** Conformance verdict; null when the scenario had no conditions to check. */
+  readonly conforms: boolean | null;
+  readonly columns: readonly LandedColumn[];
+  /** True when an earlier attempt had already landed this generation (nothing was rewritten). */
+  readonly alreadyLanded: boolean;
+}
+
+function resultFromManifest(
+  manifest: LandingManifest,
+  manifestKey: string,
+  alreadyLanded: boolean,
+): LandArtifactResult {
+  return {
+    outputKey: manifest.outputKey,
+    manifestKey,
+    rowsGenerated: manifest.rowsGenerated,
+    rowsRequested: manifest.rowsRequested,
+    partial: manifest.partial,
+    format: manifest.format,
+    bytes: manifest.bytes,
+    sha256: manifest.sha256,
+    dt: manifest.dt,
+    conforms: manifest.conformance?.conforms ?? null,
+    columns: manifest.columns,
+    alreadyLanded,
+  };
+}
+
+function formatOf(generation: Generation): LandedFormat {
+  const format = generation.output_format;
+  if (!isLandedFormat(format)) {
+    throw new ArtifactIntegrityError(
+      generation.generation_id,
+      `output_format "${format}" is not one this pipeline can land (parquet, csv, arrow)`,
+    );
+  }
+  return format;
+}
+
+function checkGeneration(generation: Generation, input: LandArtifactInput): void {
+  const id = input.generationId;
+  if (generation.generation_id !== id) {
+    throw new ArtifactIntegrityError(id, `the vendor answered with generation ${generation.generation_id}`);
+  }
+  if (generation.dataset_id !== input.datasetId) {
+    throw new ArtifactIntegrityError(
+      id,
+      `the generation belongs to dataset ${generation.dataset_id}, not ${input.datasetId}`,
+    );
+  }
+  if (generation.rows_generated <= 0) {
+    throw new ArtifactIntegrityError(id, 'rows_generated is 0: the vendor produced no rows to land');
+  }
+  if (generation.rows_generated > generation.rows_requested) {
+    throw new ArtifactIntegrityError(
+      id,
+      `rows_generated (${generation.rows_generated}) exceeds rows_requested (${generation.rows_requested})`,
+    );
+  }
+}
+
+/** Returns the earlier result when this generation is already fully landed. */
+async function findExisting(
+  deps: LandArtifactDeps,
+  keys: LandingKeys,
+  generationId: string,
+): Promise<LandArtifactResult | null> {
+  const manifest = await readManifest(deps.s3, deps.bucket, keys.manifestKey);
+  if (!manifest || manifest.generationId !== generationId || manifest.outputKey !== keys.outputKey)
+    return null;
+  try {
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: keys.outputKey }));
+    if (head.ContentLength !== manifest.bytes) return null;
+  } catch (err) {
+    if (isS3NotFound(err)) return null;
+    throw new LandingStorageError(keys.outputKey, 'HeadObject failed', { cause: err });
+  }
+  return resultFromManifest(manifest, keys.manifestKey, true);
+}
+
+function isExpiredDownload(err: unknown): boolean {
+  return err instanceof SimulacraApiError && (err.status === 403 || err.status === 404);
+}
+
+/**
+ * Opens the artifact download, re-fetching the generation (for a fresh URL) after a 403/404.
+ * Returns the generation the successful download belongs to.
+ */
+async function openDownload(
+  deps: LandArtifactDeps,
+  first: Generation,
+  input: LandArtifactInput,
+): Promise<{ generation: Generation; download: ArtifactDownload }> {
+  const attempts = Math.max(1, deps.maxDownloadAttempts ?? DEFAULT_DOWNLOAD_ATTEMPTS);
+  let generation = first;
+  for (let attempt = 1; ; attempt += 1) {
+    if (!generation.artifact_url) {
+      throw new ArtifactNotReadyError(
+        input.generationId,
+        'artifact_url is null: the artifact is not available yet',
+      );
+    }
+    try {
+      return { generation, download: await deps.api.downloadArtifact(generation) };
+    } catch (err) {
+      if (!isExpiredDownload(err) || attempt >= attempts) throw err;
+    }
+    generation = await deps.api.getGeneration(input.generationId);
+    checkGeneration(generation, input);
+  }
+}
+
+/** Streams the artifact (decrypting in enterprise mode) into `sink`; zeroes the data key. */
+async function streamPlaintext(
+  deps: LandArtifactDeps,
+  generation: Generation,
+  body: Readable,
+  sink: NodeJS.WritableStream,
+  input: LandArtifactInput,
+): Promise<void> {
+  const scheme = generation.artifact_encryption?.scheme ?? MANAGED_SCHEME;
+  if (scheme === MANAGED_SCHEME) {
+    await pipeline(body, sink);
+    return;
+  }
+  if (scheme !== ENVELOPE_SCHEME || !generation.artifact_encryption) {
+    body.destroy();
+    throw new ArtifactIntegrityError(
+      input.generationId,
+      `unsupported artifact_encryption.scheme "${scheme}"`,
+    );
+  }
+  let envelope;
+  try {
+    envelope = checkEnvelope(generation.artifact_encryption, {
+      generationId: input.generationId,
+      tenantId: input.tenantId,
+    });
+  } catch (err) {
+    body.destroy();
+    throw err;
+  }
+  const key = await unwrapDataKey(deps.kms, envelope, {
+    generationId: input.generationId,
+    keyId: deps.artifactKmsKeyId,
+  }).catch((err: unknown) => {
+    body.destroy();
+    throw err;
+  });
+  try {
+    await pipeline(body, createGcmDecryptStream(key, envelope.iv), sink);
+  } catch (err) {
+    if (err instanceof GcmAuthenticationError) {
+      throw new ArtifactIntegrityError(input.generationId, err.message, { cause: err });
+    }
+    throw err;
+  } finally {
+    key.fill(0);
+  }
+}
+
+/** A conformance accumulator for the requested conditions; null when the scenario has none. */
+function conformanceFor(deps: LandArtifactDeps, input: LandArtifactInput): ConformanceAccumulator | null {
+  const conditions = input.requestedConditions;
+  if (!conditions) return null;
+  const accumulator = createConformanceAccumulator(
+    conditions,
+    deps.conformanceTolerance === undefined ? {} : { tolerance: deps.conformanceTolerance },
+  );
+  return accumulator.columns.length > 0 ? accumulator : null;
+}
+
+function conformanceVisitor(
+  accumulator: ConformanceAccumulator | null,
+  conditions: Conditions | null | undefined,
+): BatchVisitor | undefined {
+  if (!accumulator) return undefined;
+  return {
+    columns: accumulator.columns,
+    numericColumns: new Set(Object.keys(conditions?.numeric ?? {})),
+    visitBatch: (columns, rowCount) => accumulator.addColumnBatch(columns, rowCount),
+  };
+}
+
+/**
+ * Lands one generation. Idempotent: a retry after success returns the existing result without
+ * writing again. Throws {@link ArtifactIntegrityError} (incl. {@link RowCountMismatchError}),
+ * `ArtifactNotReadyError`, `ArtifactFormatError`, `LandingStorageError`, `LayoutInputError`, or the
+ * client's errors for vendor failures; in every failure case the multipart upload is aborted.
+ */
+export async function landArtifact(
+  deps: LandArtifactDeps,
+  input: LandArtifactInput,
+): Promise<LandArtifactResult> {
+  let generation = await deps.api.getGeneration(input.generationId);
+  checkGeneration(generation, input);
+  const format = formatOf(generation);
+  const dt = partitionDate(generation.created_at);
+  const keys = landingKeys({
+    feed: input.feed,
+    scenario: input.scenario.name,
+    dt,
+    generationId: input.generationId,
+    format,
+  });
+
+  const existing = await findExisting(deps, keys, input.generationId);
+  if (existing) return existing;
+
+  // Enterprise: refuse a foreign envelope before any download or KMS call.
+  if (generation.artifact_encryption?.scheme === ENVELOPE_SCHEME) {
+    checkEnvelope(generation.artifact_encryption, {
+      generationId: input.generationId,
+      tenantId: input.tenantId,
+    });
+  }
+
+  await abortStaleUploads(deps.s3, deps.bucket, keys.outputKey).catch((err: unknown) => {
+    throw new LandingStorageError(keys.outputKey, 'listing stale multipart uploads failed', { cause: err });
+  });
+
+  const spoolDir = await mkdtemp(join(deps.tmpDir ?? tmpdir(), 'landing-'));
+  const spoolPath = join(spoolDir, `${randomUUID()}.${format}`);
+  let upload: MultipartUpload | null = null;
+  let completed = false;
+  try {
+    upload = await MultipartUpload.create(deps.s3, {
+      bucket: deps.bucket,
+      key: keys.outputKey,
+      kmsKeyId: deps.outputKmsKeyId,
+      contentType: contentTypeFor(format),
+      metadata: { 'generation-id': input.generationId, 'dataset-id': input.datasetId, 'run-id': input.runId },
+    });
+
+    const opened = await openDownload(deps, generation, input);
+    generation = opened.generation;
+
+    const spool = await open(spoolPath, 'w');
+    const sink = createLandingSink({ upload, spool, partBytes: deps.partBytes });
+    try {
+      await streamPlaintext(deps, generation, opened.download.body, sink.writable, input);
+    } finally {
+      await spool.close();
+    }
+    const stats = sink.stats();
+
+    const accumulator = conformanceFor(deps, input);
+    const inspection = await inspectArtifact({
+      path: spoolPath,
+      format,
+      generationId: input.generationId,
+      visitor: conformanceVisitor(accumulator, input.requestedConditions),
+    });
+    if (inspection.rows !== generation.rows_generated) {
+      throw new RowCountMismatchError(input.generationId, generation.rows_generated, inspection.rows);
+    }
+    const conformance = accumulator?.report({
+      rowsRequested: generation.rows_requested,
+      rowsGenerated: generation.rows_generated,
+    });
+
+    await upload.complete();
+    completed = true;
+
+    const manifest: LandingManifest = {
+      manifestVersion: MANIFEST_VERSION,
+      runId: input.runId,
+      feed: input.feed,
+      scenarioName: input.scenario.name,
+      dt,
+      datasetId: input.datasetId,
+      generationId: input.generationId,
+      requestIds: { ...input.requestIds, getGeneration: generation.request_id },
+      bucket: deps.bucket,
+      outputKey: keys.outputKey,
+      format,
+      contentType: contentTypeFor(format),
+      rowsRequested: generation.rows_requested,
+      rowsGenerated: generation.rows_generated,
+      partial: generation.status === 'partial' || generation.rows_generated < generation.rows_requested,
+      bytes: stats.bytes,
+      sha256: stats.sha256,
+      columns: [...inspection.columns],
+      artifactEncryption: generation.artifact_encryption?.scheme ?? MANAGED_SCHEME,
+      scenario: { ...input.scenario },
+      requestedConditions: input.requestedConditions ?? null,
+      clamps: input.clamps ?? null,
+      mappings: input.mappings ?? null,
+      conformance: conformance ? { ...conformance } : null,
+      generationCreatedAt: generation.created_at,
+      generationExpiresAt: generation.expires_at,
+      landedAt: (deps.now?.() ?? new Date()).toISOString(),
+    };
+    await writeManifest(deps.s3, {
+      bucket: deps.bucket,
+      key: keys.manifestKey,
+      kmsKeyId: deps.outputKmsKeyId,
+      manifest,
+    });
+    return resultFromManifest(manifest, keys.manifestKey, false);
+  } finally {
+    if (upload && !completed) await upload.abort();
+    await rm(spoolDir, { recursive: true, force: true });
+  }
+}

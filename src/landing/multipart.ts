@@ -1,0 +1,138 @@
+/**
+ * An S3 multipart upload whose completion the caller controls: parts are uploaded while the
+ * artifact streams, but nothing becomes visible until {@link MultipartUpload.complete} runs, and
+ * {@link MultipartUpload.abort} discards every uploaded part. Landed objects are encrypted with
+ * SSE-KMS under the customer's key, with an S3 Bucket Key.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { LandingStorageError } from './errors.ts';
+
+/** Default part size: 8 MiB (S3 needs at least 5 MiB for every part but the last). */
+export const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
+
+export interface MultipartTarget {
+  readonly bucket: string;
+  readonly key: string;
+  readonly kmsKeyId: string;
+  readonly contentType: string;
+  /** User metadata stored with the object (ids only, never URLs or rows). */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+export class MultipartUpload {
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId: string;
+  private readonly s3: S3Client;
+  private readonly parts: CompletedPart[] = [];
+
+  private constructor(s3: S3Client, bucket: string, key: string, uploadId: string) {
+    this.s3 = s3;
+    this.bucket = bucket;
+    this.key = key;
+    this.uploadId = uploadId;
+  }
+
+  /** Starts a multipart upload under SSE-KMS. */
+  static async create(s3: S3Client, target: MultipartTarget): Promise<MultipartUpload> {
+    let uploadId: string | undefined;
+    try {
+      const out = await s3.send(
+        new CreateMultipartUploadCommand({
+          Bucket: target.bucket,
+          Key: target.key,
+          ContentType: target.contentType,
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId: target.kmsKeyId,
+          BucketKeyEnabled: true,
+          ...(target.metadata ? { Metadata: { ...target.metadata } } : {}),
+        }),
+      );
+      uploadId = out.UploadId;
+    } catch (err) {
+      throw new LandingStorageError(target.key, 'CreateMultipartUpload failed', { cause: err });
+    }
+    if (!uploadId) throw new LandingStorageError(target.key, 'CreateMultipartUpload returned no UploadId');
+    return new MultipartUpload(s3, target.bucket, target.key, uploadId);
+  }
+
+  /** Number of parts uploaded so far. */
+  get partCount(): number {
+    return this.parts.length;
+  }
+
+  /** Uploads the next part; parts are numbered in call order. */
+  async uploadPart(body: Buffer): Promise<void> {
+    const partNumber = this.parts.length + 1;
+    // Reserve the slot before awaiting so concurrent callers cannot reuse a number.
+    const slot: CompletedPart = { PartNumber: partNumber };
+    this.parts.push(slot);
+    try {
+      const out = await this.s3.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: this.key,
+          UploadId: this.uploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ContentLength: body.byteLength,
+        }),
+      );
+      slot.ETag = out.ETag;
+    } catch (err) {
+      throw new LandingStorageError(this.key, `UploadPart ${partNumber} failed`, { cause: err });
+    }
+  }
+
+  /** Makes the object visible. Call only after the content has been verified. */
+  async complete(): Promise<{ etag: string | null; versionId: string | null }> {
+    try {
+      const out = await this.s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.key,
+          UploadId: this.uploadId,
+          MultipartUpload: { Parts: this.parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })) },
+        }),
+      );
+      return { etag: out.ETag ?? null, versionId: out.VersionId ?? null };
+    } catch (err) {
+      throw new LandingStorageError(this.key, 'CompleteMultipartUpload failed', { cause: err });
+    }
+  }
+
+  /** Discards every uploaded part. Never throws: a failed abort is left to the bucket lifecycle rule. */
+  async abort(): Promise<boolean> {
+    try {
+      await this.s3.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId }),
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * Aborts multipart uploads left behind for `key` by an earlier attempt that died mid-stream
+ * (Lambda timeout). Returns how many were aborted.
+ */
+export async function abortStaleUploads(s3: S3Client, bucket: string, key: string): Promise<number> {
+  const out = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+  let aborted = 0;
+  for (const upload of out.Uploads ?? []) {
+    if (upload.Key !== key || !upload.UploadId) continue;
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }));
+    aborted += 1;
+  }
+  return aborted;
+}

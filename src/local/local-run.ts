@@ -1,0 +1,258 @@
+/**
+ * One local pipeline run, as `simulacra-pipeline demo` and `run` do it: start local AWS and the
+ * simulator (or use another API), drop a seed (and its scenarios) into the seed bucket, pass the
+ * S3 event through the real starter, execute the ingest state machine with the real handlers,
+ * then read back what landed: manifests, the run record and a SQL query over the data.
+ */
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ConformanceReport } from '../conditions/conformance.ts';
+import { parseScenarioFile } from '../conditions/scenario-file.ts';
+import type { LandingManifest } from '../landing/manifest.ts';
+import type { RunRecord } from '../state/records.ts';
+import { StateRepository } from '../state/repository.ts';
+import type { SimulatorOptions } from '../../simulator/index.ts';
+import { startLocalEnvironment, type ExternalApi, type LocalEnvironment } from './environment.ts';
+import { queryLake, sqlIdentifier, type QueryRow } from './lake-query.ts';
+import { LocalPipelineRunner, type ExecutionResult } from './runner.ts';
+
+/** Stages a local run goes through, in order (for progress displays). */
+export type LocalRunStage = 'environment' | 'upload' | 'pipeline' | 'collect' | 'query';
+
+export interface LocalRunOptions {
+  /** The seed file (CSV or Parquet). */
+  readonly seedFile: string;
+  /** The feed's scenarios (`scenarios.json`); without it the feed's default scenario runs. */
+  readonly scenariosFile?: string;
+  /** Feed name (`seeds/<feed>/`). @default the seed file's base name, made path-safe */
+  readonly feed?: string;
+  readonly mode?: 'managed' | 'enterprise';
+  /** Simulator options (timings, faults). */
+  readonly simulator?: Omit<SimulatorOptions, 'mode' | 'enterprise'>;
+  /** Use another Simulacra-compatible API instead of the simulator. */
+  readonly externalApi?: ExternalApi;
+  /** Copy landed objects and manifests here, mirroring their keys. */
+  readonly outDir?: string;
+  /** SQL to run over the landed data (views named after the feed); a default summary query otherwise. */
+  readonly sql?: string;
+  /** Real milliseconds per Wait state (the state machine's computed waits are skipped locally). */
+  readonly waitMs?: number;
+  readonly onStage?: (stage: LocalRunStage, detail?: string) => void;
+  /** Reuse a running environment instead of starting (and stopping) one. */
+  readonly environment?: LocalEnvironment;
+}
+
+/** One scenario's outcome, read back from its manifest. */
+export interface LocalScenarioSummary {
+  readonly name: string;
+  readonly generationId: string;
+  readonly format: string;
+  readonly rowsRequested: number;
+  readonly rowsGenerated: number;
+  readonly partial: boolean;
+  readonly outputKey: string;
+  readonly manifestKey: string;
+  readonly conforms: boolean | null;
+  readonly conformance: ConformanceReport | null;
+}
+
+export interface LocalRunSummary {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'REJECTED' | 'IGNORED';
+  readonly feed: string;
+  readonly runId: string | null;
+  readonly datasetId: string | null;
+  readonly scenarios: readonly LocalScenarioSummary[];
+  /** Why the run failed or was refused: the vendor's problem code when there was one. */
+  readonly error: {
+    readonly code: string | null;
+    readonly error: string | null;
+    readonly detail: string | null;
+    readonly requestId: string | null;
+  } | null;
+  readonly stateTransitions: number;
+  /** The SQL run over the landed data and its rows (empty when nothing landed). */
+  readonly query: { readonly sql: string; readonly rows: readonly QueryRow[] } | null;
+  /** Where landed objects were copied to. */
+  readonly localDir: string | null;
+}
+
+/** A feed name (`seeds/<feed>/`) from a file name: lower case, `[a-z0-9-]`. */
+export function feedFromFileName(file: string): string {
+  const stem = basename(file).replace(/\.[^.]+$/, '');
+  const feed = stem
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return feed || 'feed';
+}
+
+/** The demo's default query: rows per scenario, and the first conditioned columns' spread. */
+export function defaultQuery(feed: string): string {
+  return `SELECT scenario, count(*)::INTEGER AS rows FROM ${sqlIdentifier(feed)} GROUP BY ALL ORDER BY scenario`;
+}
+
+async function download(s3: S3Client, bucket: string, key: string, file: string): Promise<void> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  mkdirSync(dirname(file), { recursive: true });
+  await pipeline(object.Body as Readable, createWriteStream(file));
+}
+
+async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key);
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys;
+}
+
+async function readManifest(s3: S3Client, bucket: string, key: string): Promise<LandingManifest> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return JSON.parse(
+    await (object.Body as { transformToString(): Promise<string> }).transformToString(),
+  ) as LandingManifest;
+}
+
+function scenarioSummary(manifest: LandingManifest, manifestKey: string): LocalScenarioSummary {
+  const conformance = (manifest.conformance as unknown as ConformanceReport | null) ?? null;
+  return {
+    name: manifest.scenarioName,
+    generationId: manifest.generationId,
+    format: manifest.format,
+    rowsRequested: manifest.rowsRequested,
+    rowsGenerated: manifest.rowsGenerated,
+    partial: manifest.partial,
+    outputKey: manifest.outputKey,
+    manifestKey,
+    conforms: manifest.conformance?.conforms ?? null,
+    conformance,
+  };
+}
+
+function failureOf(run: RunRecord | null, execution: ExecutionResult | null): LocalRunSummary['error'] {
+  if (run?.failure) {
+    return {
+      code: run.failure.code,
+      error: run.failure.error,
+      detail: run.failure.detail ?? run.failure.message,
+      requestId: run.failure.request_id,
+    };
+  }
+  if (run?.rejection)
+    return { code: run.rejection.code, error: 'Rejected', detail: run.rejection.reason, requestId: null };
+  if (execution?.status === 'FAILED') {
+    return { code: null, error: execution.error, detail: execution.cause, requestId: null };
+  }
+  return null;
+}
+
+/** Runs the pipeline once on a local seed and summarises what landed. */
+export async function runLocally(options: LocalRunOptions): Promise<LocalRunSummary> {
+  const stage = options.onStage ?? (() => undefined);
+  const feed = options.feed ?? feedFromFileName(options.seedFile);
+  // Validate the local inputs before starting anything: a clear error, nothing half-done.
+  statSync(options.seedFile);
+  const scenariosText = options.scenariosFile ? readFileSync(options.scenariosFile, 'utf8') : null;
+  if (scenariosText !== null && options.scenariosFile)
+    parseScenarioFile(scenariosText, options.scenariosFile);
+
+  stage('environment');
+  const env =
+    options.environment ??
+    (await startLocalEnvironment({
+      mode: options.mode,
+      simulator: options.simulator,
+      externalApi: options.externalApi,
+      feeds: [feed],
+    }));
+  try {
+    const { s3 } = env.clients;
+    const { seedBucket, outputBucket } = env.names;
+    stage('upload', `s3://${seedBucket}/seeds/${feed}/`);
+    if (scenariosText !== null) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: seedBucket,
+          Key: `seeds/${feed}/scenarios.json`,
+          Body: scenariosText,
+          ContentType: 'application/json',
+        }),
+      );
+    }
+    const seedKey = `seeds/${feed}/${basename(options.seedFile)}`;
+    const seedBytes = readFileSync(options.seedFile);
+    const put = await s3.send(new PutObjectCommand({ Bucket: seedBucket, Key: seedKey, Body: seedBytes }));
+
+    stage('pipeline');
+    const runner = new LocalPipelineRunner({ env: env.env, waitMs: options.waitMs ?? 20 });
+    const drop = await runner.runSeedDrop({
+      bucket: seedBucket,
+      key: seedKey,
+      size: seedBytes.length,
+      etag: put.ETag ?? null,
+      versionId: put.VersionId ?? null,
+    });
+
+    stage('collect');
+    const repo = new StateRepository({
+      tableName: env.names.stateTable,
+      dynamo: DynamoDBDocumentClient.from(env.clients.dynamodb),
+    });
+    const runId = 'runId' in drop.outcome ? drop.outcome.runId : null;
+    const run = runId ? await repo.getRun(runId) : null;
+    const status: LocalRunSummary['status'] =
+      drop.outcome.outcome === 'rejected'
+        ? 'REJECTED'
+        : drop.outcome.outcome === 'ignored'
+          ? 'IGNORED'
+          : (drop.execution?.status ?? (run?.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED'));
+    const scenarios: LocalScenarioSummary[] = [];
+    for (const output of run?.outputs ?? []) {
+      scenarios.push(
+        scenarioSummary(await readManifest(s3, outputBucket, output.manifestKey), output.manifestKey),
+      );
+    }
+
+    let localDir: string | null = null;
+    let query: LocalRunSummary['query'] = null;
+    if (scenarios.length > 0) {
+      localDir = options.outDir ?? mkdtempSync(join(tmpdir(), 'simulacra-landed-'));
+      const keys = [
+        ...(await listKeys(s3, outputBucket, `synthetic/feed=${feed}/`)),
+        ...(await listKeys(s3, outputBucket, `_manifests/feed=${feed}/`)),
+      ];
+      for (const key of keys) await download(s3, outputBucket, key, join(localDir, key));
+      stage('query');
+      const sql = options.sql ?? defaultQuery(feed);
+      query = { sql, rows: await queryLake(localDir, sql) };
+    }
+    return {
+      status,
+      feed,
+      runId,
+      datasetId: run?.datasetId ?? null,
+      scenarios,
+      error:
+        status === 'SUCCEEDED'
+          ? null
+          : (failureOf(run, drop.execution) ??
+            ('reason' in drop.outcome
+              ? { code: null, error: drop.outcome.outcome, detail: drop.outcome.reason, requestId: null }
+              : null)),
+      stateTransitions: drop.execution?.stateTransitions ?? 0,
+      query,
+      localDir,
+    };
+  } finally {
+    if (!options.environment) await env.close();
+  }
+}

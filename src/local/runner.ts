@@ -1,0 +1,358 @@
+/**
+ * Runs the pipeline's state machines locally with aws-local-stepfunctions, binding every Task
+ * state to the REAL handler of `lambdas/*.ts` (via lib/pipeline-functions.ts), and dispatches
+ * S3 drops through the real start-ingest handler with an in-process StartExecution. Wait and
+ * retry intervals are shortened; the full event history of each execution is kept so tests can
+ * scan it for secrets and count state transitions.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { pipelineFunctions, type PipelineFunctionSpec } from '../../lib/pipeline-functions.ts';
+import type { IngestExecutionInput, StartExecutionFn, StartIngestOutcome } from '../pipeline/start-ingest.ts';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type StateMachineName = 'ingest' | 'generate';
+
+/** A Lambda handler as the runner calls it. */
+export type LocalHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** One entry of an execution's history (aws-local-stepfunctions event log, plus the execution). */
+export interface HistoryEvent {
+  readonly type: string;
+  readonly timestamp: number;
+  readonly [field: string]: unknown;
+}
+
+export interface ExecutionResult {
+  readonly stateMachine: StateMachineName;
+  readonly name: string;
+  readonly executionArn: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output: unknown;
+  /** For FAILED: the error name and cause, as Step Functions reports them. */
+  readonly error: string | null;
+  readonly cause: string | null;
+  readonly events: readonly HistoryEvent[];
+  /** States entered plus retries: what AWS bills as state transitions. */
+  readonly stateTransitions: number;
+  /** Task invocations by state name. */
+  readonly taskInvocations: Readonly<Record<string, number>>;
+}
+
+export interface LocalRunnerOptions {
+  /** Environment for the handlers (merged into `process.env` before each run). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Value substituted for `${MapMaxConcurrency}` (default 4). */
+  readonly mapMaxConcurrency?: number;
+  /** Real milliseconds each Wait state sleeps instead of its seconds (default 20). */
+  readonly waitMs?: number;
+  /** Real milliseconds between Task retries (default 5). */
+  readonly retryIntervalMs?: number;
+  /** Replace the handler of a function id (e.g. to observe calls); default: its real handler. */
+  readonly handlerOverrides?: Readonly<Partial<Record<string, LocalHandler>>>;
+  /** Region and account used in fake ARNs. */
+  readonly region?: string;
+  readonly accountId?: string;
+}
+
+export interface SeedDrop {
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number;
+  readonly etag?: string | null;
+  readonly versionId?: string | null;
+  /** Event time, ISO (default now). */
+  readonly time?: string;
+}
+
+export interface SeedDropResult {
+  readonly outcome: StartIngestOutcome;
+  /** The ingest execution this drop started (absent for duplicates, rejections, ignored files). */
+  readonly execution: ExecutionResult | null;
+}
+
+/** The `${Name}` placeholders of a definition. */
+export function definitionPlaceholders(definitionText: string): string[] {
+  return [...new Set([...definitionText.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1] as string))];
+}
+
+/** Replaces every `${Name}` with its value; throws naming any placeholder without one. */
+export function substitutePlaceholders(
+  definitionText: string,
+  values: Readonly<Record<string, string>>,
+): string {
+  const missing = definitionPlaceholders(definitionText).filter((name) => values[name] === undefined);
+  if (missing.length > 0) throw new Error(`No value for ASL placeholder(s): ${missing.join(', ')}`);
+  return definitionText.replace(/\$\{([A-Za-z0-9]+)\}/g, (_, name: string) => values[name] as string);
+}
+
+/** Path of a state machine's ASL file. */
+export function definitionPath(name: StateMachineName): string {
+  return resolve(REPO_ROOT, 'statemachines', `${name}.asl.json`);
+}
+
+interface TaskState {
+  readonly Type: string;
+  readonly Resource?: string;
+}
+
+/** Every Task state (including those inside Map/Parallel) with its Resource. */
+export function taskStates(definition: StateMachineDefinition): Map<string, string> {
+  const out = new Map<string, string>();
+  const visit = (states: Record<string, unknown>): void => {
+    for (const [name, raw] of Object.entries(states)) {
+      const state = raw as TaskState & {
+        ItemProcessor?: { States: Record<string, unknown> };
+        Iterator?: { States: Record<string, unknown> };
+        Branches?: { States: Record<string, unknown> }[];
+      };
+      if (state.Type === 'Task' && state.Resource) {
+        if (out.has(name))
+          throw new Error(`State name "${name}" is used twice; local binding needs unique names.`);
+        out.set(name, state.Resource);
+      }
+      if (state.ItemProcessor) visit(state.ItemProcessor.States);
+      if (state.Iterator) visit(state.Iterator.States);
+      for (const branch of state.Branches ?? []) visit(branch.States);
+    }
+  };
+  visit(definition.States);
+  return out;
+}
+
+function fakeContext(spec: PipelineFunctionSpec, region: string, accountId: string): Context {
+  const deadline = Date.now() + spec.timeoutSeconds * 1000;
+  const functionName = `local-${spec.id}`;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+    memoryLimitInMB: String(spec.memoryMb),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `local/${randomUUID()}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Lambda returns JSON: drop `undefined`, turn dates into strings, exactly as the runtime would. */
+function asLambdaJson(value: unknown): unknown {
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
+}
+
+/** Runs the pipeline locally; one instance per test (it remembers started execution names). */
+export class LocalPipelineRunner {
+  private readonly options: LocalRunnerOptions;
+  private readonly region: string;
+  private readonly accountId: string;
+  private readonly handlers = new Map<string, Promise<LocalHandler>>();
+  private readonly started = new Map<string, Promise<ExecutionResult>>();
+
+  constructor(options: LocalRunnerOptions = {}) {
+    this.options = options;
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '000000000000';
+  }
+
+  /** ARN of a state machine, as the local runs name it. */
+  stateMachineArn(name: StateMachineName): string {
+    return `arn:aws:states:${this.region}:${this.accountId}:stateMachine:simulacra-${name}`;
+  }
+
+  /** Fake ARN substituted for a function's placeholder. */
+  functionArn(spec: PipelineFunctionSpec): string {
+    return `arn:aws:lambda:${this.region}:${this.accountId}:function:simulacra-${spec.id}`;
+  }
+
+  /** The definition with every placeholder substituted, validated by aws-local-stepfunctions. */
+  async loadDefinition(name: StateMachineName): Promise<StateMachineDefinition> {
+    const text = await readFile(definitionPath(name), 'utf8');
+    const values: Record<string, string> = { MapMaxConcurrency: String(this.options.mapMaxConcurrency ?? 4) };
+    for (const spec of pipelineFunctions) {
+      if (spec.aslPlaceholder) values[spec.aslPlaceholder] = this.functionArn(spec);
+    }
+    return JSON.parse(substitutePlaceholders(text, values)) as StateMachineDefinition;
+  }
+
+  private handlerFor(spec: PipelineFunctionSpec): Promise<LocalHandler> {
+    const override = this.options.handlerOverrides?.[spec.id];
+    if (override) return Promise.resolve(override);
+    let loaded = this.handlers.get(spec.id);
+    if (!loaded) {
+      loaded = import(pathToFileURL(resolve(REPO_ROOT, spec.entry)).href).then(
+        (mod: { handler?: unknown }) => {
+          if (typeof mod.handler !== 'function')
+            throw new Error(`${spec.entry} does not export a handler function`);
+          return mod.handler as LocalHandler;
+        },
+      );
+      this.handlers.set(spec.id, loaded);
+    }
+    return loaded;
+  }
+
+  private applyEnv(): void {
+    for (const [key, value] of Object.entries(this.options.env ?? {})) process.env[key] = value;
+  }
+
+  /**
+   * Runs a state machine to completion. `name` is the execution name (`$$.Execution.Name`,
+   * the run id); a random one is used when omitted.
+   */
+  async execute(
+    stateMachine: StateMachineName,
+    input: unknown,
+    name: string = randomUUID(),
+  ): Promise<ExecutionResult> {
+    this.applyEnv();
+    const definition = await this.loadDefinition(stateMachine);
+    const specsByArn = new Map(pipelineFunctions.map((spec) => [this.functionArn(spec), spec]));
+    const localHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    const taskInvocations: Record<string, number> = {};
+    const retryIntervalOverrides: Record<string, number> = {};
+    for (const [stateName, resource] of taskStates(definition)) {
+      const spec = specsByArn.get(resource);
+      if (!spec)
+        throw new Error(`Task state "${stateName}" has resource ${resource}, which is no pipeline function`);
+      retryIntervalOverrides[stateName] = this.options.retryIntervalMs ?? 5;
+      localHandlers[stateName] = async (taskInput: unknown) => {
+        taskInvocations[stateName] = (taskInvocations[stateName] ?? 0) + 1;
+        const handler = await this.handlerFor(spec);
+        const result = await handler(asLambdaJson(taskInput), fakeContext(spec, this.region, this.accountId));
+        return asLambdaJson(result);
+      };
+    }
+    const waitMs = this.options.waitMs ?? 20;
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:simulacra-${stateMachine}:${name}`;
+    const execution = machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: localHandlers as never,
+        waitTimeOverrides: { WaitForTraining: waitMs, WaitForGeneration: waitMs },
+        retryIntervalOverrides,
+      },
+      context: {
+        Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString(), RoleArn: 'local' },
+        StateMachine: { Id: this.stateMachineArn(stateMachine), Name: `simulacra-${stateMachine}` },
+      },
+    });
+    const events: HistoryEvent[] = [];
+    const collecting = (async () => {
+      for await (const event of execution.eventLogs) events.push(event as unknown as HistoryEvent);
+    })();
+    let status: ExecutionResult['status'] = 'SUCCEEDED';
+    let output: unknown = null;
+    let error: string | null = null;
+    let cause: string | null = null;
+    try {
+      output = await execution.result;
+    } catch (err) {
+      if (!(err instanceof ExecutionError)) throw err;
+      status = 'FAILED';
+      const failure = err.cause as { name?: string; message?: string; cause?: unknown } | undefined;
+      error = failure?.name ?? 'States.Runtime';
+      cause = typeof failure?.cause === 'string' ? failure.cause : (failure?.message ?? null);
+    }
+    await collecting;
+    const stateTransitions = events.filter(
+      (e) => e.type === 'StateEntered' || e.type === 'StateRetried',
+    ).length;
+    return {
+      stateMachine,
+      name,
+      executionArn,
+      status,
+      output,
+      error,
+      cause,
+      events,
+      stateTransitions,
+      taskInvocations,
+    };
+  }
+
+  /** In-process StartExecution for start-ingest: one execution per name, like Step Functions. */
+  readonly startIngestExecution: StartExecutionFn = ({
+    name,
+    input,
+  }: {
+    name: string;
+    input: IngestExecutionInput;
+  }) => {
+    if (this.started.has(name)) return Promise.resolve({ status: 'duplicate' as const });
+    this.started.set(name, this.execute('ingest', input, name));
+    return Promise.resolve({
+      status: 'started' as const,
+      executionArn: `arn:aws:states:${this.region}:${this.accountId}:execution:simulacra-ingest:${name}`,
+    });
+  };
+
+  /** The ingest execution started under `name`, awaited. */
+  async startedExecution(name: string): Promise<ExecutionResult | null> {
+    return (await this.started.get(name)) ?? null;
+  }
+
+  /**
+   * Simulates S3 → EventBridge → start-ingest for one object: builds the "Object Created"
+   * event, calls the real start-ingest handler (StartExecution goes to this runner), and
+   * waits for the ingest execution it started, if any.
+   */
+  async runSeedDrop(drop: SeedDrop): Promise<SeedDropResult> {
+    this.applyEnv();
+    const { makeHandler } = (await import(
+      pathToFileURL(resolve(REPO_ROOT, 'lambdas/start-ingest.ts')).href
+    )) as {
+      makeHandler: (options: { startExecution: StartExecutionFn }) => LocalHandler;
+    };
+    const spec = pipelineFunctions.find((f) => f.id === 'StartIngest');
+    if (!spec) throw new Error('lib/pipeline-functions.ts lists no StartIngest function');
+    const handler = makeHandler({ startExecution: this.startIngestExecution });
+    const outcome = (await handler(
+      objectCreatedEvent(drop, this.region, this.accountId),
+      fakeContext(spec, this.region, this.accountId),
+    )) as StartIngestOutcome;
+    const execution = outcome.outcome === 'started' ? await this.startedExecution(outcome.runId) : null;
+    return { outcome, execution };
+  }
+}
+
+/** The EventBridge event S3 sends for a created object. */
+export function objectCreatedEvent(
+  drop: SeedDrop,
+  region = 'us-east-1',
+  accountId = '000000000000',
+): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: accountId,
+    time: drop.time ?? new Date().toISOString(),
+    region,
+    resources: [`arn:aws:s3:::${drop.bucket}`],
+    detail: {
+      version: '0',
+      bucket: { name: drop.bucket },
+      object: {
+        key: drop.key,
+        size: drop.size,
+        ...(drop.etag ? { etag: drop.etag.replace(/"/g, '') } : {}),
+        ...(drop.versionId ? { 'version-id': drop.versionId } : {}),
+        sequencer: Date.now().toString(16).toUpperCase(),
+      },
+      'request-id': randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase(),
+      requester: accountId,
+      reason: 'PutObject',
+    },
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The project's one Powertools setup: a redacting structured logger, CloudWatch EMF metrics in the
+ * `SimulacraPipeline` namespace, and an X-Ray tracer. Redaction is built into the logger, not left
+ * to callers:
+ *
+ * - {@link RedactingLogFormatter} redacts the message, every attribute (extra keys, persistent and
+ *   temporary keys, nested objects, arrays) and every formatted error (message, stack, cause);
+ * - {@link RedactingLogger} forces that formatter on itself and on every child logger, and wraps
+ *   the JSON serialisation of each log line with {@link redactingJsonReplacer} as a last line of
+ *   defence (it also covers buffered log lines).
+ *
+ * The tracer does not patch `http`/`fetch` (X-Ray would record request URLs, which can be signed
+ * artifact URLs) and redacts metadata and errors it attaches to segments.
+ */
+import { Logger, LogFormatter, LogItem } from '@aws-lambda-powertools/logger';
+import type {
+  ConstructorOptions,
+  LogAttributes,
+  UnformattedAttributes,
+} from '@aws-lambda-powertools/logger/types';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { redact, redactingJsonReplacer, redactText, redactWith } from './redact.ts';
+
+export { redact, redactText, isSensitiveKey, REDACTED } from './redact.ts';
+
+/** Service name when neither the caller nor `POWERTOOLS_SERVICE_NAME` gives one. */
+export const DEFAULT_SERVICE_NAME = 'simulacra-pipeline';
+/** CloudWatch metrics namespace of every pipeline metric. */
+export const METRICS_NAMESPACE = 'SimulacraPipeline';
+
+function serviceNameOr(serviceName: string | undefined): string {
+  return serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? DEFAULT_SERVICE_NAME;
+}
+
+/**
+ * The Powertools JSON log structure (level, message, timestamp, service, Lambda context, X-Ray
+ * trace id, then the extra attributes) with every caller-supplied value redacted.
+ */
+export class RedactingLogFormatter extends LogFormatter {
+  /** Builds one log item; everything a caller could have supplied passes through `redact`. */
+  public formatAttributes(
+    attributes: UnformattedAttributes,
+    additionalLogAttributes: LogAttributes,
+  ): LogItem {
+    const base: LogAttributes = {
+      level: attributes.logLevel,
+      message:
+        typeof attributes.message === 'string' ? redactText(attributes.message) : redact(attributes.message),
+      timestamp: this.formatTimestamp(attributes.timestamp),
+      service: attributes.serviceName,
+      cold_start: attributes.lambdaContext?.coldStart,
+      function_arn: attributes.lambdaContext?.invokedFunctionArn,
+      function_memory_size: attributes.lambdaContext?.memoryLimitInMB,
+      function_name: attributes.lambdaContext?.functionName,
+      function_request_id: attributes.lambdaContext?.awsRequestId,
+      sampling_rate: attributes.sampleRateValue,
+      xray_trace_id: attributes.xRayTraceId,
+      tenant_id: attributes.lambdaContext?.tenantId,
+    };
+    // Errors keep Powertools' shape (with `location`); formatError below redacts them.
+    const extra = redactWith(additionalLogAttributes, {
+      formatError: (error) => this.formatError(error),
+    }) as LogAttributes;
+    return new LogItem({ attributes: base }).addAttributes(extra);
+  }
+
+  /** Powertools' error shape (name, location, message, stack, cause, extra fields), redacted. */
+  public override formatError(error: Error): LogAttributes {
+    return redact(super.formatError(error)) as LogAttributes;
+  }
+}
+
+/**
+ * A Powertools Logger that always redacts: the formatter and the JSON replacer are fixed (options
+ * passed for them are ignored), and child loggers are redacting loggers too.
+ */
+export class RedactingLogger extends Logger {
+  public constructor(options: ConstructorOptions = {}) {
+    super({
+      ...options,
+      serviceName: serviceNameOr(options.serviceName),
+      logFormatter: new RedactingLogFormatter(),
+      jsonReplacerFn: redactingJsonReplacer,
+    } as ConstructorOptions);
+  }
+
+  protected override createLogger(options?: ConstructorOptions): RedactingLogger {
+    return new RedactingLogger(options);
+  }
+
+  public override createChild(options: ConstructorOptions = {}): RedactingLogger {
+    return super.createChild(options) as RedactingLogger;
+  }
+}
+
+/** A redacting logger for one service (default: `POWERTOOLS_SERVICE_NAME` or `simulacra-pipeline`). */
+export function createLogger(serviceName?: string): RedactingLogger {
+  return new RedactingLogger(serviceName === undefined ? {} : { serviceName });
+}
+
+/** A tracer that keeps secrets out of X-Ray: no HTTP patching, redacted metadata and errors. */
+export class RedactingTracer extends Tracer {
+  public override putMetadata(key: string, value: unknown, namespace?: string): void {
+    super.putMetadata(key, redact(value), namespace);
+  }
+
+  public override addErrorAsMetadata(error: Error, remote?: boolean): void {
+    const safe = new Error(redactText(error.message));
+    safe.name = error.name;
+    safe.stack = error.stack === undefined ? undefined : redactText(error.stack);
+    super.addErrorAsMetadata(safe, remote);
+  }
+}
+
+/** The shared logger of every handler and core module. */
+export const logger: RedactingLogger = createLogger();
+
+/** Pipeline metrics (EMF), namespace {@link METRICS_NAMESPACE}. */
+export const metrics: Metrics = new Metrics({
+  namespace: METRICS_NAMESPACE,
+  serviceName: serviceNameOr(undefined),
+});
+
+/** The shared tracer; active only inside Lambda with tracing enabled. */
+export const tracer: RedactingTracer = new RedactingTracer({
+  serviceName: serviceNameOr(undefined),
+  captureHTTPsRequests: false,
+});

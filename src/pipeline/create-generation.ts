@@ -1,0 +1,97 @@
+/**
+ * Creates one scenario's generation, idempotently: the key is derived from the dataset, the
+ * canonical scenario and the run, so Step Functions retries never create (or bill) twice, while
+ * the next scheduled run generates afresh.
+ */
+import { VendorTerminalError, failure, toStateError } from '../../lambdas/commons/errors.ts';
+import type { CreateGenerationResult, SimulacraApi } from '../client/contract.ts';
+import { canonicalScenarioJson } from '../conditions/scenario-file.ts';
+import { GENERATION_POLL_POLICY, initialPollState, type PollState } from './polling.ts';
+import type { ResolvedScenario } from './resolve-scenarios.ts';
+import { sha256Hex } from './seed-object.ts';
+
+export interface CreateGenerationInput {
+  readonly runId: string;
+  readonly feed: string;
+  readonly datasetId: string;
+  readonly resolved: ResolvedScenario;
+}
+
+export interface CreatedGeneration {
+  readonly generationId: string;
+  readonly jobId: string | null;
+  readonly requestId: string;
+  readonly idempotencyKey: string;
+  /** `ready`, `partial` (synchronous answers) or `processing`. */
+  readonly status: string;
+  readonly rowsRequested: number;
+  readonly rowsGenerated: number | null;
+  readonly poll: PollState;
+}
+
+export interface CreateGenerationDeps {
+  readonly api: SimulacraApi;
+  readonly now?: () => Date;
+  readonly random?: () => number;
+}
+
+/** `gen-` + sha256(datasetId + canonical scenario JSON + runId), 64 hex characters kept. */
+export function generationIdempotencyKey(
+  datasetId: string,
+  resolved: ResolvedScenario,
+  runId: string,
+): string {
+  return `gen-${sha256Hex(`${datasetId}\n${canonicalScenarioJson(resolved.scenario)}\n${runId}`).slice(0, 64)}`;
+}
+
+/** Sends the generation request; the answer says whether to poll its job. */
+export async function createGeneration(
+  input: CreateGenerationInput,
+  deps: CreateGenerationDeps,
+): Promise<CreatedGeneration> {
+  const { scenario, conditions } = input.resolved;
+  const idempotencyKey = generationIdempotencyKey(input.datasetId, input.resolved, input.runId);
+  let created: CreateGenerationResult;
+  try {
+    created = await deps.api.createGeneration({
+      datasetId: input.datasetId,
+      idempotencyKey,
+      row_count: scenario.row_count,
+      output_format: scenario.output_format,
+      ...(scenario.seed !== undefined ? { seed: scenario.seed } : {}),
+      ...(conditions ? { conditions } : {}),
+    });
+  } catch (err) {
+    throw toStateError(err, { dataset_id: input.datasetId });
+  }
+  const completed = created.status === 'ready' || created.status === 'partial';
+  if (!completed && !created.job_id) {
+    throw new VendorTerminalError({
+      ...failure(
+        'vendor_response_invalid',
+        `createGeneration answered "${created.status}" without a job_id.`,
+        {
+          dataset_id: input.datasetId,
+          generation_id: created.generation_id,
+        },
+      ),
+      request_id: created.request_id,
+      operation: 'createGeneration',
+    });
+  }
+  return {
+    generationId: created.generation_id,
+    jobId: created.job_id,
+    requestId: created.request_id,
+    idempotencyKey,
+    status: created.status,
+    rowsRequested: created.rows_requested ?? scenario.row_count,
+    rowsGenerated: created.rows_generated,
+    poll: initialPollState(GENERATION_POLL_POLICY, {
+      jobId: created.job_id,
+      completed,
+      ...(deps.now ? { now: deps.now() } : {}),
+      ...(deps.random ? { random: deps.random } : {}),
+    }),
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * First step of a scheduled generation: make sure the feed has a live vendor dataset. Reuse
+ * the current one while it is alive (a GET slides its expiry; extend it when it is close to
+ * expiring), otherwise re-upload the feed's latest trained seed and let the state machine wait
+ * for training again.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { InputValidationError, failure } from '../../lambdas/commons/errors.ts';
+import type { Dataset, SimulacraApi } from '../client/contract.ts';
+import { SimulacraApiError } from '../client/errors.ts';
+import type { StateRepository } from '../state/repository.ts';
+import { initialPollState, TRAINING_POLL_POLICY } from './polling.ts';
+import type { SeedObject } from './seed-object.ts';
+import { uploadSeed, type UploadedDataset } from './upload-seed.ts';
+
+/** Extend the dataset when fewer than this many ms remain after the GET. */
+export const EXTEND_WHEN_REMAINING_BELOW_MS = 6 * 60 * 60 * 1000;
+/** Re-train rather than reuse when the dataset (at its 7-day cap) has less than this left. */
+export const MIN_USABLE_REMAINING_MS = 60 * 60 * 1000;
+
+export interface PrepareFeedInput {
+  readonly runId: string;
+  readonly feed: string;
+  readonly executionArn?: string | null;
+}
+
+export interface PreparedFeed {
+  readonly feed: string;
+  readonly seed: SeedObject;
+  readonly dataset: UploadedDataset & { readonly reused: boolean };
+}
+
+export interface PrepareFeedDeps {
+  readonly api: SimulacraApi;
+  readonly s3: S3Client;
+  readonly repo: StateRepository;
+  readonly now?: () => Date;
+  readonly random?: () => number;
+}
+
+function isCode(err: unknown, status: number, code: string): boolean {
+  return err instanceof SimulacraApiError && err.status === status && err.code === code;
+}
+
+/** Returns the live dataset to generate from, re-uploading the latest seed when needed. */
+export async function prepareFeed(input: PrepareFeedInput, deps: PrepareFeedDeps): Promise<PreparedFeed> {
+  const now = (): Date => deps.now?.() ?? new Date();
+  const feed = await deps.repo.getFeed(input.feed);
+  if (!feed?.latestSeed) {
+    throw new InputValidationError(
+      failure(
+        'feed_not_ready',
+        `Feed "${input.feed}" has no trained seed yet; drop a seed at seeds/${input.feed}/<file>.csv and wait for its ingest run to succeed.`,
+      ),
+    );
+  }
+  const seed = feed.latestSeed;
+  await deps.repo.createRun({
+    runId: input.runId,
+    kind: 'generate',
+    feed: input.feed,
+    status: 'RUNNING',
+    seed,
+    executionArn: input.executionArn ?? null,
+    datasetId: feed.datasetId ?? null,
+  });
+
+  if (feed.datasetId) {
+    const live = await liveDataset(deps, feed.datasetId, now);
+    if (live) {
+      await deps.repo.updateDatasetExpiry(input.feed, live.dataset_id, live.expires_at);
+      return {
+        feed: input.feed,
+        seed,
+        dataset: {
+          datasetId: live.dataset_id,
+          jobId: null,
+          requestId: live.request_id,
+          replacedDatasetId: null,
+          reused: true,
+          poll: initialPollState(TRAINING_POLL_POLICY, { jobId: null, completed: true, now: now() }),
+        },
+      };
+    }
+  }
+
+  const uploaded = await uploadSeed(
+    { runId: input.runId, feed: input.feed, seed, replacesDatasetId: feed.datasetId ?? null },
+    deps,
+  );
+  return { feed: input.feed, seed, dataset: { ...uploaded, reused: false } };
+}
+
+/**
+ * The dataset if it can serve this run: GET (which slides its expiry), then extend when close
+ * to expiring. Null when it is gone (404) or capped with too little time left.
+ */
+async function liveDataset(
+  deps: PrepareFeedDeps,
+  datasetId: string,
+  now: () => Date,
+): Promise<Dataset | null> {
+  let dataset: Dataset;
+  try {
+    dataset = await deps.api.getDataset(datasetId);
+  } catch (err) {
+    if (isCode(err, 404, 'simio_dataset_not_found')) return null;
+    throw err;
+  }
+  const remaining = Date.parse(dataset.expires_at) - now().getTime();
+  if (remaining >= EXTEND_WHEN_REMAINING_BELOW_MS) return dataset;
+  try {
+    return await deps.api.extendDatasetRetention(datasetId);
+  } catch (err) {
+    if (isCode(err, 404, 'simio_dataset_not_found')) return null;
+    if (isCode(err, 409, 'simio_extend_cap_exceeded')) {
+      return remaining >= MIN_USABLE_REMAINING_MS ? dataset : null;
+    }
+    throw err;
+  }
+}

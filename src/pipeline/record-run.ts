@@ -1,0 +1,136 @@
+/**
+ * Finishes a run: the final record in DynamoDB (conditional, replay-safe) and its EventBridge
+ * events, sent once (a retried Task does not resend after they went out).
+ */
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { z } from 'zod';
+import { InputValidationError, failure, parseFailureCause } from '../../lambdas/commons/errors.ts';
+import type { RunFailure, RunOutput, RunRecord } from '../state/records.ts';
+import type { StateRepository } from '../state/repository.ts';
+import { failedEntry, publishedEntries, putEvents } from './run-events.ts';
+import { seedObjectSchema } from './seed-object.ts';
+
+/** One Map iteration's final state, as the state machines leave it. */
+const scenarioResultSchema = z.looseObject({
+  resolved: z.looseObject({ scenario: z.looseObject({ name: z.string().min(1) }) }),
+  generation: z.looseObject({ generationId: z.string().min(1), jobId: z.string().nullable().optional() }),
+  landed: z.looseObject({
+    outputKey: z.string().min(1),
+    manifestKey: z.string().min(1),
+    format: z.string().min(1),
+    rowsGenerated: z.number().int().nonnegative(),
+    partial: z.boolean(),
+    bytes: z.number().int().nonnegative().nullable().optional(),
+  }),
+});
+
+/**
+ * The RecordSuccess / RecordFailure task input: the outcome, the execution's identity and the
+ * whole execution state (`$`), whose optional parts depend on how far the run got.
+ */
+export const recordRunInputSchema = z.object({
+  outcome: z.enum(['succeeded', 'failed']),
+  kind: z.enum(['ingest', 'generate']),
+  runId: z.string().min(1),
+  executionArn: z.string().nullable().optional(),
+  state: z.looseObject({
+    feed: z.string().min(1).nullable().optional(),
+    seed: seedObjectSchema.nullable().optional(),
+    dataset: z
+      .looseObject({ datasetId: z.string().min(1) })
+      .nullable()
+      .optional(),
+    results: z.array(scenarioResultSchema).optional(),
+    /** What a Catch stored: `{ Error, Cause }`. */
+    error: z
+      .object({ Error: z.string().nullable().optional(), Cause: z.string().nullable().optional() })
+      .optional(),
+  }),
+});
+export type RecordRunInput = z.infer<typeof recordRunInputSchema>;
+
+export interface RecordRunDeps {
+  readonly repo: StateRepository;
+  readonly eventBridge: EventBridgeClient;
+  readonly eventBusName: string;
+}
+
+export interface RecordRunResult {
+  readonly runId: string;
+  readonly status: RunRecord['status'];
+  readonly eventsPublished: number;
+  /** For failures: the recorded code, so the Fail state and callers can show it. */
+  readonly code: string | null;
+}
+
+/** Builds the failure record from a Catch's `{ Error, Cause }`. */
+export function toRunFailure(
+  error: { Error?: string | null; Cause?: string | null },
+  datasetId: string | null,
+): RunFailure {
+  const parsed = parseFailureCause(error.Error, error.Cause);
+  return {
+    error: parsed.error,
+    code: parsed.code ?? parsed.error,
+    detail: parsed.detail ?? null,
+    message: parsed.message ?? null,
+    status: parsed.status ?? null,
+    request_id: parsed.request_id ?? null,
+    x_request_id: parsed.x_request_id ?? null,
+    operation: parsed.operation ?? null,
+    job_id: parsed.job_id ?? null,
+    dataset_id: parsed.dataset_id ?? datasetId,
+    generation_id: parsed.generation_id ?? null,
+  };
+}
+
+/** Records the outcome and emits the events. */
+export async function recordRun(input: RecordRunInput, deps: RecordRunDeps): Promise<RecordRunResult> {
+  const { state } = input;
+  const base = {
+    runId: input.runId,
+    kind: input.kind,
+    feed: state.feed ?? null,
+    executionArn: input.executionArn ?? null,
+    datasetId: state.dataset?.datasetId ?? null,
+    seed: state.seed ?? null,
+  };
+  if (input.outcome === 'succeeded') {
+    if (!state.results || !base.feed) {
+      throw new InputValidationError(
+        failure('invalid_input', 'A succeeded run needs state.feed and state.results (the Map output).'),
+      );
+    }
+    const outputs: RunOutput[] = state.results.map((r) => ({
+      scenario: r.resolved.scenario.name,
+      generationId: r.generation.generationId,
+      jobId: r.generation.jobId ?? null,
+      outputKey: r.landed.outputKey,
+      manifestKey: r.landed.manifestKey,
+      format: r.landed.format,
+      rowsGenerated: r.landed.rowsGenerated,
+      partial: r.landed.partial,
+      bytes: r.landed.bytes ?? null,
+    }));
+    const run = await deps.repo.finishRun({ ...base, status: 'SUCCEEDED', outputs });
+    let published = 0;
+    if (!run.eventsPublishedAt) {
+      await putEvents(
+        deps.eventBridge,
+        publishedEntries(deps.eventBusName, { ...base, feed: base.feed }, outputs),
+      );
+      await deps.repo.markEventsPublished(input.runId);
+      published = outputs.length;
+    }
+    return { runId: input.runId, status: run.status, eventsPublished: published, code: null };
+  }
+  const runFailure = toRunFailure(state.error ?? { Error: 'States.Unknown', Cause: null }, base.datasetId);
+  const run = await deps.repo.finishRun({ ...base, status: 'FAILED', failure: runFailure });
+  let published = 0;
+  if (!run.eventsPublishedAt) {
+    await putEvents(deps.eventBridge, [failedEntry(deps.eventBusName, base, runFailure)]);
+    await deps.repo.markEventsPublished(input.runId);
+    published = 1;
+  }
+  return { runId: input.runId, status: run.status, eventsPublished: published, code: runFailure.code };
+}

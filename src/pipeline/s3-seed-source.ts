@@ -1,0 +1,76 @@
+/**
+ * A seed in S3 as a vendor `SeedSource`: each upload attempt opens a fresh GetObject stream of
+ * the exact object version (pinned by VersionId, or by ETag with If-Match when unversioned).
+ */
+import { Readable } from 'node:stream';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { SeedSource } from '../client/contract.ts';
+import { SEED_FORMATS, seedFormatOf, type SeedObject } from './seed-object.ts';
+
+/** The seed object changed or disappeared between the event and the upload. */
+export class SeedUnavailableError extends Error {
+  override readonly name = 'SeedUnavailableError';
+  readonly code: 'seed_missing' | 'seed_changed';
+  constructor(code: 'seed_missing' | 'seed_changed', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Builds the `SeedSource` for `seed`; throws if its file type is not a supported seed. */
+export function s3SeedSource(s3: S3Client, seed: SeedObject): SeedSource {
+  const fileName = seed.key.slice(seed.key.lastIndexOf('/') + 1);
+  const format = seedFormatOf(fileName);
+  if (!format)
+    throw new SeedUnavailableError('seed_changed', `"${seed.key}" is not a .csv or .parquet seed.`);
+  return {
+    filename: fileName,
+    contentType: SEED_FORMATS[format].contentType,
+    size: seed.size,
+    open: async () => {
+      try {
+        const out = await s3.send(
+          new GetObjectCommand({
+            Bucket: seed.bucket,
+            Key: seed.key,
+            ...(seed.versionId ? { VersionId: seed.versionId } : seed.etag ? { IfMatch: seed.etag } : {}),
+          }),
+        );
+        if (!(out.Body instanceof Readable)) {
+          throw new SeedUnavailableError(
+            'seed_missing',
+            `S3 returned no readable body for s3://${seed.bucket}/${seed.key}.`,
+          );
+        }
+        return out.Body;
+      } catch (err) {
+        throw asSeedUnavailable(err, seed) ?? err;
+      }
+    },
+  };
+}
+
+/** Maps S3 "gone" / "changed" errors (anywhere in a cause chain) to {@link SeedUnavailableError}. */
+export function asSeedUnavailable(
+  err: unknown,
+  seed: Pick<SeedObject, 'bucket' | 'key'>,
+): SeedUnavailableError | null {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof SeedUnavailableError) return e;
+    if (['NoSuchKey', 'NotFound', 'NoSuchVersion', 'NoSuchBucket'].includes(e.name)) {
+      return new SeedUnavailableError(
+        'seed_missing',
+        `Seed s3://${seed.bucket}/${seed.key} (this version) no longer exists; drop the seed again.`,
+        { cause: e },
+      );
+    }
+    if (e.name === 'PreconditionFailed') {
+      return new SeedUnavailableError(
+        'seed_changed',
+        `Seed s3://${seed.bucket}/${seed.key} was overwritten since it was dropped; the newer drop is processed on its own.`,
+        { cause: e },
+      );
+    }
+  }
+  return null;
+}

@@ -1,0 +1,96 @@
+/**
+ * Uploads one seed version to the vendor (`createDataset`), idempotently, and records which
+ * dataset it became. Used by the ingest flow and by re-training in the generation flow.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { InputValidationError, VendorTerminalError, failure } from '../../lambdas/commons/errors.ts';
+import type { CreateDatasetResult, SimulacraApi } from '../client/contract.ts';
+import type { StateRepository } from '../state/repository.ts';
+import { initialPollState, TRAINING_POLL_POLICY, type PollState } from './polling.ts';
+import { asSeedUnavailable, s3SeedSource } from './s3-seed-source.ts';
+import { datasetIdempotencyKey, type SeedObject } from './seed-object.ts';
+
+export interface UploadSeedInput {
+  readonly runId: string;
+  readonly feed: string;
+  readonly seed: SeedObject;
+  /** The expired or capped dataset this upload replaces (re-training), if any. */
+  readonly replacesDatasetId?: string | null;
+}
+
+/** What goes into the state: ids and the poll loop, nothing else. */
+export interface UploadedDataset {
+  readonly datasetId: string;
+  readonly jobId: string | null;
+  readonly requestId: string;
+  readonly replacedDatasetId: string | null;
+  readonly poll: PollState;
+}
+
+export interface UploadSeedDeps {
+  readonly api: SimulacraApi;
+  readonly s3: S3Client;
+  readonly repo: StateRepository;
+  readonly now?: () => Date;
+  readonly random?: () => number;
+}
+
+/** Display names are ≤ 200 characters without control characters. */
+function displayNameFor(feed: string, key: string): string {
+  // eslint-disable-next-line no-control-regex
+  return `${feed}: ${key}`.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200);
+}
+
+/** Streams `seed` from S3 to `createDataset` and records the upload. */
+export async function uploadSeed(input: UploadSeedInput, deps: UploadSeedDeps): Promise<UploadedDataset> {
+  const replaces = input.replacesDatasetId ?? null;
+  const idempotencyKey = datasetIdempotencyKey(input.seed, replaces);
+  let created: CreateDatasetResult;
+  try {
+    created = await deps.api.createDataset({
+      seed: s3SeedSource(deps.s3, input.seed),
+      idempotencyKey,
+      displayName: displayNameFor(input.feed, input.seed.key),
+      autoClean: true,
+    });
+  } catch (err) {
+    // The seed vanished or changed under us: retrying will not help, the user must drop it again.
+    const unavailable = asSeedUnavailable(err, input.seed);
+    if (unavailable)
+      throw new InputValidationError(failure(unavailable.code, unavailable.message), { cause: err });
+    throw err;
+  }
+  await deps.repo.recordSeedUpload({
+    feed: input.feed,
+    seed: input.seed,
+    datasetId: created.dataset_id,
+    jobId: created.job_id,
+    requestId: created.request_id,
+    idempotencyKey,
+    replacesDatasetId: replaces,
+    runId: input.runId,
+  });
+  await deps.repo.markRunRunning(input.runId, { datasetId: created.dataset_id });
+  const completed = created.status === 'ready';
+  if (!completed && !created.job_id) {
+    throw new VendorTerminalError({
+      ...failure('vendor_response_invalid', `createDataset answered "${created.status}" without a job_id.`, {
+        dataset_id: created.dataset_id,
+      }),
+      request_id: created.request_id,
+      operation: 'createDataset',
+    });
+  }
+  return {
+    datasetId: created.dataset_id,
+    jobId: created.job_id,
+    requestId: created.request_id,
+    replacedDatasetId: replaces,
+    poll: initialPollState(TRAINING_POLL_POLICY, {
+      jobId: created.job_id,
+      completed,
+      ...(deps.now ? { now: deps.now() } : {}),
+      ...(deps.random ? { random: deps.random } : {}),
+    }),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Items of the pipeline's single DynamoDB table (`pk`/`sk`). What support needs to answer
+ * "what happened to my seed / my run": ids, timings, vendor codes and request ids, never rows,
+ * tokens or URLs.
+ *
+ * | item | pk | sk |
+ * |---|---|---|
+ * | feed | `FEED#<feed>` | `FEED` |
+ * | seed upload | `FEED#<feed>` | `SEED#<sha256(identity)>` |
+ * | run index | `FEED#<feed>` (or `FEED#-` when unknown) | `RUN#<startedAt>#<runId>` |
+ * | run | `RUN#<runId>` | `RUN` |
+ * | token cache (client) | `TOKEN#<client_id>#<audience>` | `TOKEN` |
+ */
+import type { SeedObject } from '../pipeline/seed-object.ts';
+
+export type RunKind = 'ingest' | 'generate';
+
+/** QUEUED (accepted, execution starting) → RUNNING → SUCCEEDED | FAILED; REJECTED never starts. */
+export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'REJECTED';
+
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'REJECTED'];
+
+/** The feed: its latest received seed, and the dataset trained from its latest usable seed. */
+export interface FeedRecord {
+  readonly feed: string;
+  /** Last seed dropped (accepted by start-ingest), even if it has not trained (yet). */
+  readonly lastReceivedSeed?: SeedObject;
+  /** Last seed whose dataset trained: what a scheduled generation re-uploads when needed. */
+  readonly latestSeed?: SeedObject;
+  readonly datasetId?: string;
+  readonly datasetCreatedAt?: string | null;
+  readonly datasetExpiresAt?: string | null;
+  /** sha256 of the cleaned schema (names, types, levels), to spot schema drift between seeds. */
+  readonly schemaFingerprint?: string;
+  readonly lastRunId?: string;
+  readonly updatedAt: string;
+}
+
+/** One upload of a seed version to the vendor. */
+export interface SeedUploadRecord {
+  readonly feed: string;
+  readonly seed: SeedObject;
+  readonly datasetId: string;
+  readonly jobId: string | null;
+  readonly requestId: string;
+  readonly idempotencyKey: string;
+  /** Dataset this upload replaced (re-training after expiry), if any. */
+  readonly replacesDatasetId: string | null;
+  readonly runId: string;
+  readonly uploadedAt: string;
+}
+
+/** Everything support needs about a failure. */
+export interface RunFailure {
+  /** Step Functions error name (the Lambda error class, or `States.*`). */
+  readonly error: string;
+  readonly code: string | null;
+  readonly detail: string | null;
+  readonly message: string | null;
+  readonly status: number | null;
+  readonly request_id: string | null;
+  readonly x_request_id: string | null;
+  readonly operation: string | null;
+  readonly job_id: string | null;
+  readonly dataset_id: string | null;
+  readonly generation_id: string | null;
+}
+
+/** One landed scenario of a successful run. */
+export interface RunOutput {
+  readonly scenario: string;
+  readonly generationId: string;
+  readonly jobId: string | null;
+  readonly outputKey: string;
+  readonly manifestKey: string;
+  readonly format: string;
+  readonly rowsGenerated: number;
+  readonly partial: boolean;
+  readonly bytes: number | null;
+}
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly kind: RunKind;
+  readonly feed: string | null;
+  readonly status: RunStatus;
+  readonly seed?: SeedObject | null;
+  readonly executionArn?: string | null;
+  readonly datasetId?: string | null;
+  readonly outputs?: readonly RunOutput[];
+  readonly failure?: RunFailure | null;
+  /** For REJECTED seeds: the rejection code and reason. */
+  readonly rejection?: { readonly code: string; readonly reason: string } | null;
+  readonly startedAt: string;
+  readonly finishedAt?: string | null;
+  readonly durationMs?: number | null;
+  /** Set once the run's EventBridge events were sent, so a retried record does not resend. */
+  readonly eventsPublishedAt?: string | null;
+  readonly updatedAt: string;
+}
+
+/** The per-feed index entry of a run (what `listFeedRuns` returns). */
+export interface RunIndexEntry {
+  readonly runId: string;
+  readonly kind: RunKind;
+  readonly feed: string | null;
+  readonly status: RunStatus;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly rejection: { readonly code: string; readonly reason: string } | null;
+  readonly failureCode: string | null;
+}
+
+export const feedPk = (feed: string | null): string => `FEED#${feed ?? '-'}`;
+export const FEED_SK = 'FEED';
+export const runPk = (runId: string): string => `RUN#${runId}`;
+export const RUN_SK = 'RUN';
+export const runIndexSk = (startedAt: string, runId: string): string => `RUN#${startedAt}#${runId}`;
+export const seedSk = (identityHash: string): string => `SEED#${identityHash}`;

@@ -1,0 +1,418 @@
+/**
+ * The pipeline's DynamoDB repository. Every write that could race (duplicate events, Step
+ * Functions retries, out-of-order seeds) is a conditional update, so replays are harmless.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { seedIdentity, sha256Hex, type SeedObject } from '../pipeline/seed-object.ts';
+import {
+  FEED_SK,
+  RUN_SK,
+  feedPk,
+  runIndexSk,
+  runPk,
+  seedSk,
+  type FeedRecord,
+  type RunFailure,
+  type RunIndexEntry,
+  type RunKind,
+  type RunOutput,
+  type RunRecord,
+  type RunStatus,
+  type SeedUploadRecord,
+} from './records.ts';
+
+/** A run cannot move to the requested status (it already finished differently). */
+export class RunTransitionError extends Error {
+  override readonly name = 'RunTransitionError';
+  readonly runId: string;
+  readonly currentStatus: RunStatus | null;
+  constructor(runId: string, target: RunStatus, currentStatus: RunStatus | null) {
+    super(`Run ${runId} cannot become ${target}: it is ${currentStatus ?? 'missing'}.`);
+    this.runId = runId;
+    this.currentStatus = currentStatus;
+  }
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return (
+    err instanceof ConditionalCheckFailedException ||
+    (err instanceof Error && err.name === 'ConditionalCheckFailedException')
+  );
+}
+
+function strip<T extends Record<string, unknown>>(item: T | undefined): T | null {
+  if (!item) return null;
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as T;
+}
+
+export interface StateRepositoryOptions {
+  readonly tableName: string;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly now?: () => Date;
+}
+
+/** Reads and writes feeds, seed uploads and runs in the state table. */
+export class StateRepository {
+  private readonly tableName: string;
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly now: () => Date;
+
+  constructor(options: StateRepositoryOptions) {
+    this.tableName = options.tableName;
+    this.dynamo = options.dynamo;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private iso(): string {
+    return this.now().toISOString();
+  }
+
+  // feeds
+
+  async getFeed(feed: string): Promise<FeedRecord | null> {
+    const out = await this.dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: feedPk(feed), sk: FEED_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return strip(out.Item as (FeedRecord & Record<string, unknown>) | undefined);
+  }
+
+  /**
+   * Notes a dropped seed as the feed's last received one, unless a later seed (by event time)
+   * is already recorded. Returns false when this seed is older than the recorded one.
+   */
+  async recordSeedReceived(feed: string, seed: SeedObject): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: feedPk(feed), sk: FEED_SK },
+          UpdateExpression: 'SET feed = :feed, lastReceivedSeed = :seed, updatedAt = :now',
+          ConditionExpression: 'attribute_not_exists(lastReceivedSeed) OR lastReceivedSeed.eventTime <= :t',
+          ExpressionAttributeValues: {
+            ':feed': feed,
+            ':seed': seed,
+            ':now': this.iso(),
+            ':t': seed.eventTime,
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Makes `datasetId` (trained from `seed`) the feed's current dataset, unless the feed already
+   * has a dataset from a later seed. Returns false when a newer seed's dataset won.
+   */
+  async recordDatasetReady(input: {
+    feed: string;
+    seed: SeedObject;
+    datasetId: string;
+    createdAt: string | null;
+    expiresAt: string | null;
+    schemaFingerprint: string;
+    runId: string;
+  }): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: feedPk(input.feed), sk: FEED_SK },
+          UpdateExpression:
+            'SET feed = :feed, latestSeed = :seed, datasetId = :ds, datasetCreatedAt = :created, ' +
+            'datasetExpiresAt = :expires, schemaFingerprint = :fp, lastRunId = :run, updatedAt = :now',
+          ConditionExpression: 'attribute_not_exists(latestSeed) OR latestSeed.eventTime <= :t',
+          ExpressionAttributeValues: {
+            ':feed': input.feed,
+            ':seed': input.seed,
+            ':ds': input.datasetId,
+            ':created': input.createdAt,
+            ':expires': input.expiresAt,
+            ':fp': input.schemaFingerprint,
+            ':run': input.runId,
+            ':now': this.iso(),
+            ':t': input.seed.eventTime,
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Updates the feed's dataset expiry, only while `datasetId` is still the feed's dataset. */
+  async updateDatasetExpiry(feed: string, datasetId: string, expiresAt: string): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: feedPk(feed), sk: FEED_SK },
+          UpdateExpression: 'SET datasetExpiresAt = :expires, updatedAt = :now',
+          ConditionExpression: 'datasetId = :ds',
+          ExpressionAttributeValues: { ':expires': expiresAt, ':now': this.iso(), ':ds': datasetId },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  // seed uploads
+
+  /** Records (idempotently) which vendor dataset an upload of `seed` created. */
+  async recordSeedUpload(record: Omit<SeedUploadRecord, 'uploadedAt'>): Promise<SeedUploadRecord> {
+    const item: SeedUploadRecord = { ...record, uploadedAt: this.iso() };
+    await this.dynamo.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: feedPk(record.feed),
+          sk: seedSk(sha256Hex(`${seedIdentity(record.seed)}#${record.replacesDatasetId ?? ''}`)),
+          ...item,
+        },
+      }),
+    );
+    return item;
+  }
+
+  /** The upload record of a seed version, if it was uploaded. */
+  async getSeedUpload(
+    feed: string,
+    seed: SeedObject,
+    replacesDatasetId: string | null = null,
+  ): Promise<SeedUploadRecord | null> {
+    const out = await this.dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: feedPk(feed), sk: seedSk(sha256Hex(`${seedIdentity(seed)}#${replacesDatasetId ?? ''}`)) },
+        ConsistentRead: true,
+      }),
+    );
+    return strip(out.Item as (SeedUploadRecord & Record<string, unknown>) | undefined);
+  }
+
+  // runs
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    const out = await this.dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: runPk(runId), sk: RUN_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return strip(out.Item as (RunRecord & Record<string, unknown>) | undefined);
+  }
+
+  /**
+   * Creates a run record unless one exists (duplicate events, retries). Returns the stored
+   * record and whether this call created it.
+   */
+  async createRun(input: {
+    runId: string;
+    kind: RunKind;
+    feed: string | null;
+    status: 'QUEUED' | 'RUNNING' | 'REJECTED';
+    seed?: SeedObject | null;
+    executionArn?: string | null;
+    datasetId?: string | null;
+    rejection?: { code: string; reason: string } | null;
+  }): Promise<{ created: boolean; run: RunRecord }> {
+    const now = this.iso();
+    const run: RunRecord = {
+      runId: input.runId,
+      kind: input.kind,
+      feed: input.feed,
+      status: input.status,
+      seed: input.seed ?? null,
+      executionArn: input.executionArn ?? null,
+      datasetId: input.datasetId ?? null,
+      rejection: input.rejection ?? null,
+      startedAt: now,
+      finishedAt: input.status === 'REJECTED' ? now : null,
+      updatedAt: now,
+    };
+    try {
+      await this.dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: runPk(run.runId), sk: RUN_SK, ...run },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const existing = await this.getRun(input.runId);
+      if (!existing) throw err;
+      return { created: false, run: existing };
+    }
+    await this.putRunIndex(run);
+    return { created: true, run };
+  }
+
+  /** Moves a non-terminal run to RUNNING and notes the dataset (no-op on finished runs). */
+  async markRunRunning(runId: string, fields: { datasetId?: string | null }): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: runPk(runId), sk: RUN_SK },
+          UpdateExpression: 'SET #status = :running, datasetId = :ds, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND #status IN (:queued, :running)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':running': 'RUNNING',
+            ':queued': 'QUEUED',
+            ':ds': fields.datasetId ?? null,
+            ':now': this.iso(),
+          },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /**
+   * Finishes a run as SUCCEEDED or FAILED. Creates the record if the run had none (e.g. a
+   * scheduled generation that failed before writing it). Replaying the same outcome is a no-op
+   * returning the stored record; a different outcome on a finished run throws RunTransitionError.
+   */
+  async finishRun(input: {
+    runId: string;
+    kind: RunKind;
+    feed: string | null;
+    status: 'SUCCEEDED' | 'FAILED';
+    executionArn?: string | null;
+    datasetId?: string | null;
+    seed?: SeedObject | null;
+    outputs?: readonly RunOutput[];
+    failure?: RunFailure | null;
+  }): Promise<RunRecord> {
+    const now = this.now();
+    try {
+      const out = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: runPk(input.runId), sk: RUN_SK },
+          UpdateExpression:
+            'SET #status = :status, runId = :run, kind = if_not_exists(kind, :kind), ' +
+            'feed = if_not_exists(feed, :feed), startedAt = if_not_exists(startedAt, :now), ' +
+            'executionArn = if_not_exists(executionArn, :arn), datasetId = :ds, ' +
+            'seed = if_not_exists(seed, :seed), outputs = :outputs, failure = :failure, ' +
+            'finishedAt = :now, updatedAt = :now',
+          ConditionExpression: 'attribute_not_exists(#status) OR #status IN (:queued, :running)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': input.status,
+            ':run': input.runId,
+            ':kind': input.kind,
+            ':feed': input.feed,
+            ':arn': input.executionArn ?? null,
+            ':ds': input.datasetId ?? null,
+            ':seed': input.seed ?? null,
+            ':outputs': input.outputs ?? [],
+            ':failure': input.failure ?? null,
+            ':now': now.toISOString(),
+            ':queued': 'QUEUED',
+            ':running': 'RUNNING',
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const run = strip(out.Attributes as (RunRecord & Record<string, unknown>) | undefined);
+      if (!run) throw new Error(`DynamoDB returned no attributes for run ${input.runId}`);
+      const durationMs = now.getTime() - Date.parse(run.startedAt);
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: runPk(input.runId), sk: RUN_SK },
+          UpdateExpression: 'SET durationMs = :d',
+          ExpressionAttributeValues: { ':d': durationMs },
+        }),
+      );
+      const finished = { ...run, durationMs };
+      await this.putRunIndex(finished);
+      return finished;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const existing = await this.getRun(input.runId);
+      if (existing?.status === input.status) return existing;
+      throw new RunTransitionError(input.runId, input.status, existing?.status ?? null);
+    }
+  }
+
+  /** Notes that the run's events went out; returns false if they already had. */
+  async markEventsPublished(runId: string): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: runPk(runId), sk: RUN_SK },
+          UpdateExpression: 'SET eventsPublishedAt = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(eventsPublishedAt) OR eventsPublishedAt = :null)',
+          ExpressionAttributeValues: { ':now': this.iso(), ':null': null },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** A feed's runs (including rejected seeds), newest first; `getRun` has the details. */
+  async listFeedRuns(feed: string | null, limit = 25): Promise<RunIndexEntry[]> {
+    const out = await this.dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': feedPk(feed), ':prefix': 'RUN#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map(
+      (item) => strip(item as RunIndexEntry & Record<string, unknown>) as RunIndexEntry,
+    );
+  }
+
+  private async putRunIndex(run: RunRecord): Promise<void> {
+    const entry: RunIndexEntry = {
+      runId: run.runId,
+      kind: run.kind,
+      feed: run.feed,
+      status: run.status,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt ?? null,
+      rejection: run.rejection ?? null,
+      failureCode: run.failure?.code ?? null,
+    };
+    await this.dynamo.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: feedPk(run.feed), sk: runIndexSk(run.startedAt, run.runId), ...entry },
+      }),
+    );
+  }
+}

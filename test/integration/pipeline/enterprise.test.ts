@@ -1,0 +1,86 @@
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { exampleSeedCsv, startPipelineHarness, type PipelineHarness } from './harness.ts';
+
+let h: PipelineHarness;
+const realFetch = globalThis.fetch;
+/** What the in-test "network" does to vendor answers. */
+let tamper: 'none' | 'artifact-bytes' | 'encryption-context' = 'none';
+
+beforeAll(async () => {
+  h = await startPipelineHarness({ mode: 'enterprise' });
+  globalThis.fetch = async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const response = await realFetch(input, init);
+    if (tamper === 'artifact-bytes' && url.startsWith(h.simulator.storageBase)) {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+      return new Response(bytes, { status: response.status, headers: response.headers });
+    }
+    if (tamper === 'encryption-context' && /\/v1\/generations\/[^/?]+$/.test(new URL(url).pathname)) {
+      const body = (await response.json()) as {
+        artifact_encryption?: { encryption_context?: Record<string, string> };
+      };
+      const context = body.artifact_encryption?.encryption_context;
+      if (context) context.tenant_id = 'ten_someone_else';
+      const headers = new Headers(response.headers);
+      headers.delete('content-length');
+      return new Response(JSON.stringify(body), { status: response.status, headers });
+    }
+    return response;
+  };
+});
+afterAll(async () => {
+  globalThis.fetch = realFetch;
+  await h?.stop();
+});
+beforeEach(() => {
+  tamper = 'none';
+});
+
+async function outputObjects(feed: string): Promise<string[]> {
+  const out = await h.s3.send(
+    new ListObjectsV2Command({ Bucket: h.names.outputBucket, Prefix: `synthetic/feed=${feed}/` }),
+  );
+  return (out.Contents ?? []).map((o) => o.Key!);
+}
+
+async function pendingUploads(): Promise<number> {
+  const out = await h.s3.send(new ListMultipartUploadsCommand({ Bucket: h.names.outputBucket }));
+  return out.Uploads?.length ?? 0;
+}
+
+describe('enterprise mode (envelope-encrypted artifacts)', () => {
+  it('decrypts and lands the artifact', async () => {
+    const drop = await h.putSeed('ent', 'seed.csv', exampleSeedCsv());
+    const { execution } = await h.runner.runSeedDrop(drop);
+    expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
+    expect(await outputObjects('ent')).toHaveLength(1);
+  });
+
+  it('publishes nothing from a tampered artifact and aborts the upload', async () => {
+    tamper = 'artifact-bytes';
+    const drop = await h.putSeed('tampered', 'seed.csv', exampleSeedCsv());
+    const { execution } = await h.runner.runSeedDrop(drop);
+    expect(execution?.status).toBe('FAILED');
+    expect(execution?.error).toBe('ArtifactIntegrityError');
+    expect(await outputObjects('tampered')).toEqual([]);
+    expect(await pendingUploads()).toBe(0);
+    const run = await h.repo.getRun(execution!.name);
+    expect(run).toMatchObject({ status: 'FAILED', failure: { error: 'ArtifactIntegrityError' } });
+    expect(run?.failure?.generation_id).toBeTruthy();
+  });
+
+  it('refuses an artifact whose encryption context does not match', async () => {
+    tamper = 'encryption-context';
+    const drop = await h.putSeed('wrongctx', 'seed.csv', exampleSeedCsv());
+    const { execution } = await h.runner.runSeedDrop(drop);
+    expect(execution?.status).toBe('FAILED');
+    expect(await outputObjects('wrongctx')).toEqual([]);
+    expect(await pendingUploads()).toBe(0);
+    const run = await h.repo.getRun(execution!.name);
+    expect(run?.status).toBe('FAILED');
+    expect(run?.failure?.generation_id).toBeTruthy();
+    expect(run?.failure?.error).toBe('ArtifactIntegrityError');
+  });
+});

@@ -1,0 +1,139 @@
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleSeedCsv, startPipelineHarness, type PipelineHarness } from './harness.ts';
+
+let h: PipelineHarness;
+beforeAll(async () => {
+  h = await startPipelineHarness();
+});
+afterAll(async () => h?.stop());
+
+const GENERATIONS_ROUTE = 'POST /v1/datasets/{dataset_id}/generations';
+
+async function landedKeys(prefix: string): Promise<string[]> {
+  const out = await h.s3.send(new ListObjectsV2Command({ Bucket: h.names.outputBucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((o) => o.Key!);
+}
+
+describe('ingest state machine (managed mode, real handlers, simulator, moto)', () => {
+  it('turns one seed drop into landed scenarios, a feed record and a succeeded run', async () => {
+    await h.putScenarios('retail', {
+      scenarios: [
+        {
+          name: 'premium',
+          row_count: 200,
+          output_format: 'parquet',
+          conditions: { categorical: { segment: { Premium: 0.7, Value: 0.3 } } },
+        },
+        { name: 'baseline', row_count: 100, output_format: 'csv' },
+      ],
+    });
+    const drop = await h.putSeed('retail', 'panel.csv', exampleSeedCsv());
+    const { outcome, execution } = await h.runner.runSeedDrop(drop);
+    expect(outcome.outcome).toBe('started');
+    expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
+    const run = await h.repo.getRun(execution!.name);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', feed: 'retail', kind: 'ingest' });
+    expect(run?.outputs?.map((o) => o.scenario).sort()).toEqual(['baseline', 'premium']);
+    expect(run?.outputs?.every((o) => !o.partial && o.rowsGenerated > 0)).toBe(true);
+    expect(run?.eventsPublishedAt).toBeTruthy();
+    const feed = await h.repo.getFeed('retail');
+    expect(feed).toMatchObject({ datasetId: run?.datasetId, latestSeed: { key: 'seeds/retail/panel.csv' } });
+    expect(feed?.schemaFingerprint).toMatch(/^[0-9a-f]{64}$/);
+    for (const output of run!.outputs!)
+      expect(await landedKeys(output.outputKey)).toEqual([output.outputKey]);
+  });
+
+  it('stays under 40 state transitions for a single-scenario run', async () => {
+    const drop = await h.putSeed('single', 'seed.csv', exampleSeedCsv());
+    const { execution } = await h.runner.runSeedDrop(drop);
+    expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
+    const polls =
+      (execution!.taskInvocations.PollTraining ?? 0) + (execution!.taskInvocations.PollGeneration ?? 0);
+    // 9 fixed states (each further scenario would add 4) plus Wait + Poll + Choice per poll.
+    expect(execution!.stateTransitions).toBe(9 + 3 * polls);
+    expect(execution!.stateTransitions).toBeLessThan(40);
+  });
+
+  it('lands a partial generation and says so in the run record', async () => {
+    await h.putScenarios('tight', {
+      scenarios: [
+        {
+          name: 'young-value',
+          row_count: 200,
+          output_format: 'csv',
+          conditions: {
+            categorical: { segment: { Premium: 0.5, Value: 0.5 } },
+            numeric: { age: { min: 18, max: 19 } },
+          },
+        },
+      ],
+    });
+    const drop = await h.putSeed('tight', 'seed.csv', exampleSeedCsv());
+    const { execution } = await h.runner.runSeedDrop(drop);
+    expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
+    const run = await h.repo.getRun(execution!.name);
+    expect(run?.outputs?.[0]).toMatchObject({ scenario: 'young-value', partial: true });
+    expect(run!.outputs![0]!.rowsGenerated).toBeLessThan(200);
+  });
+
+  it('fails an unknown condition column before any generation is created', async () => {
+    await h.putScenarios('typo', {
+      scenarios: [
+        { name: 'fine', row_count: 50, output_format: 'csv' },
+        {
+          name: 'typo',
+          row_count: 50,
+          output_format: 'csv',
+          conditions: { categorical: { regionn: { North: 1 } } },
+        },
+      ],
+    });
+    h.simulator.resetCounters();
+    const drop = await h.putSeed('typo', 'seed.csv', exampleSeedCsv());
+    const { execution } = await h.runner.runSeedDrop(drop);
+    expect(execution?.status).toBe('FAILED');
+    expect(h.simulator.counters().calls[GENERATIONS_ROUTE] ?? 0).toBe(0);
+    expect(execution!.taskInvocations.CreateGeneration ?? 0).toBe(0);
+    const run = await h.repo.getRun(execution!.name);
+    expect(run).toMatchObject({
+      status: 'FAILED',
+      failure: { error: 'InputValidationError', code: 'scenario_conditions_invalid' },
+    });
+    expect(run?.failure?.detail).toContain('regionn');
+    expect(run?.failure?.dataset_id).toBe(run?.datasetId);
+    expect(run?.eventsPublishedAt).toBeTruthy();
+  });
+
+  it('runs one execution and creates one vendor dataset for a duplicated S3 event', async () => {
+    h.simulator.resetCounters();
+    const drop = await h.putSeed('dupes', 'seed.csv', exampleSeedCsv());
+    const first = await h.runner.runSeedDrop(drop);
+    const second = await h.runner.runSeedDrop(drop);
+    expect(first.outcome.outcome).toBe('started');
+    expect(second.outcome).toMatchObject({ outcome: 'duplicate', runId: first.execution!.name });
+    expect(second.execution).toBeNull();
+    expect(h.simulator.counters().calls['POST /v1/datasets']).toBe(1);
+    expect(h.simulator.counters().trainings).toBe(1);
+    // Even the same seed ingested again under another execution name reuses the vendor dataset:
+    // the dataset Idempotency-Key depends only on the object version.
+    const again = await h.runner.execute(
+      'ingest',
+      { feed: 'dupes', seed: (first.execution!.events[0]!.input as { seed: unknown }).seed },
+      'redrive-1',
+    );
+    expect(again.status, again.cause ?? '').toBe('SUCCEEDED');
+    expect(h.simulator.counters().trainings).toBe(1);
+    expect(h.simulator.counters().idempotentReplays).toBeGreaterThanOrEqual(1);
+    expect(again.events.filter((e) => e.type === 'StateEntered')[0]).toBeDefined();
+  });
+
+  it('rejects and tags a file that is not a seed, without starting anything', async () => {
+    const drop = await h.putSeed('retail', 'notes.txt', 'hello');
+    const result = await h.runner.runSeedDrop(drop);
+    expect(result.outcome).toMatchObject({ outcome: 'rejected', code: 'unsupported_type' });
+    expect(result.execution).toBeNull();
+    const runs = await h.repo.listFeedRuns('retail');
+    expect(runs.some((r) => r.status === 'REJECTED')).toBe(true);
+  });
+});

@@ -1,0 +1,320 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  SimulacraApiError,
+  SimulacraClient,
+  SimulacraNetworkError,
+  classifyError,
+} from '../../../src/client/index.ts';
+import type { SeedSource } from '../../../src/client/index.ts';
+import {
+  DATASET,
+  GENERATION_202,
+  countingTokenProvider,
+  fakeClock,
+  json,
+  problem,
+  startTestServer,
+} from './helpers.ts';
+import type { TestServer } from './helpers.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+function client(options: { maxAttempts?: number; deadlineMs?: number } = {}) {
+  const tokens = countingTokenProvider();
+  const clock = fakeClock();
+  const api = new SimulacraClient({
+    apiBase: server.origin,
+    tokenProvider: tokens,
+    clock,
+    retry: { maxAttempts: options.maxAttempts ?? 5, deadlineMs: options.deadlineMs ?? 600_000 },
+  });
+  return { api, tokens, clock };
+}
+
+const generationInput = {
+  datasetId: 'ds_abc',
+  idempotencyKey: 'gen-0123abcd',
+  row_count: 100,
+  output_format: 'parquet',
+  seed: 7,
+  conditions: {
+    categorical: { segment: { Premium: 0.5, Value: 0.5 } },
+    numeric: { age: { min: 20, max: 40 } },
+  },
+} as const;
+
+describe('SimulacraClient retries', () => {
+  it('waits for Retry-After seconds on 429, then succeeds', async () => {
+    const { api, clock } = client();
+    server.script(problem(429, null, 'slow down', { 'retry-after': '3' }), json(202, GENERATION_202));
+    const result = await api.createGeneration(generationInput);
+    expect(result.job_id).toBe('job_abcd1234');
+    expect(clock.delays).toEqual([3000]);
+    expect(result.meta).toEqual({ httpStatus: 202, xRequestId: 'req_test123', attempts: 2 });
+  });
+
+  it('honours the HTTP-date form of Retry-After', async () => {
+    const { api, clock } = client();
+    const at = new Date(clock.time + 7000).toUTCString();
+    server.script(problem(429, null, 'slow down', { 'retry-after': at }), json(200, DATASET));
+    await api.getDataset('ds_abc');
+    expect(clock.delays).toHaveLength(1);
+    expect(clock.delays[0]).toBe(7000);
+  });
+
+  it('retries 503 three times with the same Idempotency-Key and byte-identical JSON body', async () => {
+    const { api, clock } = client();
+    server.script(problem(503, null), problem(503, null), problem(503, null), json(202, GENERATION_202));
+    const result = await api.createGeneration(generationInput);
+    expect(result.meta.attempts).toBe(4);
+    expect(server.requests).toHaveLength(4);
+    const keys = new Set(server.requests.map((r) => r.headers['idempotency-key']));
+    const bodies = new Set(server.requests.map((r) => r.bodySha256));
+    expect([...keys]).toEqual(['gen-0123abcd']);
+    expect(bodies.size).toBe(1);
+    expect(JSON.parse(server.requests[0]!.body!.toString())).toEqual({
+      row_count: 100,
+      output_format: 'parquet',
+      seed: 7,
+      conditions: generationInput.conditions,
+    });
+    // jittered exponential backoff: random 0.5 × 250·2^(n−1)
+    expect(clock.delays).toEqual([125, 250, 500]);
+  });
+
+  it('re-creates the multipart body from the stream factory on every attempt, sending identical bytes', async () => {
+    const { api } = client();
+    let opened = 0;
+    const content = Buffer.from('age,segment\n30,Premium\n41,Value\n');
+    const seed: SeedSource = {
+      filename: 'seed.csv',
+      contentType: 'text/csv',
+      size: content.length,
+      open: () => {
+        opened += 1;
+        return Readable.from([content.subarray(0, 10), content.subarray(10)]);
+      },
+    };
+    server.script(
+      problem(503, null),
+      problem(503, null),
+      problem(503, null),
+      json(202, { ...DATASET, status: 'processing', job_id: 'job_ds000001' }),
+    );
+    const result = await api.createDataset({
+      seed,
+      idempotencyKey: 'ds-feedc0de',
+      displayName: 'Seed',
+      autoClean: true,
+      waitSeconds: 0,
+    });
+    expect(result.job_id).toBe('job_ds000001');
+    expect(opened).toBe(4);
+    expect(new Set(server.requests.map((r) => r.headers['idempotency-key']))).toEqual(
+      new Set(['ds-feedc0de']),
+    );
+    expect(new Set(server.requests.map((r) => r.bodySha256)).size).toBe(1);
+    const first = server.requests[0]!;
+    expect(first.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(Number(first.headers['content-length'])).toBe(first.bodyLength);
+    const text = first.body!.toString();
+    expect(text).toContain('name="display_name"\r\n\r\nSeed\r\n');
+    expect(text).toContain('name="auto_clean"\r\n\r\ntrue\r\n');
+    expect(text).toContain('name="wait_seconds"\r\n\r\n0\r\n');
+    expect(text).toContain(
+      'filename="seed.csv"\r\nContent-Type: text/csv\r\n\r\nage,segment\n30,Premium\n41,Value\n\r\n',
+    );
+    expect(text).not.toContain('idempotency_key');
+  });
+
+  it('does not retry 402 or 413', async () => {
+    for (const [status, code] of [
+      [402, 'simio_quota_exhausted'],
+      [413, 'simio_per_request_cap_exceeded'],
+    ] as const) {
+      const { api, clock } = client();
+      server.script(problem(status, code, 'no'), json(202, GENERATION_202));
+      const err = await api.createGeneration(generationInput).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SimulacraApiError);
+      expect((err as SimulacraApiError).status).toBe(status);
+      expect((err as SimulacraApiError).code).toBe(code);
+      expect((err as SimulacraApiError).retryable).toBe(false);
+      expect(classifyError(err)).toBe('terminal');
+      expect(server.requests).toHaveLength(1);
+      expect(clock.delays).toEqual([]);
+    }
+  });
+
+  it('retries a 409 idempotency conflict that means "in flight", not one that means "different body"', async () => {
+    const { api } = client();
+    server.script(
+      problem(409, 'simio_idempotency_conflict', 'A request with this key is still in flight.'),
+      json(202, GENERATION_202),
+    );
+    await expect(api.createGeneration(generationInput)).resolves.toMatchObject({ meta: { attempts: 2 } });
+    server.script(
+      problem(409, 'simio_idempotency_conflict', 'idempotency_key was used with a different request body.'),
+    );
+    await expect(api.createGeneration(generationInput)).rejects.toMatchObject({
+      status: 409,
+      retryable: false,
+    });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('stops at the deadline instead of waiting past it', async () => {
+    const { api, clock } = client({ deadlineMs: 5_000 });
+    server.script(problem(503, null, 'down', { 'retry-after': '2' }));
+    const err = await api.getDataset('ds_abc').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SimulacraApiError);
+    expect((err as SimulacraApiError).retryAfterSeconds).toBe(2);
+    // 2 s + 2 s fit in 5 s; a third 2 s wait would end past the deadline.
+    expect(clock.delays).toEqual([2000, 2000]);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('stops after maxAttempts', async () => {
+    const { api } = client({ maxAttempts: 2 });
+    server.script(problem(500, null));
+    await expect(api.getJob('job_abcd1234')).rejects.toMatchObject({ status: 500, retryable: true });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('treats a truncated body as a retryable network error', async () => {
+    const { api } = client();
+    server.script(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+        res.write('{"dataset_id":"ds_abc"');
+        setTimeout(() => res.destroy(), 5);
+      },
+      json(200, DATASET),
+    );
+    const dataset = await api.getDataset('ds_abc');
+    expect(dataset.meta.attempts).toBe(2);
+
+    server.script((_req, res) => {
+      res.destroy();
+    });
+    const { api: once } = client({ maxAttempts: 1 });
+    const err = await once.getDataset('ds_abc').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SimulacraNetworkError);
+    expect(classifyError(err)).toBe('retryable');
+  });
+
+  it('times out a hanging attempt via AbortSignal and retries', async () => {
+    const tokens = countingTokenProvider();
+    const api = new SimulacraClient({
+      apiBase: server.origin,
+      tokenProvider: tokens,
+      clock: fakeClock(),
+      timeoutMs: 100,
+    });
+    server.script(() => undefined /* never answers */, json(200, DATASET));
+    const dataset = await api.getDataset('ds_abc');
+    expect(dataset.meta.attempts).toBe(2);
+  });
+});
+
+describe('SimulacraClient authentication', () => {
+  it('re-mints exactly once after a 401, then succeeds', async () => {
+    const { api, tokens, clock } = client();
+    server.script(problem(401, null, 'Invalid credentials.'), json(200, DATASET));
+    const dataset = await api.getDataset('ds_abc');
+    expect(dataset.dataset_id).toBe('ds_abc');
+    expect(tokens.mints).toBe(2);
+    expect(tokens.invalidated).toEqual(['token-1']);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+    expect(clock.delays).toEqual([]);
+  });
+
+  it('fails terminally on a second 401 without leaking the token', async () => {
+    const { api, tokens } = client();
+    server.script(problem(401, null, 'Invalid credentials.'));
+    const err = await api.getDataset('ds_abc').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SimulacraApiError);
+    expect((err as SimulacraApiError).status).toBe(401);
+    expect(classifyError(err)).toBe('terminal');
+    expect(tokens.mints).toBe(2);
+    expect(server.requests).toHaveLength(2);
+    expect(JSON.stringify((err as SimulacraApiError).toJSON())).not.toContain('token-');
+    expect((err as Error).message).not.toContain('token-');
+  });
+
+  it('re-opens the upload stream for the attempt after a 401', async () => {
+    const { api } = client();
+    let opened = 0;
+    server.script(problem(401, null), json(200, { ...DATASET, expires_at: '2026-05-02T17:30:00Z' }));
+    await api.createDataset({
+      idempotencyKey: 'ds-1',
+      seed: {
+        filename: 'a.csv',
+        contentType: 'text/csv',
+        open: () => ((opened += 1), Readable.from([Buffer.from('a\n1\n')])),
+      },
+    });
+    expect(opened).toBe(2);
+    // unknown size: chunked, no Content-Length
+    expect(server.requests[0]!.headers['content-length']).toBeUndefined();
+  });
+});
+
+describe('SimulacraClient operations', () => {
+  it('treats 204 and 404 from deleteDataset as gone', async () => {
+    const { api } = client();
+    server.script((_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    await expect(api.deleteDataset('ds_abc')).resolves.toBeUndefined();
+    server.script(problem(404, 'simio_dataset_not_found'));
+    await expect(api.deleteDataset('ds_abc')).resolves.toBeUndefined();
+    expect(server.requests[0]!.method).toBe('DELETE');
+  });
+
+  it('flags a replayed rotation (200) and a fresh one (201)', async () => {
+    const { api } = client();
+    const body = { rotation_request_id: 'rot_1', client_id: 'c', credential_claim_token: 'cred_x' };
+    server.script(json(201, body), json(200, body));
+    expect((await api.rotateCredentials({ idempotencyKey: 'rot-key' })).replayed).toBe(false);
+    expect((await api.rotateCredentials({ idempotencyKey: 'rot-key' })).replayed).toBe(true);
+    expect(server.requests.every((r) => r.headers['idempotency-key'] === 'rot-key')).toBe(true);
+  });
+
+  it('sends pagination and open routes without a bearer', async () => {
+    const { api, tokens } = client();
+    server.script(json(200, { datasets: [], limit: 10, next_cursor: {}, request_id: 'req_1' }));
+    const page = await api.listDatasets({ limit: 10, cursor: 'opaque+/=' });
+    expect(page).toMatchObject({ items: [], next_cursor: null, limit: 10 });
+    expect(server.requests[0]!.url).toBe('/v1/datasets?limit=10&cursor=opaque%2B%2F%3D');
+    server.script(json(200, { request_id: 'req_abc', status: 'pending' }));
+    await api.getSignupRequest('req_abc');
+    expect(server.requests[0]!.headers.authorization).toBeUndefined();
+    expect(tokens.mints).toBe(1);
+  });
+
+  it('rejects malformed ids and keys before sending anything', async () => {
+    const { api } = client();
+    server.script(json(200, DATASET));
+    await expect(api.getDataset('ds/../x')).rejects.toMatchObject({
+      name: 'SimulacraInputError',
+      field: 'dataset_id',
+    });
+    await expect(api.getJob('jb_1')).rejects.toMatchObject({ field: 'job_id' });
+    await expect(
+      api.createGeneration({ ...generationInput, idempotencyKey: 'bad key' }),
+    ).rejects.toMatchObject({
+      field: 'idempotencyKey',
+    });
+    await expect(
+      api.createGeneration({ ...generationInput, conditions: { categorical: { s: { a: 0.7, b: 0.7 } } } }),
+    ).rejects.toMatchObject({ field: 'conditions.categorical.s' });
+    await expect(api.listDatasets({ limit: 101 })).rejects.toMatchObject({ field: 'limit' });
+    expect(server.requests).toHaveLength(0);
+  });
+});

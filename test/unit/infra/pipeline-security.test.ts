@@ -1,0 +1,505 @@
+import type { Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { describe, expect, it } from 'vitest';
+import { PipelineEnv, pipelineFunctions } from '../../../lib/pipeline-functions.ts';
+import {
+  checkBucketPolicies,
+  checkBuckets,
+  checkEncryptionAtRest,
+  checkFunctions,
+  checkIamScoping,
+  checkSecurityBaseline,
+  checkStateMachines,
+  cloneTemplate,
+  resourcesOfType,
+  synthPipeline,
+  type CfnTemplateJson,
+} from './infra-fixtures.ts';
+
+const daily = scheduler.ScheduleExpression.expression('cron(0 6 * * ? *)');
+const base = synthPipeline({ feeds: ['customers'], schedules: [{ feed: 'customers', schedule: daily }] });
+const { json, template, stack, pipeline } = base;
+
+const powertoolsEnv = [
+  'NODE_OPTIONS',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_LOGGER_LOG_EVENT',
+  'POWERTOOLS_TRACER_CAPTURE_RESPONSE',
+];
+
+function logicalId(construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as never);
+}
+
+/** Every statement of the execution role policy of function `id`. */
+function statementsOf(doc: CfnTemplateJson, id: string): Record<string, unknown>[] {
+  const roleId = stack.getLogicalId(pipeline.functions[id]!.role!.node.defaultChild as never);
+  return resourcesOfType(doc, 'AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties?.['Roles']).includes(`"${roleId}"`))
+    .flatMap(
+      ([, p]) => (p.Properties?.['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement,
+    );
+}
+
+function actionsOf(doc: CfnTemplateJson, id: string): Set<string> {
+  return new Set(statementsOf(doc, id).flatMap((s) => [s['Action']].flat().map(String)));
+}
+
+describe('SimulacraPipeline security defaults', () => {
+  it('passes the whole security baseline', () => {
+    expect(() => checkSecurityBaseline(json)).not.toThrow();
+  });
+
+  it('creates seed, output, query-results and access-log buckets, data buckets SSE-KMS with the pipeline key', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 4);
+    for (const bucket of [pipeline.seedBucket, pipeline.outputBucket, pipeline.queryResultsBucket]) {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            {
+              BucketKeyEnabled: true,
+              ServerSideEncryptionByDefault: {
+                SSEAlgorithm: 'aws:kms',
+                KMSMasterKeyID: { 'Fn::GetAtt': [logicalId(pipeline.encryptionKey), 'Arn'] },
+              },
+            },
+          ],
+        },
+        LoggingConfiguration: {
+          DestinationBucketName: { Ref: logicalId(pipeline.accessLogsBucket as never) },
+          LogFilePrefix: Match.stringLikeRegexp('-bucket/$'),
+        },
+      });
+      expect(logicalId(bucket as never)).toMatch(/Bucket/);
+    }
+  });
+
+  it('turns on EventBridge notifications on the seed bucket without a custom resource', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+    });
+    template.resourceCountIs('Custom::S3BucketNotifications', 0);
+  });
+
+  it('routes Object Created events under seeds/ of the seed bucket to the starter, with a DLQ', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: {
+          bucket: { name: [{ Ref: logicalId(pipeline.seedBucket) }] },
+          object: { key: [{ prefix: 'seeds/' }] },
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(pipeline.functions['StartIngest']!), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(pipeline.deadLetterQueue), 'Arn'] } },
+          RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 4 }),
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(pipeline.functions['StartIngest']!) },
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(pipeline.deadLetterQueue), 'Arn'] } },
+      },
+    });
+  });
+
+  it('gives every function exactly the environment its spec names (plus Powertools settings)', () => {
+    for (const spec of pipelineFunctions) {
+      const fn = json.Resources[logicalId(pipeline.functions[spec.id]!)]!;
+      const variables = (fn.Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      expect(Object.keys(variables).sort(), spec.id).toEqual([...spec.env, ...powertoolsEnv].sort());
+      expect(fn.Properties?.['MemorySize']).toBe(spec.memoryMb);
+      expect(fn.Properties?.['Timeout']).toBe(spec.timeoutSeconds);
+    }
+  });
+
+  it('bundles handlers as minified ESM with source maps for Node 24 on arm64', () => {
+    expect(() => checkFunctions(json)).not.toThrow();
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+    });
+  });
+
+  it('scopes each function role to what its environment implies', () => {
+    const vendorIds = pipelineFunctions
+      .filter((s) => s.env.includes(PipelineEnv.credentialsSecretArn))
+      .map((s) => s.id);
+    for (const spec of pipelineFunctions) {
+      const actions = actionsOf(json, spec.id);
+      expect(actions.has('secretsmanager:GetSecretValue'), spec.id).toBe(vendorIds.includes(spec.id));
+      expect(actions.has('s3:PutObject'), spec.id).toBe(spec.env.includes(PipelineEnv.outputKmsKeyArn));
+      expect(actions.has('events:PutEvents'), spec.id).toBe(spec.env.includes(PipelineEnv.eventBusName));
+      expect(actions.has('states:StartExecution'), spec.id).toBe(
+        spec.env.includes(PipelineEnv.ingestStateMachineArn),
+      );
+      expect(actions.has('glue:CreateTable'), spec.id).toBe(spec.env.includes(PipelineEnv.glueDatabaseName));
+      expect(actions.has('dynamodb:PutItem'), spec.id).toBe(spec.env.includes(PipelineEnv.stateTableName));
+      expect(actions.has('s3:PutObjectTagging'), spec.id).toBe(
+        spec.env.includes(PipelineEnv.ingestStateMachineArn),
+      );
+    }
+  });
+
+  it('limits object access to the documented prefixes', () => {
+    const resources = (id: string, action: string): string[] =>
+      statementsOf(json, id)
+        .filter((s) => [s['Action']].flat().includes(action))
+        .flatMap((s) => [s['Resource']].flat().map((r) => JSON.stringify(r)));
+    expect(resources('UploadSeed', 's3:GetObject').every((r) => r.includes('/seeds/*'))).toBe(true);
+    const landed = resources('LandArtifact', 's3:PutObject');
+    expect(landed).toHaveLength(2);
+    expect(landed.some((r) => r.includes('/synthetic/*'))).toBe(true);
+    expect(landed.some((r) => r.includes('/_manifests/*'))).toBe(true);
+    const glue = resources('RegisterCatalog', 'glue:CreateTable').join(' ');
+    expect(glue).toContain(`:database/${pipeline.glueDatabaseName}`);
+    expect(glue).toContain(`:table/${pipeline.glueDatabaseName}/*`);
+  });
+
+  it('has no wildcard actions and Resource "*" only for actions that cannot be scoped', () => {
+    expect(() => checkIamScoping(json)).not.toThrow();
+  });
+
+  it('lets each state machine invoke exactly the functions its definition uses', () => {
+    for (const machine of [pipeline.ingestStateMachine, pipeline.generateStateMachine]) {
+      const roleId = stack.getLogicalId(machine.role.node.defaultChild as never);
+      const invoke = resourcesOfType(json, 'AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties?.['Roles']).includes(`"${roleId}"`))
+        .flatMap(
+          ([, p]) => (p.Properties?.['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement,
+        )
+        .filter((s) => s['Action'] === 'lambda:InvokeFunction');
+      expect(invoke).toHaveLength(1);
+      const targets = [invoke[0]!['Resource']]
+        .flat()
+        .map((r) => (r as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
+      const machineId = stack.getLogicalId(machine.node.defaultChild as never);
+      const substitutions = json.Resources[machineId]!.Properties?.['DefinitionSubstitutions'] as Record<
+        string,
+        unknown
+      >;
+      const expected = Object.values(substitutions)
+        .filter((v) => typeof v === 'object')
+        .map((v) => (v as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
+      expect(new Set(targets)).toEqual(new Set(expected));
+    }
+  });
+
+  it('logs state machines at ALL without execution data, traces them, and encrypts them with the key', () => {
+    expect(() => checkStateMachines(json)).not.toThrow();
+    template.allResourcesProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: 'ALL' }),
+      EncryptionConfiguration: {
+        Type: 'CUSTOMER_MANAGED_KMS_KEY',
+        KmsKeyId: { 'Fn::GetAtt': [logicalId(pipeline.encryptionKey), 'Arn'] },
+        KmsDataKeyReusePeriodSeconds: 300,
+      },
+    });
+  });
+
+  it('stores state in a pk/sk table with TTL, PITR and the customer key', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+    });
+  });
+
+  it('keeps the credential out of the template: a generated placeholder with the API base', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: {
+        GenerateStringKey: 'client_secret',
+        SecretStringTemplate: JSON.stringify({
+          client_id: '',
+          token_url: '',
+          audience: '',
+          api_base: 'https://api.simulacra-data.com',
+        }),
+      },
+    });
+    expect(JSON.stringify(json)).not.toMatch(/"SecretString"/);
+  });
+
+  it('schedules generation with a flexible window, retries, a DLQ and a slot id from the scheduled time', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 6 * * ? *)',
+      FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 15 },
+      State: 'ENABLED',
+      Target: {
+        Arn: { Ref: logicalId(pipeline.generateStateMachine) },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(pipeline.deadLetterQueue), 'Arn'] } },
+        Input: Match.serializedJson({
+          feed: 'customers',
+          trigger: 'schedule',
+          slot: '<aws.scheduler.scheduled-time>',
+        }),
+      },
+    });
+  });
+
+  it('runs the Athena workgroup with enforced SSE_KMS results and example queries per feed', () => {
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({
+        EnforceWorkGroupConfiguration: true,
+        ResultConfiguration: Match.objectLike({
+          EncryptionConfiguration: Match.objectLike({ EncryptionOption: 'SSE_KMS' }),
+        }),
+      }),
+    });
+    template.resourceCountIs('AWS::Athena::NamedQuery', 2);
+    template.hasResourceProperties('AWS::Athena::NamedQuery', {
+      Database: pipeline.glueDatabaseName,
+      QueryString: Match.stringLikeRegexp(`"${pipeline.glueDatabaseName}"\\."customers"`),
+    });
+  });
+
+  it('alarms on failed/timed-out/aborted executions, function errors and throttles, DLQ depth and vendor quota', () => {
+    const alarms = Object.keys(pipeline.monitoring.alarms);
+    for (const machine of ['Ingest', 'Generate']) {
+      for (const kind of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+        expect(alarms).toContain(`${machine}${kind}`);
+      }
+    }
+    for (const spec of pipelineFunctions) {
+      expect(alarms).toContain(`${spec.id}Errors`);
+      expect(alarms).toContain(`${spec.id}Throttles`);
+    }
+    expect(alarms).toContain('DeadLetterQueueDepth');
+    expect(alarms).toContain('VendorQuotaExhausted');
+    template.resourceCountIs('AWS::CloudWatch::Alarm', alarms.length);
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '"simio_quota_exhausted"',
+      MetricTransformations: [
+        Match.objectLike({ MetricName: 'VendorQuotaExhausted', MetricNamespace: 'SimulacraPipeline' }),
+      ],
+    });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('exposes metric helpers for the main signals', () => {
+    expect(stack.resolve(pipeline.metricVendorQuotaExhausted().metricName)).toBe('VendorQuotaExhausted');
+    expect(pipeline.metricGenerationsFailed().metricName).toBe('ExecutionsFailed');
+    expect(pipeline.metricIngestsFailed().metricName).toBe('ExecutionsFailed');
+    expect(pipeline.metricGenerationsSucceeded().metricName).toBe('ExecutionsSucceeded');
+    expect(pipeline.metricDeadLetterQueueDepth().metricName).toBe('ApproximateNumberOfMessagesVisible');
+  });
+});
+
+describe('security checks fail when a default is removed (mutations)', () => {
+  const mutate = (edit: (doc: CfnTemplateJson) => void): CfnTemplateJson => {
+    const copy = cloneTemplate(json);
+    edit(copy);
+    return copy;
+  };
+  const first = (doc: CfnTemplateJson, type: string): Record<string, unknown> =>
+    resourcesOfType(doc, type)[0]![1].Properties!;
+  const dataBucket = (doc: CfnTemplateJson): Record<string, unknown> =>
+    doc.Resources[logicalId(pipeline.seedBucket)]!.Properties!;
+
+  it.each([
+    ['bucket encryption', checkBuckets, (doc: CfnTemplateJson) => delete dataBucket(doc)['BucketEncryption']],
+    [
+      'bucket key',
+      checkBuckets,
+      (doc: CfnTemplateJson) => {
+        const rules = (
+          dataBucket(doc)['BucketEncryption'] as {
+            ServerSideEncryptionConfiguration: Record<string, unknown>[];
+          }
+        ).ServerSideEncryptionConfiguration;
+        rules[0]!['BucketKeyEnabled'] = false;
+      },
+    ],
+    [
+      'public access block',
+      checkBuckets,
+      (doc: CfnTemplateJson) =>
+        ((dataBucket(doc)['PublicAccessBlockConfiguration'] as Record<string, unknown>)['BlockPublicPolicy'] =
+          false),
+    ],
+    ['versioning', checkBuckets, (doc: CfnTemplateJson) => delete dataBucket(doc)['VersioningConfiguration']],
+    ['access logs', checkBuckets, (doc: CfnTemplateJson) => delete dataBucket(doc)['LoggingConfiguration']],
+    [
+      'TLS-only bucket policy',
+      checkBucketPolicies,
+      (doc: CfnTemplateJson) => {
+        for (const [, policy] of resourcesOfType(doc, 'AWS::S3::BucketPolicy')) {
+          const document = policy.Properties!['PolicyDocument'] as { Statement: Record<string, unknown>[] };
+          document.Statement = document.Statement.filter((s) => s['Effect'] !== 'Deny');
+        }
+      },
+    ],
+    [
+      'includeExecutionData false',
+      checkStateMachines,
+      (doc: CfnTemplateJson) =>
+        ((first(doc, 'AWS::StepFunctions::StateMachine')['LoggingConfiguration'] as Record<string, unknown>)[
+          'IncludeExecutionData'
+        ] = true),
+    ],
+    [
+      'state machine tracing',
+      checkStateMachines,
+      (doc: CfnTemplateJson) => delete first(doc, 'AWS::StepFunctions::StateMachine')['TracingConfiguration'],
+    ],
+    [
+      'state machine CMK',
+      checkStateMachines,
+      (doc: CfnTemplateJson) =>
+        delete first(doc, 'AWS::StepFunctions::StateMachine')['EncryptionConfiguration'],
+    ],
+    [
+      'Lambda env encryption',
+      checkFunctions,
+      (doc: CfnTemplateJson) => delete first(doc, 'AWS::Lambda::Function')['KmsKeyArn'],
+    ],
+    [
+      'log group encryption',
+      checkEncryptionAtRest,
+      (doc: CfnTemplateJson) => delete first(doc, 'AWS::Logs::LogGroup')['KmsKeyId'],
+    ],
+    [
+      'table PITR',
+      checkEncryptionAtRest,
+      (doc: CfnTemplateJson) => delete first(doc, 'AWS::DynamoDB::Table')['PointInTimeRecoverySpecification'],
+    ],
+    [
+      'key rotation',
+      checkEncryptionAtRest,
+      (doc: CfnTemplateJson) => (first(doc, 'AWS::KMS::Key')['EnableKeyRotation'] = false),
+    ],
+    [
+      'secret value out of the template',
+      checkEncryptionAtRest,
+      (doc: CfnTemplateJson) => (first(doc, 'AWS::SecretsManager::Secret')['SecretString'] = 'hunter2'),
+    ],
+    [
+      'scoped IAM resources',
+      checkIamScoping,
+      (doc: CfnTemplateJson) =>
+        (first(doc, 'AWS::IAM::Policy')['PolicyDocument'] as { Statement: unknown[] }).Statement.push({
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: '*',
+        }),
+    ],
+    [
+      'no wildcard actions',
+      checkIamScoping,
+      (doc: CfnTemplateJson) =>
+        (first(doc, 'AWS::IAM::Policy')['PolicyDocument'] as { Statement: unknown[] }).Statement.push({
+          Effect: 'Allow',
+          Action: 'kms:*',
+          Resource: 'arn:aws:kms:us-east-1:123456789012:key/x',
+        }),
+    ],
+  ])('detects a missing %s', (_name, check, edit) => {
+    expect(() => check(json)).not.toThrow();
+    expect(() => check(mutate(edit))).toThrow();
+  });
+});
+
+describe('SimulacraPipeline variants', () => {
+  it('enterprise mode: only the landing function may decrypt with the artifact key', () => {
+    const { json: doc, template: t } = synthPipeline((s: Stack) => ({
+      mode: 'enterprise',
+      artifactDecryptionKey: kms.Key.fromKeyArn(
+        s,
+        'ArtifactKey',
+        'arn:aws:kms:us-east-1:123456789012:key/artifact',
+      ),
+    }));
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ARTIFACT_KMS_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/artifact',
+        }),
+      },
+    });
+    const decrypters = resourcesOfType(doc, 'AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties).includes('key/artifact'),
+    );
+    expect(decrypters).toHaveLength(1);
+    expect(JSON.stringify(decrypters[0]![1].Properties?.['Roles'])).toContain('LandArtifactRole');
+    expect(() => checkSecurityBaseline(doc)).not.toThrow();
+  });
+
+  it('notifications: an encrypted TLS-only topic receives alarms and failed-run events', () => {
+    const { json: doc, template: t, pipeline: p, stack: s } = synthPipeline({ enableNotifications: true });
+    const topicId = s.getLogicalId(p.notificationTopic!.node.defaultChild as never);
+    t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['simulacra.pipeline'], 'detail-type': ['Synthetic Dataset Failed'] },
+      Targets: [Match.objectLike({ Arn: { Ref: topicId } })],
+    });
+    t.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topicId }] });
+    expect(() => checkSecurityBaseline(doc)).not.toThrow();
+  });
+
+  it('credentialsRotation: the rotation function rotates the secret on the given schedule', () => {
+    const {
+      template: t,
+      pipeline: p,
+      stack: s,
+      json: doc,
+    } = synthPipeline({
+      credentialsRotation: { schedule: Duration.days(30) },
+    });
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      RotationLambdaARN: {
+        'Fn::GetAtt': [s.getLogicalId(p.rotationFunction!.node.defaultChild as never), 'Arn'],
+      },
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    });
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'secretsmanager.amazonaws.com',
+      SourceArn: { Ref: s.getLogicalId(p.credentialsSecret.node.defaultChild as never) },
+    });
+    expect(p.monitoring.alarms['RotateCredentialsErrors']).toBeDefined();
+    expect(() => checkSecurityBaseline(doc)).not.toThrow();
+  });
+
+  it('vendorConcurrency reserves concurrency on vendor-calling functions only', () => {
+    const { json: doc, pipeline: p, stack: s } = synthPipeline({ vendorConcurrency: 3 });
+    for (const spec of pipelineFunctions) {
+      const fn = doc.Resources[s.getLogicalId(p.functions[spec.id]!.node.defaultChild as never)]!;
+      const expected = spec.env.includes(PipelineEnv.credentialsSecretArn) ? 3 : undefined;
+      expect(fn.Properties?.['ReservedConcurrentExecutions'], spec.id).toBe(expected);
+    }
+  });
+
+  it('mapMaxConcurrency reaches the definition substitutions', () => {
+    const { template: t } = synthPipeline({ mapMaxConcurrency: 12 });
+    t.allResourcesProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionSubstitutions: Match.objectLike({ MapMaxConcurrency: '12' }),
+    });
+  });
+
+  it('throws the collected prop problems before creating anything', () => {
+    expect(() => synthPipeline({ mapMaxConcurrency: 99, feeds: ['a', 'a'] })).toThrow(
+      /mapMaxConcurrency is 99[\s\S]*feeds lists "a" more than once/,
+    );
+  });
+});

@@ -1,0 +1,149 @@
+import { Duration } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { App, Stack } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import {
+  SimulacraPipelinePropsError,
+  validateSimulacraPipelineProps,
+} from '../../../lib/props-validation.ts';
+import type { SimulacraPipelineProps } from '../../../lib/simulacra-pipeline.ts';
+
+const daily = scheduler.ScheduleExpression.expression('cron(0 6 * * ? *)');
+
+function problemsOf(props: SimulacraPipelineProps): readonly string[] {
+  try {
+    validateSimulacraPipelineProps(props);
+    return [];
+  } catch (err) {
+    expect(err).toBeInstanceOf(SimulacraPipelinePropsError);
+    return (err as SimulacraPipelinePropsError).problems;
+  }
+}
+
+describe('validateSimulacraPipelineProps', () => {
+  it('accepts the empty props (every default is valid)', () => {
+    expect(problemsOf({})).toEqual([]);
+  });
+
+  it('accepts a full valid configuration', () => {
+    const stack = new Stack(new App(), 'S');
+    expect(
+      problemsOf({
+        apiBase: 'https://api.example.com',
+        mode: 'enterprise',
+        artifactDecryptionKey: kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:us-east-1:123456789012:key/abc'),
+        feeds: ['customers', 'orders.v2'],
+        schedules: [
+          {
+            feed: 'customers',
+            schedule: daily,
+            scenarios: ['baseline'],
+            flexibleWindow: Duration.minutes(30),
+          },
+        ],
+        mapMaxConcurrency: 40,
+        vendorConcurrency: 5,
+        glueDatabaseName: 'synthetic_lake',
+        credentialsRotation: { schedule: Duration.days(30) },
+      }),
+    ).toEqual([]);
+  });
+
+  it.each([0, 41, 2.5, -1])('rejects mapMaxConcurrency %s naming the value and the range', (value) => {
+    const [problem] = problemsOf({ mapMaxConcurrency: value });
+    expect(problem).toContain(`mapMaxConcurrency is ${value}`);
+    expect(problem).toContain('from 1 to 40');
+  });
+
+  it('collects every problem before throwing, one line each', () => {
+    const err = (() => {
+      try {
+        validateSimulacraPipelineProps({
+          mapMaxConcurrency: 0,
+          vendorConcurrency: 1000,
+          feeds: ['customers', 'customers', 'bad name'],
+          schedules: [{ feed: 'unknown', schedule: daily }],
+          glueDatabaseName: 'Bad-Name',
+          apiBase: 'http://insecure.example.com',
+        });
+      } catch (caught) {
+        return caught as SimulacraPipelinePropsError;
+      }
+      throw new Error('expected a SimulacraPipelinePropsError');
+    })();
+    expect(err.problems).toHaveLength(7);
+    expect(err.message).toContain('7 problems');
+    expect(err.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('vendorConcurrency is 1000'),
+        expect.stringContaining('feeds lists "customers" more than once'),
+        expect.stringContaining('feeds[2] "bad name" is invalid'),
+        expect.stringContaining(
+          'schedules[0].feed "unknown" is not one of feeds [customers, customers, bad name]',
+        ),
+        expect.stringContaining('glueDatabaseName "Bad-Name" is invalid'),
+        expect.stringContaining('apiBase "http://insecure.example.com" is not an https URL'),
+      ]),
+    );
+  });
+
+  it('rejects invalid schedule feed names and scenario lists with the fix', () => {
+    const problems = problemsOf({
+      schedules: [
+        { feed: '../etc', schedule: daily },
+        { feed: 'customers', schedule: daily, scenarios: [] },
+        { feed: 'customers', schedule: daily, scenarios: ['a', 'a'] },
+      ],
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/schedules\[0\]\.feed "\.\.\/etc" is invalid; use 1-128 characters/),
+      expect.stringContaining('schedules[1].scenarios is empty; omit it to run every scenario'),
+      expect.stringContaining('schedules[2].scenarios lists "a" more than once'),
+    ]);
+  });
+
+  it('rejects a duplicated schedule entry (it would generate the same data twice)', () => {
+    const problems = problemsOf({
+      schedules: [
+        { feed: 'customers', schedule: daily },
+        { feed: 'customers', schedule: daily },
+      ],
+    });
+    expect(problems).toEqual([expect.stringContaining('schedules[1] repeats feed "customers"')]);
+  });
+
+  it('rejects a flexible window outside 1..1440 whole minutes', () => {
+    const problems = problemsOf({
+      schedules: [{ feed: 'customers', schedule: daily, flexibleWindow: Duration.hours(25) }],
+    });
+    expect(problems).toEqual([expect.stringContaining('schedules[0].flexibleWindow is 1 day 1 hour')]);
+  });
+
+  it('requires the artifact key in enterprise mode and refuses it in managed mode', () => {
+    expect(problemsOf({ mode: 'enterprise' })).toEqual([
+      expect.stringContaining('mode is "enterprise" but artifactDecryptionKey is not set'),
+    ]);
+    const stack = new Stack(new App(), 'S');
+    const key = kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:us-east-1:123456789012:key/abc');
+    expect(problemsOf({ artifactDecryptionKey: key })).toEqual([
+      expect.stringContaining('artifactDecryptionKey is set but mode is "managed"'),
+    ]);
+  });
+
+  it('rejects rotation periods Secrets Manager cannot schedule and rotation of an existing secret', () => {
+    expect(problemsOf({ credentialsRotation: { schedule: Duration.hours(36) } })).toEqual([
+      expect.stringContaining(
+        'credentialsRotation.schedule is 1 day 12 hours; use whole days from 1 to 1000',
+      ),
+    ]);
+    const stack = new Stack(new App(), 'S');
+    const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Sec', 'vendor');
+    expect(
+      problemsOf({ credentialsRotation: { schedule: Duration.days(30) }, credentialsSecret: secret }),
+    ).toEqual([
+      expect.stringContaining('credentialsRotation is set together with an existing credentialsSecret'),
+    ]);
+  });
+});

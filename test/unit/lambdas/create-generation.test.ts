@@ -1,0 +1,96 @@
+import { context } from './env.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { handler } from '../../../lambdas/create-generation.ts';
+import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
+import type { CreateGenerationResult } from '../../../src/client/contract.ts';
+import { apiError, fakeApi, meta } from '../pipeline/fake-api.ts';
+
+afterEach(() => resetVendorClientForTests());
+
+const resolved = {
+  scenario: {
+    name: 'premium',
+    row_count: 500,
+    output_format: 'csv',
+    seed: 7,
+    conditions: { categorical: { Segment: { Premium: 1 } } },
+  },
+  conditions: { categorical: { segment: { Premium: 1 } } },
+  requestedConditions: { categorical: { Segment: { Premium: 1 } } },
+  mappings: [],
+  clamps: [],
+  warnings: [],
+};
+const input = { runId: 'run-1', feed: 'retail-panel', datasetId: 'ds_1', resolved };
+
+function answer(fields: Partial<CreateGenerationResult>): CreateGenerationResult {
+  return {
+    generation_id: 'gen_1',
+    dataset_id: 'ds_1',
+    status: 'processing',
+    request_id: 'req_gen',
+    job_id: 'job_gen1',
+    output_format: 'csv',
+    rows_requested: 500,
+    rows_generated: null,
+    expires_at: null,
+    meta,
+    ...fields,
+  };
+}
+
+describe('create-generation handler', () => {
+  it('sends the resolved conditions with a key stable per dataset, scenario and run', async () => {
+    const api = fakeApi({ createGeneration: () => Promise.resolve(answer({})) });
+    setVendorClientForTests(api);
+    const out = await handler(input, context);
+    expect(out).toMatchObject({ generationId: 'gen_1', jobId: 'job_gen1', poll: { status: 'running' } });
+    const req = api.createGeneration.mock.calls[0]![0];
+    expect(req).toMatchObject({
+      datasetId: 'ds_1',
+      row_count: 500,
+      output_format: 'csv',
+      seed: 7,
+      conditions: { categorical: { segment: { Premium: 1 } } },
+    });
+    expect(req.idempotencyKey).toMatch(/^gen-[0-9a-f]{64}$/);
+    await handler(input, context);
+    expect(api.createGeneration.mock.calls[1]![0].idempotencyKey).toBe(req.idempotencyKey);
+    await handler({ ...input, runId: 'run-2' }, context);
+    expect(api.createGeneration.mock.calls[2]![0].idempotencyKey).not.toBe(req.idempotencyKey);
+  });
+
+  it('omits conditions for unconditioned scenarios and skips polling for synchronous partials', async () => {
+    const api = fakeApi({
+      createGeneration: () =>
+        Promise.resolve(answer({ status: 'partial', job_id: null, rows_generated: 400 })),
+    });
+    setVendorClientForTests(api);
+    const out = await handler({ ...input, resolved: { ...resolved, conditions: null } }, context);
+    expect(api.createGeneration.mock.calls[0]![0]).not.toHaveProperty('conditions');
+    expect(out).toMatchObject({ status: 'partial', rowsGenerated: 400, poll: { status: 'completed' } });
+  });
+
+  it('maps vendor refusals to terminal errors carrying code, request id and dataset', async () => {
+    setVendorClientForTests(
+      fakeApi({
+        createGeneration: () => Promise.reject(apiError(402, 'simio_quota_exhausted', 'Quota exhausted')),
+      }),
+    );
+    const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe('VendorTerminalError');
+    expect(JSON.parse(err.message)).toMatchObject({
+      code: 'simio_quota_exhausted',
+      status: 402,
+      dataset_id: 'ds_1',
+      request_id: 'req_problem1',
+    });
+  });
+
+  it('lets Step Functions retry throttling', async () => {
+    setVendorClientForTests(
+      fakeApi({ createGeneration: () => Promise.reject(apiError(429, null, 'slow', { retryable: true })) }),
+    );
+    await expect(handler(input, context)).rejects.toMatchObject({ name: 'VendorRetryableError' });
+  });
+});

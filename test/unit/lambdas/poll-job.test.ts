@@ -1,0 +1,112 @@
+import { context } from './env.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { handler } from '../../../lambdas/poll-job.ts';
+import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
+import type { Job } from '../../../src/client/contract.ts';
+import { apiError, fakeApi, meta } from '../pipeline/fake-api.ts';
+
+afterEach(() => resetVendorClientForTests());
+
+const future = new Date(Date.now() + 3600_000).toISOString();
+const poll = {
+  status: 'running',
+  jobId: 'job_gen1',
+  attempt: 2,
+  nextWaitSeconds: 8,
+  deadlineAt: future,
+  jobStatus: 'queued',
+};
+const input = { kind: 'generation', poll, expectedId: 'gen_1' };
+
+function job(fields: Partial<Job>): Job {
+  return {
+    job_id: 'job_gen1',
+    request_id: 'req_job',
+    created_at: '2026-05-01T17:30:00Z',
+    job_type: 'generation_create',
+    status: 'running',
+    stage: null,
+    started_at: null,
+    completed_at: null,
+    dataset_id: 'ds_1',
+    generation_id: null,
+    error: null,
+    meta,
+    ...fields,
+  };
+}
+
+describe('poll-job handler', () => {
+  it('leaves the loop when the job completed with the expected id', async () => {
+    setVendorClientForTests(
+      fakeApi({ getJob: () => Promise.resolve(job({ status: 'completed', generation_id: 'gen_1' })) }),
+    );
+    expect(await handler(input, context)).toMatchObject({
+      status: 'completed',
+      attempt: 3,
+      nextWaitSeconds: 0,
+    });
+  });
+
+  it('waits longer each time while the job runs', async () => {
+    setVendorClientForTests(fakeApi({ getJob: () => Promise.resolve(job({ status: 'running' })) }));
+    const out = await handler(input, context);
+    expect(out).toMatchObject({ status: 'running', attempt: 3, jobStatus: 'running', deadlineAt: future });
+    expect(out.nextWaitSeconds).toBeGreaterThanOrEqual(13);
+    expect(out.nextWaitSeconds).toBeLessThanOrEqual(20);
+  });
+
+  it('turns a throttled poll into another wait that honours Retry-After', async () => {
+    setVendorClientForTests(
+      fakeApi({
+        getJob: () =>
+          Promise.reject(apiError(429, null, 'slow down', { retryable: true, retryAfterSeconds: 45 })),
+      }),
+    );
+    expect(await handler(input, context)).toMatchObject({ status: 'running', nextWaitSeconds: 45 });
+  });
+
+  it('fails with the job error code when the job failed', async () => {
+    setVendorClientForTests(
+      fakeApi({
+        getJob: () =>
+          Promise.resolve(
+            job({
+              status: 'failed',
+              error: { code: 'simio_training_failed', message: 'no numeric columns' },
+            }),
+          ),
+      }),
+    );
+    const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe('VendorTerminalError');
+    expect(JSON.parse(err.message)).toMatchObject({
+      code: 'simio_training_failed',
+      detail: 'no numeric columns',
+      job_id: 'job_gen1',
+      generation_id: 'gen_1',
+      request_id: 'req_job',
+    });
+  });
+
+  it('fails when a completed job lacks its result id', async () => {
+    setVendorClientForTests(fakeApi({ getJob: () => Promise.resolve(job({ status: 'completed' })) }));
+    const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+    expect(JSON.parse(err.message)).toMatchObject({ code: 'job_completed_without_id' });
+  });
+
+  it('gives up after the deadline', async () => {
+    setVendorClientForTests(fakeApi());
+    const late = { ...input, poll: { ...poll, deadlineAt: '2020-01-01T00:00:00Z' } };
+    const err = (await handler(late, context).catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe('VendorTerminalError');
+    expect(JSON.parse(err.message)).toMatchObject({ code: 'poll_deadline_exceeded' });
+  });
+
+  it('treats a vanished job (404) as terminal', async () => {
+    setVendorClientForTests(
+      fakeApi({ getJob: () => Promise.reject(apiError(404, 'simio_job_not_found', 'No such job')) }),
+    );
+    await expect(handler(input, context)).rejects.toMatchObject({ name: 'VendorTerminalError' });
+  });
+});

@@ -1,0 +1,131 @@
+import { context } from './env.ts';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { handler } from '../../../lambdas/prepare-feed.ts';
+import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
+import type { Dataset } from '../../../src/client/contract.ts';
+import { datasetIdempotencyKey } from '../../../src/pipeline/seed-object.ts';
+import { apiError, fakeApi, meta, seed } from '../pipeline/fake-api.ts';
+
+const s3 = mockClient(S3Client);
+const ddb = mockClient(DynamoDBDocumentClient);
+const input = { runId: 'gen-run-1', executionArn: 'arn:exec', feed: 'retail-panel' };
+const hours = (h: number): string => new Date(Date.now() + h * 3600_000).toISOString();
+
+function dataset(expiresAt: string): Dataset {
+  return {
+    dataset_id: 'ds_old',
+    status: 'ready',
+    request_id: 'req_ds',
+    created_at: '2026-05-01T17:30:00Z',
+    expires_at: expiresAt,
+    display_name: null,
+    cleaning_summary: null,
+    training_summary: null,
+    meta,
+  };
+}
+
+beforeEach(() => {
+  s3.reset();
+  ddb.reset();
+  ddb.on(GetCommand).resolves({
+    Item: {
+      pk: 'FEED#retail-panel',
+      sk: 'FEED',
+      feed: 'retail-panel',
+      latestSeed: seed,
+      datasetId: 'ds_old',
+    },
+  });
+  ddb.on(PutCommand).resolves({});
+  ddb.on(UpdateCommand).resolves({});
+  s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from('a\n1\n')]) }));
+});
+afterEach(() => resetVendorClientForTests());
+
+describe('prepare-feed handler', () => {
+  it('reuses a live dataset (the GET slides its expiry) without re-uploading', async () => {
+    const api = fakeApi({ getDataset: () => Promise.resolve(dataset(hours(23))) });
+    setVendorClientForTests(api);
+    const out = await handler(input, context);
+    expect(out).toMatchObject({
+      feed: 'retail-panel',
+      seed,
+      dataset: { datasetId: 'ds_old', reused: true, poll: { status: 'completed' } },
+    });
+    expect(api.createDataset).not.toHaveBeenCalled();
+    expect(api.extendDatasetRetention).not.toHaveBeenCalled();
+  });
+
+  it('extends a dataset close to expiry', async () => {
+    const api = fakeApi({
+      getDataset: () => Promise.resolve(dataset(hours(2))),
+      extendDatasetRetention: () => Promise.resolve(dataset(hours(26))),
+    });
+    setVendorClientForTests(api);
+    const out = await handler(input, context);
+    expect(out.dataset).toMatchObject({ datasetId: 'ds_old', reused: true });
+    expect(api.extendDatasetRetention).toHaveBeenCalledWith('ds_old');
+  });
+
+  it('re-trains from the latest seed when the dataset expired', async () => {
+    const api = fakeApi({
+      getDataset: () => Promise.reject(apiError(404, 'simio_dataset_not_found', 'gone')),
+      createDataset: () =>
+        Promise.resolve({
+          dataset_id: 'ds_new',
+          status: 'processing',
+          request_id: 'req_new',
+          job_id: 'job_train2',
+          expires_at: null,
+          cleaning_summary: null,
+          training_summary: null,
+          meta,
+        }),
+    });
+    setVendorClientForTests(api);
+    const out = await handler(input, context);
+    expect(out.dataset).toMatchObject({
+      datasetId: 'ds_new',
+      reused: false,
+      replacedDatasetId: 'ds_old',
+      poll: { status: 'running', jobId: 'job_train2' },
+    });
+    const key = api.createDataset.mock.calls[0]![0].idempotencyKey;
+    expect(key).toBe(datasetIdempotencyKey(seed, 'ds_old'));
+    expect(key).not.toBe(datasetIdempotencyKey(seed));
+  });
+
+  it('re-trains when the dataset is at its retention cap with under an hour left', async () => {
+    const api = fakeApi({
+      getDataset: () => Promise.resolve(dataset(hours(0.5))),
+      extendDatasetRetention: () => Promise.reject(apiError(409, 'simio_extend_cap_exceeded', 'cap')),
+      createDataset: () =>
+        Promise.resolve({
+          dataset_id: 'ds_new',
+          status: 'ready',
+          request_id: 'req_new',
+          job_id: null,
+          expires_at: hours(24),
+          cleaning_summary: null,
+          training_summary: null,
+          meta,
+        }),
+    });
+    setVendorClientForTests(api);
+    expect((await handler(input, context)).dataset).toMatchObject({ datasetId: 'ds_new', reused: false });
+  });
+
+  it('explains what to do for a feed without a trained seed', async () => {
+    ddb.on(GetCommand).resolves({});
+    setVendorClientForTests(fakeApi());
+    const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe('InputValidationError');
+    expect(JSON.parse(err.message)).toMatchObject({ code: 'feed_not_ready' });
+    expect(err.message).toContain('seeds/retail-panel/');
+  });
+});

@@ -1,0 +1,130 @@
+import { context } from './env.ts';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { handler } from '../../../lambdas/resolve-scenarios.ts';
+import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
+import type { Dataset, DatasetSchema } from '../../../src/client/contract.ts';
+import { fakeApi, meta, seed } from '../pipeline/fake-api.ts';
+
+const s3 = mockClient(S3Client);
+const ddb = mockClient(DynamoDBDocumentClient);
+const input = { runId: 'run-1', feed: 'retail-panel', datasetId: 'ds_1', seed };
+
+const dataset: Dataset = {
+  dataset_id: 'ds_1',
+  status: 'ready',
+  request_id: 'req_ds',
+  created_at: '2026-05-01T17:30:00Z',
+  expires_at: '2026-05-02T17:30:00Z',
+  display_name: null,
+  cleaning_summary: null,
+  training_summary: null,
+  meta,
+};
+const schema: DatasetSchema = {
+  dataset_id: 'ds_1',
+  request_id: 'req_schema',
+  meta,
+  schema: [
+    {
+      name: 'segment',
+      type: 'factor',
+      levels: ['Premium', 'Value'],
+      min: null,
+      max: null,
+      conditioning_excluded: false,
+    },
+    { name: 'age', type: 'integer', levels: null, min: 18, max: 80, conditioning_excluded: false },
+  ],
+};
+
+function scenarioFile(body: unknown): void {
+  s3.on(GetObjectCommand).resolves({
+    VersionId: 'sv1',
+    Body: { transformToString: () => Promise.resolve(JSON.stringify(body)) } as never,
+  });
+}
+
+beforeEach(() => {
+  s3.reset();
+  ddb.reset();
+  ddb.on(UpdateCommand).resolves({});
+  setVendorClientForTests(
+    fakeApi({ getDataset: () => Promise.resolve(dataset), getDatasetSchema: () => Promise.resolve(schema) }),
+  );
+});
+afterEach(() => resetVendorClientForTests());
+
+describe('resolve-scenarios handler', () => {
+  it('resolves every scenario of the feed file and records the dataset as current', async () => {
+    scenarioFile({
+      scenarios: [
+        {
+          name: 'premium',
+          row_count: 500,
+          output_format: 'csv',
+          conditions: { categorical: { Segment: { Premium: 0.8, Value: 0.2 } } },
+        },
+        {
+          name: 'older',
+          row_count: 100,
+          output_format: 'parquet',
+          conditions: { numeric: { age: { min: 60, max: 95 } } },
+        },
+      ],
+    });
+    const out = await handler(input, context);
+    expect(out.source).toBe('s3://acme-seeds/seeds/retail-panel/scenarios.json#sv1');
+    expect(out.scenarios.map((s) => s.scenario.name)).toEqual(['premium', 'older']);
+    expect(out.scenarios[0]!.conditions).toEqual({ categorical: { segment: { Premium: 0.8, Value: 0.2 } } });
+    expect(out.scenarios[0]!.requestedConditions).toEqual({
+      categorical: { Segment: { Premium: 0.8, Value: 0.2 } },
+    });
+    expect(out.scenarios[1]!.clamps).toMatchObject([
+      { column: 'age', bound: 'max', requested: 95, applied: 80 },
+    ]);
+    const feedUpdate = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(feedUpdate.Key).toEqual({ pk: 'FEED#retail-panel', sk: 'FEED' });
+    expect(feedUpdate.ExpressionAttributeValues).toMatchObject({
+      ':ds': 'ds_1',
+      ':expires': '2026-05-02T17:30:00Z',
+    });
+  });
+
+  it('uses the default scenario when the feed has no scenario file', async () => {
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('no key'), { name: 'NoSuchKey' }));
+    const out = await handler(input, context);
+    expect(out.source).toBe('default');
+    expect(out.scenarios).toHaveLength(1);
+    expect(out.scenarios[0]!.conditions).toBeNull();
+  });
+
+  it('fails before any generation with the resolver message for an unknown column', async () => {
+    scenarioFile({
+      scenarios: [
+        {
+          name: 'bad',
+          row_count: 10,
+          output_format: 'csv',
+          conditions: { categorical: { regionn: { North: 1 } } },
+        },
+      ],
+    });
+    const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe('InputValidationError');
+    const details = JSON.parse(err.message) as { code: string; detail: string; dataset_id: string };
+    expect(details).toMatchObject({ code: 'scenario_conditions_invalid', dataset_id: 'ds_1' });
+    expect(details.detail).toContain('regionn');
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('reports an invalid scenario file with its location', async () => {
+    s3.on(GetObjectCommand).resolves({
+      Body: { transformToString: () => Promise.resolve('{"scenarios": [,]}') } as never,
+    });
+    const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+    expect(JSON.parse(err.message)).toMatchObject({ code: 'invalid_scenario_file' });
+  });
+});

@@ -1,0 +1,105 @@
+import { context } from './env.ts';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
+import { handler } from '../../../lambdas/upload-seed.ts';
+import type { CreateDatasetInput } from '../../../src/client/contract.ts';
+import { fakeApi, meta, seed } from '../pipeline/fake-api.ts';
+
+const s3 = mockClient(S3Client);
+const ddb = mockClient(DynamoDBDocumentClient);
+const input = { runId: 'ingest-retail-panel-abc', feed: 'retail-panel', seed };
+
+beforeEach(() => {
+  s3.reset();
+  ddb.reset();
+  ddb.on(PutCommand).resolves({});
+  ddb.on(UpdateCommand).resolves({});
+  s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from('a,b\n1,2\n')]) }));
+});
+afterEach(() => resetVendorClientForTests());
+
+describe('upload-seed handler', () => {
+  it('streams the pinned seed version with a deterministic Idempotency-Key and records the dataset', async () => {
+    let body = '';
+    const api = fakeApi({
+      createDataset: async (req: CreateDatasetInput) => {
+        for await (const chunk of await req.seed.open()) body += String(chunk);
+        return {
+          dataset_id: 'ds_1',
+          status: 'processing',
+          request_id: 'req_1',
+          job_id: 'job_train1',
+          expires_at: null,
+          cleaning_summary: null,
+          training_summary: null,
+          meta,
+        };
+      },
+    });
+    setVendorClientForTests(api);
+    const out = await handler(input, context);
+    expect(out).toMatchObject({
+      datasetId: 'ds_1',
+      jobId: 'job_train1',
+      poll: { status: 'running', jobId: 'job_train1', attempt: 0 },
+    });
+    expect(body).toBe('a,b\n1,2\n');
+    const req = api.createDataset.mock.calls[0]![0];
+    expect(req.idempotencyKey).toMatch(/^ds-[0-9a-f]{64}$/);
+    expect(req.seed).toMatchObject({ filename: 'panel-2026-05.csv', contentType: 'text/csv', size: 52431 });
+    expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toMatchObject({ VersionId: 'v1' });
+    const upload = ddb.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    expect(upload).toMatchObject({
+      pk: 'FEED#retail-panel',
+      datasetId: 'ds_1',
+      idempotencyKey: req.idempotencyKey,
+    });
+    // Same seed again (e.g. a Step Functions retry): same key.
+    await handler(input, context);
+    expect(api.createDataset.mock.calls[1]![0].idempotencyKey).toBe(req.idempotencyKey);
+  });
+
+  it('leaves the loop at once when training finished synchronously', async () => {
+    setVendorClientForTests(
+      fakeApi({
+        createDataset: () =>
+          Promise.resolve({
+            dataset_id: 'ds_2',
+            status: 'ready',
+            request_id: 'req_2',
+            job_id: null,
+            expires_at: '2026-05-02T17:30:00Z',
+            cleaning_summary: null,
+            training_summary: null,
+            meta,
+          }),
+      }),
+    );
+    expect(await handler(input, context)).toMatchObject({ datasetId: 'ds_2', poll: { status: 'completed' } });
+  });
+
+  it('fails terminally when the seed version is gone', async () => {
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('gone'), { name: 'NoSuchVersion' }));
+    setVendorClientForTests(
+      fakeApi({
+        createDataset: async (req: CreateDatasetInput) => {
+          await req.seed.open();
+          throw new Error('unreachable');
+        },
+      }),
+    );
+    const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe('InputValidationError');
+    expect(JSON.parse(err.message)).toMatchObject({ code: 'seed_missing' });
+  });
+
+  it('rejects input without a seed', async () => {
+    await expect(handler({ runId: 'r', feed: 'f' }, context)).rejects.toMatchObject({
+      name: 'InputValidationError',
+    });
+  });
+});

@@ -1,0 +1,65 @@
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { CsvSyntaxError, fieldText, scanCsv } from '../../../src/landing/csv-scan.ts';
+
+/** Scans `text`, reading at most `size` bytes per read into a scan buffer of `bufferBytes`. */
+async function records(text: string | Buffer, size = 1 << 20, bufferBytes?: number): Promise<string[][]> {
+  const out: string[][] = [];
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
+  let position = 0;
+  const read = (into: Buffer, offset: number, length: number): Promise<number> => {
+    const n = Math.min(size, length, bytes.length - position);
+    bytes.copy(into, offset, position, position + n);
+    position += n;
+    return Promise.resolve(n);
+  };
+  await scanCsv(
+    read,
+    (r) => out.push(Array.from({ length: r.count }, (_, i) => fieldText(r, i))),
+    bufferBytes,
+  );
+  return out;
+}
+
+const tricky =
+  '\uFEFFid,name,note\r\n' +
+  '1,"Smith, J.","said ""hi""\nthen left"\r\n' +
+  '\n' +
+  '2,,""\n' +
+  '3,ümlaut,"x"\n' +
+  '4,last,no newline at end';
+
+describe('scanCsv', () => {
+  it('agrees with csv-parse on quotes, escapes, embedded newlines, CRLF, BOM and blank lines', async () => {
+    const unix = tricky.replaceAll('\r\n', '\n');
+    const expected = parse(unix, { bom: true, skip_empty_lines: true }) as string[][];
+    expect(await records(unix)).toEqual(expected);
+    // CRLF record ends give the same records
+    expect(await records(tricky)).toEqual(expected);
+  });
+
+  it('gives the same records whatever the chunk boundaries', async () => {
+    const expected = await records(tricky);
+    for (let size = 1; size <= 12; size += 1) {
+      expect(await records(tricky, size)).toEqual(expected);
+    }
+  });
+
+  it('grows its buffer for a record larger than the buffer', async () => {
+    const expected = await records(tricky);
+    expect(await records(tricky, 3, 4)).toEqual(expected);
+  });
+
+  it('keeps a trailing empty field', async () => {
+    expect(await records('a,b\n1,\n2,')).toEqual([
+      ['a', 'b'],
+      ['1', ''],
+      ['2', ''],
+    ]);
+  });
+
+  it('rejects text after a closing quote and an unterminated quote', async () => {
+    await expect(records('a\n"x"y\n')).rejects.toBeInstanceOf(CsvSyntaxError);
+    await expect(records('a\n"never closed\n')).rejects.toThrow(/unterminated/);
+  });
+});

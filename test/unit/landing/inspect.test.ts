@@ -1,0 +1,120 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CsvTypeInference } from '../../../src/landing/columns.ts';
+import { ArtifactFormatError } from '../../../src/landing/errors.ts';
+import { inspectArtifact } from '../../../src/landing/inspect.ts';
+import type { LandedFormat } from '../../../src/landing/layout.ts';
+import { arrowBytes, csvBytes, parquetBytes } from './fixtures.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'inspect-test-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function inspect(format: LandedFormat, bytes: Buffer, columns: string[] = []) {
+  const path = join(dir, `${format}-${Math.random()}`);
+  await writeFile(path, bytes);
+  const rows: Record<string, unknown>[] = [];
+  const result = await inspectArtifact({
+    path,
+    format,
+    generationId: 'gen_1',
+    visitor: {
+      columns,
+      numericColumns: new Set(['spend']),
+      visitBatch: (batch, rowCount) => {
+        for (let i = 0; i < rowCount; i += 1) {
+          const row: Record<string, unknown> = {};
+          for (const [name, values] of Object.entries(batch))
+            row[name] = [...(values as Iterable<unknown>)][i];
+          rows.push(row);
+        }
+      },
+    },
+  });
+  return { ...result, visited: rows };
+}
+
+describe('inspectArtifact', () => {
+  it('counts CSV rows (header excluded), infers types and streams the requested columns', async () => {
+    const out = await inspect('csv', csvBytes(5), ['segment', 'absent']);
+    expect(out.rows).toBe(5);
+    expect(out.columns).toEqual([
+      { name: 'id', type: 'bigint', hasNulls: false },
+      { name: 'segment', type: 'string', hasNulls: false },
+      { name: 'spend', type: 'double', hasNulls: false },
+    ]);
+    expect(out.visited).toEqual([
+      { segment: 'a' },
+      { segment: 'b' },
+      { segment: 'a' },
+      { segment: 'b' },
+      { segment: 'a' },
+    ]);
+  });
+
+  it('hands numeric CSV columns over as numbers, keeping text that is not a number', async () => {
+    const out = await inspect('csv', Buffer.from('spend,segment\n1.5,a\n-2,b\nNA,a\n,b\n1e3,a\nabc,b\n'), [
+      'spend',
+    ]);
+    expect(out.visited.map((r) => r.spend)).toEqual([1.5, -2, null, null, '1e3', 'abc']);
+  });
+
+  it('counts multi-line quoted CSV records once', async () => {
+    const out = await inspect('csv', Buffer.from('a,b\n"x\ny",1\nz,2\n'));
+    expect(out.rows).toBe(2);
+  });
+
+  it('reads the Parquet footer for rows and schema, and slices the requested columns', async () => {
+    const out = await inspect('parquet', parquetBytes(1234), ['spend']);
+    expect(out.rows).toBe(1234);
+    expect(out.columns).toEqual([
+      { name: 'id', type: 'int' },
+      { name: 'segment', type: 'string' },
+      { name: 'spend', type: 'double' },
+    ]);
+    expect(out.visited).toHaveLength(1234);
+    expect(out.visited[1]).toEqual({ spend: 3 });
+  });
+
+  it('reads Arrow IPC batches for rows and schema', async () => {
+    const out = await inspect('arrow', arrowBytes(321), ['segment']);
+    expect(out.rows).toBe(321);
+    expect(out.columns).toEqual([
+      { name: 'id', type: 'int' },
+      { name: 'segment', type: 'string' },
+      { name: 'spend', type: 'double' },
+    ]);
+    expect(out.visited[0]).toEqual({ segment: 'a' });
+  });
+
+  it.each(['parquet', 'arrow', 'csv'] as const)(
+    'raises ArtifactFormatError for bytes that are not %s',
+    async (format) => {
+      const bytes = format === 'csv' ? Buffer.alloc(0) : Buffer.from('definitely not a columnar file at all');
+      await expect(inspect(format, bytes)).rejects.toBeInstanceOf(ArtifactFormatError);
+    },
+  );
+});
+
+describe('CsvTypeInference', () => {
+  it('widens bigint to double, anything mixed to string, and flags empty cells', () => {
+    const inference = new CsvTypeInference(['i', 'd', 'b', 's', 'n', 'e']);
+    inference.observe(['1', '1', 'TRUE', 'x', '', '']);
+    inference.observe(['2', '2.5', 'FALSE', '3', 'NA', '']);
+    inference.observe(['', '1e3', 'true', 'y', '4', '']);
+    expect(inference.columns()).toEqual([
+      { name: 'i', type: 'bigint', hasNulls: true },
+      { name: 'd', type: 'double', hasNulls: false },
+      { name: 'b', type: 'boolean', hasNulls: false },
+      { name: 's', type: 'string', hasNulls: false },
+      { name: 'n', type: 'bigint', hasNulls: true },
+      { name: 'e', type: 'string', hasNulls: true },
+    ]);
+  });
+});

@@ -1,0 +1,346 @@
+import { randomBytes } from 'node:crypto';
+import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  ArtifactIntegrityError,
+  ArtifactNotReadyError,
+  RowCountMismatchError,
+} from '../../../src/landing/errors.ts';
+import { landArtifact, type LandArtifactDeps, type LandArtifactInput } from '../../../src/landing/land.ts';
+import type { LandingManifest } from '../../../src/landing/manifest.ts';
+import { apiError, fakeApi } from '../pipeline/fake-api.ts';
+import {
+  csvBytes,
+  DATASET_ID,
+  download,
+  GENERATION_ID,
+  gcmEncrypt,
+  generation,
+  parquetBytes,
+} from './fixtures.ts';
+
+const s3Mock = mockClient(S3Client);
+const kmsMock = mockClient(KMSClient);
+const s3 = new S3Client({ region: 'us-east-1' });
+const kms = new KMSClient({ region: 'us-east-1' });
+
+const input: LandArtifactInput = {
+  runId: 'run_1',
+  feed: 'retail-panel',
+  scenario: { name: 'baseline', row_count: 3, output_format: 'csv' },
+  datasetId: DATASET_ID,
+  generationId: GENERATION_ID,
+  requestedConditions: { categorical: { segment: { a: 0.5, b: 0.5 } } },
+  clamps: [],
+  mappings: [{ requested: 'Segment', resolved: 'segment', via: 'normalised', kind: 'categorical' }],
+  requestIds: { createGeneration: 'req_create1' },
+};
+
+const dataKey = 'synthetic/feed=retail-panel/scenario=baseline/dt=2026-05-01/gen_abc123.csv';
+const manifestKey = '_manifests/feed=retail-panel/scenario=baseline/dt=2026-05-01/gen_abc123.json';
+
+function deps(api: ReturnType<typeof fakeApi>, extra: Partial<LandArtifactDeps> = {}): LandArtifactDeps {
+  return {
+    api,
+    s3,
+    kms,
+    bucket: 'lake',
+    outputKmsKeyId: 'arn:aws:kms:us-east-1:1:key/out',
+    partBytes: 16,
+    now: () => new Date('2026-05-01T18:00:00Z'),
+    ...extra,
+  };
+}
+
+let uploadedBodies: Buffer[] = [];
+
+function noSuchKey(): Error {
+  return Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+}
+
+beforeEach(() => {
+  s3Mock.reset();
+  kmsMock.reset();
+  s3Mock.on(GetObjectCommand).rejects(noSuchKey());
+  s3Mock.on(ListMultipartUploadsCommand).resolves({ Uploads: [] });
+  s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
+  let part = 0;
+  uploadedBodies = [];
+  // The sink reuses its part buffers once a part is acknowledged: keep a copy of each body.
+  s3Mock.on(UploadPartCommand).callsFake((partInput: { Body: Buffer }) => {
+    uploadedBodies.push(Buffer.from(partInput.Body));
+    return { ETag: `"etag-${(part += 1)}"` };
+  });
+  s3Mock.on(CompleteMultipartUploadCommand).resolves({ ETag: '"final"' });
+  s3Mock.on(PutObjectCommand).resolves({});
+  s3Mock.on(AbortMultipartUploadCommand).resolves({});
+});
+
+function writtenManifest(): LandingManifest {
+  const body = s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input.Body as string;
+  return JSON.parse(body) as LandingManifest;
+}
+
+describe('landArtifact (managed)', () => {
+  it('streams the CSV into a multipart upload under SSE-KMS, completes it, then writes the manifest', async () => {
+    const bytes = csvBytes(3);
+    const api = fakeApi({
+      getGeneration: () => Promise.resolve(generation()),
+      downloadArtifact: () => Promise.resolve(download(bytes)),
+    });
+    const result = await landArtifact(deps(api), input);
+
+    expect(result).toMatchObject({
+      outputKey: dataKey,
+      manifestKey,
+      rowsGenerated: 3,
+      rowsRequested: 3,
+      partial: false,
+      format: 'csv',
+      bytes: bytes.byteLength,
+      dt: '2026-05-01',
+      conforms: false,
+      alreadyLanded: false,
+    });
+    expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(result)).not.toContain('download?');
+
+    const create = s3Mock.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input;
+    expect(create).toMatchObject({
+      Bucket: 'lake',
+      Key: dataKey,
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'arn:aws:kms:us-east-1:1:key/out',
+      BucketKeyEnabled: true,
+      ContentType: 'text/csv',
+    });
+    const parts = s3Mock.commandCalls(UploadPartCommand).map((c) => c.args[0].input);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(Buffer.concat(uploadedBodies).equals(bytes)).toBe(true);
+    const complete = s3Mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input;
+    expect(complete.MultipartUpload?.Parts?.map((p) => p.PartNumber)).toEqual(parts.map((p) => p.PartNumber));
+    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
+
+    const put = s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input;
+    expect(put).toMatchObject({ Key: manifestKey, ServerSideEncryption: 'aws:kms', BucketKeyEnabled: true });
+    const manifest = writtenManifest();
+    expect(manifest).toMatchObject({
+      generationId: GENERATION_ID,
+      datasetId: DATASET_ID,
+      requestIds: { createGeneration: 'req_create1', getGeneration: 'req_get1' },
+      rowsRequested: 3,
+      rowsGenerated: 3,
+      partial: false,
+      format: 'csv',
+      bytes: bytes.byteLength,
+      sha256: result.sha256,
+      scenario: input.scenario,
+      requestedConditions: input.requestedConditions,
+      mappings: input.mappings,
+      artifactEncryption: 'managed',
+      conformance: { conforms: false, rowsObserved: 3, rowsGenerated: 3, partial: false },
+    });
+    // 2 of 3 rows are "a" against a requested 50 % share: outside the default tolerance
+    expect(manifest.conformance?.categorical).toMatchObject([
+      {
+        column: 'segment',
+        present: true,
+        count: 3,
+        levels: [
+          { level: 'a', deliveredCount: 2 },
+          { level: 'b', deliveredCount: 1 },
+        ],
+      },
+    ]);
+    expect(manifest.columns.map((c) => c.name)).toEqual(['id', 'segment', 'spend']);
+    // the manifest is written only after the data object is complete
+    const order = s3Mock.calls().map((c) => c.args[0].constructor.name);
+    expect(order.indexOf('CompleteMultipartUploadCommand')).toBeLessThan(order.indexOf('PutObjectCommand'));
+  });
+
+  it('marks a partial generation and lands Parquet with its own schema', async () => {
+    const api = fakeApi({
+      getGeneration: () =>
+        Promise.resolve(
+          generation({ output_format: 'parquet', status: 'partial', rows_requested: 10, rows_generated: 7 }),
+        ),
+      downloadArtifact: () => Promise.resolve(download(parquetBytes(7), 1000)),
+    });
+    const result = await landArtifact(deps(api, { partBytes: 5 * 1024 * 1024 }), {
+      ...input,
+      requestedConditions: { numeric: { spend: { min: 0, max: 100 } } },
+    });
+    expect(result).toMatchObject({
+      partial: true,
+      rowsGenerated: 7,
+      rowsRequested: 10,
+      format: 'parquet',
+      conforms: true,
+    });
+    expect(writtenManifest().conformance).toMatchObject({
+      partial: true,
+      numeric: [{ column: 'spend', inside: 7 }],
+    });
+    expect(result.outputKey.endsWith('.parquet')).toBe(true);
+    expect(result.columns).toEqual([
+      { name: 'id', type: 'int' },
+      { name: 'segment', type: 'string' },
+      { name: 'spend', type: 'double' },
+    ]);
+    expect(s3Mock.commandCalls(UploadPartCommand)).toHaveLength(1);
+  });
+
+  it('aborts the upload and writes no manifest when the row count differs from rows_generated', async () => {
+    const api = fakeApi({
+      getGeneration: () => Promise.resolve(generation({ rows_generated: 3 })),
+      downloadArtifact: () => Promise.resolve(download(csvBytes(2))),
+    });
+    await expect(landArtifact(deps(api), input)).rejects.toBeInstanceOf(RowCountMismatchError);
+    expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('re-fetches the generation after an expired download URL (404) and succeeds', async () => {
+    let gets = 0;
+    let downloads = 0;
+    const api = fakeApi({
+      getGeneration: () => {
+        gets += 1;
+        return Promise.resolve(
+          generation({ artifact_url: `/v1/generations/gen_abc123/download?expires=${gets}&sig=aa` }),
+        );
+      },
+      downloadArtifact: () => {
+        downloads += 1;
+        if (downloads === 1) return Promise.reject(apiError(404, 'simio_generation_not_found', 'expired'));
+        return Promise.resolve(download(csvBytes(3)));
+      },
+    });
+    const result = await landArtifact(deps(api), input);
+    expect(result.rowsGenerated).toBe(3);
+    expect(gets).toBe(2);
+    expect(api.downloadArtifact.mock.calls[1]![0].artifact_url).toContain('expires=2');
+  });
+
+  it('gives up after the bounded number of download attempts and aborts', async () => {
+    const api = fakeApi({
+      getGeneration: () => Promise.resolve(generation()),
+      downloadArtifact: () => Promise.reject(apiError(403, null, 'signature expired')),
+    });
+    await expect(landArtifact(deps(api, { maxDownloadAttempts: 2 }), input)).rejects.toThrow(/HTTP 403/);
+    expect(api.downloadArtifact).toHaveBeenCalledTimes(2);
+    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+  });
+
+  it('raises ArtifactNotReadyError while artifact_url is null', async () => {
+    const api = fakeApi({ getGeneration: () => Promise.resolve(generation({ artifact_url: null })) });
+    await expect(landArtifact(deps(api), input)).rejects.toBeInstanceOf(ArtifactNotReadyError);
+    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+  });
+
+  it('refuses a generation of another dataset or with zero rows before touching S3', async () => {
+    const other = fakeApi({ getGeneration: () => Promise.resolve(generation({ dataset_id: 'ds_other' })) });
+    await expect(landArtifact(deps(other), input)).rejects.toThrow(/belongs to dataset ds_other/);
+    const empty = fakeApi({ getGeneration: () => Promise.resolve(generation({ rows_generated: 0 })) });
+    await expect(landArtifact(deps(empty), input)).rejects.toThrow(/rows_generated is 0/);
+    expect(s3Mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it('returns the existing result on retry without downloading or uploading again', async () => {
+    const api = fakeApi({
+      getGeneration: () => Promise.resolve(generation()),
+      downloadArtifact: () => Promise.resolve(download(csvBytes(3))),
+    });
+    const first = await landArtifact(deps(api), input);
+    const manifest = writtenManifest();
+    s3Mock.reset();
+    s3Mock
+      .on(GetObjectCommand, { Key: manifestKey })
+      .resolves({ Body: { transformToString: () => Promise.resolve(JSON.stringify(manifest)) } as never });
+    s3Mock.on(HeadObjectCommand, { Key: dataKey }).resolves({ ContentLength: first.bytes });
+    const again = await landArtifact(deps(api), input);
+    expect(again).toEqual({ ...first, alreadyLanded: true });
+    expect(api.downloadArtifact).toHaveBeenCalledTimes(1);
+    expect(s3Mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+});
+
+describe('landArtifact (enterprise)', () => {
+  const key = randomBytes(32);
+  const encrypted = (plaintext: Buffer) => gcmEncrypt(plaintext, key);
+  const enterprise = (
+    iv: Buffer,
+    context: Record<string, string> = { tenant_id: 'ten_1', generation_id: GENERATION_ID },
+  ) =>
+    generation({
+      artifact_url: 'http://storage.local/artifact?sig=1',
+      artifact_encryption: {
+        scheme: 'envelope-aes-256-gcm',
+        wrapped_dek: Buffer.from('wrapped').toString('base64'),
+        iv: iv.toString('base64'),
+        encryption_context: context,
+      },
+    });
+
+  it('unwraps the key with the exact context, decrypts and lands the plaintext', async () => {
+    const plaintext = csvBytes(3);
+    const { body, iv } = encrypted(plaintext);
+    kmsMock.on(DecryptCommand).resolves({ Plaintext: new Uint8Array(key) });
+    const api = fakeApi({
+      getGeneration: () => Promise.resolve(enterprise(iv)),
+      downloadArtifact: () => Promise.resolve(download(body, 5)),
+    });
+    const result = await landArtifact(deps(api, { artifactKmsKeyId: 'arn:aws:kms:us-east-1:1:key/wrap' }), {
+      ...input,
+      tenantId: 'ten_1',
+    });
+    expect(result.bytes).toBe(plaintext.byteLength);
+    expect(Buffer.concat(uploadedBodies).equals(plaintext)).toBe(true);
+    expect(kmsMock.commandCalls(DecryptCommand)[0]!.args[0].input).toMatchObject({
+      EncryptionContext: { tenant_id: 'ten_1', generation_id: GENERATION_ID },
+      KeyId: 'arn:aws:kms:us-east-1:1:key/wrap',
+    });
+    expect(writtenManifest().artifactEncryption).toBe('envelope-aes-256-gcm');
+  });
+
+  it('aborts and lands nothing when the ciphertext was tampered with', async () => {
+    const { body, iv } = encrypted(csvBytes(3));
+    body[3] = body[3]! ^ 0xff;
+    kmsMock.on(DecryptCommand).resolves({ Plaintext: new Uint8Array(key) });
+    const api = fakeApi({
+      getGeneration: () => Promise.resolve(enterprise(iv)),
+      downloadArtifact: () => Promise.resolve(download(body, 5)),
+    });
+    await expect(landArtifact(deps(api), input)).rejects.toThrow(ArtifactIntegrityError);
+    await expect(landArtifact(deps(api), input)).rejects.toThrow(/tag does not verify/);
+    expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(2);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('refuses an envelope of another generation before calling KMS or S3', async () => {
+    const { iv } = encrypted(csvBytes(3));
+    const api = fakeApi({
+      getGeneration: () =>
+        Promise.resolve(enterprise(iv, { tenant_id: 'ten_1', generation_id: 'gen_other' })),
+    });
+    await expect(landArtifact(deps(api), input)).rejects.toThrow(/refusing to unwrap/);
+    expect(kmsMock.commandCalls(DecryptCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
+    expect(api.downloadArtifact).not.toHaveBeenCalled();
+  });
+});
