@@ -232,6 +232,8 @@ export async function startLocalEnvironment(
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
+    // The user's own AWS settings (profile, session token, endpoints) must not reach the handlers.
+    for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
     Object.assign(process.env, env);
 
     return {

@@ -65,6 +65,8 @@ export async function startMoto(options: MotoOptions = {}): Promise<RunningMoto>
     const child = spawn('bash', ['-c', WATCHDOG, binary, '-H', '127.0.0.1', '-p', String(port)], {
       detached: true,
       stdio: ['pipe', 'ignore', 'pipe'],
+      // The emulator must not see the user's AWS profile, endpoint or credentials.
+      env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_'))),
     });
     const output: string[] = [];
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {

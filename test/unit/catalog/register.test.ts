@@ -208,15 +208,13 @@ describe('registerCatalog', () => {
 
   it('registers a second format of the same feed in a sibling table', async () => {
     serve(manifest({ format: 'csv', columns: [{ name: 'id', type: 'bigint', hasNulls: false }] }));
-    glueMock
-      .on(GetTableCommand, { Name: 'retail_panel' })
-      .resolves({
-        Table: {
-          Name: 'retail_panel',
-          DatabaseName: 'synthetic_db',
-          Parameters: { classification: 'parquet' },
-        },
-      });
+    glueMock.on(GetTableCommand, { Name: 'retail_panel' }).resolves({
+      Table: {
+        Name: 'retail_panel',
+        DatabaseName: 'synthetic_db',
+        Parameters: { classification: 'parquet' },
+      },
+    });
     glueMock.on(GetTableCommand, { Name: 'retail_panel_csv' }).rejects(notFound());
     glueMock.on(CreateTableCommand).resolves({});
     const result = await registerCatalog(deps, { manifestKey });

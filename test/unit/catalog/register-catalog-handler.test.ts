@@ -1,0 +1,91 @@
+import { context } from '../lambdas/env.ts';
+import {
+  BatchCreatePartitionCommand,
+  CreateTableCommand,
+  GetTableCommand,
+  GlueClient,
+} from '@aws-sdk/client-glue';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { handler } from '../../../lambdas/register-catalog.ts';
+
+Object.assign(process.env, { OUTPUT_BUCKET_NAME: 'lake', GLUE_DATABASE_NAME: 'synthetic_db' });
+
+const glueMock = mockClient(GlueClient);
+const s3Mock = mockClient(S3Client);
+const manifestKey = '_manifests/feed=retail-panel/scenario=baseline/dt=2026-05-01/gen_1.json';
+
+beforeEach(() => {
+  glueMock.reset();
+  s3Mock.reset();
+});
+
+describe('register-catalog handler', () => {
+  it('registers from the manifest key the state machine passes', async () => {
+    const manifest = {
+      manifestVersion: 1,
+      runId: 'run_1',
+      feed: 'retail-panel',
+      scenarioName: 'baseline',
+      dt: '2026-05-01',
+      datasetId: 'ds_1',
+      generationId: 'gen_1',
+      requestIds: {},
+      bucket: 'lake',
+      outputKey: 'synthetic/feed=retail-panel/scenario=baseline/dt=2026-05-01/gen_1.parquet',
+      format: 'parquet',
+      contentType: 'application/vnd.apache.parquet',
+      rowsRequested: 1,
+      rowsGenerated: 1,
+      partial: false,
+      bytes: 1,
+      sha256: 'b'.repeat(64),
+      columns: [{ name: 'id', type: 'int' }],
+      artifactEncryption: 'managed',
+      scenario: { name: 'baseline' },
+      requestedConditions: null,
+      clamps: null,
+      mappings: null,
+      conformance: null,
+      generationCreatedAt: '2026-05-01T00:00:00Z',
+      generationExpiresAt: '2026-05-02T00:00:00Z',
+      landedAt: '2026-05-01T00:00:00Z',
+    };
+    s3Mock.on(GetObjectCommand).resolves({
+      Body: { transformToString: () => Promise.resolve(JSON.stringify(manifest)) } as never,
+    });
+    glueMock.on(GetTableCommand).rejects(Object.assign(new Error('x'), { name: 'EntityNotFoundException' }));
+    glueMock.on(CreateTableCommand).resolves({});
+    glueMock.on(BatchCreatePartitionCommand).resolves({});
+    const out = await handler(
+      {
+        feed: 'retail-panel',
+        scenario: 'baseline',
+        manifestKey,
+        format: 'parquet',
+        dt: '2026-05-01',
+        generationId: 'gen_1',
+      },
+      context,
+    );
+    expect(out).toMatchObject({ database: 'synthetic_db', table: 'retail_panel', tableCreated: true });
+  });
+
+  it('rejects a key that is not a landing manifest', async () => {
+    const err = (await handler({ manifestKey: 'synthetic/x.parquet' }, context).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(err.name).toBe('InputValidationError');
+    expect(err.message).toContain('manifestKey');
+  });
+
+  it('maps a missing manifest to InputValidationError (code manifest_invalid)', async () => {
+    s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error('x'), { name: 'NoSuchKey' }));
+    const err = (await handler({ manifestKey, generationId: 'gen_1' }, context).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(err.name).toBe('InputValidationError');
+    expect(JSON.parse(err.message)).toMatchObject({ code: 'manifest_invalid', generation_id: 'gen_1' });
+  });
+});
