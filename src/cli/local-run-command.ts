@@ -3,11 +3,9 @@
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ExternalApi } from '../local/environment.ts';
 import { runLocally, type LocalRunOptions, type LocalRunStage } from '../local/local-run.ts';
-import { loadCredentialsFromEnv } from '../client/index.ts';
 import { jsonSummary, textReport } from './local-run-report.ts';
-import { positiveInteger, UsageError, type SharedValues } from './local-run-options.ts';
+import { externalApiFrom, positiveInteger, UsageError, type SharedValues } from './local-run-options.ts';
 import { createProgress } from './ui/progress.ts';
 
 const stageTitles: Record<LocalRunStage, string> = {
@@ -17,30 +15,6 @@ const stageTitles: Record<LocalRunStage, string> = {
   collect: 'Reading manifests and the run record',
   query: 'Querying the landed data',
 };
-
-/** The external API from flags over `SIMIO_*`, or null for the built-in simulator. */
-export function externalApiFrom(
-  values: SharedValues,
-  env: NodeJS.ProcessEnv = process.env,
-): ExternalApi | null {
-  const apiBase = values['api-base'] ?? null;
-  if (!apiBase) return null;
-  const merged: NodeJS.ProcessEnv = {
-    ...env,
-    SIMIO_API_BASE: apiBase,
-    ...(values['token-url'] ? { SIMIO_TOKEN_URL: values['token-url'] } : {}),
-    ...(values.audience ? { SIMIO_AUTH0_AUDIENCE: values.audience } : {}),
-    ...(values['client-id'] ? { SIMIO_CLIENT_ID: values['client-id'] } : {}),
-  };
-  const credentials = loadCredentialsFromEnv(merged);
-  return {
-    apiBase: credentials.api_base,
-    tokenUrl: credentials.token_url,
-    audience: credentials.audience,
-    clientId: credentials.client_id,
-    clientSecret: credentials.client_secret,
-  };
-}
 
 /** The terminal as it was before any capture: progress keeps drawing here while logs are captured. */
 const terminal = {
@@ -56,7 +30,11 @@ const terminal = {
 export function captureOutput(file: string): () => void {
   mkdirSync(dirname(file), { recursive: true });
   const log = createWriteStream(file, { flags: 'a' });
-  const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
+  // Bound copies: restoring them puts back working methods.
+  const originals = {
+    stdout: process.stdout.write.bind(process.stdout),
+    stderr: process.stderr.write.bind(process.stderr),
+  };
   const toLog = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
     return log.write(chunk, callback);

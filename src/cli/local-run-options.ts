@@ -2,6 +2,8 @@
  * Command-line options `demo` and `run` share (kept free of heavy imports so the CLI starts fast;
  * the run itself is loaded on demand from `./local-run-command.ts`).
  */
+import { loadCredentialsFromEnv } from '../client/index.ts';
+import type { ExternalApi } from '../local/environment.ts';
 /** Options both commands take. */
 export const sharedOptions = {
   mode: { type: 'string' },
@@ -46,4 +48,28 @@ export function positiveInteger(value: string | undefined, flag: string, fallbac
   if (!Number.isInteger(n) || n < 0)
     throw new UsageError(`--${flag} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+/** The external API from flags over `SIMIO_*`, or null for the built-in simulator. */
+export function externalApiFrom(
+  values: SharedValues,
+  env: NodeJS.ProcessEnv = process.env,
+): ExternalApi | null {
+  const apiBase = values['api-base'] ?? null;
+  if (!apiBase) return null;
+  const merged: NodeJS.ProcessEnv = {
+    ...env,
+    SIMIO_API_BASE: apiBase,
+    ...(values['token-url'] ? { SIMIO_TOKEN_URL: values['token-url'] } : {}),
+    ...(values.audience ? { SIMIO_AUTH0_AUDIENCE: values.audience } : {}),
+    ...(values['client-id'] ? { SIMIO_CLIENT_ID: values['client-id'] } : {}),
+  };
+  const credentials = loadCredentialsFromEnv(merged);
+  return {
+    apiBase: credentials.api_base,
+    tokenUrl: credentials.token_url,
+    audience: credentials.audience,
+    clientId: credentials.client_id,
+    clientSecret: credentials.client_secret,
+  };
 }

@@ -21,7 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { ArtifactDownload, Conditions, Generation, SimulacraApi } from '../client/contract.ts';
-import { SimulacraApiError } from '../client/errors.ts';
+import { ArtifactUrlExpiredError, SimulacraApiError } from '../client/errors.ts';
 import { createConformanceAccumulator, type ConformanceAccumulator } from '../conditions/conformance.ts';
 import type { LandedColumn } from './columns.ts';
 import { checkEnvelope, ENVELOPE_SCHEME, MANAGED_SCHEME, unwrapDataKey } from './envelope.ts';
@@ -191,8 +191,12 @@ async function findExisting(
   return resultFromManifest(manifest, keys.manifestKey, true);
 }
 
+/** The client's expired-URL error, or (from other `SimulacraApi` implementations) a 403/404. */
 function isExpiredDownload(err: unknown): boolean {
-  return err instanceof SimulacraApiError && (err.status === 403 || err.status === 404);
+  return (
+    err instanceof ArtifactUrlExpiredError ||
+    (err instanceof SimulacraApiError && (err.status === 403 || err.status === 404))
+  );
 }
 
 /**

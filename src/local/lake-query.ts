@@ -72,7 +72,7 @@ export async function queryLake(root: string, sql: string): Promise<QueryRow[]> 
             value === null || typeof value !== 'object' ? value : JSON.stringify(value),
           ]),
         ),
-      ) as QueryRow[];
+      );
   } finally {
     instance.closeSync();
   }

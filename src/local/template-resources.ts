@@ -174,7 +174,9 @@ type Creator = (
 const creators: Readonly<Record<string, Creator>> = {
   'AWS::KMS::Key': async (_id, props, { clients, region }) => {
     const key = await clients.kms.send(
-      new CreateKeyCommand({ Description: String(props['Description'] ?? 'local key') }),
+      new CreateKeyCommand({
+        Description: typeof props['Description'] === 'string' ? props['Description'] : 'local key',
+      }),
     );
     const keyId = key.KeyMetadata?.KeyId ?? '';
     const arn = key.KeyMetadata?.Arn ?? `arn:aws:kms:${region}:${localAccount}:key/${keyId}`;
@@ -211,7 +213,7 @@ const creators: Readonly<Record<string, Creator>> = {
       await clients.s3.send(
         new PutPublicAccessBlockCommand({
           Bucket: name,
-          PublicAccessBlockConfiguration: publicAccess as never,
+          PublicAccessBlockConfiguration: publicAccess,
         }),
       );
     }
@@ -259,7 +261,7 @@ const creators: Readonly<Record<string, Creator>> = {
     return { type: 'AWS::Glue::Database', ref: input.Name, attributes: {} };
   },
   'AWS::Events::EventBus': async (id, props, { clients }) => {
-    const name = String(props['Name'] ?? localName(id));
+    const name = typeof props['Name'] === 'string' ? props['Name'] : localName(id);
     const bus = await clients.eventBridge.send(new CreateEventBusCommand({ Name: name }));
     return {
       type: 'AWS::Events::EventBus',

@@ -15,7 +15,7 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import type { ArtifactDownload, Generation } from '../../../src/client/contract.ts';
+import type { ArtifactDownload, Generation, SimulacraApi } from '../../../src/client/contract.ts';
 import type { LandArtifactDeps } from '../../../src/landing/land.ts';
 import { awsClientConfig, startMoto, type RunningMoto } from '../../../src/local/moto.ts';
 import { apiError, fakeApi, meta, type FakeApi } from '../../unit/pipeline/fake-api.ts';
@@ -103,7 +103,7 @@ export interface LandingEnvironment {
   readonly outputKeyArn: string;
   readonly artifactKeyArn: string;
   readonly server: ArtifactServer;
-  deps(api: FakeApi, extra?: Partial<LandArtifactDeps>): LandArtifactDeps;
+  deps(api: SimulacraApi, extra?: Partial<LandArtifactDeps>): LandArtifactDeps;
   /** Keys under `prefix` (data objects and manifests). */
   listKeys(prefix?: string): Promise<string[]>;
   /** Multipart uploads still open in the bucket. */

@@ -27,7 +27,7 @@ let env: LandingEnvironment;
 let child: ChildProcess | undefined;
 
 async function startArtifactServer(key: Buffer, iv: Buffer): Promise<string> {
-  const script = fileURLToPath(new URL('./big-artifact-server.mjs', import.meta.url));
+  const script = fileURLToPath(new URL('./big-artifact-server.ts', import.meta.url));
   const proc = spawn(process.execPath, [script], {
     env: {
       ...process.env,
@@ -41,7 +41,7 @@ async function startArtifactServer(key: Buffer, iv: Buffer): Promise<string> {
   child = proc;
   const port = await new Promise<string>((resolve, reject) => {
     proc.once('error', reject);
-    proc.stdout!.once('data', (data: Buffer) => resolve(data.toString().trim()));
+    proc.stdout.once('data', (data: Buffer) => resolve(data.toString().trim()));
   });
   return `http://127.0.0.1:${port}/artifact`;
 }

@@ -32,7 +32,7 @@ const tricky =
 describe('scanCsv', () => {
   it('agrees with csv-parse on quotes, escapes, embedded newlines, CRLF, BOM and blank lines', async () => {
     const unix = tricky.replaceAll('\r\n', '\n');
-    const expected = parse(unix, { bom: true, skip_empty_lines: true }) as string[][];
+    const expected: string[][] = parse(unix, { bom: true, skip_empty_lines: true });
     expect(await records(unix)).toEqual(expected);
     // CRLF record ends give the same records
     expect(await records(tricky)).toEqual(expected);

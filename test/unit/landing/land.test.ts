@@ -12,6 +12,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ArtifactUrlExpiredError } from '../../../src/client/errors.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ArtifactIntegrityError,
@@ -233,6 +234,20 @@ describe('landArtifact (managed)', () => {
     expect(result.rowsGenerated).toBe(3);
     expect(gets).toBe(2);
     expect(api.downloadArtifact.mock.calls[1]![0].artifact_url).toContain('expires=2');
+  });
+
+  it("re-fetches after the client's ArtifactUrlExpiredError", async () => {
+    let downloads = 0;
+    const api = fakeApi({
+      getGeneration: () => Promise.resolve(generation()),
+      downloadArtifact: () => {
+        downloads += 1;
+        if (downloads === 1) return Promise.reject(new ArtifactUrlExpiredError(GENERATION_ID, 403, null));
+        return Promise.resolve(download(csvBytes(3)));
+      },
+    });
+    await landArtifact(deps(api), input);
+    expect(api.getGeneration).toHaveBeenCalledTimes(2);
   });
 
   it('gives up after the bounded number of download attempts and aborts', async () => {

@@ -1,3 +1,4 @@
+// Run directly by Node (type stripping), not by vitest.
 // A child-process HTTP server that streams one large AES-256-GCM encrypted CSV artifact
 // (ciphertext || 16-byte tag), generated on the fly, so the memory test measures only the
 // landing process. Input (env): KEY_HEX, IV_HEX, LINE_BYTES, HEADER; the row count comes from
@@ -5,13 +6,13 @@
 import { createCipheriv } from 'node:crypto';
 import { createServer } from 'node:http';
 
-const key = Buffer.from(process.env.KEY_HEX, 'hex');
-const iv = Buffer.from(process.env.IV_HEX, 'hex');
+const key = Buffer.from(process.env.KEY_HEX ?? '', 'hex');
+const iv = Buffer.from(process.env.IV_HEX ?? '', 'hex');
 const lineBytes = Number(process.env.LINE_BYTES);
-const header = process.env.HEADER;
+const header = process.env.HEADER ?? '';
 const perBlock = 2000;
 
-function line(i) {
+function line(i: number): string {
   const head = `${String(i).padStart(10, '0')},${i % 2 === 0 ? 'a' : 'b'},${(i % 1000) / 10}`;
   return `${head},${'x'.repeat(lineBytes - head.length - 2)}\n`;
 }
@@ -38,6 +39,9 @@ const server = createServer((req, res) => {
   };
   pump();
 });
-server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`);
+});
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();

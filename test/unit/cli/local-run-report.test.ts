@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { jsonSummary, textReport } from '../../../src/cli/local-run-report.ts';
+import { externalApiFrom, positiveInteger, UsageError } from '../../../src/cli/local-run-options.ts';
+import { feedFromFileName, type LocalRunSummary } from '../../../src/local/local-run.ts';
+
+const succeeded: LocalRunSummary = {
+  status: 'SUCCEEDED',
+  feed: 'quickstart',
+  runId: 'ingest-quickstart-abc',
+  datasetId: 'ds_1',
+  stateTransitions: 31,
+  error: null,
+  localDir: '/tmp/landed',
+  query: { sql: 'SELECT 1', rows: [{ scenario: 'tight', rows: 12 }] },
+  scenarios: [
+    {
+      name: 'tight',
+      generationId: 'gen_1',
+      format: 'parquet',
+      rowsRequested: 100,
+      rowsGenerated: 12,
+      partial: true,
+      outputKey: 'synthetic/feed=quickstart/scenario=tight/dt=2026-11-24/gen_1.parquet',
+      manifestKey: '_manifests/feed=quickstart/scenario=tight/dt=2026-11-24/gen_1.json',
+      conforms: false,
+      conformance: {
+        conforms: false,
+        tolerance: 0.02,
+        rowsRequested: 100,
+        rowsGenerated: 12,
+        rowsObserved: 12,
+        partial: true,
+        categorical: [
+          {
+            column: 'segment',
+            present: true,
+            count: 12,
+            missing: 0,
+            unrequestedShare: 0,
+            conforms: false,
+            levels: [
+              {
+                level: 'Premium',
+                requestedShare: 0.9,
+                deliveredShare: 0.5,
+                deliveredCount: 6,
+                deviation: 0.4,
+                withinTolerance: false,
+              },
+            ],
+          },
+        ],
+        numeric: [],
+      },
+    },
+  ],
+};
+
+describe('local run report', () => {
+  it('shows partial generations and failed conditions plainly', () => {
+    const text = textReport(succeeded);
+    expect(text).toContain('SUCCEEDED (dataset ds_1, 31 state transitions)');
+    expect(text).toMatch(/tight\s+gen_1\s+parquet\s+100\s+12\s+PARTIAL\s+NO/);
+    expect(text).toMatch(/segment = Premium\s+90\.0%\s+50\.0%\s+NO/);
+    expect(text).toContain('Landed objects and manifests copied to /tmp/landed');
+  });
+
+  it('gives machine-readable ids, counts and keys, and the vendor code on failure', () => {
+    const json = jsonSummary({
+      ...succeeded,
+      status: 'FAILED',
+      scenarios: [],
+      error: {
+        code: 'quota_exceeded',
+        error: 'VendorTerminalError',
+        detail: 'row quota',
+        requestId: 'req_9',
+      },
+    });
+    expect(json).toMatchObject({ status: 'FAILED', feed: 'quickstart', error: { code: 'quota_exceeded' } });
+    expect(jsonSummary(succeeded)['scenarios']).toEqual([
+      expect.objectContaining({ generation_id: 'gen_1', status: 'partial', rows_generated: 12 }),
+    ]);
+  });
+
+  it('prints the failure with the vendor request id', () => {
+    const text = textReport({
+      ...succeeded,
+      status: 'FAILED',
+      scenarios: [],
+      query: null,
+      error: {
+        code: 'quota_exceeded',
+        error: 'VendorTerminalError',
+        detail: 'row quota',
+        requestId: 'req_9',
+      },
+    });
+    expect(text).toContain('error: quota_exceeded: row quota (vendor request req_9)');
+  });
+});
+
+describe('local run options', () => {
+  it('derives a path-safe feed name from a file name', () => {
+    expect(feedFromFileName('/data/Panel Wave 3.csv')).toBe('panel-wave-3');
+    expect(feedFromFileName('___.parquet')).toBe('feed');
+  });
+
+  it('reads the external API from flags over SIMIO_* variables, the secret only from the environment', () => {
+    expect(externalApiFrom({})).toBeNull();
+    const api = externalApiFrom(
+      { 'api-base': 'https://api.example.test', 'client-id': 'cli_flag' },
+      {
+        SIMIO_CLIENT_ID: 'cli_env',
+        SIMIO_CLIENT_SECRET: 's3cret',
+        SIMIO_AUTH0_DOMAIN: 'tenant.auth.example.test',
+        SIMIO_AUTH0_AUDIENCE: 'https://api.example.test',
+      },
+    );
+    expect(api).toMatchObject({
+      apiBase: 'https://api.example.test',
+      clientId: 'cli_flag',
+      clientSecret: 's3cret',
+    });
+    expect(api?.tokenUrl).toBe('https://tenant.auth.example.test/oauth/token');
+  });
+
+  it('names a bad number flag', () => {
+    expect(positiveInteger(undefined, 'training-ms', 400)).toBe(400);
+    expect(() => positiveInteger('-3', 'training-ms', 400)).toThrow(UsageError);
+    expect(() => positiveInteger('abc', 'training-ms', 400)).toThrow(/--training-ms must be/);
+  });
+});
