@@ -38,6 +38,11 @@ export interface PipelineFunctionSpec {
   readonly memoryMb: number;
   /** Timeout in seconds. */
   readonly timeoutSeconds: number;
+  /**
+   * `/tmp` size in MB, when the function needs more than Lambda's 512 MB.
+   * @default 512
+   */
+  readonly ephemeralStorageMb?: number;
 }
 
 const vendorEnv = [
@@ -100,6 +105,9 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     ],
     memoryMb: 1024,
     timeoutSeconds: 900,
+    // The landed plaintext is spooled to /tmp to count rows and read the schema with bounded
+    // memory: the maximum (10 GB) covers the vendor's largest artifacts.
+    ephemeralStorageMb: 10240,
   },
   {
     id: 'RegisterCatalog',

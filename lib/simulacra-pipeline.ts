@@ -8,7 +8,7 @@
  * variables it reads, so a handler gets exactly the access its configuration names.
  */
 import path from 'node:path';
-import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -631,6 +631,7 @@ export class SimulacraPipeline extends Construct {
         entry: spec.entry,
         memoryMb: spec.memoryMb,
         timeout: Duration.seconds(spec.timeoutSeconds),
+        ...(spec.ephemeralStorageMb !== undefined ? { ephemeralStorageMb: spec.ephemeralStorageMb } : {}),
         environment,
         key,
         logRetention,
@@ -664,6 +665,7 @@ export class SimulacraPipeline extends Construct {
       readonly entry: string;
       readonly memoryMb: number;
       readonly timeout: Duration;
+      readonly ephemeralStorageMb?: number;
       readonly environment: Record<string, string>;
       readonly key: kms.IKey;
       readonly logRetention: logs.RetentionDays;
@@ -690,6 +692,9 @@ export class SimulacraPipeline extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: options.memoryMb,
       timeout: options.timeout,
+      ...(options.ephemeralStorageMb !== undefined
+        ? { ephemeralStorageSize: Size.mebibytes(options.ephemeralStorageMb) }
+        : {}),
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

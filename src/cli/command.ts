@@ -5,3 +5,26 @@ export interface CliCommand {
   /** Runs the command with its own arguments; resolves to the process exit code. */
   run(args: string[]): Promise<number>;
 }
+
+/**
+ * Runs a command's option parsing (`parse`, e.g. a `parseArgs` call with a `help` flag) and decides
+ * whether the command goes on: the values, or the exit code after printing the usage (0 for
+ * `--help`, 2 for bad options).
+ */
+export function parseOrExit<T extends { readonly help?: boolean | undefined }>(
+  usage: string,
+  parse: () => { values: T },
+): { readonly values: T } | { readonly exitCode: number } {
+  let values: T;
+  try {
+    ({ values } = parse());
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${usage}`);
+    return { exitCode: 2 };
+  }
+  if (values.help) {
+    console.log(usage);
+    return { exitCode: 0 };
+  }
+  return { values };
+}

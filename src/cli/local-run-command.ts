@@ -52,12 +52,25 @@ export function captureOutput(file: string): () => void {
 export async function runAndReport(
   base: Pick<LocalRunOptions, 'seedFile' | 'scenariosFile' | 'feed'>,
   values: SharedValues,
+  usage: string,
 ): Promise<number> {
   const mode = values.mode ?? 'managed';
-  if (mode !== 'managed' && mode !== 'enterprise') {
-    throw new UsageError(`--mode must be "managed" or "enterprise", got "${mode}"`);
+  let externalApi;
+  let timings;
+  try {
+    if (mode !== 'managed' && mode !== 'enterprise') {
+      throw new UsageError(`--mode must be "managed" or "enterprise", got "${mode}"`);
+    }
+    externalApi = externalApiFrom(values);
+    timings = {
+      trainingMs: positiveInteger(values['training-ms'], 'training-ms', 400),
+      generationMs: positiveInteger(values['generation-ms'], 'generation-ms', 300),
+    };
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${err.message}\n\n${usage}`);
+    return 2;
   }
-  const externalApi = externalApiFrom(values);
   const progress = createProgress(terminal, values.plain || values.json ? { interactive: false } : {});
   const logFile = join(
     process.cwd(),
@@ -73,10 +86,7 @@ export async function runAndReport(
       ...(externalApi ? { externalApi } : {}),
       simulator: {
         autoApprove: true,
-        timings: {
-          trainingMs: positiveInteger(values['training-ms'], 'training-ms', 400),
-          generationMs: positiveInteger(values['generation-ms'], 'generation-ms', 300),
-        },
+        timings,
         ...(values.faults ? { faults: values.faults } : {}),
       },
       ...(values.out ? { outDir: values.out } : {}),

@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliCommand } from '../command.ts';
-import { sharedOptions, sharedUsage, UsageError } from '../local-run-options.ts';
+import { parseOrExit, type CliCommand } from '../command.ts';
+import { sharedOptions, sharedUsage } from '../local-run-options.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', 'examples', 'seeds');
 
@@ -19,37 +19,20 @@ ${sharedUsage}`;
 export const demoCommand: CliCommand = {
   summary: 'run the whole pipeline locally on the bundled example seed',
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: { ...sharedOptions, help: { type: 'boolean' } },
-        strict: true,
-      }));
-    } catch (err) {
-      console.error(`${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    try {
-      const { runAndReport } = await import('../local-run-command.ts');
-      return await runAndReport(
-        {
-          seedFile: join(EXAMPLES, 'quickstart.csv'),
-          scenariosFile: join(EXAMPLES, 'scenarios.json'),
-          feed: 'quickstart',
-        },
-        values,
-      );
-    } catch (err) {
-      if (err instanceof UsageError) {
-        console.error(`${err.message}\n\n${USAGE}`);
-        return 2;
-      }
-      throw err;
-    }
+    const parsed = parseOrExit(USAGE, () =>
+      parseArgs({ args, options: { ...sharedOptions, help: { type: 'boolean' } }, strict: true }),
+    );
+    if ('exitCode' in parsed) return parsed.exitCode;
+    const { values } = parsed;
+    const { runAndReport } = await import('../local-run-command.ts');
+    return runAndReport(
+      {
+        seedFile: join(EXAMPLES, 'quickstart.csv'),
+        scenariosFile: join(EXAMPLES, 'scenarios.json'),
+        feed: 'quickstart',
+      },
+      values,
+      USAGE,
+    );
   },
 };

@@ -6,7 +6,7 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliCommand } from '../command.ts';
+import { parseOrExit, type CliCommand } from '../command.ts';
 
 const USAGE = `Usage: simulacra-pipeline local up [--mode managed|enterprise] [--poll-ms N]
 
@@ -27,21 +27,15 @@ export const localCommand: CliCommand = {
       console.error(USAGE);
       return 2;
     }
-    let values;
-    try {
-      ({ values } = parseArgs({
+    const parsed = parseOrExit(USAGE, () =>
+      parseArgs({
         args: rest,
         options: { mode: { type: 'string' }, 'poll-ms': { type: 'string' }, help: { type: 'boolean' } },
         strict: true,
-      }));
-    } catch (err) {
-      console.error(`${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+      }),
+    );
+    if ('exitCode' in parsed) return parsed.exitCode;
+    const { values } = parsed;
     const mode = values.mode ?? 'managed';
     if (mode !== 'managed' && mode !== 'enterprise') {
       console.error(`--mode must be "managed" or "enterprise", got "${mode}"`);

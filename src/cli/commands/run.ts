@@ -4,8 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { CliCommand } from '../command.ts';
-import { sharedOptions, sharedUsage, UsageError } from '../local-run-options.ts';
+import { parseOrExit, type CliCommand } from '../command.ts';
+import { sharedOptions, sharedUsage } from '../local-run-options.ts';
 
 const USAGE = `Usage: simulacra-pipeline run --seed FILE [--scenarios FILE] [--feed NAME] [options]
 
@@ -17,9 +17,8 @@ ${sharedUsage}`;
 export const runCommand: CliCommand = {
   summary: 'run the pipeline locally on your own seed (and scenarios)',
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({
+    const parsed = parseOrExit(USAGE, () =>
+      parseArgs({
         args,
         options: {
           ...sharedOptions,
@@ -29,15 +28,10 @@ export const runCommand: CliCommand = {
           help: { type: 'boolean' },
         },
         strict: true,
-      }));
-    } catch (err) {
-      console.error(`${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+      }),
+    );
+    if ('exitCode' in parsed) return parsed.exitCode;
+    const { values } = parsed;
     const problems: string[] = [];
     if (!values.seed) problems.push('--seed FILE is required');
     else if (!existsSync(values.seed)) problems.push(`--seed ${values.seed}: no such file`);
@@ -53,22 +47,15 @@ export const runCommand: CliCommand = {
       console.error(`${problems.join('\n')}\n\n${USAGE}`);
       return 2;
     }
-    try {
-      const { runAndReport } = await import('../local-run-command.ts');
-      return await runAndReport(
-        {
-          seedFile: values.seed as string,
-          ...(values.scenarios ? { scenariosFile: values.scenarios } : {}),
-          feed,
-        },
-        values,
-      );
-    } catch (err) {
-      if (err instanceof UsageError) {
-        console.error(`${err.message}\n\n${USAGE}`);
-        return 2;
-      }
-      throw err;
-    }
+    const { runAndReport } = await import('../local-run-command.ts');
+    return runAndReport(
+      {
+        seedFile: values.seed as string,
+        ...(values.scenarios ? { scenariosFile: values.scenarios } : {}),
+        feed,
+      },
+      values,
+      USAGE,
+    );
   },
 };

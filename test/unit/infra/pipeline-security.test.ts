@@ -119,6 +119,9 @@ describe('SimulacraPipeline security defaults', () => {
       expect(Object.keys(variables).sort(), spec.id).toEqual([...spec.env, ...powertoolsEnv].sort());
       expect(fn.Properties?.['MemorySize']).toBe(spec.memoryMb);
       expect(fn.Properties?.['Timeout']).toBe(spec.timeoutSeconds);
+      expect(fn.Properties?.['EphemeralStorage'], spec.id).toEqual(
+        spec.ephemeralStorageMb === undefined ? undefined : { Size: spec.ephemeralStorageMb },
+      );
     }
   });
 
