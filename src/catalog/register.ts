@@ -287,15 +287,16 @@ export async function registerCatalog(
   }
   const queryable = manifest as LandingManifest & { format: 'parquet' | 'csv' };
   const columns = glueColumns(manifest.format, manifest.columns);
-  const resolved = await resolveTable(deps, manifest);
-  const name = resolved.name;
-  let existing = resolved.existing;
+  let { name, existing } = await resolveTable(deps, manifest);
   let tableCreated = false;
   let schemaChange: SchemaChange | null = null;
-  if (!existing) {
+  // Scenarios land in parallel: when another registration creates the table first, pick again,
+  // as that table may hold another format (then this one belongs in `<feed>_<format>`).
+  for (let attempt = 0; !existing && !tableCreated && attempt < 2; attempt++) {
     tableCreated = await createTable(deps, name, queryable, columns);
-    if (!tableCreated) existing = await getTable(deps, name);
+    if (!tableCreated) ({ name, existing } = await resolveTable(deps, manifest));
   }
+  if (!existing && !tableCreated) existing = await getTable(deps, name);
   if (existing) schemaChange = await evolveTable(deps, existing, columns, manifest);
   const partitionCreated = await registerPartition(deps, name, queryable, columns);
   return {

@@ -76,6 +76,25 @@ beforeEach(() => {
 });
 
 describe('registerCatalog', () => {
+  it('moves to the <feed>_<format> table when a parallel registration created the feed table with another format', async () => {
+    serve(manifest({ format: 'csv', contentType: 'text/csv' }));
+    const csvTable = { Name: 'retail_panel_csv' };
+    glueMock
+      .on(GetTableCommand, { Name: 'retail_panel' })
+      .rejectsOnce(notFound())
+      .resolves({ Table: { Name: 'retail_panel', Parameters: { classification: 'parquet' } } });
+    glueMock.on(GetTableCommand, { Name: 'retail_panel_csv' }).rejects(notFound());
+    glueMock.on(CreateTableCommand).callsFake((input: { TableInput?: { Name?: string } }) => {
+      if (input.TableInput?.Name === 'retail_panel') {
+        throw Object.assign(new Error('exists'), { name: 'AlreadyExistsException' });
+      }
+      return {};
+    });
+    const result = await registerCatalog(deps, { manifestKey });
+    expect(result).toMatchObject({ table: csvTable.Name, tableCreated: true, schemaChange: null });
+    expect(glueMock.commandCalls(UpdateTableCommand)).toHaveLength(0);
+  });
+
   it('creates the feed table from the manifest schema and registers the partition', async () => {
     serve(manifest());
     glueMock.on(GetTableCommand).rejects(notFound());
