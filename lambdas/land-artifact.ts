@@ -20,16 +20,15 @@ import { kms, s3 } from './commons/aws-clients.ts';
 import { readConfig, requiredString } from './commons/config.ts';
 import {
   ArtifactIntegrityError,
-  AwsRetryableError,
+  fromAwsCause,
   failure,
   InputValidationError,
   NotReadyError,
   toStateError,
-  VendorTerminalError,
   type FailureIds,
   type StateError,
 } from './commons/errors.ts';
-import { logger, metrics, withObservability } from './commons/observability.ts';
+import { logger, logStateError, metrics, withObservability } from './commons/observability.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 const configShape = {
@@ -84,10 +83,7 @@ export function toLandingStateError(err: unknown, ids: FailureIds): StateError {
   }
   if (err instanceof LandingStorageError) {
     // Transient S3 failures (throttling, 5xx, resets) retry; access or configuration errors do not.
-    const details = failure('landing_storage_error', err.message, ids);
-    return toStateError(err.cause, ids) instanceof AwsRetryableError
-      ? new AwsRetryableError(details, { cause: err })
-      : new VendorTerminalError(details, { cause: err });
+    return fromAwsCause(err, failure('landing_storage_error', err.message, ids));
   }
   if (err instanceof LayoutInputError) {
     return new InputValidationError(failure('invalid_input', err.message, ids), { cause: err });
@@ -149,9 +145,7 @@ async function landArtifactHandler(event: unknown): Promise<LandArtifactResult> 
     });
     return result;
   } catch (err) {
-    const stateError = toLandingStateError(err, ids);
-    logger.error('landing failed', { error: stateError.name, details: stateError.details });
-    throw stateError;
+    throw logStateError('landing failed', toLandingStateError(err, ids));
   }
 }
 

@@ -15,15 +15,14 @@ import { ManifestFormatError } from '../src/landing/manifest.ts';
 import { glue, s3 } from './commons/aws-clients.ts';
 import { readConfig, requiredString } from './commons/config.ts';
 import {
-  AwsRetryableError,
+  fromAwsCause,
   failure,
   InputValidationError,
   toStateError,
-  VendorTerminalError,
   type FailureIds,
   type StateError,
 } from './commons/errors.ts';
-import { logger, withObservability } from './commons/observability.ts';
+import { logger, logStateError, withObservability } from './commons/observability.ts';
 
 const configShape = {
   OUTPUT_BUCKET_NAME: requiredString(),
@@ -49,10 +48,7 @@ export function toCatalogStateError(err: unknown, ids: FailureIds): StateError {
     return new InputValidationError(failure('manifest_invalid', err.message, ids), { cause: err });
   }
   if (err instanceof CatalogRegistrationError || err instanceof LandingStorageError) {
-    const details = failure('catalog_registration_failed', err.message, ids);
-    return toStateError(err.cause, ids) instanceof AwsRetryableError
-      ? new AwsRetryableError(details, { cause: err })
-      : new VendorTerminalError(details, { cause: err });
+    return fromAwsCause(err, failure('catalog_registration_failed', err.message, ids));
   }
   return toStateError(err, ids);
 }
@@ -79,9 +75,7 @@ async function registerCatalogHandler(event: unknown): Promise<RegisterCatalogRe
     });
     return result;
   } catch (err) {
-    const stateError = toCatalogStateError(err, ids);
-    logger.error('catalog registration failed', { error: stateError.name, details: stateError.details });
-    throw stateError;
+    throw logStateError('catalog registration failed', toCatalogStateError(err, ids));
   }
 }
 

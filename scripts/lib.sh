@@ -57,7 +57,18 @@ sp_python_venv() {
     return 0
   fi
   sp_log "creating Python virtualenv .venv (moto, cfn-lint, checkov)"
-  python3 -m venv "$SP_VENV"
+  command -v python3 >/dev/null || { echo "python3 is needed for the local AWS emulator (moto); install Python 3.9+" >&2; return 1; }
+  # A half-made environment (interrupted set-up) is rebuilt from scratch.
+  rm -rf "$SP_VENV"
+  if ! python3 -m venv "$SP_VENV" 2>/dev/null; then
+    # Debian/Ubuntu ship venv without ensurepip unless python3-venv is installed: fall back to virtualenv.
+    rm -rf "$SP_VENV"
+    python3 -m pip install --quiet --user virtualenv 2>/dev/null || python3 -m pip install --quiet --user --break-system-packages virtualenv || {
+      echo "could not create .venv: install python3-venv (apt install python3-venv) or virtualenv" >&2
+      return 1
+    }
+    python3 -m virtualenv --quiet "$SP_VENV"
+  fi
   "$SP_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$SP_ROOT/requirements-test.txt"
   printf '%s' "$want" >"$stamp"
 }

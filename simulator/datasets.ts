@@ -7,7 +7,7 @@ import { authenticate, type Caller } from './auth.ts';
 import { BodyTooLargeError, mediaType, parseMultipart, readBody } from './body.ts';
 import { iso, nullish, type SimContext } from './context.ts';
 import { isSeedFormatError } from './engine-port.ts';
-import { beginIdempotent, fingerprint, idempotencyKeyOf, recordWork } from './idempotency.ts';
+import { fingerprint, idempotencyKeyOf, recordWork, runIdempotent } from './idempotency.ts';
 import { newId } from './ids.ts';
 import { JobFailedError, type JobRunner, type JobWorker } from './jobs.ts';
 import { paginate, pageParams } from './pagination.ts';
@@ -241,14 +241,8 @@ export async function createDataset(ctx: SimContext, rc: RequestContext, runner:
       .filter((p) => p.name !== 'seed_file' && p.name !== 'idempotency_key')
       .map((p) => [p.name, p.data.toString('utf8')]),
   );
-  const started = beginIdempotent(
-    ctx,
-    `datasets|${caller.tenant.tenantId}`,
-    key,
-    fingerprint({ seedHash, formFields }),
-  );
-  if ('replay' in started) return started.replay;
-  try {
+  const scope = `datasets|${caller.tenant.tenantId}`;
+  return runIdempotent(ctx, scope, key, fingerprint({ seedHash, formFields }), async () => {
     const { fields } = readUploadFields(parts);
     const engine = await ctx.engine();
     try {
@@ -279,39 +273,32 @@ export async function createDataset(ctx: SimContext, rc: RequestContext, runner:
       jobId: '',
     };
     ctx.store.data.datasets[datasetId] = dataset;
-    const job = runner.create(caller.tenant.tenantId, 'dataset_create', datasetId, rc.requestId);
-    dataset.jobId = job.jobId;
-    ctx.store.save();
-    const finished = await runner.waitFor(job.jobId, fields.waitSeconds * 1000);
-    const reply: Reply =
-      finished && dataset.state === 'ready'
-        ? {
-            status: 200,
-            json: {
-              dataset_id: datasetId,
-              status: 'ready',
-              request_id: rc.requestId,
-              expires_at: iso(dataset.expiresAt),
-              ...(dataset.cleaningSummary ? { cleaning_summary: dataset.cleaningSummary } : {}),
-              ...(dataset.trainingSummary ? { training_summary: dataset.trainingSummary } : {}),
-            },
-          }
-        : {
-            status: 202,
-            json: {
-              dataset_id: datasetId,
-              status: 'processing',
-              request_id: rc.requestId,
-              job_id: job.jobId,
-            },
-            headers: { 'retry-after': String(ctx.config.timings.pollAfterSeconds) },
-          };
-    started.slot.complete(reply);
-    return reply;
-  } catch (error) {
-    started.slot.abandon();
-    throw error;
-  }
+    return runner.startAndWait(
+      {
+        tenantId: caller.tenant.tenantId,
+        jobType: 'dataset_create',
+        resource: dataset,
+        target: datasetId,
+        ids: { dataset_id: datasetId },
+        requestId: rc.requestId,
+        waitSeconds: fields.waitSeconds,
+      },
+      () =>
+        dataset.state === 'ready'
+          ? {
+              status: 200,
+              json: {
+                dataset_id: datasetId,
+                status: 'ready',
+                request_id: rc.requestId,
+                expires_at: iso(dataset.expiresAt),
+                ...(dataset.cleaningSummary ? { cleaning_summary: dataset.cleaningSummary } : {}),
+                ...(dataset.trainingSummary ? { training_summary: dataset.trainingSummary } : {}),
+              },
+            }
+          : null,
+    );
+  });
 }
 
 /** `GET /v1/datasets`: the tenant's ready datasets, newest first. */

@@ -10,7 +10,7 @@ import { authenticate } from './auth.ts';
 import { parseObjectBody, readBody } from './body.ts';
 import { iso, nullish, type SimContext } from './context.ts';
 import { liveDataset } from './datasets.ts';
-import { beginIdempotent, canonicalJson, fingerprint, idempotencyKeyOf, recordWork } from './idempotency.ts';
+import { canonicalJson, fingerprint, idempotencyKeyOf, recordWork, runIdempotent } from './idempotency.ts';
 import { newId } from './ids.ts';
 import { JobFailedError, type JobRunner, type JobWorker } from './jobs.ts';
 import { paginate, pageParams } from './pagination.ts';
@@ -234,9 +234,7 @@ export async function createGeneration(
   const key = idempotencyKeyOf(rc, body.idempotency_key);
   const { idempotency_key: _ignored, ...fingerprinted } = body;
   const scope = `generations|${caller.tenant.tenantId}|${dataset.datasetId}`;
-  const started = beginIdempotent(ctx, scope, key, fingerprint(fingerprinted));
-  if ('replay' in started) return started.replay;
-  try {
+  return runIdempotent(ctx, scope, key, fingerprint(fingerprinted), async () => {
     const request = validateRequest(body);
     const engine = await ctx.engine();
     const problems = await engine.checkConditions(ctx.store.getModel(dataset.datasetId), request.conditions);
@@ -272,30 +270,22 @@ export async function createGeneration(
       jobId: '',
     };
     ctx.store.data.generations[generation.generationId] = generation;
-    const job = runner.create(tenant.tenantId, 'generation_create', generation.generationId, rc.requestId);
-    generation.jobId = job.jobId;
-    ctx.store.save();
-    const finished = await runner.waitFor(job.jobId, request.waitSeconds * 1000);
-    const done = finished && (generation.state === 'ready' || generation.state === 'partial');
-    const reply: Reply = done
-      ? { status: generation.state === 'partial' ? 207 : 200, json: syncBody(generation, rc.requestId) }
-      : {
-          status: 202,
-          json: {
-            generation_id: generation.generationId,
-            dataset_id: generation.datasetId,
-            status: 'processing',
-            request_id: rc.requestId,
-            job_id: job.jobId,
-          },
-          headers: { 'retry-after': String(ctx.config.timings.pollAfterSeconds) },
-        };
-    started.slot.complete(reply);
-    return reply;
-  } catch (error) {
-    started.slot.abandon();
-    throw error;
-  }
+    return runner.startAndWait(
+      {
+        tenantId: tenant.tenantId,
+        jobType: 'generation_create',
+        resource: generation,
+        target: generation.generationId,
+        ids: { generation_id: generation.generationId, dataset_id: generation.datasetId },
+        requestId: rc.requestId,
+        waitSeconds: request.waitSeconds,
+      },
+      () =>
+        generation.state === 'ready' || generation.state === 'partial'
+          ? { status: generation.state === 'partial' ? 207 : 200, json: syncBody(generation, rc.requestId) }
+          : null,
+    );
+  });
 }
 
 function liveGeneration(ctx: SimContext, tenantId: string, id: string): GenerationRecord {

@@ -111,6 +111,30 @@ export function beginIdempotent(
   };
 }
 
+/**
+ * Runs `work` as new idempotent work under `scope` + `key` (see {@link beginIdempotent}): a
+ * replay answers with the stored reply; otherwise the reply of `work` is stored for replays, and
+ * a failure frees the key so the identical request can be retried.
+ */
+export async function runIdempotent(
+  ctx: SimContext,
+  scope: string,
+  key: string | null,
+  print: string,
+  work: () => Promise<Reply>,
+): Promise<Reply> {
+  const started = beginIdempotent(ctx, scope, key, print);
+  if ('replay' in started) return started.replay;
+  try {
+    const reply = await work();
+    started.slot.complete(reply);
+    return reply;
+  } catch (error) {
+    started.slot.abandon();
+    throw error;
+  }
+}
+
 /** Records `work` as executed; returns true (and counts duplicate work) when it ran before. */
 export function recordWork(ctx: SimContext, work: string): boolean {
   const done = ctx.store.data.workDone;

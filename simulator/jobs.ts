@@ -83,6 +83,38 @@ export class JobRunner {
     return finished;
   }
 
+  /**
+   * Starts the `jobType` job that builds the just-stored `resource` (recording its job id and
+   * saving the store) and waits up to `waitSeconds` for it: the `wait_seconds` sync window.
+   * Resolves to `readyReply()` when the job ended in time and it gives a reply (null: the resource
+   * did not come out ready), otherwise to the 202 `processing` reply naming `ids`, the request id
+   * and the job id, with `Retry-After`.
+   */
+  async startAndWait(
+    request: {
+      readonly tenantId: string;
+      readonly jobType: JobType;
+      readonly resource: { jobId: string };
+      readonly target: string;
+      readonly ids: Readonly<Record<string, string>>;
+      readonly requestId: string;
+      readonly waitSeconds: number;
+    },
+    readyReply: () => Reply | null,
+  ): Promise<Reply> {
+    const job = this.create(request.tenantId, request.jobType, request.target, request.requestId);
+    request.resource.jobId = job.jobId;
+    this.ctx.store.save();
+    const finished = await this.waitFor(job.jobId, request.waitSeconds * 1000);
+    return (
+      (finished ? readyReply() : null) ?? {
+        status: 202,
+        json: { ...request.ids, status: 'processing', request_id: request.requestId, job_id: job.jobId },
+        headers: { 'retry-after': String(this.ctx.config.timings.pollAfterSeconds) },
+      }
+    );
+  }
+
   /** Ends a job from outside (dataset deleted or expired) unless it is already terminal. */
   interrupt(job: JobRecord, status: 'cancelled' | 'expired', code: string, message: string): void {
     if (job.status !== 'queued' && job.status !== 'running') return;

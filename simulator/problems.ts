@@ -3,19 +3,13 @@
  * Every coded problem has `type = https://api.simulacra-data.com/errors/{code}`; the uniform 401
  * has `type: about:blank` and no code, whatever went wrong with the token.
  */
+import type { ErrorCatalogEntry } from '../src/client/contract.ts';
 
 /** Base of the `type` URL of every coded problem. */
 export const ERROR_TYPE_BASE = 'https://api.simulacra-data.com/errors/';
 
-/** One entry of the error catalog, the body of `GET /errors/{code}`. */
-export interface CatalogEntry {
-  readonly code: string;
-  readonly title: string;
-  readonly status: number;
-  readonly retryable: boolean;
-  readonly cause: string;
-  readonly fix: string;
-}
+/** One entry of the error catalog, the body of `GET /errors/{code}` (the contract's shape). */
+export type CatalogEntry = ErrorCatalogEntry;
 
 const entries: readonly CatalogEntry[] = [
   {

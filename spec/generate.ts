@@ -55,6 +55,11 @@ function objectAt(root: JsonObject, path: readonly string[]): JsonObject {
   return current;
 }
 
+/** Where the `application/json` media object of one response of an operation is, for {@link objectAt}. */
+function jsonMediaPath(path: string, method: string, status: string): string[] {
+  return ['paths', path, method, 'responses', status, 'content', 'application/json'];
+}
+
 function operation(spec: JsonObject, path: string, method: string): JsonObject {
   return objectAt(spec, ['paths', path, method]);
 }
@@ -239,50 +244,65 @@ export function declareResponseHeaders(spec: JsonObject): void {
  * add them to every operation, with `Retry-After` on 429 and 503.
  */
 export function declareUndocumentedErrorStatuses(spec: JsonObject): void {
+  const undocumented = [
+    {
+      status: 403,
+      name: 'Forbidden',
+      title: 'Forbidden',
+      detail: 'Access denied.',
+      description: 'Forbidden.',
+    },
+    {
+      status: 429,
+      name: 'TooManyRequests',
+      title: 'Too Many Requests',
+      detail: 'Rate limit exceeded.',
+      description: 'Rate limited; retry after `Retry-After` with the same Idempotency-Key and body.',
+      retryAfter: true,
+    },
+    {
+      status: 500,
+      name: 'InternalServerError',
+      title: 'Internal Server Error',
+      detail: 'An unexpected error occurred.',
+      description: 'Transient server error; retry with backoff, reusing the Idempotency-Key on POSTs.',
+    },
+    {
+      status: 502,
+      name: 'BadGateway',
+      title: 'Bad Gateway',
+      detail: 'Upstream error.',
+      description: 'Transient upstream error; retry with backoff.',
+    },
+    {
+      status: 503,
+      name: 'ServiceUnavailable',
+      title: 'Service Unavailable',
+      detail: 'Service temporarily unavailable.',
+      description: 'Temporarily unavailable; retry after `Retry-After`.',
+      retryAfter: true,
+    },
+    {
+      status: 504,
+      name: 'GatewayTimeout',
+      title: 'Gateway Timeout',
+      detail: 'Upstream timeout.',
+      description: 'Transient timeout; retry with backoff.',
+    },
+  ];
   const components = objectAt(spec, ['components']);
-  const withRetryAfter = (response: JsonObject): JsonObject => {
-    const headers = response.headers as JsonObject;
-    headers['Retry-After'] = { $ref: '#/components/headers/RetryAfter' };
-    return response;
-  };
-  components.responses = {
-    Forbidden: problemResponse('Forbidden.', problemExample(403, 'Forbidden', 'Access denied.')),
-    TooManyRequests: withRetryAfter(
-      problemResponse(
-        'Rate limited; retry after `Retry-After` with the same Idempotency-Key and body.',
-        problemExample(429, 'Too Many Requests', 'Rate limit exceeded.'),
-      ),
-    ),
-    InternalServerError: problemResponse(
-      'Transient server error; retry with backoff, reusing the Idempotency-Key on POSTs.',
-      problemExample(500, 'Internal Server Error', 'An unexpected error occurred.'),
-    ),
-    BadGateway: problemResponse(
-      'Transient upstream error; retry with backoff.',
-      problemExample(502, 'Bad Gateway', 'Upstream error.'),
-    ),
-    ServiceUnavailable: withRetryAfter(
-      problemResponse(
-        'Temporarily unavailable; retry after `Retry-After`.',
-        problemExample(503, 'Service Unavailable', 'Service temporarily unavailable.'),
-      ),
-    ),
-    GatewayTimeout: problemResponse(
-      'Transient timeout; retry with backoff.',
-      problemExample(504, 'Gateway Timeout', 'Upstream timeout.'),
-    ),
-  };
-  const refs: Record<string, string> = {
-    '403': 'Forbidden',
-    '429': 'TooManyRequests',
-    '500': 'InternalServerError',
-    '502': 'BadGateway',
-    '503': 'ServiceUnavailable',
-    '504': 'GatewayTimeout',
-  };
+  components.responses = Object.fromEntries(
+    undocumented.map(({ status, name, title, detail, description, retryAfter }) => {
+      const response = problemResponse(description, problemExample(status, title, detail));
+      if (retryAfter) {
+        (response.headers as JsonObject)['Retry-After'] = { $ref: '#/components/headers/RetryAfter' };
+      }
+      return [name, response];
+    }),
+  );
   for (const op of operations(spec)) {
     if (!isObject(op.responses)) continue;
-    for (const [status, name] of Object.entries(refs)) {
+    for (const { status, name } of undocumented) {
       if (!(status in op.responses)) op.responses[status] = { $ref: `#/components/responses/${name}` };
     }
   }
@@ -464,7 +484,7 @@ export function declareExampleOnlySchemas(spec: JsonObject): void {
     },
   };
   const setSchema = (path: string, method: string, status: string, schema: JsonObject) => {
-    const media = objectAt(spec, ['paths', path, method, 'responses', status, 'content', 'application/json']);
+    const media = objectAt(spec, jsonMediaPath(path, method, status));
     media.schema = schema;
   };
   setSchema('/v1/credential-rotation-requests', 'post', '202', rotationRequest);
@@ -486,13 +506,7 @@ export function declareExampleOnlySchemas(spec: JsonObject): void {
     },
   });
   const ready = objectAt(spec, [
-    'paths',
-    '/v1/datasets/{dataset_id}/generations',
-    'post',
-    'responses',
-    '200',
-    'content',
-    'application/json',
+    ...jsonMediaPath('/v1/datasets/{dataset_id}/generations', 'post', '200'),
     'schema',
   ]);
   const partial = structuredClone(ready);
@@ -507,27 +521,11 @@ export function declareExampleOnlySchemas(spec: JsonObject): void {
  */
 export function shareDatasetSummarySchemas(spec: JsonObject): void {
   const detailed = objectAt(spec, [
-    'paths',
-    '/v1/datasets/{dataset_id}',
-    'get',
-    'responses',
-    '200',
-    'content',
-    'application/json',
+    ...jsonMediaPath('/v1/datasets/{dataset_id}', 'get', '200'),
     'schema',
     'properties',
   ]);
-  const created = objectAt(spec, [
-    'paths',
-    '/v1/datasets',
-    'post',
-    'responses',
-    '200',
-    'content',
-    'application/json',
-    'schema',
-    'properties',
-  ]);
+  const created = objectAt(spec, [...jsonMediaPath('/v1/datasets', 'post', '200'), 'schema', 'properties']);
   created.cleaning_summary = structuredClone(detailed.cleaning_summary as Json);
   created.training_summary = structuredClone(detailed.training_summary as Json);
 }
@@ -535,13 +533,7 @@ export function shareDatasetSummarySchemas(spec: JsonObject): void {
 /** `encryption_context` is a string→string map used verbatim as the KMS EncryptionContext (notes §5). */
 export function typeEncryptionContext(spec: JsonObject): void {
   const encryption = objectAt(spec, [
-    'paths',
-    '/v1/generations/{generation_id}',
-    'get',
-    'responses',
-    '200',
-    'content',
-    'application/json',
+    ...jsonMediaPath('/v1/generations/{generation_id}', 'get', '200'),
     'schema',
     'properties',
     'artifact_encryption',

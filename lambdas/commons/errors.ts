@@ -63,10 +63,13 @@ function scrubDetails(details: FailureDetails): FailureDetails {
   return out as unknown as FailureDetails;
 }
 
-/** Base of every error handed to Step Functions; `details` is also the JSON message. */
+/**
+ * Base of every error handed to Step Functions; `details` is also the JSON message. Subclasses
+ * only set `name` (what ASL Retry/Catch match on) and inherit this constructor.
+ */
 export abstract class StateError extends Error {
   readonly details: FailureDetails;
-  protected constructor(details: FailureDetails, options?: { cause?: unknown }) {
+  constructor(details: FailureDetails, options?: { cause?: unknown }) {
     const safe = scrubDetails(details);
     super(JSON.stringify(safe), options);
     this.details = safe;
@@ -76,54 +79,47 @@ export abstract class StateError extends Error {
 /** A vendor or network failure worth retrying (429, 5xx, timeouts, 409 in flight). */
 export class VendorRetryableError extends StateError {
   override readonly name = 'VendorRetryableError';
-  constructor(details: FailureDetails, options?: { cause?: unknown }) {
-    super(details, options);
-  }
 }
 
 /** A vendor failure that retrying will not fix: goes to the failure path with its code. */
 export class VendorTerminalError extends StateError {
   override readonly name = 'VendorTerminalError';
-  constructor(details: FailureDetails, options?: { cause?: unknown }) {
-    super(details, options);
-  }
 }
 
 /** The vendor resource is not ready yet (e.g. a generation without its artifact URL). */
 export class NotReadyError extends StateError {
   override readonly name = 'NotReadyError';
-  constructor(details: FailureDetails, options?: { cause?: unknown }) {
-    super(details, options);
-  }
 }
 
 /** The input (event, scenario file, seed) is wrong; retrying will not help. */
 export class InputValidationError extends StateError {
   override readonly name = 'InputValidationError';
-  constructor(details: FailureDetails, options?: { cause?: unknown }) {
-    super(details, options);
-  }
 }
 
 /** A downloaded artifact failed its integrity or decryption check; nothing was published. */
 export class ArtifactIntegrityError extends StateError {
   override readonly name = 'ArtifactIntegrityError';
-  constructor(details: FailureDetails, options?: { cause?: unknown }) {
-    super(details, options);
-  }
 }
 
 /** A transient AWS failure (throttling, 5xx, events not accepted) after the SDK's own retries. */
 export class AwsRetryableError extends StateError {
   override readonly name = 'AwsRetryableError';
-  constructor(details: FailureDetails, options?: { cause?: unknown }) {
-    super(details, options);
-  }
 }
 
 /** Convenience for pipeline-side failures that only have a code and a message. */
 export function failure(code: string, message: string, ids: FailureIds = {}): FailureDetails {
   return { message, code, detail: message, ...ids };
+}
+
+/**
+ * Maps a storage-side failure whose `cause` is the AWS SDK error: retryable
+ * ({@link AwsRetryableError}) when that cause is transient (throttling, 5xx, resets), terminal
+ * ({@link VendorTerminalError}) for access or configuration errors that retrying will not fix.
+ */
+export function fromAwsCause(err: Error, details: FailureDetails): StateError {
+  return toStateError(err.cause) instanceof AwsRetryableError
+    ? new AwsRetryableError(details, { cause: err })
+    : new VendorTerminalError(details, { cause: err });
 }
 
 function apiDetails(err: SimulacraApiError, ids: FailureIds): FailureDetails {

@@ -8,6 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
 import { logger, metrics, tracer } from '../../src/observability/logger.ts';
+import type { StateError } from './errors.ts';
 
 export { logger, metrics, tracer };
 export { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -27,4 +28,13 @@ export function withObservability<TEvent, TResult>(
     .use(logMetrics(metrics))
     .use(captureLambdaHandler(tracer));
   return (event, context) => wrapped(event, context);
+}
+
+/**
+ * Logs a handler failure already mapped to a state error (its name and scrubbed details only)
+ * and returns it, for `throw logStateError('...', mapped)`.
+ */
+export function logStateError(message: string, error: StateError): StateError {
+  logger.error(message, { error: error.name, details: error.details });
+  return error;
 }

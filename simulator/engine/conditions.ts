@@ -42,24 +42,19 @@ export function checkConditions(
     }
   }
   const columns = new Map(model.columns.map((column) => [column.name, column]));
-  const categorical: unknown = conditions.categorical;
-  if (categorical !== undefined && categorical !== null) {
-    if (!isPlainObject(categorical)) {
-      problems.push(invalid('conditions.categorical', 'must be an object {column: {level: share}}.'));
-    } else {
-      for (const [name, shares] of Object.entries(categorical)) {
-        problems.push(...checkCategorical(model, columns.get(name), name, shares));
-      }
+  const sections = [
+    { kind: 'categorical', shape: '{column: {level: share}}', check: checkCategorical },
+    { kind: 'numeric', shape: '{column: {min, max}}', check: checkNumeric },
+  ] as const;
+  for (const { kind, shape, check } of sections) {
+    const section: unknown = conditions[kind];
+    if (section === undefined || section === null) continue;
+    if (!isPlainObject(section)) {
+      problems.push(invalid(`conditions.${kind}`, `must be an object ${shape}.`));
+      continue;
     }
-  }
-  const numeric: unknown = conditions.numeric;
-  if (numeric !== undefined && numeric !== null) {
-    if (!isPlainObject(numeric)) {
-      problems.push(invalid('conditions.numeric', 'must be an object {column: {min, max}}.'));
-    } else {
-      for (const [name, range] of Object.entries(numeric)) {
-        problems.push(...checkNumeric(model, columns.get(name), name, range));
-      }
+    for (const [name, condition] of Object.entries(section)) {
+      problems.push(...check(model, columns.get(name), name, condition));
     }
   }
   return problems;

@@ -233,13 +233,7 @@ export class SimulacraClient implements SimulacraApi {
       auth: true,
       retry: true,
     });
-    return {
-      items: body.datasets ?? [],
-      next_cursor: body.next_cursor,
-      limit: body.limit,
-      request_id: body.request_id,
-      meta,
-    };
+    return toPage(body.datasets, body, meta);
   }
 
   async getDataset(datasetId: string): Promise<Dataset> {
@@ -329,13 +323,7 @@ export class SimulacraClient implements SimulacraApi {
       auth: true,
       retry: true,
     });
-    return {
-      items: body.generations ?? [],
-      next_cursor: body.next_cursor,
-      limit: body.limit,
-      request_id: body.request_id,
-      meta,
-    };
+    return toPage(body.generations, body, meta);
   }
 
   async getGeneration(generationId: string): Promise<Generation> {
@@ -560,6 +548,21 @@ function route<P extends ApiPath>(
 ): string {
   const values = (params ?? {}) as Record<string, string>;
   return template.replace(/\{([^}]+)\}/g, (_match, name: string) => values[name] ?? '');
+}
+
+/** One page of a list operation: its `items` (none when the vendor sends null) and the paging fields. */
+function toPage<T>(
+  items: readonly T[] | null | undefined,
+  body: { readonly next_cursor: string | null; readonly limit: number; readonly request_id: string },
+  meta: ResponseMeta,
+): Page<T> {
+  return {
+    items: items ?? [],
+    next_cursor: body.next_cursor,
+    limit: body.limit,
+    request_id: body.request_id,
+    meta,
+  };
 }
 
 function pageQuery(

@@ -96,6 +96,19 @@ export function locateJsonError(text: string): JsonErrorLocation | null {
       while (/[0-9]/.test(text[i] ?? '')) i++;
     }
   };
+  /** After an object member or array item: true at the closing `close`, false after a ',' (more follows). */
+  const closesAfterItem = (close: '}' | ']'): boolean => {
+    skipWs();
+    if (text[i] === ',') {
+      i++;
+      return false;
+    }
+    if (text[i] === close) {
+      i++;
+      return true;
+    }
+    return fail(`',' or '${close}'`);
+  };
   const value = (): void => {
     skipWs();
     const char = text[i];
@@ -114,16 +127,7 @@ export function locateJsonError(text: string): JsonErrorLocation | null {
         if (text[i] !== ':') fail("':' after the property name");
         i++;
         value();
-        skipWs();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail("',' or '}'");
+        if (closesAfterItem('}')) return;
       }
     }
     if (char === '[') {
@@ -135,16 +139,7 @@ export function locateJsonError(text: string): JsonErrorLocation | null {
       }
       for (;;) {
         value();
-        skipWs();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail("',' or ']'");
+        if (closesAfterItem(']')) return;
       }
     }
     if (char === '"') return string();

@@ -295,19 +295,32 @@ export function resolveConditions(
     return true;
   };
 
-  for (const [requested, shares] of Object.entries(input.categorical ?? {})) {
-    const path = pathOf('conditions', 'categorical', requested);
-    const match = matchColumn(requested, 'categorical', schema, options);
+  /**
+   * Matches `requested` to a usable `kind` column that no other name conditions yet; null (with
+   * the problem recorded at `path`) when there is none.
+   */
+  const resolveColumn = (
+    path: string,
+    requested: string,
+    kind: 'categorical' | 'numeric',
+  ): Extract<ColumnMatch, { ok: true }> | null => {
+    const match = matchColumn(requested, kind, schema, options);
     if (!match.ok) {
       problems.push({ path, message: match.message });
-      continue;
+      return null;
     }
-    const unusable = checkColumnUsable(requested, match.column, 'categorical', schema);
+    const unusable = checkColumnUsable(requested, match.column, kind, schema);
     if (unusable) {
       problems.push({ path, message: unusable });
-      continue;
+      return null;
     }
-    if (!claim(path, requested, match.column)) continue;
+    return claim(path, requested, match.column) ? match : null;
+  };
+
+  for (const [requested, shares] of Object.entries(input.categorical ?? {})) {
+    const path = pathOf('conditions', 'categorical', requested);
+    const match = resolveColumn(path, requested, 'categorical');
+    if (!match) continue;
     const levels = match.column.levels && match.column.levels.length > 0 ? match.column.levels : null;
     const entries = Object.entries(shares ?? {});
     if (entries.length === 0) {
@@ -352,17 +365,8 @@ export function resolveConditions(
 
   for (const [requested, range] of Object.entries(input.numeric ?? {})) {
     const path = pathOf('conditions', 'numeric', requested);
-    const match = matchColumn(requested, 'numeric', schema, options);
-    if (!match.ok) {
-      problems.push({ path, message: match.message });
-      continue;
-    }
-    const unusable = checkColumnUsable(requested, match.column, 'numeric', schema);
-    if (unusable) {
-      problems.push({ path, message: unusable });
-      continue;
-    }
-    if (!claim(path, requested, match.column)) continue;
+    const match = resolveColumn(path, requested, 'numeric');
+    if (!match) continue;
     const column = match.column;
     const schemaRange = `the schema range of "${column.name}" is ${rangeText(column)}`;
     const bounds = (range ?? {}) as { min?: unknown; max?: unknown };

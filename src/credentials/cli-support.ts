@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CliCommand } from '../cli/command.ts';
 import type { SignupRequest } from '../client/contract.ts';
 import { SimulacraApiError, SimulacraClient } from '../client/index.ts';
 import type { VendorCredentials } from '../client/index.ts';
@@ -122,6 +123,60 @@ export function optionsHelp(usage: string, spec: Record<string, OptionSpec>): st
     return `  ${flag.padEnd(24)} ${option.help}${extras.length ? ` (${extras.join(', ')})` : ''}`;
   });
   return [`Usage: ${usage}`, '', 'Options:', ...lines].join('\n');
+}
+
+/** `--api-base`: every onboarding command talks to the vendor at this base URL. */
+export const API_BASE_OPTION = {
+  type: 'string',
+  env: 'SIMIO_API_BASE',
+  required: true,
+  help: 'Vendor API base URL',
+} as const satisfies OptionSpec;
+
+/** `--wait` and `--deadline`: poll for the signup decision, and for how long. */
+export const WAIT_OPTIONS = {
+  wait: { type: 'boolean', env: 'SIMIO_WAIT', help: 'Poll until the request is approved or declined' },
+  deadline: { type: 'string', env: 'SIMIO_DEADLINE', default: '30m', help: 'How long --wait polls' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** `--help`. */
+export const HELP_OPTION = { type: 'boolean', help: 'Show this help' } as const satisfies OptionSpec;
+
+/** How one onboarding command is defined: its options and what it does with them. */
+export interface OnboardingCommandDefinition<S extends Record<string, OptionSpec>> {
+  readonly summary: string;
+  /** The usage line of the help text. */
+  readonly usage: string;
+  readonly spec: S;
+  /** Runs the command with its parsed options; resolves to the exit code. */
+  readonly run: (options: ParsedOptions<S>, deps: OnboardingCliDeps) => Promise<number>;
+}
+
+/**
+ * Builds an onboarding command: `--help` prints the help, options are parsed against `spec`, and
+ * any failure is reported (with the help text for bad usage) and mapped to its exit code.
+ * `overrides` replace parts of the real dependencies (tests).
+ */
+export function defineOnboardingCommand<S extends Record<string, OptionSpec>>(
+  definition: OnboardingCommandDefinition<S>,
+  overrides: Partial<OnboardingCliDeps> = {},
+): CliCommand {
+  const help = optionsHelp(definition.usage, definition.spec);
+  return {
+    summary: definition.summary,
+    async run(args) {
+      const deps = { ...defaultOnboardingCliDeps(), ...overrides };
+      try {
+        if (args.includes('--help')) {
+          deps.stdout(help);
+          return ExitCode.ok;
+        }
+        return await definition.run(parseOptions(args, definition.spec, deps.env), deps);
+      } catch (err) {
+        return reportFailure(err, deps, help);
+      }
+    },
+  };
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;

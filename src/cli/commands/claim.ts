@@ -6,13 +6,12 @@
 import type { CliCommand } from '../command.ts';
 import type { OnboardingCliDeps } from '../../credentials/cli-support.ts';
 import {
+  API_BASE_OPTION,
   ExitCode,
-  defaultOnboardingCliDeps,
+  HELP_OPTION,
+  defineOnboardingCommand,
   isoTime,
-  optionsHelp,
   parseApiBase,
-  parseOptions,
-  reportFailure,
 } from '../../credentials/cli-support.ts';
 import { claimIntoSecret } from '../../credentials/onboarding.ts';
 
@@ -29,7 +28,7 @@ const spec = {
     required: true,
     help: 'Secrets Manager secret name or ARN',
   },
-  'api-base': { type: 'string', env: 'SIMIO_API_BASE', required: true, help: 'Vendor API base URL' },
+  'api-base': API_BASE_OPTION,
   'token-url': {
     type: 'string',
     env: 'SIMIO_TOKEN_URL',
@@ -50,33 +49,24 @@ const spec = {
     env: 'SIMIO_KMS_KEY_ID',
     help: 'KMS key for a secret created with --create',
   },
-  help: { type: 'boolean', help: 'Show this help' },
+  help: HELP_OPTION,
 } as const;
-
-const help = optionsHelp(
-  'simulacra-pipeline claim --request-id ID --secret-id ARN_OR_NAME --api-base URL [--token-url URL] [--audience AUD] [--create]',
-  spec,
-);
 
 /** Builds the command; tests pass their own dependencies. */
 export function createClaimCommand(overrides: Partial<OnboardingCliDeps> = {}): CliCommand {
-  return {
-    summary: 'Claim the approved credential into a Secrets Manager secret and verify it',
-    async run(args) {
-      const deps = { ...defaultOnboardingCliDeps(), ...overrides };
-      try {
-        if (args.includes('--help')) {
-          deps.stdout(help);
-          return ExitCode.ok;
-        }
-        const options = parseOptions(args, spec, deps.env);
+  return defineOnboardingCommand(
+    {
+      summary: 'Claim the approved credential into a Secrets Manager secret and verify it',
+      usage:
+        'simulacra-pipeline claim --request-id ID --secret-id ARN_OR_NAME --api-base URL [--token-url URL] [--audience AUD] [--create]',
+      spec,
+      async run(options, deps) {
         const apiBase = parseApiBase(options['api-base'] ?? '');
-        const secretId = options['secret-id'] ?? '';
         const result = await claimIntoSecret({
           api: deps.api(apiBase),
           secretsManager: deps.secretsManager(),
           requestId: options['request-id'] ?? '',
-          secretId,
+          secretId: options['secret-id'] ?? '',
           create: options.create,
           kmsKeyId: options['kms-key-id'],
           defaults: { api_base: apiBase, token_url: options['token-url'], audience: options.audience },
@@ -91,11 +81,10 @@ export function createClaimCommand(overrides: Partial<OnboardingCliDeps> = {}): 
           `credential verified: client_id ${result.clientId}, token expires ${isoTime(result.check.tokenExpiresAt)}`,
         );
         return ExitCode.ok;
-      } catch (err) {
-        return reportFailure(err, deps, help);
-      }
+      },
     },
-  };
+    overrides,
+  );
 }
 
 /** The `claim` command. */

@@ -6,43 +6,33 @@
 import type { CliCommand } from '../command.ts';
 import type { OnboardingCliDeps } from '../../credentials/cli-support.ts';
 import {
+  API_BASE_OPTION,
   ExitCode,
-  defaultOnboardingCliDeps,
+  HELP_OPTION,
+  WAIT_OPTIONS,
+  defineOnboardingCommand,
   describeSignup,
-  optionsHelp,
   parseApiBase,
   parseDuration,
-  parseOptions,
-  reportFailure,
 } from '../../credentials/cli-support.ts';
 import { submitSignup, waitForSignupDecision } from '../../credentials/onboarding.ts';
 
 const spec = {
   company: { type: 'string', env: 'SIMIO_COMPANY', required: true, help: 'Company name (1-256 chars)' },
   email: { type: 'string', env: 'SIMIO_EMAIL', required: true, help: 'Contact email' },
-  'api-base': { type: 'string', env: 'SIMIO_API_BASE', required: true, help: 'Vendor API base URL' },
-  wait: { type: 'boolean', env: 'SIMIO_WAIT', help: 'Poll until the request is approved or declined' },
-  deadline: { type: 'string', env: 'SIMIO_DEADLINE', default: '30m', help: 'How long --wait polls' },
-  help: { type: 'boolean', help: 'Show this help' },
+  'api-base': API_BASE_OPTION,
+  ...WAIT_OPTIONS,
+  help: HELP_OPTION,
 } as const;
-
-const help = optionsHelp(
-  'simulacra-pipeline signup --company NAME --email EMAIL --api-base URL [--wait]',
-  spec,
-);
 
 /** Builds the command; tests pass their own dependencies. */
 export function createSignupCommand(overrides: Partial<OnboardingCliDeps> = {}): CliCommand {
-  return {
-    summary: 'Request API access from Simulacra (prints the signup request id)',
-    async run(args) {
-      const deps = { ...defaultOnboardingCliDeps(), ...overrides };
-      try {
-        if (args.includes('--help')) {
-          deps.stdout(help);
-          return ExitCode.ok;
-        }
-        const options = parseOptions(args, spec, deps.env);
+  return defineOnboardingCommand(
+    {
+      summary: 'Request API access from Simulacra (prints the signup request id)',
+      usage: 'simulacra-pipeline signup --company NAME --email EMAIL --api-base URL [--wait]',
+      spec,
+      async run(options, deps) {
         const apiBase = parseApiBase(options['api-base'] ?? '');
         const deadlineMs = parseDuration(options.deadline ?? '30m', 'deadline');
         const api = deps.api(apiBase);
@@ -66,11 +56,10 @@ export function createSignupCommand(overrides: Partial<OnboardingCliDeps> = {}):
         });
         describeSignup(decided, deps);
         return ExitCode.ok;
-      } catch (err) {
-        return reportFailure(err, deps, help);
-      }
+      },
     },
-  };
+    overrides,
+  );
 }
 
 /** The `signup` command. */

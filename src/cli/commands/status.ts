@@ -5,14 +5,14 @@
 import type { CliCommand } from '../command.ts';
 import type { OnboardingCliDeps } from '../../credentials/cli-support.ts';
 import {
+  API_BASE_OPTION,
   ExitCode,
-  defaultOnboardingCliDeps,
+  HELP_OPTION,
+  WAIT_OPTIONS,
+  defineOnboardingCommand,
   describeSignup,
-  optionsHelp,
   parseApiBase,
   parseDuration,
-  parseOptions,
-  reportFailure,
 } from '../../credentials/cli-support.ts';
 import {
   assertSignupRequestId,
@@ -27,29 +27,19 @@ const spec = {
     required: true,
     help: 'Signup request id (req_...)',
   },
-  'api-base': { type: 'string', env: 'SIMIO_API_BASE', required: true, help: 'Vendor API base URL' },
-  wait: { type: 'boolean', env: 'SIMIO_WAIT', help: 'Poll until the request is approved or declined' },
-  deadline: { type: 'string', env: 'SIMIO_DEADLINE', default: '30m', help: 'How long --wait polls' },
-  help: { type: 'boolean', help: 'Show this help' },
+  'api-base': API_BASE_OPTION,
+  ...WAIT_OPTIONS,
+  help: HELP_OPTION,
 } as const;
-
-const help = optionsHelp(
-  'simulacra-pipeline status --request-id ID --api-base URL [--wait] [--deadline 30m]',
-  spec,
-);
 
 /** Builds the command; tests pass their own dependencies. */
 export function createStatusCommand(overrides: Partial<OnboardingCliDeps> = {}): CliCommand {
-  return {
-    summary: 'Show (or --wait for) the decision on a signup request',
-    async run(args) {
-      const deps = { ...defaultOnboardingCliDeps(), ...overrides };
-      try {
-        if (args.includes('--help')) {
-          deps.stdout(help);
-          return ExitCode.ok;
-        }
-        const options = parseOptions(args, spec, deps.env);
+  return defineOnboardingCommand(
+    {
+      summary: 'Show (or --wait for) the decision on a signup request',
+      usage: 'simulacra-pipeline status --request-id ID --api-base URL [--wait] [--deadline 30m]',
+      spec,
+      async run(options, deps) {
         const requestId = options['request-id'] ?? '';
         assertSignupRequestId(requestId);
         const apiBase = parseApiBase(options['api-base'] ?? '');
@@ -73,11 +63,10 @@ export function createStatusCommand(overrides: Partial<OnboardingCliDeps> = {}):
         });
         describeSignup(decided, deps);
         return ExitCode.ok;
-      } catch (err) {
-        return reportFailure(err, deps, help);
-      }
+      },
     },
-  };
+    overrides,
+  );
 }
 
 /** The `status` command. */

@@ -3,8 +3,8 @@
  * writes, KMS encryption contexts): two providers — two Lambda containers — share one minted token,
  * and the stored item holds only ciphertext.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateKeyCommand, DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -14,6 +14,7 @@ import { DynamoDbTokenCache, createTokenProvider } from '../../../src/client/ind
 import type { VendorCredentials } from '../../../src/client/index.ts';
 import { startMoto } from '../../../src/local/moto.ts';
 import type { RunningMoto } from '../../../src/local/moto.ts';
+import { createTokenCacheResources } from '../../support/token-cache-moto.ts';
 
 const TABLE = 'pipeline-state';
 let moto: RunningMoto;
@@ -26,25 +27,10 @@ let mints = 0;
 
 beforeAll(async () => {
   moto = await startMoto();
-  const config = { endpoint: moto.endpoint, region: moto.region, credentials: moto.credentials };
-  const raw = new DynamoDBClient(config);
-  dynamo = DynamoDBDocumentClient.from(raw);
-  kms = new KMSClient(config);
-  await raw.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
-  keyId = (await kms.send(new CreateKeyCommand({ Description: 'token cache' }))).KeyMetadata!.KeyId!;
+  const resources = await createTokenCacheResources(moto, TABLE);
+  dynamo = DynamoDBDocumentClient.from(resources.dynamo);
+  kms = resources.kms;
+  keyId = resources.keyId;
   auth = createServer((_req, res) => {
     mints += 1;
     res.writeHead(200, { 'content-type': 'application/json' });

@@ -1,5 +1,3 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resetAwsClientsForTests } from '../../../lambdas/commons/aws-clients.ts';
 import { resetVendorClientForTests, vendorClient } from '../../../lambdas/commons/vendor.ts';
@@ -16,7 +14,7 @@ import {
   createRotationDeps,
   runRotationStep,
 } from '../../../src/credentials/rotation.ts';
-import { awsClientConfig } from '../../../src/local/moto.ts';
+import { createTokenCacheResources } from '../../support/token-cache-moto.ts';
 import type { Environment } from './harness.ts';
 import {
   ALL_STEPS,
@@ -173,25 +171,8 @@ describe('a pipeline run in flight during a rotation', () => {
 
   it('re-mints from the new AWSCURRENT after its old token is refused with 401', async () => {
     const { secretId, credentials: old } = await tenantSecret(env, 'inflight');
-    const aws = awsClientConfig(env.moto);
-    const dynamo = new DynamoDBClient(aws);
-    const kms = new KMSClient(aws);
     const tableName = `state-${Date.now()}`;
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
-    const key = await kms.send(new CreateKeyCommand({ Description: 'token cache' }));
+    const { dynamo, kms, keyArn } = await createTokenCacheResources(env.moto, tableName);
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: env.moto.endpoint,
       AWS_REGION: env.moto.region,
@@ -199,7 +180,7 @@ describe('a pipeline run in flight during a rotation', () => {
       AWS_SECRET_ACCESS_KEY: env.moto.credentials.secretAccessKey,
       SIMULACRA_SECRET_ARN: secretId,
       STATE_TABLE_NAME: tableName,
-      TOKEN_CACHE_KEY_ARN: key.KeyMetadata!.Arn!,
+      TOKEN_CACHE_KEY_ARN: keyArn,
     });
     resetAwsClientsForTests();
     resetVendorClientForTests();

@@ -7,14 +7,13 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../../lib/asl-definition.ts';
 import { SimulacraDemoStack } from '../../../lib/demo-stack.ts';
 import { SimulacraPipeline } from '../../../lib/simulacra-pipeline.ts';
+import { allFeaturesProps } from '../../unit/infra/infra-fixtures.ts';
 
 const venv = path.join(PROJECT_ROOT, '.venv', 'bin');
 const stackName = 'SimulacraPipelineGate';
@@ -68,26 +67,7 @@ function synthAllFeaturesVariant(dir: string): string {
     context: { 'aws:cdk:bundling-stacks': [] },
   });
   const stack = new Stack(app, 'AllFeatures', { env: { account: '123456789012', region: 'us-east-1' } });
-  new SimulacraPipeline(stack, 'Pipeline', {
-    mode: 'enterprise',
-    artifactDecryptionKey: kms.Key.fromKeyArn(
-      stack,
-      'ArtifactKey',
-      'arn:aws:kms:us-east-1:123456789012:key/a',
-    ),
-    enableNotifications: true,
-    credentialsRotation: { schedule: Duration.days(30) },
-    vendorConcurrency: 2,
-    feeds: ['customers', 'orders'],
-    schedules: [
-      { feed: 'customers', schedule: scheduler.ScheduleExpression.expression('rate(1 day)') },
-      {
-        feed: 'orders',
-        scenarios: ['peak'],
-        schedule: scheduler.ScheduleExpression.expression('cron(0 2 ? * MON *)'),
-      },
-    ],
-  });
+  new SimulacraPipeline(stack, 'Pipeline', allFeaturesProps(stack));
   app.synth();
   return path.join(dir, 'AllFeatures.template.json');
 }

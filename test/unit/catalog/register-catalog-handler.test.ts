@@ -9,6 +9,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/register-catalog.ts';
+import { landingManifest } from './fixtures.ts';
 
 Object.assign(process.env, { OUTPUT_BUCKET_NAME: 'lake', GLUE_DATABASE_NAME: 'synthetic_db' });
 
@@ -23,37 +24,8 @@ beforeEach(() => {
 
 describe('register-catalog handler', () => {
   it('registers from the manifest key the state machine passes', async () => {
-    const manifest = {
-      manifestVersion: 1,
-      runId: 'run_1',
-      feed: 'retail-panel',
-      scenarioName: 'baseline',
-      dt: '2026-05-01',
-      datasetId: 'ds_1',
-      generationId: 'gen_1',
-      requestIds: {},
-      bucket: 'lake',
-      outputKey: 'synthetic/feed=retail-panel/scenario=baseline/dt=2026-05-01/gen_1.parquet',
-      format: 'parquet',
-      contentType: 'application/vnd.apache.parquet',
-      rowsRequested: 1,
-      rowsGenerated: 1,
-      partial: false,
-      bytes: 1,
-      sha256: 'b'.repeat(64),
-      columns: [{ name: 'id', type: 'int' }],
-      artifactEncryption: 'managed',
-      scenario: { name: 'baseline' },
-      requestedConditions: null,
-      clamps: null,
-      mappings: null,
-      conformance: null,
-      generationCreatedAt: '2026-05-01T00:00:00Z',
-      generationExpiresAt: '2026-05-02T00:00:00Z',
-      landedAt: '2026-05-01T00:00:00Z',
-    };
     s3Mock.on(GetObjectCommand).resolves({
-      Body: { transformToString: () => Promise.resolve(JSON.stringify(manifest)) } as never,
+      Body: { transformToString: () => Promise.resolve(JSON.stringify(landingManifest())) } as never,
     });
     glueMock.on(GetTableCommand).rejects(Object.assign(new Error('x'), { name: 'EntityNotFoundException' }));
     glueMock.on(CreateTableCommand).resolves({});

@@ -13,20 +13,18 @@ import {
 import { locateJsonError } from '../../../src/conditions/json-location.ts';
 
 const SOURCE = 's3://seeds/seeds/retail/scenarios.json';
-const EXAMPLE = JSON.stringify({
-  scenarios: [
-    {
-      name: 'premium-heavy',
-      row_count: 5000,
-      output_format: 'parquet',
-      seed: 7,
-      conditions: {
-        categorical: { segment: { Premium: 0.55, Mainstream: 0.35, Value: 0.1 } },
-        numeric: { purchase_intent: { min: 70, max: 100 } },
-      },
-    },
-  ],
-});
+/** The scenario of the documented example file. */
+const EXAMPLE_SCENARIO = {
+  name: 'premium-heavy',
+  row_count: 5000,
+  output_format: 'parquet',
+  seed: 7,
+  conditions: {
+    categorical: { segment: { Premium: 0.55, Mainstream: 0.35, Value: 0.1 } },
+    numeric: { purchase_intent: { min: 70, max: 100 } },
+  },
+};
+const EXAMPLE = JSON.stringify({ scenarios: [EXAMPLE_SCENARIO] });
 
 function problemsOf(text: string): ScenarioFileError {
   try {
@@ -40,18 +38,7 @@ function problemsOf(text: string): ScenarioFileError {
 
 describe('parseScenarioFile', () => {
   it('parses the documented example', () => {
-    expect(parseScenarioFile(EXAMPLE, SOURCE)).toEqual([
-      {
-        name: 'premium-heavy',
-        row_count: 5000,
-        output_format: 'parquet',
-        seed: 7,
-        conditions: {
-          categorical: { segment: { Premium: 0.55, Mainstream: 0.35, Value: 0.1 } },
-          numeric: { purchase_intent: { min: 70, max: 100 } },
-        },
-      },
-    ]);
+    expect(parseScenarioFile(EXAMPLE, SOURCE)).toEqual([EXAMPLE_SCENARIO]);
   });
 
   it('accepts the example feed scenario file', () => {

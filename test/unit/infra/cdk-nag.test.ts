@@ -1,13 +1,12 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { Stack, Validations } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { SimulacraDemoStack } from '../../../lib/demo-stack.ts';
 import { SimulacraPipeline, type SimulacraPipelineProps } from '../../../lib/simulacra-pipeline.ts';
-import { fastApp, TEST_ENV } from './infra-fixtures.ts';
+import { allFeaturesProps, fastApp, TEST_ENV } from './infra-fixtures.ts';
 
 /** Unacknowledged AwsSolutions findings as `RuleId @ construct path`. */
 function findings(scope: IConstruct): string[] {
@@ -34,26 +33,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('every optional feature at once has zero unacknowledged findings', () => {
-    const { stack } = pipelineIn((s) => ({
-      mode: 'enterprise',
-      artifactDecryptionKey: kms.Key.fromKeyArn(
-        s,
-        'ArtifactKey',
-        'arn:aws:kms:us-east-1:123456789012:key/artifact',
-      ),
-      enableNotifications: true,
-      credentialsRotation: { schedule: Duration.days(30) },
-      vendorConcurrency: 2,
-      feeds: ['customers', 'orders'],
-      schedules: [
-        { feed: 'customers', schedule: scheduler.ScheduleExpression.expression('rate(1 day)') },
-        {
-          feed: 'orders',
-          scenarios: ['peak'],
-          schedule: scheduler.ScheduleExpression.expression('cron(0 2 ? * MON *)'),
-        },
-      ],
-    }));
+    const { stack } = pipelineIn(allFeaturesProps);
     expect(findings(stack)).toEqual([]);
   });
 

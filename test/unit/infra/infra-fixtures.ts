@@ -4,8 +4,11 @@
  * and security checks over a synthesized template that the tests also run against mutated
  * templates to prove each check can fail.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type { Construct } from 'constructs';
 import { SimulacraPipeline, type SimulacraPipelineProps } from '../../../lib/simulacra-pipeline.ts';
 
 export const TEST_ENV = { account: '123456789012', region: 'us-east-1' } as const;
@@ -16,6 +19,33 @@ export function fastApp(context: Record<string, unknown> = {}): App {
     builtinCloudFormationValidation: false,
     context: { 'aws:cdk:bundling-stacks': [], ...context },
   });
+}
+
+/**
+ * Every optional feature at once: enterprise mode with an artifact key imported into `scope`,
+ * notifications, credential rotation, a vendor concurrency limit, two feeds and two schedules.
+ */
+export function allFeaturesProps(scope: Construct): SimulacraPipelineProps {
+  return {
+    mode: 'enterprise',
+    artifactDecryptionKey: kms.Key.fromKeyArn(
+      scope,
+      'ArtifactKey',
+      'arn:aws:kms:us-east-1:123456789012:key/artifact',
+    ),
+    enableNotifications: true,
+    credentialsRotation: { schedule: Duration.days(30) },
+    vendorConcurrency: 2,
+    feeds: ['customers', 'orders'],
+    schedules: [
+      { feed: 'customers', schedule: scheduler.ScheduleExpression.expression('rate(1 day)') },
+      {
+        feed: 'orders',
+        scenarios: ['peak'],
+        schedule: scheduler.ScheduleExpression.expression('cron(0 2 ? * MON *)'),
+      },
+    ],
+  };
 }
 
 export interface SynthesizedPipeline {

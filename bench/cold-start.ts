@@ -1,0 +1,167 @@
+/**
+ * Benchmark 5, cold start: bundles every Lambda entry of lib/pipeline-functions.ts with esbuild
+ * using the CDK construct's options (ESM, minified, node24, AWS SDK bundled, external source
+ * map, the `require` banner), and reports the bundle size and the module-load time (a fresh
+ * `node` process `import()`ing the bundle, median of N) as ratios of a trivial handler bundled
+ * the same way. Run alone: `tsx bench/cold-start.ts`.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { build, type BuildOptions } from 'esbuild';
+import { PipelineEnv, pipelineFunctions } from '../lib/pipeline-functions.ts';
+import { REPO_ROOT, isMain, median, ratio, round, runAsScript, writeResult } from './common.ts';
+
+const run = promisify(execFile);
+
+/** Mirrors `bundling` of the functions in lib/simulacra-pipeline.ts. */
+export const CDK_BUNDLING: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  minify: true,
+  sourcemap: 'external',
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
+  logLevel: 'silent',
+};
+
+/** NODE_OPTIONS the functions run with (lib/simulacra-pipeline.ts). */
+export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+
+export interface BundleFigures {
+  readonly id: string;
+  readonly entry: string;
+  readonly bytes: number;
+  readonly loadMsMedian: number;
+  readonly sizeRatio: number | null;
+  readonly loadRatio: number | null;
+  /** The three packages (or `project` for our own code) contributing most bytes to the bundle. */
+  readonly topPackages: readonly { readonly name: string; readonly kib: number }[];
+}
+
+export interface ColdStartData {
+  readonly repetitions: number;
+  readonly nodeOptions: string;
+  readonly trivial: { readonly bytes: number; readonly loadMsMedian: number };
+  readonly bundles: readonly BundleFigures[];
+}
+
+/** Dummy values for every variable the handlers read, so a module-level config read succeeds. */
+function handlerEnv(): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  };
+  for (const name of Object.values(PipelineEnv)) {
+    env[name] = name.endsWith('_ARN') ? 'arn:aws:kms:us-east-1:123456789012:key/bench' : 'bench';
+  }
+  return env;
+}
+
+/** Milliseconds a fresh Node process spends in `import()` of `file`, median of `repetitions`. */
+async function medianLoadMs(file: string, repetitions: number): Promise<number> {
+  const script =
+    'const t = performance.now(); await import(process.argv[1]); ' +
+    'process.stdout.write(String(performance.now() - t));';
+  const samples: number[] = [];
+  for (let i = 0; i < repetitions; i++) {
+    const { stdout } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', script, pathToFileURL(file).href],
+      {
+        env: handlerEnv(),
+      },
+    );
+    samples.push(Number(stdout));
+  }
+  return round(median(samples), 1);
+}
+
+/** `node_modules/@scope/name/...` -> `@scope/name`; anything else is the project's own code. */
+export function packageOf(inputPath: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(inputPath);
+  return match?.[1] ?? 'project';
+}
+
+async function bundle(
+  entry: string,
+  outfile: string,
+): Promise<{ bytes: number; topPackages: BundleFigures['topPackages'] }> {
+  const result = await build({
+    ...CDK_BUNDLING,
+    entryPoints: [entry],
+    outfile,
+    absWorkingDir: REPO_ROOT,
+    metafile: true,
+  });
+  const byPackage = new Map<string, number>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + bytesInOutput);
+    }
+  }
+  const topPackages = [...byPackage.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([name, bytes]) => ({ name, kib: round(bytes / 1024, 0) }));
+  return { bytes: statSync(outfile).size, topPackages };
+}
+
+export async function runColdStartBenchmark(options: { repetitions?: number } = {}) {
+  const startedAt = performance.now();
+  const repetitions = options.repetitions ?? 7;
+  const out = mkdtempSync(join(tmpdir(), 'bench-cold-start-'));
+  try {
+    const trivialEntry = join(out, 'trivial.ts');
+    writeFileSync(
+      trivialEntry,
+      'export const handler = async (): Promise<{ ok: boolean }> => ({ ok: true });\n',
+    );
+    const trivialFile = join(out, 'trivial.mjs');
+    const { bytes: trivialBytes } = await bundle(trivialEntry, trivialFile);
+    const trivialMs = await medianLoadMs(trivialFile, repetitions);
+    console.log(`[cold-start] trivial: ${trivialBytes} B, ${trivialMs} ms`);
+    const bundles: BundleFigures[] = [];
+    for (const spec of pipelineFunctions) {
+      const file = join(out, `${spec.id}.mjs`);
+      const { bytes, topPackages } = await bundle(join(REPO_ROOT, spec.entry), file);
+      const loadMsMedian = await medianLoadMs(file, repetitions);
+      const figures: BundleFigures = {
+        id: spec.id,
+        entry: spec.entry,
+        bytes,
+        loadMsMedian,
+        sizeRatio: ratio(bytes, trivialBytes, 0),
+        loadRatio: ratio(loadMsMedian, trivialMs, 1),
+        topPackages,
+      };
+      bundles.push(figures);
+      console.log(
+        `[cold-start] ${spec.id}: ${round(bytes / 1024, 0)} KiB, ${loadMsMedian} ms (${figures.loadRatio}x)`,
+      );
+    }
+    const data: ColdStartData = {
+      repetitions,
+      nodeOptions: LAMBDA_NODE_OPTIONS,
+      trivial: { bytes: trivialBytes, loadMsMedian: trivialMs },
+      bundles,
+    };
+    return writeResult('cold-start', startedAt, data);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+if (isMain(import.meta.url)) runAsScript(() => runColdStartBenchmark());

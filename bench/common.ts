@@ -1,0 +1,197 @@
+/**
+ * Shared plumbing of the benchmarks: where results go, the result envelope, small statistics,
+ * child processes that report JSON and their peak memory, and "run this module alone" support.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+
+/** The machine a result was measured on (ratios are comparable across machines, absolutes are not). */
+export interface MachineInfo {
+  readonly node: string;
+  readonly cpu: string;
+  readonly cpus: number;
+  readonly memoryGiB: number;
+  readonly platform: string;
+}
+
+/** Every results file: which benchmark, when, where, and its own payload. */
+export interface BenchResult<T> {
+  readonly benchmark: string;
+  readonly generatedAt: string;
+  readonly machine: MachineInfo;
+  /** Wall time of the benchmark itself, seconds. */
+  readonly wallSeconds: number;
+  readonly data: T;
+}
+
+export function machineInfo(): MachineInfo {
+  const cpu = cpus();
+  return {
+    node: process.version,
+    cpu: cpu[0]?.model.trim() ?? 'unknown',
+    cpus: cpu.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+/** Path of a benchmark's results file. */
+export function resultPath(benchmark: string): string {
+  return join(RESULTS_DIR, `${benchmark}.json`);
+}
+
+/** Writes `bench/results/<benchmark>.json` and returns the envelope. */
+export function writeResult<T>(benchmark: string, startedAt: number, data: T): BenchResult<T> {
+  const result: BenchResult<T> = {
+    benchmark,
+    generatedAt: new Date().toISOString(),
+    machine: machineInfo(),
+    wallSeconds: round((performance.now() - startedAt) / 1000, 1),
+    data,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(resultPath(benchmark), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** Reads a results file, or null when that benchmark has not run. */
+export function readResult<T>(benchmark: string): BenchResult<T> | null {
+  try {
+    return JSON.parse(readFileSync(resultPath(benchmark), 'utf8')) as BenchResult<T>;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** Rounds to `digits` decimals. */
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of an empty list');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** `value / baseline`, rounded; null when the baseline is not positive. */
+export function ratio(value: number, baseline: number, digits = 2): number | null {
+  if (!(baseline > 0) || !Number.isFinite(value)) return null;
+  return round(value / baseline, digits);
+}
+
+/** MB/s (10^6 bytes per second). */
+export function mbPerSecond(bytes: number, seconds: number): number {
+  return seconds > 0 ? round(bytes / 1e6 / seconds, 1) : 0;
+}
+
+export const MB = 1_000_000;
+export const MiB = 1024 * 1024;
+
+/** What a child process reports: its JSON answer plus its memory high-water mark. */
+export interface ChildReport<T> {
+  readonly result: T;
+  /** Highest `process.memoryUsage().rss` sampled every 20 ms, MiB. */
+  readonly peakRssMiB: number;
+  /** `process.resourceUsage().maxRSS` at exit, MiB (the kernel's own high-water mark). */
+  readonly maxRssMiB: number;
+  /** RSS once the child had loaded its modules, before the measured work, MiB. */
+  readonly baselineRssMiB: number;
+}
+
+const CHILD_MARKER = '@@bench-result@@';
+
+/**
+ * Runs `script` (a TypeScript module under bench/) in a fresh Node process through tsx and
+ * returns what it printed with {@link reportFromChild}. Throws with the child's stderr on failure.
+ */
+export function runChild<T>(
+  script: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ChildReport<T>> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, script), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 10 * 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = stdout.split('\n').find((l) => l.startsWith(CHILD_MARKER));
+      if (code !== 0 || !line) {
+        reject(new Error(`${script} ${args.join(' ')} exited with ${code}: ${stderr.slice(-4000)}`));
+        return;
+      }
+      resolvePromise(JSON.parse(line.slice(CHILD_MARKER.length)) as ChildReport<T>);
+    });
+  });
+}
+
+/** Samples RSS every 20 ms until stopped; call in a child before the measured work. */
+export function startRssSampler(): {
+  stop(): { peakRssMiB: number; maxRssMiB: number; baselineRssMiB: number };
+} {
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  return {
+    stop() {
+      clearInterval(timer);
+      peak = Math.max(peak, process.memoryUsage().rss);
+      return {
+        peakRssMiB: round(peak / MiB, 1),
+        // Linux reports maxRSS in KiB.
+        maxRssMiB: round(process.resourceUsage().maxRSS / 1024, 1),
+        baselineRssMiB: round(baseline / MiB, 1),
+      };
+    },
+  };
+}
+
+/** Prints a child's report on stdout for {@link runChild}. */
+export function reportFromChild<T>(report: ChildReport<T>): void {
+  process.stdout.write(`${CHILD_MARKER}${JSON.stringify(report)}\n`);
+}
+
+/** True when `moduleUrl` is the entry script (`tsx bench/x.ts`), so a benchmark can run alone. */
+export function isMain(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  return entry !== undefined && pathToFileURL(resolve(entry)).href === moduleUrl;
+}
+
+/** Runs `main` as a script: prints errors and sets the exit code. */
+export function runAsScript(main: () => Promise<unknown>): void {
+  main().then(
+    () => process.exit(process.exitCode ?? 0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
+
+/** Seconds since `startedAt` (a `performance.now()` value). */
+export function secondsSince(startedAt: number): number {
+  return (performance.now() - startedAt) / 1000;
+}

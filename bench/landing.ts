@@ -1,0 +1,372 @@
+/**
+ * Benchmark 1, landing throughput and memory: the copy path (download → optional AES-256-GCM
+ * decrypt → S3 multipart upload, plus the spool-and-count check) on synthetic CSV artifacts of
+ * 100 MB (and 1 GB with `--large`), managed and enterprise, each landing in its own child process.
+ *
+ * Throughput is reported as a ratio of the raw limits measured in the same run on the same
+ * machine: raw loopback HTTP download, raw multipart upload to the same moto S3, raw one-core
+ * `node:crypto` AES-256-GCM decryption. Run alone: `tsx bench/landing.ts [--large]`.
+ */
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { CreateKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { awsClientConfig, startMoto } from '../src/local/moto.ts';
+import {
+  MB,
+  isMain,
+  mbPerSecond,
+  ratio,
+  round,
+  runAsScript,
+  runChild,
+  writeResult,
+  type ChildReport,
+} from './common.ts';
+import type { LandingChildJob, LandingChildResult } from './landing-child.ts';
+
+export const LANDING_TARGETS = { peakRssMiBAt1GB: 256, minRatioOfSlowestLimit: 0.5 } as const;
+
+export interface RawLimit {
+  readonly name: 'download' | 'upload' | 'decrypt';
+  readonly what: string;
+  readonly mbPerSecond: number;
+  readonly bytes: number;
+}
+
+export interface LandingCase {
+  readonly mode: 'managed' | 'enterprise';
+  readonly sizeLabel: string;
+  readonly bytes: number;
+  readonly rows: number;
+  readonly seconds: number;
+  readonly mbPerSecond: number;
+  /** The slowest raw limit on this case's path (decrypt only counts in enterprise mode). */
+  readonly slowestLimit: RawLimit['name'];
+  readonly ratioOfSlowestLimit: number | null;
+  readonly peakRssMiB: number;
+  readonly baselineRssMiB: number;
+}
+
+export interface LandingData {
+  readonly format: 'csv';
+  readonly rawLimits: readonly RawLimit[];
+  /** The row-count/schema pass alone over the same 100 MB CSV (runs after the copy). */
+  readonly inspectMbPerSecond: number;
+  /**
+   * Best possible landing rate if the copy ran at the slowest managed limit and the inspection
+   * followed it: 1 / (1/slowest + 1/inspect).
+   */
+  readonly sequentialBoundMbPerSecond: number;
+  readonly cases: readonly LandingCase[];
+  readonly targets: typeof LANDING_TARGETS;
+}
+
+const FEED = 'bench';
+const TENANT = 'ten_bench';
+const DATASET = 'ds_bench';
+
+/** The slowest raw limit among those on the path of `mode`. */
+export function slowestLimit(limits: readonly RawLimit[], mode: 'managed' | 'enterprise'): RawLimit {
+  const onPath = limits.filter((l) => mode === 'enterprise' || l.name !== 'decrypt');
+  const slowest = onPath.reduce<RawLimit | null>(
+    (min, l) => (min === null || l.mbPerSecond < min.mbPerSecond ? l : min),
+    null,
+  );
+  if (!slowest) throw new Error('no raw limits measured');
+  return slowest;
+}
+
+/**
+ * Writes a CSV of about `bytes` bytes (header + rows of 5 mixed columns) and returns its row
+ * count. Deterministic and fast (about 1 s per 100 MB).
+ */
+export async function writeSyntheticCsv(path: string, bytes: number): Promise<number> {
+  const out = createWriteStream(path);
+  const segments = ['Premium', 'Mainstream', 'Value'];
+  const regions = ['North', 'South', 'East', 'West'];
+  let written = 0;
+  let rows = 0;
+  const header = 'id,segment,region,age,spend\n';
+  out.write(header);
+  written += header.length;
+  while (written < bytes) {
+    const lines: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const n = rows + i;
+      lines.push(
+        `${n},${segments[n % 3]},${regions[(n * 7) % 4]},${18 + ((n * 13) % 60)},${((n * 37) % 40_000) / 100}\n`,
+      );
+    }
+    const chunk = lines.join('');
+    rows += lines.length;
+    written += chunk.length;
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return rows;
+}
+
+/** Encrypts `plainPath` to `encPath` in the vendor's enterprise layout (ciphertext || 16-byte tag). */
+async function encryptArtifact(
+  plainPath: string,
+  encPath: string,
+  kms: KMSClient,
+  keyId: string,
+  generationId: string,
+): Promise<{ wrappedDek: string; iv: string }> {
+  const context = { tenant_id: TENANT, generation_id: generationId };
+  const dataKey = await kms.send(
+    new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: context }),
+  );
+  if (!dataKey.Plaintext || !dataKey.CiphertextBlob) throw new Error('KMS returned no data key');
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', dataKey.Plaintext, iv);
+  const out = createWriteStream(encPath);
+  for await (const chunk of createReadStream(plainPath, { highWaterMark: 1024 * 1024 })) {
+    if (!out.write(cipher.update(chunk as Buffer))) await once(out, 'drain');
+  }
+  out.write(cipher.final());
+  out.end(cipher.getAuthTag());
+  await once(out, 'finish');
+  return {
+    wrappedDek: Buffer.from(dataKey.CiphertextBlob).toString('base64'),
+    iv: iv.toString('base64'),
+  };
+}
+
+interface ServedArtifact {
+  readonly generationId: string;
+  readonly path: string;
+  readonly rows: number;
+  readonly mode: 'managed' | 'enterprise';
+  readonly envelope?: { wrappedDek: string; iv: string };
+}
+
+/**
+ * The vendor side of a landing: `GET /v1/generations/{id}` (the generation resource) and the
+ * artifact bytes streamed from disk (managed: API-relative URL on this origin; enterprise: an
+ * absolute URL on a second "storage" listener, another origin, as the vendor does).
+ */
+async function startArtifactServer(): Promise<{
+  apiBase: string;
+  storageBase: string;
+  serve(artifact: ServedArtifact): void;
+  close(): Promise<void>;
+}> {
+  const artifacts = new Map<string, ServedArtifact>();
+  let apiBase = '';
+  let storageBase = '';
+  const stream = (res: ServerResponse, artifact: ServedArtifact): void => {
+    res.writeHead(200, {
+      'content-type': 'text/csv',
+      'content-length': String(statSync(artifact.path).size),
+    });
+    createReadStream(artifact.path, { highWaterMark: 256 * 1024 }).pipe(res);
+  };
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const meta = /^\/v1\/generations\/([^/]+)$/.exec(url.pathname);
+    const download = /^\/v1\/generations\/([^/]+)\/download$/.exec(url.pathname);
+    const object = /^\/objects\/[^/]+\/([^/.]+)\.csv$/.exec(url.pathname);
+    const artifact = artifacts.get((meta ?? download ?? object)?.[1] ?? '');
+    if (!artifact) {
+      res.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"status":404}');
+      return;
+    }
+    if (download || object) {
+      stream(res, artifact);
+      return;
+    }
+    const id = artifact.generationId;
+    const body = {
+      generation_id: id,
+      dataset_id: DATASET,
+      status: 'ready',
+      request_id: 'req_bench',
+      output_format: 'csv',
+      rows_requested: artifact.rows,
+      rows_generated: artifact.rows,
+      created_at: new Date().toISOString(),
+      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      artifact_url:
+        artifact.mode === 'managed'
+          ? `/v1/generations/${id}/download?expires=9999999999&sig=00`
+          : `${storageBase}/objects/${TENANT}/${id}.csv?expires=9999999999&signature=00`,
+      artifact_encryption: artifact.envelope
+        ? {
+            scheme: 'envelope-aes-256-gcm',
+            wrapped_dek: artifact.envelope.wrappedDek,
+            iv: artifact.envelope.iv,
+            encryption_context: { tenant_id: TENANT, generation_id: id },
+          }
+        : { scheme: 'managed', wrapped_dek: null, iv: null, encryption_context: null },
+    };
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_bench' });
+    res.end(JSON.stringify(body));
+  };
+  const listen = async (server: Server): Promise<string> => {
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const api = createServer(handler);
+  const storage = createServer(handler);
+  apiBase = await listen(api);
+  storageBase = await listen(storage);
+  return {
+    apiBase,
+    storageBase,
+    serve: (artifact) => artifacts.set(artifact.generationId, artifact),
+    async close() {
+      await Promise.all(
+        [api, storage].map((server) => {
+          server.closeAllConnections();
+          return new Promise<void>((resolve) => server.close(() => resolve()));
+        }),
+      );
+    },
+  };
+}
+
+export async function runLandingBenchmark(options: { large?: boolean } = {}) {
+  const startedAt = performance.now();
+  const sizes = [{ label: '100 MB', bytes: 100 * MB }];
+  if (options.large) sizes.push({ label: '1 GB', bytes: 1000 * MB });
+  const moto = await startMoto();
+  const work = mkdtempSync(join(tmpdir(), 'bench-landing-'));
+  const server = await startArtifactServer();
+  try {
+    const config = awsClientConfig(moto);
+    const s3 = new S3Client(config);
+    const kms = new KMSClient(config);
+    const bucket = 'bench-landing';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const newKey = async () => (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn ?? '';
+    const aws = {
+      endpoint: moto.endpoint,
+      region: moto.region,
+      bucket,
+      outputKeyArn: await newKey(),
+      artifactKeyArn: await newKey(),
+    };
+    const child = (job: LandingChildJob): Promise<ChildReport<LandingChildResult>> =>
+      runChild<LandingChildResult>('bench/landing-child.ts', [JSON.stringify(job)]);
+
+    // Raw limits, measured on 100 MB whatever the case sizes (rates are steady by then).
+    const rawBytes = 100 * MB;
+    const rawPath = join(work, 'raw.csv');
+    const rawRows = await writeSyntheticCsv(rawPath, rawBytes);
+    server.serve({ generationId: 'gen_raw', path: rawPath, rows: rawRows, mode: 'managed' });
+    const download = await child({
+      kind: 'raw-download',
+      url: `${server.apiBase}/v1/generations/gen_raw/download`,
+    });
+    const upload = await child({ kind: 'raw-upload', aws, bytes: rawBytes });
+    const decrypt = await child({ kind: 'raw-decrypt', bytes: 4 * rawBytes });
+    const rawLimits: RawLimit[] = [
+      {
+        name: 'download',
+        what: 'loopback HTTP download of the artifact with fetch, body discarded',
+        bytes: download.result.bytes,
+        mbPerSecond: mbPerSecond(download.result.bytes, download.result.seconds),
+      },
+      {
+        name: 'upload',
+        what: 'S3 multipart upload to moto, 8 MiB parts, one in flight, SSE-KMS',
+        bytes: upload.result.bytes,
+        mbPerSecond: mbPerSecond(upload.result.bytes, upload.result.seconds),
+      },
+      {
+        name: 'decrypt',
+        what: 'node:crypto AES-256-GCM decrypt, 64 KiB chunks, one core',
+        bytes: decrypt.result.bytes,
+        mbPerSecond: mbPerSecond(decrypt.result.bytes, decrypt.result.seconds),
+      },
+    ];
+    const inspected = await child({ kind: 'inspect', path: rawPath });
+    const inspectRate = mbPerSecond(inspected.result.bytes, inspected.result.seconds);
+    const managedSlowest = slowestLimit(rawLimits, 'managed').mbPerSecond;
+    const sequentialBound = round(1 / (1 / managedSlowest + 1 / inspectRate), 1);
+    console.log(
+      `[landing] inspect pass ${inspectRate} MB/s; copy-then-inspect bound ${sequentialBound} MB/s`,
+    );
+    console.log(
+      `[landing] raw limits: ${rawLimits.map((l) => `${l.name} ${l.mbPerSecond} MB/s`).join(', ')}`,
+    );
+
+    const cases: LandingCase[] = [];
+    for (const size of sizes) {
+      const plainPath = join(work, `artifact-${size.bytes}.csv`);
+      const rows = size.bytes === rawBytes ? rawRows : await writeSyntheticCsv(plainPath, size.bytes);
+      const sourcePath = size.bytes === rawBytes ? rawPath : plainPath;
+      for (const mode of ['managed', 'enterprise'] as const) {
+        const generationId = `gen_${mode}_${size.bytes}`;
+        let path = sourcePath;
+        let envelope: ServedArtifact['envelope'];
+        if (mode === 'enterprise') {
+          path = join(work, `${generationId}.enc`);
+          envelope = await encryptArtifact(sourcePath, path, kms, aws.artifactKeyArn, generationId);
+        }
+        server.serve({ generationId, path, rows, mode, ...(envelope ? { envelope } : {}) });
+        const report = await child({
+          kind: 'land',
+          aws,
+          apiBase: server.apiBase,
+          generationId,
+          datasetId: DATASET,
+          feed: FEED,
+          tenantId: TENANT,
+        });
+        if (report.result.rows !== rows) {
+          throw new Error(`landing ${generationId} counted ${report.result.rows} rows, expected ${rows}`);
+        }
+        const rate = mbPerSecond(report.result.bytes, report.result.seconds);
+        const slowest = slowestLimit(rawLimits, mode);
+        const landed: LandingCase = {
+          mode,
+          sizeLabel: size.label,
+          bytes: report.result.bytes,
+          rows,
+          seconds: round(report.result.seconds, 2),
+          mbPerSecond: rate,
+          slowestLimit: slowest.name,
+          ratioOfSlowestLimit: ratio(rate, slowest.mbPerSecond),
+          peakRssMiB: Math.max(report.peakRssMiB, report.maxRssMiB),
+          baselineRssMiB: report.baselineRssMiB,
+        };
+        cases.push(landed);
+        console.log(
+          `[landing] ${mode} ${size.label}: ${rate} MB/s (${landed.ratioOfSlowestLimit} of ${slowest.name}), peak RSS ${landed.peakRssMiB} MiB`,
+        );
+        if (report.result.outputKey) {
+          await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: report.result.outputKey }));
+        }
+        if (mode === 'enterprise') rmSync(path, { force: true });
+      }
+    }
+    const data: LandingData = {
+      format: 'csv',
+      rawLimits,
+      inspectMbPerSecond: inspectRate,
+      sequentialBoundMbPerSecond: sequentialBound,
+      cases,
+      targets: LANDING_TARGETS,
+    };
+    return writeResult('landing', startedAt, data);
+  } finally {
+    await server.close();
+    rmSync(work, { recursive: true, force: true });
+    await moto.stop();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  runAsScript(() => runLandingBenchmark({ large: process.argv.includes('--large') }));
+}

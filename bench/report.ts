@@ -1,0 +1,503 @@
+/**
+ * Renders BENCHMARKS.md (repository root) from `bench/results/*.json`: a verdict per target,
+ * what limits each missed target, and one section per benchmark. Pure rendering
+ * ({@link renderBenchmarks}) is unit-tested; `tsx bench/report.ts` regenerates the file alone.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, isMain, readResult, round, runAsScript, type BenchResult } from './common.ts';
+import type { ColdStartData } from './cold-start.ts';
+import type { CostData } from './cost.ts';
+import { readFaultMatrix, type FaultMatrixRow } from './fault-matrix.ts';
+import type { LandingData } from './landing.ts';
+import type { ScaleData } from './scale.ts';
+import type { EconomyData } from './vendor-economy.ts';
+
+export interface AllResults {
+  readonly landing: BenchResult<LandingData> | null;
+  readonly cost: BenchResult<CostData> | null;
+  readonly economy: BenchResult<EconomyData> | null;
+  readonly scale: BenchResult<ScaleData> | null;
+  readonly coldStart: BenchResult<ColdStartData> | null;
+  readonly faultMatrix: {
+    readonly rows: readonly FaultMatrixRow[];
+    readonly generatedAt: string | null;
+    /** Set by `bench/run.ts` when the test file is missing or failed. */
+    readonly note?: string | null;
+  };
+  /** Total wall time of `npm run bench`, seconds, when known. */
+  readonly totalSeconds?: number | null;
+  readonly large?: boolean;
+  /** Benchmarks that failed to run in the last full run. */
+  readonly failures?: readonly string[];
+}
+
+/** What `bench/run.ts` records about the whole run (`bench/results/run.json`). */
+export interface RunMeta {
+  readonly totalSeconds: number | null;
+  readonly large: boolean;
+  readonly benchmarks: readonly string[];
+  readonly failures: readonly string[];
+  readonly faultMatrixNote: string | null;
+}
+
+export type Verdict = 'met' | 'MISSED' | 'not measured';
+
+export interface TargetCheck {
+  readonly target: string;
+  readonly measured: string;
+  readonly verdict: Verdict;
+  /** For a missed target: what limits it. */
+  readonly limitedBy: string | null;
+}
+
+function verdict(ok: boolean | null): Verdict {
+  if (ok === null) return 'not measured';
+  return ok ? 'met' : 'MISSED';
+}
+
+const fmt = (n: number | null | undefined, digits = 2): string =>
+  n === null || n === undefined || !Number.isFinite(n) ? '–' : String(round(n, digits));
+
+/** Every target of the issue, checked against the results. */
+export function checkTargets(results: AllResults): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const landing = results.landing?.data;
+  const large = landing?.cases.filter((c) => c.sizeLabel === '1 GB') ?? [];
+  const peak1G = large.length > 0 ? Math.max(...large.map((c) => c.peakRssMiB)) : null;
+  checks.push({
+    target: `Landing peak RSS < ${landing?.targets.peakRssMiBAt1GB ?? 256} MiB at 1 GB`,
+    measured:
+      peak1G === null
+        ? 'run `npm run bench -- --large`'
+        : `${fmt(peak1G, 1)} MiB (max of managed, enterprise)`,
+    verdict: verdict(peak1G === null ? null : peak1G < (landing?.targets.peakRssMiBAt1GB ?? 256)),
+    limitedBy: null,
+  });
+  const ratios = landing?.cases.map((c) => c.ratioOfSlowestLimit ?? 0) ?? [];
+  const worstRatio = ratios.length > 0 ? Math.min(...ratios) : null;
+  const minRatio = landing?.targets.minRatioOfSlowestLimit ?? 0.5;
+  checks.push({
+    target: `Landing throughput >= ${minRatio} of the slowest raw limit`,
+    measured:
+      worstRatio === null
+        ? '–'
+        : `${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))} (worst to best case)`,
+    verdict: verdict(worstRatio === null ? null : worstRatio >= minRatio),
+    limitedBy:
+      worstRatio !== null && worstRatio < minRatio && landing
+        ? `The landing does more than copy: after the copy it reads the spooled file again to count rows and check the schema ` +
+          `(${fmt(landing.inspectMbPerSecond, 0)} MB/s alone), so even a perfect copy at the slowest limit followed by that pass ` +
+          `caps it at ${fmt(landing.sequentialBoundMbPerSecond, 0)} MB/s. The copy itself awaits a spool-file write per chunk and keeps one part upload in flight. ` +
+          `Fix (LANDING): count rows while streaming (or overlap the inspection with the upload), buffer spool writes, allow 2–4 parts in flight.`
+        : null,
+  });
+  const cost = results.cost?.data;
+  const pipelineCost = cost?.policies.find((p) => p.policy === 'pipeline');
+  const maxTransitions = cost?.targets.maxTransitionsPerSingleScenarioRun ?? 40;
+  checks.push({
+    target: `< ${maxTransitions} state transitions per single-scenario run (training ${cost?.trainingSeconds ?? 300} s, generation ${cost?.generationSeconds ?? 120} s)`,
+    measured: pipelineCost
+      ? `${pipelineCost.measured.stateTransitions} (analytic ${pipelineCost.analytic.stateTransitions}; ${pipelineCost.measured.trainingPolls} + ${pipelineCost.measured.generationPolls} polls)`
+      : '–',
+    verdict: verdict(pipelineCost ? pipelineCost.measured.stateTransitions < maxTransitions : null),
+    limitedBy:
+      pipelineCost && pipelineCost.measured.stateTransitions >= maxTransitions
+        ? `Each poll costs 3 transitions (Wait, Poll, Choice) on top of 9 fixed ones, so < ${maxTransitions} allows at most ` +
+          `${Math.floor((maxTransitions - 1 - 9) / 3)} polls per run; the 2 s-doubling backoff needs ${pipelineCost.analytic.trainingPolls} polls for ` +
+          `${cost?.trainingSeconds} s and ${pipelineCost.analytic.generationPolls} for ${cost?.generationSeconds} s. The target holds up to about ` +
+          `60 s + 20 s jobs (see the table). Fix (PIPELINE): start from a longer first wait or a larger factor (e.g. 10 s ×2 gives 5 + 4 polls = 36 here), ` +
+          `at the price of up to one longer wait of latency.`
+        : null,
+  });
+  const economy = results.economy?.data;
+  const herd = economy?.tokenMints.find((c) => c.shape.includes('same instant'));
+  const warm = economy?.tokenMints.find((c) => c.shape.includes('warms'));
+  const mintTarget = economy?.targets.tokenMintsPer100ConcurrentRuns ?? 1;
+  checks.push({
+    target: `${mintTarget} token mint per 100 concurrent runs (shared DynamoDB token cache)`,
+    measured: economy
+      ? `${warm?.tokenMints ?? '–'} with a warm cache; ${herd?.tokenMints ?? '–'} when all 100 containers start cold at once`
+      : '–',
+    verdict: verdict(
+      economy
+        ? (herd?.tokenMints ?? Infinity) <= mintTarget && (warm?.tokenMints ?? Infinity) <= mintTarget
+        : null,
+    ),
+    limitedBy:
+      herd && herd.tokenMints > mintTarget
+        ? `The shared cache is read-then-mint: containers that start together all miss the empty cache and mint before the first ` +
+          `writes it (single-flight is per container only). Fix (CLIENT): a mint lease in the state table (conditional put of a ` +
+          `short-lived "minting" item; losers poll the cache for a few hundred ms before minting themselves).`
+        : null,
+  });
+  const scale = results.scale?.data;
+  const exactlyOnce = scale
+    ? scale.succeededRuns === scale.seeds &&
+      scale.landedObjects === scale.seeds &&
+      scale.distinctLandedFeeds === scale.seeds &&
+      scale.duplicateWork === 0
+    : null;
+  checks.push({
+    target: `Scale: ${scale?.seeds ?? 200} seeds dropped at once all land exactly once, duplicate vendor work 0`,
+    measured: scale
+      ? `${scale.succeededRuns}/${scale.seeds} runs succeeded, ${scale.landedObjects} objects, duplicate work ${scale.duplicateWork}, ${fmt(scale.wallOverIdeal)}× the rate limit's ideal time`
+      : '–',
+    verdict: verdict(exactlyOnce),
+    limitedBy:
+      scale && exactlyOnce === false
+        ? `${scale.failedRuns.length} runs exhausted their retries against the ${scale.ratePerSecond}/s limiter ` +
+          `(first: ${(scale.failedRuns[0]?.error ?? '').slice(0, 160)}). Nothing landed twice and no vendor work was duplicated.`
+        : null,
+  });
+  const rows = results.faultMatrix.rows;
+  const dup = rows.reduce((s, r) => s + (r.duplicateVendorWork ?? 0), 0);
+  const secrets = rows.reduce((s, r) => s + (r.secretsFound ?? 0), 0);
+  checks.push({
+    target: 'Fault matrix: duplicate vendor work 0 and secrets found 0 in every row',
+    measured: rows.length > 0 ? `${rows.length} faults; duplicate work ${dup}; secrets ${secrets}` : '–',
+    verdict: verdict(rows.length > 0 ? dup === 0 && secrets === 0 : null),
+    limitedBy: null,
+  });
+  return checks;
+}
+
+function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const line = (cells: readonly (string | number)[]) =>
+    `| ${cells.map((c) => String(c).replace(/\|/g, '\\|').replace(/\n/g, ' ')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const usd = (n: number): string => `$${n < 0.01 ? n.toFixed(6) : n.toFixed(4)}`;
+
+function landingSection(r: BenchResult<LandingData> | null, large: boolean): string {
+  if (!r) return '## 1. Landing throughput and memory\n\nNot measured in this run.\n';
+  const d = r.data;
+  return [
+    '## 1. Landing throughput and memory',
+    '',
+    `The real landing core (\`landArtifact\` from \`src/landing\`, with the real \`SimulacraClient\`) lands synthetic ${d.format.toUpperCase()} ` +
+      'artifacts served by a local HTTP server (managed: API-relative URL; enterprise: encrypted with a data key from KMS on moto, ' +
+      'ciphertext‖16-byte tag, served from a second origin) into S3 on moto. Each case and each raw limit runs in its own Node process; ' +
+      'peak RSS is the larger of `memoryUsage().rss` sampled every 20 ms and `resourceUsage().maxRSS`. Throughput = plaintext bytes / ' +
+      'landing time, including the row-count pass.',
+    '',
+    table(
+      ['raw limit (same run)', 'MB/s', 'how'],
+      d.rawLimits.map((l) => [l.name, fmt(l.mbPerSecond, 1), l.what]),
+    ),
+    '',
+    `Row-count/schema pass alone over the same file: ${fmt(d.inspectMbPerSecond, 1)} MB/s. Copy at the slowest managed limit followed by that pass: ${fmt(d.sequentialBoundMbPerSecond, 1)} MB/s.`,
+    '',
+    table(
+      [
+        'case',
+        'size',
+        'rows',
+        'seconds',
+        'MB/s',
+        'slowest limit on path',
+        'ratio to it',
+        'peak RSS MiB',
+        'RSS after imports MiB',
+      ],
+      d.cases.map((c) => [
+        c.mode,
+        c.sizeLabel,
+        c.rows,
+        fmt(c.seconds),
+        fmt(c.mbPerSecond, 1),
+        c.slowestLimit,
+        fmt(c.ratioOfSlowestLimit),
+        fmt(c.peakRssMiB, 1),
+        fmt(c.baselineRssMiB, 1),
+      ]),
+    ),
+    large ? '' : '\n1 GB cases run with `npm run bench -- --large`.',
+  ].join('\n');
+}
+
+function costSection(r: BenchResult<CostData> | null): string {
+  if (!r) return '## 2. Cost per run\n\nNot measured in this run.\n';
+  const d = r.data;
+  const rows = d.policies.map((p) => [
+    p.policy === 'pipeline'
+      ? 'this pipeline (backoff 2 s ×2, cap 120 s, ±20 %)'
+      : 'naive: fixed 2 s polling (vendor quickstart)',
+    `${p.measured.stateTransitions} (${p.analytic.stateTransitions})`,
+    `${p.measured.trainingPolls} + ${p.measured.generationPolls} (${p.analytic.trainingPolls} + ${p.analytic.generationPolls})`,
+    `${p.measured.lambdaRequests} (${p.analytic.lambdaRequests})`,
+    fmt(p.measured.lambdaGbSeconds, 3),
+    usd(p.measured.dollars.stepFunctions),
+    usd(p.measured.dollars.lambdaRequests + p.measured.dollars.lambdaDuration),
+    usd(p.measured.dollars.total),
+  ]);
+  return [
+    '## 2. Cost per run',
+    '',
+    `One single-scenario ingest run, training ${d.trainingSeconds} s and generation ${d.generationSeconds} s, clock scaled 1:${d.scale}. Method: ${d.method}`,
+    '',
+    table(
+      [
+        'machine',
+        'state transitions (analytic)',
+        'polls training + generation (analytic)',
+        'Lambda requests (analytic)',
+        'Lambda GB-s',
+        'Step Functions',
+        'Lambda',
+        'total per run',
+      ],
+      rows,
+    ),
+    '',
+    `Naive / pipeline: ${fmt(d.naiveOverPipeline.stateTransitions, 1)}× the transitions, ${fmt(d.naiveOverPipeline.dollars, 1)}× the dollars per run.`,
+    '',
+    'Analytic transitions for other job lengths (jitter at its midpoint):',
+    '',
+    table(
+      ['training s', 'generation s', 'pipeline', 'naive 2 s', 'naive / pipeline'],
+      d.analyticTable.map((t) => [
+        t.trainingSeconds,
+        t.generationSeconds,
+        t.pipeline,
+        t.naive,
+        fmt(t.naive / t.pipeline, 1),
+      ]),
+    ),
+    '',
+    `Prices: Step Functions Standard $${fmt(d.prices.perStateTransition * 1000, 3)} per 1,000 transitions; Lambda arm64 $${d.prices.perLambdaGbSecond} per GB-s and $${fmt(d.prices.perLambdaRequest * 1e6, 2)} per 1M requests. Source: ${d.prices.source}.`,
+  ].join('\n');
+}
+
+function economySection(r: BenchResult<EconomyData> | null): string {
+  if (!r) return '## 3. Vendor economy\n\nNot measured in this run.\n';
+  const d = r.data;
+  return [
+    '## 3. Vendor economy',
+    '',
+    `Vendor calls of one run (training ${d.trainingSeconds} s, generation ${d.generationSeconds} s), from the simulator's counters:`,
+    '',
+    table(
+      ['route', 'calls per run'],
+      Object.entries(d.callsByRoute)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([route, n]) => [`\`${route}\``, n]),
+    ),
+    '',
+    table(
+      ['', 'this pipeline', 'naive 2 s polling'],
+      [
+        ['vendor calls per run', d.totalCalls, d.naive.totalCalls],
+        ['job polls', d.totalPolls, d.naive.totalPolls],
+        ['polls that found nothing new (waste)', d.wastedPolls, d.naive.wastedPolls],
+      ],
+    ),
+    '',
+    `Naive / pipeline vendor calls: ${fmt(d.naiveOverPipelineCalls, 1)}×. Token mints in the run: ${d.tokenMintsPerRun}.`,
+    '',
+    'Token mints when 100 runs start, each in its own container (own token provider) sharing the DynamoDB token cache (KMS-encrypted, on moto):',
+    '',
+    table(
+      ['shape', 'runs', 'token mints'],
+      d.tokenMints.map((c) => [c.shape, c.runs, c.tokenMints]),
+    ),
+  ].join('\n');
+}
+
+function scaleSection(r: BenchResult<ScaleData> | null): string {
+  if (!r) return '## 4. Scale\n\nNot measured in this run.\n';
+  const d = r.data;
+  return [
+    '## 4. Scale',
+    '',
+    `${d.seeds} seed files (one per feed, distinct bytes, one 20-row CSV scenario each) dropped at once through the real start-ingest handler; ` +
+      `the simulator answers 429 with Retry-After beyond ${d.ratePerSecond} requests/s on every route. The local runner replaces the ASL's ` +
+      `retry backoff (5 attempts from 5 s, ×2, full jitter: ≈ 77 s expected in total) with a fixed ${d.retryIntervalMs / 1000} s per attempt (the same total).`,
+    '',
+    table(
+      ['figure', 'value'],
+      [
+        ['runs succeeded', `${d.succeededRuns} / ${d.seeds}`],
+        ['objects landed (distinct feeds)', `${d.landedObjects} (${d.distinctLandedFeeds})`],
+        ['trainings / generations executed by the vendor', `${d.trainings} / ${d.generationsExecuted}`],
+        ['duplicate vendor work', d.duplicateWork],
+        ['wall time', `${fmt(d.wallSeconds, 1)} s`],
+        [
+          'ideal at the rate limit (accepted calls / rate)',
+          `${fmt(d.idealSeconds, 1)} s (${d.acceptedVendorCalls} calls)`,
+        ],
+        ['wall / ideal', `${fmt(d.wallOverIdeal)}×`],
+        ['429 answers per run (retried by the client)', fmt(d.vendor429sPerRun)],
+        ['Step Functions retries per run', fmt(d.stateRetriesPerRun)],
+        ['max state transitions of a run', d.maxStateTransitionsPerRun],
+      ],
+    ),
+    d.vendor429sPerRun > 5
+      ? `\nThe limiter accepted ${d.acceptedVendorCalls} calls and refused ${d.rateLimited429s}: the client waits exactly the ` +
+        `Retry-After (1 s for a per-second window) without jitter, so throttled runs retry in lockstep and most retries hit the limit again. ` +
+        `Adding jitter on top of Retry-After (CLIENT, src/client/retry.ts) would cut the refused calls, not the wall time much.`
+      : '',
+    d.failedRuns.length > 0
+      ? `\nFailed runs (first 3): ${d.failedRuns
+          .slice(0, 3)
+          .map((f) => `\`${f.feed}\`: ${(f.error ?? '').slice(0, 200)}`)
+          .join('; ')}`
+      : '',
+  ].join('\n');
+}
+
+function coldStartSection(r: BenchResult<ColdStartData> | null): string {
+  if (!r) return '## 5. Cold start\n\nNot measured in this run.\n';
+  const d = r.data;
+  return [
+    '## 5. Cold start',
+    '',
+    `Each entry of \`lib/pipeline-functions.ts\` bundled with esbuild as the CDK construct does (ESM, minified, node24, AWS SDK bundled, ` +
+      `external source map, \`require\` banner); module-load time = \`import()\` in a fresh \`node\` with \`NODE_OPTIONS=${d.nodeOptions}\`, ` +
+      `median of ${d.repetitions}. Baseline: a trivial handler bundled the same way (${d.trivial.bytes} B, ${fmt(d.trivial.loadMsMedian, 1)} ms).`,
+    '',
+    table(
+      [
+        'function',
+        'bundle KiB',
+        '× trivial size',
+        'load ms (median)',
+        '× trivial load',
+        'largest contributors (KiB)',
+      ],
+      d.bundles.map((b) => [
+        b.id,
+        fmt(b.bytes / 1024, 0),
+        fmt(b.sizeRatio, 0),
+        fmt(b.loadMsMedian, 1),
+        fmt(b.loadRatio, 1),
+        b.topPackages.map((p) => `${p.name} ${p.kib}`).join(', '),
+      ]),
+    ),
+    commonContributorNote(d),
+  ].join('\n');
+}
+
+/** A sentence naming the package that is the largest contributor of every bundle, if one is. */
+export function commonContributorNote(d: ColdStartData): string {
+  const first = d.bundles[0]?.topPackages[0];
+  if (!first || !d.bundles.every((b) => b.topPackages[0]?.name === first.name)) return '';
+  return (
+    `\nThe largest contributor of every bundle is \`${first.name}\` (about ${first.kib} KiB of ` +
+    `${fmt(d.bundles[0]!.bytes / 1024, 0)}); it is parsed on every cold start whatever the handler uses.`
+  );
+}
+
+function faultMatrixSection(fm: AllResults['faultMatrix']): string {
+  const lines = ['## 6. Fault matrix', ''];
+  lines.push(
+    'From `test/e2e/fault-matrix.test.ts` (E2E suite), which `npm run bench` runs; it writes `bench/results/fault-matrix.json`.',
+  );
+  if (fm.note) lines.push('', `**${fm.note}**`);
+  if (fm.rows.length === 0) {
+    lines.push('', 'No fault-matrix results exist yet.');
+    return lines.join('\n');
+  }
+  lines.push(
+    '',
+    table(
+      ['fault', 'outcome', 'data landed', 'duplicate vendor work (must be 0)', 'secrets found (must be 0)'],
+      fm.rows.map((r) => [
+        r.fault,
+        r.outcome,
+        r.dataLanded,
+        r.duplicateVendorWork ?? '–',
+        r.secretsFound ?? '–',
+      ]),
+    ),
+  );
+  return lines.join('\n');
+}
+
+/** The whole BENCHMARKS.md. */
+export function renderBenchmarks(results: AllResults): string {
+  const checks = checkTargets(results);
+  const any = [results.landing, results.cost, results.economy, results.scale, results.coldStart].find(
+    (r) => r,
+  );
+  const machine = any?.machine;
+  const missed = checks.filter((c) => c.verdict === 'MISSED');
+  const parts = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `npm run bench` (bench/report.ts) from bench/results/*.json. Do not edit by hand. -->',
+    '',
+    `Measured ${any?.generatedAt.slice(0, 10) ?? '–'} on ${machine ? `${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}` : 'an unknown machine'}` +
+      (results.totalSeconds
+        ? `; \`npm run bench${results.large ? ' -- --large' : ''}\` took ${fmt(results.totalSeconds / 60, 1)} min.`
+        : '.'),
+    'Everything runs on this one machine: moto for AWS, the simulator for the vendor, aws-local-stepfunctions for Step Functions. ' +
+      'Figures are ratios or counts against baselines measured in the same run; absolute times only hold for this machine.',
+    '',
+    '## Targets',
+    '',
+    table(
+      ['target', 'measured', 'verdict'],
+      checks.map((c) => [c.target, c.measured, c.verdict === 'MISSED' ? '**MISSED**' : c.verdict]),
+    ),
+  ];
+  if (results.failures && results.failures.length > 0) {
+    parts.push(
+      '',
+      `**These benchmarks failed to run in the last full run; their sections show older results or none: ${results.failures.join(', ')}.**`,
+    );
+  }
+  if (missed.length > 0) {
+    parts.push('', '### What limits the missed targets', '');
+    for (const c of missed) parts.push(`- **${c.target}**: ${c.limitedBy ?? 'see the section below.'}`);
+  }
+  parts.push(
+    '',
+    landingSection(results.landing, results.large ?? false),
+    '',
+    costSection(results.cost),
+    '',
+    economySection(results.economy),
+    '',
+    scaleSection(results.scale),
+    '',
+    coldStartSection(results.coldStart),
+    '',
+    faultMatrixSection(results.faultMatrix),
+    '',
+  );
+  return parts.join('\n');
+}
+
+/** Reads every results file (and the last full run's metadata). */
+export function readAllResults(): AllResults {
+  const meta = readResult<RunMeta>('run')?.data;
+  return {
+    landing: readResult<LandingData>('landing'),
+    cost: readResult<CostData>('cost'),
+    economy: readResult<EconomyData>('vendor-economy'),
+    scale: readResult<ScaleData>('scale'),
+    coldStart: readResult<ColdStartData>('cold-start'),
+    faultMatrix: { ...readFaultMatrix(), note: meta?.faultMatrixNote ?? null },
+    totalSeconds: meta?.totalSeconds ?? null,
+    large: meta?.large ?? false,
+    failures: meta?.failures ?? [],
+  };
+}
+
+export const BENCHMARKS_PATH = join(REPO_ROOT, 'BENCHMARKS.md');
+
+/** Regenerates BENCHMARKS.md from the results on disk. */
+export function writeBenchmarks(): TargetCheck[] {
+  const results = readAllResults();
+  writeFileSync(BENCHMARKS_PATH, renderBenchmarks(results));
+  return checkTargets(results);
+}
+
+if (isMain(import.meta.url)) {
+  runAsScript(() => {
+    for (const c of writeBenchmarks()) console.log(`${c.verdict.padEnd(12)} ${c.target}`);
+    return Promise.resolve();
+  });
+}

@@ -1,0 +1,283 @@
+import { describe, expect, it } from 'vitest';
+import type { BenchResult, MachineInfo } from '../../../bench/common.ts';
+import { mbPerSecond, median, ratio } from '../../../bench/common.ts';
+import type { ColdStartData } from '../../../bench/cold-start.ts';
+import {
+  PRICES,
+  expectedPolls,
+  fixedIntervalPolls,
+  gbSeconds,
+  runDollars,
+  singleScenarioLambdaRequests,
+  singleScenarioTransitions,
+} from '../../../bench/cost-model.ts';
+import type { CostData, PolicyCost } from '../../../bench/cost.ts';
+import { normalizeFaultMatrix } from '../../../bench/fault-matrix.ts';
+import { slowestLimit, type LandingData, type RawLimit } from '../../../bench/landing.ts';
+import { checkTargets, renderBenchmarks, type AllResults } from '../../../bench/report.ts';
+import type { ScaleData } from '../../../bench/scale.ts';
+import type { EconomyData } from '../../../bench/vendor-economy.ts';
+import { TRAINING_POLL_POLICY } from '../../../src/pipeline/polling.ts';
+
+const machine: MachineInfo = {
+  node: 'v24.0.0',
+  cpu: 'Test CPU',
+  cpus: 2,
+  memoryGiB: 8,
+  platform: 'linux-x64',
+};
+const envelope = <T>(benchmark: string, data: T): BenchResult<T> => ({
+  benchmark,
+  generatedAt: '2026-01-02T03:04:05.000Z',
+  machine,
+  wallSeconds: 1,
+  data,
+});
+
+const limits: RawLimit[] = [
+  { name: 'download', what: 'http', mbPerSecond: 200, bytes: 1 },
+  { name: 'upload', what: 's3', mbPerSecond: 100, bytes: 1 },
+  { name: 'decrypt', what: 'gcm', mbPerSecond: 50, bytes: 1 },
+];
+
+function landing(ratioOfSlowest: number, peak: number): LandingData {
+  return {
+    format: 'csv',
+    rawLimits: limits,
+    inspectMbPerSecond: 100,
+    sequentialBoundMbPerSecond: 50,
+    cases: (['managed', 'enterprise'] as const).flatMap((mode) =>
+      ['100 MB', '1 GB'].map((sizeLabel) => ({
+        mode,
+        sizeLabel,
+        bytes: 1,
+        rows: 10,
+        seconds: 1,
+        mbPerSecond: 40,
+        slowestLimit: mode === 'managed' ? ('upload' as const) : ('decrypt' as const),
+        ratioOfSlowestLimit: ratioOfSlowest,
+        peakRssMiB: peak,
+        baselineRssMiB: 120,
+      })),
+    ),
+    targets: { peakRssMiBAt1GB: 256, minRatioOfSlowestLimit: 0.5 },
+  };
+}
+
+function policy(name: 'pipeline' | 'naive', transitions: number, total: number): PolicyCost {
+  return {
+    policy: name,
+    measured: {
+      stateTransitions: transitions,
+      trainingPolls: 3,
+      generationPolls: 2,
+      lambdaRequests: 12,
+      lambdaGbSeconds: 0.5,
+      byFunction: {},
+      dollars: { stepFunctions: total, lambdaRequests: 0, lambdaDuration: 0, total },
+      realSeconds: 1,
+    },
+    analytic: { trainingPolls: 3, generationPolls: 2, stateTransitions: transitions, lambdaRequests: 12 },
+  };
+}
+
+function results(
+  overrides: { transitions?: number; herd?: number; ratio?: number; peak?: number } = {},
+): AllResults {
+  const cost: CostData = {
+    trainingSeconds: 300,
+    generationSeconds: 120,
+    scale: 20,
+    method: 'scaled clock',
+    policies: [policy('pipeline', overrides.transitions ?? 24, 0.001), policy('naive', 639, 0.016)],
+    naiveOverPipeline: { stateTransitions: 26.6, dollars: 16 },
+    analyticTable: [{ trainingSeconds: 60, generationSeconds: 20, pipeline: 36, naive: 129 }],
+    prices: PRICES,
+    targets: { maxTransitionsPerSingleScenarioRun: 40 },
+  };
+  const economy: EconomyData = {
+    trainingSeconds: 300,
+    generationSeconds: 120,
+    callsByRoute: { 'GET /v1/jobs/{job_id}': 14, 'POST /oauth/token': 1 },
+    totalCalls: 22,
+    wastedPolls: 12,
+    totalPolls: 14,
+    naive: { totalPolls: 210, wastedPolls: 208, totalCalls: 218 },
+    naiveOverPipelineCalls: 9.9,
+    tokenMintsPerRun: 1,
+    tokenMints: [
+      { shape: '100 runs, all cold at the same instant', runs: 100, tokenMints: overrides.herd ?? 1 },
+      { shape: '100 runs, the first run warms the cache', runs: 100, tokenMints: 1 },
+    ],
+    targets: { tokenMintsPer100ConcurrentRuns: 1 },
+  };
+  const scale: ScaleData = {
+    seeds: 3,
+    ratePerSecond: 5,
+    wallSeconds: 10,
+    acceptedVendorCalls: 40,
+    rateLimited429s: 6,
+    idealSeconds: 8,
+    wallOverIdeal: 1.25,
+    succeededRuns: 3,
+    failedRuns: [],
+    landedObjects: 3,
+    distinctLandedFeeds: 3,
+    trainings: 3,
+    generationsExecuted: 3,
+    duplicateWork: 0,
+    vendor429sPerRun: 2,
+    stateRetriesPerRun: 0,
+    maxStateTransitionsPerRun: 24,
+    callsByRoute: {},
+    retryIntervalMs: 15000,
+  };
+  const coldStart: ColdStartData = {
+    repetitions: 3,
+    nodeOptions: '--enable-source-maps',
+    trivial: { bytes: 100, loadMsMedian: 5 },
+    bundles: [
+      {
+        id: 'PollJob',
+        entry: 'lambdas/poll-job.ts',
+        bytes: 102400,
+        loadMsMedian: 50,
+        sizeRatio: 1024,
+        loadRatio: 10,
+        topPackages: [{ name: '@aws-sdk/client-s3', kib: 80 }],
+      },
+    ],
+  };
+  return {
+    landing: envelope('landing', landing(overrides.ratio ?? 0.6, overrides.peak ?? 200)),
+    cost: envelope('cost', cost),
+    economy: envelope('vendor-economy', economy),
+    scale: envelope('scale', scale),
+    coldStart: envelope('cold-start', coldStart),
+    faultMatrix: {
+      rows: [
+        {
+          fault: 'POST /v1/datasets:503x3',
+          outcome: 'SUCCEEDED',
+          dataLanded: 'yes',
+          duplicateVendorWork: 0,
+          secretsFound: 0,
+        },
+      ],
+      generatedAt: null,
+    },
+    totalSeconds: 600,
+    large: true,
+  };
+}
+
+describe('benchmark maths', () => {
+  it('computes medians, ratios and rates', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => median([])).toThrow(RangeError);
+    expect(ratio(30, 60)).toBe(0.5);
+    expect(ratio(1, 3, 3)).toBe(0.333);
+    expect(ratio(1, 0)).toBeNull();
+    expect(mbPerSecond(250_000_000, 2)).toBe(125);
+  });
+
+  it('picks the slowest raw limit on each path (decrypt only for enterprise)', () => {
+    expect(slowestLimit(limits, 'managed').name).toBe('upload');
+    expect(slowestLimit(limits, 'enterprise').name).toBe('decrypt');
+  });
+
+  it('counts polls, transitions, requests and dollars', () => {
+    // 2, 4, 8, 16, 32, 64, 120, 120 s: the 8th poll (at 366 s) is the first after 300 s.
+    expect(expectedPolls(TRAINING_POLL_POLICY, 300)).toBe(8);
+    expect(expectedPolls(TRAINING_POLL_POLICY, 1)).toBe(1);
+    expect(fixedIntervalPolls(300, 2)).toBe(150);
+    expect(fixedIntervalPolls(0, 2)).toBe(1);
+    expect(singleScenarioTransitions(5, 4)).toBe(36);
+    expect(singleScenarioLambdaRequests(5, 4)).toBe(16);
+    expect(
+      gbSeconds([
+        { ms: 999.2, memoryMb: 1024 },
+        { ms: 1000, memoryMb: 512 },
+      ]),
+    ).toBeCloseTo(1.5, 10);
+    const dollars = runDollars({ stateTransitions: 1000, lambdaRequests: 1_000_000, lambdaGbSeconds: 1 });
+    expect(dollars.stepFunctions).toBeCloseTo(0.025, 10);
+    expect(dollars.lambdaRequests).toBeCloseTo(0.2, 10);
+    expect(dollars.lambdaDuration).toBeCloseTo(0.0000133334, 12);
+    expect(dollars.total).toBeCloseTo(0.2250133334, 10);
+  });
+});
+
+describe('fault matrix rows', () => {
+  it('accepts the usual envelopes and field spellings', () => {
+    const row = {
+      fault: 'f',
+      outcome: 'SUCCEEDED',
+      data_landed: true,
+      duplicate_vendor_work: 0,
+      secrets_found: [],
+    };
+    expect(normalizeFaultMatrix({ rows: [row] })).toEqual([
+      { fault: 'f', outcome: 'SUCCEEDED', dataLanded: 'yes', duplicateVendorWork: 0, secretsFound: 0 },
+    ]);
+    expect(normalizeFaultMatrix({ data: { rows: [row] } })).toHaveLength(1);
+    expect(normalizeFaultMatrix([row])).toHaveLength(1);
+    expect(normalizeFaultMatrix(null)).toEqual([]);
+  });
+});
+
+describe('BENCHMARKS.md rendering', () => {
+  it('marks every target met when the results meet them', () => {
+    const checks = checkTargets(results());
+    expect(checks.map((c) => c.verdict)).toEqual(['met', 'met', 'met', 'met', 'met', 'met']);
+    const md = renderBenchmarks(results());
+    expect(md).toContain('# Benchmarks');
+    expect(md).not.toContain('MISSED');
+    expect(md).not.toContain('What limits');
+    expect(md).toContain('| POST /v1/datasets:503x3 | SUCCEEDED | yes | 0 | 0 |');
+    expect(md).toContain('took 10 min');
+    expect(md).toContain('@aws-sdk/client-s3 80');
+    expect(md).toContain('The largest contributor of every bundle is `@aws-sdk/client-s3`');
+    expect(md).toContain('@aws-sdk/client-s3 80');
+    expect(md).toContain('The largest contributor of every bundle is `@aws-sdk/client-s3`');
+  });
+
+  it('states each missed target and what limits it', () => {
+    const md = renderBenchmarks(results({ transitions: 51, herd: 98, ratio: 0.2, peak: 300 }));
+    const checks = checkTargets(results({ transitions: 51, herd: 98, ratio: 0.2, peak: 300 }));
+    expect(checks.filter((c) => c.verdict === 'MISSED')).toHaveLength(4);
+    expect(md).toContain('### What limits the missed targets');
+    expect(md).toMatch(/\*\*< 40 state transitions[^*]*\*\*: Each poll costs 3 transitions/);
+    expect(md).toMatch(/mint lease/);
+    expect(md).toContain('**MISSED**');
+  });
+
+  it('says what was not measured instead of failing', () => {
+    const empty: AllResults = {
+      landing: null,
+      cost: null,
+      economy: null,
+      scale: null,
+      coldStart: null,
+      faultMatrix: { rows: [], generatedAt: null, note: 'test/e2e/fault-matrix.test.ts did not exist' },
+    };
+    expect(checkTargets(empty).every((c) => c.verdict === 'not measured')).toBe(true);
+    const md = renderBenchmarks(empty);
+    expect(md).toContain('Not measured in this run.');
+    expect(md).toContain('No fault-matrix results exist yet.');
+    expect(md).toContain('did not exist');
+    expect(renderBenchmarks({ ...empty, failures: ['scale'] })).toContain(
+      'failed to run in the last full run',
+    );
+  });
+
+  it('escapes pipes in table cells', () => {
+    const r = results();
+    const md = renderBenchmarks({
+      ...r,
+      faultMatrix: { rows: [{ ...r.faultMatrix.rows[0]!, fault: 'a|b' }], generatedAt: null },
+    });
+    expect(md).toContain('a\\|b');
+  });
+});
