@@ -1,26 +1,45 @@
 /**
- * Benchmark 6, fault matrix: runs the E2E suite's `test/e2e/fault-matrix.test.ts` (which writes
- * `bench/results/fault-matrix.json`) and reads back its rows for the report. The file's shape is
- * the E2E engineer's; {@link normalizeFaultMatrix} accepts `{ rows: [...] }`, `{ data: { rows } }`
- * or a bare array, with camelCase or snake_case fields. Run alone: `tsx bench/fault-matrix.ts`.
+ * Benchmark 6, fault matrix: runs the E2E suite's `test/e2e/fault-matrix.test.ts`, which injects
+ * one fault class per row into a whole local pipeline run (moto + simulator) and writes
+ * `bench/results/fault-matrix.json` ({@link FaultMatrixDocument}); this module owns that shape,
+ * writes it for the test and reads it back for the report. Run alone: `tsx bench/fault-matrix.ts`.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT, isMain, resultPath, runAsScript } from './common.ts';
+import { z } from 'zod';
+import { REPO_ROOT, RESULTS_DIR, isMain, resultPath, runAsScript } from './common.ts';
 
 const run = promisify(execFile);
 
+export const FAULT_MATRIX_BENCHMARK = 'fault-matrix';
 export const FAULT_MATRIX_TEST = 'test/e2e/fault-matrix.test.ts';
 
-export interface FaultMatrixRow {
-  readonly fault: string;
-  readonly outcome: string;
-  readonly dataLanded: string;
-  readonly duplicateVendorWork: number | null;
-  readonly secretsFound: number | null;
-}
+const rowSchema = z.object({
+  /** The fault class injected. */
+  fault: z.string().min(1),
+  /** `landed`, or `failed cleanly: <vendor code or error>`. */
+  outcome: z.string().min(1),
+  /** Whether the run's data reached the lake: all of it, none, or a partial generation. */
+  dataLanded: z.enum(['yes', 'no', 'partial']),
+  /** Vendor work (training, generation) executed twice for the same input; must be 0. */
+  duplicateVendorWork: z.number().int().nonnegative(),
+  /** Secrets found in captured logs, execution histories and records; must be 0. */
+  secretsFound: z.number().int().nonnegative(),
+});
+
+const documentSchema = z.object({
+  benchmark: z.literal(FAULT_MATRIX_BENCHMARK),
+  generatedAt: z.string(),
+  rows: z.array(rowSchema),
+});
+
+/** One fault class and what the pipeline did under it. */
+export type FaultMatrixRow = z.infer<typeof rowSchema>;
+
+/** `bench/results/fault-matrix.json`. */
+export type FaultMatrixDocument = z.infer<typeof documentSchema>;
 
 export interface FaultMatrixStatus {
   /** `ran`: the test ran and passed; `failed`: it ran and failed; `missing`: no test file yet. */
@@ -30,51 +49,37 @@ export interface FaultMatrixStatus {
   readonly generatedAt: string | null;
 }
 
-function pick(row: Record<string, unknown>, ...names: string[]): unknown {
-  for (const name of names) if (row[name] !== undefined) return row[name];
-  return undefined;
-}
-
-function asText(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  if (typeof value === 'string' || typeof value === 'number') return String(value);
-  return JSON.stringify(value);
-}
-
-function asCount(value: unknown): number | null {
-  if (typeof value === 'number') return value;
-  if (Array.isArray(value)) return value.length;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  return null;
-}
-
-/** The rows of a fault-matrix results document, whatever its envelope. */
+/** The rows of a fault-matrix results document; throws, naming the field, on any other shape. */
 export function normalizeFaultMatrix(doc: unknown): FaultMatrixRow[] {
-  const envelope = doc as { rows?: unknown; data?: unknown } | unknown[] | null;
-  const nested = Array.isArray(envelope) ? undefined : (envelope?.data as { rows?: unknown } | undefined);
-  const candidates: unknown[] = Array.isArray(envelope)
-    ? [envelope]
-    : [envelope?.rows, envelope?.data, nested?.rows];
-  const raw = candidates.find((c): c is unknown[] => Array.isArray(c)) ?? [];
-  return (raw as Record<string, unknown>[]).map((row) => ({
-    fault: asText(pick(row, 'fault', 'name', 'spec')),
-    outcome: asText(pick(row, 'outcome', 'status', 'result')),
-    dataLanded: asText(pick(row, 'dataLanded', 'data_landed', 'landed', 'rowsLanded')),
-    duplicateVendorWork: asCount(pick(row, 'duplicateVendorWork', 'duplicate_vendor_work', 'duplicateWork')),
-    secretsFound: asCount(pick(row, 'secretsFound', 'secrets_found', 'secrets')),
-  }));
+  const parsed = documentSchema.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${resultPath(FAULT_MATRIX_BENCHMARK)} is not a fault-matrix document: ` +
+        `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  return parsed.data.rows;
+}
+
+/** Writes `bench/results/fault-matrix.json` from the rows the test recorded. */
+export function writeFaultMatrix(rows: readonly FaultMatrixRow[]): FaultMatrixDocument {
+  const doc: FaultMatrixDocument = {
+    benchmark: FAULT_MATRIX_BENCHMARK,
+    generatedAt: new Date().toISOString(),
+    rows: [...rows],
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(resultPath(FAULT_MATRIX_BENCHMARK), `${JSON.stringify(doc, null, 2)}\n`);
+  return doc;
 }
 
 /** Reads `bench/results/fault-matrix.json`, or no rows when it is absent. */
 export function readFaultMatrix(): { rows: FaultMatrixRow[]; generatedAt: string | null } {
-  const path = resultPath('fault-matrix');
+  const path = resultPath(FAULT_MATRIX_BENCHMARK);
   if (!existsSync(path)) return { rows: [], generatedAt: null };
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as { generatedAt?: unknown };
-  return {
-    rows: normalizeFaultMatrix(doc),
-    generatedAt: typeof doc.generatedAt === 'string' ? doc.generatedAt : null,
-  };
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  return { rows: normalizeFaultMatrix(doc), generatedAt: (doc as FaultMatrixDocument).generatedAt };
 }
 
 /** Runs the fault-matrix test file (when it exists) and returns what it recorded. */
@@ -86,10 +91,11 @@ export async function runFaultMatrix(): Promise<FaultMatrixStatus> {
   let test: FaultMatrixStatus['test'] = 'ran';
   let detail: string | null = null;
   try {
-    await run(join(REPO_ROOT, 'node_modules', '.bin', 'vitest'), ['run', FAULT_MATRIX_TEST], {
-      cwd: REPO_ROOT,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    await run(
+      join(REPO_ROOT, 'node_modules', '.bin', 'vitest'),
+      ['run', '--project', 'e2e', FAULT_MATRIX_TEST],
+      { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
+    );
   } catch (err) {
     test = 'failed';
     const output = `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`;

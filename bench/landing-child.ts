@@ -6,19 +6,21 @@
  * - `land`: the real landing core (`landArtifact` from src/landing) with the real vendor client
  *   (`SimulacraClient`) against the parent's artifact server, S3 and KMS on moto.
  * - `raw-download`: the same HTTP download with bare `fetch`, body discarded.
- * - `raw-upload`: S3 multipart upload of `bytes` in parts of the landing's part size, one part in
- *   flight (as the landing sink), with the landing's SSE-KMS settings; aborted afterwards.
+ * - `raw-upload`: S3 multipart upload of `bytes` in parts of the landing's part size, as many
+ *   parts in flight as the landing sink keeps, with the landing's SSE-KMS settings, completed
+ *   (the step that makes the object exist; moto assembles the parts then) and deleted afterwards.
  * - `raw-decrypt`: `node:crypto` AES-256-GCM decryption of `bytes` in 64 KiB chunks on one core.
  * - `inspect`: the landing's own row count/schema pass (`inspectArtifact`) over a local CSV file,
- *   the stage that follows the copy; measured alone to attribute the landing time.
+ *   measured alone to attribute the landing time (the landing runs it on the stream).
  */
 import { createDecipheriv, createCipheriv, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SimulacraClient, type TokenProvider } from '../src/client/index.ts';
 import { inspectArtifact } from '../src/landing/inspect.ts';
 import { landArtifact } from '../src/landing/land.ts';
+import { DEFAULT_UPLOAD_CONCURRENCY } from '../src/landing/landing-sink.ts';
 import { DEFAULT_PART_BYTES, MultipartUpload } from '../src/landing/multipart.ts';
 import { reportFromChild, runAsScript, startRssSampler } from './common.ts';
 
@@ -115,13 +117,19 @@ async function rawUpload(aws: AwsTarget, bytes: number): Promise<LandingChildRes
     contentType: 'application/octet-stream',
   });
   let sent = 0;
+  const inflight = new Set<Promise<void>>();
   while (sent < bytes) {
+    if (inflight.size >= DEFAULT_UPLOAD_CONCURRENCY) await Promise.race(inflight);
     const size = Math.min(part.byteLength, bytes - sent);
-    await upload.uploadPart(part.subarray(0, size));
+    const task = upload.uploadPart(part.subarray(0, size)).finally(() => inflight.delete(task));
+    inflight.add(task);
     sent += size;
   }
+  await Promise.all(inflight);
+  // Completing is part of uploading: it is the step that makes the object exist, and the landing pays it too.
+  await upload.complete();
   const seconds = (performance.now() - started) / 1000;
-  await upload.abort();
+  await s3.send(new DeleteObjectCommand({ Bucket: aws.bucket, Key: upload.key }));
   return { bytes: sent, seconds };
 }
 

@@ -2,13 +2,15 @@
  * Benchmark 3, vendor economy: vendor calls per run by route (simulator counters) for the same
  * 5-minute training / 2-minute generation run as the cost benchmark, the polls that found
  * nothing new (waste) against the quickstart's 2-second polling, and token mints when 100 runs
- * start at once, each in its own Lambda container sharing the DynamoDB token cache (moto).
+ * start at once, each in its own Lambda container sharing the DynamoDB token cache and its mint
+ * lease (moto).
  * Run alone: `tsx bench/vendor-economy.ts`.
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   DynamoDbTokenCache,
+  TOKEN_LEASE_SORT_KEY,
   TOKEN_SORT_KEY,
   createTokenProvider,
   tokenCacheKey,
@@ -81,14 +83,16 @@ async function measureMints(
   runs: number,
   warm: number,
 ): Promise<number> {
-  // Each case starts from an empty cache.
+  // Each case starts from an empty cache and no mint lease.
   const dynamo = DynamoDBDocumentClient.from(env.clients.dynamodb);
-  await dynamo.send(
-    new DeleteCommand({
-      TableName: env.names.stateTable,
-      Key: { pk: tokenCacheKey(credentialsOf(simulator)), sk: TOKEN_SORT_KEY },
-    }),
-  );
+  for (const sk of [TOKEN_SORT_KEY, TOKEN_LEASE_SORT_KEY]) {
+    await dynamo.send(
+      new DeleteCommand({
+        TableName: env.names.stateTable,
+        Key: { pk: tokenCacheKey(credentialsOf(simulator)), sk },
+      }),
+    );
+  }
   simulator.resetCounters();
   for (let i = 0; i < warm; i++) await containerTokenProvider(env, simulator).getToken();
   await Promise.all(

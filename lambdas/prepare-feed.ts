@@ -1,7 +1,7 @@
 /**
  * Generation step 1: a live dataset for the feed — reused (GET slides its expiry, extended
  * when close to expiring) or re-trained from the feed's latest seed. Output replaces the state:
- * `{ feed, seed, dataset: { datasetId, jobId, reused, replacedDatasetId, poll } }`.
+ * `{ runId, feed, scenarios, seed, dataset: { datasetId, jobId, reused, replacedDatasetId, poll } }`.
  */
 import { z } from 'zod';
 import { prepareFeed, type PreparedFeed } from '../src/pipeline/prepare-feed.ts';
@@ -15,6 +15,7 @@ export const prepareFeedInputSchema = z.object({
   runId: z.string().min(1),
   executionArn: z.string().nullable().optional(),
   feed: z.string().min(1),
+  scenarios: z.array(z.string().min(1)).nullable().optional(),
 });
 
 export const handler = withObservability(async (event: unknown): Promise<PreparedFeed> => {

@@ -1,6 +1,6 @@
 /**
- * After training: the feed's scenarios resolved against the dataset's cleaned schema, or a
- * failure naming every problem, before any generation. Output `{ scenarios, source, ... }`.
+ * After training: the feed's scenarios (those the run named, or all) resolved against the
+ * dataset's cleaned schema, or a failure naming every problem, before any generation. Output `{ scenarios, source, ... }`.
  */
 import { z } from 'zod';
 import { resolveScenarios, type ResolvedScenarios } from '../src/pipeline/resolve-scenarios.ts';
@@ -16,6 +16,7 @@ export const resolveScenariosInputSchema = z.object({
   feed: z.string().min(1),
   datasetId: z.string().min(1),
   seed: seedObjectSchema,
+  scenarios: z.array(z.string().min(1)).nullable().optional(),
 });
 
 export const handler = withObservability(async (event: unknown): Promise<ResolvedScenarios> => {

@@ -35,6 +35,13 @@ export function storageObjectPath(generation: GenerationRecord): string {
   return `${generation.tenantId}/${generation.generationId}.${FORMAT_MEDIA[generation.outputFormat].extension}`;
 }
 
+/** Records a signed URL and its signature as handed out. */
+function handOut(ctx: SimContext, url: string, signature: string): string {
+  ctx.sensitive.record('artifact_url', url);
+  ctx.sensitive.record('url_signature', signature);
+  return url;
+}
+
 /** A fresh artifact URL for `generation` (null when it has no artifact). */
 export function artifactUrl(ctx: SimContext, generation: GenerationRecord): string | null {
   if (!generation.artifact) return null;
@@ -42,10 +49,18 @@ export function artifactUrl(ctx: SimContext, generation: GenerationRecord): stri
   if (generation.artifact.encryption) {
     const path = storageObjectPath(generation);
     const signature = sign(ctx, 'storage', `${path}.${expires}`);
-    return `${ctx.storageBase}/objects/${path}?expires=${expires}&signature=${signature}`;
+    return handOut(
+      ctx,
+      `${ctx.storageBase}/objects/${path}?expires=${expires}&signature=${signature}`,
+      signature,
+    );
   }
   const sig = sign(ctx, 'download', `${generation.generationId}.${expires}`);
-  return `/v1/generations/${encodeURIComponent(generation.generationId)}/download?expires=${expires}&sig=${sig}`;
+  return handOut(
+    ctx,
+    `/v1/generations/${encodeURIComponent(generation.generationId)}/download?expires=${expires}&sig=${sig}`,
+    sig,
+  );
 }
 
 /** True when `expires` + `sig` of a relay URL are valid for `generationId` and unexpired. */

@@ -70,6 +70,7 @@ export async function mintToken(ctx: SimContext, rc: RequestContext): Promise<Re
     derivedKey(ctx, 'jwt'),
   );
   ctx.counters.add('tokenMints');
+  ctx.sensitive.record('bearer_token', token);
   return {
     status: 200,
     json: { access_token: token, token_type: 'Bearer', expires_in: Math.max(1, Math.round(lifetime)) },

@@ -8,6 +8,7 @@ import type { Counters } from './counters.ts';
 import type { SimulatorEngine } from './engine-port.ts';
 import type { FaultInjector } from './faults.ts';
 import type { Store } from './store.ts';
+import type { SensitiveLedger } from './sensitive.ts';
 
 /** Durations of simulated work. */
 export interface SimulatorTimings {
@@ -111,6 +112,8 @@ export interface SimContext {
   /** Origin of the enterprise storage listener. */
   storageBase: string;
   readonly kms: { client: KMSClient; keyId: string } | null;
+  /** Every secret handed out, for leak checks in tests. */
+  readonly sensitive: SensitiveLedger;
 }
 
 /** A key derived from the persisted signing key for one purpose (`jwt`, `download`, `storage`). */

@@ -24,6 +24,7 @@ function liveClaimToken(ctx: SimContext, token: string | null): string | null {
 
 function newClaim(ctx: SimContext, clientId: string, purpose: ClaimRecord['purpose']): string {
   const token = newHexId('cred_');
+  ctx.sensitive.record('claim_token', token);
   ctx.store.data.claims[token] = {
     token,
     clientId,
@@ -69,6 +70,7 @@ export function issueSecret(ctx: SimContext, clientId: string): string {
   if (!client) throw new Error(`Unknown client ${clientId}.`);
   const secret = newClientSecret();
   client.secretHash = hashSecret(secret);
+  ctx.sensitive.record('client_secret', secret);
   return secret;
 }
 

@@ -7,7 +7,7 @@ import { authenticate, type Caller } from './auth.ts';
 import { BodyTooLargeError, mediaType, parseMultipart, readBody } from './body.ts';
 import { iso, nullish, type SimContext } from './context.ts';
 import { isSeedFormatError } from './engine-port.ts';
-import { fingerprint, idempotencyKeyOf, recordWork, runIdempotent } from './idempotency.ts';
+import { fingerprint, forgetWork, idempotencyKeyOf, recordWork, runIdempotent } from './idempotency.ts';
 import { newId } from './ids.ts';
 import { JobFailedError, type JobRunner, type JobWorker } from './jobs.ts';
 import { paginate, pageParams } from './pagination.ts';
@@ -43,6 +43,11 @@ export function liveDataset(ctx: SimContext, caller: Caller, id: string, runner:
   return dataset;
 }
 
+/** The duplicate-work identity of a dataset's training: same tenant, seed bytes and cleaning. */
+function trainingWork(dataset: DatasetRecord): string {
+  return `train|${dataset.tenantId}|${dataset.seedHash}|${String(dataset.autoClean)}`;
+}
+
 /**
  * Removes a dataset's retained data and model (delete or expiry). In-flight generation jobs on
  * it end `cancelled` (delete) or `expired` (expiry); generations keep their own expiry.
@@ -63,6 +68,7 @@ export function retireDataset(
         `The dataset was ${why}.`,
       );
   }
+  if (dataset.state === 'ready') forgetWork(ctx, trainingWork(dataset));
   dataset.state = 'deleted';
   ctx.store.deleteModel(dataset.datasetId);
   ctx.store.deleteBlob(dataset.seedBlob);
@@ -115,7 +121,7 @@ export function datasetWorker(ctx: SimContext): JobWorker {
           seed: Number.parseInt(dataset.seedHash.slice(0, 8), 16) & 0x7fffffff,
         });
         ctx.counters.add('trainings');
-        recordWork(ctx, `train|${dataset.tenantId}|${dataset.seedHash}|${String(dataset.autoClean)}`);
+        recordWork(ctx, trainingWork(dataset));
         const durationMs = Date.now() - started;
         return () => {
           const now = ctx.now();

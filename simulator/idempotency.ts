@@ -143,3 +143,14 @@ export function recordWork(ctx: SimContext, work: string): boolean {
   if (seen) ctx.counters.add('duplicateWork');
   return seen;
 }
+
+/**
+ * Forgets one execution of `work` whose result the vendor no longer holds (an expired or deleted
+ * dataset's training): doing it again is then necessary, not duplicate.
+ */
+export function forgetWork(ctx: SimContext, work: string): void {
+  const done = ctx.store.data.workDone;
+  const count = (done[work] ?? 0) - 1;
+  if (count > 0) done[work] = count;
+  else delete done[work];
+}

@@ -23,6 +23,7 @@ import {
   submitSignup,
 } from './credentials.ts';
 import { Counters, type SimulatorCounters } from './counters.ts';
+import { SensitiveLedger, type SensitiveValue } from './sensitive.ts';
 import {
   resolveConfig,
   type SimContext,
@@ -56,6 +57,7 @@ import { getError, health, landing, listErrors, openApiJson } from './service.ts
 import { Store, type SignupRecord } from './store.ts';
 
 export type { SimulatorCounters } from './counters.ts';
+export type { SensitiveKind, SensitiveValue } from './sensitive.ts';
 export type { FaultSpec, RouteFault, FaultAction, JobFault } from './faults.ts';
 export { parseFaultSpec, FaultSpecError } from './faults.ts';
 export type { SimulatorEngine } from './engine-port.ts';
@@ -132,6 +134,8 @@ export interface RunningSimulator {
   readonly demoTenant: TenantCredentials;
   counters(): SimulatorCounters;
   resetCounters(): void;
+  /** Every bearer token, client secret, claim token and artifact URL handed out so far. */
+  sensitiveValues(): readonly SensitiveValue[];
   setFaults(spec: string | FaultSpec | undefined): void;
   readonly operator: SimulatorOperator;
   close(): Promise<void>;
@@ -183,6 +187,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     engine: () => (enginePromise ??= loadDefaultEngine()),
     apiBase: '',
     storageBase: '',
+    sensitive: new SensitiveLedger(),
     kms: options.enterprise
       ? { client: new KMSClient(options.enterprise.kms), keyId: options.enterprise.keyId }
       : null,
@@ -280,6 +285,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     storageBase: ctx.storageBase,
     demoTenant: { ...demo },
     counters: () => ctx.counters.snapshot(ctx.faults.fired),
+    sensitiveValues: () => ctx.sensitive.list(),
     resetCounters() {
       ctx.counters.reset();
       ctx.faults.fired.clear();

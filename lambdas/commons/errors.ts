@@ -39,7 +39,8 @@ export interface FailureDetails extends FailureIds {
   readonly operation?: string | null;
 }
 
-const URL_PATTERN = /\b(?:https?|s3):\/\/[^\s"'<>]+/gi;
+// S3 URIs stay: they carry no credential, and they tell the user which object to fix.
+const URL_PATTERN = /\bhttps?:\/\/[^\s"'<>]+/gi;
 const RELATIVE_DOWNLOAD_PATTERN = /\/v1\/generations\/[^\s"'?]+\/download\?[^\s"'<>]*/gi;
 const JWT_PATTERN = /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 const BEARER_PATTERN = /\bBearer\s+[^\s"']+/gi;

@@ -11,7 +11,13 @@ import { createProgress } from './ui/progress.ts';
 const stageTitles: Record<LocalRunStage, string> = {
   environment: 'Starting local AWS (moto) and the Simulacra simulator',
   upload: 'Uploading the seed and scenarios',
-  pipeline: 'Running the pipeline (upload, train, resolve, generate, land, catalog)',
+  'vendor-upload': 'Uploading the seed to Simulacra',
+  training: 'Training on the seed',
+  conditions: 'Reading the cleaned schema and resolving scenario conditions',
+  generation: 'Generating each scenario',
+  landing: 'Landing artifacts in the output bucket',
+  catalog: 'Registering partitions in Glue',
+  record: 'Recording the run',
   collect: 'Reading manifests and the run record',
   query: 'Querying the landed data',
 };

@@ -4,7 +4,6 @@
  * byte-identical body, tolerant decoding and streaming uploads/downloads. Every result carries
  * `meta` ({@link ResponseMeta}) for support.
  */
-import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type {
   ArtifactDownload,
@@ -29,7 +28,7 @@ import type {
 import * as decoders from './decode.ts';
 import { decode, parseJson } from './decode.ts';
 import { ArtifactUrlExpiredError, SimulacraApiError, SimulacraInputError } from './errors.ts';
-import { isSameOrigin, readText, send } from './http.ts';
+import { isSameOrigin, readText, send, streamBody } from './http.ts';
 import type { FetchLike, SendResult } from './http.ts';
 import { buildMultipartBody, newBoundary } from './multipart.ts';
 import type { MultipartBody } from './multipart.ts';
@@ -383,7 +382,7 @@ export class SimulacraClient implements SimulacraApi {
     // The timeout covered the wait for headers; the body streams without buffering.
     result.settle();
     const { response } = result;
-    const body = response.body ? Readable.fromWeb(response.body) : Readable.from([]);
+    const body = streamBody('downloadArtifact', response);
     const length = response.headers.get('content-length');
     return {
       body,

@@ -2,6 +2,7 @@
  * One HTTP exchange: fetch with a timeout, the same-origin bearer policy and manual redirects that
  * drop `Authorization` once a hop leaves the API origin. Errors never carry URLs or tokens.
  */
+import { Readable } from 'node:stream';
 import { SimulacraApiError, SimulacraInputError, SimulacraNetworkError } from './errors.ts';
 import { networkErrorCode } from './problem.ts';
 
@@ -171,4 +172,22 @@ export async function readText(operation: string, result: SendResult, timeoutMs:
   } finally {
     result.settle();
   }
+}
+
+/**
+ * A streamed response body (after the headers arrived) as a Node stream. A connection cut or a
+ * body shorter than its `Content-Length` fails it with a log-safe {@link SimulacraNetworkError},
+ * retryable like a failure before the headers, instead of the fetch implementation's raw error.
+ */
+export function streamBody(operation: string, response: Response): Readable {
+  if (!response.body) return Readable.from([]);
+  const source = Readable.fromWeb(response.body);
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of source) yield chunk as Uint8Array;
+    } catch (err) {
+      throw toNetworkError(operation, err, false, 0);
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false });
 }

@@ -29,8 +29,15 @@ export type {
   TokenProviderOptions,
   VendorCredentials,
 } from './token-provider.ts';
-export { DynamoDbTokenCache, TOKEN_ENCRYPTION_PURPOSE, TOKEN_SORT_KEY } from './token-cache-dynamodb.ts';
+export {
+  DynamoDbTokenCache,
+  TOKEN_ENCRYPTION_PURPOSE,
+  TOKEN_LEASE_SORT_KEY,
+  TOKEN_SORT_KEY,
+} from './token-cache-dynamodb.ts';
 export type { DynamoDbTokenCacheOptions } from './token-cache-dynamodb.ts';
+export { DEFAULT_MINT_LEASE_TIMING } from './token-mint-lease.ts';
+export type { MintLeaseTiming, MintLeases } from './token-mint-lease.ts';
 export {
   CREDENTIAL_ENV_VARS,
   loadCredentialsFromEnv,

@@ -2,12 +2,15 @@
  * A {@link TokenCache} in the pipeline's DynamoDB state table, so every Lambda container of a
  * deployment shares one bearer token per token lifetime. The token is stored only as a KMS
  * ciphertext bound to an encryption context naming the cache key; the item carries a TTL
- * attribute so DynamoDB deletes it after expiry.
+ * attribute so DynamoDB deletes it after expiry. A second item per key is the mint lease
+ * (`MintLeases`): a conditional put that only one container wins until it expires or is released.
  */
 import { DecryptCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import type { MintLeases } from './token-mint-lease.ts';
 import type { CachedToken, TokenCache } from './token-provider.ts';
 
 export interface DynamoDbTokenCacheOptions {
@@ -22,13 +25,18 @@ export interface DynamoDbTokenCacheOptions {
 
 /** Sort key of token items (partition key = the cache key, `TOKEN#<client_id>#<audience>`). */
 export const TOKEN_SORT_KEY = 'TOKEN';
+/** Sort key of the mint lease item of the same cache key. */
+export const TOKEN_LEASE_SORT_KEY = 'TOKEN_LEASE';
 /** `purpose` in the KMS encryption context: a ciphertext made for anything else will not decrypt. */
 export const TOKEN_ENCRYPTION_PURPOSE = 'simulacra-token-cache';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-export class DynamoDbTokenCache implements TokenCache {
+const isConditionFailure = (err: unknown): boolean =>
+  err instanceof Error && err.name === 'ConditionalCheckFailedException';
+
+export class DynamoDbTokenCache implements TokenCache, MintLeases {
   readonly #options: DynamoDbTokenCacheOptions;
 
   constructor(options: DynamoDbTokenCacheOptions) {
@@ -98,8 +106,52 @@ export class DynamoDbTokenCache implements TokenCache {
       );
     } catch (err) {
       // Someone stored a fresher token first: theirs wins, nothing to do.
-      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return;
+      if (isConditionFailure(err)) return;
       throw err;
+    }
+  }
+
+  /** Puts the lease item unless a live lease exists; null when another container holds it. */
+  async acquireMintLease(key: string, ttlMs: number): Promise<string | null> {
+    const leaseId = randomUUID();
+    const now = Date.now();
+    const expiresAt = now + ttlMs;
+    try {
+      await this.#options.dynamo.send(
+        new PutCommand({
+          TableName: this.#options.tableName,
+          Item: {
+            pk: key,
+            sk: TOKEN_LEASE_SORT_KEY,
+            leaseId,
+            expiresAt,
+            // DynamoDB's TTL sweep is coarse; it only tidies leases whose holder died.
+            [this.#options.ttlAttribute ?? 'ttl']: Math.ceil(expiresAt / 1000),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return leaseId;
+    } catch (err) {
+      if (isConditionFailure(err)) return null;
+      throw err;
+    }
+  }
+
+  /** Deletes the lease item if it is still `leaseId`'s. */
+  async releaseMintLease(key: string, leaseId: string): Promise<void> {
+    try {
+      await this.#options.dynamo.send(
+        new DeleteCommand({
+          TableName: this.#options.tableName,
+          Key: { pk: key, sk: TOKEN_LEASE_SORT_KEY },
+          ConditionExpression: 'leaseId = :leaseId',
+          ExpressionAttributeValues: { ':leaseId': leaseId },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
     }
   }
 }

@@ -1,13 +1,16 @@
 /**
  * Bearer tokens from the OAuth client-credentials grant (Auth0 M2M): cached until shortly before
  * expiry, minted by at most one request at a time per provider (single-flight), optionally shared
- * between processes through a {@link TokenCache}. After a 401 the client calls `invalidate` and
- * asks again, which re-mints exactly once.
+ * between processes through a {@link TokenCache}. When the cache also offers mint leases
+ * (`MintLeases`), processes that miss it at the same moment mint once between them. After a 401
+ * the client calls `invalidate` and asks again, which re-mints exactly once.
  */
 import { z } from 'zod';
 import { TokenMintError } from './errors.ts';
 import type { FetchLike } from './http.ts';
 import { networkErrorCode } from './problem.ts';
+import { DEFAULT_MINT_LEASE_TIMING, mintLeasesOf, mintUnderLease } from './token-mint-lease.ts';
+import type { MintLeaseTiming } from './token-mint-lease.ts';
 
 /** Supplies bearer tokens to the client. */
 export interface TokenProvider {
@@ -54,6 +57,8 @@ export interface TokenProviderOptions {
    * falls back to the last credentials. Added by the CREDENTIALS engineer for rotation.
    */
   readonly credentialsSource?: () => Promise<VendorCredentials>;
+  /** Lease lifetime and waits when the cache offers mint leases (defaults: 5 s lease, 10 s wait). */
+  readonly mintLease?: Partial<MintLeaseTiming>;
 }
 
 export const DEFAULT_EXPIRY_MARGIN_MS = 5 * 60 * 1000;
@@ -85,6 +90,8 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   const marginMs = options.expiryMarginMs ?? DEFAULT_EXPIRY_MARGIN_MS;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS;
   const key = tokenCacheKey(credentials);
+  const leases = mintLeasesOf(cache);
+  const leaseTiming: MintLeaseTiming = { ...DEFAULT_MINT_LEASE_TIMING, ...options.mintLease };
   /** Tokens the API rejected; a shared cache may still hold them, so they are skipped on read. */
   const rejected = new Set<string>();
   let held: HeldToken | null = null;
@@ -201,16 +208,22 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     };
   }
 
+  async function mintAndShare(): Promise<HeldToken> {
+    const minted = await mint();
+    await writeCache(minted);
+    return hold(minted);
+  }
+
   async function refresh(): Promise<string> {
     const shared = await readCache();
     if (shared) {
       held = shared;
       return shared.accessToken;
     }
-    const minted = await mint();
-    held = hold(minted);
-    await writeCache(minted);
-    return minted.accessToken;
+    held = leases
+      ? await mintUnderLease(leases, key, leaseTiming, { readShared: readCache, mint: mintAndShare })
+      : await mintAndShare();
+    return held.accessToken;
   }
 
   return {

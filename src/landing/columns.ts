@@ -165,12 +165,14 @@ const MAX_KEYWORD_BYTES = 5;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 const NULL_KEYWORD_BYTES = [...CSV_NULLS].filter((k) => k !== '').map((k) => Buffer.from(k, 'latin1'));
+/** First bytes of the null keywords: most text cells are ruled out without a comparison. */
+const NULL_KEYWORD_FIRST_BYTES = new Set(NULL_KEYWORD_BYTES.map((k) => k[0]!));
 
 /** True for an empty or null-keyword cell, compared on raw bytes. */
 function isNullBytes(buf: Buffer, start: number, end: number): boolean {
   const length = end - start;
   if (length === 0) return true;
-  if (length > 4) return false;
+  if (length > 4 || !NULL_KEYWORD_FIRST_BYTES.has(buf[start]!)) return false;
   return NULL_KEYWORD_BYTES.some((k) => k.length === length && buf.compare(k, 0, length, start, end) === 0);
 }
 

@@ -10,6 +10,9 @@ const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
+/** 1 for the bytes that end an unquoted field. */
+const ENDS_UNQUOTED_FIELD = new Uint8Array(256);
+for (const c of [COMMA, LF, CR]) ENDS_UNQUOTED_FIELD[c] = 1;
 
 /** Field boundaries of one record: for field `i`, `starts[i]`..`ends[i]` in `buffer`. */
 export interface CsvRecord {
@@ -114,11 +117,8 @@ function scanBuffer(
           throw new CsvSyntaxError(`unexpected character after a closing quote at byte ${i}`);
         }
       } else {
-        while (i < length) {
-          const c = buf[i];
-          if (c === COMMA || c === LF || c === CR) break;
-          i += 1;
-        }
+        // The hottest loop of a scan: one table lookup per byte.
+        while (i < length && ENDS_UNQUOTED_FIELD[buf[i]!] === 0) i += 1;
         end = i;
       }
       record.push(start, end, quoted);
@@ -163,44 +163,88 @@ export type CsvByteReader = (into: Buffer, offset: number, length: number) => Pr
 export const CSV_SCAN_BUFFER_BYTES = 1024 * 1024;
 
 /**
- * Scans CSV bytes from `read`, calling `onRecord` for every non-blank record (the header
- * included). One buffer is reused for the whole input: the bytes of an unfinished record are
- * moved to its front before the next read, so scanning creates no per-chunk garbage. The record
- * object and its buffer are only valid during the call.
+ * Scans CSV bytes pushed in chunks of any size, calling `onRecord` for every non-blank record
+ * (the header included). One buffer is reused for the whole input: the bytes of an unfinished
+ * record are moved to its front before more are copied in, so scanning creates no per-chunk
+ * garbage, and memory stays at the buffer size unless one record is larger. The record object
+ * and its buffer are only valid during the call.
  */
+export class CsvScanner {
+  private readonly record = new RecordBuilder();
+  private buffer: Buffer;
+  private used = 0;
+  private start = 0;
+  private first = true;
+  private ended = false;
+
+  constructor(
+    private readonly onRecord: (record: CsvRecord) => void,
+    bufferBytes = CSV_SCAN_BUFFER_BYTES,
+  ) {
+    this.buffer = Buffer.allocUnsafeSlow(bufferBytes);
+  }
+
+  /** Scans the complete records `chunk` finishes; the rest waits for the next chunk or {@link end}. */
+  push(chunk: Uint8Array): void {
+    if (this.ended) throw new Error('the CSV scanner has ended');
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      if (this.used === this.buffer.length) {
+        // Still full after compaction: one record is larger than the buffer.
+        const bigger = Buffer.allocUnsafeSlow(this.buffer.length * 2);
+        this.buffer.copy(bigger, 0, 0, this.used);
+        this.buffer = bigger;
+      }
+      const n = Math.min(chunk.byteLength - offset, this.buffer.length - this.used);
+      this.buffer.set(chunk.subarray(offset, offset + n), this.used);
+      this.used += n;
+      offset += n;
+      this.scan(false);
+    }
+  }
+
+  /** Ends the input: the last record needs no line break. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.scan(true);
+  }
+
+  private scan(final: boolean): void {
+    const { buffer } = this;
+    if (this.first && (this.used >= 3 || final)) {
+      if (this.used >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) this.start = 3;
+      this.first = false;
+    }
+    if (this.first) return;
+    const view = buffer.subarray(this.start, this.used);
+    if (final) {
+      if (view.length > 0) scanBuffer(view, true, this.record, this.onRecord);
+      this.used = 0;
+      return;
+    }
+    const done = scanBuffer(view, false, this.record, this.onRecord);
+    // Keep the unfinished record at the front of the buffer.
+    buffer.copy(buffer, 0, this.start + done, this.used);
+    this.used -= this.start + done;
+    this.start = 0;
+  }
+}
+
+/** {@link CsvScanner} over bytes pulled from `read` until it returns 0. */
 export async function scanCsv(
   read: CsvByteReader,
   onRecord: (record: CsvRecord) => void,
   bufferBytes = CSV_SCAN_BUFFER_BYTES,
 ): Promise<void> {
-  const record = new RecordBuilder();
-  let buffer = Buffer.allocUnsafeSlow(bufferBytes);
-  let used = 0;
-  let start = 0;
-  let first = true;
+  const scanner = new CsvScanner(onRecord, bufferBytes);
+  const chunk = Buffer.allocUnsafeSlow(bufferBytes);
   for (;;) {
-    if (used === buffer.length) {
-      const bigger = Buffer.allocUnsafeSlow(buffer.length * 2);
-      buffer.copy(bigger, 0, 0, used);
-      buffer = bigger;
-    }
-    const n = await read(buffer, used, buffer.length - used);
-    used += n;
-    if (first && used >= 3) {
-      if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) start = 3;
-      first = false;
-    }
-    const view = buffer.subarray(start, used);
-    if (n === 0) {
-      if (view.length > 0) scanBuffer(view, true, record, onRecord);
-      return;
-    }
-    const done = scanBuffer(view, false, record, onRecord);
-    // Keep the unfinished record at the front of the buffer.
-    buffer.copy(buffer, 0, start + done, used);
-    used -= start + done;
-    start = 0;
+    const n = await read(chunk, 0, chunk.length);
+    if (n === 0) break;
+    scanner.push(chunk.subarray(0, n));
   }
+  scanner.end();
 }
 
 /** A {@link CsvByteReader} over an open file, reading sequentially. */

@@ -1,7 +1,8 @@
 /**
- * Reads a spooled artifact back from local disk to learn what was landed: its row count, its
- * schema and (optionally) the values of selected columns for the conformance report. Memory is
- * bounded by one unit of the format, never by the file:
+ * Learns what was landed: its row count, its schema and (optionally) the values of selected
+ * columns for the conformance report. CSV is inspected while it streams ({@link streamingInspection});
+ * Parquet and Arrow are read back from a spool file on local disk. Memory is bounded by one unit
+ * of the format, never by the file:
  *
  * - CSV: a byte-level scan (`csv-scan.ts`), one record at a time; only needed fields are decoded.
  * - Parquet: the footer through ranged reads, then row-group slices of at most
@@ -18,7 +19,15 @@ import {
   type FileMetaData,
 } from 'hyparquet';
 import { arrowColumns, CsvTypeInference, isCsvNull, parquetColumns, type LandedColumn } from './columns.ts';
-import { FieldTextCache, fieldNumber, fieldText, fileByteReader, scanCsv } from './csv-scan.ts';
+import {
+  CsvScanner,
+  FieldTextCache,
+  fieldNumber,
+  fieldText,
+  fileByteReader,
+  scanCsv,
+  type CsvRecord,
+} from './csv-scan.ts';
 import { ArtifactFormatError } from './errors.ts';
 import type { LandedFormat } from './layout.ts';
 
@@ -50,67 +59,87 @@ export interface ArtifactInspection {
   readonly columns: readonly LandedColumn[];
 }
 
-async function inspectCsv(path: string, visitor: BatchVisitor | undefined): Promise<ArtifactInspection> {
-  let inference: CsvTypeInference | null = null;
-  let width = 0;
-  let wanted: Array<{
+/** Row count, type inference and visitor batches over scanned CSV records, header first. */
+class CsvInspector {
+  private inference: CsvTypeInference | null = null;
+  private width = 0;
+  private wanted: Array<{
     name: string;
     index: number;
     numeric: boolean;
     cache: FieldTextCache;
     values: unknown[];
   }> = [];
-  const batch: Record<string, unknown[]> = {};
-  let filled = 0;
-  let rows = 0;
-  const flush = (): void => {
-    if (!visitor || filled === 0) return;
-    for (const column of wanted) column.values.length = filled;
-    visitor.visitBatch(batch, filled);
-    filled = 0;
+  private readonly batch: Record<string, unknown[]> = {};
+  private filled = 0;
+  private rows = 0;
+
+  constructor(private readonly visitor: BatchVisitor | undefined) {}
+
+  /** For {@link CsvScanner} and {@link scanCsv}. */
+  readonly onRecord = (record: CsvRecord): void => {
+    if (this.inference === null) {
+      this.readHeader(record);
+      return;
+    }
+    if (record.count !== this.width) {
+      throw new Error(`record ${this.rows + 1} has ${record.count} fields but the header has ${this.width}`);
+    }
+    this.rows += 1;
+    this.inference.observeRecord(record);
+    if (this.wanted.length === 0) return;
+    for (const column of this.wanted) {
+      const number = column.numeric ? fieldNumber(record, column.index) : undefined;
+      if (number !== undefined) {
+        column.values[this.filled] = number;
+      } else {
+        const raw = column.cache.text(record, column.index);
+        column.values[this.filled] = isCsvNull(raw) ? null : raw;
+      }
+    }
+    this.filled += 1;
+    if (this.filled === CSV_BATCH_ROWS) this.flush();
   };
+
+  /** Call after the last record. */
+  result(): ArtifactInspection {
+    this.flush();
+    if (this.inference === null) throw new Error('the file is empty: no header row');
+    return { rows: this.rows, columns: this.inference.columns() };
+  }
+
+  private readHeader(record: CsvRecord): void {
+    const header = Array.from({ length: record.count }, (_, i) => fieldText(record, i));
+    this.inference = new CsvTypeInference(header);
+    this.width = header.length;
+    const index = new Map(header.map((name, i) => [name, i] as const));
+    this.wanted = (this.visitor?.columns ?? []).flatMap((name) => {
+      const i = index.get(name);
+      if (i === undefined) return [];
+      const values: unknown[] = new Array<unknown>(CSV_BATCH_ROWS);
+      this.batch[name] = values;
+      const numeric = this.visitor?.numericColumns?.has(name) ?? false;
+      return [{ name, index: i, numeric, cache: new FieldTextCache(), values }];
+    });
+  }
+
+  private flush(): void {
+    if (!this.visitor || this.filled === 0) return;
+    for (const column of this.wanted) column.values.length = this.filled;
+    this.visitor.visitBatch(this.batch, this.filled);
+    this.filled = 0;
+  }
+}
+
+async function inspectCsv(path: string, visitor: BatchVisitor | undefined): Promise<ArtifactInspection> {
+  const inspector = new CsvInspector(visitor);
   const file = await open(path, 'r');
   try {
-    await scanCsv(fileByteReader(file), (record) => {
-      if (inference === null) {
-        const header = Array.from({ length: record.count }, (_, i) => fieldText(record, i));
-        inference = new CsvTypeInference(header);
-        width = header.length;
-        const index = new Map(header.map((name, i) => [name, i] as const));
-        wanted = (visitor?.columns ?? []).flatMap((name) => {
-          const i = index.get(name);
-          if (i === undefined) return [];
-          const values: unknown[] = new Array<unknown>(CSV_BATCH_ROWS);
-          batch[name] = values;
-          const numeric = visitor?.numericColumns?.has(name) ?? false;
-          return [{ name, index: i, numeric, cache: new FieldTextCache(), values }];
-        });
-        return;
-      }
-      if (record.count !== width) {
-        throw new Error(`record ${rows + 1} has ${record.count} fields but the header has ${width}`);
-      }
-      rows += 1;
-      inference.observeRecord(record);
-      if (wanted.length === 0) return;
-      for (const column of wanted) {
-        const number = column.numeric ? fieldNumber(record, column.index) : undefined;
-        if (number !== undefined) {
-          column.values[filled] = number;
-        } else {
-          const raw = column.cache.text(record, column.index);
-          column.values[filled] = isCsvNull(raw) ? null : raw;
-        }
-      }
-      filled += 1;
-      if (filled === CSV_BATCH_ROWS) flush();
-    });
-    flush();
+    await scanCsv(fileByteReader(file), inspector.onRecord);
   } finally {
     await file.close();
   }
-  if (inference === null) throw new Error('the file is empty: no header row');
-  return { rows, columns: (inference as CsvTypeInference).columns() };
+  return inspector.result();
 }
 
 async function inspectParquet(path: string, visitor: BatchVisitor | undefined): Promise<ArtifactInspection> {
@@ -168,6 +197,12 @@ async function inspectArrow(path: string, visitor: BatchVisitor | undefined): Pr
   }
 }
 
+function formatError(generationId: string, format: LandedFormat, err: unknown): ArtifactFormatError {
+  return new ArtifactFormatError(generationId, format, err instanceof Error ? err.message : String(err), {
+    cause: err,
+  });
+}
+
 /**
  * Counts the rows of a spooled artifact, reads its schema and feeds `visitor` the requested
  * columns. Throws {@link ArtifactFormatError} when the file is not the declared format.
@@ -188,11 +223,53 @@ export async function inspectArtifact(input: {
         return await inspectArrow(input.path, input.visitor);
     }
   } catch (err) {
-    throw new ArtifactFormatError(
-      input.generationId,
-      input.format,
-      err instanceof Error ? err.message : String(err),
-      { cause: err },
-    );
+    throw formatError(input.generationId, input.format, err);
   }
+}
+
+/** The same inspection as {@link inspectArtifact}, fed the bytes while they stream. */
+export interface StreamingInspection {
+  /**
+   * Inspects the next bytes. Never throws: the first format error is kept for {@link finish},
+   * so a failed GCM tag (which fails the stream) is reported before a format error found in
+   * the same unauthenticated plaintext, as when the file is read back after the stream.
+   */
+  write(chunk: Uint8Array): void;
+  /** After the last chunk; throws {@link ArtifactFormatError}. */
+  finish(): ArtifactInspection;
+}
+
+/**
+ * A {@link StreamingInspection} for formats readable front to back (CSV), so the artifact needs
+ * no second pass and no spool file; null for formats whose metadata sits at the end of the file
+ * (Parquet footer, Arrow IPC file footer): those are spooled and read with {@link inspectArtifact}.
+ */
+export function streamingInspection(input: {
+  format: LandedFormat;
+  generationId: string;
+  visitor?: BatchVisitor | undefined;
+}): StreamingInspection | null {
+  if (input.format !== 'csv') return null;
+  const inspector = new CsvInspector(input.visitor);
+  const scanner = new CsvScanner(inspector.onRecord);
+  let failure: ArtifactFormatError | null = null;
+  return {
+    write(chunk) {
+      if (failure) return;
+      try {
+        scanner.push(chunk);
+      } catch (err) {
+        failure = formatError(input.generationId, input.format, err);
+      }
+    },
+    finish() {
+      if (failure) throw failure;
+      try {
+        scanner.end();
+        return inspector.result();
+      } catch (err) {
+        throw formatError(input.generationId, input.format, err);
+      }
+    },
+  };
 }

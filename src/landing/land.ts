@@ -7,13 +7,15 @@
  *    download (URL expired) re-GETs the generation and retries, bounded.
  * 4. Enterprise mode: check the envelope's encryption context, unwrap the data key with KMS, and
  *    decrypt AES-256-GCM while streaming (tag = last 16 bytes).
- * 5. Stream plaintext into the upload (8 MiB parts), a SHA-256, and a spool file in the temp dir.
- * 6. Inspect the spool file: row count, schema, conformance of the requested conditions.
+ * 5. Stream plaintext into the upload (8 MiB parts, up to 3 in flight) and a SHA-256, and either
+ *    through the CSV inspection or (Parquet, Arrow) into a spool file in the temp dir.
+ * 6. Finish the inspection (or read the spool file back): row count, schema, conformance of the
+ *    requested conditions.
  * 7. Complete the upload only if the tag verified and the row count equals `rows_generated`;
  *    otherwise abort it, so unverified bytes never become visible. Then write the manifest.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -32,7 +34,12 @@ import {
   RowCountMismatchError,
 } from './errors.ts';
 import { createGcmDecryptStream, GcmAuthenticationError } from './gcm-decrypt.ts';
-import { inspectArtifact, type BatchVisitor } from './inspect.ts';
+import {
+  inspectArtifact,
+  streamingInspection,
+  type BatchVisitor,
+  type StreamingInspection,
+} from './inspect.ts';
 import { createLandingSink } from './landing-sink.ts';
 import {
   contentTypeFor,
@@ -50,9 +57,12 @@ import {
   type LandingManifest,
 } from './manifest.ts';
 import { abortStaleUploads, MultipartUpload } from './multipart.ts';
+import { createSpoolDir, removeSpoolDir } from './spool.ts';
 
 /** Download attempts per landing (the first plus re-fetches after an expired URL). */
 export const DEFAULT_DOWNLOAD_ATTEMPTS = 3;
+/** Spool file writes are buffered up to this much before the stream waits for the disk. */
+const SPOOL_WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** The scenario as the customer wrote it in `scenarios.json`. */
 export interface ScenarioAsWritten {
@@ -96,6 +106,8 @@ export interface LandArtifactDeps {
   /** Directory for spool files (default: the OS temp dir, `/tmp` on Lambda). */
   readonly tmpDir?: string | undefined;
   readonly partBytes?: number | undefined;
+  /** Part uploads in flight at once (default `DEFAULT_UPLOAD_CONCURRENCY`, 3). */
+  readonly uploadConcurrency?: number | undefined;
   readonly maxDownloadAttempts?: number | undefined;
   readonly now?: (() => Date) | undefined;
 }
@@ -336,8 +348,14 @@ export async function landArtifact(
     throw new LandingStorageError(keys.outputKey, 'listing stale multipart uploads failed', { cause: err });
   });
 
-  const spoolDir = await mkdtemp(join(deps.tmpDir ?? tmpdir(), 'landing-'));
-  const spoolPath = join(spoolDir, `${randomUUID()}.${format}`);
+  // CSV is inspected while it streams; Parquet and Arrow keep their metadata at the end, so
+  // they are spooled to local disk and read back after the stream.
+  const accumulator = conformanceFor(deps, input);
+  const visitor = conformanceVisitor(accumulator, input.requestedConditions);
+  const streaming = streamingInspection({ format, generationId: input.generationId, visitor });
+  let inspector: { readonly streaming: StreamingInspection } | { readonly spoolPath: string } | null =
+    streaming ? { streaming } : null;
+  let spoolDir: string | null = null;
   let upload: MultipartUpload | null = null;
   let completed = false;
   try {
@@ -352,24 +370,34 @@ export async function landArtifact(
     const opened = await openDownload(deps, generation, input);
     generation = opened.generation;
 
-    const spool = await open(spoolPath, 'w');
-    const sink = createLandingSink({ upload, spool, partBytes: deps.partBytes });
-    try {
-      await streamPlaintext(deps, generation, opened.download.body, sink.writable, input);
-    } finally {
-      await spool.close();
+    if (!inspector) {
+      spoolDir = await createSpoolDir(deps.tmpDir ?? tmpdir());
+      inspector = { spoolPath: join(spoolDir, `${randomUUID()}.${format}`) };
     }
+    const sink = createLandingSink({
+      upload,
+      inspection: streaming,
+      spool:
+        'spoolPath' in inspector
+          ? createWriteStream(inspector.spoolPath, { highWaterMark: SPOOL_WRITE_BUFFER_BYTES })
+          : null,
+      partBytes: deps.partBytes,
+      concurrency: deps.uploadConcurrency,
+    });
+    await streamPlaintext(deps, generation, opened.download.body, sink.writable, input);
     const stats = sink.stats();
 
-    const accumulator = conformanceFor(deps, input);
-    const inspection = await inspectArtifact({
-      path: spoolPath,
-      format,
-      generationId: input.generationId,
-      visitor: conformanceVisitor(accumulator, input.requestedConditions),
-    });
-    if (inspection.rows !== generation.rows_generated) {
-      throw new RowCountMismatchError(input.generationId, generation.rows_generated, inspection.rows);
+    const inspected =
+      'streaming' in inspector
+        ? inspector.streaming.finish()
+        : await inspectArtifact({
+            path: inspector.spoolPath,
+            format,
+            generationId: input.generationId,
+            visitor,
+          });
+    if (inspected.rows !== generation.rows_generated) {
+      throw new RowCountMismatchError(input.generationId, generation.rows_generated, inspected.rows);
     }
     const conformance = accumulator?.report({
       rowsRequested: generation.rows_requested,
@@ -397,7 +425,7 @@ export async function landArtifact(
       partial: generation.status === 'partial' || generation.rows_generated < generation.rows_requested,
       bytes: stats.bytes,
       sha256: stats.sha256,
-      columns: [...inspection.columns],
+      columns: [...inspected.columns],
       artifactEncryption: generation.artifact_encryption?.scheme ?? MANAGED_SCHEME,
       scenario: { ...input.scenario },
       requestedConditions: input.requestedConditions ?? null,
@@ -417,6 +445,6 @@ export async function landArtifact(
     return resultFromManifest(manifest, keys.manifestKey, false);
   } finally {
     if (upload && !completed) await upload.abort();
-    await rm(spoolDir, { recursive: true, force: true });
+    if (spoolDir) await removeSpoolDir(spoolDir);
   }
 }

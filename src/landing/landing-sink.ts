@@ -1,15 +1,20 @@
 /**
  * The write end of a landing: one Writable that, for every plaintext chunk, updates the SHA-256,
- * appends to a spool file in the local temp directory (for format inspection after the stream
- * ends), and accumulates an S3 part, uploading it once it reaches the part size. At most one part
- * upload runs while the next part fills; a write does not call back while a full part is still
- * waiting for the previous upload, so memory stays at about two part buffers whatever the
- * artifact size (stream backpressure propagates to the download).
+ * feeds the streaming inspection (CSV) or appends to a spool file (formats inspected after the
+ * stream ends), and accumulates an S3 part, uploading it once it reaches the part size. Up to
+ * `concurrency` part uploads run while the next part fills; a write does not call back while a
+ * full part waits for a free buffer, so memory stays at `concurrency + 1` part buffers whatever
+ * the artifact size (stream backpressure propagates to the download).
  */
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { once } from 'node:events';
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { StreamingInspection } from './inspect.ts';
 import { DEFAULT_PART_BYTES, type MultipartUpload } from './multipart.ts';
+
+/** Part uploads in flight at once by default. */
+export const DEFAULT_UPLOAD_CONCURRENCY = 3;
 
 export interface LandingSinkStats {
   readonly bytes: number;
@@ -23,66 +28,108 @@ export interface LandingSink {
   stats(): LandingSinkStats;
 }
 
-export function createLandingSink(options: {
-  upload: MultipartUpload;
-  spool: FileHandle;
-  partBytes?: number;
-}): LandingSink {
-  const { upload, spool } = options;
+export interface LandingSinkOptions {
+  readonly upload: MultipartUpload;
+  /** Sees every byte while it streams. */
+  readonly inspection?: StreamingInspection | null | undefined;
+  /** Receives every byte; the sink ends it (flushed) when the stream finishes, or destroys it. */
+  readonly spool?: Writable | null | undefined;
+  readonly partBytes?: number | undefined;
+  /** Part uploads in flight at once (default {@link DEFAULT_UPLOAD_CONCURRENCY}). */
+  readonly concurrency?: number | undefined;
+}
+
+export function createLandingSink(options: LandingSinkOptions): LandingSink {
+  const { upload, inspection, spool } = options;
   const partBytes = options.partBytes ?? DEFAULT_PART_BYTES;
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
   const hash = createHash('sha256');
-  // Two part buffers, allocated on first use and reused: one fills while the other uploads.
-  const buffers: Array<Buffer | undefined> = [undefined, undefined];
-  let current = 0;
+  // Part buffers are allocated on first use and reused: one fills while the others upload.
+  const free: Buffer[] = [];
+  const inflight = new Set<Promise<void>>();
+  let current: Buffer | null = null;
   let filled = 0;
   let total = 0;
-  let inflight: Promise<void> | null = null;
   let digest: string | null = null;
 
-  const buffer = (index: number): Buffer => (buffers[index] ??= Buffer.allocUnsafeSlow(partBytes));
+  let spoolError: Error | null = null;
+  // Kept for the next write: an 'error' nobody listens to would crash the process.
+  spool?.on('error', (err: Error) => {
+    spoolError ??= err;
+  });
+
+  function takeBuffer(): Buffer {
+    // At most `concurrency` buffers are uploading, so at most `concurrency + 1` ever exist.
+    return free.pop() ?? Buffer.allocUnsafeSlow(partBytes);
+  }
 
   async function flushPart(): Promise<void> {
-    // The other buffer's upload must finish before that buffer is refilled.
-    if (inflight) await inflight;
-    inflight = upload.uploadPart(buffer(current).subarray(0, filled));
+    while (inflight.size >= concurrency) {
+      // Rejects as soon as any in-flight part failed.
+      await Promise.race(inflight);
+    }
+    const body = current ?? Buffer.alloc(0);
+    const task = upload.uploadPart(body.subarray(0, filled)).finally(() => {
+      inflight.delete(task);
+      if (body.byteLength > 0) free.push(body);
+    });
     // Surface a failed upload on the next await instead of as an unhandled rejection.
-    inflight.catch(() => undefined);
-    current ^= 1;
+    task.catch(() => undefined);
+    inflight.add(task);
+    current = null;
     filled = 0;
   }
 
   async function append(chunk: Buffer): Promise<void> {
-    await spool.write(chunk);
     let offset = 0;
     while (offset < chunk.byteLength) {
+      current ??= takeBuffer();
       const n = Math.min(chunk.byteLength - offset, partBytes - filled);
-      chunk.copy(buffer(current), filled, offset, offset + n);
+      chunk.copy(current, filled, offset, offset + n);
       filled += n;
       offset += n;
       if (filled === partBytes) await flushPart();
     }
   }
 
+  async function write(chunk: Buffer): Promise<void> {
+    hash.update(chunk);
+    total += chunk.byteLength;
+    inspection?.write(chunk);
+    if (spoolError) throw spoolError;
+    if (spool && !spool.write(chunk)) await once(spool, 'drain');
+    await append(chunk);
+  }
+
+  async function finish(): Promise<void> {
+    // The last part may be small; an empty artifact still needs one (empty) part.
+    if (filled > 0 || upload.partCount === 0) await flushPart();
+    await Promise.all(inflight);
+    if (spool) {
+      spool.end();
+      await finished(spool);
+    }
+    digest = hash.digest('hex');
+  }
+
   const writable = new Writable({
     highWaterMark: 256 * 1024,
     write(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      total += chunk.byteLength;
-      append(chunk).then(
+      write(chunk).then(
         () => callback(),
         (err: unknown) => callback(err as Error),
       );
     },
     final(callback) {
-      (async () => {
-        // The last part may be small; an empty artifact still needs one (empty) part.
-        if (filled > 0 || upload.partCount === 0) await flushPart();
-        if (inflight) await inflight;
-        digest = hash.digest('hex');
-      })().then(
+      finish().then(
         () => callback(),
         (err: unknown) => callback(err as Error),
       );
+    },
+    destroy(err, callback) {
+      spool?.destroy();
+      // Let running part uploads settle so the caller's abort comes after the last of them.
+      void Promise.allSettled(inflight).then(() => callback(err));
     },
   });
 

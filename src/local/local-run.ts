@@ -19,10 +19,64 @@ import { StateRepository } from '../state/repository.ts';
 import type { SimulatorOptions } from '../../simulator/index.ts';
 import { startLocalEnvironment, type ExternalApi, type LocalEnvironment } from './environment.ts';
 import { queryLake, sqlIdentifier, type QueryRow } from './lake-query.ts';
-import { LocalPipelineRunner, type ExecutionResult } from './runner.ts';
+import { LocalPipelineRunner, type ExecutionResult, type HistoryEvent } from './runner.ts';
 
 /** Stages a local run goes through, in order (for progress displays). */
-export type LocalRunStage = 'environment' | 'upload' | 'pipeline' | 'collect' | 'query';
+export type LocalRunStage =
+  | 'environment'
+  | 'upload'
+  | 'vendor-upload'
+  | 'training'
+  | 'conditions'
+  | 'generation'
+  | 'landing'
+  | 'catalog'
+  | 'record'
+  | 'collect'
+  | 'query';
+
+/** The stage each state of the ingest and generate machines belongs to. */
+const STAGE_OF_STATE: Readonly<Record<string, LocalRunStage>> = {
+  UploadSeed: 'vendor-upload',
+  PrepareFeed: 'vendor-upload',
+  WaitForTraining: 'training',
+  PollTraining: 'training',
+  ResolveScenarios: 'conditions',
+  CreateGeneration: 'generation',
+  WaitForGeneration: 'generation',
+  PollGeneration: 'generation',
+  LandArtifact: 'landing',
+  RegisterCatalog: 'catalog',
+  RecordSuccess: 'record',
+  RecordFailure: 'record',
+};
+const PIPELINE_STAGES: readonly LocalRunStage[] = [
+  'vendor-upload',
+  'training',
+  'conditions',
+  'generation',
+  'landing',
+  'catalog',
+  'record',
+];
+
+/**
+ * A history-event listener that reports pipeline stages as states are entered. Scenarios run in
+ * parallel, so a stage is reported only when it is later than the last one reported.
+ */
+export function pipelineStageReporter(stage: (stage: LocalRunStage) => void): (event: HistoryEvent) => void {
+  let reached = -1;
+  return (event) => {
+    if (event.type !== 'StateEntered') return;
+    const name = (event.state as { name?: unknown } | undefined)?.name;
+    const next = typeof name === 'string' ? STAGE_OF_STATE[name] : undefined;
+    const index = next ? PIPELINE_STAGES.indexOf(next) : -1;
+    if (next && index > reached) {
+      reached = index;
+      stage(next);
+    }
+  };
+}
 
 export interface LocalRunOptions {
   /** The seed file (CSV or Parquet). */
@@ -45,6 +99,8 @@ export interface LocalRunOptions {
   readonly onStage?: (stage: LocalRunStage, detail?: string) => void;
   /** Reuse a running environment instead of starting (and stopping) one. */
   readonly environment?: LocalEnvironment;
+  /** Receives the finished ingest execution, with its full history (e.g. for a secret scan). */
+  readonly onExecution?: (execution: ExecutionResult) => void;
 }
 
 /** One scenario's outcome, read back from its manifest. */
@@ -192,8 +248,11 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     const seedBytes = readFileSync(options.seedFile);
     const put = await s3.send(new PutObjectCommand({ Bucket: seedBucket, Key: seedKey, Body: seedBytes }));
 
-    stage('pipeline');
-    const runner = new LocalPipelineRunner({ env: env.env, waitMs: options.waitMs ?? 20 });
+    const runner = new LocalPipelineRunner({
+      env: env.env,
+      waitMs: options.waitMs ?? 20,
+      onEvent: pipelineStageReporter((next) => stage(next)),
+    });
     const drop = await runner.runSeedDrop({
       bucket: seedBucket,
       key: seedKey,
@@ -201,6 +260,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       etag: put.ETag ?? null,
       versionId: put.VersionId ?? null,
     });
+    if (drop.execution) options.onExecution?.(drop.execution);
 
     stage('collect');
     const repo = new StateRepository({

@@ -55,6 +55,8 @@ export interface LocalRunnerOptions {
   readonly retryIntervalMs?: number;
   /** Replace the handler of a function id (e.g. to observe calls); default: its real handler. */
   readonly handlerOverrides?: Readonly<Partial<Record<string, LocalHandler>>>;
+  /** Called with every history event as it happens (progress displays). */
+  readonly onEvent?: (event: HistoryEvent, stateMachine: StateMachineName) => void;
   /** Region and account used in fake ARNs. */
   readonly region?: string;
   readonly accountId?: string;
@@ -247,7 +249,11 @@ export class LocalPipelineRunner {
     });
     const events: HistoryEvent[] = [];
     const collecting = (async () => {
-      for await (const event of execution.eventLogs) events.push(event as unknown as HistoryEvent);
+      for await (const logged of execution.eventLogs) {
+        const event = logged as unknown as HistoryEvent;
+        events.push(event);
+        this.options.onEvent?.(event, stateMachine);
+      }
     })();
     let status: ExecutionResult['status'] = 'SUCCEEDED';
     let output: unknown = null;

@@ -62,8 +62,14 @@ export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<P
     );
   }
   const attempt = poll.attempt + 1;
+  const policy = policyFor(kind);
   const waitAgain = (jobStatus: string | null, retryAfterSeconds: number | null): PollState => {
-    const delay = nextPollDelaySeconds(policyFor(kind), attempt, retryAfterSeconds, deps.random);
+    // A throttled poll learnt nothing about the job: come back when the vendor asks (not sooner
+    // than the first wait), rather than after the next, longer step of the schedule.
+    const delay =
+      retryAfterSeconds !== null && retryAfterSeconds > 0
+        ? Math.max(Math.ceil(retryAfterSeconds), policy.baseSeconds)
+        : nextPollDelaySeconds(policy, attempt, null, deps.random);
     const remaining = Math.max(1, Math.ceil((deadline - now.getTime()) / 1000));
     return { ...poll, status: 'running', attempt, nextWaitSeconds: Math.min(delay, remaining), jobStatus };
   };

@@ -22,10 +22,18 @@ export interface PrepareFeedInput {
   readonly runId: string;
   readonly feed: string;
   readonly executionArn?: string | null;
+  /** Scenario names the run asked for; empty or absent: every scenario of the feed. */
+  readonly scenarios?: readonly string[] | null;
 }
 
+/**
+ * Replaces the execution state, so it carries the run's identity and request on to
+ * ResolveScenarios and RecordRun.
+ */
 export interface PreparedFeed {
+  readonly runId: string;
   readonly feed: string;
+  readonly scenarios: readonly string[];
   readonly seed: SeedObject;
   readonly dataset: UploadedDataset & { readonly reused: boolean };
 }
@@ -55,22 +63,15 @@ export async function prepareFeed(input: PrepareFeedInput, deps: PrepareFeedDeps
     );
   }
   const seed = feed.latestSeed;
-  await deps.repo.createRun({
-    runId: input.runId,
-    kind: 'generate',
-    feed: input.feed,
-    status: 'RUNNING',
-    seed,
-    executionArn: input.executionArn ?? null,
-    datasetId: feed.datasetId ?? null,
-  });
+  await startOrResumeRun(input, seed, feed.datasetId ?? null, deps.repo);
+  const identity = { runId: input.runId, feed: input.feed, scenarios: input.scenarios ?? [] };
 
   if (feed.datasetId) {
     const live = await liveDataset(deps, feed.datasetId, now);
     if (live) {
       await deps.repo.updateDatasetExpiry(input.feed, live.dataset_id, live.expires_at);
       return {
-        feed: input.feed,
+        ...identity,
         seed,
         dataset: {
           datasetId: live.dataset_id,
@@ -88,7 +89,31 @@ export async function prepareFeed(input: PrepareFeedInput, deps: PrepareFeedDeps
     { runId: input.runId, feed: input.feed, seed, replacesDatasetId: feed.datasetId ?? null },
     deps,
   );
-  return { feed: input.feed, seed, dataset: { ...uploaded, reused: false } };
+  return { ...identity, seed, dataset: { ...uploaded, reused: false } };
+}
+
+/**
+ * Creates the run record, or re-uses the one a previous execution of the same run id (a
+ * scheduled slot started twice) wrote: a FAILED one is reopened so this execution can finish
+ * it; a RUNNING or SUCCEEDED one is left as is, and every later step replays idempotently.
+ */
+async function startOrResumeRun(
+  input: PrepareFeedInput,
+  seed: SeedObject,
+  datasetId: string | null,
+  repo: StateRepository,
+): Promise<void> {
+  const executionArn = input.executionArn ?? null;
+  const { created, run } = await repo.createRun({
+    runId: input.runId,
+    kind: 'generate',
+    feed: input.feed,
+    status: 'RUNNING',
+    seed,
+    executionArn,
+    datasetId,
+  });
+  if (!created && run.status === 'FAILED') await repo.reopenFailedRun(input.runId, { executionArn });
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * After training: read the feed's scenario file (or the default scenario), fetch the cleaned
- * schema and resolve every scenario's conditions against it. Any problem in any scenario fails
+ * After training: read the feed's scenario file (or the default scenario), keep the scenarios
+ * the run asked for (all by default), fetch the cleaned schema and resolve every kept
+ * scenario's conditions against it. Any problem in any scenario fails
  * the run here, before a single generation is created. Also records the dataset as the feed's
  * current one (with its schema fingerprint).
  */
@@ -42,6 +43,8 @@ export interface ResolveScenariosInput {
   readonly feed: string;
   readonly datasetId: string;
   readonly seed: SeedObject;
+  /** Names of the scenarios to run; empty or absent: every scenario of the feed. */
+  readonly scenarios?: readonly string[] | null;
 }
 
 export interface ResolvedScenarios {
@@ -80,15 +83,41 @@ async function readScenarioFile(
   }
 }
 
-/** Resolves every scenario of the feed; throws InputValidationError listing all problems. */
+/**
+ * The feed's scenarios named in `requested` (in the feed's order), or all of them when nothing
+ * is requested. An unknown name throws InputValidationError `unknown_scenario`, naming it and
+ * listing the feed's scenario names.
+ */
+export function selectScenarios(
+  feed: string,
+  available: readonly Scenario[],
+  requested: readonly string[] | null | undefined,
+): Scenario[] {
+  if (!requested || requested.length === 0) return [...available];
+  const names = new Set(available.map((s) => s.name));
+  const unknown = [...new Set(requested)].filter((name) => !names.has(name));
+  if (unknown.length > 0) {
+    const quoted = (list: Iterable<string>): string => [...list].map((n) => `"${n}"`).join(', ');
+    throw new InputValidationError(
+      failure(
+        'unknown_scenario',
+        `Feed "${feed}" has no scenario ${quoted(unknown)}; its scenarios are ${quoted(names)}.`,
+      ),
+    );
+  }
+  const wanted = new Set(requested);
+  return available.filter((s) => wanted.has(s.name));
+}
+
+/** Resolves the run's scenarios of the feed; throws InputValidationError listing all problems. */
 export async function resolveScenarios(
   input: ResolveScenariosInput,
   deps: ResolveScenariosDeps,
 ): Promise<ResolvedScenarios> {
   const file = await readScenarioFile(deps.s3, input.seed.bucket, input.feed);
-  let scenarios: Scenario[];
+  let available: Scenario[];
   try {
-    scenarios = file ? parseScenarioFile(file.text, file.source) : defaultScenarios();
+    available = file ? parseScenarioFile(file.text, file.source) : defaultScenarios();
   } catch (err) {
     if (err instanceof ScenarioFileError) {
       throw new InputValidationError(
@@ -98,6 +127,7 @@ export async function resolveScenarios(
     }
     throw err;
   }
+  const scenarios = selectScenarios(input.feed, available, input.scenarios);
 
   const [dataset, schema] = await Promise.all([
     deps.api.getDataset(input.datasetId),

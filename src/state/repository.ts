@@ -269,6 +269,41 @@ export class StateRepository {
     return { created: true, run };
   }
 
+  /**
+   * Moves a FAILED run back to RUNNING for another execution of the same run id (a scheduled
+   * slot started again): clears the failure, the finish time and the events marker, so the run
+   * can finish (and announce) afresh. Returns false when the run is not FAILED (any more).
+   */
+  async reopenFailedRun(runId: string, fields: { executionArn?: string | null }): Promise<boolean> {
+    let out;
+    try {
+      out = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: runPk(runId), sk: RUN_SK },
+          UpdateExpression:
+            'SET #status = :running, executionArn = :arn, updatedAt = :now ' +
+            'REMOVE failure, finishedAt, durationMs, eventsPublishedAt',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :failed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':running': 'RUNNING',
+            ':failed': 'FAILED',
+            ':arn': fields.executionArn ?? null,
+            ':now': this.iso(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+    const run = strip(out.Attributes as (RunRecord & Record<string, unknown>) | undefined);
+    if (run) await this.putRunIndex(run);
+    return true;
+  }
+
   /** Moves a non-terminal run to RUNNING and notes the dataset (no-op on finished runs). */
   async markRunRunning(runId: string, fields: { datasetId?: string | null }): Promise<void> {
     try {

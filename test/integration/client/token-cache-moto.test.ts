@@ -1,11 +1,11 @@
 /**
  * DynamoDbTokenCache against moto (real DynamoDB and KMS semantics: expression syntax, conditional
  * writes, KMS encryption contexts): two providers — two Lambda containers — share one minted token,
- * and the stored item holds only ciphertext.
+ * the stored item holds only ciphertext, and the mint lease lets many cold containers mint once.
  */
 import { DecryptCommand } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,8 +48,8 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-const credentials = (): VendorCredentials => ({
-  client_id: 'acme_m2m',
+const credentials = (clientId = 'acme_m2m'): VendorCredentials => ({
+  client_id: clientId,
   client_secret: 'secret',
   token_url: tokenUrl,
   audience: 'https://api.simulacra-data.com',
@@ -95,5 +95,40 @@ describe('DynamoDbTokenCache on moto', () => {
     await cache.put('TOKEN#race#a', { accessToken: 'newer', expiresAt: now + 200_000 });
     await cache.put('TOKEN#race#a', { accessToken: 'older', expiresAt: now + 100_000 });
     expect(await cache.get('TOKEN#race#a')).toEqual({ accessToken: 'newer', expiresAt: now + 200_000 });
+  });
+
+  it('mints once when 60 cold containers ask at the same instant (mint lease)', async () => {
+    const before = mints;
+    const tokens = await Promise.all(
+      Array.from({ length: 60 }, () =>
+        createTokenProvider({
+          credentials: credentials('cold_m2m'),
+          cache: new DynamoDbTokenCache({ tableName: TABLE, kmsKeyId: keyId, dynamo, kms }),
+        }).getToken(),
+      ),
+    );
+    expect(new Set(tokens).size).toBe(1);
+    expect(mints - before).toBe(1);
+    const pk = 'TOKEN#cold_m2m#https://api.simulacra-data.com';
+    const lease = await dynamo.send(new GetCommand({ TableName: TABLE, Key: { pk, sk: 'TOKEN_LEASE' } }));
+    expect(lease.Item).toBeUndefined();
+  });
+
+  it('takes the lease over from a container that died holding it', async () => {
+    const cache = new DynamoDbTokenCache({ tableName: TABLE, kmsKeyId: keyId, dynamo, kms });
+    const pk = 'TOKEN#dead_m2m#https://api.simulacra-data.com';
+    await dynamo.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { pk, sk: 'TOKEN_LEASE', leaseId: 'dead-container', expiresAt: Date.now() + 400 },
+      }),
+    );
+    expect(await cache.acquireMintLease(pk, 5_000)).toBeNull();
+    const before = mints;
+    const startedAt = Date.now();
+    const token = await createTokenProvider({ credentials: credentials('dead_m2m'), cache }).getToken();
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(390);
+    expect(mints - before).toBe(1);
+    expect(await cache.get(pk)).toMatchObject({ accessToken: token });
   });
 });

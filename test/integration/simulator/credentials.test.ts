@@ -47,6 +47,12 @@ describe('simulator auth', () => {
     const [header] = String(body.access_token).split('.');
     expect(JSON.parse(Buffer.from(header!, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
     expect(sim.counters().tokenMints).toBeGreaterThanOrEqual(1);
+    expect(sim.sensitiveValues()).toEqual(
+      expect.arrayContaining([
+        { kind: 'client_secret', value: clientSecret },
+        { kind: 'bearer_token', value: body.access_token },
+      ]),
+    );
   });
 
   it('refuses a wrong secret (401), a wrong audience (403) and another grant (400)', async () => {

@@ -188,8 +188,8 @@ describe('benchmark maths', () => {
   });
 
   it('counts polls, transitions, requests and dollars', () => {
-    // 2, 4, 8, 16, 32, 64, 120, 120 s: the 8th poll (at 366 s) is the first after 300 s.
-    expect(expectedPolls(TRAINING_POLL_POLICY, 300)).toBe(8);
+    // 15, 30, 60, 120, 120 s: the 5th poll (at 345 s) is the first after 300 s.
+    expect(expectedPolls(TRAINING_POLL_POLICY, 300)).toBe(5);
     expect(expectedPolls(TRAINING_POLL_POLICY, 1)).toBe(1);
     expect(fixedIntervalPolls(300, 2)).toBe(150);
     expect(fixedIntervalPolls(0, 2)).toBe(1);
@@ -210,20 +210,22 @@ describe('benchmark maths', () => {
 });
 
 describe('fault matrix rows', () => {
-  it('accepts the usual envelopes and field spellings', () => {
-    const row = {
-      fault: 'f',
-      outcome: 'SUCCEEDED',
-      data_landed: true,
-      duplicate_vendor_work: 0,
-      secrets_found: [],
-    };
-    expect(normalizeFaultMatrix({ rows: [row] })).toEqual([
-      { fault: 'f', outcome: 'SUCCEEDED', dataLanded: 'yes', duplicateVendorWork: 0, secretsFound: 0 },
-    ]);
-    expect(normalizeFaultMatrix({ data: { rows: [row] } })).toHaveLength(1);
-    expect(normalizeFaultMatrix([row])).toHaveLength(1);
-    expect(normalizeFaultMatrix(null)).toEqual([]);
+  const row = { fault: 'f', outcome: 'landed', dataLanded: 'yes', duplicateVendorWork: 0, secretsFound: 0 };
+
+  it('reads the rows of the document the e2e test writes', () => {
+    const doc = { benchmark: 'fault-matrix', generatedAt: '2026-01-01T00:00:00.000Z', rows: [row] };
+    expect(normalizeFaultMatrix(doc)).toEqual([row]);
+  });
+
+  it('refuses any other shape, naming the field', () => {
+    expect(() => normalizeFaultMatrix({ rows: [row] })).toThrow(/benchmark/);
+    expect(() =>
+      normalizeFaultMatrix({
+        benchmark: 'fault-matrix',
+        generatedAt: 'x',
+        rows: [{ ...row, dataLanded: true }],
+      }),
+    ).toThrow(/rows\.0\.dataLanded/);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   ARTIFACT_URL_EXPIRED,
   ArtifactUrlExpiredError,
   SimulacraClient,
+  SimulacraNetworkError,
   classifyError,
 } from '../../../src/client/index.ts';
 import { countingTokenProvider, fakeClock, problem, startTestServer } from './helpers.ts';
@@ -123,6 +124,22 @@ describe('downloadArtifact', () => {
     await expect(
       c.downloadArtifact({ generation_id: 'gen_1', artifact_url: `${storage.origin}/o?X-Amz-Signature=zz` }),
     ).rejects.toBeInstanceOf(ArtifactUrlExpiredError);
+  });
+
+  it('fails a body cut short of its Content-Length with a retryable network error', async () => {
+    const { client: c } = client();
+    api.script((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv', 'content-length': '100' });
+      res.write('a,b\n1,2\n', () => res.socket?.destroy());
+    });
+    const download = await c.downloadArtifact({
+      generation_id: 'gen_1',
+      artifact_url: '/v1/generations/gen_1/download?expires=9&sig=cut-sig',
+    });
+    const err = await text(download.body).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SimulacraNetworkError);
+    expect((err as Error).message).not.toContain('cut-sig');
+    expect(classifyError(err)).toBe('retryable');
   });
 
   it('refuses a generation without an artifact URL', async () => {

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTokenCache, createTokenProvider } from '../../../src/client/index.ts';
@@ -44,10 +44,12 @@ function installKms() {
   return kmsMock;
 }
 
-/** A fake table honouring the cache's conditional write. */
+/** A fake table honouring the cache's conditional writes: fresher token, live lease, lease owner. */
 function installDynamo() {
   const items = new Map<string, Record<string, unknown>>();
   const ddbMock = mockClient(DynamoDBDocumentClient);
+  const conditionFailed = () =>
+    new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
   ddbMock.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => ({
     Item: items.get(`${input.Key.pk}|${input.Key.sk}`),
   }));
@@ -57,13 +59,23 @@ function installDynamo() {
       (input: { Item: Record<string, unknown>; ExpressionAttributeValues: Record<string, number> }) => {
         const id = `${String(input.Item.pk)}|${String(input.Item.sk)}`;
         const existing = items.get(id);
-        if (existing && !((existing.expiresAt as number) < input.ExpressionAttributeValues[':expiresAt']!)) {
-          throw new ConditionalCheckFailedException({
-            message: 'The conditional request failed',
-            $metadata: {},
-          });
-        }
+        const values = input.ExpressionAttributeValues;
+        const replaceable =
+          ':now' in values
+            ? (existing?.expiresAt as number) <= values[':now']
+            : (existing?.expiresAt as number) < values[':expiresAt']!;
+        if (existing && !replaceable) throw conditionFailed();
         items.set(id, input.Item);
+        return {};
+      },
+    );
+  ddbMock
+    .on(DeleteCommand)
+    .callsFake(
+      (input: { Key: { pk: string; sk: string }; ExpressionAttributeValues: Record<string, string> }) => {
+        const id = `${input.Key.pk}|${input.Key.sk}`;
+        if (items.get(id)?.leaseId !== input.ExpressionAttributeValues[':leaseId']) throw conditionFailed();
+        items.delete(id);
         return {};
       },
     );
@@ -181,5 +193,100 @@ describe('DynamoDbTokenCache', () => {
     expect(await cache().get('TOKEN#x#y')).toBeNull();
     items.set('TOKEN#x#y|TOKEN', { pk: 'TOKEN#x#y', sk: 'TOKEN', expiresAt: Date.now() + 10_000 });
     expect(await cache().get('TOKEN#x#y')).toBeNull();
+  });
+});
+
+describe('DynamoDbTokenCache mint lease', () => {
+  const KEY = 'TOKEN#acme_m2m#https://api.simulacra-data.com';
+  const LEASE_ID = `${KEY}|TOKEN_LEASE`;
+  /** Another container's lease, live until `expiresAt`. */
+  const foreignLease = (expiresAt: number) => ({
+    pk: KEY,
+    sk: 'TOKEN_LEASE',
+    leaseId: 'other-container',
+    expiresAt,
+  });
+
+  it('lets one of many cold containers win the lease and mint; the others read its token', async () => {
+    const { items, cache, ddbMock } = setup();
+    const before = mints;
+    const tokens = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        createTokenProvider({ credentials: credentials(), cache: cache() }).getToken(),
+      ),
+    );
+    expect(new Set(tokens).size).toBe(1);
+    expect(mints - before).toBe(1);
+    // The winner released its lease; the lease item never holds token material.
+    expect(items.has(LEASE_ID)).toBe(false);
+    const leasePuts = ddbMock
+      .commandCalls(PutCommand)
+      .map((call) => call.args[0].input.Item!)
+      .filter((item) => item.sk === 'TOKEN_LEASE');
+    expect(leasePuts.length).toBeGreaterThanOrEqual(20);
+    expect(JSON.stringify(leasePuts)).not.toContain(tokens[0]!);
+  });
+
+  it('waits for a live lease holder and uses the token it stores, without minting', async () => {
+    const { items, cache } = setup();
+    items.set(LEASE_ID, foreignLease(Date.now() + 5_000));
+    const before = mints;
+    const waiting = createTokenProvider({ credentials: credentials(), cache: cache() }).getToken();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await cache().put(KEY, { accessToken: 'eyJ.from-the-holder.sig', expiresAt: Date.now() + 86_400_000 });
+    expect(await waiting).toBe('eyJ.from-the-holder.sig');
+    expect(mints - before).toBe(0);
+  });
+
+  it('takes over after the holder dies, once its lease expires', async () => {
+    const { items, cache } = setup();
+    items.set(LEASE_ID, foreignLease(Date.now() + 300));
+    const before = mints;
+    const startedAt = Date.now();
+    const token = await createTokenProvider({ credentials: credentials(), cache: cache() }).getToken();
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(290);
+    expect(mints - before).toBe(1);
+    expect(await cache().get(KEY)).toMatchObject({ accessToken: token });
+    expect(items.has(LEASE_ID)).toBe(false);
+  });
+
+  it('mints at once over an expired lease', async () => {
+    const { items, cache } = setup();
+    items.set(LEASE_ID, foreignLease(Date.now() - 1));
+    const before = mints;
+    const startedAt = Date.now();
+    await createTokenProvider({ credentials: credentials(), cache: cache() }).getToken();
+    expect(Date.now() - startedAt).toBeLessThan(250);
+    expect(mints - before).toBe(1);
+  });
+
+  it('mints on its own when the wait for a holder runs out', async () => {
+    const { items, cache } = setup();
+    items.set(LEASE_ID, foreignLease(Date.now() + 60_000));
+    const before = mints;
+    const startedAt = Date.now();
+    const provider = createTokenProvider({
+      credentials: credentials(),
+      cache: cache(),
+      mintLease: { maxWaitMs: 200 },
+    });
+    await provider.getToken();
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(190);
+    expect(mints - before).toBe(1);
+    // The live foreign lease is left alone.
+    expect(items.get(LEASE_ID)?.leaseId).toBe('other-container');
+  });
+
+  it('re-mints once under the lease after a 401', async () => {
+    const { items, cache } = setup();
+    const a = createTokenProvider({ credentials: credentials(), cache: cache() });
+    const first = await a.getToken();
+    const before = mints;
+    a.invalidate(first);
+    const second = await Promise.all([a.getToken(), a.getToken()]);
+    expect(second[0]).toBe(second[1]);
+    expect(second[0]).not.toBe(first);
+    expect(mints - before).toBe(1);
+    expect(items.has(LEASE_ID)).toBe(false);
   });
 });

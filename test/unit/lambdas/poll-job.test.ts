@@ -52,8 +52,9 @@ describe('poll-job handler', () => {
     setVendorClientForTests(fakeApi({ getJob: () => Promise.resolve(job({ status: 'running' })) }));
     const out = await handler(input, context);
     expect(out).toMatchObject({ status: 'running', attempt: 3, jobStatus: 'running', deadlineAt: future });
-    expect(out.nextWaitSeconds).toBeGreaterThanOrEqual(13);
-    expect(out.nextWaitSeconds).toBeLessThanOrEqual(20);
+    // Attempt 3 of the generation policy: 10 s × 2³, ±10 %.
+    expect(out.nextWaitSeconds).toBeGreaterThanOrEqual(72);
+    expect(out.nextWaitSeconds).toBeLessThanOrEqual(88);
   });
 
   it('turns a throttled poll into another wait that honours Retry-After', async () => {

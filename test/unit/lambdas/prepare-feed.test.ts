@@ -61,6 +61,46 @@ describe('prepare-feed handler', () => {
     expect(api.extendDatasetRetention).not.toHaveBeenCalled();
   });
 
+  it('carries the run id and the requested scenarios on in the state', async () => {
+    setVendorClientForTests(fakeApi({ getDataset: () => Promise.resolve(dataset(hours(23))) }));
+    expect(await handler({ ...input, scenarios: ['premium-heavy'] }, context)).toMatchObject({
+      runId: 'gen-run-1',
+      scenarios: ['premium-heavy'],
+    });
+    expect(await handler(input, context)).toMatchObject({ runId: 'gen-run-1', scenarios: [] });
+  });
+
+  it('reopens the FAILED run of an earlier execution with the same run id', async () => {
+    const runKey = { pk: 'RUN#gen-run-1', sk: 'RUN' };
+    const failedRun = {
+      ...runKey,
+      runId: 'gen-run-1',
+      kind: 'generate',
+      feed: 'retail-panel',
+      status: 'FAILED',
+    };
+    ddb
+      .on(PutCommand, { Item: { pk: 'RUN#gen-run-1' } })
+      .rejects(Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' }));
+    ddb
+      .on(GetCommand, { Key: runKey })
+      .resolves({ Item: { ...failedRun, startedAt: '2026-05-01T06:00:00Z' } });
+    ddb.on(UpdateCommand, { Key: runKey }).resolves({
+      Attributes: { ...failedRun, status: 'RUNNING', startedAt: '2026-05-01T06:00:00Z' },
+    });
+    setVendorClientForTests(fakeApi({ getDataset: () => Promise.resolve(dataset(hours(23))) }));
+    await handler(input, context);
+    const reopen = ddb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .find((i) => i.Key?.pk === 'RUN#gen-run-1');
+    expect(reopen).toMatchObject({
+      ConditionExpression: 'attribute_exists(pk) AND #status = :failed',
+      ExpressionAttributeValues: { ':running': 'RUNNING', ':arn': 'arn:exec' },
+    });
+    expect(reopen?.UpdateExpression).toContain('REMOVE failure, finishedAt, durationMs, eventsPublishedAt');
+  });
+
   it('extends a dataset close to expiry', async () => {
     const api = fakeApi({
       getDataset: () => Promise.resolve(dataset(hours(2))),

@@ -93,6 +93,52 @@ describe('resolve-scenarios handler', () => {
     });
   });
 
+  const twoScenarios = {
+    scenarios: [
+      { name: 'premium-heavy', row_count: 500, output_format: 'csv' },
+      { name: 'older', row_count: 100, output_format: 'parquet' },
+    ],
+  };
+
+  it('resolves only the scenarios the run names, in the feed file order', async () => {
+    scenarioFile(twoScenarios);
+    const out = await handler({ ...input, scenarios: ['older', 'premium-heavy', 'older'] }, context);
+    expect(out.scenarios.map((s) => s.scenario.name)).toEqual(['premium-heavy', 'older']);
+    const one = await handler({ ...input, scenarios: ['older'] }, context);
+    expect(one.scenarios.map((s) => s.scenario.name)).toEqual(['older']);
+    const all = await handler({ ...input, scenarios: [] }, context);
+    expect(all.scenarios).toHaveLength(2);
+  });
+
+  it('fails fast on an unknown scenario name, listing the feed’s scenarios', async () => {
+    scenarioFile(twoScenarios);
+    const api = fakeApi({
+      getDataset: () => Promise.resolve(dataset),
+      getDatasetSchema: () => Promise.resolve(schema),
+    });
+    setVendorClientForTests(api);
+    const err = (await handler({ ...input, scenarios: ['older', 'premium-hevy'] }, context).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(err.name).toBe('InputValidationError');
+    const details = JSON.parse(err.message) as { code: string; detail: string };
+    expect(details.code).toBe('unknown_scenario');
+    expect(details.detail).toBe(
+      'Feed "retail-panel" has no scenario "premium-hevy"; its scenarios are "premium-heavy", "older".',
+    );
+    expect(api.getDatasetSchema).not.toHaveBeenCalled();
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('names the default scenario when the feed has no scenario file', async () => {
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('no key'), { name: 'NoSuchKey' }));
+    const err = (await handler({ ...input, scenarios: ['premium-heavy'] }, context).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(JSON.parse(err.message)).toMatchObject({ code: 'unknown_scenario' });
+    expect((JSON.parse(err.message) as { detail: string }).detail).toMatch(/its scenarios are "[a-z-]+"\.$/);
+  });
+
   it('uses the default scenario when the feed has no scenario file', async () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('no key'), { name: 'NoSuchKey' }));
     const out = await handler(input, context);

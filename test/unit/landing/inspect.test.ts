@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CsvTypeInference } from '../../../src/landing/columns.ts';
 import { ArtifactFormatError } from '../../../src/landing/errors.ts';
-import { inspectArtifact } from '../../../src/landing/inspect.ts';
+import { inspectArtifact, streamingInspection } from '../../../src/landing/inspect.ts';
 import type { LandedFormat } from '../../../src/landing/layout.ts';
 import { arrowBytes, csvBytes, parquetBytes } from './fixtures.ts';
 
@@ -116,5 +116,39 @@ describe('CsvTypeInference', () => {
       { name: 'n', type: 'bigint', hasNulls: true },
       { name: 'e', type: 'string', hasNulls: true },
     ]);
+  });
+});
+
+describe('streamingInspection', () => {
+  const feed = (bytes: Buffer, chunk: number) => {
+    const inspection = streamingInspection({ format: 'csv', generationId: 'gen_1' });
+    if (!inspection) throw new Error('CSV should stream');
+    for (let i = 0; i < bytes.byteLength; i += chunk) inspection.write(bytes.subarray(i, i + chunk));
+    return inspection;
+  };
+
+  it('agrees with reading the file back, whatever the chunk boundaries', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      csvBytes(500),
+      Buffer.from('501,"x\ny",NA'),
+    ]);
+    const fromFile = await inspect('csv', bytes);
+    for (const chunk of [1, 2, 7, 4096]) {
+      const streamed = feed(bytes, chunk).finish();
+      expect(streamed).toEqual({ rows: fromFile.rows, columns: fromFile.columns });
+    }
+    expect(fromFile.rows).toBe(501);
+  });
+
+  it('keeps a format error for finish, so the stream itself runs to its end', () => {
+    const inspection = feed(Buffer.from('a,b\n1,2\n3,4,5\n6,7\n'), 3);
+    expect(() => inspection.finish()).toThrow(ArtifactFormatError);
+    expect(() => feed(Buffer.alloc(0), 1).finish()).toThrow(/no header row/);
+  });
+
+  it('leaves Parquet and Arrow to the spool file (metadata at the end)', () => {
+    expect(streamingInspection({ format: 'parquet', generationId: 'g' })).toBeNull();
+    expect(streamingInspection({ format: 'arrow', generationId: 'g' })).toBeNull();
   });
 });

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   AbortMultipartUploadCommand,
@@ -15,6 +18,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ArtifactUrlExpiredError } from '../../../src/client/errors.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  ArtifactFormatError,
   ArtifactIntegrityError,
   ArtifactNotReadyError,
   RowCountMismatchError,
@@ -214,6 +218,45 @@ describe('landArtifact (managed)', () => {
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
+  it('inspects CSV while it streams, with no spool file, and Parquet through a removed spool file', async () => {
+    const spoolBase = await mkdtemp(join(tmpdir(), 'land-spool-test-'));
+    try {
+      const seen: string[][] = [];
+      const watch = (bytes: Buffer) => {
+        const body = download(bytes);
+        body.body.on('end', () => void readdir(spoolBase).then((names) => seen.push(names)));
+        return body;
+      };
+      const csvApi = fakeApi({
+        getGeneration: () => Promise.resolve(generation()),
+        downloadArtifact: () => Promise.resolve(watch(csvBytes(3))),
+      });
+      await landArtifact(deps(csvApi, { tmpDir: spoolBase }), input);
+      const parquetApi = fakeApi({
+        getGeneration: () => Promise.resolve(generation({ output_format: 'parquet' })),
+        downloadArtifact: () => Promise.resolve(watch(parquetBytes(3))),
+      });
+      await landArtifact(deps(parquetApi, { tmpDir: spoolBase, partBytes: 5 * 1024 * 1024 }), input);
+      expect(seen[0]).toEqual([]);
+      expect(seen[1]).toHaveLength(1);
+      expect(seen[1]![0]).toMatch(new RegExp(`^landing-${process.pid}-`));
+      expect(await readdir(spoolBase)).toEqual([]);
+    } finally {
+      await rm(spoolBase, { recursive: true, force: true });
+    }
+  });
+
+  it('aborts a malformed CSV after streaming it, as an ArtifactFormatError', async () => {
+    const api = fakeApi({
+      getGeneration: () => Promise.resolve(generation({ rows_generated: 2 })),
+      downloadArtifact: () => Promise.resolve(download(Buffer.from('id,segment\n1,a\n2,b,extra\n'))),
+    });
+    await expect(landArtifact(deps(api), input)).rejects.toThrow(ArtifactFormatError);
+    expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
   it('re-fetches the generation after an expired download URL (404) and succeeds', async () => {
     let gets = 0;
     let downloads = 0;
@@ -345,6 +388,20 @@ describe('landArtifact (enterprise)', () => {
     expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
     expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(2);
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('reports a failed tag, not a format error, when the tampered plaintext is also malformed CSV', async () => {
+    const { body, iv } = encrypted(csvBytes(40));
+    // Flip bits in the middle of the body: the plaintext there changes (e.g. commas appear).
+    for (let i = 100; i < 140; i += 1) body[i] = body[i]! ^ 0x2c;
+    kmsMock.on(DecryptCommand).resolves({ Plaintext: new Uint8Array(key) });
+    const api = fakeApi({
+      getGeneration: () => Promise.resolve({ ...enterprise(iv), rows_requested: 40, rows_generated: 40 }),
+      downloadArtifact: () => Promise.resolve(download(body, 5)),
+    });
+    await expect(landArtifact(deps(api), input)).rejects.toThrow(/tag does not verify/);
+    expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
   });
 
   it('refuses an envelope of another generation before calling KMS or S3', async () => {

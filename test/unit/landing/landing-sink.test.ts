@@ -1,32 +1,48 @@
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StreamingInspection } from '../../../src/landing/inspect.ts';
 import { createLandingSink } from '../../../src/landing/landing-sink.ts';
 import type { MultipartUpload } from '../../../src/landing/multipart.ts';
 
-/** A MultipartUpload stand-in that records copies of its parts and can be made to fail. */
-function fakeUpload(failAt?: number) {
+/**
+ * A MultipartUpload stand-in that records its parts and can be made to fail. Like the SDK, it
+ * reads a part's bytes only after a delay, so a buffer refilled while its upload runs shows up
+ * as corrupted data.
+ */
+function fakeUpload(failAt?: number, delayMs = (_part: number) => 1) {
   const parts: Buffer[] = [];
+  const buffers = new Set<ArrayBufferLike>();
   let inflight = 0;
   let maxInflight = 0;
+  let calls = 0;
   const upload = {
     get partCount() {
-      return parts.length;
+      return calls;
     },
     async uploadPart(body: Buffer) {
+      const part = (calls += 1);
       inflight += 1;
       maxInflight = Math.max(maxInflight, inflight);
-      parts.push(Buffer.from(body));
-      await new Promise((r) => setTimeout(r, 1));
+      if (body.byteLength > 0) buffers.add(body.buffer);
+      await new Promise((r) => setTimeout(r, delayMs(part)));
+      parts[part - 1] = Buffer.from(body);
       inflight -= 1;
-      if (failAt === parts.length) throw new Error('UploadPart failed');
+      if (failAt === part) throw new Error('UploadPart failed');
     },
   };
-  return { upload: upload as unknown as MultipartUpload, parts, maxInflight: () => maxInflight };
+  return {
+    upload: upload as unknown as MultipartUpload,
+    parts,
+    maxInflight: () => maxInflight,
+    inflight: () => inflight,
+    partBuffers: () => buffers.size,
+  };
 }
 
 let dir: string;
@@ -37,25 +53,30 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(data: Buffer, partBytes: number, failAt?: number) {
-  const fake = fakeUpload(failAt);
-  const spool = await open(join(dir, 'spool'), 'w');
-  const sink = createLandingSink({ upload: fake.upload, spool, partBytes });
-  const chunks = Array.from({ length: Math.ceil(data.length / 7) }, (_, i) =>
-    data.subarray(i * 7, i * 7 + 7),
-  );
-  try {
-    await pipeline(Readable.from(chunks), sink.writable);
-  } finally {
-    await spool.close();
-  }
-  return { ...fake, stats: sink.stats(), spooled: await readFile(join(dir, 'spool')) };
+const chunksOf = (data: Buffer, size = 7) =>
+  Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, i * size + size));
+
+async function run(
+  data: Buffer,
+  partBytes: number,
+  options: { failAt?: number; concurrency?: number; delayMs?: (part: number) => number } = {},
+) {
+  const fake = fakeUpload(options.failAt, options.delayMs);
+  const spoolPath = join(dir, 'spool');
+  const sink = createLandingSink({
+    upload: fake.upload,
+    spool: createWriteStream(spoolPath),
+    partBytes,
+    concurrency: options.concurrency,
+  });
+  await pipeline(Readable.from(chunksOf(data)), sink.writable);
+  return { ...fake, stats: sink.stats(), spooled: await readFile(spoolPath) };
 }
 
 describe('createLandingSink', () => {
   it('splits the stream into full parts plus a last short one, spools and hashes every byte', async () => {
     const data = Buffer.from(Array.from({ length: 100 }, (_, i) => i));
-    const out = await run(data, 32);
+    const out = await run(data, 32, { concurrency: 1 });
     expect(out.parts.map((p) => p.length)).toEqual([32, 32, 32, 4]);
     expect(Buffer.concat(out.parts).equals(data)).toBe(true);
     expect(out.spooled.equals(data)).toBe(true);
@@ -67,12 +88,72 @@ describe('createLandingSink', () => {
     expect(out.maxInflight()).toBe(1);
   });
 
+  it('keeps up to `concurrency` parts in flight with concurrency + 1 buffers, in order and intact', async () => {
+    const data = Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 31) % 251));
+    // Uneven upload times: later parts may finish before earlier ones.
+    const out = await run(data, 64, { concurrency: 4, delayMs: (part) => 1 + ((part * 7) % 5) });
+    expect(Buffer.concat(out.parts).equals(data)).toBe(true);
+    expect(out.parts).toHaveLength(Math.ceil(2000 / 64));
+    expect(out.maxInflight()).toBe(4);
+    expect(out.partBuffers()).toBeLessThanOrEqual(5);
+  });
+
   it('uploads one empty part for an empty artifact', async () => {
     const out = await run(Buffer.alloc(0), 32);
     expect(out.parts.map((p) => p.length)).toEqual([0]);
   });
 
-  it('fails the stream when a part upload fails', async () => {
-    await expect(run(Buffer.alloc(100, 1), 32, 2)).rejects.toThrow(/UploadPart failed/);
+  it('fails the stream when a part upload fails, after the other uploads settled', async () => {
+    const fake = fakeUpload(2, (part) => (part === 2 ? 1 : 20));
+    const sink = createLandingSink({ upload: fake.upload, partBytes: 32, concurrency: 4 });
+    await expect(pipeline(Readable.from(chunksOf(Buffer.alloc(300, 1))), sink.writable)).rejects.toThrow(
+      /UploadPart failed/,
+    );
+    expect(fake.inflight()).toBe(0);
+  });
+
+  it('lets running part uploads settle when the download fails mid-stream', async () => {
+    const fake = fakeUpload(undefined, () => 20);
+    const sink = createLandingSink({ upload: fake.upload, partBytes: 32, concurrency: 3 });
+    const source = new Readable({ read: () => undefined });
+    source.push(Buffer.alloc(100, 1));
+    setTimeout(() => source.destroy(new Error('ECONNRESET')), 5);
+    await expect(pipeline(source, sink.writable)).rejects.toThrow('ECONNRESET');
+    expect(fake.inflight()).toBe(0);
+    expect(() => sink.stats()).toThrow(/not finished/);
+  });
+
+  it('feeds a streaming inspection every byte in order, without a spool', async () => {
+    const data = Buffer.from('id,x\n1,a\n2,b\n');
+    const seen: Buffer[] = [];
+    const inspection: StreamingInspection = {
+      write: (chunk) => void seen.push(Buffer.from(chunk)),
+      finish: () => ({ rows: 2, columns: [] }),
+    };
+    const fake = fakeUpload();
+    const sink = createLandingSink({ upload: fake.upload, inspection, partBytes: 8 });
+    await pipeline(Readable.from(chunksOf(data, 3)), sink.writable);
+    expect(Buffer.concat(seen).equals(data)).toBe(true);
+    expect(Buffer.concat(fake.parts).equals(data)).toBe(true);
+  });
+
+  it('fails the stream when the inspection rejects the bytes', async () => {
+    const inspection: StreamingInspection = {
+      write: () => {
+        throw new Error('not CSV');
+      },
+      finish: () => ({ rows: 0, columns: [] }),
+    };
+    const sink = createLandingSink({ upload: fakeUpload().upload, inspection, partBytes: 8 });
+    await expect(pipeline(Readable.from([Buffer.from('x')]), sink.writable)).rejects.toThrow('not CSV');
+  });
+
+  it('fails the stream when the spool file cannot be written', async () => {
+    const spool = new Writable({
+      write: (_chunk, _encoding, callback) => callback(new Error('ENOSPC: no space left on device')),
+    });
+    const sink = createLandingSink({ upload: fakeUpload().upload, spool, partBytes: 8 });
+    const source = Readable.from(chunksOf(Buffer.alloc(100, 1), 10));
+    await expect(pipeline(source, sink.writable)).rejects.toThrow(/ENOSPC/);
   });
 });

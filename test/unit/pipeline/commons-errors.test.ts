@@ -62,6 +62,11 @@ describe('toStateError', () => {
     expect(err.message).not.toMatch(/https:|eyJ|sig=|X-Amz/);
     expect(scrubSecrets('claim cred_0123456789abcdef0123456789abcdef')).toBe('claim <claim-token>');
   });
+
+  it('keeps S3 URIs, which carry no credential and name the object to fix', () => {
+    const message = 's3://seeds/seeds/retail/scenarios.json#v1 is not a valid scenario file';
+    expect(scrubSecrets(message)).toBe(message);
+  });
 });
 
 describe('parseFailureCause', () => {

@@ -73,6 +73,7 @@ describe.each(names)('%s.asl.json', (name) => {
         'Lambda.SdkClientException',
         'Lambda.TooManyRequestsException',
         'States.Timeout',
+        'Lambda.Unknown',
       ]) {
         expect(retried, `${stateName} retries ${error}`).toContain(error);
       }
@@ -105,13 +106,42 @@ it('refuses to run a definition with a placeholder nobody provides', () => {
 it('both state machines share the same per-scenario iteration and tail', () => {
   const ingest = JSON.parse(text('ingest')) as { States: Record<string, AnyState> };
   const generate = JSON.parse(text('generate')) as { States: Record<string, AnyState> };
-  for (const state of [
-    'IsTrainingDone',
-    'WaitForTraining',
-    'PollTraining',
-    'GenerateScenarios',
-    'RunFailed',
-  ]) {
+  for (const state of ['IsTrainingDone', 'WaitForTraining', 'PollTraining', 'RunFailed']) {
     expect(generate.States[state], state).toEqual(ingest.States[state]);
   }
+  // The run id is the ingest execution's name, and generate's own (slot-derived) `$.runId`.
+  const withoutRunId = (map: AnyState | undefined): unknown => ({
+    ...map,
+    ItemSelector: { ...(map?.ItemSelector as Record<string, unknown>), 'runId.$': null },
+  });
+  expect(withoutRunId(generate.States.GenerateScenarios)).toEqual(
+    withoutRunId(ingest.States.GenerateScenarios),
+  );
+  expect(generate.States.GenerateScenarios?.ItemSelector).toMatchObject({ 'runId.$': '$.runId' });
+});
+
+it('derives the generate run id from feed, slot and scenarios, or uses the execution name', async () => {
+  const definition = JSON.parse(text('generate')) as { States: Record<string, AnyState> };
+  const identify = new StateMachine({
+    StartAt: 'ReadRequest',
+    States: {
+      ReadRequest: definition.States.ReadRequest!,
+      IsScheduledRun: { ...definition.States.IsScheduledRun!, Default: 'Done' },
+      IdentifyScheduledRun: { ...definition.States.IdentifyScheduledRun!, Next: 'Done' },
+      Done: { Type: 'Succeed' },
+    },
+  } as never);
+  const runIdOf = async (input: Record<string, string | string[]>, name = 'exec-1'): Promise<string> => {
+    const out = (await identify.run(input, { context: { Execution: { Name: name } } }).result) as {
+      runId: string;
+    };
+    return out.runId;
+  };
+  const slot = { feed: 'retail', slot: '2026-05-01T06:00:00Z' };
+  const scheduled = await runIdOf(slot, 'exec-1');
+  expect(scheduled).toMatch(/^generate-retail-[0-9a-f]{64}$/);
+  expect(await runIdOf({ ...slot, trigger: 'schedule' }, 'exec-2')).toBe(scheduled);
+  expect(await runIdOf({ ...slot, slot: '2026-05-02T06:00:00Z' })).not.toBe(scheduled);
+  expect(await runIdOf({ ...slot, scenarios: ['premium-heavy'] })).not.toBe(scheduled);
+  expect(await runIdOf({ feed: 'retail' }, 'manual-7')).toBe('manual-7');
 });
