@@ -1,8 +1,8 @@
 /**
- * `npm run bench [-- --large]`: runs every benchmark in sequence on this machine, writes
+ * `npm run bench [-- --quick]`: runs every benchmark in sequence on this machine, writes
  * `bench/results/*.json` and regenerates BENCHMARKS.md. A benchmark that fails is reported and
  * the others still run; the exit code is 1 if any benchmark failed (missed targets are reported in
- * BENCHMARKS.md, not as a failure). `--only a,b` runs a subset (landing, cost, economy, scale,
+ * BENCHMARKS.md, not as a failure). `--quick` skips the 1 GB landing cases; `--only a,b` runs a subset (landing, cost, economy, scale,
  * cold-start, fault-matrix) and re-renders the report from all results on disk.
  *
  * Each benchmark runs in its own Node process: the handlers keep module-level singletons (AWS
@@ -31,9 +31,9 @@ function runBenchmarkProcess(file: string, args: readonly string[] = []): Promis
 export const BENCHMARKS = ['landing', 'cost', 'economy', 'scale', 'cold-start', 'fault-matrix'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
-/** Parses `--large` and `--only a,b`; throws naming an unknown benchmark. */
+/** Parses `--quick` (no 1 GB landing cases) and `--only a,b`; throws naming an unknown benchmark. */
 export function parseBenchArgs(argv: readonly string[]): { large: boolean; only: BenchmarkName[] } {
-  const large = argv.includes('--large');
+  const large = !argv.includes('--quick');
   const index = argv.indexOf('--only');
   if (index === -1) return { large, only: [...BENCHMARKS] };
   const names = (argv[index + 1] ?? '').split(',').filter(Boolean);

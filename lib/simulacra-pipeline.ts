@@ -118,7 +118,7 @@ export interface SimulacraPipelineProps {
   /**
    * The customer-managed key for everything the construct creates (buckets, table, secret,
    * logs, queues, topic, state machines, Lambda environments) and for the token cache.
-   * An imported key must already allow CloudWatch Logs (see docs/infra.md).
+   * An imported key must already allow CloudWatch Logs (see the README, "Infrastructure").
    * @default - a new key with automatic rotation
    */
   readonly encryptionKey?: kms.IKey;
@@ -557,7 +557,7 @@ export class SimulacraPipeline extends Construct {
   /**
    * `key` itself when this stack owns it; otherwise a reference by ARN, so nothing here edits the
    * policy of a key defined elsewhere (which would make that stack depend on this one). Such a
-   * key's policy must already allow what docs/infra.md lists.
+   * key's policy must already allow what the README's "Infrastructure" section lists.
    */
   private keyInThisStack(key: kms.IKey, id: string): kms.IKey {
     if (key instanceof kms.Key && Stack.of(key) === Stack.of(this)) return key;

@@ -27,7 +27,7 @@ export const sharedUsage = `  --mode M             managed (default) or enterpri
   --sql QUERY          SQL over the landed data (one view per feed)
   --training-ms N      simulated training time (default 400)
   --generation-ms N    simulated generation time (default 300)
-  --faults SPEC        inject simulator faults (see docs/simulator.md)
+  --faults SPEC        inject simulator faults (see the README, "Simulacra API simulator")
   --api-base URL       use this Simulacra-compatible API instead of the simulator; credentials from
                        --token-url, --audience, --client-id or SIMIO_* variables; the client secret
                        only from SIMIO_CLIENT_SECRET (never a flag: it would land in shell history)`;
