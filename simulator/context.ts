@@ -63,6 +63,14 @@ export interface ResolvedConfig {
 
 export const DEFAULT_AUDIENCE = 'https://api.simulacra-data.com';
 
+/** Job timings when none are given: quick enough to explore, slow enough to watch. */
+export const DEFAULT_TIMINGS = {
+  trainingMs: 1500,
+  generationMs: 1000,
+  queueMs: 0,
+  pollAfterSeconds: 2,
+} as const;
+
 export function resolveConfig(options: {
   mode?: 'managed' | 'enterprise';
   audience?: string;
@@ -76,7 +84,7 @@ export function resolveConfig(options: {
     mode: options.mode ?? 'managed',
     audience: options.audience ?? DEFAULT_AUDIENCE,
     nullStyle: options.nullStyle ?? 'empty-object',
-    timings: { trainingMs: 1500, generationMs: 1000, queueMs: 0, pollAfterSeconds: 2, ...options.timings },
+    timings: { ...DEFAULT_TIMINGS, ...options.timings },
     retention: {
       datasetTtlMs: 24 * hour,
       datasetCapMs: 7 * 24 * hour,

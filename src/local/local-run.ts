@@ -96,6 +96,8 @@ export interface LocalRunOptions {
   readonly sql?: string;
   /** Real milliseconds per Wait state (the state machine's computed waits are skipped locally). */
   readonly waitMs?: number;
+  /** Poll on the computed schedule compressed by this factor instead (see `LocalRunnerOptions.pollTimeScale`). */
+  readonly pollTimeScale?: number;
   readonly onStage?: (stage: LocalRunStage, detail?: string) => void;
   /** Reuse a running environment instead of starting (and stopping) one. */
   readonly environment?: LocalEnvironment;
@@ -251,6 +253,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     const runner = new LocalPipelineRunner({
       env: env.env,
       waitMs: options.waitMs ?? 20,
+      ...(options.pollTimeScale ? { pollTimeScale: options.pollTimeScale } : {}),
       onEvent: pipelineStageReporter((next) => stage(next)),
     });
     const drop = await runner.runSeedDrop({

@@ -6,6 +6,7 @@
  * scan it for secrets and count state transitions.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -51,6 +52,12 @@ export interface LocalRunnerOptions {
   readonly mapMaxConcurrency?: number;
   /** Real milliseconds each Wait state sleeps instead of its seconds (default 20). */
   readonly waitMs?: number;
+  /**
+   * Compress the computed poll schedule instead of replacing it: each poll Task first sleeps the
+   * wait the poll Lambda asked for (`poll.nextWaitSeconds`) divided by this factor, and Wait states
+   * pass at once. A local run then polls as often as a deployed run would, only faster.
+   */
+  readonly pollTimeScale?: number;
   /** Real milliseconds between Task retries (default 5). */
   readonly retryIntervalMs?: number;
   /** Replace the handler of a function id (e.g. to observe calls); default: its real handler. */
@@ -206,6 +213,14 @@ export class LocalPipelineRunner {
     for (const [key, value] of Object.entries(this.options.env ?? {})) process.env[key] = value;
   }
 
+  /** With {@link LocalRunnerOptions.pollTimeScale}: sleeps a poll Task's scaled wait. */
+  private async scaledPollWait(taskInput: unknown): Promise<void> {
+    const scale = this.options.pollTimeScale;
+    const seconds = (taskInput as { poll?: { nextWaitSeconds?: unknown } } | null)?.poll?.nextWaitSeconds;
+    if (!scale || typeof seconds !== 'number' || seconds <= 0) return;
+    await delay((seconds * 1000) / scale);
+  }
+
   /**
    * Runs a state machine to completion. `name` is the execution name (`$$.Execution.Name`,
    * the run id); a random one is used when omitted.
@@ -228,12 +243,13 @@ export class LocalPipelineRunner {
       retryIntervalOverrides[stateName] = this.options.retryIntervalMs ?? 5;
       localHandlers[stateName] = async (taskInput: unknown) => {
         taskInvocations[stateName] = (taskInvocations[stateName] ?? 0) + 1;
+        if (spec.id === 'PollJob') await this.scaledPollWait(taskInput);
         const handler = await this.handlerFor(spec);
         const result = await handler(asLambdaJson(taskInput), fakeContext(spec, this.region, this.accountId));
         return asLambdaJson(result);
       };
     }
-    const waitMs = this.options.waitMs ?? 20;
+    const waitMs = this.options.pollTimeScale ? 0 : (this.options.waitMs ?? 20);
     const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
     const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:simulacra-${stateMachine}:${name}`;
     const execution = machine.run(input as never, {

@@ -22,6 +22,7 @@ interface JsonSummary {
   status: string;
   feed: string;
   dataset_id: string | null;
+  state_transitions: number;
   error: { code: string | null; detail: string | null } | null;
   scenarios: {
     name: string;
@@ -48,6 +49,9 @@ describe('simulacra-pipeline demo and run, as a user runs them', () => {
       expect(scenario.conformance?.conforms).toBe(true);
       for (const key of scenario.output_keys) expect(existsSync(join(out, key))).toBe(true);
     }
+    // Polls on the deployed schedule compressed in time (two scenarios: about 9 + 3·(5 + 4) + 4 + 3·4),
+    // not every few milliseconds.
+    expect(summary.state_transitions).toBeLessThan(70);
     // The terminal shows progress and the report only: no handler log lines, no secrets.
     expect(result.stdout).not.toMatch(/"level":"(DEBUG|INFO|WARN|ERROR)"|client_secret|Bearer |eyJ/);
   });

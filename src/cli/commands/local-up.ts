@@ -44,9 +44,13 @@ export const localCommand: CliCommand = {
     const pollMs = Number(values['poll-ms'] ?? 2000);
     const { startLocalEnvironment } = await import('../../local/environment.ts');
     const { LocalPipelineRunner } = await import('../../local/runner.ts');
-    const { captureOutput } = await import('../local-run-command.ts');
+    const { captureOutput, pollTimeScaleFor } = await import('../local-run-command.ts');
     const env = await startLocalEnvironment({ mode, simulator: { autoApprove: true } });
-    const runner = new LocalPipelineRunner({ env: env.env });
+    const { DEFAULT_TIMINGS } = await import('../../../simulator/context.ts');
+    const runner = new LocalPipelineRunner({
+      env: env.env,
+      pollTimeScale: pollTimeScaleFor(DEFAULT_TIMINGS.trainingMs, false),
+    });
     console.log(
       JSON.stringify({
         aws_endpoint: env.moto.endpoint,
