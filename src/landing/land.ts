@@ -344,7 +344,7 @@ export async function landArtifact(
     });
   }
 
-  await abortStaleUploads(deps.s3, deps.bucket, keys.outputKey).catch((err: unknown) => {
+  await abortStaleUploads(deps.s3, deps.bucket, keys.outputKey, deps.now?.()).catch((err: unknown) => {
     throw new LandingStorageError(keys.outputKey, 'listing stale multipart uploads failed', { cause: err });
   });
 

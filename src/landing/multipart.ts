@@ -123,16 +123,37 @@ export class MultipartUpload {
 }
 
 /**
- * Aborts multipart uploads left behind for `key` by an earlier attempt that died mid-stream
- * (Lambda timeout). Returns how many were aborted.
+ * An upload started longer ago than this cannot belong to a landing that is still running
+ * (Lambda's 15-minute maximum, plus margin), so it is safe to abort.
  */
-export async function abortStaleUploads(s3: S3Client, bucket: string, key: string): Promise<number> {
+export const STALE_UPLOAD_AGE_MS = 20 * 60 * 1000;
+
+/**
+ * Aborts multipart uploads for `key` left behind by an attempt that died mid-stream. Younger
+ * uploads are left alone: they may belong to a concurrent landing of the same generation (two
+ * executions of one scheduled slot), and aborting it would fail that landing. A crashed attempt's
+ * young upload stays invisible and is removed by the bucket's incomplete-upload lifecycle rule.
+ * Returns how many were aborted.
+ */
+export async function abortStaleUploads(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  now: Date = new Date(),
+): Promise<number> {
   const out = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
   let aborted = 0;
   for (const upload of out.Uploads ?? []) {
     if (upload.Key !== key || !upload.UploadId) continue;
-    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }));
-    aborted += 1;
+    const age = upload.Initiated ? now.getTime() - upload.Initiated.getTime() : Number.POSITIVE_INFINITY;
+    if (age < STALE_UPLOAD_AGE_MS) continue;
+    try {
+      await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }));
+      aborted += 1;
+    } catch (err) {
+      // Completed or aborted by someone else since the listing: nothing left to clean.
+      if ((err as { name?: string }).name !== 'NoSuchUpload') throw err;
+    }
   }
   return aborted;
 }
