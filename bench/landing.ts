@@ -62,12 +62,6 @@ export interface LandingData {
   /** The row-count/schema pass alone over the same 100 MB CSV (the landing runs it on the stream). */
   readonly inspectMbPerSecond: number;
   /**
-   * Best possible landing rate if the copy ran at the slowest managed limit and the inspection
-   * followed it: 1 / (1/slowest + 1/inspect). The landing no longer works that way (it inspects
-   * CSV while streaming); kept to compare with earlier results.
-   */
-  readonly sequentialBoundMbPerSecond: number;
-  /**
    * The raw upload limit measured again at each case size above 100 MB. Moto assembles the object
    * in CompleteMultipartUpload, which costs more per byte as objects grow (about 0.4 s for
    * 100 MB, 11 s for 1 GB here), so the 100 MB rate does not hold for larger cases.
@@ -302,11 +296,7 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
     ];
     const inspected = await child({ kind: 'inspect', path: rawPath });
     const inspectRate = mbPerSecond(inspected.result.bytes, inspected.result.seconds);
-    const managedSlowest = slowestLimit(rawLimits, 'managed').mbPerSecond;
-    const sequentialBound = round(1 / (1 / managedSlowest + 1 / inspectRate), 1);
-    console.log(
-      `[landing] inspect pass ${inspectRate} MB/s; copy-then-inspect bound ${sequentialBound} MB/s`,
-    );
+    console.log(`[landing] inspect pass ${inspectRate} MB/s`);
     console.log(
       `[landing] raw limits: ${rawLimits.map((l) => `${l.name} ${l.mbPerSecond} MB/s`).join(', ')}`,
     );
@@ -377,7 +367,6 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
       format: 'csv',
       rawLimits,
       inspectMbPerSecond: inspectRate,
-      sequentialBoundMbPerSecond: sequentialBound,
       uploadLimitsBySize,
       cases,
       targets: LANDING_TARGETS,

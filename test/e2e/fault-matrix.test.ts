@@ -14,6 +14,7 @@ import { CLIENT_TIMEOUT_MS, type FaultWorld } from './support/fault-world.ts';
 import { measureFaultRow, type CaseRuns, type MeasuredRow } from './support/fault-row.ts';
 import { exampleSeedCsv } from './support/local-pipeline.ts';
 import { expectFailedRun, expectSucceededRun } from './support/run-checks.ts';
+import { INFEASIBLE_SCENARIO } from '../fixtures/scenarios.ts';
 
 const MALFORMED_SEED = join(import.meta.dirname, '..', '..', 'examples', 'seeds', 'malformed.csv');
 const SLOWER_THAN_TIMEOUT = `${CLIENT_TIMEOUT_MS + 1500}ms`;
@@ -216,17 +217,7 @@ const managedCases: FaultCase[] = [
   {
     fault: 'partial generation (infeasible conditions)',
     expected: { outcome: 'landed', dataLanded: 'partial' },
-    scenarios: [
-      {
-        name: 'young-value',
-        row_count: 200,
-        output_format: 'csv',
-        conditions: {
-          categorical: { segment: { Premium: 0.5, Value: 0.5 } },
-          numeric: { age: { min: 18, max: 19 } },
-        },
-      },
-    ],
+    scenarios: [INFEASIBLE_SCENARIO],
     run: (world, feed) => dropSeed(world, feed),
     check({ record }) {
       expect(record?.outputs?.[0]?.rowsGenerated).toBeLessThan(200);

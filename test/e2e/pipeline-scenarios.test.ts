@@ -24,6 +24,7 @@ import {
   manifestPartition,
   runEvents,
 } from './support/run-checks.ts';
+import { INFEASIBLE_SCENARIO, PREMIUM_SCENARIO } from '../fixtures/scenarios.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples', 'seeds');
 const CREATE_DATASET = 'POST /v1/datasets';
@@ -83,15 +84,7 @@ describe('pipeline scenarios, managed mode', () => {
 
   it('3. two scenarios in one run: both land, in their own format tables, from one dataset', async () => {
     await p.putScenarios('twofold', {
-      scenarios: [
-        {
-          name: 'premium',
-          row_count: 200,
-          output_format: 'parquet',
-          conditions: { categorical: { segment: { Premium: 0.7, Value: 0.3 } } },
-        },
-        baseline(80, 'csv'),
-      ],
+      scenarios: [PREMIUM_SCENARIO, baseline(80, 'csv')],
     });
     const run = await p.dropSeed(await p.putSeed('twofold', 'seed.csv', freshSeed()));
     const { record, landed } = await expectSucceededRun(p, run, ['baseline', 'premium']);
@@ -194,17 +187,7 @@ describe('pipeline scenarios, managed mode', () => {
     writeFileSync(
       join(dir, 'scenarios.json'),
       JSON.stringify({
-        scenarios: [
-          {
-            name: 'young-value',
-            row_count: 200,
-            output_format: 'csv',
-            conditions: {
-              categorical: { segment: { Premium: 0.5, Value: 0.5 } },
-              numeric: { age: { min: 18, max: 19 } },
-            },
-          },
-        ],
+        scenarios: [INFEASIBLE_SCENARIO],
       }),
     );
     const { summary, run } = await p.runLocal({

@@ -1,6 +1,7 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleSeedCsv, startPipelineHarness, type PipelineHarness } from './harness.ts';
+import { INFEASIBLE_SCENARIO, PREMIUM_SCENARIO } from '../../fixtures/scenarios.ts';
 
 let h: PipelineHarness;
 beforeAll(async () => {
@@ -18,15 +19,7 @@ async function landedKeys(prefix: string): Promise<string[]> {
 describe('ingest state machine (managed mode, real handlers, simulator, moto)', () => {
   it('turns one seed drop into landed scenarios, a feed record and a succeeded run', async () => {
     await h.putScenarios('retail', {
-      scenarios: [
-        {
-          name: 'premium',
-          row_count: 200,
-          output_format: 'parquet',
-          conditions: { categorical: { segment: { Premium: 0.7, Value: 0.3 } } },
-        },
-        { name: 'baseline', row_count: 100, output_format: 'csv' },
-      ],
+      scenarios: [PREMIUM_SCENARIO, { name: 'baseline', row_count: 100, output_format: 'csv' }],
     });
     const drop = await h.putSeed('retail', 'panel.csv', exampleSeedCsv());
     const { outcome, execution } = await h.runner.runSeedDrop(drop);
@@ -57,17 +50,7 @@ describe('ingest state machine (managed mode, real handlers, simulator, moto)', 
 
   it('lands a partial generation and says so in the run record', async () => {
     await h.putScenarios('tight', {
-      scenarios: [
-        {
-          name: 'young-value',
-          row_count: 200,
-          output_format: 'csv',
-          conditions: {
-            categorical: { segment: { Premium: 0.5, Value: 0.5 } },
-            numeric: { age: { min: 18, max: 19 } },
-          },
-        },
-      ],
+      scenarios: [INFEASIBLE_SCENARIO],
     });
     const drop = await h.putSeed('tight', 'seed.csv', exampleSeedCsv());
     const { execution } = await h.runner.runSeedDrop(drop);

@@ -45,7 +45,6 @@ function landing(ratioOfSlowest: number, peak: number): LandingData {
     format: 'csv',
     rawLimits: limits,
     inspectMbPerSecond: 100,
-    sequentialBoundMbPerSecond: 50,
     cases: (['managed', 'enterprise'] as const).flatMap((mode) =>
       ['100 MB', '1 GB'].map((sizeLabel) => ({
         mode,
