@@ -1,8 +1,8 @@
 /**
  * Generation from a trained model: a smoothed bootstrap with conditioning.
  *
- * 1. Training rows that cannot satisfy the numeric ranges (after clamping them to the observed
- *    range) or that carry a level with target share 0 are set aside.
+ * 1. Training rows that cannot satisfy the numeric ranges (after clamping each bound into the
+ *    observed range) or that carry a level with target share 0 are set aside.
  * 2. The remaining rows are grouped into cells by their levels of the conditioned categorical
  *    columns; iterative proportional fitting finds cell weights whose marginals equal the target
  *    shares, and largest-remainder turns them into exact row counts.
@@ -109,7 +109,16 @@ interface Bounds {
   readonly conditioned: boolean;
 }
 
-/** Allowed range per numeric column index: observed range, intersected with any condition. */
+/**
+ * Each bound clamped into the observed range on its own, as the contract says (out-of-range
+ * bounds are clamped, not rejected): a range wholly outside collapses onto the nearest edge and
+ * yields the few rows at that edge (`partial`), never a refusal.
+ */
+function clampInto(value: number, lo: number, hi: number): number {
+  return Math.min(Math.max(value, lo), hi);
+}
+
+/** Allowed range per numeric column index: observed range, with each condition bound clamped into it. */
 function numericBounds(model: TrainedModel, conditions: Conditions | undefined): Map<number, Bounds> {
   const bounds = new Map<number, Bounds>();
   model.columns.forEach((column, index) => {
@@ -120,7 +129,7 @@ function numericBounds(model: TrainedModel, conditions: Conditions | undefined):
     bounds.set(
       index,
       range
-        ? { lo: Math.max(lo, range.min), hi: Math.min(hi, range.max), conditioned: true }
+        ? { lo: clampInto(range.min, lo, hi), hi: clampInto(range.max, lo, hi), conditioned: true }
         : { lo, hi, conditioned: false },
     );
   });

@@ -50,7 +50,10 @@ function conformanceRows(summary: LocalRunSummary): Cell[][] {
     for (const column of scenario.conformance?.numeric ?? []) {
       rows.push([
         scenario.name,
-        `${column.column} in [${column.requestedMin}, ${column.requestedMax}]`,
+        `${column.column} in [${column.requestedMin}, ${column.requestedMax}]` +
+          (column.clamped
+            ? ` (clamped from [${column.clamped.writtenMin}, ${column.clamped.writtenMax}], ${column.clamped.outside} outside the seed's range)`
+            : ''),
         '100.0%',
         percent(column.fractionInside),
         column.conforms ? 'yes' : 'NO',

@@ -9,6 +9,7 @@
  * {@link buildConformanceReport} turns statistics into the report.
  */
 import type { Conditions } from '../client/contract.ts';
+import { applyClamps, type NumericClamp, type RangeOutside } from './numeric-range.ts';
 
 /** Default absolute tolerance on shares, and on the fraction of rows outside a numeric range. */
 export const DEFAULT_CONFORMANCE_TOLERANCE = 0.02;
@@ -56,6 +57,15 @@ export interface NumericConformance {
   /** inside / count; null when there were no values. */
   readonly fractionInside: number | null;
   readonly conforms: boolean;
+  /**
+   * Set when the vendor clamped the range written in the scenario into the schema's range: the
+   * range as written and how much of it lay outside (`wholly`: expect a tiny or partial result).
+   */
+  readonly clamped: {
+    readonly writtenMin: number;
+    readonly writtenMax: number;
+    readonly outside: RangeOutside;
+  } | null;
 }
 
 export interface ConformanceReport {
@@ -70,6 +80,8 @@ export interface ConformanceReport {
   readonly partial: boolean;
   readonly categorical: readonly CategoricalConformance[];
   readonly numeric: readonly NumericConformance[];
+  /** Columns whose written range the vendor clamped (see each entry's `clamped`). */
+  readonly clampedColumns: readonly string[];
 }
 
 /** Counts for one categorical column; `counts` covers the requested levels only. */
@@ -100,6 +112,11 @@ export interface DeliveredStatistics {
 export interface ConformanceOptions {
   /** Absolute tolerance (default {@link DEFAULT_CONFORMANCE_TOLERANCE}). */
   readonly tolerance?: number;
+  /**
+   * The clamps the vendor applied to the numeric ranges of `conditions` (as sent, bounds as
+   * written): values are judged against the applied ranges and the entries are flagged.
+   */
+  readonly clamps?: readonly NumericClamp[];
 }
 
 export interface RowCounts {
@@ -151,10 +168,13 @@ function categoricalReport(
 
 function numericReport(
   column: string,
-  requested: { readonly min: number; readonly max: number },
+  written: { readonly min: number; readonly max: number },
   stats: NumericStatistics | undefined,
   tolerance: number,
+  clamps: readonly NumericClamp[],
 ): NumericConformance {
+  const own = clamps.filter((c) => c.column === column);
+  const requested = applyClamps({ numeric: { [column]: written } }, own).numeric![column]!;
   const count = stats?.count ?? 0;
   const fractionInside = stats && count > 0 ? stats.inside / count : null;
   return {
@@ -170,6 +190,14 @@ function numericReport(
     inside: stats?.inside ?? 0,
     fractionInside,
     conforms: fractionInside !== null && 1 - fractionInside <= tolerance + EPSILON,
+    clamped:
+      own.length === 0
+        ? null
+        : {
+            writtenMin: written.min,
+            writtenMax: written.max,
+            outside: own.some((c) => c.outside === 'wholly') ? 'wholly' : 'partly',
+          },
   };
 }
 
@@ -185,7 +213,7 @@ export function buildConformanceReport(
     categoricalReport(column, shares, statistics.categorical[column], tolerance),
   );
   const numeric = Object.entries(conditions.numeric ?? {}).map(([column, range]) =>
-    numericReport(column, range, statistics.numeric[column], tolerance),
+    numericReport(column, range, statistics.numeric[column], tolerance, options.clamps ?? []),
   );
   const rowsRequested = counts.rowsRequested ?? null;
   const rowsGenerated = counts.rowsGenerated ?? null;
@@ -198,6 +226,7 @@ export function buildConformanceReport(
     partial: rowsRequested !== null && rowsGenerated !== null && rowsGenerated < rowsRequested,
     categorical,
     numeric,
+    clampedColumns: numeric.filter((n) => n.clamped !== null).map((n) => n.column),
   };
 }
 
@@ -341,8 +370,9 @@ export function createConformanceAccumulator(
       new CategoricalCounter(Object.keys(shares)),
     ]),
   );
+  const applied = applyClamps(conditions, options.clamps ?? []);
   const numeric = new Map(
-    Object.entries(conditions.numeric ?? {}).map(([column, range]) => [column, new NumericCounter(range)]),
+    Object.entries(applied.numeric ?? {}).map(([column, range]) => [column, new NumericCounter(range)]),
   );
   const columns = [...new Set([...categorical.keys(), ...numeric.keys()])];
   let rows = 0;

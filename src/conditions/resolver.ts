@@ -7,12 +7,16 @@
  *   and case-insensitively;
  * - unknown, dropped and `conditioning_excluded` columns, type mismatches, unknown levels, invalid
  *   shares and invalid ranges are refused, all problems at once;
- * - numeric bounds outside the schema range are clamped to it and reported; a range wholly outside
- *   the schema range is refused.
+ * - numeric bounds are sent as written: the vendor clamps bounds outside the schema range (partly
+ *   or wholly outside) instead of refusing them; each clamp it will apply is reported so the
+ *   conformance report can flag the scenario.
  */
 import type { CleaningSummary, Conditions, SchemaColumn } from '../client/contract.ts';
 import { columnMatchKey, vendorColumnName } from './column-names.ts';
+import { clampsFor, type NumericClamp } from './numeric-range.ts';
 import { formatNumber, isValidShare, shareSumProblem } from './rules.ts';
+
+export type { NumericClamp } from './numeric-range.ts';
 
 /** Schema types the vendor treats as categorical (contract notes §1.2). */
 export const CATEGORICAL_TYPES: ReadonlySet<string> = new Set([
@@ -38,19 +42,8 @@ export interface ColumnMapping {
   readonly kind: 'categorical' | 'numeric';
 }
 
-/** A numeric bound moved into the schema's range. */
-export interface NumericClamp {
-  /** Cleaned column name. */
-  readonly column: string;
-  readonly bound: 'min' | 'max';
-  readonly requested: number;
-  readonly applied: number;
-  readonly schemaMin: number | null;
-  readonly schemaMax: number | null;
-}
-
 export interface ResolvedConditions {
-  /** The vendor request's `conditions`, with cleaned column names; `{}` when unconditioned. */
+  /** The vendor request's `conditions` (cleaned column names, bounds as written); `{}` when unconditioned. */
   readonly conditions: Conditions;
   /** True when `conditions` has at least one column (send it); false means omit it. */
   readonly conditioned: boolean;
@@ -391,39 +384,9 @@ export function resolveConditions(
       });
       continue;
     }
-    if ((column.min !== null && max < column.min) || (column.max !== null && min > column.max)) {
-      problems.push({
-        path,
-        message: `range ${formatNumber(min)} to ${formatNumber(max)} lies entirely outside ${schemaRange}; no row could satisfy it`,
-      });
-      continue;
-    }
-    let appliedMin = min;
-    let appliedMax = max;
-    if (column.min !== null && min < column.min) {
-      appliedMin = column.min;
-      clamps.push({
-        column: column.name,
-        bound: 'min',
-        requested: min,
-        applied: column.min,
-        schemaMin: column.min,
-        schemaMax: column.max,
-      });
-    }
-    if (column.max !== null && max > column.max) {
-      appliedMax = column.max;
-      clamps.push({
-        column: column.name,
-        bound: 'max',
-        requested: max,
-        applied: column.max,
-        schemaMin: column.min,
-        schemaMax: column.max,
-      });
-    }
+    clamps.push(...clampsFor(column.name, { min, max }, column));
     mappings.push({ requested, resolved: column.name, via: match.via, kind: 'numeric' });
-    numeric[column.name] = { min: appliedMin, max: appliedMax };
+    numeric[column.name] = { min, max };
   }
 
   if (problems.length > 0) throw new ConditionResolutionError(scenario.name ?? null, problems);

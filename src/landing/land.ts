@@ -25,6 +25,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { ArtifactDownload, Conditions, Generation, SimulacraApi } from '../client/contract.ts';
 import { ArtifactUrlExpiredError, SimulacraApiError } from '../client/errors.ts';
 import { createConformanceAccumulator, type ConformanceAccumulator } from '../conditions/conformance.ts';
+import { parseClamps } from '../conditions/numeric-range.ts';
 import type { LandedColumn } from './columns.ts';
 import { checkEnvelope, ENVELOPE_SCHEME, MANAGED_SCHEME, unwrapDataKey } from './envelope.ts';
 import {
@@ -82,7 +83,7 @@ export interface LandArtifactInput {
   readonly generationId: string;
   /** Conditions as sent to the vendor (cleaned column names). */
   readonly requestedConditions?: Conditions | null | undefined;
-  /** Numeric bounds the resolver clamped to the schema range (stored as given). */
+  /** Numeric bounds the vendor clamps to the schema range (conformance is judged on the applied range). */
   readonly clamps?: unknown;
   /** Customer -> cleaned column name mappings (stored as given). */
   readonly mappings?: unknown;
@@ -292,10 +293,10 @@ async function streamPlaintext(
 function conformanceFor(deps: LandArtifactDeps, input: LandArtifactInput): ConformanceAccumulator | null {
   const conditions = input.requestedConditions;
   if (!conditions) return null;
-  const accumulator = createConformanceAccumulator(
-    conditions,
-    deps.conformanceTolerance === undefined ? {} : { tolerance: deps.conformanceTolerance },
-  );
+  const accumulator = createConformanceAccumulator(conditions, {
+    clamps: parseClamps(input.clamps),
+    ...(deps.conformanceTolerance === undefined ? {} : { tolerance: deps.conformanceTolerance }),
+  });
   return accumulator.columns.length > 0 ? accumulator : null;
 }
 

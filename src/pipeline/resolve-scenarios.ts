@@ -1,11 +1,12 @@
 /**
  * After training: read the feed's scenario file (or the default scenario), keep the scenarios
  * the run asked for (all by default), fetch the cleaned schema and resolve every kept
- * scenario's conditions against it. Any problem in any scenario fails
- * the run here, before a single generation is created. Also records the dataset as the feed's
- * current one (with its schema fingerprint).
+ * scenario's conditions against it. A scenario whose conditions do not fit the schema (unknown
+ * column or level, excluded column, type mismatch) is rejected on its own, before any vendor
+ * call for it, with the fix named; the others go on. Only when no scenario is left does the run
+ * fail here. Also records the dataset as the feed's current one (with its schema fingerprint).
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { InputValidationError, failure } from '../../lambdas/commons/errors.ts';
 import type { Conditions, SchemaColumn, SimulacraApi } from '../client/contract.ts';
 import {
@@ -14,14 +15,20 @@ import {
   type ColumnMapping,
   type NumericClamp,
 } from '../conditions/resolver.ts';
-import {
-  ScenarioFileError,
-  defaultScenarios,
-  parseScenarioFile,
-  type Scenario,
-} from '../conditions/scenario-file.ts';
+import type { Scenario } from '../conditions/scenario-file.ts';
 import type { StateRepository } from '../state/repository.ts';
-import { SCENARIO_FILE_NAME, sha256Hex, type SeedObject } from './seed-object.ts';
+import { loadFeedScenarios } from './scenario-source.ts';
+import { sha256Hex, type SeedObject } from './seed-object.ts';
+
+/** The code of a scenario rejected because its conditions do not fit the cleaned schema. */
+export const SCENARIO_CONDITIONS_INVALID = 'scenario_conditions_invalid';
+
+/** A scenario that will not be generated, and why (what to change). */
+export interface RejectedScenario {
+  readonly name: string;
+  readonly code: typeof SCENARIO_CONDITIONS_INVALID;
+  readonly message: string;
+}
 
 /** Keeps the Map input well under the 256 KB Step Functions payload limit. */
 export const MAX_RESOLVED_SCENARIOS_BYTES = 160 * 1024;
@@ -49,6 +56,8 @@ export interface ResolveScenariosInput {
 
 export interface ResolvedScenarios {
   readonly scenarios: readonly ResolvedScenario[];
+  /** Scenarios refused before any vendor call (recorded in the run; not part of the Map). */
+  readonly rejected: readonly RejectedScenario[];
   /** `s3://bucket/key#versionId` of the scenario file, or `default`. */
   readonly source: string;
   readonly schemaFingerprint: string;
@@ -67,74 +76,24 @@ export function schemaFingerprint(schema: readonly SchemaColumn[]): string {
   return sha256Hex(JSON.stringify(schema.map((c) => [c.name, c.type, c.levels ?? null])));
 }
 
-async function readScenarioFile(
-  s3: S3Client,
-  bucket: string,
-  feed: string,
-): Promise<{ text: string; source: string } | null> {
-  const key = `seeds/${feed}/${SCENARIO_FILE_NAME}`;
-  try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const text = (await out.Body?.transformToString('utf8')) ?? '';
-    return { text, source: `s3://${bucket}/${key}${out.VersionId ? `#${out.VersionId}` : ''}` };
-  } catch (err) {
-    if (err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NotFound')) return null;
-    throw err;
-  }
-}
-
-/**
- * The feed's scenarios named in `requested` (in the feed's order), or all of them when nothing
- * is requested. An unknown name throws InputValidationError `unknown_scenario`, naming it and
- * listing the feed's scenario names.
- */
-export function selectScenarios(
-  feed: string,
-  available: readonly Scenario[],
-  requested: readonly string[] | null | undefined,
-): Scenario[] {
-  if (!requested || requested.length === 0) return [...available];
-  const names = new Set(available.map((s) => s.name));
-  const unknown = [...new Set(requested)].filter((name) => !names.has(name));
-  if (unknown.length > 0) {
-    const quoted = (list: Iterable<string>): string => [...list].map((n) => `"${n}"`).join(', ');
-    throw new InputValidationError(
-      failure(
-        'unknown_scenario',
-        `Feed "${feed}" has no scenario ${quoted(unknown)}; its scenarios are ${quoted(names)}.`,
-      ),
-    );
-  }
-  const wanted = new Set(requested);
-  return available.filter((s) => wanted.has(s.name));
-}
-
 /** Resolves the run's scenarios of the feed; throws InputValidationError listing all problems. */
 export async function resolveScenarios(
   input: ResolveScenariosInput,
   deps: ResolveScenariosDeps,
 ): Promise<ResolvedScenarios> {
-  const file = await readScenarioFile(deps.s3, input.seed.bucket, input.feed);
-  let available: Scenario[];
-  try {
-    available = file ? parseScenarioFile(file.text, file.source) : defaultScenarios();
-  } catch (err) {
-    if (err instanceof ScenarioFileError) {
-      throw new InputValidationError(
-        failure('invalid_scenario_file', err.message, { dataset_id: input.datasetId }),
-        { cause: err },
-      );
-    }
-    throw err;
-  }
-  const scenarios = selectScenarios(input.feed, available, input.scenarios);
+  const { scenarios, source } = await loadFeedScenarios(deps.s3, {
+    bucket: input.seed.bucket,
+    feed: input.feed,
+    requested: input.scenarios,
+    datasetId: input.datasetId,
+  });
 
   const [dataset, schema] = await Promise.all([
     deps.api.getDataset(input.datasetId),
     deps.api.getDatasetSchema(input.datasetId),
   ]);
   const droppedColumns = dataset.cleaning_summary?.dropped_columns ?? null;
-  const problems: string[] = [];
+  const rejected: RejectedScenario[] = [];
   const resolved: ResolvedScenario[] = [];
   for (const scenario of scenarios) {
     try {
@@ -148,13 +107,15 @@ export async function resolveScenarios(
         warnings: r.warnings,
       });
     } catch (err) {
-      if (err instanceof ConditionResolutionError) problems.push(err.message);
-      else throw err;
+      if (!(err instanceof ConditionResolutionError)) throw err;
+      rejected.push({ name: scenario.name, code: SCENARIO_CONDITIONS_INVALID, message: err.message });
     }
   }
-  if (problems.length > 0) {
+  if (resolved.length === 0) {
     throw new InputValidationError(
-      failure('scenario_conditions_invalid', problems.join('\n'), { dataset_id: input.datasetId }),
+      failure(SCENARIO_CONDITIONS_INVALID, rejected.map((r) => r.message).join('\n'), {
+        dataset_id: input.datasetId,
+      }),
     );
   }
   if (JSON.stringify(resolved).length > MAX_RESOLVED_SCENARIOS_BYTES) {
@@ -177,9 +138,11 @@ export async function resolveScenarios(
     runId: input.runId,
   });
   await deps.repo.markRunRunning(input.runId, { datasetId: input.datasetId });
+  if (rejected.length > 0) await deps.repo.recordRejectedScenarios(input.runId, rejected);
   return {
     scenarios: resolved,
-    source: file?.source ?? 'default',
+    rejected,
+    source,
     schemaFingerprint: fingerprint,
     feedUpdated,
   };

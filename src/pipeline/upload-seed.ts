@@ -1,6 +1,8 @@
 /**
  * Uploads one seed version to the vendor (`createDataset`), idempotently, and records which
- * dataset it became. Used by the ingest flow and by re-training in the generation flow.
+ * dataset it became. Used by the ingest flow and by re-training in the generation flow. The
+ * feed's scenario file is parsed and checked first: a malformed one fails the run before any
+ * vendor training is bought.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InputValidationError, VendorTerminalError, failure } from '../../lambdas/commons/errors.ts';
@@ -8,6 +10,7 @@ import type { CreateDatasetResult, SimulacraApi } from '../client/contract.ts';
 import type { StateRepository } from '../state/repository.ts';
 import { initialPollState, TRAINING_POLL_POLICY, type PollState } from './polling.ts';
 import { asSeedUnavailable, s3SeedSource } from './s3-seed-source.ts';
+import { loadFeedScenarios } from './scenario-source.ts';
 import { datasetIdempotencyKey, type SeedObject } from './seed-object.ts';
 
 export interface UploadSeedInput {
@@ -43,6 +46,7 @@ function displayNameFor(feed: string, key: string): string {
 
 /** Streams `seed` from S3 to `createDataset` and records the upload. */
 export async function uploadSeed(input: UploadSeedInput, deps: UploadSeedDeps): Promise<UploadedDataset> {
+  await loadFeedScenarios(deps.s3, { bucket: input.seed.bucket, feed: input.feed });
   const replaces = input.replacesDatasetId ?? null;
   const idempotencyKey = datasetIdempotencyKey(input.seed, replaces);
   let created: CreateDatasetResult;

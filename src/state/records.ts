@@ -66,6 +66,13 @@ export interface RunFailure {
   readonly generation_id: string | null;
 }
 
+/** A scenario refused before any vendor call, with the fix in `message`. */
+export interface ScenarioRejection {
+  readonly name: string;
+  readonly code: string;
+  readonly message: string;
+}
+
 /** One landed scenario of a successful run. */
 export interface RunOutput {
   readonly scenario: string;
@@ -89,6 +96,8 @@ export interface RunRecord {
   readonly datasetId?: string | null;
   readonly outputs?: readonly RunOutput[];
   readonly failure?: RunFailure | null;
+  /** Scenarios refused before any vendor call (conditions that do not fit the schema). */
+  readonly rejectedScenarios?: readonly ScenarioRejection[];
   /** For REJECTED seeds: the rejection code and reason. */
   readonly rejection?: { readonly code: string; readonly reason: string } | null;
   readonly startedAt: string;

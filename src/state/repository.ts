@@ -25,6 +25,7 @@ import {
   type RunOutput,
   type RunRecord,
   type RunStatus,
+  type ScenarioRejection,
   type SeedUploadRecord,
 } from './records.ts';
 
@@ -325,6 +326,19 @@ export class StateRepository {
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
+  }
+
+  /** Notes the scenarios refused before any vendor call (replay-safe: the list is replaced). */
+  async recordRejectedScenarios(runId: string, rejected: readonly ScenarioRejection[]): Promise<void> {
+    await this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: runPk(runId), sk: RUN_SK },
+        UpdateExpression: 'SET rejectedScenarios = :rejected, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':rejected': rejected, ':now': this.iso() },
+      }),
+    );
   }
 
   /**

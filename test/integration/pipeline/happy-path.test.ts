@@ -60,7 +60,7 @@ describe('ingest state machine (managed mode, real handlers, simulator, moto)', 
     expect(run!.outputs![0]!.rowsGenerated).toBeLessThan(200);
   });
 
-  it('fails an unknown condition column before any generation is created', async () => {
+  it('rejects only the scenario with an unknown column, before any vendor call for it', async () => {
     await h.putScenarios('typo', {
       scenarios: [
         { name: 'fine', row_count: 50, output_format: 'csv' },
@@ -75,17 +75,84 @@ describe('ingest state machine (managed mode, real handlers, simulator, moto)', 
     h.simulator.resetCounters();
     const drop = await h.putSeed('typo', 'seed.csv', exampleSeedCsv());
     const { execution } = await h.runner.runSeedDrop(drop);
+    expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
+    expect(h.simulator.counters().calls[GENERATIONS_ROUTE] ?? 0).toBe(1);
+    expect(execution!.taskInvocations.CreateGeneration ?? 0).toBe(1);
+    const run = await h.repo.getRun(execution!.name);
+    expect(run?.outputs?.map((o) => o.scenario)).toEqual(['fine']);
+    expect(run?.rejectedScenarios).toEqual([
+      { name: 'typo', code: 'scenario_conditions_invalid', message: expect.stringContaining('"regionn"') },
+    ]);
+    expect(run?.rejectedScenarios?.[0]?.message).toMatch(/Did you mean "region"\?/);
+  });
+
+  it('fails the run when no scenario fits, before any generation is created', async () => {
+    await h.putScenarios('typo-only', {
+      scenarios: [
+        {
+          name: 'typo',
+          row_count: 50,
+          output_format: 'csv',
+          conditions: { numeric: { agee: { min: 1, max: 2 } } },
+        },
+      ],
+    });
+    h.simulator.resetCounters();
+    const drop = await h.putSeed('typo-only', 'seed.csv', exampleSeedCsv());
+    const { execution } = await h.runner.runSeedDrop(drop);
     expect(execution?.status).toBe('FAILED');
     expect(h.simulator.counters().calls[GENERATIONS_ROUTE] ?? 0).toBe(0);
-    expect(execution!.taskInvocations.CreateGeneration ?? 0).toBe(0);
     const run = await h.repo.getRun(execution!.name);
     expect(run).toMatchObject({
       status: 'FAILED',
       failure: { error: 'InputValidationError', code: 'scenario_conditions_invalid' },
     });
-    expect(run?.failure?.detail).toContain('regionn');
-    expect(run?.failure?.dataset_id).toBe(run?.datasetId);
+    expect(run?.failure?.detail).toContain('agee');
     expect(run?.eventsPublishedAt).toBeTruthy();
+  });
+
+  it('refuses a malformed scenario file before the seed is uploaded: no vendor training bought', async () => {
+    await h.putScenarios('bad-file', {
+      scenarios: [{ name: 'Bad Name', row_count: -5, output_format: 'csv' }],
+    });
+    h.simulator.resetCounters();
+    const drop = await h.putSeed('bad-file', 'seed.csv', exampleSeedCsv());
+    const { execution } = await h.runner.runSeedDrop(drop);
+    expect(execution?.status).toBe('FAILED');
+    expect(h.simulator.counters().calls['POST /v1/datasets'] ?? 0).toBe(0);
+    expect(h.simulator.counters().trainings).toBe(0);
+    const run = await h.repo.getRun(execution!.name);
+    expect(run).toMatchObject({ status: 'FAILED', failure: { code: 'invalid_scenario_file' } });
+    expect(run?.failure?.detail).toMatch(/scenarios\[0\]\.row_count/);
+    expect(run?.failure?.detail).toMatch(/no vendor training was started/);
+  });
+
+  it('sends a range wholly outside the seed range as written: the vendor clamps it, the manifest flags it', async () => {
+    await h.putScenarios('outside', {
+      scenarios: [
+        { name: 'ordinary', row_count: 60, output_format: 'csv' },
+        {
+          name: 'elderly',
+          row_count: 60,
+          output_format: 'csv',
+          conditions: { numeric: { age: { min: 150, max: 200 } } },
+        },
+      ],
+    });
+    const drop = await h.putSeed('outside', 'seed.csv', exampleSeedCsv());
+    const { execution } = await h.runner.runSeedDrop(drop);
+    expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
+    const run = await h.repo.getRun(execution!.name);
+    expect(run?.outputs?.map((o) => o.scenario).sort()).toEqual(['elderly', 'ordinary']);
+    const elderly = run!.outputs!.find((o) => o.scenario === 'elderly')!;
+    expect(elderly.partial).toBe(true);
+    const manifest = await h.readManifest(elderly.manifestKey);
+    expect(manifest.requestedConditions).toEqual({ numeric: { age: { min: 150, max: 200 } } });
+    expect(manifest.conformance).toMatchObject({
+      conforms: true,
+      clampedColumns: ['age'],
+      numeric: [{ column: 'age', clamped: { writtenMin: 150, writtenMax: 200, outside: 'wholly' } }],
+    });
   });
 
   it('runs one execution and creates one vendor dataset for a duplicated S3 event', async () => {

@@ -17,6 +17,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../../simulator/index.ts';
 import { awsClientConfig, startMoto, type RunningMoto } from '../../../src/local/moto.ts';
 import { LocalPipelineRunner, type LocalRunnerOptions, type SeedDrop } from '../../../src/local/runner.ts';
+import { readManifest, type LandingManifest } from '../../../src/landing/manifest.ts';
 import { StateRepository } from '../../../src/state/repository.ts';
 
 export interface PipelineHarness {
@@ -36,6 +37,8 @@ export interface PipelineHarness {
   /** Uploads a seed file and returns the drop S3 would announce. */
   putSeed(feed: string, fileName: string, body: string | Uint8Array): Promise<SeedDrop>;
   putScenarios(feed: string, scenarios: unknown): Promise<void>;
+  /** The landing manifest at `key` in the output bucket. */
+  readManifest(key: string): Promise<LandingManifest>;
   stop(): Promise<void>;
 }
 
@@ -176,6 +179,11 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
           Body: JSON.stringify(scenarios),
         }),
       );
+    },
+    async readManifest(key) {
+      const manifest = await readManifest(s3, names.outputBucket, key);
+      if (!manifest) throw new Error(`no manifest at s3://${names.outputBucket}/${key}`);
+      return manifest;
     },
     async stop() {
       await simulator.close();

@@ -25,6 +25,7 @@ const succeeded: LocalRunSummary = {
       conforms: false,
       conformance: {
         conforms: false,
+        clampedColumns: [],
         tolerance: 0.02,
         rowsRequested: 100,
         rowsGenerated: 12,

@@ -6,6 +6,7 @@ import {
   createConformanceAccumulator,
   DEFAULT_CONFORMANCE_TOLERANCE,
 } from '../../../src/conditions/conformance.ts';
+import { clampsFor } from '../../../src/conditions/numeric-range.ts';
 
 const CONDITIONS: Conditions = {
   categorical: { segment: { Premium: 0.55, Mainstream: 0.35, Value: 0.1 } },
@@ -234,5 +235,32 @@ describe('buildConformanceReport', () => {
     acc.addRow({ segment: 'Premium', 'purchase.intent': 75 });
     const report = acc.report();
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+
+  it('judges a clamped range on the applied range and flags it, partly or wholly outside', () => {
+    const written: Conditions = { numeric: { age: { min: 90, max: 120 }, score: { min: -5, max: 50 } } };
+    const clamps = [
+      ...clampsFor('age', { min: 90, max: 120 }, { min: 18, max: 80 }),
+      ...clampsFor('score', { min: -5, max: 50 }, { min: 0, max: 100 }),
+    ];
+    const acc = createConformanceAccumulator(written, { clamps });
+    for (let i = 0; i < 10; i++) acc.addRow({ age: 80, score: 10 + i });
+    const report = acc.report({ rowsRequested: 100, rowsGenerated: 10 });
+    expect(report.conforms).toBe(true);
+    expect(report.partial).toBe(true);
+    expect(report.clampedColumns).toEqual(['age', 'score']);
+    expect(report.numeric[0]).toMatchObject({
+      column: 'age',
+      requestedMin: 80,
+      requestedMax: 80,
+      inside: 10,
+      clamped: { writtenMin: 90, writtenMax: 120, outside: 'wholly' },
+    });
+    expect(report.numeric[1]).toMatchObject({
+      requestedMin: 0,
+      requestedMax: 50,
+      clamped: { writtenMin: -5, writtenMax: 50, outside: 'partly' },
+    });
+    expect(createConformanceAccumulator(CONDITIONS).report().clampedColumns).toEqual([]);
   });
 });

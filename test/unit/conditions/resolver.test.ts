@@ -104,27 +104,36 @@ describe('resolveConditions', () => {
     }
   });
 
-  it('clamps numeric bounds to the schema range and reports each clamp', () => {
+  it('sends bounds as written and reports each clamp the vendor will apply', () => {
     const resolved = resolveConditions(
       { conditions: { numeric: { age: { min: 10, max: 95 }, purchase_intent: { min: 50, max: 150 } } } },
       SCHEMA,
     );
     expect(resolved.conditions.numeric).toEqual({
-      age: { min: 18, max: 80 },
-      'purchase.intent': { min: 50, max: 100 },
+      age: { min: 10, max: 95 },
+      'purchase.intent': { min: 50, max: 150 },
     });
+    const partly = { outside: 'partly' } as const;
     expect(resolved.clamps).toEqual([
-      { column: 'age', bound: 'min', requested: 10, applied: 18, schemaMin: 18, schemaMax: 80 },
-      { column: 'age', bound: 'max', requested: 95, applied: 80, schemaMin: 18, schemaMax: 80 },
-      { column: 'purchase.intent', bound: 'max', requested: 150, applied: 100, schemaMin: 0, schemaMax: 100 },
+      { column: 'age', bound: 'min', requested: 10, applied: 18, schemaMin: 18, schemaMax: 80, ...partly },
+      { column: 'age', bound: 'max', requested: 95, applied: 80, schemaMin: 18, schemaMax: 80, ...partly },
+      {
+        column: 'purchase.intent',
+        bound: 'max',
+        requested: 150,
+        applied: 100,
+        schemaMin: 0,
+        schemaMax: 100,
+        ...partly,
+      },
     ]);
   });
 
   it('does not clamp against an unpublished bound', () => {
     const schema = [numeric('x', null, 10)];
     const resolved = resolveConditions({ conditions: { numeric: { x: { min: -1e9, max: 20 } } } }, schema);
-    expect(resolved.conditions.numeric).toEqual({ x: { min: -1e9, max: 10 } });
-    expect(resolved.clamps).toHaveLength(1);
+    expect(resolved.conditions.numeric).toEqual({ x: { min: -1e9, max: 20 } });
+    expect(resolved.clamps).toEqual([expect.objectContaining({ bound: 'max', applied: 10 })]);
   });
 
   it('accepts a degenerate range and ranges touching the schema edge', () => {
@@ -132,13 +141,29 @@ describe('resolveConditions', () => {
     expect(resolved.conditions.numeric).toEqual({ age: { min: 80, max: 80 } });
   });
 
-  it('refuses a range entirely outside the schema range', () => {
-    const err = failure(() =>
-      resolveConditions({ conditions: { numeric: { age: { min: 90, max: 120 } } } }, SCHEMA),
-    );
-    expect(err.problems[0]!.message).toMatch(
-      /range 90 to 120 lies entirely outside the schema range of "age" is 18 to 80/,
-    );
+  it('sends a range wholly outside the schema range, flagged as wholly clamped (contract ambiguity 15)', () => {
+    const resolved = resolveConditions({ conditions: { numeric: { age: { min: 90, max: 120 } } } }, SCHEMA);
+    expect(resolved.conditions.numeric).toEqual({ age: { min: 90, max: 120 } });
+    expect(resolved.clamps).toEqual([
+      {
+        column: 'age',
+        bound: 'min',
+        requested: 90,
+        applied: 80,
+        schemaMin: 18,
+        schemaMax: 80,
+        outside: 'wholly',
+      },
+      {
+        column: 'age',
+        bound: 'max',
+        requested: 120,
+        applied: 80,
+        schemaMin: 18,
+        schemaMax: 80,
+        outside: 'wholly',
+      },
+    ]);
   });
 
   it('collects every problem, each with what the schema offers', () => {
@@ -370,7 +395,15 @@ describe('resolveConditions', () => {
       'purchase.intent',
     ]);
     expect(resolved.clamps).toEqual([
-      { column: 'purchase.intent', bound: 'max', requested: 200, applied: 100, schemaMin: 0, schemaMax: 100 },
+      {
+        column: 'purchase.intent',
+        bound: 'max',
+        requested: 200,
+        applied: 100,
+        schemaMin: 0,
+        schemaMax: 100,
+        outside: 'partly',
+      },
     ]);
     const dropped = failure(() =>
       resolveConditions({ conditions: { numeric: { 'Customer ID': { min: 1, max: 2 } } } }, schemaOf(table), {

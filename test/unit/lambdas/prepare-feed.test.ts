@@ -44,6 +44,9 @@ beforeEach(() => {
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
   s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from('a\n1\n')]) }));
+  s3.on(GetObjectCommand, { Key: 'seeds/retail-panel/scenarios.json' }).rejects(
+    Object.assign(new Error('no key'), { name: 'NoSuchKey' }),
+  );
 });
 afterEach(() => resetVendorClientForTests());
 

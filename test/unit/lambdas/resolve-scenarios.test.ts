@@ -147,7 +147,7 @@ describe('resolve-scenarios handler', () => {
     expect(out.scenarios[0]!.conditions).toBeNull();
   });
 
-  it('fails before any generation with the resolver message for an unknown column', async () => {
+  it('fails the run before any generation when no scenario fits the schema', async () => {
     scenarioFile({
       scenarios: [
         {
@@ -164,6 +164,31 @@ describe('resolve-scenarios handler', () => {
     expect(details).toMatchObject({ code: 'scenario_conditions_invalid', dataset_id: 'ds_1' });
     expect(details.detail).toContain('regionn');
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('rejects only the scenario whose conditions do not fit, records it, and keeps the others', async () => {
+    scenarioFile({
+      scenarios: [
+        { name: 'fine', row_count: 10, output_format: 'csv' },
+        {
+          name: 'bad-level',
+          row_count: 10,
+          output_format: 'csv',
+          conditions: { categorical: { segment: { Premum: 1 } } },
+        },
+      ],
+    });
+    const out = await handler(input, context);
+    expect(out.scenarios.map((s) => s.scenario.name)).toEqual(['fine']);
+    expect(out.rejected).toEqual([
+      { name: 'bad-level', code: 'scenario_conditions_invalid', message: expect.stringContaining('Premum') },
+    ]);
+    expect(out.rejected[0]!.message).toMatch(/Did you mean "Premium"\?/);
+    const recorded = ddb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .find((u) => u.UpdateExpression?.includes('rejectedScenarios'));
+    expect(recorded?.ExpressionAttributeValues?.[':rejected']).toEqual(out.rejected);
   });
 
   it('reports an invalid scenario file with its location', async () => {

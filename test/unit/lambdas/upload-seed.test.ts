@@ -12,6 +12,7 @@ import { fakeApi, meta, seed } from '../pipeline/fake-api.ts';
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);
 const input = { runId: 'ingest-retail-panel-abc', feed: 'retail-panel', seed };
+const SCENARIO_KEY = 'seeds/retail-panel/scenarios.json';
 
 beforeEach(() => {
   s3.reset();
@@ -19,6 +20,9 @@ beforeEach(() => {
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
   s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from('a,b\n1,2\n')]) }));
+  s3.on(GetObjectCommand, { Key: SCENARIO_KEY }).rejects(
+    Object.assign(new Error('no key'), { name: 'NoSuchKey' }),
+  );
 });
 afterEach(() => resetVendorClientForTests());
 
@@ -49,9 +53,10 @@ describe('upload-seed handler', () => {
     });
     expect(body).toBe('a,b\n1,2\n');
     const req = api.createDataset.mock.calls[0]![0];
+    expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toMatchObject({ Key: SCENARIO_KEY });
     expect(req.idempotencyKey).toMatch(/^ds-[0-9a-f]{64}$/);
     expect(req.seed).toMatchObject({ filename: 'panel-2026-05.csv', contentType: 'text/csv', size: 52431 });
-    expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toMatchObject({ VersionId: 'v1' });
+    expect(s3.commandCalls(GetObjectCommand)[1]!.args[0].input).toMatchObject({ VersionId: 'v1' });
     const upload = ddb.commandCalls(PutCommand)[0]!.args[0].input.Item!;
     expect(upload).toMatchObject({
       pk: 'FEED#retail-panel',
@@ -83,7 +88,9 @@ describe('upload-seed handler', () => {
   });
 
   it('fails terminally when the seed version is gone', async () => {
-    s3.on(GetObjectCommand).rejects(Object.assign(new Error('gone'), { name: 'NoSuchVersion' }));
+    s3.on(GetObjectCommand, { Key: seed.key }).rejects(
+      Object.assign(new Error('gone'), { name: 'NoSuchVersion' }),
+    );
     setVendorClientForTests(
       fakeApi({
         createDataset: async (req: CreateDatasetInput) => {
@@ -95,6 +102,26 @@ describe('upload-seed handler', () => {
     const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
     expect(err.name).toBe('InputValidationError');
     expect(JSON.parse(err.message)).toMatchObject({ code: 'seed_missing' });
+  });
+
+  it('checks the scenario file before uploading: a malformed one buys no training', async () => {
+    s3.on(GetObjectCommand, { Key: SCENARIO_KEY }).resolves({
+      Body: {
+        transformToString: () =>
+          Promise.resolve('{"scenarios": [{"name": "Bad Name", "row_count": 0, "output_format": "xlsx"}]}'),
+      } as never,
+    });
+    const api = fakeApi({});
+    setVendorClientForTests(api);
+    const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe('InputValidationError');
+    const details = JSON.parse(err.message) as { code: string; detail: string };
+    expect(details.code).toBe('invalid_scenario_file');
+    expect(details.detail).toMatch(/scenarios\[0\]\.name/);
+    expect(details.detail).toMatch(/scenarios\[0\]\.row_count/);
+    expect(details.detail).toMatch(/no vendor training was started/);
+    expect(api.createDataset).not.toHaveBeenCalled();
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 
   it('rejects input without a seed', async () => {

@@ -132,6 +132,21 @@ describe('generate', () => {
     expect(partial).toBe(false);
   });
 
+  it('clamps a range wholly above the observed range onto its top edge: a tiny partial result, not a refusal', () => {
+    const age = model.columns.find((c) => c.name === 'age')!;
+    if (age.kind !== 'numeric') throw new Error('unexpected model');
+    const top = age.max!;
+    const { rowsGenerated, partial, columns } = generate(model, {
+      rowCount: 1000,
+      conditions: { numeric: { age: { min: top + 50, max: top + 100 } } },
+      seed: 3,
+    });
+    expect(rowsGenerated).toBeGreaterThan(0);
+    expect(rowsGenerated).toBeLessThan(1000);
+    expect(partial).toBe(true);
+    expect(numericValues(columns, 'age').every((v) => v === top)).toBe(true);
+  });
+
   it('returns partial with fewer rows when very few seed rows satisfy the conditions', () => {
     const tight = { age: { min: 18, max: 25 }, 'purchase.intent': { min: 85, max: 100 } };
     const feasible = seedRowsWhere((a, p) => a <= 25 && p >= 85);
@@ -203,10 +218,18 @@ describe('generate', () => {
     expect(numericValues(result.columns, 'constructor').every((v) => v >= 2 && v <= 4)).toBe(true);
   });
 
-  it('returns zero rows (partial) when no seed row fits the range', () => {
+  it('returns zero rows (partial) when no seed row fits the combined conditions', () => {
+    const intent = model.columns.find((c) => c.name === 'purchase.intent')!;
+    const age = model.columns.find((c) => c.name === 'age')!;
+    if (intent.kind !== 'numeric' || age.kind !== 'numeric') throw new Error('unexpected model');
+    const range = {
+      age: { min: age.min!, max: age.min! },
+      'purchase.intent': { min: intent.max!, max: intent.max! },
+    };
+    expect(seedRowsWhere((a, p) => a === age.min && p === intent.max)).toBe(0);
     const { rowsGenerated, partial } = generate(model, {
       rowCount: 100,
-      conditions: { numeric: { age: { min: 90, max: 99 } } },
+      conditions: { numeric: range },
       seed: 1,
     });
     expect(rowsGenerated).toBe(0);
