@@ -4,7 +4,7 @@
  * edit instead of one synth per mistake.
  */
 import { Token } from 'aws-cdk-lib';
-import type { SimulacraPipelineProps } from './simulacra-pipeline.ts';
+import type { SimulacraPipelineProps } from './pipeline-props.ts';
 
 /** Allowed range of the ASL Map state's `MaxConcurrency` (the vendor's per-tenant fan-out budget). */
 export const MAP_MAX_CONCURRENCY_RANGE = { min: 1, max: 40 } as const;

@@ -89,9 +89,16 @@ const ARTIFACT_KEY_STAND_IN = 'arn:aws:kms:us-east-1:123456789012:key/00000000-0
 /** Every file whose content shapes the synthesized template. */
 function templateInputs(): string[] {
   const files: string[] = [];
-  for (const dir of ['lib', 'statemachines']) {
-    for (const entry of readdirSync(join(REPO_ROOT, dir)).sort()) files.push(join(REPO_ROOT, dir, entry));
-  }
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const file = join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else files.push(file);
+    }
+  };
+  for (const dir of ['lib', 'statemachines']) walk(join(REPO_ROOT, dir));
   return files;
 }
 

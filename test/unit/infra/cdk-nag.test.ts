@@ -56,7 +56,7 @@ describe('cdk-nag AwsSolutions', () => {
     const cfn = pipeline.generateStateMachine.node.defaultChild as sfn.CfnStateMachine;
     cfn.tracingConfiguration = { enabled: false };
     expect(findings(stack)).toEqual([
-      expect.stringMatching(/^AwsSolutions-SF2 @ Nag\/Pipeline\/GenerateStateMachine/),
+      expect.stringMatching(/^AwsSolutions-SF2 @ Nag\/Pipeline\/Workflows\/GenerateStateMachine/),
     ]);
   });
 

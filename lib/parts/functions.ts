@@ -1,0 +1,106 @@
+/**
+ * Functions: one Lambda function per entry of `lib/pipeline-functions.ts`, each given the
+ * environment it reads and the grants that environment implies, and the metric filter counting
+ * vendor quota exhaustion in the logs of the functions that call the vendor.
+ */
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { createPipelineFunction } from '../function-factory.ts';
+import { grantByEnvironment, type GrantTargets } from '../function-grants.ts';
+import {
+  PipelineEnv,
+  pipelineFunctions,
+  type PipelineEnvName,
+  type PipelineFunctionSpec,
+} from '../pipeline-functions.ts';
+import { PipelinePart } from './pipeline-part.ts';
+
+/** The name of the metric counting vendor 402 `simio_quota_exhausted` responses. */
+export const VENDOR_QUOTA_METRIC_NAME = 'VendorQuotaExhausted';
+
+export interface PipelineFunctionsProps {
+  /** What the functions may access, and the values of the variables they read. */
+  readonly targets: GrantTargets & { readonly glueDatabaseName: string };
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  readonly metricsNamespace: string;
+  /** Reserved concurrency of each vendor-calling function. @default - unreserved */
+  readonly vendorConcurrency?: number;
+}
+
+/** Whether a function reads the vendor credential (and so calls the vendor API). */
+function callsVendor(spec: PipelineFunctionSpec): boolean {
+  return spec.env.includes(PipelineEnv.credentialsSecretArn);
+}
+
+export class PipelineFunctions extends PipelinePart {
+  /** Functions by their id in `lib/pipeline-functions.ts`. */
+  readonly functions: Readonly<Record<string, nodejs.NodejsFunction>>;
+  /** Vendor 402 responses counted from the vendor-calling functions' logs (undefined if none). */
+  readonly vendorQuotaExhausted?: cloudwatch.Metric;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
+    super(scope, id);
+    const { targets } = props;
+    const values: Record<Exclude<PipelineEnvName, 'INGEST_STATE_MACHINE_ARN'>, string> = {
+      [PipelineEnv.credentialsSecretArn]: targets.credentialsSecret.secretArn,
+      [PipelineEnv.stateTableName]: targets.stateTable.tableName,
+      [PipelineEnv.tokenCacheKeyArn]: targets.key.keyArn,
+      [PipelineEnv.seedBucketName]: targets.seedBucket.bucketName,
+      [PipelineEnv.outputBucketName]: targets.outputBucket.bucketName,
+      [PipelineEnv.outputKmsKeyArn]: targets.outputKey.keyArn,
+      [PipelineEnv.artifactKmsKeyArn]: targets.artifactDecryptionKey?.keyArn ?? '',
+      [PipelineEnv.glueDatabaseName]: targets.glueDatabaseName,
+      [PipelineEnv.eventBusName]: targets.eventBus.eventBusName,
+    };
+    const functions: Record<string, nodejs.NodejsFunction> = {};
+    const quotaLogGroups: logs.ILogGroup[] = [];
+    for (const spec of pipelineFunctions) {
+      const environment: Record<string, string> = {};
+      for (const name of spec.env) {
+        if (name !== PipelineEnv.ingestStateMachineArn) environment[name] = values[name];
+      }
+      const { fn, logGroup } = createPipelineFunction(this, spec.id, {
+        entry: spec.entry,
+        memoryMb: spec.memoryMb,
+        timeout: Duration.seconds(spec.timeoutSeconds),
+        ...(spec.ephemeralStorageMb !== undefined ? { ephemeralStorageMb: spec.ephemeralStorageMb } : {}),
+        environment,
+        key: targets.key,
+        logRetention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+        metricsNamespace: props.metricsNamespace,
+        ...(callsVendor(spec) && props.vendorConcurrency !== undefined
+          ? { reservedConcurrency: props.vendorConcurrency }
+          : {}),
+      });
+      grantByEnvironment(fn, spec, targets);
+      if (callsVendor(spec)) quotaLogGroups.push(logGroup);
+      functions[spec.id] = fn;
+    }
+    this.functions = functions;
+    let metric: cloudwatch.Metric | undefined;
+    quotaLogGroups.forEach((logGroup, index) => {
+      const filter = new logs.MetricFilter(this, `VendorQuotaFilter${index}`, {
+        logGroup,
+        filterPattern: logs.FilterPattern.literal('"simio_quota_exhausted"'),
+        metricNamespace: props.metricsNamespace,
+        metricName: VENDOR_QUOTA_METRIC_NAME,
+        metricValue: '1',
+      });
+      metric ??= filter.metric();
+    });
+    if (metric) this.vendorQuotaExhausted = metric;
+    this.pinLogicalIds();
+  }
+
+  /** The function with construct id `id` (throws naming the list it must be in). */
+  fn(id: string): nodejs.NodejsFunction {
+    const fn = this.functions[id];
+    if (!fn) throw new Error(`SimulacraPipeline: no function "${id}" in lib/pipeline-functions.ts`);
+    return fn;
+  }
+}

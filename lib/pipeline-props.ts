@@ -1,0 +1,149 @@
+/**
+ * The props of `SimulacraPipeline` and their defaults. Kept apart from the construct so the
+ * validation (`props-validation.ts`) and the parts read them without importing the construct.
+ */
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+
+/** How Simulacra delivers artifacts: from its own store, or encrypted with a customer KMS key. */
+export type SimulacraMode = 'managed' | 'enterprise';
+
+/** A recurring generation run for one feed. */
+export interface SimulacraScheduleProps {
+  /** The feed to generate (`seeds/<feed>/` in the seed bucket). */
+  readonly feed: string;
+  /**
+   * Scenario names from `seeds/<feed>/scenarios.json` to run.
+   * @default - every scenario of the feed
+   */
+  readonly scenarios?: readonly string[];
+  /** When to run, e.g. `scheduler.ScheduleExpression.cron({ minute: '0', hour: '6' })`. */
+  readonly schedule: scheduler.ScheduleExpression;
+  /**
+   * EventBridge Scheduler may start the run anywhere in this window after the scheduled time,
+   * spreading load on the vendor.
+   * @default Duration.minutes(15)
+   */
+  readonly flexibleWindow?: Duration;
+  /** @default true */
+  readonly enabled?: boolean;
+  /** @default - "Simulacra generation for feed <feed>" */
+  readonly description?: string;
+}
+
+/** Automatic rotation of the vendor credential through Simulacra's self-service rotation. */
+export interface SimulacraCredentialsRotationProps {
+  /** Time between rotations (whole days; Simulacra allows 3 rotations per 24 h). */
+  readonly schedule: Duration;
+}
+
+/** Props of `SimulacraPipeline`. Every prop is optional; the defaults are the secure choice. */
+export interface SimulacraPipelineProps {
+  /**
+   * Simulacra API origin, written into the placeholder credential secret.
+   * @default 'https://api.simulacra-data.com'
+   */
+  readonly apiBase?: string;
+  /**
+   * Artifact delivery mode. `enterprise` requires `artifactDecryptionKey`.
+   * @default 'managed'
+   */
+  readonly mode?: SimulacraMode;
+  /**
+   * An existing bucket to read seeds from (`seeds/<feed>/<file>`). It must publish events to
+   * EventBridge (bucket setting "Amazon EventBridge: On") for uploads to start ingestion.
+   * @default - a new SSE-KMS, versioned, TLS-only, access-logged bucket
+   */
+  readonly seedBucket?: s3.IBucket;
+  /**
+   * An existing bucket to land synthetic data and manifests in.
+   * @default - a new SSE-KMS, versioned, TLS-only, access-logged bucket
+   */
+  readonly outputBucket?: s3.IBucket;
+  /**
+   * The customer-managed key for everything the construct creates (buckets, table, secret,
+   * logs, queues, topic, state machines, Lambda environments) and for the token cache.
+   * An imported key must already allow CloudWatch Logs (see the README, "Infrastructure").
+   * @default - a new key with automatic rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * An existing secret holding the vendor credential JSON
+   * `{ client_id, client_secret, token_url, audience, api_base }`.
+   * @default - a new secret encrypted with `encryptionKey`, holding a generated placeholder that
+   * `simulacra-pipeline claim --secret-id <arn>` replaces
+   */
+  readonly credentialsSecret?: secretsmanager.ISecret;
+  /**
+   * Rotate the created credential secret automatically with `lambdas/rotate-credentials.ts`.
+   * @default - no automatic rotation (rotate with the CLI)
+   */
+  readonly credentialsRotation?: SimulacraCredentialsRotationProps;
+  /**
+   * The name of an existing Glue database to register feed tables in.
+   * @default - a new database named after this construct's path
+   */
+  readonly glueDatabaseName?: string;
+  /**
+   * Enterprise mode: the KMS key Simulacra wraps artifact data keys with; the landing function
+   * may only `kms:Decrypt` with it.
+   * @default - none (managed mode)
+   */
+  readonly artifactDecryptionKey?: kms.IKey;
+  /**
+   * Feeds known at deploy time: each gets example Athena queries, and schedules must name one.
+   * @default - the feeds named by `schedules`
+   */
+  readonly feeds?: readonly string[];
+  /**
+   * Recurring generation runs.
+   * @default - none (start the generate state machine on demand)
+   */
+  readonly schedules?: readonly SimulacraScheduleProps[];
+  /**
+   * How many scenarios one run generates in parallel (ASL Map `MaxConcurrency`), 1..40.
+   * @default 4
+   */
+  readonly mapMaxConcurrency?: number;
+  /**
+   * Reserved concurrency of each function that calls the vendor, 1..100, to cap parallel
+   * vendor requests.
+   * @default - unreserved (account concurrency)
+   */
+  readonly vendorConcurrency?: number;
+  /**
+   * Retention of the function and state machine logs.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to stateful resources (buckets, table, key, secret, logs) on stack deletion.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Send alarm changes and failed-run events to an SNS topic.
+   * @default false
+   */
+  readonly enableNotifications?: boolean;
+  /**
+   * An existing topic for notifications (implies `enableNotifications`).
+   * @default - a new topic encrypted with `encryptionKey` when `enableNotifications` is true
+   */
+  readonly notificationTopic?: sns.ITopic;
+  /**
+   * CloudWatch namespace of the pipeline's metrics (Powertools and the quota metric filter).
+   * @default 'SimulacraPipeline'
+   */
+  readonly metricsNamespace?: string;
+}
+
+export const DEFAULT_API_BASE = 'https://api.simulacra-data.com';
+export const DEFAULT_MAP_MAX_CONCURRENCY = 4;
+export const DEFAULT_FLEXIBLE_WINDOW = Duration.minutes(15);
+export const DEFAULT_METRICS_NAMESPACE = 'SimulacraPipeline';
