@@ -8,7 +8,7 @@ import { seedObjectSchema } from '../src/pipeline/seed-object.ts';
 import { s3 } from './commons/aws-clients.ts';
 import { parseInput, toStateError } from './commons/errors.ts';
 import { MetricUnit, logger, metrics, withObservability } from './commons/observability.ts';
-import { stateRepository } from './commons/state.ts';
+import { contentLedger, stateRepository } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const resolveScenariosInputSchema = z.object({
@@ -27,11 +27,13 @@ export const handler = withObservability(async (event: unknown): Promise<Resolve
       api: await vendorClient(),
       s3: s3(),
       repo: stateRepository(),
+      contents: contentLedger(),
     });
     metrics.addMetric('ScenariosResolved', MetricUnit.Count, out.scenarios.length);
     logger.info('Scenarios resolved', {
       source: out.source,
       scenarios: out.scenarios.map((s) => s.scenario.name),
+      rejected: out.rejected.map((s) => s.name),
       clamps: out.scenarios.reduce((n, s) => n + s.clamps.length, 0),
       warnings: out.scenarios.flatMap((s) => s.warnings),
       feedUpdated: out.feedUpdated,

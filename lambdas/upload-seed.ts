@@ -8,7 +8,7 @@ import { uploadSeed, type UploadedDataset } from '../src/pipeline/upload-seed.ts
 import { s3 } from './commons/aws-clients.ts';
 import { parseInput, toStateError } from './commons/errors.ts';
 import { MetricUnit, logger, metrics, withObservability } from './commons/observability.ts';
-import { stateRepository } from './commons/state.ts';
+import { contentLedger, stateRepository } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const uploadSeedInputSchema = z.object({
@@ -21,13 +21,19 @@ export const handler = withObservability(async (event: unknown): Promise<Uploade
   const input = parseInput(uploadSeedInputSchema, event);
   logger.appendKeys({ runId: input.runId, feed: input.feed });
   try {
-    const result = await uploadSeed(input, { api: await vendorClient(), s3: s3(), repo: stateRepository() });
+    const result = await uploadSeed(input, {
+      api: await vendorClient(),
+      s3: s3(),
+      repo: stateRepository(),
+      contents: contentLedger(),
+    });
     metrics.addMetric('SeedsUploaded', MetricUnit.Count, 1);
     logger.info('Seed uploaded', {
       datasetId: result.datasetId,
       jobId: result.jobId,
       requestId: result.requestId,
       trained: result.poll.status === 'completed',
+      duplicateOf: result.duplicateOf ?? null,
     });
     return result;
   } catch (err) {

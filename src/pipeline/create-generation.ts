@@ -35,7 +35,10 @@ export interface CreateGenerationDeps {
   readonly random?: () => number;
 }
 
-/** `gen-` + sha256(datasetId + canonical scenario JSON + runId), 64 hex characters kept. */
+/**
+ * `gen-` + sha256(datasetId + canonical scenario JSON + runId), 64 hex characters kept. `runId`
+ * is the run whose keys are reused when the same request is sent again (`resolved.keyRunId`).
+ */
 export function generationIdempotencyKey(
   datasetId: string,
   resolved: ResolvedScenario,
@@ -50,7 +53,11 @@ export async function createGeneration(
   deps: CreateGenerationDeps,
 ): Promise<CreatedGeneration> {
   const { scenario, conditions } = input.resolved;
-  const idempotencyKey = generationIdempotencyKey(input.datasetId, input.resolved, input.runId);
+  const idempotencyKey = generationIdempotencyKey(
+    input.datasetId,
+    input.resolved,
+    input.resolved.keyRunId ?? input.runId,
+  );
   let created: CreateGenerationResult;
   try {
     created = await deps.api.createGeneration({

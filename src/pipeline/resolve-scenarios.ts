@@ -16,8 +16,10 @@ import {
   type NumericClamp,
 } from '../conditions/resolver.ts';
 import type { Scenario } from '../conditions/scenario-file.ts';
+import type { ContentLedger } from '../state/content-ledger.ts';
 import type { StateRepository } from '../state/repository.ts';
 import { loadFeedScenarios } from './scenario-source.ts';
+import { utcDay } from './seed-content.ts';
 import { sha256Hex, type SeedObject } from './seed-object.ts';
 
 /** The code of a scenario rejected because its conditions do not fit the cleaned schema. */
@@ -43,6 +45,11 @@ export interface ResolvedScenario {
   readonly mappings: readonly ColumnMapping[];
   readonly clamps: readonly NumericClamp[];
   readonly warnings: readonly string[];
+  /**
+   * The run whose generation idempotency keys this scenario uses, when not this run's own: an
+   * identical seed the same day (content-addressed seeds) or a re-drive of an earlier run.
+   */
+  readonly keyRunId?: string | null;
 }
 
 export interface ResolveScenariosInput {
@@ -69,6 +76,9 @@ export interface ResolveScenariosDeps {
   readonly api: SimulacraApi;
   readonly s3: S3Client;
   readonly repo: StateRepository;
+  /** Content-addressed seeds: records which dataset the run's seed bytes trained. */
+  readonly contents?: ContentLedger;
+  readonly now?: () => Date;
 }
 
 /** sha256 over the cleaned schema's names, types and levels (order-sensitive, as the vendor's). */
@@ -93,6 +103,8 @@ export async function resolveScenarios(
     deps.api.getDatasetSchema(input.datasetId),
   ]);
   const droppedColumns = dataset.cleaning_summary?.dropped_columns ?? null;
+  const run = await deps.repo.getRun(input.runId);
+  const keyRunId = run?.keyRunId ?? null;
   const rejected: RejectedScenario[] = [];
   const resolved: ResolvedScenario[] = [];
   for (const scenario of scenarios) {
@@ -105,6 +117,7 @@ export async function resolveScenarios(
         mappings: r.mappings,
         clamps: r.clamps,
         warnings: r.warnings,
+        ...(keyRunId ? { keyRunId } : {}),
       });
     } catch (err) {
       if (!(err instanceof ConditionResolutionError)) throw err;
@@ -139,6 +152,17 @@ export async function resolveScenarios(
   });
   await deps.repo.markRunRunning(input.runId, { datasetId: input.datasetId });
   if (rejected.length > 0) await deps.repo.recordRejectedScenarios(input.runId, rejected);
+  if (deps.contents && run?.seedSha256) {
+    await deps.contents.record({
+      feed: input.feed,
+      sha256: run.seedSha256,
+      datasetId: input.datasetId,
+      runId: run.duplicateOf ?? input.runId,
+      keyRunId: keyRunId ?? input.runId,
+      keyDay: utcDay(deps.now?.() ?? new Date()),
+      expiresAt: dataset.expires_at ?? null,
+    });
+  }
   return {
     scenarios: resolved,
     rejected,

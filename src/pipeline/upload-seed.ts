@@ -7,10 +7,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InputValidationError, VendorTerminalError, failure } from '../../lambdas/commons/errors.ts';
 import type { CreateDatasetResult, SimulacraApi } from '../client/contract.ts';
+import type { ContentLedger } from '../state/content-ledger.ts';
 import type { StateRepository } from '../state/repository.ts';
 import { initialPollState, TRAINING_POLL_POLICY, type PollState } from './polling.ts';
 import { asSeedUnavailable, s3SeedSource } from './s3-seed-source.ts';
 import { loadFeedScenarios } from './scenario-source.ts';
+import { findReusableDataset, seedContentSha256, utcDay } from './seed-content.ts';
 import { datasetIdempotencyKey, type SeedObject } from './seed-object.ts';
 
 export interface UploadSeedInput {
@@ -24,6 +26,8 @@ export interface UploadSeedInput {
 /** What goes into the state: ids and the poll loop, nothing else. */
 export interface UploadedDataset {
   readonly datasetId: string;
+  /** Set when the same bytes already trained this live dataset: the earlier run this repeats. */
+  readonly duplicateOf?: string | null;
   readonly jobId: string | null;
   readonly requestId: string;
   readonly replacedDatasetId: string | null;
@@ -34,6 +38,8 @@ export interface UploadSeedDeps {
   readonly api: SimulacraApi;
   readonly s3: S3Client;
   readonly repo: StateRepository;
+  /** Content-addressed seeds; without it every seed version is uploaded. */
+  readonly contents?: ContentLedger;
   readonly now?: () => Date;
   readonly random?: () => number;
 }
@@ -48,6 +54,10 @@ function displayNameFor(feed: string, key: string): string {
 export async function uploadSeed(input: UploadSeedInput, deps: UploadSeedDeps): Promise<UploadedDataset> {
   await loadFeedScenarios(deps.s3, { bucket: input.seed.bucket, feed: input.feed });
   const replaces = input.replacesDatasetId ?? null;
+  if (deps.contents && !replaces) {
+    const reused = await reuseIdenticalSeed(input, { ...deps, contents: deps.contents });
+    if (reused) return reused;
+  }
   const idempotencyKey = datasetIdempotencyKey(input.seed, replaces);
   let created: CreateDatasetResult;
   try {
@@ -96,5 +106,43 @@ export async function uploadSeed(input: UploadSeedInput, deps: UploadSeedDeps): 
       ...(deps.now ? { now: deps.now() } : {}),
       ...(deps.random ? { random: deps.random } : {}),
     }),
+  };
+}
+
+/**
+ * Same bytes as a seed whose dataset is still alive: no upload, the run goes on with that
+ * dataset and is recorded as a duplicate (same day: with the earlier run's generation keys).
+ */
+async function reuseIdenticalSeed(
+  input: UploadSeedInput,
+  deps: UploadSeedDeps & { readonly contents: ContentLedger },
+): Promise<UploadedDataset | null> {
+  const now = deps.now?.() ?? new Date();
+  let sha256: string;
+  try {
+    sha256 = await seedContentSha256(deps.s3, input.seed);
+  } catch (err) {
+    const unavailable = asSeedUnavailable(err, input.seed);
+    if (unavailable)
+      throw new InputValidationError(failure(unavailable.code, unavailable.message), { cause: err });
+    throw err;
+  }
+  const reusable = await findReusableDataset(deps, input.feed, sha256, now);
+  const earlier = reusable?.earlier ?? null;
+  const isDuplicate = earlier !== null && earlier.runId !== input.runId;
+  await deps.contents.noteRunContent(input.runId, {
+    sha256,
+    duplicateOf: isDuplicate ? earlier.runId : null,
+    keyRunId: isDuplicate && earlier.keyDay === utcDay(now) ? earlier.keyRunId : null,
+  });
+  if (!isDuplicate || !reusable) return null;
+  await deps.repo.markRunRunning(input.runId, { datasetId: earlier.datasetId });
+  return {
+    datasetId: earlier.datasetId,
+    duplicateOf: earlier.runId,
+    jobId: null,
+    requestId: reusable.requestId,
+    replacedDatasetId: null,
+    poll: initialPollState(TRAINING_POLL_POLICY, { jobId: null, completed: true, now }),
   };
 }

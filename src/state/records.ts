@@ -96,6 +96,12 @@ export interface RunRecord {
   readonly datasetId?: string | null;
   readonly outputs?: readonly RunOutput[];
   readonly failure?: RunFailure | null;
+  /** sha256 of the seed's bytes (content-addressed seeds). */
+  readonly seedSha256?: string | null;
+  /** The earlier run whose live dataset this run reused because its seed had the same bytes. */
+  readonly duplicateOf?: string | null;
+  /** The run whose generation idempotency keys this run reuses (same bytes, same day; re-drive). */
+  readonly keyRunId?: string | null;
   /** Scenarios refused before any vendor call (conditions that do not fit the schema). */
   readonly rejectedScenarios?: readonly ScenarioRejection[];
   /** For REJECTED seeds: the rejection code and reason. */

@@ -1,6 +1,6 @@
 import { context } from './env.ts';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/resolve-scenarios.ts';
@@ -51,6 +51,7 @@ beforeEach(() => {
   s3.reset();
   ddb.reset();
   ddb.on(UpdateCommand).resolves({});
+  ddb.on(GetCommand).resolves({});
   setVendorClientForTests(
     fakeApi({ getDataset: () => Promise.resolve(dataset), getDatasetSchema: () => Promise.resolve(schema) }),
   );

@@ -1,7 +1,8 @@
 import { context } from './env.ts';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
@@ -19,6 +20,7 @@ beforeEach(() => {
   ddb.reset();
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
+  ddb.on(GetCommand).resolves({});
   s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from('a,b\n1,2\n')]) }));
   s3.on(GetObjectCommand, { Key: SCENARIO_KEY }).rejects(
     Object.assign(new Error('no key'), { name: 'NoSuchKey' }),
@@ -122,6 +124,52 @@ describe('upload-seed handler', () => {
     expect(details.detail).toMatch(/no vendor training was started/);
     expect(api.createDataset).not.toHaveBeenCalled();
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('reuses the live dataset of identical bytes: no upload, the run recorded as a duplicate', async () => {
+    const sha256 = createHash('sha256').update('a,b\n1,2\n').digest('hex');
+    ddb.on(GetCommand, { Key: { pk: 'FEED#retail-panel', sk: `CONTENT#${sha256}` } }).resolves({
+      Item: {
+        feed: 'retail-panel',
+        sha256,
+        datasetId: 'ds_live',
+        runId: 'ingest-retail-panel-first',
+        keyRunId: 'ingest-retail-panel-first',
+        keyDay: new Date().toISOString().slice(0, 10),
+        expiresAt: new Date(Date.now() + 20 * 3600_000).toISOString(),
+      },
+    });
+    const api = fakeApi({
+      getDataset: () =>
+        Promise.resolve({
+          dataset_id: 'ds_live',
+          status: 'ready',
+          request_id: 'req_live',
+          created_at: new Date().toISOString(),
+          expires_at: new Date(Date.now() + 24 * 3600_000).toISOString(),
+          display_name: null,
+          cleaning_summary: null,
+          training_summary: null,
+          meta,
+        }),
+    });
+    setVendorClientForTests(api);
+    const out = await handler(input, context);
+    expect(out).toMatchObject({
+      datasetId: 'ds_live',
+      duplicateOf: 'ingest-retail-panel-first',
+      poll: { status: 'completed' },
+    });
+    expect(api.createDataset).not.toHaveBeenCalled();
+    const noted = ddb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .find((u) => u.UpdateExpression?.includes('duplicateOf'));
+    expect(noted?.ExpressionAttributeValues).toMatchObject({
+      ':sha': sha256,
+      ':dup': 'ingest-retail-panel-first',
+      ':key': 'ingest-retail-panel-first',
+    });
   });
 
   it('rejects input without a seed', async () => {

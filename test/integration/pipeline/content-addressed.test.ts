@@ -1,0 +1,87 @@
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleSeedCsv, startPipelineHarness, type PipelineHarness } from './harness.ts';
+
+let h: PipelineHarness;
+beforeAll(async () => {
+  h = await startPipelineHarness();
+});
+afterAll(async () => h?.stop());
+
+const FEED = 'dedupe';
+const SCENARIOS = [
+  { name: 'baseline', row_count: 80, output_format: 'csv' },
+  {
+    name: 'premium',
+    row_count: 60,
+    output_format: 'parquet',
+    conditions: { categorical: { segment: { Premium: 0.6 } } },
+  },
+];
+
+async function landedObjects(): Promise<string[]> {
+  const out = await h.s3.send(
+    new ListObjectsV2Command({ Bucket: h.names.outputBucket, Prefix: `synthetic/feed=${FEED}/` }),
+  );
+  return (out.Contents ?? []).map((o) => o.Key!).sort();
+}
+
+describe('content-addressed seeds', () => {
+  it('an identical re-upload while the dataset lives costs no vendor work and lands nothing twice', async () => {
+    await h.putScenarios(FEED, { scenarios: SCENARIOS });
+    const first = await h.runner.runSeedDrop(await h.putSeed(FEED, 'panel.csv', exampleSeedCsv()));
+    expect(first.execution?.status, first.execution?.cause ?? '').toBe('SUCCEEDED');
+    const firstRun = await h.repo.getRun(first.execution!.name);
+    expect(firstRun?.seedSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(firstRun?.duplicateOf ?? null).toBeNull();
+    const landed = await landedObjects();
+    expect(landed).toHaveLength(2);
+
+    h.simulator.resetCounters();
+    // Same bytes, new S3 version (a new object under another name of the same feed works too).
+    const again = await h.runner.runSeedDrop(await h.putSeed(FEED, 'panel.csv', exampleSeedCsv()));
+    expect(again.outcome.outcome).toBe('started');
+    expect(again.execution!.name).not.toBe(first.execution!.name);
+    expect(again.execution?.status, again.execution?.cause ?? '').toBe('SUCCEEDED');
+    const counters = h.simulator.counters();
+    expect(counters.calls['POST /v1/datasets'] ?? 0).toBe(0);
+    expect(counters).toMatchObject({
+      trainings: 0,
+      generationsExecuted: 0,
+      duplicateWork: 0,
+      rowsReserved: 0,
+    });
+    const run = await h.repo.getRun(again.execution!.name);
+    expect(run).toMatchObject({
+      status: 'SUCCEEDED',
+      duplicateOf: first.execution!.name,
+      datasetId: firstRun!.datasetId,
+      seedSha256: firstRun!.seedSha256,
+    });
+    expect(run?.outputs?.map((o) => o.outputKey).sort()).toEqual(
+      firstRun!.outputs!.map((o) => o.outputKey).sort(),
+    );
+    expect(await landedObjects()).toEqual(landed);
+  });
+
+  it('generates only what is new when the same bytes come back with another scenario', async () => {
+    await h.putScenarios(FEED, {
+      scenarios: [...SCENARIOS, { name: 'extra', row_count: 40, output_format: 'csv' }],
+    });
+    h.simulator.resetCounters();
+    const again = await h.runner.runSeedDrop(await h.putSeed(FEED, 'panel.csv', exampleSeedCsv()));
+    expect(again.execution?.status, again.execution?.cause ?? '').toBe('SUCCEEDED');
+    expect(h.simulator.counters()).toMatchObject({ trainings: 0, generationsExecuted: 1, duplicateWork: 0 });
+    expect(await landedObjects()).toHaveLength(3);
+  });
+
+  it('treats different bytes under the same key as a new seed', async () => {
+    h.simulator.resetCounters();
+    const changed = `${exampleSeedCsv()}Premium,North,44,120.00\n`;
+    const drop = await h.runner.runSeedDrop(await h.putSeed(FEED, 'panel.csv', changed));
+    expect(drop.execution?.status, drop.execution?.cause ?? '').toBe('SUCCEEDED');
+    expect(h.simulator.counters()).toMatchObject({ trainings: 1, duplicateWork: 0 });
+    const run = await h.repo.getRun(drop.execution!.name);
+    expect(run?.duplicateOf ?? null).toBeNull();
+  });
+});
