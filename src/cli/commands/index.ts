@@ -7,6 +7,7 @@ import { claimCommand } from './claim.ts';
 import { demoCommand } from './demo.ts';
 import { localCommand } from './local-up.ts';
 import { runCommand } from './run.ts';
+import { runsCommand } from './runs.ts';
 import { signupCommand } from './signup.ts';
 import { simulatorCommand } from './simulator.ts';
 import { statusCommand } from './status.ts';
@@ -18,5 +19,6 @@ export const commands: Readonly<Record<string, CliCommand>> = {
   simulator: simulatorCommand,
   demo: demoCommand,
   run: runCommand,
+  runs: runsCommand,
   local: localCommand,
 };

@@ -1,5 +1,7 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunsCommand } from '../../../src/cli/commands/runs.ts';
+import type { ListedRun } from '../../../src/state/run-listing.ts';
 import { exampleSeedCsv, startPipelineHarness, type PipelineHarness } from './harness.ts';
 
 let h: PipelineHarness;
@@ -83,5 +85,28 @@ describe('content-addressed seeds', () => {
     expect(h.simulator.counters()).toMatchObject({ trainings: 1, duplicateWork: 0 });
     const run = await h.repo.getRun(drop.execution!.name);
     expect(run?.duplicateOf ?? null).toBeNull();
+  });
+
+  it('`runs` lists every run of the feed with its scenarios and a clear duplicate line', async () => {
+    const out: string[] = [];
+    const runs = createRunsCommand({ stdout: (t) => out.push(t), stderr: (t) => out.push(t) });
+    expect(await runs.run(['--feed', FEED, '--table', h.names.table, '--json'])).toBe(0);
+    const listed = (JSON.parse(out.join('')) as { runs: ListedRun[] }).runs;
+    expect(listed).toHaveLength(4);
+    const duplicates = listed.filter((r) => r.duplicateOf !== null);
+    expect(duplicates).toHaveLength(2);
+    const original = listed.find((r) => r.runId === duplicates[0]!.duplicateOf)!;
+    expect(original.scenarios.map((s) => [s.scenario, s.outcome]).sort()).toEqual([
+      ['baseline', 'landed'],
+      ['premium', 'landed'],
+    ]);
+    out.length = 0;
+    expect(await runs.run(['--feed', FEED, '--table', h.names.table])).toBe(0);
+    const text = out.join('\n');
+    expect(text).toContain(`duplicate of ${original.runId}: same seed bytes`);
+    expect(text).toMatch(/landed\s+extra\s+40 rows csv/);
+    out.length = 0;
+    expect(await runs.run(['--feed', FEED])).toBe(2);
+    expect(out.join('')).toMatch(/--table NAME \(or \$SIMULACRA_STATE_TABLE\) is required/);
   });
 });

@@ -1,0 +1,112 @@
+/**
+ * Runs as `simulacra-pipeline runs` shows them: newest first, each with one outcome per
+ * scenario, read from the state table (local stack or deployed stack alike).
+ */
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { RUN_SK, type RunRecord } from './records.ts';
+import { StateRepository } from './repository.ts';
+
+/** What became of one scenario of a run. */
+export type ScenarioOutcomeKind = 'landed' | 'partial' | 'rejected' | 'failed' | 'pending';
+
+export interface ScenarioOutcomeLine {
+  readonly scenario: string;
+  readonly outcome: ScenarioOutcomeKind;
+  readonly rows?: number | null;
+  readonly format?: string | null;
+  readonly outputKey?: string | null;
+  readonly generationId?: string | null;
+  readonly code?: string | null;
+  readonly message?: string | null;
+}
+
+export interface ListedRun {
+  readonly runId: string;
+  readonly kind: string;
+  readonly feed: string | null;
+  readonly status: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly datasetId: string | null;
+  readonly duplicateOf: string | null;
+  readonly seedKey: string | null;
+  readonly failureCode: string | null;
+  readonly failureMessage: string | null;
+  readonly rejection: { readonly code: string; readonly reason: string } | null;
+  readonly scenarios: readonly ScenarioOutcomeLine[];
+}
+
+/** One outcome per scenario the run record accounts for. */
+export function scenarioOutcomes(run: RunRecord): ScenarioOutcomeLine[] {
+  const lines: ScenarioOutcomeLine[] = (run.outputs ?? []).map((o) => ({
+    scenario: o.scenario,
+    outcome: o.partial ? 'partial' : 'landed',
+    rows: o.rowsGenerated,
+    format: o.format,
+    outputKey: o.outputKey,
+    generationId: o.generationId,
+  }));
+  for (const r of run.rejectedScenarios ?? []) {
+    lines.push({ scenario: r.name, outcome: 'rejected', code: r.code, message: r.message });
+  }
+  return lines;
+}
+
+export function toListedRun(run: RunRecord): ListedRun {
+  return {
+    runId: run.runId,
+    kind: run.kind,
+    feed: run.feed,
+    status: run.status,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt ?? null,
+    datasetId: run.datasetId ?? null,
+    duplicateOf: run.duplicateOf ?? null,
+    seedKey: run.seed?.key ?? null,
+    failureCode: run.failure?.code ?? null,
+    failureMessage: run.failure?.detail ?? run.failure?.message ?? null,
+    rejection: run.rejection ?? null,
+    scenarios: scenarioOutcomes(run),
+  };
+}
+
+export interface ListRunsOptions {
+  readonly feed?: string | null;
+  readonly limit: number;
+}
+
+/**
+ * The newest `limit` runs, of one feed (its run index, then each record) or of every feed (a
+ * paginated scan of the run records).
+ */
+export async function listRuns(
+  dynamo: DynamoDBDocumentClient,
+  tableName: string,
+  options: ListRunsOptions,
+): Promise<ListedRun[]> {
+  const repo = new StateRepository({ tableName, dynamo });
+  if (options.feed) {
+    const entries = await repo.listFeedRuns(options.feed, options.limit);
+    const runs = await Promise.all(entries.map((e) => repo.getRun(e.runId)));
+    return runs.filter((r): r is RunRecord => r !== null).map(toListedRun);
+  }
+  const runs: RunRecord[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'sk = :run AND begins_with(pk, :prefix)',
+        ExpressionAttributeValues: { ':run': RUN_SK, ':prefix': 'RUN#' },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const { pk: _pk, sk: _sk, ...run } = item;
+      runs.push(run as RunRecord);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return runs.slice(0, options.limit).map(toListedRun);
+}
