@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { REPO_ROOT, RESULTS_DIR, isMain, resultPath, runAsScript } from './common.ts';
 
 const run = promisify(execFile);

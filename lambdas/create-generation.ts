@@ -2,11 +2,11 @@
  * Per scenario: create the vendor generation (idempotent per dataset, scenario and run).
  * Output `{ generationId, jobId, requestId, idempotencyKey, status, rowsRequested, rowsGenerated, poll }`.
  */
-import { z } from 'zod';
-import { createGeneration, type CreatedGeneration } from '../src/pipeline/create-generation.ts';
+import * as z from 'zod';
+import { createGeneration } from '../src/pipeline/create-generation.ts';
 import type { ResolvedScenario } from '../src/pipeline/resolve-scenarios.ts';
-import { parseInput, toStateError } from './commons/errors.ts';
-import { MetricUnit, logger, metrics, withObservability } from './commons/observability.ts';
+import { defineHandler, stringField } from './commons/handler.ts';
+import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const createGenerationInputSchema = z.object({
@@ -24,11 +24,17 @@ export const createGenerationInputSchema = z.object({
   }),
 });
 
-export const handler = withObservability(async (event: unknown): Promise<CreatedGeneration> => {
-  const input = parseInput(createGenerationInputSchema, event);
-  const scenario = input.resolved.scenario.name;
-  logger.appendKeys({ runId: input.runId, feed: input.feed, datasetId: input.datasetId, scenario });
-  try {
+export const handler = defineHandler({
+  name: 'Generation creation',
+  input: createGenerationInputSchema,
+  logKeys: (input) => ({
+    runId: input.runId,
+    feed: input.feed,
+    datasetId: input.datasetId,
+    scenario: input.resolved.scenario.name,
+  }),
+  failureIds: (event) => ({ dataset_id: stringField(event, 'datasetId') }),
+  run: async (input) => {
     const out = await createGeneration(
       { ...input, resolved: input.resolved as unknown as ResolvedScenario },
       { api: await vendorClient() },
@@ -41,7 +47,5 @@ export const handler = withObservability(async (event: unknown): Promise<Created
       status: out.status,
     });
     return out;
-  } catch (err) {
-    throw toStateError(err, { dataset_id: input.datasetId });
-  }
+  },
 });

@@ -4,20 +4,20 @@
  * The work is in `src/landing/land.ts`; this file validates input and config, wires clients,
  * emits metrics and maps errors to the names the state machine matches on.
  */
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ArtifactFormatError,
-  ArtifactIntegrityError as LandingIntegrityError,
   ArtifactNotReadyError,
+  ArtifactVerificationError,
   LandingStorageError,
   RowCountMismatchError,
 } from '../src/landing/errors.ts';
 import { landArtifact, type LandArtifactInput, type LandArtifactResult } from '../src/landing/land.ts';
 import { LayoutInputError } from '../src/landing/layout.ts';
 import { ManifestFormatError } from '../src/landing/manifest.ts';
-import { kms, s3 } from './commons/aws-clients.ts';
-import { readConfig, requiredString } from './commons/config.ts';
+import { kms } from './commons/clients/kms.ts';
+import { s3 } from './commons/clients/s3.ts';
+import { requiredString } from './commons/config.ts';
 import {
   ArtifactIntegrityError,
   fromAwsCause,
@@ -28,7 +28,8 @@ import {
   type FailureIds,
   type StateError,
 } from './commons/errors.ts';
-import { logger, logStateError, metrics, withObservability } from './commons/observability.ts';
+import { defineHandler, stringField } from './commons/handler.ts';
+import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 const configShape = {
@@ -37,8 +38,6 @@ const configShape = {
   /** Empty in managed mode. */
   ARTIFACT_KMS_KEY_ARN: z.string().optional(),
 };
-
-let config: z.infer<z.ZodObject<typeof configShape>> | undefined;
 
 const conditionsSchema = z.object({
   categorical: z.record(z.string(), z.record(z.string(), z.number())).optional(),
@@ -72,7 +71,7 @@ export function toLandingStateError(err: unknown, ids: FailureIds): StateError {
   if (err instanceof RowCountMismatchError) {
     return new ArtifactIntegrityError(failure('row_count_mismatch', err.message, ids), { cause: err });
   }
-  if (err instanceof LandingIntegrityError) {
+  if (err instanceof ArtifactVerificationError) {
     return new ArtifactIntegrityError(failure('artifact_integrity', err.message, ids), { cause: err });
   }
   if (err instanceof ArtifactFormatError) {
@@ -106,21 +105,23 @@ function emitMetrics(input: LandArtifactInput, result: LandArtifactResult): void
   }
 }
 
-async function landArtifactHandler(event: unknown): Promise<LandArtifactResult> {
-  const raw = event as Partial<LandArtifactEvent> | null;
-  const ids: FailureIds = {
-    generation_id: typeof raw?.generationId === 'string' ? raw.generationId : null,
-    dataset_id: typeof raw?.datasetId === 'string' ? raw.datasetId : null,
-  };
-  try {
-    config ??= readConfig(configShape);
-    const input: LandArtifactInput = landArtifactEventSchema.parse(event);
-    logger.appendKeys({
-      runId: input.runId,
-      feed: input.feed,
-      scenario: input.scenario.name,
-      generationId: input.generationId,
-    });
+/** Lambda entry point. */
+export const handler = defineHandler({
+  name: 'Landing',
+  input: landArtifactEventSchema,
+  config: configShape,
+  logKeys: (input) => ({
+    runId: input.runId,
+    feed: input.feed,
+    scenario: input.scenario.name,
+    generationId: input.generationId,
+  }),
+  failureIds: (event) => ({
+    generation_id: stringField(event, 'generationId'),
+    dataset_id: stringField(event, 'datasetId'),
+  }),
+  mapError: toLandingStateError,
+  run: async (input: LandArtifactInput, config): Promise<LandArtifactResult> => {
     const result = await landArtifact(
       {
         api: await vendorClient(),
@@ -144,10 +145,5 @@ async function landArtifactHandler(event: unknown): Promise<LandArtifactResult> 
       alreadyLanded: result.alreadyLanded,
     });
     return result;
-  } catch (err) {
-    throw logStateError('landing failed', toLandingStateError(err, ids));
-  }
-}
-
-/** Lambda entry point. */
-export const handler = withObservability(landArtifactHandler);
+  },
+});

@@ -2,11 +2,11 @@
  * One poll of a vendor job inside a Wait → Poll → Choice loop. Output: the next loop state
  * `{ status, jobId, attempt, nextWaitSeconds, deadlineAt, jobStatus }`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { pollJob } from '../src/pipeline/poll-job.ts';
-import { pollStateSchema, type PollState } from '../src/pipeline/polling.ts';
-import { parseInput, toStateError } from './commons/errors.ts';
-import { MetricUnit, logger, metrics, withObservability } from './commons/observability.ts';
+import { pollStateSchema } from '../src/pipeline/polling.ts';
+import { defineHandler, stringField } from './commons/handler.ts';
+import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const pollJobInputSchema = z.object({
@@ -15,27 +15,27 @@ export const pollJobInputSchema = z.object({
   expectedId: z.string().min(1),
 });
 
-export const handler = withObservability(async (event: unknown): Promise<PollState> => {
-  const input = parseInput(pollJobInputSchema, event);
-  try {
+export const handler = defineHandler({
+  name: 'Job poll',
+  input: pollJobInputSchema,
+  logKeys: (input) => ({ kind: input.kind, jobId: input.poll.jobId, expectedId: input.expectedId }),
+  failureIds: (event) => {
+    const expectedId = stringField(event, 'expectedId');
+    const poll = (event as { poll?: unknown } | null)?.poll;
+    const jobId = stringField(poll, 'jobId');
+    return stringField(event, 'kind') === 'dataset'
+      ? { dataset_id: expectedId, job_id: jobId }
+      : { generation_id: expectedId, job_id: jobId };
+  },
+  run: async (input) => {
     const next = await pollJob(input, { api: await vendorClient() });
     metrics.addMetric(input.kind === 'dataset' ? 'TrainingPolls' : 'GenerationPolls', MetricUnit.Count, 1);
     logger.info('Job polled', {
-      kind: input.kind,
-      jobId: next.jobId,
-      expectedId: input.expectedId,
       status: next.status,
       jobStatus: next.jobStatus,
       attempt: next.attempt,
       nextWaitSeconds: next.nextWaitSeconds,
     });
     return next;
-  } catch (err) {
-    throw toStateError(
-      err,
-      input.kind === 'dataset'
-        ? { dataset_id: input.expectedId, job_id: input.poll.jobId }
-        : { generation_id: input.expectedId, job_id: input.poll.jobId },
-    );
-  }
+  },
 });

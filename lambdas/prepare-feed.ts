@@ -3,11 +3,11 @@
  * when close to expiring) or re-trained from the feed's latest seed. Output replaces the state:
  * `{ runId, feed, scenarios, seed, dataset: { datasetId, jobId, reused, replacedDatasetId, poll } }`.
  */
-import { z } from 'zod';
-import { prepareFeed, type PreparedFeed } from '../src/pipeline/prepare-feed.ts';
-import { s3 } from './commons/aws-clients.ts';
-import { parseInput, toStateError } from './commons/errors.ts';
-import { MetricUnit, logger, metrics, withObservability } from './commons/observability.ts';
+import * as z from 'zod';
+import { prepareFeed } from '../src/pipeline/prepare-feed.ts';
+import { s3 } from './commons/clients/s3.ts';
+import { defineHandler } from './commons/handler.ts';
+import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { stateRepository } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
@@ -18,10 +18,11 @@ export const prepareFeedInputSchema = z.object({
   scenarios: z.array(z.string().min(1)).nullable().optional(),
 });
 
-export const handler = withObservability(async (event: unknown): Promise<PreparedFeed> => {
-  const input = parseInput(prepareFeedInputSchema, event);
-  logger.appendKeys({ runId: input.runId, feed: input.feed });
-  try {
+export const handler = defineHandler({
+  name: 'Feed preparation',
+  input: prepareFeedInputSchema,
+  logKeys: (input) => ({ runId: input.runId, feed: input.feed }),
+  run: async (input) => {
     const prepared = await prepareFeed(input, {
       api: await vendorClient(),
       s3: s3(),
@@ -35,7 +36,5 @@ export const handler = withObservability(async (event: unknown): Promise<Prepare
       jobId: prepared.dataset.jobId,
     });
     return prepared;
-  } catch (err) {
-    throw toStateError(err);
-  }
+  },
 });

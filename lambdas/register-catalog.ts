@@ -3,7 +3,7 @@
  * partition per scenario and day, schema evolution) from its landing manifest. The work is in
  * `src/catalog/register.ts`; this file validates input and config and maps errors.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   CatalogRegistrationError,
   ManifestNotFoundError,
@@ -12,8 +12,9 @@ import {
 } from '../src/catalog/register.ts';
 import { LandingStorageError } from '../src/landing/errors.ts';
 import { ManifestFormatError } from '../src/landing/manifest.ts';
-import { glue, s3 } from './commons/aws-clients.ts';
-import { readConfig, requiredString } from './commons/config.ts';
+import { glue } from './commons/clients/glue.ts';
+import { s3 } from './commons/clients/s3.ts';
+import { requiredString } from './commons/config.ts';
 import {
   fromAwsCause,
   failure,
@@ -22,14 +23,13 @@ import {
   type FailureIds,
   type StateError,
 } from './commons/errors.ts';
-import { logger, logStateError, withObservability } from './commons/observability.ts';
+import { defineHandler, stringField } from './commons/handler.ts';
+import { logger } from './commons/observability.ts';
 
 const configShape = {
   OUTPUT_BUCKET_NAME: requiredString(),
   GLUE_DATABASE_NAME: requiredString(),
 };
-
-let config: z.infer<z.ZodObject<typeof configShape>> | undefined;
 
 /** Input: the landing manifest's key; everything else is read from the manifest (extra fields ignored). */
 export const registerCatalogEventSchema = z.object({
@@ -53,12 +53,15 @@ export function toCatalogStateError(err: unknown, ids: FailureIds): StateError {
   return toStateError(err, ids);
 }
 
-async function registerCatalogHandler(event: unknown): Promise<RegisterCatalogResult> {
-  const raw = event as { generationId?: unknown } | null;
-  const ids: FailureIds = { generation_id: typeof raw?.generationId === 'string' ? raw.generationId : null };
-  try {
-    config ??= readConfig(configShape);
-    const input = registerCatalogEventSchema.parse(event);
+/** Lambda entry point. */
+export const handler = defineHandler({
+  name: 'Catalog registration',
+  input: registerCatalogEventSchema,
+  config: configShape,
+  logKeys: (input) => ({ manifestKey: input.manifestKey, generationId: input.generationId ?? null }),
+  failureIds: (event) => ({ generation_id: stringField(event, 'generationId') }),
+  mapError: toCatalogStateError,
+  run: async (input, config): Promise<RegisterCatalogResult> => {
     const result = await registerCatalog(
       { glue: glue(), s3: s3(), bucket: config.OUTPUT_BUCKET_NAME, database: config.GLUE_DATABASE_NAME },
       { manifestKey: input.manifestKey },
@@ -74,10 +77,5 @@ async function registerCatalogHandler(event: unknown): Promise<RegisterCatalogRe
       skippedReason: result.skippedReason,
     });
     return result;
-  } catch (err) {
-    throw logStateError('catalog registration failed', toCatalogStateError(err, ids));
-  }
-}
-
-/** Lambda entry point. */
-export const handler = withObservability(registerCatalogHandler);
+  },
+});

@@ -2,12 +2,12 @@
  * After training: the feed's scenarios (those the run named, or all) resolved against the
  * dataset's cleaned schema, or a failure naming every problem, before any generation. Output `{ scenarios, source, ... }`.
  */
-import { z } from 'zod';
-import { resolveScenarios, type ResolvedScenarios } from '../src/pipeline/resolve-scenarios.ts';
+import * as z from 'zod';
+import { resolveScenarios } from '../src/pipeline/resolve-scenarios.ts';
 import { seedObjectSchema } from '../src/pipeline/seed-object.ts';
-import { s3 } from './commons/aws-clients.ts';
-import { parseInput, toStateError } from './commons/errors.ts';
-import { MetricUnit, logger, metrics, withObservability } from './commons/observability.ts';
+import { s3 } from './commons/clients/s3.ts';
+import { defineHandler, stringField } from './commons/handler.ts';
+import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { contentLedger, stateRepository } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
@@ -19,10 +19,12 @@ export const resolveScenariosInputSchema = z.object({
   scenarios: z.array(z.string().min(1)).nullable().optional(),
 });
 
-export const handler = withObservability(async (event: unknown): Promise<ResolvedScenarios> => {
-  const input = parseInput(resolveScenariosInputSchema, event);
-  logger.appendKeys({ runId: input.runId, feed: input.feed, datasetId: input.datasetId });
-  try {
+export const handler = defineHandler({
+  name: 'Scenario resolution',
+  input: resolveScenariosInputSchema,
+  logKeys: (input) => ({ runId: input.runId, feed: input.feed, datasetId: input.datasetId }),
+  failureIds: (event) => ({ dataset_id: stringField(event, 'datasetId') }),
+  run: async (input) => {
     const out = await resolveScenarios(input, {
       api: await vendorClient(),
       s3: s3(),
@@ -39,7 +41,5 @@ export const handler = withObservability(async (event: unknown): Promise<Resolve
       feedUpdated: out.feedUpdated,
     });
     return out;
-  } catch (err) {
-    throw toStateError(err, { dataset_id: input.datasetId });
-  }
+  },
 });

@@ -9,23 +9,12 @@ import {
   type StartExecutionFn,
   type StartIngestOutcome,
 } from '../src/pipeline/start-ingest.ts';
-import { s3, sfn } from './commons/aws-clients.ts';
-import { lazyConfig, requiredString } from './commons/config.ts';
-import { parseInput, toStateError } from './commons/errors.ts';
-import {
-  MetricUnit,
-  logger,
-  metrics,
-  withObservability,
-  type AsyncHandler,
-} from './commons/observability.ts';
+import { s3 } from './commons/clients/s3.ts';
+import { sfn } from './commons/clients/sfn.ts';
+import { requiredString } from './commons/config.ts';
+import { defineHandler } from './commons/handler.ts';
+import { MetricUnit, logger, metrics, type AsyncHandler } from './commons/observability.ts';
 import { stateRepository } from './commons/state.ts';
-
-const config = lazyConfig({
-  INGEST_STATE_MACHINE_ARN: requiredString(),
-  STATE_TABLE_NAME: requiredString(),
-  SEED_BUCKET_NAME: requiredString(),
-});
 
 /** StartExecution through the AWS SDK; `ExecutionAlreadyExists` means a duplicate event. */
 export function sdkStartExecution(client: SFNClient, stateMachineArn: string): StartExecutionFn {
@@ -54,26 +43,28 @@ export function sdkStartExecution(client: SFNClient, stateMachineArn: string): S
 export function makeHandler(
   options: { startExecution?: StartExecutionFn } = {},
 ): AsyncHandler<unknown, StartIngestOutcome> {
-  return withObservability(async (event: unknown) => {
-    const parsed = parseInput(objectCreatedEventSchema, event);
-    const cfg = config();
-    const outcome = await startIngest(parsed, {
-      s3: s3(),
-      repo: stateRepository(),
-      seedBucket: cfg.SEED_BUCKET_NAME,
-      startExecution: options.startExecution ?? sdkStartExecution(sfn(), cfg.INGEST_STATE_MACHINE_ARN),
-    }).catch((err: unknown) => {
-      throw toStateError(err);
-    });
-    const context = { eventId: parsed.id, bucket: parsed.detail.bucket.name, key: parsed.detail.object.key };
-    metrics.addMetric(
-      `Seed${outcome.outcome[0]!.toUpperCase()}${outcome.outcome.slice(1)}`,
-      MetricUnit.Count,
-      1,
-    );
-    if (outcome.outcome === 'rejected') logger.warn('Seed rejected', { ...context, ...outcome });
-    else logger.info(`Seed ${outcome.outcome}`, { ...context, ...outcome });
-    return outcome;
+  return defineHandler({
+    name: 'Ingest start',
+    input: objectCreatedEventSchema,
+    config: { INGEST_STATE_MACHINE_ARN: requiredString(), SEED_BUCKET_NAME: requiredString() },
+    logKeys: (event) => ({
+      eventId: event.id,
+      bucket: event.detail.bucket.name,
+      key: event.detail.object.key,
+    }),
+    run: async (event, config) => {
+      const outcome = await startIngest(event, {
+        s3: s3(),
+        repo: stateRepository(),
+        seedBucket: config.SEED_BUCKET_NAME,
+        startExecution: options.startExecution ?? sdkStartExecution(sfn(), config.INGEST_STATE_MACHINE_ARN),
+      });
+      const name = `Seed${outcome.outcome[0]!.toUpperCase()}${outcome.outcome.slice(1)}`;
+      metrics.addMetric(name, MetricUnit.Count, 1);
+      if (outcome.outcome === 'rejected') logger.warn('Seed rejected', { ...outcome });
+      else logger.info(`Seed ${outcome.outcome}`, { ...outcome });
+      return outcome;
+    },
   });
 }
 

@@ -2,12 +2,12 @@
  * Ingest step 1: stream the dropped seed from S3 to the vendor's `createDataset` (idempotent)
  * and record the dataset. Output: `{ datasetId, jobId, requestId, replacedDatasetId, poll }`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { seedObjectSchema } from '../src/pipeline/seed-object.ts';
-import { uploadSeed, type UploadedDataset } from '../src/pipeline/upload-seed.ts';
-import { s3 } from './commons/aws-clients.ts';
-import { parseInput, toStateError } from './commons/errors.ts';
-import { MetricUnit, logger, metrics, withObservability } from './commons/observability.ts';
+import { uploadSeed } from '../src/pipeline/upload-seed.ts';
+import { s3 } from './commons/clients/s3.ts';
+import { defineHandler } from './commons/handler.ts';
+import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { contentLedger, stateRepository } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
@@ -17,10 +17,11 @@ export const uploadSeedInputSchema = z.object({
   seed: seedObjectSchema,
 });
 
-export const handler = withObservability(async (event: unknown): Promise<UploadedDataset> => {
-  const input = parseInput(uploadSeedInputSchema, event);
-  logger.appendKeys({ runId: input.runId, feed: input.feed });
-  try {
+export const handler = defineHandler({
+  name: 'Seed upload',
+  input: uploadSeedInputSchema,
+  logKeys: (input) => ({ runId: input.runId, feed: input.feed }),
+  run: async (input) => {
     const result = await uploadSeed(input, {
       api: await vendorClient(),
       s3: s3(),
@@ -36,7 +37,5 @@ export const handler = withObservability(async (event: unknown): Promise<Uploade
       duplicateOf: result.duplicateOf ?? null,
     });
     return result;
-  } catch (err) {
-    throw toStateError(err);
-  }
+  },
 });

@@ -1,8 +1,11 @@
 /**
- * Environment configuration for Lambda handlers: validated once at cold start with zod, failing
+ * Environment configuration for Lambda handlers: validated once per container with zod, failing
  * with one error that lists every missing or invalid variable.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+
+/** A zod shape keyed by environment variable name. */
+export type ConfigShape = z.ZodRawShape;
 
 /** One or more environment variables are missing or invalid. */
 export class ConfigurationError extends Error {
@@ -20,7 +23,7 @@ export class ConfigurationError extends Error {
  *
  * @throws ConfigurationError naming every missing or invalid variable.
  */
-export function readConfig<S extends z.ZodRawShape>(
+export function readConfig<S extends ConfigShape>(
   shape: S,
   env: Record<string, string | undefined> = process.env,
 ): z.infer<z.ZodObject<S>> {
@@ -49,16 +52,25 @@ export interface LazyConfig<T> {
   reset(): void;
 }
 
+const readers = new Set<LazyConfig<unknown>>();
+
 /**
  * `readConfig` deferred to the first call and then memoised: the configuration is validated
  * once per container, at the first invocation, so importing a handler never throws.
  */
-export function lazyConfig<S extends z.ZodRawShape>(shape: S): LazyConfig<z.infer<z.ZodObject<S>>> {
+export function lazyConfig<S extends ConfigShape>(shape: S): LazyConfig<z.infer<z.ZodObject<S>>> {
   let config: z.infer<z.ZodObject<S>> | undefined;
   const read = (): z.infer<z.ZodObject<S>> => (config ??= readConfig(shape));
-  return Object.assign(read, {
+  const reader = Object.assign(read, {
     reset: () => {
       config = undefined;
     },
   });
+  readers.add(reader);
+  return reader;
+}
+
+/** Forgets every memoised configuration (tests that change the environment between cases). */
+export function resetConfigForTests(): void {
+  for (const reader of readers) reader.reset();
 }

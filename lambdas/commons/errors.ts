@@ -13,6 +13,7 @@ import {
   SimulacraResponseValidationError,
   TokenMintError,
 } from '../../src/client/errors.ts';
+import { redactText } from '../../src/observability/redact.ts';
 
 /** The resource ids a failure is about; all optional. */
 export interface FailureIds {
@@ -39,27 +40,15 @@ export interface FailureDetails extends FailureIds {
   readonly operation?: string | null;
 }
 
-// S3 URIs stay: they carry no credential, and they tell the user which object to fix.
-const URL_PATTERN = /\bhttps?:\/\/[^\s"'<>]+/gi;
-const RELATIVE_DOWNLOAD_PATTERN = /\/v1\/generations\/[^\s"'?]+\/download\?[^\s"'<>]*/gi;
-const JWT_PATTERN = /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
-const BEARER_PATTERN = /\bBearer\s+[^\s"']+/gi;
-const CLAIM_TOKEN_PATTERN = /\bcred_[A-Za-z0-9]{8,}/g;
-
-/** Removes URLs (signed or not), bearer tokens, JWTs and claim tokens from a message. */
-export function scrubSecrets(text: string): string {
-  return text
-    .replace(RELATIVE_DOWNLOAD_PATTERN, '<artifact-url>')
-    .replace(URL_PATTERN, '<url>')
-    .replace(BEARER_PATTERN, 'Bearer <redacted>')
-    .replace(JWT_PATTERN, '<jwt>')
-    .replace(CLAIM_TOKEN_PATTERN, '<claim-token>');
+/** State error text leaves the function: every URL goes, not only signed ones. */
+function scrubText(text: string): string {
+  return redactText(text, { urls: 'all' });
 }
 
 function scrubDetails(details: FailureDetails): FailureDetails {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(details)) {
-    out[key] = typeof value === 'string' ? scrubSecrets(value) : value;
+    out[key] = typeof value === 'string' ? scrubText(value) : value;
   }
   return out as unknown as FailureDetails;
 }
@@ -134,15 +123,6 @@ function apiDetails(err: SimulacraApiError, ids: FailureIds): FailureDetails {
     operation: err.operation,
     ...ids,
   };
-}
-
-/** Parses a handler's input, throwing {@link InputValidationError} naming every bad field. */
-export function parseInput<T>(schema: { parse(value: unknown): T }, event: unknown): T {
-  try {
-    return schema.parse(event);
-  } catch (err) {
-    throw toStateError(err);
-  }
 }
 
 /**
@@ -257,7 +237,7 @@ export function parseFailureCause(
   if (inner && typeof inner === 'object' && 'message' in inner) {
     return { ...scrubDetails(inner as FailureDetails), error: name };
   }
-  const text = scrubSecrets(typeof message === 'string' ? message : JSON.stringify(message));
+  const text = scrubText(typeof message === 'string' ? message : JSON.stringify(message));
   return { message: text || name, code: null, detail: text || null, error: name };
 }
 

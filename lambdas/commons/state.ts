@@ -3,7 +3,7 @@
  */
 import { ContentLedger } from '../../src/state/content-ledger.ts';
 import { StateRepository } from '../../src/state/repository.ts';
-import { dynamo } from './aws-clients.ts';
+import { dynamo } from './clients/dynamo.ts';
 import { lazyConfig, requiredString } from './config.ts';
 
 const config = lazyConfig({ STATE_TABLE_NAME: requiredString() });

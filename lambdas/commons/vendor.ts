@@ -4,7 +4,7 @@
  * per container. The credentials are re-read after {@link CREDENTIALS_MAX_AGE_MS} so a rotated
  * secret is picked up without a redeploy; the shared token cache means that costs no extra mint.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SimulacraApi } from '../../src/client/contract.ts';
 import {
   DynamoDbTokenCache,
@@ -12,24 +12,26 @@ import {
   createTokenProvider,
   loadCredentialsFromSecret,
 } from '../../src/client/index.ts';
-import { dynamo, kms, secretsManager } from './aws-clients.ts';
-import { readConfig, requiredString } from './config.ts';
+import { dynamo } from './clients/dynamo.ts';
+import { kms } from './clients/kms.ts';
+import { secretsManager } from './clients/secrets-manager.ts';
+import { lazyConfig, requiredString } from './config.ts';
 
 /** How long a container keeps credentials read from Secrets Manager. */
 export const CREDENTIALS_MAX_AGE_MS = 5 * 60 * 1000;
 
-const vendorConfigShape = {
+const vendorConfig = lazyConfig({
   SIMULACRA_SECRET_ARN: requiredString(),
   STATE_TABLE_NAME: requiredString(),
   TOKEN_CACHE_KEY_ARN: requiredString(),
   /** Optional per-request HTTP timeout override in ms (default: the client's). */
   SIMULACRA_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
-};
+});
 
 let memo: { client: Promise<SimulacraApi>; createdAt: number; injected: boolean } | undefined;
 
 async function buildClient(): Promise<SimulacraApi> {
-  const config = readConfig(vendorConfigShape);
+  const config = vendorConfig();
   // AWSCURRENT explicitly: moto answers a stage-less read with its first version even after a rotation.
   const readCurrent = () =>
     loadCredentialsFromSecret(secretsManager(), config.SIMULACRA_SECRET_ARN, 'AWSCURRENT');
@@ -74,4 +76,5 @@ export function setVendorClientForTests(api: SimulacraApi): void {
 /** Forgets the memoised client so the next call re-reads configuration and the secret. */
 export function resetVendorClientForTests(): void {
   memo = undefined;
+  vendorConfig.reset();
 }

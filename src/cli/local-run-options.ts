@@ -4,6 +4,9 @@
  */
 import { loadCredentialsFromEnv } from '../client/index.ts';
 import type { ExternalApi } from '../local/environment.ts';
+import { UsageError } from './usage-error.ts';
+
+export { UsageError };
 /** Options both commands take. */
 export const sharedOptions = {
   mode: { type: 'string' },
@@ -29,13 +32,8 @@ export const sharedUsage = `  --mode M             managed (default) or enterpri
   --generation-ms N    simulated generation time (default 300)
   --faults SPEC        inject simulator faults (see the README, "Simulacra API simulator")
   --api-base URL       use this Simulacra-compatible API instead of the simulator; credentials from
-                       --token-url, --audience, --client-id or SIMIO_* variables; the client secret
-                       only from SIMIO_CLIENT_SECRET (never a flag: it would land in shell history)`;
-
-/** Thrown for bad command-line input; the message says what to change. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+                       --token-url, --audience, --client-id or SIMULACRA_* variables; the client secret
+                       only from SIMULACRA_CLIENT_SECRET (never a flag: it would land in shell history)`;
 
 export type SharedValues = {
   [K in keyof typeof sharedOptions]?: (typeof sharedOptions)[K]['type'] extends 'boolean' ? boolean : string;
@@ -50,7 +48,7 @@ export function positiveInteger(value: string | undefined, flag: string, fallbac
   return n;
 }
 
-/** The external API from flags over `SIMIO_*`, or null for the built-in simulator. */
+/** The external API from flags over `SIMULACRA_*`, or null for the built-in simulator. */
 export function externalApiFrom(
   values: SharedValues,
   env: NodeJS.ProcessEnv = process.env,
@@ -59,10 +57,10 @@ export function externalApiFrom(
   if (!apiBase) return null;
   const merged: NodeJS.ProcessEnv = {
     ...env,
-    SIMIO_API_BASE: apiBase,
-    ...(values['token-url'] ? { SIMIO_TOKEN_URL: values['token-url'] } : {}),
-    ...(values.audience ? { SIMIO_AUTH0_AUDIENCE: values.audience } : {}),
-    ...(values['client-id'] ? { SIMIO_CLIENT_ID: values['client-id'] } : {}),
+    SIMULACRA_API_BASE: apiBase,
+    ...(values['token-url'] ? { SIMULACRA_TOKEN_URL: values['token-url'] } : {}),
+    ...(values.audience ? { SIMULACRA_AUTH0_AUDIENCE: values.audience } : {}),
+    ...(values['client-id'] ? { SIMULACRA_CLIENT_ID: values['client-id'] } : {}),
   };
   const credentials = loadCredentialsFromEnv(merged);
   return {

@@ -6,7 +6,7 @@
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SimulacraCredentialsError } from './errors.ts';
 import type { VendorCredentials } from './token-provider.ts';
 
@@ -144,17 +144,17 @@ export async function loadCredentialsFromSecret(
 
 /** Environment variable for each credential field. */
 export const CREDENTIAL_ENV_VARS = {
-  client_id: 'SIMIO_CLIENT_ID',
-  client_secret: 'SIMIO_CLIENT_SECRET',
-  token_url: 'SIMIO_TOKEN_URL',
-  auth0_domain: 'SIMIO_AUTH0_DOMAIN',
-  audience: 'SIMIO_AUTH0_AUDIENCE',
-  api_base: 'SIMIO_API_BASE',
+  client_id: 'SIMULACRA_CLIENT_ID',
+  client_secret: 'SIMULACRA_CLIENT_SECRET',
+  token_url: 'SIMULACRA_TOKEN_URL',
+  auth0_domain: 'SIMULACRA_AUTH0_DOMAIN',
+  audience: 'SIMULACRA_AUTH0_AUDIENCE',
+  api_base: 'SIMULACRA_API_BASE',
 } as const;
 
 /**
- * Reads credentials from `SIMIO_CLIENT_ID`, `SIMIO_CLIENT_SECRET`, `SIMIO_AUTH0_AUDIENCE`,
- * `SIMIO_API_BASE` and `SIMIO_TOKEN_URL` or `SIMIO_AUTH0_DOMAIN`. Errors name the variables.
+ * Reads credentials from `SIMULACRA_CLIENT_ID`, `SIMULACRA_CLIENT_SECRET`, `SIMULACRA_AUTH0_AUDIENCE`,
+ * `SIMULACRA_API_BASE` and `SIMULACRA_TOKEN_URL` or `SIMULACRA_AUTH0_DOMAIN`. Errors name the variables.
  */
 export function loadCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): VendorCredentials {
   const pick = (name: string) => {
@@ -169,9 +169,17 @@ export function loadCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Ve
     audience: pick(CREDENTIAL_ENV_VARS.audience),
     api_base: pick(CREDENTIAL_ENV_VARS.api_base),
   } as RawCredentials;
+  // The variables were once named SIMIO_*; say so rather than only "missing".
+  const named = (variable: string): string => {
+    const legacy = variable.replace(/^SIMULACRA_/, 'SIMIO_');
+    return pick(legacy) === undefined
+      ? variable
+      : `${variable} (${legacy} is set but no longer read: rename it)`;
+  };
   return normalise(raw, 'environment', (field) => {
     if (field === 'token_url')
-      return `${CREDENTIAL_ENV_VARS.token_url} (or ${CREDENTIAL_ENV_VARS.auth0_domain})`;
-    return CREDENTIAL_ENV_VARS[field as keyof typeof CREDENTIAL_ENV_VARS] ?? field;
+      return `${named(CREDENTIAL_ENV_VARS.token_url)} (or ${named(CREDENTIAL_ENV_VARS.auth0_domain)})`;
+    const variable = CREDENTIAL_ENV_VARS[field as keyof typeof CREDENTIAL_ENV_VARS];
+    return variable === undefined ? field : named(variable);
   });
 }

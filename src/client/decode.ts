@@ -5,7 +5,7 @@
  * enums are open. A body that is still wrong fails with {@link SimulacraResponseValidationError}
  * naming the field path, e.g. `generations[0].rows_generated`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   ArtifactEncryption,
   ClaimedCredentials,

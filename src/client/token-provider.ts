@@ -5,7 +5,7 @@
  * (`MintLeases`), processes that miss it at the same moment mint once between them. After a 401
  * the client calls `invalidate` and asks again, which re-mints exactly once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TokenMintError } from './errors.ts';
 import type { FetchLike } from './http.ts';
 import { networkErrorCode } from './problem.ts';

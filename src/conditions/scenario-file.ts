@@ -11,7 +11,7 @@
  * Column names in `conditions` are the customer's; the resolver maps them onto the cleaned schema.
  * A feed without a scenario file gets {@link defaultScenarios}.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Conditions } from '../client/contract.ts';
 import { locateJsonError } from './json-location.ts';
 import { formatNumber, shareSumProblem } from './rules.ts';

@@ -1,6 +1,6 @@
 /**
  * What the onboarding CLI commands (`signup`, `status`, `claim`) share: option parsing with
- * `SIMIO_*` environment fallbacks, durations, the open-route vendor client, output sinks and
+ * `SIMULACRA_*` environment fallbacks, durations, the open-route vendor client, output sinks and
  * error reporting. Output goes through injectable sinks so tests can capture it.
  */
 import { parseArgs } from 'node:util';
@@ -13,6 +13,9 @@ import type { CredentialCheck } from './credential-secret.ts';
 import { openRoutesOnly, verifyCredentials } from './credential-secret.ts';
 import type { OnboardingApi } from './onboarding.ts';
 import { InvalidSignupRequestIdError, SignupDeclinedError, SignupPendingError } from './onboarding.ts';
+import { UsageError } from '../cli/usage-error.ts';
+
+export { UsageError };
 
 /** Exit codes of the onboarding commands. */
 export const ExitCode = {
@@ -47,11 +50,6 @@ export function defaultOnboardingCliDeps(): OnboardingCliDeps {
   };
 }
 
-/** Bad command-line input; the message says what to fix. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 /** One option of a command: its flag, its environment fallback and its help text. */
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -69,7 +67,7 @@ export type ParsedOptions<S extends Record<string, OptionSpec>> = {
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 
 /**
- * Parses `args` against `spec`; a missing option falls back to its `SIMIO_*` variable, then its
+ * Parses `args` against `spec`; a missing option falls back to its `SIMULACRA_*` variable, then its
  * default.
  *
  * @throws UsageError for unknown options, stray arguments or missing required options.
@@ -128,15 +126,15 @@ export function optionsHelp(usage: string, spec: Record<string, OptionSpec>): st
 /** `--api-base`: every onboarding command talks to the vendor at this base URL. */
 export const API_BASE_OPTION = {
   type: 'string',
-  env: 'SIMIO_API_BASE',
+  env: 'SIMULACRA_API_BASE',
   required: true,
   help: 'Vendor API base URL',
 } as const satisfies OptionSpec;
 
 /** `--wait` and `--deadline`: poll for the signup decision, and for how long. */
 export const WAIT_OPTIONS = {
-  wait: { type: 'boolean', env: 'SIMIO_WAIT', help: 'Poll until the request is approved or declined' },
-  deadline: { type: 'string', env: 'SIMIO_DEADLINE', default: '30m', help: 'How long --wait polls' },
+  wait: { type: 'boolean', env: 'SIMULACRA_WAIT', help: 'Poll until the request is approved or declined' },
+  deadline: { type: 'string', env: 'SIMULACRA_DEADLINE', default: '30m', help: 'How long --wait polls' },
 } as const satisfies Record<string, OptionSpec>;
 
 /** `--help`. */

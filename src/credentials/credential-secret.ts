@@ -4,8 +4,13 @@
  * clients that only call the vendor's open routes.
  */
 import type { ClaimedCredentials } from '../client/contract.ts';
-import type { FetchLike, TokenCache, TokenProvider, VendorCredentials } from '../client/index.ts';
-import { createTokenProvider } from '../client/index.ts';
+import type { FetchLike } from '../client/http.ts';
+import {
+  createTokenProvider,
+  type TokenCache,
+  type TokenProvider,
+  type VendorCredentials,
+} from '../client/token-provider.ts';
 
 /** A claim did not say where to mint tokens (or for which audience) and no fallback was given. */
 export class IncompleteCredentialsError extends Error {
@@ -16,7 +21,7 @@ export class IncompleteCredentialsError extends Error {
     super(
       `The claimed credential has no ${missing.join(' or ')}; pass ${missing
         .map((field) => `--${field.replace('_', '-')}`)
-        .join(' / ')} (or the SIMIO_* variable) with the value Simulacra gave you.`,
+        .join(' / ')} (or the SIMULACRA_* variable) with the value Simulacra gave you.`,
     );
     this.missing = missing;
   }

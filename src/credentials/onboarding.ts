@@ -11,8 +11,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SignupRequest, SimulacraApi } from '../client/contract.ts';
-import type { VendorCredentials } from '../client/index.ts';
-import { SimulacraApiError, classifyError } from '../client/index.ts';
+import { SimulacraApiError } from '../client/errors.ts';
+import { classifyError } from '../client/problem.ts';
+import type { VendorCredentials } from '../client/token-provider.ts';
 import type { CredentialCheck, CredentialDefaults } from './credential-secret.ts';
 import { IncompleteCredentialsError, credentialsFromClaim, toSecretString } from './credential-secret.ts';
 

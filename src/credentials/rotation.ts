@@ -25,15 +25,15 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { DescribeSecretCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SimulacraApi } from '../client/contract.ts';
-import type { FetchLike, VendorCredentials } from '../client/index.ts';
-import {
-  SimulacraApiError,
-  SimulacraClient,
-  createTokenProvider,
-  loadCredentialsFromSecret,
-} from '../client/index.ts';
+// Modules, not the client barrel: the barrel also carries the DynamoDB token cache, which the
+// rotation function's bundle does not need.
+import { SimulacraClient } from '../client/client.ts';
+import { loadCredentialsFromSecret } from '../client/credentials.ts';
+import { SimulacraApiError } from '../client/errors.ts';
+import type { FetchLike } from '../client/http.ts';
+import { createTokenProvider, type VendorCredentials } from '../client/token-provider.ts';
 import type { CredentialCheck } from './credential-secret.ts';
 import { credentialsFromClaim, toSecretString, verifyCredentials } from './credential-secret.ts';
 import { supportInstructions } from './onboarding.ts';

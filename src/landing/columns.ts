@@ -1,8 +1,8 @@
 /**
  * The schema of a landed file, as Glue/Athena (Hive DDL) types, derived from the file itself:
- * the Parquet footer, the Arrow schema message, or for CSV an inference over every value.
+ * the Parquet footer, the Arrow schema message (`arrow-inspect.ts`), or for CSV an inference over
+ * every value.
  */
-import { DataType, Precision, type Field } from 'apache-arrow';
 import type { SchemaTree } from 'hyparquet';
 import type { CsvRecord } from './csv-scan.ts';
 
@@ -99,41 +99,6 @@ function parquetType(tree: SchemaTree): string {
 /** Top-level columns of a Parquet schema tree (from `parquetSchema(metadata)`). */
 export function parquetColumns(root: SchemaTree): LandedColumn[] {
   return root.children.map((child) => ({ name: child.element.name, type: parquetType(child) }));
-}
-
-function arrowType(type: DataType): string {
-  if (DataType.isDictionary(type)) return arrowType(type.dictionary as DataType);
-  if (DataType.isBool(type)) return 'boolean';
-  if (DataType.isInt(type)) {
-    if (!type.isSigned) return type.bitWidth >= 64 ? 'decimal(20,0)' : type.bitWidth >= 32 ? 'bigint' : 'int';
-    return type.bitWidth === 8
-      ? 'tinyint'
-      : type.bitWidth === 16
-        ? 'smallint'
-        : type.bitWidth === 32
-          ? 'int'
-          : 'bigint';
-  }
-  if (DataType.isFloat(type)) return type.precision === Precision.DOUBLE ? 'double' : 'float';
-  if (DataType.isDecimal(type)) return `decimal(${type.precision},${type.scale})`;
-  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type)) return 'string';
-  if (DataType.isDate(type)) return 'date';
-  if (DataType.isTimestamp(type)) return 'timestamp';
-  if (DataType.isList(type) || DataType.isFixedSizeList(type) || DataType.isLargeList(type)) {
-    const child: Field | undefined = type.children[0];
-    return `array<${child ? arrowType(child.type as DataType) : 'string'}>`;
-  }
-  if (DataType.isStruct(type)) {
-    return `struct<${type.children.map((c) => `${c.name}:${arrowType(c.type as DataType)}`).join(',')}>`;
-  }
-  if (DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type))
-    return 'binary';
-  return 'string';
-}
-
-/** Columns of an Arrow schema. */
-export function arrowColumns(fields: readonly Field[]): LandedColumn[] {
-  return fields.map((f) => ({ name: f.name, type: arrowType(f.type as DataType) }));
 }
 
 type CsvKind = 'empty' | 'boolean' | 'bigint' | 'double' | 'string';

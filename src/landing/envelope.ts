@@ -6,7 +6,7 @@
  */
 import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { ArtifactEncryption } from '../client/contract.ts';
-import { ArtifactIntegrityError } from './errors.ts';
+import { ArtifactVerificationError } from './errors.ts';
 import { GCM_IV_BYTES } from './gcm-decrypt.ts';
 
 /** The encryption scheme of enterprise storage mode. */
@@ -31,17 +31,17 @@ export interface EnvelopeExpectation {
 
 function decodeBase64(generationId: string, field: string, value: string | null): Uint8Array {
   if (value === null || value.length === 0) {
-    throw new ArtifactIntegrityError(generationId, `artifact_encryption.${field} is missing`);
+    throw new ArtifactVerificationError(generationId, `artifact_encryption.${field} is missing`);
   }
   if (!BASE64.test(value)) {
-    throw new ArtifactIntegrityError(generationId, `artifact_encryption.${field} is not standard base64`);
+    throw new ArtifactVerificationError(generationId, `artifact_encryption.${field} is not standard base64`);
   }
   return Buffer.from(value, 'base64');
 }
 
 /**
  * Validates the envelope metadata against what this landing expects. Throws
- * {@link ArtifactIntegrityError} naming the first problem; never calls KMS.
+ * {@link ArtifactVerificationError} naming the first problem; never calls KMS.
  */
 export function checkEnvelope(
   encryption: ArtifactEncryption,
@@ -49,25 +49,28 @@ export function checkEnvelope(
 ): CheckedEnvelope {
   const id = expected.generationId;
   if (encryption.scheme !== ENVELOPE_SCHEME) {
-    throw new ArtifactIntegrityError(id, `unsupported artifact_encryption.scheme "${encryption.scheme}"`);
+    throw new ArtifactVerificationError(id, `unsupported artifact_encryption.scheme "${encryption.scheme}"`);
   }
   const context = encryption.encryption_context;
   if (context === null || typeof context !== 'object') {
-    throw new ArtifactIntegrityError(id, 'artifact_encryption.encryption_context is missing');
+    throw new ArtifactVerificationError(id, 'artifact_encryption.encryption_context is missing');
   }
   for (const [key, value] of Object.entries(context)) {
     if (typeof value !== 'string') {
-      throw new ArtifactIntegrityError(id, `artifact_encryption.encryption_context.${key} is not a string`);
+      throw new ArtifactVerificationError(
+        id,
+        `artifact_encryption.encryption_context.${key} is not a string`,
+      );
     }
   }
   if (context.generation_id !== id) {
-    throw new ArtifactIntegrityError(
+    throw new ArtifactVerificationError(
       id,
       `the envelope's encryption_context.generation_id (${String(context.generation_id)}) is not this generation; refusing to unwrap its key`,
     );
   }
   if (expected.tenantId !== undefined && context.tenant_id !== expected.tenantId) {
-    throw new ArtifactIntegrityError(
+    throw new ArtifactVerificationError(
       id,
       `the envelope's encryption_context.tenant_id (${String(context.tenant_id)}) is not the expected tenant; refusing to unwrap its key`,
     );
@@ -75,7 +78,7 @@ export function checkEnvelope(
   const wrappedDek = decodeBase64(id, 'wrapped_dek', encryption.wrapped_dek);
   const iv = decodeBase64(id, 'iv', encryption.iv);
   if (iv.byteLength !== GCM_IV_BYTES) {
-    throw new ArtifactIntegrityError(
+    throw new ArtifactVerificationError(
       id,
       `artifact_encryption.iv is ${iv.byteLength} bytes; AES-GCM here uses ${GCM_IV_BYTES}`,
     );
@@ -106,7 +109,7 @@ export async function unwrapDataKey(
   } catch (err) {
     const name = err instanceof Error ? err.name : 'Error';
     if (name === 'InvalidCiphertextException' || name === 'IncorrectKeyException') {
-      throw new ArtifactIntegrityError(
+      throw new ArtifactVerificationError(
         options.generationId,
         `KMS refused to unwrap the data key (${name}): wrong key or encryption context`,
         { cause: err },
@@ -116,7 +119,7 @@ export async function unwrapDataKey(
   }
   if (!plaintext || plaintext.byteLength !== 32) {
     plaintext?.fill(0);
-    throw new ArtifactIntegrityError(
+    throw new ArtifactVerificationError(
       options.generationId,
       `KMS returned a ${plaintext?.byteLength ?? 0}-byte data key; AES-256 needs 32`,
     );

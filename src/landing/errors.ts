@@ -1,7 +1,7 @@
 /**
- * Typed errors raised while landing an artifact. The `name` of each class is what the state
- * machine's Retry/Catch rules (and `lambdas/land-artifact.ts`) match on. Messages never carry
- * artifact URLs, data keys or customer rows.
+ * Typed errors raised while landing an artifact; `lambdas/land-artifact.ts` maps them to the state
+ * errors the state machine's Retry/Catch rules match on (a verification failure becomes the state
+ * error `ArtifactIntegrityError`). Messages never carry artifact URLs, data keys or customer rows.
  */
 
 /**
@@ -9,8 +9,8 @@
  * generation, the data key cannot be unwrapped, or the AES-GCM tag does not verify.
  * Terminal: retrying the same bytes gives the same answer.
  */
-export class ArtifactIntegrityError extends Error {
-  override readonly name: string = 'ArtifactIntegrityError';
+export class ArtifactVerificationError extends Error {
+  override readonly name: string = 'ArtifactVerificationError';
   readonly generationId: string;
   constructor(generationId: string, message: string, options?: { cause?: unknown }) {
     super(`generation ${generationId}: ${message}`, options);
@@ -19,7 +19,7 @@ export class ArtifactIntegrityError extends Error {
 }
 
 /** The landed file holds a different number of rows than the vendor's `rows_generated`. Terminal. */
-export class RowCountMismatchError extends ArtifactIntegrityError {
+export class RowCountMismatchError extends ArtifactVerificationError {
   override readonly name: string = 'RowCountMismatchError';
   readonly expectedRows: number;
   readonly actualRows: number;

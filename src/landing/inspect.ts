@@ -7,10 +7,10 @@
  * - CSV: a byte-level scan (`csv-scan.ts`), one record at a time; only needed fields are decoded.
  * - Parquet: the footer through ranged reads, then row-group slices of at most
  *   {@link PARQUET_SLICE_ROWS} rows and only the requested columns.
- * - Arrow IPC (file or stream format): one record batch at a time through a file handle.
+ * - Arrow IPC (file or stream format): one record batch at a time through a file handle
+ *   (`arrow-inspect.ts`, loaded only for Arrow artifacts).
  */
 import { open } from 'node:fs/promises';
-import { RecordBatchReader, type Vector } from 'apache-arrow';
 import {
   asyncBufferFromFile,
   parquetMetadataAsync,
@@ -18,7 +18,7 @@ import {
   parquetSchema,
   type FileMetaData,
 } from 'hyparquet';
-import { arrowColumns, CsvTypeInference, isCsvNull, parquetColumns, type LandedColumn } from './columns.ts';
+import { CsvTypeInference, isCsvNull, parquetColumns, type LandedColumn } from './columns.ts';
 import {
   CsvScanner,
   FieldTextCache,
@@ -173,30 +173,6 @@ async function inspectParquet(path: string, visitor: BatchVisitor | undefined): 
   return { rows, columns };
 }
 
-async function inspectArrow(path: string, visitor: BatchVisitor | undefined): Promise<ArtifactInspection> {
-  const handle = await open(path, 'r');
-  try {
-    const reader = await RecordBatchReader.from(handle);
-    await reader.open();
-    let rows = 0;
-    let columns: LandedColumn[] | null = null;
-    for await (const batch of reader) {
-      columns ??= arrowColumns(batch.schema.fields);
-      rows += batch.numRows;
-      if (!visitor) continue;
-      const vectors = visitor.columns.flatMap((name) => {
-        const v: Vector | null = batch.getChild(name);
-        return v ? [[name, v] as const] : [];
-      });
-      if (vectors.length > 0) visitor.visitBatch(Object.fromEntries(vectors), batch.numRows);
-    }
-    columns ??= arrowColumns(reader.schema.fields);
-    return { rows, columns };
-  } finally {
-    await handle.close();
-  }
-}
-
 function formatError(generationId: string, format: LandedFormat, err: unknown): ArtifactFormatError {
   return new ArtifactFormatError(generationId, format, err instanceof Error ? err.message : String(err), {
     cause: err,
@@ -220,7 +196,8 @@ export async function inspectArtifact(input: {
       case 'parquet':
         return await inspectParquet(input.path, input.visitor);
       case 'arrow':
-        return await inspectArrow(input.path, input.visitor);
+        // Loaded on first use: only Arrow landings pay for evaluating apache-arrow.
+        return await (await import('./arrow-inspect.ts')).inspectArrow(input.path, input.visitor);
     }
   } catch (err) {
     throw formatError(input.generationId, input.format, err);

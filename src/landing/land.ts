@@ -29,7 +29,7 @@ import { parseClamps } from '../conditions/numeric-range.ts';
 import type { LandedColumn } from './columns.ts';
 import { checkEnvelope, ENVELOPE_SCHEME, MANAGED_SCHEME, unwrapDataKey } from './envelope.ts';
 import {
-  ArtifactIntegrityError,
+  ArtifactVerificationError,
   ArtifactNotReadyError,
   LandingStorageError,
   RowCountMismatchError,
@@ -155,7 +155,7 @@ function resultFromManifest(
 function formatOf(generation: Generation): LandedFormat {
   const format = generation.output_format;
   if (!isLandedFormat(format)) {
-    throw new ArtifactIntegrityError(
+    throw new ArtifactVerificationError(
       generation.generation_id,
       `output_format "${format}" is not one this pipeline can land (parquet, csv, arrow)`,
     );
@@ -166,19 +166,22 @@ function formatOf(generation: Generation): LandedFormat {
 function checkGeneration(generation: Generation, input: LandArtifactInput): void {
   const id = input.generationId;
   if (generation.generation_id !== id) {
-    throw new ArtifactIntegrityError(id, `the vendor answered with generation ${generation.generation_id}`);
+    throw new ArtifactVerificationError(
+      id,
+      `the vendor answered with generation ${generation.generation_id}`,
+    );
   }
   if (generation.dataset_id !== input.datasetId) {
-    throw new ArtifactIntegrityError(
+    throw new ArtifactVerificationError(
       id,
       `the generation belongs to dataset ${generation.dataset_id}, not ${input.datasetId}`,
     );
   }
   if (generation.rows_generated <= 0) {
-    throw new ArtifactIntegrityError(id, 'rows_generated is 0: the vendor produced no rows to land');
+    throw new ArtifactVerificationError(id, 'rows_generated is 0: the vendor produced no rows to land');
   }
   if (generation.rows_generated > generation.rows_requested) {
-    throw new ArtifactIntegrityError(
+    throw new ArtifactVerificationError(
       id,
       `rows_generated (${generation.rows_generated}) exceeds rows_requested (${generation.rows_requested})`,
     );
@@ -255,7 +258,7 @@ async function streamPlaintext(
   }
   if (scheme !== ENVELOPE_SCHEME || !generation.artifact_encryption) {
     body.destroy();
-    throw new ArtifactIntegrityError(
+    throw new ArtifactVerificationError(
       input.generationId,
       `unsupported artifact_encryption.scheme "${scheme}"`,
     );
@@ -281,7 +284,7 @@ async function streamPlaintext(
     await pipeline(body, createGcmDecryptStream(key, envelope.iv), sink);
   } catch (err) {
     if (err instanceof GcmAuthenticationError) {
-      throw new ArtifactIntegrityError(input.generationId, err.message, { cause: err });
+      throw new ArtifactVerificationError(input.generationId, err.message, { cause: err });
     }
     throw err;
   } finally {
@@ -314,7 +317,7 @@ function conformanceVisitor(
 
 /**
  * Lands one generation. Idempotent: a retry after success returns the existing result without
- * writing again. Throws {@link ArtifactIntegrityError} (incl. {@link RowCountMismatchError}),
+ * writing again. Throws {@link ArtifactVerificationError} (incl. {@link RowCountMismatchError}),
  * `ArtifactNotReadyError`, `ArtifactFormatError`, `LandingStorageError`, `LayoutInputError`, or the
  * client's errors for vendor failures; in every failure case the multipart upload is aborted.
  */

@@ -4,7 +4,7 @@
  * the input of the catalog step.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LandingStorageError } from './errors.ts';
 import { LANDED_FORMATS } from './layout.ts';
 

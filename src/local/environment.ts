@@ -37,7 +37,7 @@ import {
   type LocalStack,
 } from './template-resources.ts';
 
-/** A Simulacra-compatible API other than the built-in simulator (from flags or `SIMIO_*`). */
+/** A Simulacra-compatible API other than the built-in simulator (from flags or `SIMULACRA_*`). */
 export interface ExternalApi {
   readonly apiBase: string;
   readonly tokenUrl: string;

@@ -1,10 +1,11 @@
 /**
  * Leak detection for tests and the local runner: searches captured output (logs, execution
  * histories, summaries) for the exact secrets a simulator handed out, and for anything shaped like
- * a live secret (a JWT, a claim token, a bearer header, a signed URL's signature) that redaction
- * should have removed. Redaction markers such as `[REDACTED]` never count as findings.
+ * a live secret (the shapes in `src/observability/redact.ts`, the one redaction module) that
+ * redaction should have removed. Redaction markers such as `[REDACTED]` never count as findings.
  */
 import type { SensitiveValue } from '../../simulator/sensitive.ts';
+import { LEAK_SHAPES } from '../observability/redact.ts';
 
 export type { SensitiveValue } from '../../simulator/sensitive.ts';
 
@@ -23,14 +24,6 @@ export interface SecretFinding {
   /** The surroundings of the match with the secret itself masked, safe to print. */
   readonly excerpt: string;
 }
-
-/** Shapes of live secrets; each refuses to match a redaction marker. */
-const LEAK_PATTERNS: Readonly<Record<string, RegExp>> = {
-  jwt: /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
-  claim_token: /\bcred_[0-9a-fA-F]{16,}/g,
-  bearer: /\bBearer\s+(?!\[REDACTED)[A-Za-z0-9._~+/-]{16,}/g,
-  url_signature: /[?&](?:sig|signature|x-amz-signature)=(?!\[REDACTED)[0-9a-fA-F%]{16,}/gi,
-};
 
 /** Values shorter than this are not searched verbatim (they would match by accident). */
 const MIN_KNOWN_LENGTH = 12;
@@ -63,7 +56,7 @@ function knownFindings(scanned: ScannedText, known: readonly SensitiveValue[]): 
 
 function patternFindings(scanned: ScannedText): SecretFinding[] {
   const findings: SecretFinding[] = [];
-  for (const [name, pattern] of Object.entries(LEAK_PATTERNS)) {
+  for (const [name, pattern] of Object.entries(LEAK_SHAPES)) {
     for (const match of scanned.text.matchAll(pattern)) {
       findings.push({
         source: scanned.source,

@@ -1,7 +1,7 @@
 /**
- * The project's one Powertools setup: a redacting structured logger, CloudWatch EMF metrics in the
- * `SimulacraPipeline` namespace, and an X-Ray tracer. Redaction is built into the logger, not left
- * to callers:
+ * The project's one Powertools setup: a redacting structured logger and CloudWatch EMF metrics in
+ * the namespace the construct configures (`POWERTOOLS_METRICS_NAMESPACE`, default
+ * `SimulacraPipeline`). Redaction is built into the logger, not left to callers:
  *
  * - {@link RedactingLogFormatter} redacts the message, every attribute (extra keys, persistent and
  *   temporary keys, nested objects, arrays) and every formatted error (message, stack, cause);
@@ -9,8 +9,8 @@
  *   the JSON serialisation of each log line with {@link redactingJsonReplacer} as a last line of
  *   defence (it also covers buffered log lines).
  *
- * The tracer does not patch `http`/`fetch` (X-Ray would record request URLs, which can be signed
- * artifact URLs) and redacts metadata and errors it attaches to segments.
+ * There is no X-Ray SDK in the handlers: Lambda's active tracing records each invocation, and the
+ * SDK (about 130 KiB and 60 ms of module load per bundle) would only add a handler subsegment.
  */
 import { Logger, LogFormatter, LogItem } from '@aws-lambda-powertools/logger';
 import type {
@@ -19,15 +19,19 @@ import type {
   UnformattedAttributes,
 } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { redact, redactingJsonReplacer, redactText, redactWith } from './redact.ts';
 
 export { redact, redactText, isSensitiveKey, REDACTED } from './redact.ts';
 
 /** Service name when neither the caller nor `POWERTOOLS_SERVICE_NAME` gives one. */
 export const DEFAULT_SERVICE_NAME = 'simulacra-pipeline';
-/** CloudWatch metrics namespace of every pipeline metric. */
+/** CloudWatch metrics namespace when `POWERTOOLS_METRICS_NAMESPACE` is not set. */
 export const METRICS_NAMESPACE = 'SimulacraPipeline';
+
+/** The namespace metrics go to: the construct's `POWERTOOLS_METRICS_NAMESPACE`, else the default. */
+export function metricsNamespace(env: Record<string, string | undefined> = process.env): string {
+  return env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE;
+}
 
 function serviceNameOr(serviceName: string | undefined): string {
   return serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? DEFAULT_SERVICE_NAME;
@@ -99,31 +103,11 @@ export function createLogger(serviceName?: string): RedactingLogger {
   return new RedactingLogger(serviceName === undefined ? {} : { serviceName });
 }
 
-/** A tracer that keeps secrets out of X-Ray: no HTTP patching, redacted metadata and errors. */
-export class RedactingTracer extends Tracer {
-  public override putMetadata(key: string, value: unknown, namespace?: string): void {
-    super.putMetadata(key, redact(value), namespace);
-  }
-
-  public override addErrorAsMetadata(error: Error, remote?: boolean): void {
-    const safe = new Error(redactText(error.message));
-    safe.name = error.name;
-    safe.stack = error.stack === undefined ? undefined : redactText(error.stack);
-    super.addErrorAsMetadata(safe, remote);
-  }
-}
-
 /** The shared logger of every handler and core module. */
 export const logger: RedactingLogger = createLogger();
 
-/** Pipeline metrics (EMF), namespace {@link METRICS_NAMESPACE}. */
+/** Pipeline metrics (EMF), in the namespace of {@link metricsNamespace}. */
 export const metrics: Metrics = new Metrics({
-  namespace: METRICS_NAMESPACE,
+  namespace: metricsNamespace(),
   serviceName: serviceNameOr(undefined),
-});
-
-/** The shared tracer; active only inside Lambda with tracing enabled. */
-export const tracer: RedactingTracer = new RedactingTracer({
-  serviceName: serviceNameOr(undefined),
-  captureHTTPsRequests: false,
 });

@@ -1,9 +1,11 @@
 /**
- * Redaction of secrets and customer data from anything that is about to be logged or traced:
+ * The project's one redaction module. It redacts secrets and customer data from anything that is
+ * about to be logged, thrown to Step Functions or recorded: (logger, state errors, failure records)
  * bearer tokens, JWTs, client secrets, passwords, claim tokens, signed artifact URLs and row data.
  * It works on the shape of the value (sensitive keys at any depth, errors and their causes) and on
  * the text of every string (token and signed-URL patterns, `key=value` and JSON fragments), so it
- * does not depend on callers remembering what is secret.
+ * does not depend on callers remembering what is secret. It also holds the shapes of live secrets
+ * that the leak scanner (`src/local/secret-scan.ts`) searches captured output for.
  */
 
 /** What a redacted value is replaced with. */
@@ -98,10 +100,28 @@ const KEY_VALUE = new RegExp(
   'gi',
 );
 
+/** Any absolute http(s) URL; S3 URIs stay (they carry no credential and name the object to fix). */
+const ANY_URL = /\bhttps?:\/\/[^\s"'<>]+/gi;
+/** The vendor's artifact download URL (API-relative or absolute), signed or not. */
+const ARTIFACT_DOWNLOAD_PATH =
+  /(?:https?:\/\/[^\s"'<>/]+)?\/v1\/generations\/[^\s"'?]+\/download(?:\?[^\s"'<>]*)?/gi;
+
+/** Options of {@link redactText}. */
+export interface RedactTextOptions {
+  /**
+   * `signed` (default): URLs carrying a signature, credential or expiry are removed. `all`: every
+   * http(s) URL is removed as well, for text that leaves the function (state errors, failure
+   * records), where even an unsigned artifact URL must not appear.
+   */
+  readonly urls?: 'signed' | 'all';
+}
+
 /** Applies the text patterns to one string. */
-function scrubPatterns(text: string): string {
-  return text
+function scrubPatterns(text: string, options: RedactTextOptions = {}): string {
+  const withoutUrls = options.urls === 'all' ? text.replace(ANY_URL, REDACTED_URL) : text;
+  return withoutUrls
     .replace(SIGNED_URL, REDACTED_URL)
+    .replace(ARTIFACT_DOWNLOAD_PATH, REDACTED_URL)
     .replace(SIGNATURE_PARAM, (_m, name: string) => `${name}=${REDACTED}`)
     .replace(BEARER, `Bearer ${REDACTED}`)
     .replace(BASIC_AUTH, `Basic ${REDACTED}`)
@@ -147,9 +167,21 @@ function redactEmbeddedJson(text: string, depth: number): string {
 }
 
 /** Scrubs secrets out of free text (messages, error messages, stacks). */
-export function redactText(text: string): string {
-  return scrubPatterns(redactEmbeddedJson(text, 0));
+export function redactText(text: string, options: RedactTextOptions = {}): string {
+  return scrubPatterns(redactEmbeddedJson(text, 0), options);
 }
+
+/**
+ * Shapes of live secrets, for leak detection in captured output (tests, the local runner, the
+ * fault matrix). Narrower than the redaction patterns above, so identifiers never count as leaks,
+ * and each refuses to match a redaction marker.
+ */
+export const LEAK_SHAPES: Readonly<Record<string, RegExp>> = {
+  jwt: /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
+  claim_token: /\bcred_[0-9a-fA-F]{16,}/g,
+  bearer: /\bBearer\s+(?!\[REDACTED)[A-Za-z0-9._~+/-]{16,}/g,
+  url_signature: /[?&](?:sig|signature|x-amz-signature)=(?!\[REDACTED)[0-9a-fA-F%]{16,}/gi,
+};
 
 interface RedactContext {
   /** Objects on the current path (cycle detection). */

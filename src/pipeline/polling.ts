@@ -3,7 +3,7 @@
  * exponential delays with a cap, never shorter than the vendor's Retry-After, bounded by a
  * deadline carried in the state.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What a poll loop carries between iterations (no secrets: ids and numbers only). */
 export const pollStateSchema = z.object({

@@ -3,7 +3,7 @@
  * events, sent once (a retried Task does not resend after they went out).
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputValidationError, failure, parseFailureCause } from '../../lambdas/commons/errors.ts';
 import type { RunFailure, RunOutput, RunRecord } from '../state/records.ts';
 import type { StateRepository } from '../state/repository.ts';

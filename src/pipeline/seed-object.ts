@@ -3,7 +3,7 @@
  * deterministic names derived from an object's identity (execution name, Idempotency-Key).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { MAX_SEED_BYTES } from '../client/index.ts';
 

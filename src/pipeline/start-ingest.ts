@@ -10,7 +10,7 @@ import {
   type S3Client,
   type Tag,
 } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputValidationError, failure } from '../../lambdas/commons/errors.ts';
 import type { StateRepository } from '../state/repository.ts';
 import { classifySeedKey, ingestExecutionName, type SeedObject, type SeedRejection } from './seed-object.ts';

@@ -35,7 +35,7 @@ describe('run --api-base (another Simulacra-compatible API)', () => {
   });
   afterAll(() => api.close());
 
-  it('runs the whole pipeline against it with the secret from SIMIO_CLIENT_SECRET only', async () => {
+  it('runs the whole pipeline against it with the secret from SIMULACRA_CLIENT_SECRET only', async () => {
     const result = await cli(
       [
         'run',
@@ -55,7 +55,7 @@ describe('run --api-base (another Simulacra-compatible API)', () => {
         api.demoTenant.clientId,
         '--json',
       ],
-      { SIMIO_CLIENT_SECRET: api.demoTenant.clientSecret },
+      { SIMULACRA_CLIENT_SECRET: api.demoTenant.clientSecret },
     );
     expect(result.status, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout) as {

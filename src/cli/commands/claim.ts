@@ -18,35 +18,35 @@ import { claimIntoSecret } from '../../credentials/onboarding.ts';
 const spec = {
   'request-id': {
     type: 'string',
-    env: 'SIMIO_REQUEST_ID',
+    env: 'SIMULACRA_REQUEST_ID',
     required: true,
     help: 'Approved signup request id (req_...)',
   },
   'secret-id': {
     type: 'string',
-    env: 'SIMIO_SECRET_ID',
+    env: 'SIMULACRA_SECRET_ID',
     required: true,
     help: 'Secrets Manager secret name or ARN',
   },
   'api-base': API_BASE_OPTION,
   'token-url': {
     type: 'string',
-    env: 'SIMIO_TOKEN_URL',
+    env: 'SIMULACRA_TOKEN_URL',
     help: 'Token endpoint, if the claim does not name one',
   },
   audience: {
     type: 'string',
-    env: 'SIMIO_AUTH0_AUDIENCE',
+    env: 'SIMULACRA_AUTH0_AUDIENCE',
     help: 'Token audience, if the claim does not name one',
   },
   create: {
     type: 'boolean',
-    env: 'SIMIO_CREATE_SECRET',
+    env: 'SIMULACRA_CREATE_SECRET',
     help: 'Create the secret (by name) if it does not exist',
   },
   'kms-key-id': {
     type: 'string',
-    env: 'SIMIO_KMS_KEY_ID',
+    env: 'SIMULACRA_KMS_KEY_ID',
     help: 'KMS key for a secret created with --create',
   },
   help: HELP_OPTION,

@@ -18,8 +18,8 @@ import {
 import { submitSignup, waitForSignupDecision } from '../../credentials/onboarding.ts';
 
 const spec = {
-  company: { type: 'string', env: 'SIMIO_COMPANY', required: true, help: 'Company name (1-256 chars)' },
-  email: { type: 'string', env: 'SIMIO_EMAIL', required: true, help: 'Contact email' },
+  company: { type: 'string', env: 'SIMULACRA_COMPANY', required: true, help: 'Company name (1-256 chars)' },
+  email: { type: 'string', env: 'SIMULACRA_EMAIL', required: true, help: 'Contact email' },
   'api-base': API_BASE_OPTION,
   ...WAIT_OPTIONS,
   help: HELP_OPTION,

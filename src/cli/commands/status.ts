@@ -23,7 +23,7 @@ import {
 const spec = {
   'request-id': {
     type: 'string',
-    env: 'SIMIO_REQUEST_ID',
+    env: 'SIMULACRA_REQUEST_ID',
     required: true,
     help: 'Signup request id (req_...)',
   },

@@ -10,7 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
-import { s3 } from '../../../lambdas/commons/aws-clients.ts';
+import { s3 } from '../../../lambdas/commons/clients/s3.ts';
 import type { SimulatorEngine } from '../../../simulator/index.ts';
 import { loadDefaultEngine } from '../../../simulator/engine-port.ts';
 import { MANIFEST_PREFIX } from '../../../src/landing/layout.ts';

@@ -11,7 +11,7 @@
 import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { eventBridge } from '../../../lambdas/commons/aws-clients.ts';
+import { eventBridge } from '../../../lambdas/commons/clients/event-bridge.ts';
 import type { RunningSimulator } from '../../../simulator/index.ts';
 import {
   startLocalEnvironment,

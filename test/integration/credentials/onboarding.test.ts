@@ -26,7 +26,7 @@ afterAll(async () => {
 function deps(): Partial<OnboardingCliDeps> {
   return {
     ...defaultOnboardingCliDeps(),
-    env: { SIMIO_API_BASE: env.sim.apiBase },
+    env: { SIMULACRA_API_BASE: env.sim.apiBase },
     secretsManager: () => env.sm,
     sleep: () => Promise.resolve(),
   };

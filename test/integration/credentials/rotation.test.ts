@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resetAwsClientsForTests } from '../../../lambdas/commons/aws-clients.ts';
+import { resetAwsClientsForTests } from '../../../lambdas/commons/clients/lazy.ts';
 import { resetVendorClientForTests, vendorClient } from '../../../lambdas/commons/vendor.ts';
 import {
   SimulacraClient,

@@ -3,7 +3,7 @@ import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Generation } from '../../../src/client/contract.ts';
-import { ArtifactIntegrityError, RowCountMismatchError } from '../../../src/landing/errors.ts';
+import { ArtifactVerificationError, RowCountMismatchError } from '../../../src/landing/errors.ts';
 import { landArtifact, type LandArtifactInput } from '../../../src/landing/land.ts';
 import { landingManifestSchema } from '../../../src/landing/manifest.ts';
 import { csvBytes, generation, parquetBytes } from '../../unit/landing/fixtures.ts';
@@ -133,7 +133,7 @@ describe('landArtifact against moto S3/KMS and an HTTP artifact server', () => {
     const url = env.server.register(body);
     const api = httpVendorApi(() => ({ ...base(url), artifact_encryption: encryption }));
     await expect(landArtifact(env.deps(api, { partBytes: 5 * 1024 * 1024 }), input)).rejects.toThrow(
-      ArtifactIntegrityError,
+      ArtifactVerificationError,
     );
     expect(await env.listKeys(prefix)).toEqual([]);
     expect(await env.listKeys(`_manifests/feed=retail-panel/scenario=${input.scenario.name}/`)).toEqual([]);

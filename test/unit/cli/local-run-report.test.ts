@@ -107,15 +107,15 @@ describe('local run options', () => {
     expect(feedFromFileName('___.parquet')).toBe('feed');
   });
 
-  it('reads the external API from flags over SIMIO_* variables, the secret only from the environment', () => {
+  it('reads the external API from flags over SIMULACRA_* variables, the secret only from the environment', () => {
     expect(externalApiFrom({})).toBeNull();
     const api = externalApiFrom(
       { 'api-base': 'https://api.example.test', 'client-id': 'cli_flag' },
       {
-        SIMIO_CLIENT_ID: 'cli_env',
-        SIMIO_CLIENT_SECRET: 's3cret',
-        SIMIO_AUTH0_DOMAIN: 'tenant.auth.example.test',
-        SIMIO_AUTH0_AUDIENCE: 'https://api.example.test',
+        SIMULACRA_CLIENT_ID: 'cli_env',
+        SIMULACRA_CLIENT_SECRET: 's3cret',
+        SIMULACRA_AUTH0_DOMAIN: 'tenant.auth.example.test',
+        SIMULACRA_AUTH0_AUDIENCE: 'https://api.example.test',
       },
     );
     expect(api).toMatchObject({

@@ -83,13 +83,13 @@ describe('loadCredentialsFromSecret', () => {
 
 describe('loadCredentialsFromEnv', () => {
   const env = {
-    SIMIO_CLIENT_ID: 'cid',
-    SIMIO_CLIENT_SECRET: SECRET,
-    SIMIO_AUTH0_DOMAIN: 'https://tenant.auth0.com/',
-    SIMIO_AUTH0_AUDIENCE: 'https://api.simulacra-data.com',
-    SIMIO_API_BASE: 'http://127.0.0.1:4010',
+    SIMULACRA_CLIENT_ID: 'cid',
+    SIMULACRA_CLIENT_SECRET: SECRET,
+    SIMULACRA_AUTH0_DOMAIN: 'https://tenant.auth0.com/',
+    SIMULACRA_AUTH0_AUDIENCE: 'https://api.simulacra-data.com',
+    SIMULACRA_API_BASE: 'http://127.0.0.1:4010',
   };
-  it('reads the SIMIO_* variables', () => {
+  it('reads the SIMULACRA_* variables', () => {
     expect(loadCredentialsFromEnv(env)).toEqual({
       client_id: 'cid',
       client_secret: SECRET,
@@ -97,25 +97,37 @@ describe('loadCredentialsFromEnv', () => {
       audience: 'https://api.simulacra-data.com',
       api_base: 'http://127.0.0.1:4010',
     });
-    expect(loadCredentialsFromEnv({ ...env, SIMIO_TOKEN_URL: 'http://127.0.0.1:1/token' }).token_url).toBe(
-      'http://127.0.0.1:1/token',
-    );
+    expect(
+      loadCredentialsFromEnv({ ...env, SIMULACRA_TOKEN_URL: 'http://127.0.0.1:1/token' }).token_url,
+    ).toBe('http://127.0.0.1:1/token');
   });
   it('names the missing variables', () => {
     const err = (() => {
       try {
-        return loadCredentialsFromEnv({ SIMIO_CLIENT_SECRET: SECRET, SIMIO_API_BASE: 'http://x' });
+        return loadCredentialsFromEnv({ SIMULACRA_CLIENT_SECRET: SECRET, SIMULACRA_API_BASE: 'http://x' });
       } catch (e) {
         return e;
       }
     })() as SimulacraCredentialsError;
     expect(err.fields).toEqual(
       expect.arrayContaining([
-        'SIMIO_CLIENT_ID',
-        'SIMIO_AUTH0_AUDIENCE',
-        'SIMIO_TOKEN_URL (or SIMIO_AUTH0_DOMAIN)',
+        'SIMULACRA_CLIENT_ID',
+        'SIMULACRA_AUTH0_AUDIENCE',
+        'SIMULACRA_TOKEN_URL (or SIMULACRA_AUTH0_DOMAIN)',
       ]),
     );
     expect(err.message).not.toContain(SECRET);
+  });
+  it('tells a user who still sets the old SIMIO_* names to rename them', () => {
+    const err = (() => {
+      try {
+        return loadCredentialsFromEnv({ ...env, SIMULACRA_CLIENT_ID: undefined, SIMIO_CLIENT_ID: 'cid' });
+      } catch (e) {
+        return e;
+      }
+    })() as SimulacraCredentialsError;
+    expect(err.fields).toEqual([
+      'SIMULACRA_CLIENT_ID (SIMIO_CLIENT_ID is set but no longer read: rename it)',
+    ]);
   });
 });

@@ -178,11 +178,11 @@ describe('claim command', () => {
     expectNoSecrets(h.all());
   });
 
-  it('takes every option from SIMIO_* variables', async () => {
+  it('takes every option from SIMULACRA_* variables', async () => {
     const h = harness(fakeOnboardingApi(), {
-      SIMIO_REQUEST_ID: 'req_abc123',
-      SIMIO_SECRET_ID: SECRET_ARN,
-      SIMIO_API_BASE: 'https://api.example.test',
+      SIMULACRA_REQUEST_ID: 'req_abc123',
+      SIMULACRA_SECRET_ID: SECRET_ARN,
+      SIMULACRA_API_BASE: 'https://api.example.test',
     });
     h.api.getSignupRequest.mockResolvedValue(approved());
     h.api.claimCredentials.mockResolvedValue(claimed());

@@ -22,20 +22,20 @@ describe('cli support', () => {
     expect(() => parseDuration('-1m', 'deadline')).toThrow(/not a duration/);
   });
 
-  it('prefers flags over SIMIO_* variables over defaults, and reads boolean variables', () => {
+  it('prefers flags over SIMULACRA_* variables over defaults, and reads boolean variables', () => {
     const spec = {
-      name: { type: 'string', env: 'SIMIO_NAME', default: 'd', help: '' },
-      flag: { type: 'boolean', env: 'SIMIO_FLAG', help: '' },
+      name: { type: 'string', env: 'SIMULACRA_NAME', default: 'd', help: '' },
+      flag: { type: 'boolean', env: 'SIMULACRA_FLAG', help: '' },
     } as const;
-    expect(parseOptions(['--name', 'cli'], spec, { SIMIO_NAME: 'env' })).toEqual({
+    expect(parseOptions(['--name', 'cli'], spec, { SIMULACRA_NAME: 'env' })).toEqual({
       name: 'cli',
       flag: false,
     });
-    expect(parseOptions([], spec, { SIMIO_NAME: 'env', SIMIO_FLAG: 'true' })).toEqual({
+    expect(parseOptions([], spec, { SIMULACRA_NAME: 'env', SIMULACRA_FLAG: 'true' })).toEqual({
       name: 'env',
       flag: true,
     });
-    expect(parseOptions([], spec, { SIMIO_FLAG: 'no' })).toEqual({ name: 'd', flag: false });
+    expect(parseOptions([], spec, { SIMULACRA_FLAG: 'no' })).toEqual({ name: 'd', flag: false });
     expect(() => parseOptions(['--nope'], spec, {})).toThrow(/Unknown option/);
     expect(() => parseOptions(['stray'], spec, {})).toThrow();
   });

@@ -31,13 +31,13 @@ describe('signup command', () => {
     expectNoSecrets(h.all());
   });
 
-  it('reads options from SIMIO_* variables', async () => {
+  it('reads options from SIMULACRA_* variables', async () => {
     const api = fakeOnboardingApi();
     api.submitSignupRequest.mockResolvedValue(signup());
     const h = cliHarness(api, {
-      SIMIO_COMPANY: 'Env Co',
-      SIMIO_EMAIL: 'env@co.test',
-      SIMIO_API_BASE: 'https://api.example.test',
+      SIMULACRA_COMPANY: 'Env Co',
+      SIMULACRA_EMAIL: 'env@co.test',
+      SIMULACRA_API_BASE: 'https://api.example.test',
     });
     expect(await createSignupCommand(h.deps).run([])).toBe(0);
     expect(api.submitSignupRequest).toHaveBeenCalledWith({
@@ -70,8 +70,8 @@ describe('signup command', () => {
   it('names the missing options and exits 2', async () => {
     const h = cliHarness(fakeOnboardingApi());
     expect(await createSignupCommand(h.deps).run(['--company', 'X'])).toBe(2);
-    expect(h.err[0]).toContain('--email (or SIMIO_EMAIL)');
-    expect(h.err[0]).toContain('--api-base (or SIMIO_API_BASE)');
+    expect(h.err[0]).toContain('--email (or SIMULACRA_EMAIL)');
+    expect(h.err[0]).toContain('--api-base (or SIMULACRA_API_BASE)');
   });
 
   it('rejects a malformed API base and a bad deadline', async () => {

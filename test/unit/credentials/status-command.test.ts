@@ -57,10 +57,10 @@ describe('status command', () => {
     expect(api.getSignupRequest).not.toHaveBeenCalled();
   });
 
-  it('takes the request id from SIMIO_REQUEST_ID', async () => {
+  it('takes the request id from SIMULACRA_REQUEST_ID', async () => {
     const api = fakeOnboardingApi();
     api.getSignupRequest.mockResolvedValue(signup({ status: 'declined' }));
-    const h = cliHarness(api, { SIMIO_REQUEST_ID: 'req_fromenv', SIMIO_API_BASE: 'https://x.test' });
+    const h = cliHarness(api, { SIMULACRA_REQUEST_ID: 'req_fromenv', SIMULACRA_API_BASE: 'https://x.test' });
     expect(await createStatusCommand(h.deps).run([])).toBe(3);
     expect(api.getSignupRequest).toHaveBeenCalledWith('req_fromenv');
   });

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ArtifactEncryption } from '../../../src/client/contract.ts';
 import { checkEnvelope, unwrapDataKey } from '../../../src/landing/envelope.ts';
-import { ArtifactIntegrityError } from '../../../src/landing/errors.ts';
+import { ArtifactVerificationError } from '../../../src/landing/errors.ts';
 
 const kmsMock = mockClient(KMSClient);
 const kms = new KMSClient({ region: 'us-east-1' });
@@ -42,7 +42,7 @@ describe('checkEnvelope', () => {
   ])('refuses %s', (_label, value, message) => {
     expect(() => checkEnvelope(value, { generationId: 'gen_1', tenantId: 'ten_1' })).toThrow(message);
     expect(() => checkEnvelope(value, { generationId: 'gen_1', tenantId: 'ten_1' })).toThrow(
-      ArtifactIntegrityError,
+      ArtifactVerificationError,
     );
   });
 
@@ -77,12 +77,12 @@ describe('unwrapDataKey', () => {
     expect(kmsMock.commandCalls(DecryptCommand)[0]!.args[0].input.KeyId).toBeUndefined();
   });
 
-  it('turns InvalidCiphertextException into ArtifactIntegrityError', async () => {
+  it('turns InvalidCiphertextException into ArtifactVerificationError', async () => {
     const err = Object.assign(new Error('bad'), { name: 'InvalidCiphertextException' });
     kmsMock.on(DecryptCommand).rejects(err);
     await expect(
       unwrapDataKey(kms, checkEnvelope(envelope(), { generationId: 'gen_1' }), { generationId: 'gen_1' }),
-    ).rejects.toThrow(ArtifactIntegrityError);
+    ).rejects.toThrow(ArtifactVerificationError);
   });
 
   it('refuses a data key that is not 32 bytes', async () => {

@@ -14,7 +14,7 @@ import { handler, toLandingStateError } from '../../../lambdas/land-artifact.ts'
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import {
   ArtifactFormatError,
-  ArtifactIntegrityError,
+  ArtifactVerificationError,
   ArtifactNotReadyError,
   LandingStorageError,
   RowCountMismatchError,
@@ -103,7 +103,7 @@ describe('toLandingStateError', () => {
   const ids = { generation_id: 'gen_1' };
   it.each([
     [new RowCountMismatchError('gen_1', 3, 2), 'ArtifactIntegrityError', 'row_count_mismatch'],
-    [new ArtifactIntegrityError('gen_1', 'tag'), 'ArtifactIntegrityError', 'artifact_integrity'],
+    [new ArtifactVerificationError('gen_1', 'tag'), 'ArtifactIntegrityError', 'artifact_integrity'],
     [new ArtifactFormatError('gen_1', 'parquet', 'bad'), 'ArtifactIntegrityError', 'artifact_format_invalid'],
     [new ArtifactNotReadyError('gen_1', 'no url'), 'NotReadyError', 'artifact_not_ready'],
     [new LayoutInputError('feed', 'bad'), 'InputValidationError', 'invalid_input'],

@@ -19,7 +19,7 @@ import { ArtifactUrlExpiredError } from '../../../src/client/errors.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ArtifactFormatError,
-  ArtifactIntegrityError,
+  ArtifactVerificationError,
   ArtifactNotReadyError,
   RowCountMismatchError,
 } from '../../../src/landing/errors.ts';
@@ -383,7 +383,7 @@ describe('landArtifact (enterprise)', () => {
       getGeneration: () => Promise.resolve(enterprise(iv)),
       downloadArtifact: () => Promise.resolve(download(body, 5)),
     });
-    await expect(landArtifact(deps(api), input)).rejects.toThrow(ArtifactIntegrityError);
+    await expect(landArtifact(deps(api), input)).rejects.toThrow(ArtifactVerificationError);
     await expect(landArtifact(deps(api), input)).rejects.toThrow(/tag does not verify/);
     expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
     expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(2);

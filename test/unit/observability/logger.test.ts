@@ -1,5 +1,4 @@
 import { LogFormatter, LogItem } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createLogger,
@@ -7,9 +6,9 @@ import {
   logger,
   METRICS_NAMESPACE,
   metrics,
+  metricsNamespace,
   RedactingLogger,
   redact,
-  tracer,
 } from '../../../src/observability/logger.ts';
 
 const JWT =
@@ -221,7 +220,7 @@ describe('redacting logger', () => {
   });
 });
 
-describe('metrics and tracer', () => {
+describe('metrics', () => {
   it('publishes metrics under the SimulacraPipeline namespace', () => {
     metrics.addMetric('ScenariosLanded', 'Count', 1);
     metrics.publishStoredMetrics();
@@ -232,19 +231,22 @@ describe('metrics and tracer', () => {
     expect(METRICS_NAMESPACE).toBe('SimulacraPipeline');
   });
 
-  it('redacts metadata and errors before they reach X-Ray', () => {
-    const putMetadata = vi.spyOn(Tracer.prototype, 'putMetadata').mockImplementation(() => undefined);
-    const addError = vi.spyOn(Tracer.prototype, 'addErrorAsMetadata').mockImplementation(() => undefined);
-    tracer.putMetadata('handler response', { artifact_url: MANAGED_URL, generation_id: 'gen_visible2' });
-    tracer.addErrorAsMetadata(new Error(`failed with Bearer ${JWT}`));
-    expect(putMetadata).toHaveBeenCalledWith(
-      'handler response',
-      { artifact_url: '[REDACTED]', generation_id: 'gen_visible2' },
-      undefined,
-    );
-    const sent = addError.mock.calls[0]![0];
-    expect(sent.message).toBe('failed with Bearer [REDACTED]');
-    expect(sent.stack).not.toContain('eyJ');
+  it('honours the namespace the construct sets (POWERTOOLS_METRICS_NAMESPACE)', async () => {
+    expect(metricsNamespace({ POWERTOOLS_METRICS_NAMESPACE: 'AcmeData' })).toBe('AcmeData');
+    expect(metricsNamespace({ POWERTOOLS_METRICS_NAMESPACE: '' })).toBe(METRICS_NAMESPACE);
+    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'AcmeData');
+    vi.resetModules();
+    try {
+      const fresh = await import('../../../src/observability/logger.ts');
+      fresh.metrics.addMetric('ScenariosLanded', 'Count', 1);
+      fresh.metrics.publishStoredMetrics();
+      const emf = emitted()
+        .filter((line) => '_aws' in line)
+        .at(-1) as { _aws: { CloudWatchMetrics: Array<{ Namespace: string }> } };
+      expect(emf._aws.CloudWatchMetrics[0]!.Namespace).toBe('AcmeData');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('re-exports redact', () => {

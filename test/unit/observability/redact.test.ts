@@ -221,3 +221,15 @@ describe('redactingJsonReplacer', () => {
     });
   });
 });
+
+describe('redactText options', () => {
+  it('removes artifact download URLs even unsigned, and every URL for text that leaves the function', async () => {
+    const { redactText } = await import('../../../src/observability/redact.ts');
+    expect(redactText('GET /v1/generations/gen_1/download failed')).toBe('GET [REDACTED_URL] failed');
+    expect(redactText('see https://api.example/v1/datasets/ds_1')).toBe(
+      'see https://api.example/v1/datasets/ds_1',
+    );
+    expect(redactText('see https://storage.example/a/b.csv', { urls: 'all' })).toBe('see [REDACTED_URL]');
+    expect(redactText('s3://bucket/key.csv is bad', { urls: 'all' })).toBe('s3://bucket/key.csv is bad');
+  });
+});

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AwsRetryableError,
   InputValidationError,
   VendorRetryableError,
   VendorTerminalError,
   parseFailureCause,
-  scrubSecrets,
   toStateError,
 } from '../../../lambdas/commons/errors.ts';
 import { SimulacraNetworkError } from '../../../src/client/errors.ts';
@@ -60,12 +59,13 @@ describe('toStateError', () => {
       ),
     );
     expect(err.message).not.toMatch(/https:|eyJ|sig=|X-Amz/);
-    expect(scrubSecrets('claim cred_0123456789abcdef0123456789abcdef')).toBe('claim <claim-token>');
+    const claim = toStateError(new Error('claim cred_0123456789abcdef0123456789abcdef refused'));
+    expect(claim.details.message).toBe('Error: claim [REDACTED_CLAIM_TOKEN] refused');
   });
 
   it('keeps S3 URIs, which carry no credential and name the object to fix', () => {
     const message = 's3://seeds/seeds/retail/scenarios.json#v1 is not a valid scenario file';
-    expect(scrubSecrets(message)).toBe(message);
+    expect(toStateError(new Error(message)).details.message).toBe(`Error: ${message}`);
   });
 });
 
