@@ -73,7 +73,7 @@ export function fixedIntervalPolls(durationSeconds: number, everySeconds: number
 
 /**
  * State transitions of a single-scenario ingest run with `trainingPolls` and `generationPolls`
- * (README, "State transitions per run"): 9 fixed states, and Wait + Poll + Choice per poll.
+ * (docs/pipeline.md, "State transitions per run"): 9 fixed states, and Wait + Poll + Choice per poll.
  */
 export function singleScenarioTransitions(trainingPolls: number, generationPolls: number): number {
   return 9 + 3 * (trainingPolls + generationPolls);

@@ -1,7 +1,7 @@
 /**
  * Alarms and a dashboard for the pipeline: failed, timed-out and aborted executions per state
  * machine, errors and throttles per function, dead-letter queue depth, and vendor quota
- * exhaustion (HTTP 402 `simio_quota_exhausted`). the README ("Alarms") says what to do for each alarm.
+ * exhaustion (HTTP 402 `simio_quota_exhausted`). docs/alarms.md says what to do for each alarm.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -45,7 +45,7 @@ export class PipelineMonitoring extends Construct {
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${description} See README.md#alarms (${alarmId}).`,
+        alarmDescription: `${description} See docs/alarms.md (${alarmId}).`,
       });
       if (props.alarmTopic) {
         alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));

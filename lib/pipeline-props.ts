@@ -68,7 +68,7 @@ export interface SimulacraPipelineProps {
   /**
    * The customer-managed key for everything the construct creates (buckets, table, secret,
    * logs, queues, topic, state machines, Lambda environments) and for the token cache.
-   * An imported key must already allow CloudWatch Logs (see the README, "Infrastructure").
+   * An imported key must already allow CloudWatch Logs (see docs/construct.md, "Bringing your own key").
    * @default - a new key with automatic rotation
    */
   readonly encryptionKey?: kms.IKey;

@@ -112,7 +112,7 @@ export function createEncryptionKey(scope: Construct, id: string, removalPolicy:
 /**
  * `key` itself when `scope`'s stack owns it; otherwise a reference by ARN, so nothing here edits
  * the policy of a key defined elsewhere (which would make that stack depend on this one). Such a
- * key's policy must already allow what the README's "Infrastructure" section lists.
+ * key's policy must already allow what docs/construct.md ("Bringing your own key") lists.
  */
 export function keyInStackOf(scope: Construct, key: kms.IKey, id: string): kms.IKey {
   if (key instanceof kms.Key && Stack.of(key) === Stack.of(scope)) return key;

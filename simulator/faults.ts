@@ -80,7 +80,7 @@ export class FaultSpecError extends Error {
 const GRAMMAR_HINT =
   'Expected e.g. "POST /v1/datasets:503x3", "GET /v1/jobs/*:429@retry=1,p=0.3", "*:latency=200ms", "*:rate=50/s", ' +
   '"reset:GET /v1/generations/*:1", "token:expire=5s", "download:expire=2s", "job:fail=generation_failed", ' +
-  '"dataset:expire-after=1s". See the README, "Fault injection".';
+  '"dataset:expire-after=1s". See docs/simulator.md, "Fault injection".';
 
 function parseDuration(text: string, bareUnitMs: number, rule: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());

@@ -1,7 +1,7 @@
 /**
  * The Simulacra API simulator: a faithful local stand-in for the vendor (auth, onboarding,
  * datasets, generations, jobs, artifacts, retention, idempotency, faults). Start it with
- * {@link startSimulator}; see the README, "Simulacra API simulator".
+ * {@link startSimulator}; see docs/simulator.md.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';

@@ -1,7 +1,7 @@
 /**
  * The simulator's data engine: pure functions (no HTTP) the fake vendor server calls to read and
  * clean seeds, report the schema, train, check conditions, generate rows, and encode and encrypt
- * artifacts. See the README, "Simulator data engine", for the rules and guarantees.
+ * artifacts. See docs/simulator-engine.md for the rules and guarantees.
  *
  * Typical use:
  * ```ts

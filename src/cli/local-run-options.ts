@@ -30,7 +30,7 @@ export const sharedUsage = `  --mode M             managed (default) or enterpri
   --sql QUERY          SQL over the landed data (one view per feed)
   --training-ms N      simulated training time (default 400)
   --generation-ms N    simulated generation time (default 300)
-  --faults SPEC        inject simulator faults (see the README, "Simulacra API simulator")
+  --faults SPEC        inject simulator faults (see docs/simulator.md)
   --api-base URL       use this Simulacra-compatible API instead of the simulator; credentials from
                        --token-url, --audience, --client-id or SIMULACRA_* variables; the client secret
                        only from SIMULACRA_CLIENT_SECRET (never a flag: it would land in shell history)`;

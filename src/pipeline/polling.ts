@@ -39,7 +39,7 @@ export interface PollPolicy {
  * first wait sized to the job kind and double from there: a job is found done at most one doubling
  * (or one 120 s cap) late, and a 5 min training plus a 2 min generation take 5 + 4 polls instead
  * of 8 + 6 with a 2 s start. The narrow jitter still spreads polls of many runs but keeps the poll
- * count of a given job length predictable (README.md, "Waiting").
+ * count of a given job length predictable (docs/pipeline.md, "Waiting").
  */
 
 /** Training takes minutes (up to 2 hours): first poll after 15 s, then 30, 60, 120, 120, … s. */

@@ -19,7 +19,7 @@ import { INFEASIBLE_SCENARIO } from '../fixtures/scenarios.ts';
 const MALFORMED_SEED = join(import.meta.dirname, '..', '..', 'examples', 'seeds', 'malformed.csv');
 const SLOWER_THAN_TIMEOUT = `${CLIENT_TIMEOUT_MS + 1500}ms`;
 const DAY_MS = 24 * 3_600_000;
-/** The simulator's default tenant limits (README, "Simulacra API simulator"), restored after the limit rows. */
+/** The simulator's default tenant limits (docs/simulator.md), restored after the limit rows. */
 const DEFAULT_ROW_QUOTA = 100_000_000;
 const DEFAULT_PER_REQUEST_CAP = 1_000_000;
 

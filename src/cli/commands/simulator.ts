@@ -15,7 +15,7 @@ const USAGE = `Usage: simulacra-pipeline simulator [options]
   --host ADDR          listen address (default 127.0.0.1)
   --mode M             managed (default) or enterprise
   --auto-approve       approve signups and rotation requests immediately
-  --faults SPEC        fault specification, see the README, "Simulacra API simulator"
+  --faults SPEC        fault specification, see docs/simulator.md
   --persist DIR        keep state in DIR and reload it on start
   --training-ms N      duration of a training job (default 1500)
   --generation-ms N    duration of a generation job (default 1000)

@@ -30,7 +30,7 @@ describe('parseFaultSpec', () => {
   it('rejects unknown rules, actions, parameters and probabilities with the grammar hint', () => {
     expect(() => parseFaultSpec('GET /x:418')).toThrow(FaultSpecError);
     expect(() => parseFaultSpec('GET /x:418')).toThrow(
-      /Unknown fault action "418".*README, "Fault injection"/,
+      /Unknown fault action "418".*docs\/simulator.md, "Fault injection"/,
     );
     expect(() => parseFaultSpec('token:forever')).toThrow(/Unknown fault rule/);
     expect(() => parseFaultSpec('GET /x:503@q=1')).toThrow(/Unknown parameter/);
