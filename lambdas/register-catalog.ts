@@ -1,6 +1,7 @@
 /**
  * RegisterCatalog task: makes a landed generation queryable in Athena (Glue table per feed,
- * partition per scenario and day, schema evolution) from its landing manifest. The work is in
+ * partition per generation, Athena-safe names, positional schema evolution) from its landing
+ * manifest. The work is in
  * `src/catalog/register.ts`; this file validates input and config and maps errors.
  */
 import * as z from 'zod';
@@ -68,6 +69,12 @@ export const handler = defineHandler({
     );
     if (result.schemaChange) {
       logger.warn('feed schema changed', { table: result.table, schemaChange: result.schemaChange });
+    }
+    if (result.supersededReason) {
+      logger.warn('feed schema change started a new table', {
+        table: result.table,
+        reason: result.supersededReason,
+      });
     }
     logger.info('catalog registered', {
       table: result.table,

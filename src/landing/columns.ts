@@ -8,8 +8,14 @@ import type { CsvRecord } from './csv-scan.ts';
 
 /** One column of a landed file. `type` is a Hive DDL type Glue and Athena accept. */
 export interface LandedColumn {
+  /** The name in the file: the vendor's cleaned name (e.g. `Body.Mass..g.`). */
   readonly name: string;
   readonly type: string;
+  /**
+   * The Glue/Athena column name (`body_mass_g`), from `athena-names.ts`; set in manifests written
+   * since names are mapped (older manifests are mapped when read by the catalog).
+   */
+  readonly athenaName?: string;
   /**
    * CSV only: true when some cells are empty/NA. Athena's OpenCSVSerDe cannot read empty cells
    * as numbers or booleans, so the catalog declares such columns as `string`.

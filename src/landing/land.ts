@@ -26,6 +26,7 @@ import type { ArtifactDownload, Conditions, Generation, SimulacraApi } from '../
 import { ArtifactUrlExpiredError, SimulacraApiError } from '../client/errors.ts';
 import { createConformanceAccumulator, type ConformanceAccumulator } from '../conditions/conformance.ts';
 import { parseClamps } from '../conditions/numeric-range.ts';
+import { withAthenaNames } from './athena-names.ts';
 import type { LandedColumn } from './columns.ts';
 import { checkEnvelope, ENVELOPE_SCHEME, MANAGED_SCHEME, unwrapDataKey } from './envelope.ts';
 import {
@@ -429,7 +430,7 @@ export async function landArtifact(
       partial: generation.status === 'partial' || generation.rows_generated < generation.rows_requested,
       bytes: stats.bytes,
       sha256: stats.sha256,
-      columns: [...inspected.columns],
+      columns: withAthenaNames(inspected.columns),
       artifactEncryption: generation.artifact_encryption?.scheme ?? MANAGED_SCHEME,
       scenario: { ...input.scenario },
       requestedConditions: input.requestedConditions ?? null,

@@ -2,13 +2,19 @@
  * Where landed data lives in the customer bucket. One place builds every key so the landing
  * step, the manifest and the catalog agree:
  *
- *   synthetic/feed=<feed>/scenario=<name>/dt=<YYYY-MM-DD>/<generation_id>.<ext>
+ *   synthetic/feed=<feed>/scenario=<name>/dt=<YYYY-MM-DD>/generation=<generation_id>/<generation_id>.<ext>
  *   _manifests/feed=<feed>/scenario=<name>/dt=<YYYY-MM-DD>/<generation_id>.json
+ *
+ * Each generation has a directory of its own, so it is a Glue partition of its own: a file's
+ * columns never share a partition (and so a column list read by position) with another file's.
  */
 
 /** Output formats the vendor produces. */
 export const LANDED_FORMATS = ['parquet', 'csv', 'arrow'] as const;
 export type LandedFormat = (typeof LANDED_FORMATS)[number];
+
+/** Hive partition keys of landed data, in path order (also the Glue table's partition keys). */
+export const PARTITION_KEY_NAMES = ['scenario', 'dt', 'generation'] as const;
 
 /** Prefix of landed data objects. */
 export const DATA_PREFIX = 'synthetic';
@@ -98,10 +104,11 @@ export function landingKeys(input: LandingKeyInput): LandingKeys {
   if (!GENERATION_ID.test(input.generationId)) {
     throw new LayoutInputError('generationId', `"${input.generationId}" is not a vendor generation id`);
   }
-  const partition = `feed=${feed}/scenario=${scenario}/dt=${input.dt}`;
+  const day = `feed=${feed}/scenario=${scenario}/dt=${input.dt}`;
+  const partition = `${DATA_PREFIX}/${day}/generation=${input.generationId}/`;
   return {
-    outputKey: `${DATA_PREFIX}/${partition}/${input.generationId}.${extensionFor(input.format)}`,
-    manifestKey: `${MANIFEST_PREFIX}/${partition}/${input.generationId}.json`,
-    partitionPrefix: `${DATA_PREFIX}/${partition}/`,
+    outputKey: `${partition}${input.generationId}.${extensionFor(input.format)}`,
+    manifestKey: `${MANIFEST_PREFIX}/${day}/${input.generationId}.json`,
+    partitionPrefix: partition,
   };
 }

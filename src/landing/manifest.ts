@@ -14,6 +14,10 @@ const columnSchema = z.object({
   name: z.string().min(1),
   type: z.string().min(1),
   hasNulls: z.boolean().optional(),
+  athenaName: z
+    .string()
+    .regex(/^[a-z0-9_]{1,255}$/)
+    .optional(),
 });
 
 /** Conformance section: the report of `src/conditions/conformance.ts`, plus its verdict. */
@@ -40,7 +44,10 @@ export const landingManifestSchema = z.object({
   bytes: z.number().int().nonnegative(),
   /** SHA-256 (hex) of the landed plaintext bytes. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  /** Schema of the landed file, read from the file itself. */
+  /**
+   * Schema of the landed file, read from the file itself: each column's vendor name (`name`, as
+   * in the file) and its Athena name (`athenaName`, the Glue column).
+   */
   columns: z.array(columnSchema),
   /** How the vendor delivered the artifact (`managed` or `envelope-aes-256-gcm`). */
   artifactEncryption: z.string(),

@@ -1,67 +1,93 @@
 /**
- * Athena-style SQL over landed synthetic data on the local disk, with DuckDB: one view per feed
- * over the Hive-partitioned layout `synthetic/feed=<feed>/scenario=<name>/dt=<day>/<file>`, so
- * the demo can show the same query a user would run in Athena once the Glue table exists.
+ * Athena-style SQL over landed synthetic data, read the way Athena reads it: through the Glue
+ * table definitions (columns, SerDe, skipped header lines, index or name mapping, partition
+ * locations), with DuckDB as the engine (`athena-reader.ts`). The landed objects must have been
+ * copied to a local directory under their S3 keys.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  GetPartitionsCommand,
+  GetTablesCommand,
+  type GlueClient,
+  type Partition,
+  type Table,
+} from '@aws-sdk/client-glue';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { AthenaReadError, createAthenaViews, type CatalogTable } from './athena-reader.ts';
+
+export { sqlIdentifier } from './athena-reader.ts';
 
 /** One result row, with DuckDB values converted to JSON-safe ones. */
 export type QueryRow = Record<string, string | number | boolean | null>;
 
-/** The file formats DuckDB reads offline, by landed file extension. */
-const readers: Readonly<Record<string, (glob: string) => string>> = {
-  parquet: (glob) => `read_parquet('${glob}', hive_partitioning = true, union_by_name = true)`,
-  csv: (glob) => `read_csv_auto('${glob}', hive_partitioning = true, union_by_name = true)`,
-};
-
-/** A SQL string literal body with quotes doubled. */
-function sqlText(text: string): string {
-  return text.replaceAll("'", "''");
+export interface LakeCatalog {
+  readonly glue: GlueClient;
+  readonly database: string;
+  /** Bucket the tables' locations point into. */
+  readonly bucket: string;
+  /** Local directory holding the bucket's objects under their keys. */
+  readonly root: string;
+  /** Only the tables of this feed (`simulacra.feed`). */
+  readonly feed: string;
 }
 
-/** A SQL identifier, always quoted (cleaned vendor names contain dots). */
-export function sqlIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
+async function feedTables(glue: GlueClient, database: string, feed: string): Promise<Table[]> {
+  const tables: Table[] = [];
+  let token: string | undefined;
+  do {
+    const out = await glue.send(new GetTablesCommand({ DatabaseName: database, NextToken: token }));
+    tables.push(...(out.TableList ?? []).filter((t) => t.Parameters?.['simulacra.feed'] === feed));
+    token = out.NextToken;
+  } while (token);
+  return tables.sort((a, b) => (a.Name ?? '').localeCompare(b.Name ?? ''));
 }
 
-function extensionsUnder(dir: string): Set<string> {
-  const found = new Set<string>();
-  const walk = (path: string): void => {
-    for (const entry of readdirSync(path)) {
-      const child = join(path, entry);
-      if (statSync(child).isDirectory()) walk(child);
-      else found.add(entry.slice(entry.lastIndexOf('.') + 1).toLowerCase());
+async function partitionsOf(glue: GlueClient, database: string, table: string): Promise<Partition[]> {
+  const partitions: Partition[] = [];
+  let token: string | undefined;
+  do {
+    const out = await glue.send(
+      new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token }),
+    );
+    partitions.push(...(out.Partitions ?? []));
+    token = out.NextToken;
+  } while (token);
+  return partitions.sort((a, b) => (a.Values ?? []).join('/').localeCompare((b.Values ?? []).join('/')));
+}
+
+/** The feed's Glue tables with their partitions. */
+export async function loadCatalog(lake: Omit<LakeCatalog, 'root' | 'bucket'>): Promise<CatalogTable[]> {
+  const tables = await feedTables(lake.glue, lake.database, lake.feed);
+  return Promise.all(
+    tables.map(async (table) => ({
+      table,
+      partitions: await partitionsOf(lake.glue, lake.database, table.Name ?? ''),
+    })),
+  );
+}
+
+function resolver(bucket: string, root: string): (location: string) => string {
+  const prefix = `s3://${bucket}/`;
+  return (location) => {
+    if (!location.startsWith(prefix)) {
+      throw new AthenaReadError(
+        `location ${location} is outside the bucket ${bucket} that was copied locally`,
+      );
     }
+    return join(root, location.slice(prefix.length));
   };
-  if (existsSync(dir)) walk(dir);
-  return found;
 }
 
-/**
- * Runs `sql` with one view per feed found under `root/synthetic/`, named after the feed
- * (e.g. `SELECT scenario, count(*) FROM "quickstart" GROUP BY ALL`). Arrow IPC files are not
- * queryable (as in Athena) and are left out of the views.
- */
-export async function queryLake(root: string, sql: string): Promise<QueryRow[]> {
+/** Runs `sql` over views built by {@link createAthenaViews} from `tables`. */
+export async function queryTables(
+  tables: readonly CatalogTable[],
+  resolve: (location: string) => string,
+  sql: string,
+): Promise<QueryRow[]> {
   const instance = await DuckDBInstance.create(':memory:');
   try {
     const connection = await instance.connect();
-    const syntheticDir = join(root, 'synthetic');
-    const feeds = existsSync(syntheticDir)
-      ? readdirSync(syntheticDir)
-          .filter((entry) => entry.startsWith('feed='))
-          .map((entry) => entry.slice('feed='.length))
-      : [];
-    for (const feed of feeds) {
-      const feedDir = join(syntheticDir, `feed=${feed}`);
-      const selects = [...extensionsUnder(feedDir)]
-        .filter((ext) => ext in readers)
-        .map((ext) => `SELECT * FROM ${readers[ext]?.(sqlText(`${feedDir}/*/*/*.${ext}`)) ?? ''}`);
-      if (selects.length === 0) continue;
-      await connection.run(`CREATE VIEW ${sqlIdentifier(feed)} AS ${selects.join(' UNION ALL BY NAME ')}`);
-    }
+    await createAthenaViews(connection, tables, resolve);
     const reader = await connection.runAndReadAll(sql);
     return reader
       .getRowObjectsJson()
@@ -76,4 +102,13 @@ export async function queryLake(root: string, sql: string): Promise<QueryRow[]> 
   } finally {
     instance.closeSync();
   }
+}
+
+/**
+ * Runs `sql` with one view per Glue table of the feed, named after the table
+ * (e.g. `SELECT scenario, count(*) FROM "quickstart" GROUP BY ALL`). Arrow IPC files have no
+ * table (as in Athena), so they are not queryable.
+ */
+export async function queryLake(lake: LakeCatalog, sql: string): Promise<QueryRow[]> {
+  return queryTables(await loadCatalog(lake), resolver(lake.bucket, lake.root), sql);
 }

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tableNameFor } from '../catalog/table-spec.ts';
 import type { ConformanceReport } from '../conditions/conformance.ts';
 import { parseScenarioFile } from '../conditions/scenario-file.ts';
 import type { LandingManifest } from '../landing/manifest.ts';
@@ -151,7 +152,7 @@ export function feedFromFileName(file: string): string {
 
 /** The demo's default query: rows per scenario, and the first conditioned columns' spread. */
 export function defaultQuery(feed: string): string {
-  return `SELECT scenario, count(*)::INTEGER AS rows FROM ${sqlIdentifier(feed)} GROUP BY ALL ORDER BY scenario`;
+  return `SELECT scenario, count(*)::INTEGER AS rows FROM ${sqlIdentifier(tableNameFor(feed))} GROUP BY ALL ORDER BY scenario`;
 }
 
 async function download(s3: S3Client, bucket: string, key: string, file: string): Promise<void> {
@@ -296,7 +297,14 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
       for (const key of keys) await download(s3, outputBucket, key, join(localDir, key));
       stage('query');
       const sql = options.sql ?? defaultQuery(feed);
-      query = { sql, rows: await queryLake(localDir, sql) };
+      const lake = {
+        glue: env.clients.glue,
+        database: env.names.glueDatabase,
+        bucket: outputBucket,
+        root: localDir,
+        feed,
+      };
+      query = { sql, rows: await queryLake(lake, sql) };
     }
     return {
       status,

@@ -45,6 +45,8 @@ export class MotoStartError extends Error {
 }
 
 const DEFAULT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Runs moto_server with the AWS rules moto leaves out (Glue `VersionId` checks) added back. */
+const LAUNCHER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'moto-server.py');
 const WATCHDOG =
   '"$0" "$@" & child=$!; trap \'kill "$child" 2>/dev/null\' EXIT; ' +
   'while kill -0 "$child" 2>/dev/null && read -r -t 1 _ || [ $? -gt 128 ]; do :; done';
@@ -62,7 +64,8 @@ export async function startMoto(options: MotoOptions = {}): Promise<RunningMoto>
   // A port found free can be taken before moto binds it; try a few times.
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const child = spawn('bash', ['-c', WATCHDOG, binary, '-H', '127.0.0.1', '-p', String(port)], {
+    const python = path.join(root, '.venv', 'bin', 'python');
+    const child = spawn('bash', ['-c', WATCHDOG, python, LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
       detached: true,
       stdio: ['pipe', 'ignore', 'pipe'],
       // The emulator must not see the user's AWS profile, endpoint or credentials.

@@ -1,7 +1,7 @@
 /**
  * Reading landed data back as a user would in Athena: the feed's objects are copied from the
  * local output bucket into a temporary directory (same keys) and queried with DuckDB through
- * {@link queryLake}, one view per feed over the Hive-partitioned layout.
+ * {@link queryLake}, which reads them through the feed's Glue tables (one view per table).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { queryLake, type QueryRow } from '../../../src/local/lake-query.ts';
 import type { E2ePipeline } from './local-pipeline.ts';
 import { outputKeys } from './run-checks.ts';
 
-/** Runs `sql` over everything landed for `feed` (the view is named after the feed). */
+/** Runs `sql` over the Glue tables of `feed` (each view is named after its table). */
 export async function queryLanded(p: E2ePipeline, feed: string, sql: string): Promise<QueryRow[]> {
   const root = mkdtempSync(join(tmpdir(), 'e2e-lake-'));
   try {
@@ -24,7 +24,14 @@ export async function queryLanded(p: E2ePipeline, feed: string, sql: string): Pr
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, (await object.Body?.transformToByteArray()) ?? new Uint8Array());
     }
-    return await queryLake(root, sql);
+    const lake = {
+      glue: p.env.clients.glue,
+      database: p.env.names.glueDatabase,
+      bucket: p.env.names.outputBucket,
+      root,
+      feed,
+    };
+    return await queryLake(lake, sql);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -45,7 +45,7 @@ export async function landedForFeed(
   };
 }
 
-async function objectBytes(p: E2ePipeline, key: string): Promise<Uint8Array> {
+export async function objectBytes(p: E2ePipeline, key: string): Promise<Uint8Array> {
   const out = await p.env.clients.s3.send(
     new GetObjectCommand({ Bucket: p.env.names.outputBucket, Key: key }),
   );
@@ -53,12 +53,18 @@ async function objectBytes(p: E2ePipeline, key: string): Promise<Uint8Array> {
   return out.Body.transformToByteArray();
 }
 
-/** The feed's Glue table holding `format` (a feed landing two formats has `<feed>_<format>`). */
+/**
+ * The feed's current Glue table holding `format` (a feed landing two formats has
+ * `<feed>_<format>`; a schema change Athena could not read by position starts `<table>_v2`).
+ */
 export async function feedTable(p: E2ePipeline, feed: string, format: string): Promise<Table | null> {
   const out = await p.env.clients.glue.send(new GetTablesCommand({ DatabaseName: p.env.names.glueDatabase }));
   return (
     (out.TableList ?? []).find(
-      (t) => t.Parameters?.['simulacra.feed'] === feed && t.Parameters.classification === format,
+      (t) =>
+        t.Parameters?.['simulacra.feed'] === feed &&
+        t.Parameters.classification === format &&
+        !t.Parameters['simulacra.superseded_by'],
     ) ?? null
   );
 }
@@ -74,7 +80,7 @@ export async function manifestPartition(
       new GetPartitionCommand({
         DatabaseName: p.env.names.glueDatabase,
         TableName: table,
-        PartitionValues: [manifest.scenarioName, manifest.dt],
+        PartitionValues: [manifest.scenarioName, manifest.dt, manifest.generationId],
       }),
     );
     return out.Partition ?? null;
@@ -141,7 +147,8 @@ export async function expectSucceededRun(
     const table = await feedTable(p, manifest.feed, manifest.format);
     if (!table?.Name) throw new Error(`no Glue table for feed ${manifest.feed} (${manifest.format})`);
     const partition = await manifestPartition(p, table.Name, manifest);
-    if (!partition) throw new Error(`no Glue partition ${manifest.scenarioName}/${manifest.dt}`);
+    if (!partition)
+      throw new Error(`no Glue partition ${manifest.scenarioName}/${manifest.dt}/${manifest.generationId}`);
     const location = partition.StorageDescriptor?.Location ?? '';
     expect(
       `s3://${p.env.names.outputBucket}/${output.outputKey}`.startsWith(location.replace(/\/?$/, '/')),

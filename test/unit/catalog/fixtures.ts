@@ -13,7 +13,7 @@ export function landingManifest(overrides: Partial<LandingManifest> = {}): Landi
     generationId: 'gen_1',
     requestIds: {},
     bucket: 'lake',
-    outputKey: 'synthetic/feed=retail-panel/scenario=baseline/dt=2026-05-01/gen_1.parquet',
+    outputKey: 'synthetic/feed=retail-panel/scenario=baseline/dt=2026-05-01/generation=gen_1/gen_1.parquet',
     format: 'parquet',
     contentType: 'application/vnd.apache.parquet',
     rowsRequested: 3,

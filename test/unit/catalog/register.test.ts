@@ -6,6 +6,7 @@ import {
   GlueClient,
   UpdatePartitionCommand,
   UpdateTableCommand,
+  type Table,
 } from '@aws-sdk/client-glue';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -30,6 +31,29 @@ function serve(m: LandingManifest): void {
   s3Mock
     .on(GetObjectCommand, { Bucket: 'lake', Key: manifestKey })
     .resolves({ Body: { transformToString: () => Promise.resolve(JSON.stringify(m)) } as never });
+}
+
+/** The feed table as GetTable returns it: `id int, segment string`, version 7. */
+function existingTable(): Table {
+  return {
+    Name: 'retail_panel',
+    DatabaseName: 'synthetic_db',
+    CreateTime: new Date(),
+    VersionId: '7',
+    TableType: 'EXTERNAL_TABLE',
+    PartitionKeys: [
+      { Name: 'scenario', Type: 'string' },
+      { Name: 'dt', Type: 'string' },
+      { Name: 'generation', Type: 'string' },
+    ],
+    Parameters: { classification: 'parquet', 'simulacra.schema_version': '1' },
+    StorageDescriptor: {
+      Columns: [
+        { Name: 'id', Type: 'int' },
+        { Name: 'segment', Type: 'string', Comment: 'vendor column Segment' },
+      ],
+    },
+  };
 }
 
 const notFound = () => Object.assign(new Error('nope'), { name: 'EntityNotFoundException' });
@@ -60,7 +84,7 @@ describe('registerCatalog', () => {
     expect(glueMock.commandCalls(UpdateTableCommand)).toHaveLength(0);
   });
 
-  it('creates the feed table from the manifest schema and registers the partition', async () => {
+  it('creates the feed table under Athena names and registers one partition per generation', async () => {
     serve(manifest());
     glueMock.on(GetTableCommand).rejects(notFound());
     glueMock.on(CreateTableCommand).resolves({});
@@ -68,10 +92,11 @@ describe('registerCatalog', () => {
     expect(result).toEqual({
       database: 'synthetic_db',
       table: 'retail_panel',
-      partition: { scenario: 'baseline', dt: '2026-05-01' },
+      partition: { scenario: 'baseline', dt: '2026-05-01', generation: 'gen_1' },
       tableCreated: true,
       partitionCreated: true,
       schemaChange: null,
+      supersededReason: null,
       skippedReason: null,
     });
     const table = glueMock.commandCalls(CreateTableCommand)[0]!.args[0].input;
@@ -79,64 +104,50 @@ describe('registerCatalog', () => {
     expect(table.TableInput).toMatchObject({
       Name: 'retail_panel',
       TableType: 'EXTERNAL_TABLE',
-      PartitionKeys: [{ Name: 'scenario' }, { Name: 'dt' }],
-      Parameters: { classification: 'parquet', EXTERNAL: 'TRUE' },
+      PartitionKeys: [{ Name: 'scenario' }, { Name: 'dt' }, { Name: 'generation' }],
+      Parameters: { classification: 'parquet', EXTERNAL: 'TRUE', 'simulacra.epoch': '1' },
       StorageDescriptor: {
         Location: 's3://lake/synthetic/feed=retail-panel/',
         Columns: [
           { Name: 'id', Type: 'int' },
-          { Name: 'segment', Type: 'string' },
+          { Name: 'segment', Type: 'string', Comment: 'vendor column Segment' },
         ],
+        SerdeInfo: { Parameters: { 'parquet.column.index.access': 'true' } },
       },
     });
     const partition = glueMock.commandCalls(BatchCreatePartitionCommand)[0]!.args[0].input;
     expect(partition.PartitionInputList?.[0]).toMatchObject({
-      Values: ['baseline', '2026-05-01'],
+      Values: ['baseline', '2026-05-01', 'gen_1'],
       StorageDescriptor: {
-        Location: 's3://lake/synthetic/feed=retail-panel/scenario=baseline/dt=2026-05-01/',
+        Location: 's3://lake/synthetic/feed=retail-panel/scenario=baseline/dt=2026-05-01/generation=gen_1/',
       },
     });
   });
 
-  it('appends new columns, keeps missing ones and widens numeric types on a schema change', async () => {
+  it('appends columns added at the end and widens numeric types, with the VersionId it read', async () => {
     serve(
       manifest({
         columns: [
           { name: 'id', type: 'double' },
+          { name: 'segment', type: 'string' },
           { name: 'fresh', type: 'boolean' },
         ],
       }),
     );
-    glueMock.on(GetTableCommand).resolves({
-      Table: {
-        Name: 'retail_panel',
-        DatabaseName: 'synthetic_db',
-        CreateTime: new Date(),
-        TableType: 'EXTERNAL_TABLE',
-        PartitionKeys: [
-          { Name: 'scenario', Type: 'string' },
-          { Name: 'dt', Type: 'string' },
-        ],
-        Parameters: { classification: 'parquet', 'simulacra.schema_version': '1' },
-        StorageDescriptor: {
-          Columns: [
-            { Name: 'id', Type: 'int' },
-            { Name: 'segment', Type: 'string' },
-          ],
-        },
-      },
-    });
+    glueMock.on(GetTableCommand).resolves({ Table: existingTable() });
     glueMock.on(UpdateTableCommand).resolves({});
     const result = await registerCatalog(deps, { manifestKey });
     expect(result.schemaChange).toEqual({
       added: [{ Name: 'fresh', Type: 'boolean' }],
-      missing: ['segment'],
+      missing: [],
       typeChanged: [{ name: 'id', tableType: 'int', fileType: 'double' }],
     });
-    const update = glueMock.commandCalls(UpdateTableCommand)[0]!.args[0].input.TableInput!;
+    const call = glueMock.commandCalls(UpdateTableCommand)[0]!.args[0].input;
+    expect(call.VersionId).toBe('7');
+    const update = call.TableInput!;
     expect(update.StorageDescriptor?.Columns).toEqual([
       { Name: 'id', Type: 'double' },
-      { Name: 'segment', Type: 'string' },
+      { Name: 'segment', Type: 'string', Comment: 'vendor column Segment' },
       { Name: 'fresh', Type: 'boolean' },
     ]);
     expect(update.Parameters?.['simulacra.schema_version']).toBe('2');
@@ -145,37 +156,102 @@ describe('registerCatalog', () => {
       added: ['fresh'],
     });
     expect(update).not.toHaveProperty('CreateTime');
-    // the partition keeps the file's own schema
-    const partition = glueMock.commandCalls(BatchCreatePartitionCommand)[0]!.args[0].input;
-    expect(partition.PartitionInputList?.[0]?.StorageDescriptor?.Columns).toEqual([
-      { Name: 'id', Type: 'double' },
+    expect(update).not.toHaveProperty('VersionId');
+  });
+
+  it('re-reads and retries when another writer updated the table first (ConcurrentModificationException)', async () => {
+    serve(manifest({ columns: [...manifest().columns, { name: 'fresh', type: 'boolean' }] }));
+    glueMock
+      .on(GetTableCommand)
+      .resolvesOnce({ Table: existingTable() })
+      .resolves({ Table: { ...existingTable(), VersionId: '8' } });
+    glueMock
+      .on(UpdateTableCommand)
+      .rejectsOnce(Object.assign(new Error('version moved'), { name: 'ConcurrentModificationException' }))
+      .resolves({});
+    const sleeps: number[] = [];
+    const result = await registerCatalog(
+      { ...deps, sleep: (ms) => Promise.resolve(void sleeps.push(ms)) },
+      { manifestKey },
+    );
+    expect(result.table).toBe('retail_panel');
+    expect(glueMock.commandCalls(UpdateTableCommand).map((c) => c.args[0].input.VersionId)).toEqual([
+      '7',
+      '8',
+    ]);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('gives up with a clear error when the table keeps changing', async () => {
+    serve(manifest({ columns: [...manifest().columns, { name: 'fresh', type: 'boolean' }] }));
+    glueMock.on(GetTableCommand).resolves({ Table: existingTable() });
+    glueMock
+      .on(UpdateTableCommand)
+      .rejects(Object.assign(new Error('moved'), { name: 'ConcurrentModificationException' }));
+    await expect(
+      registerCatalog({ ...deps, sleep: () => Promise.resolve() }, { manifestKey }),
+    ).rejects.toThrow(/kept changing under 8 registration attempts/);
+  });
+
+  it('starts the next table when a column was dropped in the middle (CSV and index-access Parquet read by position)', async () => {
+    serve(
+      manifest({
+        columns: [
+          { name: 'id', type: 'int' },
+          { name: 'fresh', type: 'boolean' },
+        ],
+      }),
+    );
+    let superseded = false;
+    glueMock.on(GetTableCommand, { Name: 'retail_panel' }).callsFake(() => ({
+      Table: superseded
+        ? {
+            ...existingTable(),
+            Parameters: { ...existingTable().Parameters, 'simulacra.superseded_by': 'retail_panel_v2' },
+          }
+        : existingTable(),
+    }));
+    glueMock.on(GetTableCommand, { Name: 'retail_panel_v2' }).rejects(notFound());
+    glueMock.on(UpdateTableCommand).callsFake(() => {
+      superseded = true;
+      return {};
+    });
+    glueMock.on(CreateTableCommand).resolves({});
+    const result = await registerCatalog(deps, { manifestKey });
+    expect(result).toMatchObject({
+      table: 'retail_panel_v2',
+      tableCreated: true,
+      supersededReason: expect.stringMatching(/column 2 is fresh in the new file but segment in the table/),
+    });
+    const mark = glueMock.commandCalls(UpdateTableCommand)[0]!.args[0].input;
+    expect(mark.VersionId).toBe('7');
+    expect(mark.TableInput?.Parameters?.['simulacra.superseded_by']).toBe('retail_panel_v2');
+    expect(mark.TableInput?.StorageDescriptor?.Columns).toEqual(existingTable().StorageDescriptor?.Columns);
+    const created = glueMock.commandCalls(CreateTableCommand)[0]!.args[0].input.TableInput!;
+    expect(created.Parameters).toMatchObject({
+      'simulacra.epoch': '2',
+      'simulacra.root_table': 'retail_panel',
+    });
+    expect(created.StorageDescriptor?.Columns).toEqual([
+      { Name: 'id', Type: 'int' },
       { Name: 'fresh', Type: 'boolean' },
     ]);
   });
 
-  it('treats an existing partition as success and adds new columns to it', async () => {
+  it('treats an existing partition (a retry of the same generation) as success and corrects its definition', async () => {
     serve(manifest());
-    glueMock.on(GetTableCommand).resolves({
-      Table: {
-        Name: 'retail_panel',
-        DatabaseName: 'synthetic_db',
-        Parameters: { classification: 'parquet' },
-        StorageDescriptor: {
-          Columns: [
-            { Name: 'id', Type: 'int' },
-            { Name: 'segment', Type: 'string' },
-          ],
-        },
-      },
-    });
+    glueMock.on(GetTableCommand).resolves({ Table: existingTable() });
     glueMock.on(BatchCreatePartitionCommand).resolves({
       Errors: [
-        { PartitionValues: ['baseline', '2026-05-01'], ErrorDetail: { ErrorCode: 'AlreadyExistsException' } },
+        {
+          PartitionValues: ['baseline', '2026-05-01', 'gen_1'],
+          ErrorDetail: { ErrorCode: 'AlreadyExistsException' },
+        },
       ],
     });
     glueMock.on(GetPartitionCommand).resolves({
       Partition: {
-        Values: ['baseline', '2026-05-01'],
+        Values: ['baseline', '2026-05-01', 'gen_1'],
         StorageDescriptor: { Columns: [{ Name: 'id', Type: 'int' }] },
       },
     });
@@ -186,7 +262,7 @@ describe('registerCatalog', () => {
     const update = glueMock.commandCalls(UpdatePartitionCommand)[0]!.args[0].input;
     expect(update.PartitionInput?.StorageDescriptor?.Columns).toEqual([
       { Name: 'id', Type: 'int' },
-      { Name: 'segment', Type: 'string' },
+      { Name: 'segment', Type: 'string', Comment: 'vendor column Segment' },
     ]);
   });
 

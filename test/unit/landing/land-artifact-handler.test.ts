@@ -64,7 +64,8 @@ describe('land-artifact handler', () => {
     );
     const out = await handler(event, context);
     expect(out).toMatchObject({
-      outputKey: 'synthetic/feed=retail-panel/scenario=baseline/dt=2026-05-01/gen_abc123.csv',
+      outputKey:
+        'synthetic/feed=retail-panel/scenario=baseline/dt=2026-05-01/generation=gen_abc123/gen_abc123.csv',
       manifestKey: '_manifests/feed=retail-panel/scenario=baseline/dt=2026-05-01/gen_abc123.json',
       rowsGenerated: 3,
       rowsRequested: 3,

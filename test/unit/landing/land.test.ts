@@ -53,7 +53,8 @@ const input: LandArtifactInput = {
   requestIds: { createGeneration: 'req_create1' },
 };
 
-const dataKey = 'synthetic/feed=retail-panel/scenario=baseline/dt=2026-05-01/gen_abc123.csv';
+const dataKey =
+  'synthetic/feed=retail-panel/scenario=baseline/dt=2026-05-01/generation=gen_abc123/gen_abc123.csv';
 const manifestKey = '_manifests/feed=retail-panel/scenario=baseline/dt=2026-05-01/gen_abc123.json';
 
 function deps(api: ReturnType<typeof fakeApi>, extra: Partial<LandArtifactDeps> = {}): LandArtifactDeps {
@@ -200,9 +201,9 @@ describe('landArtifact (managed)', () => {
     });
     expect(result.outputKey.endsWith('.parquet')).toBe(true);
     expect(result.columns).toEqual([
-      { name: 'id', type: 'int' },
-      { name: 'segment', type: 'string' },
-      { name: 'spend', type: 'double' },
+      { name: 'id', type: 'int', athenaName: 'id' },
+      { name: 'segment', type: 'string', athenaName: 'segment' },
+      { name: 'spend', type: 'double', athenaName: 'spend' },
     ]);
     expect(s3Mock.commandCalls(UploadPartCommand)).toHaveLength(1);
   });

@@ -12,9 +12,10 @@ describe('landingKeys', () => {
         format: 'parquet',
       }),
     ).toEqual({
-      outputKey: 'synthetic/feed=retail-panel/scenario=high-intent/dt=2026-05-01/gen_1.parquet',
+      outputKey:
+        'synthetic/feed=retail-panel/scenario=high-intent/dt=2026-05-01/generation=gen_1/gen_1.parquet',
       manifestKey: '_manifests/feed=retail-panel/scenario=high-intent/dt=2026-05-01/gen_1.json',
-      partitionPrefix: 'synthetic/feed=retail-panel/scenario=high-intent/dt=2026-05-01/',
+      partitionPrefix: 'synthetic/feed=retail-panel/scenario=high-intent/dt=2026-05-01/generation=gen_1/',
     });
   });
 
