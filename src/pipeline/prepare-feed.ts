@@ -63,16 +63,23 @@ export async function prepareFeed(input: PrepareFeedInput, deps: PrepareFeedDeps
     );
   }
   const seed = feed.latestSeed;
-  await startOrResumeRun(input, seed, feed.datasetId ?? null, deps.repo);
+  const resumedFrom = await startOrResumeRun(input, seed, feed.datasetId ?? null, deps.repo);
   const identity = { runId: input.runId, feed: input.feed, scenarios: input.scenarios ?? [] };
 
-  if (feed.datasetId) {
-    const live = await liveDataset(deps, feed.datasetId, now);
+  // A run started again (a scheduled slot retried) keeps the dataset it started with while that
+  // one lives, even when the feed has a newer dataset by now: the generation Idempotency-Keys
+  // derive from the dataset, so only then does the retry replay instead of generating again.
+  const candidates = [
+    ...(resumedFrom && resumedFrom.datasetId !== feed.datasetId ? [resumedFrom] : []),
+    ...(feed.datasetId ? [{ datasetId: feed.datasetId, seed }] : []),
+  ];
+  for (const candidate of candidates) {
+    const live = await liveDataset(deps, candidate.datasetId, now);
     if (live) {
       await deps.repo.updateDatasetExpiry(input.feed, live.dataset_id, live.expires_at);
       return {
         ...identity,
-        seed,
+        seed: candidate.seed,
         dataset: {
           datasetId: live.dataset_id,
           jobId: null,
@@ -96,13 +103,14 @@ export async function prepareFeed(input: PrepareFeedInput, deps: PrepareFeedDeps
  * Creates the run record, or re-uses the one a previous execution of the same run id (a
  * scheduled slot started twice) wrote: a FAILED one is reopened so this execution can finish
  * it; a RUNNING or SUCCEEDED one is left as is, and every later step replays idempotently.
+ * Returns the dataset and seed an earlier execution of the run used, or null.
  */
 async function startOrResumeRun(
   input: PrepareFeedInput,
   seed: SeedObject,
   datasetId: string | null,
   repo: StateRepository,
-): Promise<void> {
+): Promise<{ datasetId: string; seed: SeedObject } | null> {
   const executionArn = input.executionArn ?? null;
   const { created, run } = await repo.createRun({
     runId: input.runId,
@@ -114,6 +122,7 @@ async function startOrResumeRun(
     datasetId,
   });
   if (!created && run.status === 'FAILED') await repo.reopenFailedRun(input.runId, { executionArn });
+  return !created && run.datasetId ? { datasetId: run.datasetId, seed: run.seed ?? seed } : null;
 }
 
 /**

@@ -2,8 +2,10 @@
  * Scheduled generation runs on the local runner (real handlers, simulator, moto): a slot started
  * twice (EventBridge Scheduler retries) is one run, and a run can name the scenarios it generates.
  */
+import { GetPartitionsCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsClientConfig } from '../../../src/local/moto.ts';
 import type { ExecutionResult } from '../../../src/local/runner.ts';
 import { exampleSeedCsv, startPipelineHarness, type PipelineHarness } from './harness.ts';
 
@@ -125,6 +127,51 @@ describe('a scheduled slot started twice', () => {
     expect(run).toMatchObject({ status: 'SUCCEEDED', failure: null, executionArn: resumed.executionArn });
     expect(run?.eventsPublishedAt).toBeTruthy();
     expect(h.simulator.counters().generationsExecuted).toBe(2);
+  });
+});
+
+describe('a scheduled slot whose feed gets a new dataset between attempts', () => {
+  it('stays one run: the retry lands nothing again and the catalog holds one partition per landed file', async () => {
+    await trainedFeed('shifting');
+    const landedByIngest = await landedKeys('shifting');
+    const slot = { feed: 'shifting', trigger: 'schedule', slot: '2026-05-01T06:00:00Z' };
+    const first = await h.runner.execute('generate', slot, 'sched-shifting-a');
+    expect(first.status, first.cause ?? '').toBe('SUCCEEDED');
+    const runId = runIdOf(first);
+    const datasetBefore = (await h.repo.getFeed('shifting'))?.datasetId;
+    const landedBySlot = (await landedKeys('shifting')).filter((k) => !landedByIngest.includes(k));
+    expect(landedBySlot).toHaveLength(2);
+
+    // A new seed version trains a new dataset for the feed before Scheduler retries the slot.
+    const ingest = await h.runner.runSeedDrop(await h.putSeed('shifting', 'seed.csv', exampleSeedCsv(140)));
+    expect(ingest.execution?.status, ingest.execution?.cause ?? '').toBe('SUCCEEDED');
+    expect((await h.repo.getFeed('shifting'))?.datasetId).not.toBe(datasetBefore);
+    const landedBeforeRetry = await landedKeys('shifting');
+    h.simulator.resetCounters();
+
+    const retry = await h.runner.execute('generate', slot, 'sched-shifting-b');
+    expect(retry.status, retry.cause ?? '').toBe('SUCCEEDED');
+    expect(runIdOf(retry)).toBe(runId);
+    expect(h.simulator.counters()).toMatchObject({ generationsExecuted: 0, duplicateWork: 0 });
+    expect(await landedKeys('shifting')).toEqual(landedBeforeRetry);
+    const generateRuns = (await h.repo.listFeedRuns('shifting')).filter((r) => r.kind === 'generate');
+    expect(generateRuns.map((r) => r.runId)).toEqual([runId]);
+    expect((await h.repo.getRun(runId))?.outputs?.map((o) => o.outputKey).sort()).toEqual(landedBySlot);
+
+    // Every landed file is one Glue partition, at its own location.
+    const glue = new GlueClient(awsClientConfig(h.moto));
+    const database = h.names.glueDatabase;
+    const tables = (await glue.send(new GetTablesCommand({ DatabaseName: database }))).TableList ?? [];
+    const locations: string[] = [];
+    for (const t of tables.filter((t) => t.Parameters?.['simulacra.feed'] === 'shifting')) {
+      const out = await glue.send(new GetPartitionsCommand({ DatabaseName: database, TableName: t.Name }));
+      locations.push(...(out.Partitions ?? []).map((p) => p.StorageDescriptor?.Location ?? ''));
+    }
+    const dirs = landedBeforeRetry.map(
+      (k) => `s3://${h.names.outputBucket}/${k.slice(0, k.lastIndexOf('/') + 1)}`,
+    );
+    expect(locations.sort()).toEqual(dirs.sort());
+    glue.destroy();
   });
 });
 

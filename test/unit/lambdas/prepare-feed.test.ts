@@ -104,6 +104,35 @@ describe('prepare-feed handler', () => {
     expect(reopen?.UpdateExpression).toContain('REMOVE failure, finishedAt, durationMs, eventsPublishedAt');
   });
 
+  it('a run started again keeps the dataset it started with while it lives, though the feed has a newer one', async () => {
+    const runKey = { pk: 'RUN#gen-run-1', sk: 'RUN' };
+    const doneRun = {
+      ...runKey,
+      runId: 'gen-run-1',
+      kind: 'generate',
+      feed: 'retail-panel',
+      status: 'SUCCEEDED',
+    };
+    ddb
+      .on(PutCommand, { Item: { pk: 'RUN#gen-run-1' } })
+      .rejects(Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' }));
+    ddb.on(GetCommand, { Key: runKey }).resolves({ Item: { ...doneRun, datasetId: 'ds_run', seed } });
+    const alive = (id: string) => ({ ...dataset(hours(23)), dataset_id: id });
+    const api = fakeApi({ getDataset: (id: string) => Promise.resolve(alive(id)) });
+    setVendorClientForTests(api);
+    expect((await handler(input, context)).dataset).toMatchObject({ datasetId: 'ds_run', reused: true });
+    expect(api.getDataset).toHaveBeenCalledTimes(1);
+
+    // Once the run's dataset is gone, the feed's current one serves the retry.
+    api.getDataset.mockImplementation((id: string) =>
+      id === 'ds_run'
+        ? Promise.reject(apiError(404, 'simio_dataset_not_found', 'gone'))
+        : Promise.resolve(alive(id)),
+    );
+    expect((await handler(input, context)).dataset).toMatchObject({ datasetId: 'ds_old', reused: true });
+    expect(api.createDataset).not.toHaveBeenCalled();
+  });
+
   it('extends a dataset close to expiry', async () => {
     const api = fakeApi({
       getDataset: () => Promise.resolve(dataset(hours(2))),
