@@ -104,10 +104,12 @@ export async function resolveScenarios(
   ]);
   const droppedColumns = dataset.cleaning_summary?.dropped_columns ?? null;
   const run = await deps.repo.getRun(input.runId);
-  const keyRunId = run?.keyRunId ?? null;
+  const skip = new Set(run?.redriveSkip ?? []);
+  const fresh = new Set(run?.freshKeyScenarios ?? []);
   const rejected: RejectedScenario[] = [];
   const resolved: ResolvedScenario[] = [];
-  for (const scenario of scenarios) {
+  for (const scenario of scenarios.filter((s) => !skip.has(s.name))) {
+    const keyRunId = fresh.has(scenario.name) ? null : (run?.keyRunId ?? null);
     try {
       const r = resolveConditions(scenario, schema.schema, { droppedColumns });
       resolved.push({
@@ -157,8 +159,8 @@ export async function resolveScenarios(
       feed: input.feed,
       sha256: run.seedSha256,
       datasetId: input.datasetId,
-      runId: run.duplicateOf ?? input.runId,
-      keyRunId: keyRunId ?? input.runId,
+      runId: run.duplicateOf ?? run.redriveOf ?? input.runId,
+      keyRunId: run.keyRunId ?? input.runId,
       keyDay: utcDay(deps.now?.() ?? new Date()),
       expiresAt: dataset.expires_at ?? null,
     });

@@ -129,17 +129,24 @@ async function reuseIdenticalSeed(
   }
   const reusable = await findReusableDataset(deps, input.feed, sha256, now);
   const earlier = reusable?.earlier ?? null;
-  const isDuplicate = earlier !== null && earlier.runId !== input.runId;
+  const run = await deps.repo.getRun(input.runId);
+  // A re-drive reuses the dataset too, but keeps its own keys and is no duplicate.
+  const redrive = Boolean(run?.redriveOf);
+  const isDuplicate = earlier !== null && earlier.runId !== input.runId && !redrive;
   await deps.contents.noteRunContent(input.runId, {
     sha256,
     duplicateOf: isDuplicate ? earlier.runId : null,
-    keyRunId: isDuplicate && earlier.keyDay === utcDay(now) ? earlier.keyRunId : null,
+    keyRunId: redrive
+      ? (run?.keyRunId ?? null)
+      : isDuplicate && earlier.keyDay === utcDay(now)
+        ? earlier.keyRunId
+        : null,
   });
-  if (!isDuplicate || !reusable) return null;
+  if (!reusable || !earlier || earlier.runId === input.runId) return null;
   await deps.repo.markRunRunning(input.runId, { datasetId: earlier.datasetId });
   return {
     datasetId: earlier.datasetId,
-    duplicateOf: earlier.runId,
+    duplicateOf: isDuplicate ? earlier.runId : null,
     jobId: null,
     requestId: reusable.requestId,
     replacedDatasetId: null,

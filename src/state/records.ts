@@ -102,6 +102,11 @@ export interface RunRecord {
   readonly duplicateOf?: string | null;
   /** The run whose generation idempotency keys this run reuses (same bytes, same day; re-drive). */
   readonly keyRunId?: string | null;
+  /** For a re-drive: the run it completes, the scenarios that run landed (skipped here), and the
+   * scenarios whose failed vendor job needs a fresh idempotency key. */
+  readonly redriveOf?: string | null;
+  readonly redriveSkip?: readonly string[];
+  readonly freshKeyScenarios?: readonly string[];
   /** Scenarios refused before any vendor call (conditions that do not fit the schema). */
   readonly rejectedScenarios?: readonly ScenarioRejection[];
   /** For REJECTED seeds: the rejection code and reason. */

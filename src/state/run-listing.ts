@@ -29,6 +29,9 @@ export interface ListedRun {
   readonly finishedAt: string | null;
   readonly datasetId: string | null;
   readonly duplicateOf: string | null;
+  /** For a re-drive: the run it completes and the scenarios that run had landed. */
+  readonly redriveOf: string | null;
+  readonly redriveSkipped: readonly string[];
   readonly seedKey: string | null;
   readonly failureCode: string | null;
   readonly failureMessage: string | null;
@@ -62,6 +65,8 @@ export function toListedRun(run: RunRecord): ListedRun {
     finishedAt: run.finishedAt ?? null,
     datasetId: run.datasetId ?? null,
     duplicateOf: run.duplicateOf ?? null,
+    redriveOf: run.redriveOf ?? null,
+    redriveSkipped: run.redriveSkip ?? [],
     seedKey: run.seed?.key ?? null,
     failureCode: run.failure?.code ?? null,
     failureMessage: run.failure?.detail ?? run.failure?.message ?? null,

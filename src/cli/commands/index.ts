@@ -7,6 +7,7 @@ import { claimCommand } from './claim.ts';
 import { demoCommand } from './demo.ts';
 import { localCommand } from './local-up.ts';
 import { runCommand } from './run.ts';
+import { redriveCommand } from './redrive.ts';
 import { runsCommand } from './runs.ts';
 import { signupCommand } from './signup.ts';
 import { simulatorCommand } from './simulator.ts';
@@ -20,5 +21,6 @@ export const commands: Readonly<Record<string, CliCommand>> = {
   demo: demoCommand,
   run: runCommand,
   runs: runsCommand,
+  redrive: redriveCommand,
   local: localCommand,
 };

@@ -12,7 +12,8 @@ const USAGE = `Usage: simulacra-pipeline local up [--mode managed|enterprise] [-
 
 Starts moto and the simulator, creates the stack's resources, prints one JSON line with the
 endpoints and names, and runs the pipeline for each seed uploaded to s3://<seed-bucket>/seeds/<feed>/
-(checked every --poll-ms, default 2000). Handler logs go to .local/logs/. Stop with Ctrl-C.`;
+(checked every --poll-ms, default 2000), and each re-drive queued by \`simulacra-pipeline redrive\`.
+Handler logs go to .local/logs/. Stop with Ctrl-C.`;
 
 /** Seeds already handled, by key and ETag: a re-upload (new ETag) runs again, like a new S3 event. */
 function seedId(key: string, etag: string | undefined): string {
@@ -78,7 +79,15 @@ export const localCommand: CliCommand = {
       process.once('SIGTERM', stop);
     });
     const logFile = join(process.cwd(), '.local', 'logs', `local-up-${Date.now()}.jsonl`);
+    const { queuedRedrives } = await import('../../pipeline/redrive-queue.ts');
+    const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const documents = DynamoDBDocumentClient.from(env.clients.dynamodb);
     while (!stopping) {
+      // Re-drives queued by `simulacra-pipeline redrive` (this process is the local Step Functions).
+      for (const queued of await queuedRedrives(documents, env.names.stateTable)) {
+        const started = await runner.startIngestExecution(queued);
+        if (started.status === 'started') console.error(`redrive ${queued.name}: started`);
+      }
       const listing = await env.clients.s3.send(
         new ListObjectsV2Command({ Bucket: env.names.seedBucket, Prefix: 'seeds/' }),
       );
