@@ -1,6 +1,6 @@
 /**
  * Last step of both state machines: the run's final record in DynamoDB and its EventBridge
- * events ("Synthetic Dataset Published" per landed scenario, or "Synthetic Dataset Failed").
+ * events ("Scenario Landed" per landed scenario, then "Run Finished"; see docs/events.md).
  */
 import { recordRun, recordRunInputSchema } from '../src/pipeline/record-run.ts';
 import { eventBridge } from './commons/clients/event-bridge.ts';

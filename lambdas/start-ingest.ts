@@ -9,6 +9,7 @@ import {
   type StartExecutionFn,
   type StartIngestOutcome,
 } from '../src/pipeline/start-ingest.ts';
+import { eventBridge } from './commons/clients/event-bridge.ts';
 import { s3 } from './commons/clients/s3.ts';
 import { sfn } from './commons/clients/sfn.ts';
 import { requiredString } from './commons/config.ts';
@@ -46,7 +47,11 @@ export function makeHandler(
   return defineHandler({
     name: 'Ingest start',
     input: objectCreatedEventSchema,
-    config: { INGEST_STATE_MACHINE_ARN: requiredString(), SEED_BUCKET_NAME: requiredString() },
+    config: {
+      INGEST_STATE_MACHINE_ARN: requiredString(),
+      SEED_BUCKET_NAME: requiredString(),
+      EVENT_BUS_NAME: requiredString(),
+    },
     logKeys: (event) => ({
       eventId: event.id,
       bucket: event.detail.bucket.name,
@@ -57,6 +62,7 @@ export function makeHandler(
         s3: s3(),
         repo: stateRepository(),
         seedBucket: config.SEED_BUCKET_NAME,
+        events: { client: eventBridge(), busName: config.EVENT_BUS_NAME },
         startExecution: options.startExecution ?? sdkStartExecution(sfn(), config.INGEST_STATE_MACHINE_ARN),
       });
       const name = `Seed${outcome.outcome[0]!.toUpperCase()}${outcome.outcome.slice(1)}`;

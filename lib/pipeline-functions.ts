@@ -56,7 +56,12 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     id: 'StartIngest',
     entry: 'lambdas/start-ingest.ts',
     aslPlaceholder: null,
-    env: [PipelineEnv.ingestStateMachineArn, PipelineEnv.stateTableName, PipelineEnv.seedBucketName],
+    env: [
+      PipelineEnv.ingestStateMachineArn,
+      PipelineEnv.stateTableName,
+      PipelineEnv.seedBucketName,
+      PipelineEnv.eventBusName,
+    ],
     memoryMb: 256,
     timeoutSeconds: 30,
   },

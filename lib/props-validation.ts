@@ -4,6 +4,7 @@
  * edit instead of one synth per mistake.
  */
 import { Token } from 'aws-cdk-lib';
+import { FEED_NAME_RULE, SCENARIO_NAME_RULE, nameProblem, type NameRule } from '../src/names/rules.ts';
 import type { SimulacraPipelineProps } from './pipeline-props.ts';
 
 /** Allowed range of the ASL Map state's `MaxConcurrency` (the vendor's per-tenant fan-out budget). */
@@ -12,14 +13,11 @@ export const MAP_MAX_CONCURRENCY_RANGE = { min: 1, max: 40 } as const;
 /** Allowed range of the reserved concurrency of each vendor-calling function. */
 export const VENDOR_CONCURRENCY_RANGE = { min: 1, max: 100 } as const;
 
-/**
- * Feed names: they become S3 partition values (`feed=<name>`) and `seeds/<name>/` prefixes, so they
- * follow the landing layout's segment rule.
- */
-export const FEED_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** Feed names: the runtime's rule (`src/names/rules.ts`), so what synthesizes also runs. */
+export const FEED_NAME_PATTERN = FEED_NAME_RULE.pattern;
 
-/** Scenario names select entries of `seeds/<feed>/scenarios.json`; same rule as feeds. */
-export const SCENARIO_NAME_PATTERN = FEED_NAME_PATTERN;
+/** Scenario names select entries of `seeds/<feed>/scenarios.json`: the scenario file's rule. */
+export const SCENARIO_NAME_PATTERN = SCENARIO_NAME_RULE.pattern;
 
 /** Glue database names: lowercase letters, digits and underscores (Athena-safe without quoting). */
 export const GLUE_DATABASE_NAME_PATTERN = /^[a-z0-9_]{1,255}$/;
@@ -67,8 +65,14 @@ function checkName(problems: string[], where: string, value: string, pattern: Re
   if (!pattern.test(value)) problems.push(`${where} "${value}" is invalid; ${rule}.`);
 }
 
-const feedRule =
-  'use 1-128 characters from A-Z a-z 0-9 . _ - starting with a letter or digit (it becomes the seeds/<feed>/ prefix and the feed=<feed> partition)';
+/** A name checked against the runtime's rule; the problem names the rule and a valid example. */
+function checkRuleName(problems: string[], where: string, value: string, rule: NameRule, why: string): void {
+  if (Token.isUnresolved(value)) return;
+  const problem = nameProblem(rule, value);
+  if (problem !== null) problems.push(`${where}: ${problem} (${why}).`);
+}
+
+const feedWhy = 'it becomes the seeds/<feed>/ prefix, the feed=<feed> partition and the Glue table name';
 
 function duplicatesOf(values: readonly string[]): string[] {
   const seen = new Set<string>();
@@ -82,7 +86,7 @@ function duplicatesOf(values: readonly string[]): string[] {
 
 function validateFeedsAndSchedules(props: SimulacraPipelineProps, problems: string[]): void {
   const feeds = props.feeds ?? [];
-  feeds.forEach((feed, index) => checkName(problems, `feeds[${index}]`, feed, FEED_NAME_PATTERN, feedRule));
+  feeds.forEach((feed, index) => checkRuleName(problems, `feeds[${index}]`, feed, FEED_NAME_RULE, feedWhy));
   for (const duplicate of duplicatesOf(feeds)) {
     problems.push(`feeds lists "${duplicate}" more than once; list each feed once.`);
   }
@@ -90,7 +94,7 @@ function validateFeedsAndSchedules(props: SimulacraPipelineProps, problems: stri
   const seenSlots = new Set<string>();
   (props.schedules ?? []).forEach((schedule, index) => {
     const where = `schedules[${index}]`;
-    checkName(problems, `${where}.feed`, schedule.feed, FEED_NAME_PATTERN, feedRule);
+    checkRuleName(problems, `${where}.feed`, schedule.feed, FEED_NAME_RULE, feedWhy);
     if (props.feeds !== undefined && !declared.has(schedule.feed) && !Token.isUnresolved(schedule.feed)) {
       problems.push(
         `${where}.feed "${schedule.feed}" is not one of feeds [${feeds.join(', ')}]; add it to feeds or fix the name.`,
@@ -103,12 +107,12 @@ function validateFeedsAndSchedules(props: SimulacraPipelineProps, problems: stri
       );
     }
     scenarios.forEach((scenario, scenarioIndex) =>
-      checkName(
+      checkRuleName(
         problems,
         `${where}.scenarios[${scenarioIndex}]`,
         scenario,
-        SCENARIO_NAME_PATTERN,
-        'use the scenario name from seeds/<feed>/scenarios.json (1-128 characters from A-Z a-z 0-9 . _ -)',
+        SCENARIO_NAME_RULE,
+        'use the scenario name from seeds/<feed>/scenarios.json',
       ),
     );
     for (const duplicate of duplicatesOf(scenarios)) {

@@ -26,7 +26,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE, FAILED_DETAIL_TYPE } from '../src/pipeline/run-events.ts';
+import { DetailType, EVENT_SOURCE } from '../src/events/catalog.ts';
 import { PipelineCatalog } from './parts/catalog.ts';
 import { PipelineCredentials } from './parts/credentials.ts';
 import { PipelineEvents } from './parts/events.ts';
@@ -368,18 +368,28 @@ export class SimulacraPipeline extends Construct {
   }
 
   /**
-   * Failed runs published on the bus are forwarded to the notification topic (the rule sits in
-   * the pipeline for the same reason as the seed upload rule).
+   * Failed or partial runs and rejected seeds on the bus are forwarded to the notification topic
+   * (the rules sit in the pipeline for the same reason as the seed upload rule).
    */
   private routeFailureNotifications(): void {
-    if (!this.notificationTopic) return;
-    new events.Rule(this, 'RunFailedRule', {
-      eventBus: this.eventBus,
-      description: 'Forward failed Simulacra runs to the notification topic',
-      eventPattern: { source: [EVENT_SOURCE], detailType: [FAILED_DETAIL_TYPE] },
-      targets: [
-        new eventsTargets.SnsTopic(this.notificationTopic, { deadLetterQueue: this.deadLetterQueue }),
-      ],
+    const topic = this.notificationTopic;
+    if (!topic) return;
+    const forward = (id: string, description: string, eventPattern: events.EventPattern): void => {
+      new events.Rule(this, id, {
+        eventBus: this.eventBus,
+        description,
+        eventPattern,
+        targets: [new eventsTargets.SnsTopic(topic, { deadLetterQueue: this.deadLetterQueue })],
+      });
+    };
+    forward('RunFailedRule', 'Forward failed or partial Simulacra runs to the notification topic', {
+      source: [EVENT_SOURCE],
+      detailType: [DetailType.runFinished],
+      detail: { status: ['FAILED', 'PARTIAL'] },
+    });
+    forward('SeedRejectedRule', 'Forward rejected seeds to the notification topic', {
+      source: [EVENT_SOURCE],
+      detailType: [DetailType.seedRejected],
     });
   }
 }

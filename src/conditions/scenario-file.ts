@@ -15,6 +15,7 @@ import * as z from 'zod';
 import type { Conditions } from '../client/contract.ts';
 import { locateJsonError } from './json-location.ts';
 import { formatNumber, shareSumProblem } from './rules.ts';
+import { SCENARIO_NAME_RULE, nameProblem } from '../names/rules.ts';
 
 /** Rows of the scenario used when a feed has no scenario file. */
 export const DEFAULT_ROW_COUNT = 1000;
@@ -29,8 +30,8 @@ export const VENDOR_MAX_ROW_COUNT = 1_000_000;
 export const MAX_SCENARIOS = 100;
 /** Largest `seed` the vendor accepts (an R integer, contract notes §10 #27). */
 export const MAX_SEED = 2 ** 31 - 1;
-/** Scenario names become S3 partition values (`scenario=<name>`), so they are path-safe. */
-export const SCENARIO_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Scenario names become S3 partition values (`scenario=<name>`); the rule lives in `src/names/rules.ts`. */
+export const SCENARIO_NAME_PATTERN = SCENARIO_NAME_RULE.pattern;
 export const OUTPUT_FORMATS = ['parquet', 'csv', 'arrow'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
@@ -147,7 +148,7 @@ function scenarioSchema(maxRowCount: number) {
         })
         .regex(SCENARIO_NAME_PATTERN, {
           error: (issue) =>
-            `"${String(issue.input)}" is not a valid scenario name: use 1-63 lower-case letters, digits and dashes, starting with a letter or digit (it becomes the S3 partition value scenario=<name>), e.g. "${suggestName(String(issue.input))}"`,
+            `${nameProblem(SCENARIO_NAME_RULE, String(issue.input)) ?? ''} (it becomes the S3 partition value scenario=<name>)`,
         }),
       row_count: z
         .number({ error: `is required: a whole number of rows between 1 and ${maxRowCount}` })
@@ -216,16 +217,6 @@ function duplicateNameProblems(json: unknown): ScenarioProblem[] {
     });
   });
   return problems;
-}
-
-/** A path-safe name close to `input`, for the error hint. */
-function suggestName(input: string): string {
-  const slug = input
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 63);
-  return slug === '' ? 'my-scenario' : slug;
 }
 
 /** Well-known misspellings of the file's keys, for a "did you mean" hint. */

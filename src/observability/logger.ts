@@ -106,8 +106,34 @@ export function createLogger(serviceName?: string): RedactingLogger {
 /** The shared logger of every handler and core module. */
 export const logger: RedactingLogger = createLogger();
 
+/** The logger interface the metrics utility writes its warnings to. */
+type MetricsLogger = NonNullable<NonNullable<ConstructorParameters<typeof Metrics>[0]>['logger']>;
+
+/** Powertools' notice on a flush with nothing to flush; an invocation without metrics is normal. */
+const EMPTY_METRICS_NOTICE = 'No application metrics to publish';
+
+/**
+ * Where the metrics utility writes its own warnings: the redacting logger, minus the notice that
+ * an invocation had no metrics (it would be one warning per such invocation, reporting nothing).
+ */
+export const metricsWarningsLogger: MetricsLogger = {
+  debug: (...content: unknown[]) => logger.debug(messageOf(content)),
+  info: (...content: unknown[]) => logger.info(messageOf(content)),
+  warn: (...content: unknown[]) => {
+    const message = messageOf(content);
+    if (!message.startsWith(EMPTY_METRICS_NOTICE)) logger.warn(message);
+  },
+  error: (...content: unknown[]) => logger.error(messageOf(content)),
+};
+
+function messageOf(content: readonly unknown[]): string {
+  const [first] = content;
+  return typeof first === 'string' ? first : JSON.stringify(first ?? '');
+}
+
 /** Pipeline metrics (EMF), in the namespace of {@link metricsNamespace}. */
 export const metrics: Metrics = new Metrics({
   namespace: metricsNamespace(),
   serviceName: serviceNameOr(undefined),
+  logger: metricsWarningsLogger,
 });

@@ -1,13 +1,21 @@
 /**
- * Finishes a run: the final record in DynamoDB (conditional, replay-safe) and its EventBridge
- * events, sent once (a retried Task does not resend after they went out).
+ * Finishes a run: the final record in DynamoDB (conditional, replay-safe), then its EventBridge
+ * events ("Scenario Landed" per landed scenario and one "Run Finished"). Delivery is at least
+ * once: the events go out after the record is final and before it is marked published, each
+ * accepted id is recorded on the run, and a retried Task re-sends only what was not accepted.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
 import { InputValidationError, failure, parseFailureCause } from '../../lambdas/commons/errors.ts';
 import type { RunFailure, RunOutput, RunRecord } from '../state/records.ts';
 import type { StateRepository } from '../state/repository.ts';
-import { failedEntry, publishedEntries, putEvents } from './run-events.ts';
+import {
+  runFinishedEvent,
+  scenarioLandedEvent,
+  type PipelineEvent,
+  type RunContext,
+} from '../events/entries.ts';
+import { publishEvents } from '../events/publish.ts';
 import { seedObjectSchema } from './seed-object.ts';
 
 /** One Map iteration's final state, as the state machines leave it. */
@@ -87,7 +95,7 @@ export function toRunFailure(
 /** Records the outcome and emits the events. */
 export async function recordRun(input: RecordRunInput, deps: RecordRunDeps): Promise<RecordRunResult> {
   const { state } = input;
-  const base = {
+  const base: RunContext = {
     runId: input.runId,
     kind: input.kind,
     feed: state.feed ?? null,
@@ -113,24 +121,43 @@ export async function recordRun(input: RecordRunInput, deps: RecordRunDeps): Pro
       bytes: r.landed.bytes ?? null,
     }));
     const run = await deps.repo.finishRun({ ...base, status: 'SUCCEEDED', outputs });
-    let published = 0;
-    if (!run.eventsPublishedAt) {
-      await putEvents(
-        deps.eventBridge,
-        publishedEntries(deps.eventBusName, { ...base, feed: base.feed }, outputs),
-      );
-      await deps.repo.markEventsPublished(input.runId);
-      published = outputs.length;
-    }
+    const events = [
+      ...outputs.map((output) => scenarioLandedEvent({ ...base, feed: base.feed as string }, output)),
+      runFinishedEvent(base, {
+        status: 'SUCCEEDED',
+        landed: outputs.length,
+        failed: 0,
+        failure: null,
+        finishedAt: run.finishedAt ?? run.updatedAt,
+      }),
+    ];
+    const published = await sendOnce(run, events, deps);
     return { runId: input.runId, status: run.status, eventsPublished: published, code: null };
   }
   const runFailure = toRunFailure(state.error ?? { Error: 'States.Unknown', Cause: null }, base.datasetId);
   const run = await deps.repo.finishRun({ ...base, status: 'FAILED', failure: runFailure });
-  let published = 0;
-  if (!run.eventsPublishedAt) {
-    await putEvents(deps.eventBridge, [failedEntry(deps.eventBusName, base, runFailure)]);
-    await deps.repo.markEventsPublished(input.runId);
-    published = 1;
-  }
+  const finished = runFinishedEvent(base, {
+    status: 'FAILED',
+    landed: 0,
+    failed: 0,
+    failure: runFailure,
+    finishedAt: run.finishedAt ?? run.updatedAt,
+  });
+  const published = await sendOnce(run, [finished], deps);
   return { runId: input.runId, status: run.status, eventsPublished: published, code: runFailure.code };
+}
+
+/** Sends what the run has not announced yet; returns how many events this call sent. */
+async function sendOnce(
+  run: RunRecord,
+  events: readonly PipelineEvent[],
+  deps: RecordRunDeps,
+): Promise<number> {
+  if (run.eventsPublishedAt) return 0;
+  const { sent } = await publishEvents(deps.eventBridge, deps.eventBusName, events, {
+    alreadySent: run.eventsSent ? [...run.eventsSent] : [],
+    onSent: (ids) => deps.repo.markEventsSent(run.runId, ids),
+  });
+  await deps.repo.markEventsPublished(run.runId);
+  return sent.length;
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 
 import { MAX_SEED_BYTES } from '../client/index.ts';
+import { FEED_NAME_RULE, isValidName, nameProblem } from '../names/rules.ts';
 
 /** The vendor's upload limit (`simio_file_too_large` above it), as the client enforces it. */
 export { MAX_SEED_BYTES };
@@ -16,8 +17,8 @@ export const SEED_PREFIX = 'seeds/';
 /** The per-feed scenario file name; it is configuration, not a seed. */
 export const SCENARIO_FILE_NAME = 'scenarios.json';
 
-/** Feed names become S3 partitions and Glue table names, so they are kept simple. */
-export const FEED_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** Feed names become S3 partitions and Glue table names (the rule lives in `src/names/rules.ts`). */
+export const FEED_NAME_PATTERN = FEED_NAME_RULE.pattern;
 
 /** Seed formats the pipeline accepts, by file extension. */
 export const SEED_FORMATS = {
@@ -66,7 +67,13 @@ export interface SeedKey {
 export type SeedKeyClassification =
   | { readonly kind: 'seed'; readonly seed: SeedKey }
   | { readonly kind: 'scenario-file'; readonly feed: string }
-  | { readonly kind: 'rejected'; readonly feed: string | null; readonly rejection: SeedRejection };
+  | {
+      readonly kind: 'rejected';
+      readonly feed: string | null;
+      /** The `seeds/<folder>/` segment as uploaded, also when it is not a valid feed name. */
+      readonly folder?: string;
+      readonly rejection: SeedRejection;
+    };
 
 /** Classifies an object key (already URL-decoded) and its size. */
 export function classifySeedKey(key: string, size: number): SeedKeyClassification {
@@ -79,18 +86,22 @@ export function classifySeedKey(key: string, size: number): SeedKeyClassificatio
   }
   const parts = key.slice(SEED_PREFIX.length).split('/');
   if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    const folder = parts.length >= 2 && parts[0] ? parts[0] : null;
     return rejected(
-      parts.length >= 2 && parts[0] ? parts[0] : null,
+      folder !== null && isValidName(FEED_NAME_RULE, folder) ? folder : null,
       'bad_key_layout',
       `Seeds must be placed exactly at "seeds/<feed>/<file>" (no sub-folders); got "${key}".`,
+      folder,
     );
   }
   const [feed, fileName] = parts as [string, string];
-  if (!FEED_NAME_PATTERN.test(feed)) {
+  const problem = nameProblem(FEED_NAME_RULE, feed);
+  if (problem !== null) {
     return rejected(
       null,
       'invalid_feed_name',
-      `Feed name "${feed}" is invalid: use 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit.`,
+      `The ${problem} (the folder of seeds/<feed>/${fileName}); move the file under a valid feed name.`,
+      feed,
     );
   }
   if (fileName === SCENARIO_FILE_NAME) return { kind: 'scenario-file', feed };
@@ -119,8 +130,13 @@ export function classifySeedKey(key: string, size: number): SeedKeyClassificatio
   return { kind: 'seed', seed: { feed, fileName, format } };
 }
 
-function rejected(feed: string | null, code: SeedRejectionCode, reason: string): SeedKeyClassification {
-  return { kind: 'rejected', feed, rejection: { code, reason } };
+function rejected(
+  feed: string | null,
+  code: SeedRejectionCode,
+  reason: string,
+  folder: string | null = feed,
+): SeedKeyClassification {
+  return { kind: 'rejected', feed, ...(folder !== null ? { folder } : {}), rejection: { code, reason } };
 }
 
 /** The seed format for a file name, by its (case-insensitive) extension. */

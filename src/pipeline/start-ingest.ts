@@ -10,8 +10,11 @@ import {
   type S3Client,
   type Tag,
 } from '@aws-sdk/client-s3';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
 import { InputValidationError, failure } from '../../lambdas/commons/errors.ts';
+import { seedAcceptedEvent, seedRejectedEvent, type PipelineEvent } from '../events/entries.ts';
+import { publishEvents } from '../events/publish.ts';
 import type { StateRepository } from '../state/repository.ts';
 import { classifySeedKey, ingestExecutionName, type SeedObject, type SeedRejection } from './seed-object.ts';
 
@@ -52,6 +55,9 @@ export interface StartIngestDeps {
   readonly startExecution: StartExecutionFn;
   /** The bucket seeds are dropped in; events for other buckets are a wiring mistake. */
   readonly seedBucket: string;
+  /** Where "Seed Accepted" / "Seed Rejected" go (at least once; a duplicate S3 event re-sends the same id). */
+  readonly events: { readonly client: EventBridgeClient; readonly busName: string };
+  readonly now?: () => Date;
 }
 
 export type StartIngestOutcome =
@@ -103,6 +109,10 @@ export async function startIngest(
       reason: `s3://${bucket}/${object.key} no longer exists (deleted or overwritten before it could be read); drop it again.`,
     };
     await deps.repo.createRun({ runId, kind: 'ingest', feed: null, status: 'REJECTED', seed, rejection });
+    await announce(
+      deps,
+      seedRejectedEvent({ runId, feed: null, folder: null, seed, rejection, at: now(deps) }),
+    );
     return { outcome: 'rejected', runId, code: rejection.code, reason: rejection.reason };
   }
 
@@ -115,6 +125,7 @@ export async function startIngest(
 
   if (classified.kind === 'rejected') {
     const { rejection } = classified;
+    const folder = classified.folder ?? feed;
     await deps.repo.createRun({
       runId: namedRunId,
       kind: 'ingest',
@@ -122,8 +133,13 @@ export async function startIngest(
       status: 'REJECTED',
       seed,
       rejection,
+      folder,
     });
     await tagRejected(deps.s3, seed, rejection.code);
+    await announce(
+      deps,
+      seedRejectedEvent({ runId: namedRunId, feed, folder, seed, rejection, at: now(deps) }),
+    );
     return { outcome: 'rejected', runId: namedRunId, code: rejection.code, reason: rejection.reason };
   }
 
@@ -139,9 +155,29 @@ export async function startIngest(
     name: namedRunId,
     input: { feed: classified.seed.feed, seed },
   });
+  // A duplicate (the execution already existed) announces again under the same event id, in
+  // case the first delivery's handler stopped before its event went out.
+  await announce(
+    deps,
+    seedAcceptedEvent({
+      runId: namedRunId,
+      feed: classified.seed.feed,
+      seed,
+      executionArn: started.status === 'started' ? started.executionArn : null,
+      at: now(deps),
+    }),
+  );
   return started.status === 'started'
     ? { outcome: 'started', runId: namedRunId, executionArn: started.executionArn }
     : { outcome: 'duplicate', runId: namedRunId };
+}
+
+function now(deps: StartIngestDeps): string {
+  return (deps.now?.() ?? new Date()).toISOString();
+}
+
+async function announce(deps: StartIngestDeps, event: PipelineEvent): Promise<void> {
+  await publishEvents(deps.events.client, deps.events.busName, [event]);
 }
 
 /**

@@ -7,7 +7,7 @@
  * |---|---|---|
  * | feed | `FEED#<feed>` | `FEED` |
  * | seed upload | `FEED#<feed>` | `SEED#<sha256(identity)>` |
- * | run index | `FEED#<feed>` (or `FEED#-` when unknown) | `RUN#<startedAt>#<runId>` |
+ * | run index | `FEED#<feed>` (a seed under an invalid feed name: `FEED#<folder>`; `FEED#-` when there is no folder) | `RUN#<startedAt>#<runId>` |
  * | run | `RUN#<runId>` | `RUN` |
  * | token cache (client) | `TOKEN#<client_id>#<audience>` | `TOKEN` |
  */
@@ -111,11 +111,15 @@ export interface RunRecord {
   readonly rejectedScenarios?: readonly ScenarioRejection[];
   /** For REJECTED seeds: the rejection code and reason. */
   readonly rejection?: { readonly code: string; readonly reason: string } | null;
+  /** A seed rejected for its feed name: the `seeds/<folder>/` segment it was dropped under. */
+  readonly folder?: string | null;
   readonly startedAt: string;
   readonly finishedAt?: string | null;
   readonly durationMs?: number | null;
   /** Set once the run's EventBridge events were sent, so a retried record does not resend. */
   readonly eventsPublishedAt?: string | null;
+  /** Ids of the run's events EventBridge accepted (a DynamoDB string set). */
+  readonly eventsSent?: ReadonlySet<string>;
   readonly updatedAt: string;
 }
 

@@ -237,6 +237,8 @@ export class StateRepository {
     executionArn?: string | null;
     datasetId?: string | null;
     rejection?: { code: string; reason: string } | null;
+    /** For a seed rejected before its feed was known: the `seeds/<folder>/` it was dropped in. */
+    folder?: string | null;
   }): Promise<{ created: boolean; run: RunRecord }> {
     const now = this.iso();
     const run: RunRecord = {
@@ -248,6 +250,7 @@ export class StateRepository {
       executionArn: input.executionArn ?? null,
       datasetId: input.datasetId ?? null,
       rejection: input.rejection ?? null,
+      ...(input.folder ? { folder: input.folder } : {}),
       startedAt: now,
       finishedAt: input.status === 'REJECTED' ? now : null,
       updatedAt: now,
@@ -410,6 +413,23 @@ export class StateRepository {
     }
   }
 
+  /**
+   * Adds event ids EventBridge accepted for the run (a string set), so a retried record step
+   * sends only the events that did not go out.
+   */
+  async markEventsSent(runId: string, eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    await this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: runPk(runId), sk: RUN_SK },
+        UpdateExpression: 'ADD eventsSent :ids',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':ids': new Set(eventIds) },
+      }),
+    );
+  }
+
   /** Notes that the run's events went out; returns false if they already had. */
   async markEventsPublished(runId: string): Promise<boolean> {
     try {
@@ -460,7 +480,13 @@ export class StateRepository {
     await this.dynamo.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: feedPk(run.feed), sk: runIndexSk(run.startedAt, run.runId), ...entry },
+        // A seed dropped under an invalid feed name is indexed under the folder it was dropped in,
+        // so `listFeedRuns('<folder>')` (and the runs CLI) still finds it.
+        Item: {
+          pk: feedPk(run.feed ?? run.folder ?? null),
+          sk: runIndexSk(run.startedAt, run.runId),
+          ...entry,
+        },
       }),
     );
   }

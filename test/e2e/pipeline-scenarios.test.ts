@@ -11,7 +11,7 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { jsonSummary, textReport } from '../../src/cli/local-run-report.ts';
 import { scannedJson } from '../../src/local/secret-scan.ts';
-import { FAILED_DETAIL_TYPE, PUBLISHED_DETAIL_TYPE } from '../../src/pipeline/run-events.ts';
+import { DetailType } from '../../src/events/catalog.ts';
 import { exampleSeedCsv, startE2ePipeline, type E2ePipeline } from './support/local-pipeline.ts';
 import { queryLanded } from './support/lake.ts';
 import {
@@ -97,7 +97,7 @@ describe('pipeline scenarios, managed mode', () => {
     const premium = landed.find((l) => l.manifest.scenarioName === 'premium');
     expect(premium?.manifest.conformance?.conforms).toBe(true);
     expect((await landedForFeed(p, 'twofold')).data).toHaveLength(2);
-    expect(runEvents(run, PUBLISHED_DETAIL_TYPE)).toHaveLength(2);
+    expect(runEvents(run, DetailType.scenarioLanded)).toHaveLength(2);
     expectNoDuplicateVendorWork(p.simulator.counters(), { trainings: 1, generations: 2 });
     await expectNoSecrets(p, run);
   });
@@ -110,7 +110,12 @@ describe('pipeline scenarios, managed mode', () => {
     expect(first.outcome?.outcome).toBe('started');
     expect(second.outcome).toMatchObject({ outcome: 'duplicate', runId: first.runId });
     expect(second.execution).toBeNull();
-    expect(second.events).toEqual([]);
+    // At-least-once: the duplicate only re-announces the acceptance, under the same event id.
+    const accepted = (run: typeof first) => runEvents(run, DetailType.seedAccepted);
+    expect(second.events).toEqual(accepted(second));
+    expect(accepted(second).map((e) => e.detail.eventId)).toEqual(
+      accepted(first).map((e) => e.detail.eventId),
+    );
     await expectSucceededRun(p, first, ['baseline']);
     const runs = await p.repo.listFeedRuns('dupes');
     expect(runs.map((r) => r.runId)).toEqual([first.runId]);
@@ -194,7 +199,7 @@ describe('pipeline scenarios, managed mode', () => {
     expect(landed[0]?.manifest.partial).toBe(true);
     expect(rows).toBeLessThan(200);
     expect(record.outputs?.[0]).toMatchObject({ partial: true, rowsGenerated: rows });
-    expect(runEvents(run, PUBLISHED_DETAIL_TYPE)[0]?.detail).toMatchObject({ partial: true });
+    expect(runEvents(run, DetailType.scenarioLanded)[0]?.detail).toMatchObject({ partial: true });
 
     expect(summary).toMatchObject({ status: 'SUCCEEDED', runId: run.runId, datasetId: record.datasetId });
     expect(summary.scenarios[0]).toMatchObject({ partial: true, rowsRequested: 200, rowsGenerated: rows });
@@ -275,7 +280,7 @@ describe('pipeline scenarios, managed mode', () => {
       const run = await p.dropSeed(await p.putSeed('quota', 'seed.csv', freshSeed()));
       const record = await expectFailedRun(p, run, { code: 'simio_quota_exhausted', status: 402 });
       expect(record.failure?.request_id).toBeTruthy();
-      expect(runEvents(run, FAILED_DETAIL_TYPE)[0]?.detail).toMatchObject({ status: 402 });
+      expect(runEvents(run, DetailType.runFinished)[0]?.detail).toMatchObject({ failure: { status: 402 } });
       expect(await landedForFeed(p, 'quota')).toEqual({ data: [], manifests: [] });
       expectNoDuplicateVendorWork(p.simulator.counters(), { trainings: 1, generations: 0 });
       await expectNoSecrets(p, run);

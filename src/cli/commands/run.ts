@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseOrExit, type CliCommand } from '../command.ts';
 import { sharedOptions, sharedUsage } from '../local-run-options.ts';
+import { FEED_NAME_RULE, nameProblem } from '../../names/rules.ts';
 
 const USAGE = `Usage: simulacra-pipeline run --seed FILE [--scenarios FILE] [--feed NAME] [options]
 
@@ -38,11 +39,8 @@ export const runCommand: CliCommand = {
     if (values.scenarios && !existsSync(values.scenarios))
       problems.push(`--scenarios ${values.scenarios}: no such file`);
     const feed = values.feed;
-    if (values.feed !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(values.feed)) {
-      problems.push(
-        `--feed "${values.feed}" must be lower-case letters, digits and dashes (it becomes an S3 prefix)`,
-      );
-    }
+    const feedProblem = values.feed === undefined ? null : nameProblem(FEED_NAME_RULE, values.feed);
+    if (feedProblem !== null) problems.push(`--feed: ${feedProblem}`);
     if (problems.length > 0) {
       console.error(`${problems.join('\n')}\n\n${USAGE}`);
       return 2;

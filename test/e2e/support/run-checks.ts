@@ -12,7 +12,7 @@ import type { SimulatorCounters } from '../../../simulator/index.ts';
 import { DATA_PREFIX, MANIFEST_PREFIX } from '../../../src/landing/layout.ts';
 import { readManifest, type LandingManifest } from '../../../src/landing/manifest.ts';
 import { scanForSecrets, scannedJson, type ScannedText } from '../../../src/local/secret-scan.ts';
-import { EVENT_SOURCE, FAILED_DETAIL_TYPE, PUBLISHED_DETAIL_TYPE } from '../../../src/pipeline/run-events.ts';
+import { DetailType, EVENT_SOURCE } from '../../../src/events/catalog.ts';
 import type { RunFailure, RunRecord } from '../../../src/state/records.ts';
 import type { CapturedEvent, E2ePipeline, ObservedRun } from './local-pipeline.ts';
 
@@ -107,8 +107,8 @@ export interface LandedScenario {
 /**
  * Checks a succeeded run end to end and returns its record and landed scenarios: the run record
  * lists exactly `scenarios`, each output object exists with the bytes its manifest describes,
- * its Glue partition points at it, one "Published" event per scenario was sent (and no
- * "Failed"), and (for ingest runs) the feed record points at the run's dataset.
+ * its Glue partition points at it, one "Scenario Landed" event per scenario and one "Run
+ * Finished" (SUCCEEDED) were sent, and (for ingest runs) the feed record points at the run's dataset.
  */
 export async function expectSucceededRun(
   p: E2ePipeline,
@@ -156,11 +156,12 @@ export async function expectSucceededRun(
     landed.push({ manifest, partition, table });
   }
 
-  const published = runEvents(run, PUBLISHED_DETAIL_TYPE);
+  const published = runEvents(run, DetailType.scenarioLanded);
   expect(published.map((e) => e.detail.generationId).sort()).toEqual(
     outputs.map((o) => o.generationId).sort(),
   );
-  expect(runEvents(run, FAILED_DETAIL_TYPE)).toEqual([]);
+  const finished = runEvents(run, DetailType.runFinished);
+  expect(finished.map((e) => e.detail.status)).toEqual(['SUCCEEDED']);
   if (record?.kind === 'ingest' && record.feed) {
     expect((await p.repo.getFeed(record.feed))?.datasetId).toBe(record.datasetId);
   }
@@ -169,7 +170,7 @@ export async function expectSucceededRun(
 
 /**
  * Checks a failed run: the record is FAILED with `failure` (partial match, e.g. the vendor
- * code), exactly one "Failed" event carrying the same code was sent and nothing was published.
+ * code), exactly one "Run Finished" (FAILED) event carrying the same code was sent and nothing was published.
  */
 export async function expectFailedRun(
   p: E2ePipeline,
@@ -181,10 +182,14 @@ export async function expectFailedRun(
   expect(record).toMatchObject({ status: 'FAILED', failure });
   expect(record?.eventsPublishedAt).toBeTruthy();
   expect(record?.outputs ?? []).toEqual([]);
-  const failed = runEvents(run, FAILED_DETAIL_TYPE);
+  const failed = runEvents(run, DetailType.runFinished);
   expect(failed).toHaveLength(1);
-  expect(failed[0]?.detail).toMatchObject({ runId: run.runId, code: record?.failure?.code });
-  expect(runEvents(run, PUBLISHED_DETAIL_TYPE)).toEqual([]);
+  expect(failed[0]?.detail).toMatchObject({
+    runId: run.runId,
+    status: 'FAILED',
+    failure: { code: record?.failure?.code },
+  });
+  expect(runEvents(run, DetailType.scenarioLanded)).toEqual([]);
   return record as RunRecord;
 }
 

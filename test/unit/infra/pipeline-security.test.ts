@@ -442,7 +442,7 @@ describe('SimulacraPipeline variants', () => {
     expect(() => checkSecurityBaseline(doc)).not.toThrow();
   });
 
-  it('notifications: an encrypted TLS-only topic receives alarms and failed-run events', () => {
+  it('notifications: an encrypted TLS-only topic receives alarms, failed or partial runs and rejected seeds', () => {
     const { json: doc, template: t, pipeline: p, stack: s } = synthPipeline({ enableNotifications: true });
     const topicId = s.getLogicalId(p.notificationTopic!.node.defaultChild as never);
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
@@ -454,7 +454,15 @@ describe('SimulacraPipeline variants', () => {
       },
     });
     t.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['simulacra.pipeline'], 'detail-type': ['Synthetic Dataset Failed'] },
+      EventPattern: {
+        source: ['simulacra.pipeline'],
+        'detail-type': ['Run Finished'],
+        detail: { status: ['FAILED', 'PARTIAL'] },
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: topicId } })],
+    });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['simulacra.pipeline'], 'detail-type': ['Seed Rejected'] },
       Targets: [Match.objectLike({ Arn: { Ref: topicId } })],
     });
     t.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topicId }] });

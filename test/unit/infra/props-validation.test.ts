@@ -1,3 +1,4 @@
+import { FEED_NAME_RULE, SCENARIO_NAME_RULE, isValidName } from '../../../src/names/rules.ts';
 import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -34,7 +35,7 @@ describe('validateSimulacraPipelineProps', () => {
         apiBase: 'https://api.example.com',
         mode: 'enterprise',
         artifactDecryptionKey: kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:us-east-1:123456789012:key/abc'),
-        feeds: ['customers', 'orders.v2'],
+        feeds: ['customers', 'orders_v2'],
         schedules: [
           {
             feed: 'customers',
@@ -79,7 +80,7 @@ describe('validateSimulacraPipelineProps', () => {
       expect.arrayContaining([
         expect.stringContaining('vendorConcurrency is 1000'),
         expect.stringContaining('feeds lists "customers" more than once'),
-        expect.stringContaining('feeds[2] "bad name" is invalid'),
+        expect.stringContaining('feeds[2]: feed name "bad name" is invalid'),
         expect.stringContaining(
           'schedules[0].feed "unknown" is not one of feeds [customers, customers, bad name]',
         ),
@@ -98,10 +99,34 @@ describe('validateSimulacraPipelineProps', () => {
       ],
     });
     expect(problems).toEqual([
-      expect.stringMatching(/schedules\[0\]\.feed "\.\.\/etc" is invalid; use 1-128 characters/),
+      expect.stringMatching(/schedules\[0\]\.feed: feed name "\.\.\/etc" is invalid: use 1-63 lower-case/),
       expect.stringContaining('schedules[1].scenarios is empty; omit it to run every scenario'),
       expect.stringContaining('schedules[2].scenarios lists "a" more than once'),
     ]);
+  });
+
+  it('applies the runtime name rules, naming the rule and a valid example', () => {
+    // These synthesized before and then failed every run: the runtime accepts only the rule.
+    const problems = problemsOf({
+      feeds: ['Customers', 'retail.eu'],
+      schedules: [{ feed: 'Customers', schedule: daily, scenarios: ['Premium_Heavy'] }],
+    });
+    expect(problems).toEqual([
+      expect.stringContaining(
+        `feeds[0]: feed name "Customers" is invalid: use ${FEED_NAME_RULE.rule}, e.g. "customers"`,
+      ),
+      expect.stringContaining('feeds[1]: feed name "retail.eu" is invalid'),
+      expect.stringContaining('schedules[0].feed: feed name "Customers" is invalid'),
+      expect.stringContaining(
+        `schedules[0].scenarios[0]: scenario name "Premium_Heavy" is invalid: use ${SCENARIO_NAME_RULE.rule}, e.g. "premium-heavy"`,
+      ),
+    ]);
+    for (const [rule, valid] of [
+      [FEED_NAME_RULE, ['customers', 'retail-eu', 'panel_wave_3']],
+      [SCENARIO_NAME_RULE, ['baseline', 'premium-heavy']],
+    ] as const) {
+      for (const name of valid) expect(isValidName(rule, name)).toBe(true);
+    }
   });
 
   it('rejects a duplicated schedule entry (it would generate the same data twice)', () => {

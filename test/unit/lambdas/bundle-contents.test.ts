@@ -14,7 +14,7 @@ const vendor = ['client-dynamodb', 'client-kms', 'client-secrets-manager'];
 
 /** The SDK clients each function's handler calls. */
 const EXPECTED_CLIENTS: Readonly<Record<string, readonly string[]>> = {
-  StartIngest: ['client-dynamodb', 'client-s3', 'client-sfn'],
+  StartIngest: ['client-dynamodb', 'client-eventbridge', 'client-s3', 'client-sfn'],
   UploadSeed: [...vendor, 'client-s3'],
   PollJob: vendor,
   ResolveScenarios: [...vendor, 'client-s3'],

@@ -31,22 +31,54 @@ beforeEach(() => {
           }
         : {},
     );
-  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
+  events.on(PutEventsCommand).callsFake(acceptAll);
 });
 
-const landed = {
-  outputKey: 'synthetic/feed=retail-panel/scenario=base/dt=2026-05-01/gen_1.parquet',
-  manifestKey: '_manifests/feed=retail-panel/scenario=base/dt=2026-05-01/gen_1.json',
-  rowsGenerated: 900,
-  rowsRequested: 1000,
-  partial: true,
-  format: 'parquet',
-  bytes: 1234,
-  dt: '2026-05-01',
+/** PutEvents accepting every entry of the call. */
+function acceptAll(input: { Entries?: unknown[] }) {
+  return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map((_, i) => ({ EventId: `e${i}` })) };
+}
+
+/** Every entry sent, in order, with its detail parsed. */
+function sent(): { detailType: string; detail: Record<string, unknown> }[] {
+  return events.commandCalls(PutEventsCommand).flatMap((call) =>
+    (call.args[0].input.Entries ?? []).map((entry) => ({
+      detailType: entry.DetailType ?? '',
+      detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>,
+    })),
+  );
+}
+
+const succeeded = {
+  outcome: 'succeeded',
+  kind: 'ingest',
+  runId: 'r',
+  executionArn: 'arn:exec',
+  state: {
+    feed: 'retail-panel',
+    seed,
+    dataset: { datasetId: 'ds_1' },
+    results: [
+      {
+        resolved: { scenario: { name: 'base', row_count: 1000 } },
+        generation: { generationId: 'gen_1', jobId: 'job_g1' },
+        landed: {
+          outputKey: 'synthetic/feed=retail-panel/scenario=base/dt=2026-05-01/gen_1.parquet',
+          manifestKey: '_manifests/feed=retail-panel/scenario=base/dt=2026-05-01/gen_1.json',
+          rowsGenerated: 900,
+          rowsRequested: 1000,
+          partial: true,
+          format: 'parquet',
+          bytes: 1234,
+          dt: '2026-05-01',
+        },
+      },
+    ],
+  },
 };
 
 describe('record-run handler', () => {
-  it('records a failure with the vendor code, request id and ids, and emits one failed event', async () => {
+  it('records a failure with the vendor code, request id and ids, and emits one Run Finished (FAILED)', async () => {
     const out = await handler(await fixture('sfn-record-failure-input.json'), context);
     expect(out).toMatchObject({
       status: 'FAILED',
@@ -67,51 +99,92 @@ describe('record-run handler', () => {
     expect(entry).toMatchObject({
       EventBusName: 'pipeline-bus',
       Source: 'simulacra.pipeline',
-      DetailType: 'Synthetic Dataset Failed',
+      DetailType: 'Run Finished',
     });
     expect(JSON.parse(entry.Detail!)).toMatchObject({
       feed: 'retail-panel',
-      code: 'simio_unknown_condition_column',
-      request_id: 'req_9f8e7d',
-      dataset_id: 'ds_7Hq2',
+      status: 'FAILED',
+      failure: {
+        code: 'simio_unknown_condition_column',
+        request_id: 'req_9f8e7d',
+        dataset_id: 'ds_7Hq2',
+      },
       seed: { bucket: 'acme-seeds', key: 'seeds/retail-panel/panel-2026-05.csv' },
     });
   });
 
-  it('records a success and publishes one event per landed scenario', async () => {
-    const out = await handler(
-      {
-        outcome: 'succeeded',
-        kind: 'ingest',
+  it('records a success and publishes one Scenario Landed per landed scenario, then Run Finished', async () => {
+    const out = await handler(succeeded, context);
+    expect(out).toMatchObject({ status: 'SUCCEEDED', eventsPublished: 2 });
+    const [landedEvent, finished] = sent();
+    expect(landedEvent).toMatchObject({
+      detailType: 'Scenario Landed',
+      detail: {
         runId: 'r',
-        executionArn: 'arn:exec',
-        state: {
-          feed: 'retail-panel',
-          seed,
-          dataset: { datasetId: 'ds_1' },
-          results: [
-            {
-              resolved: { scenario: { name: 'base', row_count: 1000 } },
-              generation: { generationId: 'gen_1', jobId: 'job_g1' },
-              landed,
-            },
-          ],
-        },
+        scenario: 'base',
+        datasetId: 'ds_1',
+        generationId: 'gen_1',
+        jobId: 'job_g1',
+        outputKey: succeeded.state.results[0]!.landed.outputKey,
+        partial: true,
+        rowsGenerated: 900,
       },
-      context,
-    );
-    expect(out).toMatchObject({ status: 'SUCCEEDED', eventsPublished: 1 });
-    const detail = JSON.parse(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!.Detail!);
-    expect(detail).toMatchObject({
-      runId: 'r',
-      scenario: 'base',
-      datasetId: 'ds_1',
-      generationId: 'gen_1',
-      jobId: 'job_g1',
-      outputKey: landed.outputKey,
-      partial: true,
-      rowsGenerated: 900,
     });
+    expect(finished).toMatchObject({
+      detailType: 'Run Finished',
+      detail: { status: 'SUCCEEDED', scenarios: { landed: 1, failed: 0 }, failure: null },
+    });
+    const recorded = ddb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((input) => input.UpdateExpression === 'ADD eventsSent :ids');
+    expect(
+      recorded.flatMap((input) => [...(input.ExpressionAttributeValues![':ids'] as Set<string>)]),
+    ).toEqual([landedEvent!.detail.eventId, finished!.detail.eventId]);
+  });
+
+  it('re-sends only the entries EventBridge refused, and records the accepted ones', async () => {
+    let calls = 0;
+    events.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => {
+      calls += 1;
+      if (calls > 1) return acceptAll(input);
+      return { FailedEntryCount: 1, Entries: [{ EventId: 'e0' }, { ErrorCode: 'InternalFailure' }] };
+    });
+    const out = await handler(succeeded, context);
+    expect(out).toMatchObject({ eventsPublished: 2 });
+    const batches = events.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries!);
+    expect(batches.map((batch) => batch.map((entry) => entry.DetailType))).toEqual([
+      ['Scenario Landed', 'Run Finished'],
+      ['Run Finished'],
+    ]);
+  });
+
+  it('a retried Task sends only the events not yet accepted', async () => {
+    await handler(succeeded, context);
+    const [landedEvent] = sent();
+    events.resetHistory();
+    ddb.on(UpdateCommand).callsFake((input: { UpdateExpression: string }) => {
+      if (input.UpdateExpression.startsWith('SET #status')) {
+        throw new ConditionalCheckFailedException({ message: 'final', $metadata: {} });
+      }
+      return {};
+    });
+    ddb.on(GetCommand).resolves({
+      Item: {
+        pk: 'RUN#r',
+        sk: 'RUN',
+        runId: 'r',
+        status: 'SUCCEEDED',
+        feed: 'retail-panel',
+        kind: 'ingest',
+        startedAt: '2026-05-01T17:30:00Z',
+        finishedAt: '2026-05-01T17:40:00Z',
+        eventsSent: new Set([String(landedEvent!.detail.eventId)]),
+      },
+    });
+    const out = await handler(succeeded, context);
+    expect(out).toMatchObject({ eventsPublished: 1 });
+    expect(sent().map((e) => e.detailType)).toEqual(['Run Finished']);
   });
 
   it('does not resend events when replayed after they went out', async () => {
@@ -130,7 +203,7 @@ describe('record-run handler', () => {
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 
-  it('retries when EventBridge rejects an entry', async () => {
+  it('fails the Task (retryable) when EventBridge keeps refusing an entry', async () => {
     events
       .on(PutEventsCommand)
       .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });

@@ -5,6 +5,7 @@ import {
   PutObjectTaggingCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -14,11 +15,27 @@ import { handler } from '../../../lambdas/start-ingest.ts';
 const s3 = mockClient(S3Client);
 const sfn = mockClient(SFNClient);
 const ddb = mockClient(DynamoDBDocumentClient);
+const events = mockClient(EventBridgeClient);
+
+/** The details of every event sent, by detail type. */
+function sentEvents(): { detailType: string; detail: Record<string, unknown> }[] {
+  return events.commandCalls(PutEventsCommand).flatMap((call) =>
+    (call.args[0].input.Entries ?? []).map((entry) => {
+      expect(entry).toMatchObject({ EventBusName: 'pipeline-bus', Source: 'simulacra.pipeline' });
+      return {
+        detailType: entry.DetailType ?? '',
+        detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>,
+      };
+    }),
+  );
+}
 
 beforeEach(() => {
   s3.reset();
   sfn.reset();
   ddb.reset();
+  events.reset();
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
   s3.on(HeadObjectCommand).resolves({
     ContentLength: 52431,
     ETag: '"b1946ac9"',
@@ -52,12 +69,30 @@ describe('start-ingest handler', () => {
     const runPut = ddb.commandCalls(PutCommand)[0]!.args[0].input;
     expect(runPut.Item).toMatchObject({ pk: `RUN#${call.name}`, status: 'QUEUED', feed: 'retail-panel' });
     expect(runPut.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(sentEvents()).toEqual([
+      {
+        detailType: 'Seed Accepted',
+        detail: expect.objectContaining({
+          runId: call.name,
+          feed: 'retail-panel',
+          executionArn: 'arn:exec',
+          eventId: expect.stringMatching(/^evt_[0-9a-f]{40}$/),
+        }),
+      },
+    ]);
   });
 
   it('treats ExecutionAlreadyExists as a duplicate event', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
     const out = await handler(await fixture('s3-object-created-seed.json'), context);
     expect(out).toMatchObject({ outcome: 'duplicate' });
+    // Announced again under the same id: the first delivery may have stopped before its event.
+    const [accepted] = sentEvents();
+    expect(accepted?.detail).toMatchObject({ executionArn: null });
+    events.resetHistory();
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+    await handler(await fixture('s3-object-created-seed.json'), context);
+    expect(sentEvents()[0]?.detail.eventId).toBe(accepted?.detail.eventId);
   });
 
   it.each([
@@ -75,6 +110,33 @@ describe('start-ingest handler', () => {
       { Key: 'simulacra:status', Value: 'rejected' },
       { Key: 'simulacra:reason', Value: code },
     ]);
+    expect(sentEvents()).toEqual([
+      {
+        detailType: 'Seed Rejected',
+        detail: expect.objectContaining({
+          runId: (out as { runId: string }).runId,
+          rejection: expect.objectContaining({ code }),
+        }),
+      },
+    ]);
+  });
+
+  it('indexes a seed under an invalid feed name by its folder and says the rule and a valid name', async () => {
+    const event = (await fixture('s3-object-created-seed.json')) as {
+      detail: { object: { key: string } };
+    };
+    event.detail.object.key = 'seeds/Retail.EU/panel.csv';
+    const out = await handler(event, context);
+    expect(out).toMatchObject({ outcome: 'rejected', code: 'invalid_feed_name' });
+    const reason = (out as { reason: string }).reason;
+    expect(reason).toContain('feed name "Retail.EU" is invalid: use 1-63 lower-case');
+    expect(reason).toContain('e.g. "retail-eu"');
+    const index = ddb
+      .commandCalls(PutCommand)
+      .map((c) => c.args[0].input.Item!)
+      .find((item) => String(item.sk).startsWith('RUN#2'));
+    expect(index?.pk).toBe('FEED#Retail.EU');
+    expect(sentEvents()[0]?.detail).toMatchObject({ feed: null, folder: 'Retail.EU' });
   });
 
   it('rejects zero-byte seeds using the size S3 reports', async () => {
@@ -95,6 +157,7 @@ describe('start-ingest handler', () => {
     ddb.on(GetCommand).resolves({});
     const out = await handler(await fixture('s3-object-created-seed.json'), context);
     expect(out).toMatchObject({ outcome: 'rejected', code: 'object_missing' });
+    expect(sentEvents().map((e) => e.detailType)).toEqual(['Seed Rejected']);
   });
 
   it('refuses malformed events with a clear error', async () => {

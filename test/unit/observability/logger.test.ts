@@ -7,6 +7,7 @@ import {
   METRICS_NAMESPACE,
   metrics,
   metricsNamespace,
+  metricsWarningsLogger,
   RedactingLogger,
   redact,
 } from '../../../src/observability/logger.ts';
@@ -247,6 +248,15 @@ describe('metrics', () => {
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+
+  it("stays quiet when an invocation has no metrics, and keeps the utility's other warnings", () => {
+    metrics.publishStoredMetrics();
+    expect(lines.join('')).toBe('');
+    metricsWarningsLogger.warn('Dimension "feed" has already been added.');
+    expect(emitted()).toEqual([
+      expect.objectContaining({ level: 'WARN', message: 'Dimension "feed" has already been added.' }),
+    ]);
   });
 
   it('re-exports redact', () => {
