@@ -8,6 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  GetTableCommand,
+  UpdatePartitionCommand,
+  UpdateTableCommand,
+  type StorageDescriptor,
+} from '@aws-sdk/client-glue';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlIdentifier } from '../../src/local/lake-query.ts';
@@ -121,5 +127,48 @@ describe('raw Palmer Penguins on the local stack', () => {
     );
     expect(sums?.lo).toBeGreaterThanOrEqual(2000);
     expect(sums?.hi).toBeLessThanOrEqual(7000);
+  });
+
+  it('NEGATIVE: the same files through a catalog Athena would misread read as nulls locally too', async () => {
+    const parquet = landed.find((l) => l.manifest.format === 'parquet');
+    const glue = p.env.clients.glue;
+    const DatabaseName = p.env.names.glueDatabase;
+    const byName = (sd: StorageDescriptor | undefined): StorageDescriptor => {
+      const { 'parquet.column.index.access': _dropped, ...params } = sd?.SerdeInfo?.Parameters ?? {};
+      return { ...sd, SerdeInfo: { ...sd?.SerdeInfo, Parameters: params } };
+    };
+    const table = (await glue.send(new GetTableCommand({ DatabaseName, Name: parquet?.table.Name }))).Table!;
+    await glue.send(
+      new UpdateTableCommand({
+        DatabaseName,
+        VersionId: table.VersionId,
+        TableInput: {
+          Name: table.Name,
+          TableType: table.TableType,
+          PartitionKeys: table.PartitionKeys,
+          Parameters: table.Parameters,
+          StorageDescriptor: byName(table.StorageDescriptor),
+        },
+      }),
+    );
+    const partition = parquet!.partition;
+    await glue.send(
+      new UpdatePartitionCommand({
+        DatabaseName,
+        TableName: table.Name,
+        PartitionValueList: partition.Values,
+        PartitionInput: { Values: partition.Values, StorageDescriptor: byName(partition.StorageDescriptor) },
+      }),
+    );
+    const [read] = await queryLanded(
+      p,
+      'penguins',
+      `SELECT count(*)::INTEGER AS n, count(body_mass_g)::INTEGER AS mass, count(sex)::INTEGER AS sex FROM ${sqlIdentifier(
+        table.Name ?? '',
+      )}`,
+    );
+    // `body_mass_g` matches no Parquet column (`Body.Mass..g.`) by name; `sex` matches `Sex`.
+    expect(read).toMatchObject({ n: parquet?.manifest.rowsGenerated, mass: 0 });
+    expect(read?.sex).toBeGreaterThan(0);
   });
 });
