@@ -20,7 +20,9 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', 'src/cli/*.mjs'] },
+        projectService: {
+          allowDefaultProject: ['*.js', '*.mjs', '.*.cjs', 'scripts/*.mjs', 'src/cli/*.mjs'],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -31,9 +33,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', '**/*.mjs'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', module: 'writable' } },
   },
   {
     // Tests, scripts, the CLI and benchmarks talk to a terminal on purpose.

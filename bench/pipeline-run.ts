@@ -19,7 +19,7 @@ import { pipelineFunctions } from '../lib/pipeline-functions.ts';
 import { startLocalEnvironment, type LocalEnvironment } from '../src/local/environment.ts';
 import { LocalPipelineRunner, type ExecutionResult, type LocalHandler } from '../src/local/runner.ts';
 import type { SimulatorCounters } from '../simulator/index.ts';
-import { exampleSeedCsv } from '../test/integration/pipeline/harness.ts';
+import { exampleSeedCsv } from '../test/support/pipeline-harness.ts';
 import { REPO_ROOT } from './common.ts';
 
 /** The vendor quickstart polls every 2 seconds. */

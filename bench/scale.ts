@@ -8,7 +8,7 @@
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { startLocalEnvironment } from '../src/local/environment.ts';
 import { LocalPipelineRunner, type SeedDropResult } from '../src/local/runner.ts';
-import { exampleSeedCsv } from '../test/integration/pipeline/harness.ts';
+import { exampleSeedCsv } from '../test/support/pipeline-harness.ts';
 import { isMain, ratio, round, runAsScript, writeResult } from './common.ts';
 import { quietHandlerEnv } from './pipeline-run.ts';
 

@@ -27,7 +27,7 @@ import {
   toStateError,
   type FailureIds,
   type StateError,
-} from './commons/errors.ts';
+} from '../src/contracts/state-errors.ts';
 import { defineHandler, stringField } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { vendorClient } from './commons/vendor.ts';

@@ -23,7 +23,7 @@ import {
   toStateError,
   type FailureIds,
   type StateError,
-} from './commons/errors.ts';
+} from '../src/contracts/state-errors.ts';
 import { defineHandler, stringField } from './commons/handler.ts';
 import { logger } from './commons/observability.ts';
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command: set-up, then type-check, lint, format check and every vitest
-# project (unit, integration, e2e). Ends with the plain line "N passed, N failed".
+# project (unit, integration, e2e), after the layer check (.dependency-cruiser.cjs). Ends with the plain line "N passed, N failed".
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,6 +17,7 @@ step "spec types are up to date" npm run --silent check:spec
 step "typecheck" tsc -p tsconfig.json --noEmit
 step "lint" eslint --max-warnings=0 .
 step "format" prettier --check --log-level=warn .
+step "layers (imports point down, no cycles)" npm run --silent check:layers
 
 mkdir -p reports
 rm -f reports/vitest.json

@@ -7,7 +7,13 @@
  */
 import type * as z from 'zod';
 import { ConfigurationError, lazyConfig, type ConfigShape } from './config.ts';
-import { StateError, VendorTerminalError, failure, toStateError, type FailureIds } from './errors.ts';
+import {
+  StateError,
+  VendorTerminalError,
+  failure,
+  toStateError,
+  type FailureIds,
+} from '../../src/contracts/state-errors.ts';
 import { logger, withObservability, type AsyncHandler } from './observability.ts';
 import { redactText } from '../../src/observability/redact.ts';
 

@@ -11,7 +11,7 @@ import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { MintLeases } from './token-mint-lease.ts';
-import type { CachedToken, TokenCache } from './token-provider.ts';
+import type { CachedToken, TokenCache } from './token-cache.ts';
 
 export interface DynamoDbTokenCacheOptions {
   readonly tableName: string;

@@ -4,7 +4,7 @@
  * token to appear in the cache. The lease expires by itself, so a holder that dies only delays
  * the others by the lease's lifetime; after a bounded wait everyone mints on their own.
  */
-import type { TokenCache } from './token-provider.ts';
+import type { TokenCache } from './token-cache.ts';
 
 /**
  * Optional capability of a {@link TokenCache}: an exclusive, self-expiring lease on minting the

@@ -11,6 +11,9 @@ import type { FetchLike } from './http.ts';
 import { networkErrorCode } from './problem.ts';
 import { DEFAULT_MINT_LEASE_TIMING, mintLeasesOf, mintUnderLease } from './token-mint-lease.ts';
 import type { MintLeaseTiming } from './token-mint-lease.ts';
+import type { CachedToken, TokenCache } from './token-cache.ts';
+
+export type { CachedToken, TokenCache } from './token-cache.ts';
 
 /** Supplies bearer tokens to the client. */
 export interface TokenProvider {
@@ -18,18 +21,6 @@ export interface TokenProvider {
   getToken(): Promise<string>;
   /** The API rejected `token` (401): forget it so the next `getToken` mints a new one. */
   invalidate(token: string): void;
-}
-
-export interface CachedToken {
-  readonly accessToken: string;
-  /** Epoch milliseconds. */
-  readonly expiresAt: number;
-}
-
-/** A store shared by processes (e.g. Lambda containers) so a deployment mints one token per lifetime. */
-export interface TokenCache {
-  get(key: string): Promise<CachedToken | null>;
-  put(key: string, value: CachedToken): Promise<void>;
 }
 
 /** The vendor credentials the token grant and the client need (the secret's JSON, normalised). */

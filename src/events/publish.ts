@@ -6,7 +6,7 @@
  * a retried Task. What is still refused after the attempts fails the call (retryable).
  */
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { AwsRetryableError, failure } from '../../lambdas/commons/errors.ts';
+import { AwsRetryableError, failure } from '../contracts/state-errors.ts';
 import { toEntry, type PipelineEvent } from './entries.ts';
 
 /** PutEvents' limit of entries per call. */

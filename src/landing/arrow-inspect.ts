@@ -6,7 +6,7 @@
 import { open } from 'node:fs/promises';
 import { DataType, Precision, RecordBatchReader, type Field, type Vector } from 'apache-arrow';
 import type { LandedColumn } from './columns.ts';
-import type { ArtifactInspection, BatchVisitor } from './inspect.ts';
+import type { ArtifactInspection, BatchVisitor } from './inspection.ts';
 
 function arrowType(type: DataType): string {
   if (DataType.isDictionary(type)) return arrowType(type.dictionary as DataType);

@@ -18,7 +18,7 @@ import {
   parquetSchema,
   type FileMetaData,
 } from 'hyparquet';
-import { CsvTypeInference, isCsvNull, parquetColumns, type LandedColumn } from './columns.ts';
+import { CsvTypeInference, isCsvNull, parquetColumns } from './columns.ts';
 import {
   CsvScanner,
   FieldTextCache,
@@ -30,34 +30,15 @@ import {
 } from './csv-scan.ts';
 import { ArtifactFormatError } from './errors.ts';
 import type { LandedFormat } from './layout.ts';
+import type { ArtifactInspection, BatchVisitor } from './inspection.ts';
+
+export type { ArtifactInspection, BatchVisitor, ColumnBatchValues } from './inspection.ts';
 
 /** Rows decoded per Parquet read call. */
 export const PARQUET_SLICE_ROWS = 50_000;
 
-/** Values of one column for the rows of a batch: an array, a typed array or an Arrow vector. */
-export type ColumnBatchValues = ArrayLike<unknown> | Iterable<unknown>;
-
-/** Receives the values of `columns` for every row, in file order, one batch of rows at a time. */
-export interface BatchVisitor {
-  /** Columns the visitor needs; other columns are not decoded. */
-  readonly columns: readonly string[];
-  /** Of those, the numeric ones: CSV cells are handed over as numbers where they parse as such. */
-  readonly numericColumns?: ReadonlySet<string>;
-  /**
-   * One batch: the needed columns present in the file, `rowCount` rows each. CSV values are
-   * numbers (numeric columns), strings, or null for empty/NA cells. The arrays are only valid
-   * during the call (they are reused for the next batch).
-   */
-  visitBatch(columns: Readonly<Record<string, ColumnBatchValues>>, rowCount: number): void;
-}
-
 /** Rows per CSV batch handed to a {@link BatchVisitor}. */
 export const CSV_BATCH_ROWS = 4096;
-
-export interface ArtifactInspection {
-  readonly rows: number;
-  readonly columns: readonly LandedColumn[];
-}
 
 /** Row count, type inference and visitor batches over scanned CSV records, header first. */
 class CsvInspector {

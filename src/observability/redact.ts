@@ -5,7 +5,7 @@
  * It works on the shape of the value (sensitive keys at any depth, errors and their causes) and on
  * the text of every string (token and signed-URL patterns, `key=value` and JSON fragments), so it
  * does not depend on callers remembering what is secret. It also holds the shapes of live secrets
- * that the leak scanner (`src/local/secret-scan.ts`) searches captured output for.
+ * that the leak scanner (`test/support/secret-scan.ts`) searches captured output for.
  */
 
 /** What a redacted value is replaced with. */

@@ -3,7 +3,7 @@
  * canonical scenario and the run, so Step Functions retries never create (or bill) twice, while
  * the next scheduled run generates afresh.
  */
-import { VendorTerminalError, failure, toStateError } from '../../lambdas/commons/errors.ts';
+import { VendorTerminalError, failure, toStateError } from '../contracts/state-errors.ts';
 import type { CreateGenerationResult, SimulacraApi } from '../client/contract.ts';
 import { canonicalScenarioJson } from '../conditions/scenario-file.ts';
 import { GENERATION_POLL_POLICY, initialPollState, type PollState } from './polling.ts';

@@ -5,7 +5,7 @@
  */
 import { SimulacraApiError, SimulacraNetworkError } from '../client/errors.ts';
 import type { Job, SimulacraApi } from '../client/contract.ts';
-import { VendorTerminalError, failure, toStateError } from '../../lambdas/commons/errors.ts';
+import { VendorTerminalError, failure, toStateError } from '../contracts/state-errors.ts';
 import {
   GENERATION_POLL_POLICY,
   TRAINING_POLL_POLICY,

@@ -5,7 +5,7 @@
  * for training again.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { InputValidationError, failure } from '../../lambdas/commons/errors.ts';
+import { InputValidationError, failure } from '../contracts/state-errors.ts';
 import type { Dataset, SimulacraApi } from '../client/contract.ts';
 import { SimulacraApiError } from '../client/errors.ts';
 import type { StateRepository } from '../state/repository.ts';

@@ -6,7 +6,7 @@
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
-import { InputValidationError, failure, parseFailureCause } from '../../lambdas/commons/errors.ts';
+import { InputValidationError, failure, parseFailureCause } from '../contracts/state-errors.ts';
 import type { RunFailure, RunOutput, RunRecord } from '../state/records.ts';
 import type { StateRepository } from '../state/repository.ts';
 import {

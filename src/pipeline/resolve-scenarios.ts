@@ -7,7 +7,7 @@
  * fail here. Also records the dataset as the feed's current one (with its schema fingerprint).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { InputValidationError, failure } from '../../lambdas/commons/errors.ts';
+import { InputValidationError, failure } from '../contracts/state-errors.ts';
 import type { Conditions, SchemaColumn, SimulacraApi } from '../client/contract.ts';
 import {
   ConditionResolutionError,

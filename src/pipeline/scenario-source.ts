@@ -5,7 +5,7 @@
  * to resolve the conditions against the cleaned schema.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { InputValidationError, failure } from '../../lambdas/commons/errors.ts';
+import { InputValidationError, failure } from '../contracts/state-errors.ts';
 import {
   ScenarioFileError,
   defaultScenarios,

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
-import { InputValidationError, failure } from '../../lambdas/commons/errors.ts';
+import { InputValidationError, failure } from '../contracts/state-errors.ts';
 import { seedAcceptedEvent, seedRejectedEvent, type PipelineEvent } from '../events/entries.ts';
 import { publishEvents } from '../events/publish.ts';
 import type { StateRepository } from '../state/repository.ts';

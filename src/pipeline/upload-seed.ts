@@ -5,7 +5,7 @@
  * vendor training is bought.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { InputValidationError, VendorTerminalError, failure } from '../../lambdas/commons/errors.ts';
+import { InputValidationError, VendorTerminalError, failure } from '../contracts/state-errors.ts';
 import type { CreateDatasetResult, SimulacraApi } from '../client/contract.ts';
 import type { ContentLedger } from '../state/content-ledger.ts';
 import type { StateRepository } from '../state/repository.ts';

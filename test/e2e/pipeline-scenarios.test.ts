@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { jsonSummary, textReport } from '../../src/cli/local-run-report.ts';
-import { scannedJson } from '../../src/local/secret-scan.ts';
+import { scannedJson } from '../support/secret-scan.ts';
 import { DetailType } from '../../src/events/catalog.ts';
 import { exampleSeedCsv, startE2ePipeline, type E2ePipeline } from './support/local-pipeline.ts';
 import { queryLanded } from './support/lake.ts';

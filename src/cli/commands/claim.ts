@@ -4,7 +4,7 @@
  * by minting one token.
  */
 import type { CliCommand } from '../command.ts';
-import type { OnboardingCliDeps } from '../../credentials/cli-support.ts';
+import type { OnboardingCliDeps } from '../credential-support.ts';
 import {
   API_BASE_OPTION,
   ExitCode,
@@ -12,7 +12,7 @@ import {
   defineOnboardingCommand,
   isoTime,
   parseApiBase,
-} from '../../credentials/cli-support.ts';
+} from '../credential-support.ts';
 import { claimIntoSecret } from '../../credentials/onboarding.ts';
 
 const spec = {

@@ -4,7 +4,7 @@
  * until Simulacra decides.
  */
 import type { CliCommand } from '../command.ts';
-import type { OnboardingCliDeps } from '../../credentials/cli-support.ts';
+import type { OnboardingCliDeps } from '../credential-support.ts';
 import {
   API_BASE_OPTION,
   ExitCode,
@@ -14,7 +14,7 @@ import {
   describeSignup,
   parseApiBase,
   parseDuration,
-} from '../../credentials/cli-support.ts';
+} from '../credential-support.ts';
 import { submitSignup, waitForSignupDecision } from '../../credentials/onboarding.ts';
 
 const spec = {

@@ -3,7 +3,7 @@
  * approved or declined, or the deadline passes.
  */
 import type { CliCommand } from '../command.ts';
-import type { OnboardingCliDeps } from '../../credentials/cli-support.ts';
+import type { OnboardingCliDeps } from '../credential-support.ts';
 import {
   API_BASE_OPTION,
   ExitCode,
@@ -13,7 +13,7 @@ import {
   describeSignup,
   parseApiBase,
   parseDuration,
-} from '../../credentials/cli-support.ts';
+} from '../credential-support.ts';
 import {
   assertSignupRequestId,
   isSignupDecided,

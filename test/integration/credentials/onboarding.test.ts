@@ -8,8 +8,8 @@ import {
   createTokenProvider,
   loadCredentialsFromSecret,
 } from '../../../src/client/index.ts';
-import { defaultOnboardingCliDeps } from '../../../src/credentials/cli-support.ts';
-import type { OnboardingCliDeps } from '../../../src/credentials/cli-support.ts';
+import { defaultOnboardingCliDeps } from '../../../src/cli/credential-support.ts';
+import type { OnboardingCliDeps } from '../../../src/cli/credential-support.ts';
 import type { Environment } from './harness.ts';
 import { captureOutput, expectNoSecretsIn, startEnvironment } from './harness.ts';
 

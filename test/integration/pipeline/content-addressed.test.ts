@@ -2,7 +2,11 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunsCommand } from '../../../src/cli/commands/runs.ts';
 import type { ListedRun } from '../../../src/state/run-listing.ts';
-import { exampleSeedCsv, startPipelineHarness, type PipelineHarness } from './harness.ts';
+import {
+  exampleSeedCsv,
+  startPipelineHarness,
+  type PipelineHarness,
+} from '../../support/pipeline-harness.ts';
 
 let h: PipelineHarness;
 beforeAll(async () => {

@@ -1,6 +1,10 @@
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { exampleSeedCsv, startPipelineHarness, type PipelineHarness } from './harness.ts';
+import {
+  exampleSeedCsv,
+  startPipelineHarness,
+  type PipelineHarness,
+} from '../../support/pipeline-harness.ts';
 
 let h: PipelineHarness;
 const realFetch = globalThis.fetch;

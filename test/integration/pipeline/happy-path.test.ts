@@ -1,6 +1,10 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleSeedCsv, startPipelineHarness, type PipelineHarness } from './harness.ts';
+import {
+  exampleSeedCsv,
+  startPipelineHarness,
+  type PipelineHarness,
+} from '../../support/pipeline-harness.ts';
 import { INFEASIBLE_SCENARIO, PREMIUM_SCENARIO } from '../../fixtures/scenarios.ts';
 
 let h: PipelineHarness;

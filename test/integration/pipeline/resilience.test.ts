@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { exampleSeedCsv, startPipelineHarness, type PipelineHarness } from './harness.ts';
+import {
+  exampleSeedCsv,
+  startPipelineHarness,
+  type PipelineHarness,
+} from '../../support/pipeline-harness.ts';
 
 let h: PipelineHarness;
 beforeAll(async () => {

@@ -7,7 +7,11 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../../src/local/moto.ts';
 import type { ExecutionResult } from '../../../src/local/runner.ts';
-import { exampleSeedCsv, startPipelineHarness, type PipelineHarness } from './harness.ts';
+import {
+  exampleSeedCsv,
+  startPipelineHarness,
+  type PipelineHarness,
+} from '../../support/pipeline-harness.ts';
 
 let h: PipelineHarness;
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { claimCommand } from '../../../src/cli/commands/claim.ts';
 import { commands } from '../../../src/cli/commands/index.ts';
 import { signupCommand } from '../../../src/cli/commands/signup.ts';
 import { statusCommand } from '../../../src/cli/commands/status.ts';
-import { parseDuration, parseOptions } from '../../../src/credentials/cli-support.ts';
+import { parseDuration, parseOptions } from '../../../src/cli/credential-support.ts';
 
 describe('onboarding commands', () => {
   it('are registered under signup, status and claim', () => {

@@ -7,7 +7,7 @@ import type {
   SignupRequest,
 } from '../../../src/client/contract.ts';
 import { SimulacraApiError } from '../../../src/client/errors.ts';
-import type { OnboardingCliDeps } from '../../../src/credentials/cli-support.ts';
+import type { OnboardingCliDeps } from '../../../src/cli/credential-support.ts';
 
 /** Values that must never show up in any output. */
 export const CLIENT_SECRET = 'sk-super-secret-value-7f3a9c';

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { requiredString } from '../../../lambdas/commons/config.ts';
-import { InputValidationError, VendorTerminalError } from '../../../lambdas/commons/errors.ts';
+import { InputValidationError, VendorTerminalError } from '../../../src/contracts/state-errors.ts';
 import { defineHandler } from '../../../lambdas/commons/handler.ts';
 import { logger } from '../../../lambdas/commons/observability.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scanForSecrets, scannedJson, type SensitiveValue } from '../../../src/local/secret-scan.ts';
+import { scanForSecrets, scannedJson, type SensitiveValue } from '../../support/secret-scan.ts';
 
 const JWT =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhY21lQGNsaWVudHMiLCJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJlLXNpZ25hdHVyZQ';

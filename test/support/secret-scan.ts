@@ -5,7 +5,7 @@
  * redaction should have removed. Redaction markers such as `[REDACTED]` never count as findings.
  */
 import type { SensitiveValue } from '../../simulator/sensitive.ts';
-import { LEAK_SHAPES } from '../observability/redact.ts';
+import { LEAK_SHAPES } from '../../src/observability/redact.ts';
 
 export type { SensitiveValue } from '../../simulator/sensitive.ts';
 

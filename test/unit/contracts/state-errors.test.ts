@@ -7,9 +7,9 @@ import {
   VendorTerminalError,
   parseFailureCause,
   toStateError,
-} from '../../../lambdas/commons/errors.ts';
+} from '../../../src/contracts/state-errors.ts';
 import { SimulacraNetworkError } from '../../../src/client/errors.ts';
-import { apiError } from './fake-api.ts';
+import { apiError } from '../pipeline/fake-api.ts';
 
 describe('toStateError', () => {
   it('maps retryable vendor problems to VendorRetryableError and keeps the ids', () => {

@@ -5,15 +5,19 @@
  */
 import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { CliCommand } from '../cli/command.ts';
+import type { CliCommand } from './command.ts';
 import type { SignupRequest } from '../client/contract.ts';
 import { SimulacraApiError, SimulacraClient } from '../client/index.ts';
 import type { VendorCredentials } from '../client/index.ts';
-import type { CredentialCheck } from './credential-secret.ts';
-import { openRoutesOnly, verifyCredentials } from './credential-secret.ts';
-import type { OnboardingApi } from './onboarding.ts';
-import { InvalidSignupRequestIdError, SignupDeclinedError, SignupPendingError } from './onboarding.ts';
-import { UsageError } from '../cli/usage-error.ts';
+import type { CredentialCheck } from '../credentials/credential-secret.ts';
+import { openRoutesOnly, verifyCredentials } from '../credentials/credential-secret.ts';
+import type { OnboardingApi } from '../credentials/onboarding.ts';
+import {
+  InvalidSignupRequestIdError,
+  SignupDeclinedError,
+  SignupPendingError,
+} from '../credentials/onboarding.ts';
+import { UsageError } from './usage-error.ts';
 
 export { UsageError };
 

@@ -14,11 +14,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../../simulator/index.ts';
-import { awsClientConfig, startMoto, type RunningMoto } from '../../../src/local/moto.ts';
-import { LocalPipelineRunner, type LocalRunnerOptions, type SeedDrop } from '../../../src/local/runner.ts';
-import { readManifest, type LandingManifest } from '../../../src/landing/manifest.ts';
-import { StateRepository } from '../../../src/state/repository.ts';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index.ts';
+import { awsClientConfig, startMoto, type RunningMoto } from '../../src/local/moto.ts';
+import { LocalPipelineRunner, type LocalRunnerOptions, type SeedDrop } from '../../src/local/runner.ts';
+import { readManifest, type LandingManifest } from '../../src/landing/manifest.ts';
+import { StateRepository } from '../../src/state/repository.ts';
 
 export interface PipelineHarness {
   readonly moto: RunningMoto;

@@ -12,8 +12,8 @@ import {
   SimulacraNetworkError,
   SimulacraResponseValidationError,
   TokenMintError,
-} from '../../src/client/errors.ts';
-import { redactText } from '../../src/observability/redact.ts';
+} from '../client/errors.ts';
+import { redactText } from '../observability/redact.ts';
 
 /** The resource ids a failure is about; all optional. */
 export interface FailureIds {
