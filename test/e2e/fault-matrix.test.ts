@@ -332,6 +332,9 @@ const managedCases: FaultCase[] = [
     scenarios: '{"scenarios": [{"name": "Bad Name", "row_count": -1}',
     run: (world, feed) => dropSeed(world, feed),
     check({ counters }) {
+      // Refused before the seed was uploaded: no training bought.
+      expect(counters.calls[CREATE_DATASET] ?? 0).toBe(0);
+      expect(counters.trainings).toBe(0);
       expect(counters.calls[CREATE_GENERATION] ?? 0).toBe(0);
     },
   },
