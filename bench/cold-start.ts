@@ -45,6 +45,23 @@ export interface BundleFigures {
   readonly loadRatio: number | null;
   /** The three packages (or `project` for our own code) contributing most bytes to the bundle. */
   readonly topPackages: readonly { readonly name: string; readonly kib: number }[];
+  /** KiB of the bundle that are the AWS SDK (see {@link isAwsSdkPackage}). */
+  readonly awsSdkKib?: number;
+}
+
+/** Targets of issue 16: bundle KiB per function (LandArtifact apart) and load time vs trivial. */
+export const COLD_START_TARGETS = {
+  maxBundleKib: 300,
+  maxLandArtifactBundleKib: 450,
+  maxLoadRatio: 8,
+} as const;
+
+/** The AWS SDK and the helpers only it uses (XML parsing, LRU caches). */
+export function isAwsSdkPackage(name: string): boolean {
+  return (
+    /^@(aws-sdk|smithy|aws-crypto)\//.test(name) ||
+    ['fast-xml-parser', 'strnum', 'mnemonist', 'obliterator', 'bowser'].includes(name)
+  );
 }
 
 export interface ColdStartData {
@@ -52,6 +69,10 @@ export interface ColdStartData {
   readonly nodeOptions: string;
   readonly trivial: { readonly bytes: number; readonly loadMsMedian: number };
   readonly bundles: readonly BundleFigures[];
+  readonly targets?: typeof COLD_START_TARGETS;
+  /** KiB of a bundle holding only an S3 client and one GetObject call, built the same way. */
+  readonly s3ClientAloneKib?: number;
+  readonly s3ClientAloneLoadRatio?: number | null;
 }
 
 /** Dummy values for every variable the handlers read, so a module-level config read succeeds. */
@@ -98,12 +119,14 @@ export function packageOf(inputPath: string): string {
 async function bundle(
   entry: string,
   outfile: string,
-): Promise<{ bytes: number; topPackages: BundleFigures['topPackages'] }> {
+): Promise<{ bytes: number; topPackages: BundleFigures['topPackages']; awsSdkKib: number }> {
   const result = await build({
     ...CDK_BUNDLING,
     entryPoints: [entry],
     outfile,
     absWorkingDir: REPO_ROOT,
+    // Entries written to a temp dir still resolve packages from the repository.
+    nodePaths: [join(REPO_ROOT, 'node_modules')],
     metafile: true,
   });
   const byPackage = new Map<string, number>();
@@ -116,7 +139,10 @@ async function bundle(
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
     .map(([name, bytes]) => ({ name, kib: round(bytes / 1024, 0) }));
-  return { bytes: statSync(outfile).size, topPackages };
+  const sdkBytes = [...byPackage.entries()]
+    .filter(([name]) => isAwsSdkPackage(name))
+    .reduce((sum, [, bytes]) => sum + bytes, 0);
+  return { bytes: statSync(outfile).size, topPackages, awsSdkKib: round(sdkBytes / 1024, 0) };
 }
 
 export async function runColdStartBenchmark(options: { repetitions?: number } = {}) {
@@ -136,7 +162,7 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
     const bundles: BundleFigures[] = [];
     for (const spec of pipelineFunctions) {
       const file = join(out, `${spec.id}.mjs`);
-      const { bytes, topPackages } = await bundle(join(REPO_ROOT, spec.entry), file);
+      const { bytes, topPackages, awsSdkKib } = await bundle(join(REPO_ROOT, spec.entry), file);
       const loadMsMedian = await medianLoadMs(file, repetitions);
       const figures: BundleFigures = {
         id: spec.id,
@@ -146,17 +172,33 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
         sizeRatio: ratio(bytes, trivialBytes, 0),
         loadRatio: ratio(loadMsMedian, trivialMs, 1),
         topPackages,
+        awsSdkKib,
       };
       bundles.push(figures);
       console.log(
         `[cold-start] ${spec.id}: ${round(bytes / 1024, 0)} KiB, ${loadMsMedian} ms (${figures.loadRatio}x)`,
       );
     }
+    // The floor any S3-using function starts from: the S3 client alone, bundled the same way.
+    const s3Entry = join(out, 's3-alone.ts');
+    writeFileSync(
+      s3Entry,
+      "import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';\n" +
+        'let client: S3Client | undefined;\n' +
+        "export const handler = async () => (client ??= new S3Client({})).send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }));\n",
+    );
+    const s3File = join(out, 's3-alone.mjs');
+    const s3Alone = await bundle(s3Entry, s3File);
+    const s3LoadMs = await medianLoadMs(s3File, repetitions);
+    console.log(`[cold-start] S3 client alone: ${round(s3Alone.bytes / 1024, 0)} KiB, ${s3LoadMs} ms`);
     const data: ColdStartData = {
       repetitions,
       nodeOptions: LAMBDA_NODE_OPTIONS,
       trivial: { bytes: trivialBytes, loadMsMedian: trivialMs },
       bundles,
+      targets: COLD_START_TARGETS,
+      s3ClientAloneKib: round(s3Alone.bytes / 1024, 0),
+      s3ClientAloneLoadRatio: ratio(s3LoadMs, trivialMs, 1),
     };
     return writeResult('cold-start', startedAt, data);
   } finally {

@@ -41,6 +41,8 @@ export type LandingChildJob =
       readonly datasetId: string;
       readonly feed: string;
       readonly tenantId: string;
+      /** Where the stream scan runs (default: the landing's default, a worker thread). */
+      readonly scanThread?: 'worker' | 'inline';
     }
   | { readonly kind: 'raw-download'; readonly url: string }
   | { readonly kind: 'raw-upload'; readonly aws: AwsTarget; readonly bytes: number }
@@ -83,6 +85,7 @@ async function land(job: Extract<LandingChildJob, { kind: 'land' }>): Promise<La
       bucket: job.aws.bucket,
       outputKmsKeyId: job.aws.outputKeyArn,
       artifactKmsKeyId: job.aws.artifactKeyArn,
+      ...(job.scanThread ? { scanThread: job.scanThread } : {}),
     },
     {
       runId: 'bench-run',

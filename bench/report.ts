@@ -5,13 +5,17 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, isMain, readResult, round, runAsScript, type BenchResult } from './common.ts';
+import { REPO_ROOT, isMain, readResult, runAsScript, type BenchResult } from './common.ts';
 import type { ColdStartData } from './cold-start.ts';
+import { coldStartChecks, coldStartSection, landingChecks, landingSection } from './report-perf.ts';
+import { fmt, table, verdict, type TargetCheck } from './report-format.ts';
 import type { CostData } from './cost.ts';
 import { readFaultMatrix, type FaultMatrixRow } from './fault-matrix.ts';
 import type { LandingData } from './landing.ts';
 import type { ScaleData } from './scale.ts';
 import type { EconomyData } from './vendor-economy.ts';
+
+export type { TargetCheck, Verdict } from './report-format.ts';
 
 export interface AllResults {
   readonly landing: BenchResult<LandingData> | null;
@@ -41,57 +45,10 @@ export interface RunMeta {
   readonly faultMatrixNote: string | null;
 }
 
-export type Verdict = 'met' | 'MISSED' | 'not measured';
-
-export interface TargetCheck {
-  readonly target: string;
-  readonly measured: string;
-  readonly verdict: Verdict;
-  /** For a missed target: what limits it. */
-  readonly limitedBy: string | null;
-}
-
-function verdict(ok: boolean | null): Verdict {
-  if (ok === null) return 'not measured';
-  return ok ? 'met' : 'MISSED';
-}
-
-const fmt = (n: number | null | undefined, digits = 2): string =>
-  n === null || n === undefined || !Number.isFinite(n) ? '–' : String(round(n, digits));
-
 /** Every target of the issue, checked against the results. */
 export function checkTargets(results: AllResults): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  const landing = results.landing?.data;
-  const large = landing?.cases.filter((c) => c.sizeLabel === '1 GB') ?? [];
-  const peak1G = large.length > 0 ? Math.max(...large.map((c) => c.peakRssMiB)) : null;
-  checks.push({
-    target: `Landing peak RSS < ${landing?.targets.peakRssMiBAt1GB ?? 256} MiB at 1 GB`,
-    measured:
-      peak1G === null
-        ? 'run `npm run bench` without `--quick`'
-        : `${fmt(peak1G, 1)} MiB (max of managed, enterprise)`,
-    verdict: verdict(peak1G === null ? null : peak1G < (landing?.targets.peakRssMiBAt1GB ?? 256)),
-    limitedBy: null,
-  });
-  const ratios = landing?.cases.map((c) => c.ratioOfSlowestLimit ?? 0) ?? [];
-  const worstRatio = ratios.length > 0 ? Math.min(...ratios) : null;
-  const minRatio = landing?.targets.minRatioOfSlowestLimit ?? 0.5;
-  checks.push({
-    target: `Landing throughput >= ${minRatio} of the slowest raw limit`,
-    measured:
-      worstRatio === null
-        ? '–'
-        : `${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))} (worst to best case)`,
-    verdict: verdict(worstRatio === null ? null : worstRatio >= minRatio),
-    limitedBy:
-      worstRatio !== null && worstRatio < minRatio && landing
-        ? `One Node thread does the whole landing: the download, the row-count and schema scan while streaming ` +
-          `(${fmt(landing.inspectMbPerSecond, 0)} MB/s alone), our SHA-256 and the S3 SDK's per-part checksums, while the local S3 ` +
-          `(moto) takes most of the other core of this 2-core machine; the raw limits each measure one of these alone. ` +
-          `Next step: move the scan to a worker thread (a second bundle entry); it pays off on Lambda only with a second vCPU, i.e. LandArtifact memory raised from 1024 MB to 1769 MB or more.`
-        : null,
-  });
+  checks.push(...landingChecks(results.landing?.data));
   const cost = results.cost?.data;
   const pipelineCost = cost?.policies.find((p) => p.policy === 'pipeline');
   const maxTransitions = cost?.targets.maxTransitionsPerSingleScenarioRun ?? 40;
@@ -150,6 +107,7 @@ export function checkTargets(results: AllResults): TargetCheck[] {
           `(first: ${(scale.failedRuns[0]?.error ?? '').slice(0, 160)}). Nothing landed twice and no vendor work was duplicated.`
         : null,
   });
+  checks.push(...coldStartChecks(results.coldStart?.data));
   const rows = results.faultMatrix.rows;
   const dup = rows.reduce((s, r) => s + r.duplicateVendorWork, 0);
   const secrets = rows.reduce((s, r) => s + r.secretsFound, 0);
@@ -162,62 +120,7 @@ export function checkTargets(results: AllResults): TargetCheck[] {
   return checks;
 }
 
-function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const line = (cells: readonly (string | number)[]) =>
-    `| ${cells.map((c) => String(c).replace(/\|/g, '\\|').replace(/\n/g, ' ')).join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
 const usd = (n: number): string => `$${n < 0.01 ? n.toFixed(6) : n.toFixed(4)}`;
-
-function landingSection(r: BenchResult<LandingData> | null, large: boolean): string {
-  if (!r) return '## 1. Landing throughput and memory\n\nNot measured in this run.\n';
-  const d = r.data;
-  return [
-    '## 1. Landing throughput and memory',
-    '',
-    `The real landing core (\`landArtifact\` from \`src/landing\`, with the real \`SimulacraClient\`) lands synthetic ${d.format.toUpperCase()} ` +
-      'artifacts served by a local HTTP server (managed: API-relative URL; enterprise: encrypted with a data key from KMS on moto, ' +
-      'ciphertext‖16-byte tag, served from a second origin) into S3 on moto. Each case and each raw limit runs in its own Node process; ' +
-      'peak RSS is the larger of `memoryUsage().rss` sampled every 20 ms and `resourceUsage().maxRSS`. Throughput = plaintext bytes / ' +
-      'landing time, including the row-count pass.',
-    '',
-    table(
-      ['raw limit (same run)', 'MB/s', 'how'],
-      d.rawLimits.map((l) => [l.name, fmt(l.mbPerSecond, 1), l.what]),
-    ),
-    '',
-    `Row-count/schema scan alone over the same file: ${fmt(d.inspectMbPerSecond, 1)} MB/s (the landing runs it on CSV while streaming; ` +
-      `Parquet and Arrow are spooled to /tmp because their metadata is at the end). Raw upload at each larger case size: ` +
-      `${(d.uploadLimitsBySize ?? []).map((u) => `${u.sizeLabel} ${fmt(u.mbPerSecond, 1)} MB/s`).join(', ') || 'not measured'}.`,
-    '',
-    table(
-      [
-        'case',
-        'size',
-        'rows',
-        'seconds',
-        'MB/s',
-        'slowest limit on path',
-        'ratio to it',
-        'peak RSS MiB',
-        'RSS after imports MiB',
-      ],
-      d.cases.map((c) => [
-        c.mode,
-        c.sizeLabel,
-        c.rows,
-        fmt(c.seconds),
-        fmt(c.mbPerSecond, 1),
-        c.slowestLimit,
-        fmt(c.ratioOfSlowestLimit),
-        fmt(c.peakRssMiB, 1),
-        fmt(c.baselineRssMiB, 1),
-      ]),
-    ),
-    large ? '' : '\n1 GB cases were skipped (`--quick`).',
-  ].join('\n');
-}
 
 function costSection(r: BenchResult<CostData> | null): string {
   if (!r) return '## 2. Cost per run\n\nNot measured in this run.\n';
@@ -347,48 +250,6 @@ function scaleSection(r: BenchResult<ScaleData> | null): string {
           .join('; ')}`
       : '',
   ].join('\n');
-}
-
-function coldStartSection(r: BenchResult<ColdStartData> | null): string {
-  if (!r) return '## 5. Cold start\n\nNot measured in this run.\n';
-  const d = r.data;
-  return [
-    '## 5. Cold start',
-    '',
-    `Each entry of \`lib/pipeline-functions.ts\` bundled with esbuild as the CDK construct does (ESM, minified, node24, AWS SDK bundled, ` +
-      `external source map, \`require\` banner); module-load time = \`import()\` in a fresh \`node\` with \`NODE_OPTIONS=${d.nodeOptions}\`, ` +
-      `median of ${d.repetitions}. Baseline: a trivial handler bundled the same way (${d.trivial.bytes} B, ${fmt(d.trivial.loadMsMedian, 1)} ms).`,
-    '',
-    table(
-      [
-        'function',
-        'bundle KiB',
-        '× trivial size',
-        'load ms (median)',
-        '× trivial load',
-        'largest contributors (KiB)',
-      ],
-      d.bundles.map((b) => [
-        b.id,
-        fmt(b.bytes / 1024, 0),
-        fmt(b.sizeRatio, 0),
-        fmt(b.loadMsMedian, 1),
-        fmt(b.loadRatio, 1),
-        b.topPackages.map((p) => `${p.name} ${p.kib}`).join(', '),
-      ]),
-    ),
-    commonContributorNote(d),
-  ].join('\n');
-}
-
-/** A sentence naming the package that is the largest contributor of every bundle, if one is. */
-export function commonContributorNote(d: ColdStartData): string {
-  const first = d.bundles[0]?.topPackages[0];
-  if (!first || !d.bundles.every((b) => b.topPackages[0]?.name === first.name)) return '';
-  return (
-    `\nThe largest contributor of every bundle is \`${first.name}\` (about ${first.kib} KiB of ` +
-    `${fmt(d.bundles[0]!.bytes / 1024, 0)}); it is parsed on every cold start whatever the handler uses.`
-  );
 }
 
 function faultMatrixSection(fm: AllResults['faultMatrix']): string {

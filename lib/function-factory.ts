@@ -80,7 +80,6 @@ export function createPipelineFunction(
       POWERTOOLS_METRICS_NAMESPACE: options.metricsNamespace,
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_LOGGER_LOG_EVENT: 'false',
-      POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
     },
     bundling: {
       format: nodejs.OutputFormat.ESM,

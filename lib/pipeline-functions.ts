@@ -45,6 +45,9 @@ export interface PipelineFunctionSpec {
   readonly ephemeralStorageMb?: number;
 }
 
+/** LandArtifact's memory size: 2 × 1,769 MB, the size at which Lambda gives two full vCPUs. */
+export const LANDING_MEMORY_MB = 3538;
+
 const vendorEnv = [
   PipelineEnv.credentialsSecretArn,
   PipelineEnv.stateTableName,
@@ -108,7 +111,10 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
       PipelineEnv.outputKmsKeyArn,
       PipelineEnv.artifactKmsKeyArn,
     ],
-    memoryMb: 1024,
+    // Two vCPUs (Lambda gives one per 1,769 MB): the stream scan (SHA-256, CSV row count,
+    // schema, conformance) runs in a worker thread on the second while the first downloads,
+    // decrypts and uploads. Memory itself is not needed: peak RSS stays under 256 MiB at 1 GB.
+    memoryMb: LANDING_MEMORY_MB,
     timeoutSeconds: 900,
     // The landed plaintext is spooled to /tmp to count rows and read the schema with bounded
     // memory: the maximum (10 GB) covers the vendor's largest artifacts.

@@ -36,12 +36,7 @@ import {
   RowCountMismatchError,
 } from './errors.ts';
 import { createGcmDecryptStream, GcmAuthenticationError } from './gcm-decrypt.ts';
-import {
-  inspectArtifact,
-  streamingInspection,
-  type BatchVisitor,
-  type StreamingInspection,
-} from './inspect.ts';
+import { inspectArtifact, type BatchVisitor } from './inspect.ts';
 import { createLandingSink } from './landing-sink.ts';
 import {
   contentTypeFor,
@@ -59,7 +54,9 @@ import {
   type LandingManifest,
 } from './manifest.ts';
 import { abortStaleUploads, MultipartUpload } from './multipart.ts';
+import { workerStreamScan } from './scan-worker.ts';
 import { createSpoolDir, removeSpoolDir } from './spool.ts';
+import { inlineStreamScan, type StreamScan, type StreamScanSetup } from './stream-scan.ts';
 
 /** Download attempts per landing (the first plus re-fetches after an expired URL). */
 export const DEFAULT_DOWNLOAD_ATTEMPTS = 3;
@@ -110,6 +107,11 @@ export interface LandArtifactDeps {
   readonly partBytes?: number | undefined;
   /** Part uploads in flight at once (default `DEFAULT_UPLOAD_CONCURRENCY`, 3). */
   readonly uploadConcurrency?: number | undefined;
+  /**
+   * Where the stream scan (SHA-256, CSV inspection) runs: `worker` (default) a worker thread, on
+   * the second vCPU LandArtifact's memory size gives it; `inline` the landing's own thread.
+   */
+  readonly scanThread?: 'worker' | 'inline' | undefined;
   readonly maxDownloadAttempts?: number | undefined;
   readonly now?: (() => Date) | undefined;
 }
@@ -353,13 +355,17 @@ export async function landArtifact(
     throw new LandingStorageError(keys.outputKey, 'listing stale multipart uploads failed', { cause: err });
   });
 
-  // CSV is inspected while it streams; Parquet and Arrow keep their metadata at the end, so
-  // they are spooled to local disk and read back after the stream.
-  const accumulator = conformanceFor(deps, input);
-  const visitor = conformanceVisitor(accumulator, input.requestedConditions);
-  const streaming = streamingInspection({ format, generationId: input.generationId, visitor });
-  let inspector: { readonly streaming: StreamingInspection } | { readonly spoolPath: string } | null =
-    streaming ? { streaming } : null;
+  // CSV is inspected while it streams (by the stream scan, with the SHA-256); Parquet and Arrow
+  // keep their metadata at the end, so they are spooled to local disk and read back after.
+  const setup: StreamScanSetup = {
+    format,
+    generationId: input.generationId,
+    conditions: input.requestedConditions,
+    clamps: input.clamps,
+    tolerance: deps.conformanceTolerance,
+  };
+  const scan: StreamScan = deps.scanThread === 'inline' ? inlineStreamScan(setup) : workerStreamScan(setup);
+  const spoolPath = format === 'csv' ? null : `${randomUUID()}.${format}`;
   let spoolDir: string | null = null;
   let upload: MultipartUpload | null = null;
   let completed = false;
@@ -375,39 +381,35 @@ export async function landArtifact(
     const opened = await openDownload(deps, generation, input);
     generation = opened.generation;
 
-    if (!inspector) {
-      spoolDir = await createSpoolDir(deps.tmpDir ?? tmpdir());
-      inspector = { spoolPath: join(spoolDir, `${randomUUID()}.${format}`) };
-    }
+    if (spoolPath) spoolDir = await createSpoolDir(deps.tmpDir ?? tmpdir());
+    const spoolFile = spoolDir && spoolPath ? join(spoolDir, spoolPath) : null;
     const sink = createLandingSink({
       upload,
-      inspection: streaming,
-      spool:
-        'spoolPath' in inspector
-          ? createWriteStream(inspector.spoolPath, { highWaterMark: SPOOL_WRITE_BUFFER_BYTES })
-          : null,
+      scan,
+      spool: spoolFile ? createWriteStream(spoolFile, { highWaterMark: SPOOL_WRITE_BUFFER_BYTES }) : null,
       partBytes: deps.partBytes,
       concurrency: deps.uploadConcurrency,
     });
     await streamPlaintext(deps, generation, opened.download.body, sink.writable, input);
     const stats = sink.stats();
 
-    const inspected =
-      'streaming' in inspector
-        ? inspector.streaming.finish()
-        : await inspectArtifact({
-            path: inspector.spoolPath,
-            format,
-            generationId: input.generationId,
-            visitor,
-          });
+    const counts = { rowsRequested: generation.rows_requested, rowsGenerated: generation.rows_generated };
+    const scanned = await scan.finish(counts);
+    let inspected = scanned.inspected;
+    let conformance = scanned.conformance;
+    if (!inspected) {
+      const accumulator = conformanceFor(deps, input);
+      inspected = await inspectArtifact({
+        path: spoolFile ?? '',
+        format,
+        generationId: input.generationId,
+        visitor: conformanceVisitor(accumulator, input.requestedConditions),
+      });
+      conformance = accumulator?.report(counts) ?? null;
+    }
     if (inspected.rows !== generation.rows_generated) {
       throw new RowCountMismatchError(input.generationId, generation.rows_generated, inspected.rows);
     }
-    const conformance = accumulator?.report({
-      rowsRequested: generation.rows_requested,
-      rowsGenerated: generation.rows_generated,
-    });
 
     await upload.complete();
     completed = true;
@@ -429,7 +431,7 @@ export async function landArtifact(
       rowsGenerated: generation.rows_generated,
       partial: generation.status === 'partial' || generation.rows_generated < generation.rows_requested,
       bytes: stats.bytes,
-      sha256: stats.sha256,
+      sha256: scanned.sha256,
       columns: withAthenaNames(inspected.columns),
       artifactEncryption: generation.artifact_encryption?.scheme ?? MANAGED_SCHEME,
       scenario: { ...input.scenario },
@@ -449,6 +451,7 @@ export async function landArtifact(
     });
     return resultFromManifest(manifest, keys.manifestKey, false);
   } finally {
+    scan.destroy();
     if (upload && !completed) await upload.abort();
     if (spoolDir) await removeSpoolDir(spoolDir);
   }

@@ -1,16 +1,14 @@
 /**
- * The write end of a landing: one Writable that, for every plaintext chunk, updates the SHA-256,
- * feeds the streaming inspection (CSV) or appends to a spool file (formats inspected after the
- * stream ends), and accumulates an S3 part, uploading it once it reaches the part size. Up to
+ * The write end of a landing: one Writable that hands every plaintext chunk to the stream scan
+ * (SHA-256 and, for CSV, the inspection; `stream-scan.ts`, possibly in a worker thread), appends
+ * it to a spool file (formats inspected after the stream ends), and accumulates an S3 part, uploading it once it reaches the part size. Up to
  * `concurrency` part uploads run while the next part fills; a write does not call back while a
  * full part waits for a free buffer, so memory stays at `concurrency + 1` part buffers whatever
  * the artifact size (stream backpressure propagates to the download).
  */
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { StreamingInspection } from './inspect.ts';
 import { DEFAULT_PART_BYTES, type MultipartUpload } from './multipart.ts';
 
 /** Part uploads in flight at once by default. */
@@ -18,7 +16,6 @@ export const DEFAULT_UPLOAD_CONCURRENCY = 3;
 
 export interface LandingSinkStats {
   readonly bytes: number;
-  readonly sha256: string;
   readonly parts: number;
 }
 
@@ -30,8 +27,8 @@ export interface LandingSink {
 
 export interface LandingSinkOptions {
   readonly upload: MultipartUpload;
-  /** Sees every byte while it streams. */
-  readonly inspection?: StreamingInspection | null | undefined;
+  /** Sees every byte while it streams; a returned promise holds the stream back until it settles. */
+  readonly scan?: { write(chunk: Buffer): Promise<void> | void } | null | undefined;
   /** Receives every byte; the sink ends it (flushed) when the stream finishes, or destroys it. */
   readonly spool?: Writable | null | undefined;
   readonly partBytes?: number | undefined;
@@ -40,17 +37,16 @@ export interface LandingSinkOptions {
 }
 
 export function createLandingSink(options: LandingSinkOptions): LandingSink {
-  const { upload, inspection, spool } = options;
+  const { upload, scan, spool } = options;
   const partBytes = options.partBytes ?? DEFAULT_PART_BYTES;
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
-  const hash = createHash('sha256');
   // Part buffers are allocated on first use and reused: one fills while the others upload.
   const free: Buffer[] = [];
   const inflight = new Set<Promise<void>>();
   let current: Buffer | null = null;
   let filled = 0;
   let total = 0;
-  let digest: string | null = null;
+  let done = false;
 
   let spoolError: Error | null = null;
   // Kept for the next write: an 'error' nobody listens to would crash the process.
@@ -93,9 +89,8 @@ export function createLandingSink(options: LandingSinkOptions): LandingSink {
   }
 
   async function write(chunk: Buffer): Promise<void> {
-    hash.update(chunk);
     total += chunk.byteLength;
-    inspection?.write(chunk);
+    await scan?.write(chunk);
     if (spoolError) throw spoolError;
     if (spool && !spool.write(chunk)) await once(spool, 'drain');
     await append(chunk);
@@ -109,7 +104,7 @@ export function createLandingSink(options: LandingSinkOptions): LandingSink {
       spool.end();
       await finished(spool);
     }
-    digest = hash.digest('hex');
+    done = true;
   }
 
   const writable = new Writable({
@@ -136,8 +131,8 @@ export function createLandingSink(options: LandingSinkOptions): LandingSink {
   return {
     writable,
     stats() {
-      if (digest === null) throw new Error('the landing sink has not finished');
-      return { bytes: total, sha256: digest, parts: upload.partCount };
+      if (!done) throw new Error('the landing sink has not finished');
+      return { bytes: total, parts: upload.partCount };
     },
   };
 }

@@ -29,7 +29,6 @@ const powertoolsEnv = [
   'POWERTOOLS_METRICS_NAMESPACE',
   'POWERTOOLS_LOG_LEVEL',
   'POWERTOOLS_LOGGER_LOG_EVENT',
-  'POWERTOOLS_TRACER_CAPTURE_RESPONSE',
 ];
 
 function logicalId(construct: { node: { defaultChild?: unknown } }): string {

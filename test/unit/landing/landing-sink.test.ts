@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StreamingInspection } from '../../../src/landing/inspect.ts';
 import { createLandingSink } from '../../../src/landing/landing-sink.ts';
 import type { MultipartUpload } from '../../../src/landing/multipart.ts';
 
@@ -74,17 +72,13 @@ async function run(
 }
 
 describe('createLandingSink', () => {
-  it('splits the stream into full parts plus a last short one, spools and hashes every byte', async () => {
+  it('splits the stream into full parts plus a last short one and spools every byte', async () => {
     const data = Buffer.from(Array.from({ length: 100 }, (_, i) => i));
     const out = await run(data, 32, { concurrency: 1 });
     expect(out.parts.map((p) => p.length)).toEqual([32, 32, 32, 4]);
     expect(Buffer.concat(out.parts).equals(data)).toBe(true);
     expect(out.spooled.equals(data)).toBe(true);
-    expect(out.stats).toEqual({
-      bytes: 100,
-      sha256: createHash('sha256').update(data).digest('hex'),
-      parts: 4,
-    });
+    expect(out.stats).toEqual({ bytes: 100, parts: 4 });
     expect(out.maxInflight()).toBe(1);
   });
 
@@ -123,29 +117,32 @@ describe('createLandingSink', () => {
     expect(() => sink.stats()).toThrow(/not finished/);
   });
 
-  it('feeds a streaming inspection every byte in order, without a spool', async () => {
+  it('feeds the stream scan every byte in order, waiting for it, without a spool', async () => {
     const data = Buffer.from('id,x\n1,a\n2,b\n');
     const seen: Buffer[] = [];
-    const inspection: StreamingInspection = {
-      write: (chunk) => void seen.push(Buffer.from(chunk)),
-      finish: () => ({ rows: 2, columns: [] }),
+    const scan = {
+      write: async (chunk: Buffer) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        seen.push(Buffer.from(chunk));
+      },
     };
     const fake = fakeUpload();
-    const sink = createLandingSink({ upload: fake.upload, inspection, partBytes: 8 });
+    const sink = createLandingSink({ upload: fake.upload, scan, partBytes: 8 });
     await pipeline(Readable.from(chunksOf(data, 3)), sink.writable);
     expect(Buffer.concat(seen).equals(data)).toBe(true);
     expect(Buffer.concat(fake.parts).equals(data)).toBe(true);
   });
 
-  it('fails the stream when the inspection rejects the bytes', async () => {
-    const inspection: StreamingInspection = {
+  it('fails the stream when the scan fails', async () => {
+    const scan = {
       write: () => {
-        throw new Error('not CSV');
+        throw new Error('scan worker stopped');
       },
-      finish: () => ({ rows: 0, columns: [] }),
     };
-    const sink = createLandingSink({ upload: fakeUpload().upload, inspection, partBytes: 8 });
-    await expect(pipeline(Readable.from([Buffer.from('x')]), sink.writable)).rejects.toThrow('not CSV');
+    const sink = createLandingSink({ upload: fakeUpload().upload, scan, partBytes: 8 });
+    await expect(pipeline(Readable.from([Buffer.from('x')]), sink.writable)).rejects.toThrow(
+      'scan worker stopped',
+    );
   });
 
   it('fails the stream when the spool file cannot be written', async () => {

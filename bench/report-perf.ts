@@ -1,0 +1,205 @@
+/**
+ * The performance parts of BENCHMARKS.md (issue 16 rows 1-3): landing throughput and memory, and
+ * cold start (bundle size, module load), with their target checks and what limits a missed one.
+ */
+import type { BenchResult } from './common.ts';
+import type { BundleFigures, ColdStartData } from './cold-start.ts';
+import type { LandingData } from './landing.ts';
+import { fmt, table, verdict, type TargetCheck } from './report-format.ts';
+
+/** Landing targets: peak RSS at 1 GB and throughput against the slowest raw limit. */
+export function landingChecks(landing: LandingData | undefined): TargetCheck[] {
+  const deployed = landing?.cases.filter((c) => (c.scanThread ?? 'worker') === 'worker') ?? [];
+  const large = deployed.filter((c) => c.sizeLabel === '1 GB');
+  const peakTarget = landing?.targets.peakRssMiBAt1GB ?? 256;
+  const peak1G = large.length > 0 ? Math.max(...large.map((c) => c.peakRssMiB)) : null;
+  const ratios = deployed.map((c) => c.ratioOfSlowestLimit ?? 0);
+  const worst = ratios.length > 0 ? Math.min(...ratios) : null;
+  const minRatio = landing?.targets.minRatioOfSlowestLimit ?? 0.8;
+  const inline = landing?.cases.find((c) => c.scanThread === 'inline');
+  const sameCase = deployed.find((c) => c.mode === 'managed' && c.sizeLabel === inline?.sizeLabel);
+  return [
+    {
+      target: `Landing peak RSS <= ${peakTarget} MiB at 1 GB`,
+      measured:
+        peak1G === null
+          ? 'run `npm run bench` without `--quick`'
+          : `${fmt(peak1G, 1)} MiB (max of managed, enterprise)`,
+      verdict: verdict(peak1G === null ? null : peak1G <= peakTarget),
+      limitedBy: null,
+    },
+    {
+      target: `Landing throughput >= ${minRatio} of the slowest raw limit (100 MB and 1 GB, managed and enterprise)`,
+      measured: worst === null ? '–' : `${fmt(worst)}–${fmt(Math.max(...ratios))} (worst to best case)`,
+      verdict: verdict(worst === null ? null : worst >= minRatio),
+      limitedBy:
+        worst !== null && worst < minRatio && landing
+          ? `This machine has 2 cores for everything: the local S3 (moto, Python) takes most of one while it receives ` +
+            `the parts, and the landing's thread (download, decrypt, S3 SDK signing and part copies) and its scan worker ` +
+            `(SHA-256 and the CSV scan, ${fmt(landing.inspectMbPerSecond, 0)} MB/s alone) share the other; each raw limit ` +
+            `measures one of these alone with moto. ` +
+            (inline && sameCase
+              ? `Same run, managed ${inline.sizeLabel}: ${fmt(sameCase.ratioOfSlowestLimit)} with the scan in a worker vs ` +
+                `${fmt(inline.ratioOfSlowestLimit)} on the landing's thread. `
+              : '') +
+            `On Lambda the function gets ${fmt(landing.vcpus ?? null, 1)} vCPUs (${landing.memoryMb ?? '–'} MB) of its own ` +
+            `and S3 is not on the same machine, which this local measurement cannot show.`
+          : null,
+    },
+  ];
+}
+
+export function landingSection(r: BenchResult<LandingData> | null, large: boolean): string {
+  if (!r) return '## 1. Landing throughput and memory\n\nNot measured in this run.\n';
+  const d = r.data;
+  return [
+    '## 1. Landing throughput and memory',
+    '',
+    `The real landing core (\`landArtifact\` from \`src/landing\`, with the real \`SimulacraClient\`) lands synthetic ${d.format.toUpperCase()} ` +
+      'artifacts served by a local HTTP server (managed: API-relative URL; enterprise: encrypted with a data key from KMS on moto, ' +
+      'ciphertext‖16-byte tag, served from a second origin) into S3 on moto. Each case and each raw limit runs in its own Node process; ' +
+      'peak RSS is the larger of `memoryUsage().rss` sampled every 20 ms and `resourceUsage().maxRSS`. Throughput = plaintext bytes / ' +
+      'landing time, including the row-count pass.',
+    '',
+    `As deployed, LandArtifact has ${d.memoryMb ?? '–'} MB (${fmt(d.vcpus ?? null, 1)} vCPUs: Lambda gives one per 1,769 MB) and ` +
+      'runs the stream scan (SHA-256, CSV row count, schema and conformance) in a worker thread on the second vCPU; memory ' +
+      'itself is not what the size is for (see the peak RSS). The `inline` row runs the scan on the landing thread instead.',
+    '',
+    table(
+      ['raw limit (same run)', 'MB/s', 'how'],
+      d.rawLimits.map((l) => [l.name, fmt(l.mbPerSecond, 1), l.what]),
+    ),
+    '',
+    `Row-count/schema scan alone over the same file: ${fmt(d.inspectMbPerSecond, 1)} MB/s (the landing runs it on CSV while streaming; ` +
+      `Parquet and Arrow are spooled to /tmp because their metadata is at the end). Raw upload at each larger case size: ` +
+      `${(d.uploadLimitsBySize ?? []).map((u) => `${u.sizeLabel} ${fmt(u.mbPerSecond, 1)} MB/s`).join(', ') || 'not measured'}.`,
+    '',
+    table(
+      [
+        'case',
+        'scan',
+        'size',
+        'rows',
+        'seconds',
+        'MB/s',
+        'slowest limit on path',
+        'ratio to it',
+        'peak RSS MiB',
+        'RSS after imports MiB',
+      ],
+      d.cases.map((c) => [
+        c.mode,
+        c.scanThread ?? 'inline',
+        c.sizeLabel,
+        c.rows,
+        fmt(c.seconds),
+        fmt(c.mbPerSecond, 1),
+        c.slowestLimit,
+        fmt(c.ratioOfSlowestLimit),
+        fmt(c.peakRssMiB, 1),
+        fmt(c.baselineRssMiB, 1),
+      ]),
+    ),
+    large ? '' : '\n1 GB cases were skipped (`--quick`).',
+  ].join('\n');
+}
+
+const bundleKib = (b: BundleFigures): number => b.bytes / 1024;
+
+/** Cold-start targets: bundle size per function (LandArtifact apart) and module load vs trivial. */
+export function coldStartChecks(d: ColdStartData | undefined): TargetCheck[] {
+  const targets = d?.targets ?? { maxBundleKib: 300, maxLandArtifactBundleKib: 450, maxLoadRatio: 8 };
+  const others = d?.bundles.filter((b) => b.id !== 'LandArtifact') ?? [];
+  const land = d?.bundles.find((b) => b.id === 'LandArtifact');
+  const largest = others.length > 0 ? Math.max(...others.map(bundleKib)) : null;
+  const loads = d?.bundles.map((b) => b.loadRatio ?? Infinity) ?? [];
+  const worstLoad = loads.length > 0 ? Math.max(...loads) : null;
+  const sdk = (b: BundleFigures | undefined) => (b?.awsSdkKib === undefined ? '–' : `${b.awsSdkKib}`);
+  const sizeLimit =
+    d?.s3ClientAloneKib === undefined
+      ? ''
+      : `An S3 client alone with one GetObject, bundled the same way, is ${d.s3ClientAloneKib} KiB and loads in ` +
+        `${fmt(d.s3ClientAloneLoadRatio ?? null, 1)}× the trivial bundle: every function that reads or writes S3 starts above the target. `;
+  const sizeMissed =
+    `${sizeLimit}The AWS SDK (clients, @smithy runtime, credential providers, protocol code) is most of each bundle ` +
+    `(LandArtifact ${sdk(land)} KiB of ${land ? fmt(bundleKib(land), 0) : '–'}); what is ours, Powertools and zod is the rest. ` +
+    `Next steps: zod/mini (about 70 KiB less per bundle, measured on a sample schema), or the runtime's own AWS SDK ` +
+    `(not bundled: smaller bundles, but the SDK version is then Lambda's, not ours).`;
+  return [
+    {
+      target: `Bundle size per function <= ${targets.maxBundleKib} KiB (LandArtifact apart)`,
+      measured:
+        largest === null ? '–' : `${fmt(Math.min(...others.map(bundleKib)), 0)}–${fmt(largest, 0)} KiB`,
+      verdict: verdict(largest === null ? null : largest <= targets.maxBundleKib),
+      limitedBy: largest !== null && largest > targets.maxBundleKib ? sizeMissed : null,
+    },
+    {
+      target: `LandArtifact bundle <= ${targets.maxLandArtifactBundleKib} KiB`,
+      measured: land ? `${fmt(bundleKib(land), 0)} KiB` : '–',
+      verdict: verdict(land ? bundleKib(land) <= targets.maxLandArtifactBundleKib : null),
+      limitedBy:
+        land && bundleKib(land) > targets.maxLandArtifactBundleKib
+          ? `${sizeMissed} LandArtifact also carries apache-arrow and hyparquet (evaluated only for Arrow and Parquet artifacts).`
+          : null,
+    },
+    {
+      target: `Module load <= ${targets.maxLoadRatio}× a trivial bundle`,
+      measured:
+        worstLoad === null
+          ? '–'
+          : `${fmt(Math.min(...loads), 1)}–${fmt(worstLoad, 1)}× (best to worst function)`,
+      verdict: verdict(worstLoad === null ? null : worstLoad <= targets.maxLoadRatio),
+      limitedBy:
+        worstLoad !== null && worstLoad > targets.maxLoadRatio
+          ? `Compiling the bundled SDK and loading the Node built-ins it needs (http, https, crypto, stream, zlib) at import. ${sizeLimit}`
+          : null,
+    },
+  ];
+}
+
+export function coldStartSection(r: BenchResult<ColdStartData> | null): string {
+  if (!r) return '## 5. Cold start\n\nNot measured in this run.\n';
+  const d = r.data;
+  return [
+    '## 5. Cold start',
+    '',
+    `Each entry of \`lib/pipeline-functions.ts\` bundled with esbuild as the CDK construct does (ESM, minified, node24, AWS SDK bundled, ` +
+      `external source map, \`require\` banner); module-load time = \`import()\` in a fresh \`node\` with \`NODE_OPTIONS=${d.nodeOptions}\`, ` +
+      `median of ${d.repetitions}. Baseline: a trivial handler bundled the same way (${d.trivial.bytes} B, ${fmt(d.trivial.loadMsMedian, 1)} ms).` +
+      (d.s3ClientAloneKib === undefined
+        ? ''
+        : ` Reference: an S3 client alone (one GetObject) bundled the same way, ${d.s3ClientAloneKib} KiB, ${fmt(d.s3ClientAloneLoadRatio ?? null, 1)}× the trivial load.`),
+    '',
+    table(
+      [
+        'function',
+        'bundle KiB',
+        'of which AWS SDK KiB',
+        '× trivial size',
+        'load ms (median)',
+        '× trivial load',
+        'largest contributors (KiB)',
+      ],
+      d.bundles.map((b) => [
+        b.id,
+        fmt(bundleKib(b), 0),
+        b.awsSdkKib ?? '–',
+        fmt(b.sizeRatio, 0),
+        fmt(b.loadMsMedian, 1),
+        fmt(b.loadRatio, 1),
+        b.topPackages.map((p) => `${p.name} ${p.kib}`).join(', '),
+      ]),
+    ),
+    commonContributorNote(d),
+  ].join('\n');
+}
+
+/** A sentence naming the package that is the largest contributor of every bundle, if one is. */
+export function commonContributorNote(d: ColdStartData): string {
+  const first = d.bundles[0]?.topPackages[0];
+  if (!first || !d.bundles.every((b) => b.topPackages[0]?.name === first.name)) return '';
+  return (
+    `\nThe largest contributor of every bundle is \`${first.name}\` (about ${first.kib} KiB of ` +
+    `${fmt(d.bundles[0]!.bytes / 1024, 0)}); it is parsed on every cold start whatever the handler uses.`
+  );
+}

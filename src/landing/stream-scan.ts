@@ -1,0 +1,96 @@
+/**
+ * What the landing computes over every plaintext byte while it streams: the SHA-256 recorded in
+ * the manifest and, for CSV, the row count, schema and conformance statistics. It runs either on
+ * the landing's own thread ({@link inlineStreamScan}) or in a worker thread
+ * (`scan-worker.ts`), so that with a second vCPU the scan does not slow the download and upload.
+ */
+import { createHash } from 'node:crypto';
+import type { Conditions } from '../client/contract.ts';
+import {
+  createConformanceAccumulator,
+  type ConformanceReport,
+  type RowCounts,
+} from '../conditions/conformance.ts';
+import { parseClamps } from '../conditions/numeric-range.ts';
+import { streamingInspection, type ArtifactInspection } from './inspect.ts';
+import type { LandedFormat } from './layout.ts';
+
+/** Everything a scan needs, all of it serialisable (it is handed to the worker as is). */
+export interface StreamScanSetup {
+  readonly format: LandedFormat;
+  readonly generationId: string;
+  readonly conditions?: Conditions | null | undefined;
+  readonly clamps?: unknown;
+  readonly tolerance?: number | undefined;
+}
+
+export interface StreamScanResult {
+  readonly sha256: string;
+  /** Row count and schema of a CSV artifact; null for formats inspected after the stream. */
+  readonly inspected: ArtifactInspection | null;
+  /** Conformance of a CSV artifact with the requested conditions (null without conditions). */
+  readonly conformance: ConformanceReport | null;
+}
+
+export interface StreamScan {
+  /** Sees the next plaintext chunk; resolves when the scan can take more (backpressure). */
+  write(chunk: Buffer): Promise<void> | void;
+  /**
+   * The result once every chunk was written. Throws the CSV format error if the bytes were not
+   * readable CSV (`ArtifactFormatError`).
+   */
+  finish(counts: RowCounts): Promise<StreamScanResult>;
+  /** Releases the scan after a failure (idempotent). */
+  destroy(): void;
+}
+
+/** The scan state itself, shared by both variants. */
+export function createScanCore(setup: StreamScanSetup): {
+  write(chunk: Uint8Array): void;
+  finish(counts: RowCounts): StreamScanResult;
+} {
+  const hash = createHash('sha256');
+  const conditions = setup.format === 'csv' ? setup.conditions : null;
+  const accumulator = conditions
+    ? createConformanceAccumulator(conditions, {
+        clamps: parseClamps(setup.clamps),
+        ...(setup.tolerance === undefined ? {} : { tolerance: setup.tolerance }),
+      })
+    : null;
+  const active = accumulator && accumulator.columns.length > 0 ? accumulator : null;
+  const inspection = streamingInspection({
+    format: setup.format,
+    generationId: setup.generationId,
+    visitor: active
+      ? {
+          columns: active.columns,
+          numericColumns: new Set(Object.keys(conditions?.numeric ?? {})),
+          visitBatch: (columns, rowCount) => active.addColumnBatch(columns, rowCount),
+        }
+      : undefined,
+  });
+  return {
+    write(chunk) {
+      hash.update(chunk);
+      inspection?.write(chunk);
+    },
+    finish(counts) {
+      const inspected = inspection ? inspection.finish() : null;
+      return {
+        sha256: hash.digest('hex'),
+        inspected,
+        conformance: inspected && active ? active.report(counts) : null,
+      };
+    },
+  };
+}
+
+/** The scan on the calling thread. */
+export function inlineStreamScan(setup: StreamScanSetup): StreamScan {
+  const core = createScanCore(setup);
+  return {
+    write: (chunk) => core.write(chunk),
+    finish: (counts) => Promise.resolve().then(() => core.finish(counts)),
+    destroy: () => undefined,
+  };
+}
