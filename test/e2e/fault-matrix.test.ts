@@ -10,10 +10,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeFaultMatrix, type FaultMatrixRow } from '../../bench/fault-matrix.ts';
-import { CLIENT_TIMEOUT_MS, type FaultWorld } from './support/fault-world.ts';
-import { measureFaultRow, type CaseRuns, type MeasuredRow } from './support/fault-row.ts';
-import { exampleSeedCsv } from './support/local-pipeline.ts';
-import { expectFailedRun, expectSucceededRun } from './support/run-checks.ts';
+import { CLIENT_TIMEOUT_MS, type FaultWorld } from '../support/e2e/fault-world.ts';
+import { measureFaultRow, type CaseRuns, type MeasuredRow } from '../support/e2e/fault-row.ts';
+import { exampleSeedCsv } from '../support/e2e/local-pipeline.ts';
+import { expectFailedRun, expectSucceededRun } from '../support/e2e/run-checks.ts';
 import { INFEASIBLE_SCENARIO } from '../fixtures/scenarios.ts';
 
 const MALFORMED_SEED = join(import.meta.dirname, '..', '..', 'examples', 'seeds', 'malformed.csv');
@@ -387,7 +387,7 @@ function faultMatrix(mode: 'managed' | 'enterprise', cases: readonly FaultCase[]
     beforeAll(async () => {
       // A fresh module graph per environment: the handlers memoise clients and configuration.
       vi.resetModules();
-      const { startFaultWorld } = await import('./support/fault-world.ts');
+      const { startFaultWorld } = await import('../support/e2e/fault-world.ts');
       world = await startFaultWorld(mode);
     });
     afterAll(async () => world?.close());

@@ -17,9 +17,9 @@ import {
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlIdentifier } from '../../src/local/lake-query.ts';
-import { startE2ePipeline, type E2ePipeline } from './support/local-pipeline.ts';
-import { queryLanded } from './support/lake.ts';
-import { expectSucceededRun, objectBytes, type LandedScenario } from './support/run-checks.ts';
+import { startE2ePipeline, type E2ePipeline } from '../support/e2e/local-pipeline.ts';
+import { queryLanded } from '../support/e2e/lake.ts';
+import { expectSucceededRun, objectBytes, type LandedScenario } from '../support/e2e/run-checks.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

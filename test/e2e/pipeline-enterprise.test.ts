@@ -4,14 +4,14 @@
  * key before anything reaches the output bucket.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleSeedCsv, startE2ePipeline, type E2ePipeline } from './support/local-pipeline.ts';
-import { queryLanded } from './support/lake.ts';
+import { exampleSeedCsv, startE2ePipeline, type E2ePipeline } from '../support/e2e/local-pipeline.ts';
+import { queryLanded } from '../support/e2e/lake.ts';
 import {
   expectNoDuplicateVendorWork,
   expectNoSecrets,
   expectSucceededRun,
   landedForFeed,
-} from './support/run-checks.ts';
+} from '../support/e2e/run-checks.ts';
 
 let p: E2ePipeline;
 beforeAll(async () => {

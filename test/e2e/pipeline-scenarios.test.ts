@@ -12,8 +12,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { jsonSummary, textReport } from '../../src/cli/local-run-report.ts';
 import { scannedJson } from '../support/secret-scan.ts';
 import { DetailType } from '../../src/events/catalog.ts';
-import { exampleSeedCsv, startE2ePipeline, type E2ePipeline } from './support/local-pipeline.ts';
-import { queryLanded } from './support/lake.ts';
+import { exampleSeedCsv, startE2ePipeline, type E2ePipeline } from '../support/e2e/local-pipeline.ts';
+import { queryLanded } from '../support/e2e/lake.ts';
 import {
   expectFailedRun,
   expectNoDuplicateVendorWork,
@@ -23,7 +23,7 @@ import {
   landedForFeed,
   manifestPartition,
   runEvents,
-} from './support/run-checks.ts';
+} from '../support/e2e/run-checks.ts';
 import { INFEASIBLE_SCENARIO, PREMIUM_SCENARIO } from '../fixtures/scenarios.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples', 'seeds');

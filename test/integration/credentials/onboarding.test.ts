@@ -10,8 +10,8 @@ import {
 } from '../../../src/client/index.ts';
 import { defaultOnboardingCliDeps } from '../../../src/cli/credential-support.ts';
 import type { OnboardingCliDeps } from '../../../src/cli/credential-support.ts';
-import type { Environment } from './harness.ts';
-import { captureOutput, expectNoSecretsIn, startEnvironment } from './harness.ts';
+import type { Environment } from '../../support/credentials-harness.ts';
+import { captureOutput, expectNoSecretsIn, startEnvironment } from '../../support/credentials-harness.ts';
 
 let env: Environment;
 

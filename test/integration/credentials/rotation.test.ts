@@ -15,7 +15,7 @@ import {
   runRotationStep,
 } from '../../../src/credentials/rotation.ts';
 import { createTokenCacheResources } from '../../support/token-cache-moto.ts';
-import type { Environment } from './harness.ts';
+import type { Environment } from '../../support/credentials-harness.ts';
 import {
   ALL_STEPS,
   beginRotation,
@@ -27,7 +27,7 @@ import {
   startEnvironment,
   tenantSecret,
   versionStages,
-} from './harness.ts';
+} from '../../support/credentials-harness.ts';
 
 const ROTATE = 'POST /v1/credential-rotations';
 let env: Environment;

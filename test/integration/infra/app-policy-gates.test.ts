@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../../lib/asl-definition.ts';
 import { SimulacraDemoStack } from '../../../lib/demo-stack.ts';
 import { SimulacraPipeline } from '../../../lib/simulacra-pipeline.ts';
-import { allFeaturesProps } from '../../unit/infra/infra-fixtures.ts';
+import { allFeaturesProps } from '../../support/infra-fixtures.ts';
 
 const venv = path.join(PROJECT_ROOT, '.venv', 'bin');
 const stackName = 'SimulacraPipelineGate';

@@ -7,7 +7,11 @@ import { ArtifactVerificationError, RowCountMismatchError } from '../../../src/l
 import { landArtifact, type LandArtifactInput } from '../../../src/landing/land.ts';
 import { landingManifestSchema } from '../../../src/landing/manifest.ts';
 import { csvBytes, generation, parquetBytes } from '../../unit/landing/fixtures.ts';
-import { httpVendorApi, startLandingEnvironment, type LandingEnvironment } from './harness.ts';
+import {
+  httpVendorApi,
+  startLandingEnvironment,
+  type LandingEnvironment,
+} from '../../support/landing-harness.ts';
 
 let env: LandingEnvironment;
 beforeAll(async () => {

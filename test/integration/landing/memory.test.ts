@@ -16,7 +16,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { landArtifact } from '../../../src/landing/land.ts';
 import { generation } from '../../unit/landing/fixtures.ts';
-import { httpVendorApi, startLandingEnvironment, type LandingEnvironment } from './harness.ts';
+import {
+  httpVendorApi,
+  startLandingEnvironment,
+  type LandingEnvironment,
+} from '../../support/landing-harness.ts';
 
 const LINE_BYTES = 100;
 const ROWS = Math.ceil((200 * 1024 * 1024) / LINE_BYTES);

@@ -14,7 +14,11 @@ import { landArtifact, type LandArtifactInput } from '../../../src/landing/land.
 import { readManifest } from '../../../src/landing/manifest.ts';
 import { queryLake } from '../../../src/local/lake-query.ts';
 import { generation } from '../../unit/landing/fixtures.ts';
-import { httpVendorApi, startLandingEnvironment, type LandingEnvironment } from './harness.ts';
+import {
+  httpVendorApi,
+  startLandingEnvironment,
+  type LandingEnvironment,
+} from '../../support/landing-harness.ts';
 
 let env: LandingEnvironment;
 const database = 'synthetic_lake';

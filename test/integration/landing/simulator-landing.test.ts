@@ -10,9 +10,15 @@ import { createTokenProvider, SimulacraClient } from '../../../src/client/index.
 import { registerCatalog } from '../../../src/catalog/register.ts';
 import { landArtifact } from '../../../src/landing/land.ts';
 import { awsClientConfig } from '../../../src/local/moto.ts';
-import { readyDataset, readyGeneration, seedCsv, startSession, type Session } from '../simulator/helpers.ts';
-import { startLandingEnvironment, type LandingEnvironment } from './harness.ts';
-import { fakeApi } from '../../unit/pipeline/fake-api.ts';
+import {
+  readyDataset,
+  readyGeneration,
+  seedCsv,
+  startSession,
+  type Session,
+} from '../../support/simulator-helpers.ts';
+import { startLandingEnvironment, type LandingEnvironment } from '../../support/landing-harness.ts';
+import { fakeApi } from '../../support/fake-vendor-api.ts';
 
 let env: LandingEnvironment;
 const sessions: Session[] = [];

@@ -3,8 +3,15 @@
  * documented error cases) is validated against spec/simulacra-openapi.patched.json.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContractValidator, type RecordedExchange } from './contract-validator.ts';
-import { pollJob, seedCsv, sessionFor, startSession, uploadForm, type Session } from './helpers.ts';
+import { ContractValidator, type RecordedExchange } from '../../support/contract-validator.ts';
+import {
+  pollJob,
+  seedCsv,
+  sessionFor,
+  startSession,
+  uploadForm,
+  type Session,
+} from '../../support/simulator-helpers.ts';
 
 async function json(res: Response): Promise<Record<string, unknown>> {
   return (await res.clone().json()) as Record<string, unknown>;

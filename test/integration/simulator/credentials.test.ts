@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../simulator/index.ts';
-import { mint, sessionFor } from './helpers.ts';
+import { mint, sessionFor } from '../../support/simulator-helpers.ts';
 
 const UNIFORM_401 = {
   type: 'about:blank',

@@ -7,7 +7,7 @@ import {
   startSession,
   uploadForm,
   type Session,
-} from './helpers.ts';
+} from '../../support/simulator-helpers.ts';
 
 const HOUR = 3_600_000;
 

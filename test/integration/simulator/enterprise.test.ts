@@ -2,7 +2,13 @@ import { createDecipheriv } from 'node:crypto';
 import { CreateKeyCommand, DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, type RunningMoto } from '../../../src/local/moto.ts';
-import { readyDataset, readyGeneration, seedCsv, startSession, type Session } from './helpers.ts';
+import {
+  readyDataset,
+  readyGeneration,
+  seedCsv,
+  startSession,
+  type Session,
+} from '../../support/simulator-helpers.ts';
 
 /** The documented layout: ciphertext || 16-byte GCM tag, 12-byte IV, no AAD. */
 function decrypt(body: Buffer, dek: Uint8Array, ivBase64: string): Buffer {

@@ -7,7 +7,7 @@ import {
   sessionFor,
   startSession,
   type Session,
-} from './helpers.ts';
+} from '../../support/simulator-helpers.ts';
 
 async function json(res: Response): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mint, pollJob, readyDataset, readyGeneration, startSession } from './helpers.ts';
+import {
+  mint,
+  pollJob,
+  readyDataset,
+  readyGeneration,
+  startSession,
+} from '../../support/simulator-helpers.ts';
 
 describe('simulator persistence', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sim-persist-'));

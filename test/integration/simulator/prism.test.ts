@@ -7,7 +7,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../../simulator/index.ts';
-import { pollJob, seedCsv, sessionFor, startSession, uploadForm, type Session } from './helpers.ts';
+import {
+  pollJob,
+  seedCsv,
+  sessionFor,
+  startSession,
+  uploadForm,
+  type Session,
+} from '../../support/simulator-helpers.ts';
 
 const ROOT = new URL('../../../', import.meta.url);
 

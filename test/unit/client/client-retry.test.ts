@@ -15,8 +15,8 @@ import {
   json,
   problem,
   startTestServer,
-} from './helpers.ts';
-import type { TestServer } from './helpers.ts';
+} from '../../support/client-helpers.ts';
+import type { TestServer } from '../../support/client-helpers.ts';
 
 let server: TestServer;
 beforeAll(async () => {

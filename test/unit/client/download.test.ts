@@ -7,8 +7,8 @@ import {
   SimulacraNetworkError,
   classifyError,
 } from '../../../src/client/index.ts';
-import { countingTokenProvider, fakeClock, problem, startTestServer } from './helpers.ts';
-import type { Handler, TestServer } from './helpers.ts';
+import { countingTokenProvider, fakeClock, problem, startTestServer } from '../../support/client-helpers.ts';
+import type { Handler, TestServer } from '../../support/client-helpers.ts';
 
 let api: TestServer;
 let storage: TestServer;

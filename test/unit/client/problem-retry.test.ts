@@ -12,7 +12,7 @@ import {
   problemKind,
 } from '../../../src/client/index.ts';
 import { backoffDelay, nextDelay, resolveRetryOptions } from '../../../src/client/retry.ts';
-import { fakeClock } from './helpers.ts';
+import { fakeClock } from '../../support/client-helpers.ts';
 
 function apiError(status: number, code: string | null, detail = 'd') {
   return new SimulacraApiError({

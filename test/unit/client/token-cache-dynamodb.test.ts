@@ -6,8 +6,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTokenCache, createTokenProvider } from '../../../src/client/index.ts';
 import type { VendorCredentials } from '../../../src/client/index.ts';
-import { startTestServer } from './helpers.ts';
-import type { TestServer } from './helpers.ts';
+import { startTestServer } from '../../support/client-helpers.ts';
+import type { TestServer } from '../../support/client-helpers.ts';
 
 const KEY_ID = 'arn:aws:kms:us-east-1:111122223333:key/token-cache';
 const TABLE = 'state-table';

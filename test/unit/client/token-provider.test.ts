@@ -6,8 +6,8 @@ import {
   tokenCacheKey,
 } from '../../../src/client/index.ts';
 import type { CachedToken, TokenCache, VendorCredentials } from '../../../src/client/index.ts';
-import { DATASET, json, startTestServer } from './helpers.ts';
-import type { Handler, TestServer } from './helpers.ts';
+import { DATASET, json, startTestServer } from '../../support/client-helpers.ts';
+import type { Handler, TestServer } from '../../support/client-helpers.ts';
 
 let auth: TestServer;
 beforeAll(async () => {

@@ -6,8 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SEED_BYTES, SimulacraClient, SimulacraInputError } from '../../../src/client/index.ts';
 import type { SeedSource } from '../../../src/client/index.ts';
 import { buildMultipartBody } from '../../../src/client/multipart.ts';
-import { DATASET, countingTokenProvider, fakeClock, json, startTestServer } from './helpers.ts';
-import type { TestServer } from './helpers.ts';
+import {
+  DATASET,
+  countingTokenProvider,
+  fakeClock,
+  json,
+  startTestServer,
+} from '../../support/client-helpers.ts';
+import type { TestServer } from '../../support/client-helpers.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import {
   toStateError,
 } from '../../../src/contracts/state-errors.ts';
 import { SimulacraNetworkError } from '../../../src/client/errors.ts';
-import { apiError } from '../pipeline/fake-api.ts';
+import { apiError } from '../../support/fake-vendor-api.ts';
 
 describe('toStateError', () => {
   it('maps retryable vendor problems to VendorRetryableError and keeps the ids', () => {

@@ -7,7 +7,7 @@ import {
   toSecretString,
   verifyCredentials,
 } from '../../../src/credentials/credential-secret.ts';
-import { CLIENT_SECRET, claimed } from './fakes.ts';
+import { CLIENT_SECRET, claimed } from '../../support/credential-fakes.ts';
 
 const credentials: VendorCredentials = {
   client_id: 'acme_m2m_1',

@@ -5,7 +5,7 @@ import {
   supportInstructions,
   waitForSignupDecision,
 } from '../../../src/credentials/onboarding.ts';
-import { approved, fakeOnboardingApi, problem, signup } from './fakes.ts';
+import { approved, fakeOnboardingApi, problem, signup } from '../../support/credential-fakes.ts';
 
 describe('pollDelayMs', () => {
   it('grows exponentially, is capped, and jitters within [base/2, base]', () => {

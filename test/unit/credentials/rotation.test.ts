@@ -31,7 +31,7 @@ import {
   expectNoSecrets,
   problem,
   rotation,
-} from './fakes.ts';
+} from '../../support/credential-fakes.ts';
 
 const sm = mockClient(SecretsManagerClient);
 const SECRET_ID = 'simulacra/credentials';

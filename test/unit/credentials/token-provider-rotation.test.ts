@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createTokenProvider } from '../../../src/client/index.ts';
 import type { VendorCredentials } from '../../../src/client/index.ts';
-import { CLIENT_SECRET, NEW_CLIENT_SECRET } from './fakes.ts';
+import { CLIENT_SECRET, NEW_CLIENT_SECRET } from '../../support/credential-fakes.ts';
 
 const base: VendorCredentials = {
   client_id: 'acme_m2m_1',

@@ -13,7 +13,7 @@ import {
 import { EVENT_SCHEMAS, schemaName } from '../../../src/events/schemas.ts';
 import * as pkg from '../../../lib/index.ts';
 import { asDelivered, eventSchemaProblems } from '../../support/event-schemas.ts';
-import { seed } from '../pipeline/fake-api.ts';
+import { seed } from '../../support/fake-vendor-api.ts';
 
 const at = '2026-05-01T17:30:00.000Z';
 const run: RunContext & { feed: string } = {

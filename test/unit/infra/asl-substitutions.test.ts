@@ -8,7 +8,7 @@ import {
   substitutionsFor,
 } from '../../../lib/asl-definition.ts';
 import { aslValuePlaceholders, pipelineFunctions } from '../../../lib/pipeline-functions.ts';
-import { synthPipeline } from './infra-fixtures.ts';
+import { synthPipeline } from '../../support/infra-fixtures.ts';
 
 const { json, pipeline, stack } = synthPipeline();
 

@@ -6,7 +6,7 @@ import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { SimulacraDemoStack } from '../../../lib/demo-stack.ts';
 import { SimulacraPipeline, type SimulacraPipelineProps } from '../../../lib/simulacra-pipeline.ts';
-import { allFeaturesProps, fastApp, TEST_ENV } from './infra-fixtures.ts';
+import { allFeaturesProps, fastApp, TEST_ENV } from '../../support/infra-fixtures.ts';
 
 /** Unacknowledged AwsSolutions findings as `RuleId @ construct path`. */
 function findings(scope: IConstruct): string[] {

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { SimulacraPipeline } from '../../../lib/simulacra-pipeline.ts';
-import { fastApp, TEST_ENV } from './infra-fixtures.ts';
+import { fastApp, TEST_ENV } from '../../support/infra-fixtures.ts';
 
 describe('SimulacraPipeline with resources from another stack', () => {
   it('uses an existing seed bucket and key from a shared stack in a fresh App', () => {

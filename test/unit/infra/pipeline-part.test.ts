@@ -3,7 +3,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { PipelinePart, uniqueIdOf, uniqueIdWithoutParts } from '../../../lib/parts/pipeline-part.ts';
-import { fastApp } from './infra-fixtures.ts';
+import { fastApp } from '../../support/infra-fixtures.ts';
 
 class Part extends PipelinePart {
   constructor(scope: Construct, id: string) {

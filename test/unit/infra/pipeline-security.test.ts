@@ -17,7 +17,7 @@ import {
   resourcesOfType,
   synthPipeline,
   type CfnTemplateJson,
-} from './infra-fixtures.ts';
+} from '../../support/infra-fixtures.ts';
 
 const daily = scheduler.ScheduleExpression.expression('cron(0 6 * * ? *)');
 const base = synthPipeline({ feeds: ['customers'], schedules: [{ feed: 'customers', schedule: daily }] });

@@ -1,6 +1,6 @@
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { describe, expect, it } from 'vitest';
-import { synthPipeline, type CfnTemplateJson } from './infra-fixtures.ts';
+import { synthPipeline, type CfnTemplateJson } from '../../support/infra-fixtures.ts';
 
 /**
  * The template with content hashes (asset keys, bundle hashes) replaced, so the snapshot changes

@@ -1,4 +1,4 @@
-import { context } from './env.ts';
+import { context } from '../../support/lambda-env.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';

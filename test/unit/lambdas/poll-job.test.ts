@@ -1,9 +1,9 @@
-import { context } from './env.ts';
+import { context } from '../../support/lambda-env.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/poll-job.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import type { Job } from '../../../src/client/contract.ts';
-import { apiError, fakeApi, meta } from '../pipeline/fake-api.ts';
+import { apiError, fakeApi, meta } from '../../support/fake-vendor-api.ts';
 
 afterEach(() => resetVendorClientForTests());
 

@@ -1,4 +1,4 @@
-import { context } from './env.ts';
+import { context } from '../../support/lambda-env.ts';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -8,7 +8,7 @@ import { handler } from '../../../lambdas/prepare-feed.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import type { Dataset } from '../../../src/client/contract.ts';
 import { datasetIdempotencyKey } from '../../../src/pipeline/seed-object.ts';
-import { apiError, fakeApi, meta, seed } from '../pipeline/fake-api.ts';
+import { apiError, fakeApi, meta, seed } from '../../support/fake-vendor-api.ts';
 
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);

@@ -1,11 +1,11 @@
-import { context, fixture } from './env.ts';
+import { context, fixture } from '../../support/lambda-env.ts';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/record-run.ts';
-import { seed } from '../pipeline/fake-api.ts';
+import { seed } from '../../support/fake-vendor-api.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const events = mockClient(EventBridgeClient);

@@ -1,4 +1,4 @@
-import { context } from './env.ts';
+import { context } from '../../support/lambda-env.ts';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/resolve-scenarios.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import type { Dataset, DatasetSchema } from '../../../src/client/contract.ts';
-import { fakeApi, meta, seed } from '../pipeline/fake-api.ts';
+import { fakeApi, meta, seed } from '../../support/fake-vendor-api.ts';
 
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);

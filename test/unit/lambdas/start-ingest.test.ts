@@ -1,4 +1,4 @@
-import { context, fixture } from './env.ts';
+import { context, fixture } from '../../support/lambda-env.ts';
 import {
   GetObjectTaggingCommand,
   HeadObjectCommand,

@@ -1,4 +1,4 @@
-import { context } from './env.ts';
+import { context } from '../../support/lambda-env.ts';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import { handler } from '../../../lambdas/upload-seed.ts';
 import type { CreateDatasetInput } from '../../../src/client/contract.ts';
-import { fakeApi, meta, seed } from '../pipeline/fake-api.ts';
+import { fakeApi, meta, seed } from '../../support/fake-vendor-api.ts';
 
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);

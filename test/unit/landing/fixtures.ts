@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { ArtifactDownload, Generation } from '../../../src/client/contract.ts';
-import { meta } from '../pipeline/fake-api.ts';
+import { meta } from '../../support/fake-vendor-api.ts';
 
 export const GENERATION_ID = 'gen_abc123';
 export const DATASET_ID = 'ds_xyz789';

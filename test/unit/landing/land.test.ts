@@ -25,7 +25,7 @@ import {
 } from '../../../src/landing/errors.ts';
 import { landArtifact, type LandArtifactDeps, type LandArtifactInput } from '../../../src/landing/land.ts';
 import type { LandingManifest } from '../../../src/landing/manifest.ts';
-import { apiError, fakeApi } from '../pipeline/fake-api.ts';
+import { apiError, fakeApi } from '../../support/fake-vendor-api.ts';
 import {
   csvBytes,
   DATASET_ID,

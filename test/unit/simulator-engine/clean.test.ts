@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanSeed, readSeed, schemaOf } from '../../../simulator/engine/index.ts';
 import type { CleanCategoricalColumn, SeedTable } from '../../../simulator/engine/index.ts';
-import { exampleSeedBytes } from './helpers.ts';
+import { exampleSeedBytes } from '../../support/simulator-engine-helpers.ts';
 
 const ROWS = 200;
 

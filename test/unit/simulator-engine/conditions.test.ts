@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkConditions } from '../../../simulator/engine/index.ts';
 import type { Conditions, TrainedModel } from '../../../simulator/engine/index.ts';
-import { quickstartModel } from './helpers.ts';
+import { quickstartModel } from '../../support/simulator-engine-helpers.ts';
 
 let model: TrainedModel;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { vendorColumnName } from '../../../src/conditions/column-names.ts';
 import { checkConditions, generate } from '../../../simulator/engine/index.ts';
 import type { Conditions } from '../../../simulator/engine/index.ts';
-import { quickstartModel, seedsDir } from './helpers.ts';
+import { quickstartModel, seedsDir } from '../../support/simulator-engine-helpers.ts';
 
 interface Scenario {
   name: string;

@@ -10,7 +10,7 @@ import {
   trainModel,
 } from '../../../simulator/engine/index.ts';
 import type { CleanTable, Conditions, TrainedModel } from '../../../simulator/engine/index.ts';
-import { levelShares, numericValues, quickstartModel } from './helpers.ts';
+import { levelShares, numericValues, quickstartModel } from '../../support/simulator-engine-helpers.ts';
 
 let model: TrainedModel;
 beforeAll(async () => {

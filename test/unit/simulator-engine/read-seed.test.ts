@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { SeedFormatError, readSeed } from '../../../simulator/engine/index.ts';
-import { csv, exampleSeedBytes } from './helpers.ts';
+import { csv, exampleSeedBytes } from '../../support/simulator-engine-helpers.ts';
 
 async function seedError(bytes: Buffer, filename: string): Promise<SeedFormatError> {
   const error: unknown = await readSeed(bytes, filename).then(

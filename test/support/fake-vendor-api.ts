@@ -1,7 +1,7 @@
 /** A `SimulacraApi` for unit tests: every operation fails loudly unless the test stubs it. */
 import { vi, type Mock } from 'vitest';
-import type { ResponseMeta, SimulacraApi } from '../../../src/client/contract.ts';
-import { SimulacraApiError } from '../../../src/client/errors.ts';
+import type { ResponseMeta, SimulacraApi } from '../../src/client/contract.ts';
+import { SimulacraApiError } from '../../src/client/errors.ts';
 
 export type FakeApi = { [K in keyof SimulacraApi]: Mock<SimulacraApi[K]> };
 

@@ -18,7 +18,7 @@ import {
   fakeOnboardingApi,
   problem,
   signup,
-} from './fakes.ts';
+} from '../../support/credential-fakes.ts';
 
 const sm = mockClient(SecretsManagerClient);
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:simulacra-AbCdEf';

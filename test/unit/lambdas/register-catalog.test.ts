@@ -1,4 +1,4 @@
-import { context } from '../lambdas/env.ts';
+import { context } from '../../support/lambda-env.ts';
 import {
   BatchCreatePartitionCommand,
   CreateTableCommand,
@@ -9,7 +9,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/register-catalog.ts';
-import { landingManifest } from './fixtures.ts';
+import { landingManifest } from '../catalog/fixtures.ts';
 
 Object.assign(process.env, { OUTPUT_BUCKET_NAME: 'lake', GLUE_DATABASE_NAME: 'synthetic_db' });
 

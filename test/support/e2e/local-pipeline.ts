@@ -27,9 +27,9 @@ import {
 } from '../../../src/local/runner.ts';
 import type { StartIngestOutcome } from '../../../src/pipeline/start-ingest.ts';
 import { StateRepository } from '../../../src/state/repository.ts';
-import { captureOutput } from '../../integration/credentials/harness.ts';
+import { captureOutput } from '../credentials-harness.ts';
 
-export { exampleSeedCsv } from '../../support/pipeline-harness.ts';
+export { exampleSeedCsv } from '../pipeline-harness.ts';
 
 /** Simulator timings that keep a run well under a second of vendor time. */
 export const FAST_TIMINGS = { trainingMs: 30, generationMs: 30, pollAfterSeconds: 1 } as const;

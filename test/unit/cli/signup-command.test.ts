@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createSignupCommand } from '../../../src/cli/commands/signup.ts';
-import { approved, cliHarness, expectNoSecrets, fakeOnboardingApi, meta, signup } from './fakes.ts';
+import {
+  approved,
+  cliHarness,
+  expectNoSecrets,
+  fakeOnboardingApi,
+  meta,
+  signup,
+} from '../../support/credential-fakes.ts';
 
 const args = ['--company', 'Acme Research', '--email', 'ops@acme.test', '--api-base', 'http://127.0.0.1:9/'];
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock, TokenProvider } from '../../../src/client/index.ts';
+import type { Clock, TokenProvider } from '../../src/client/index.ts';
 
 export interface RecordedRequest {
   readonly method: string;

@@ -22,7 +22,7 @@ export interface RecordedExchange {
   readonly body: unknown;
 }
 
-export const PATCHED_SPEC_PATH = new URL('../../../spec/simulacra-openapi.patched.json', import.meta.url);
+export const PATCHED_SPEC_PATH = new URL('../../spec/simulacra-openapi.patched.json', import.meta.url);
 
 function pointer(parts: readonly string[]): string {
   return parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');

@@ -27,6 +27,6 @@ export const context = {
 export async function fixture(name: string): Promise<unknown> {
   const { readFile } = await import('node:fs/promises');
   return JSON.parse(
-    await readFile(new URL(`../../fixtures/events/${name}`, import.meta.url), 'utf8'),
+    await readFile(new URL(`../fixtures/events/${name}`, import.meta.url), 'utf8'),
   ) as unknown;
 }

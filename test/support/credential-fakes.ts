@@ -5,9 +5,9 @@ import type {
   CredentialRotation,
   ResponseMeta,
   SignupRequest,
-} from '../../../src/client/contract.ts';
-import { SimulacraApiError } from '../../../src/client/errors.ts';
-import type { OnboardingCliDeps } from '../../../src/cli/credential-support.ts';
+} from '../../src/client/contract.ts';
+import { SimulacraApiError } from '../../src/client/errors.ts';
+import type { OnboardingCliDeps } from '../../src/cli/credential-support.ts';
 
 /** Values that must never show up in any output. */
 export const CLIENT_SECRET = 'sk-super-secret-value-7f3a9c';

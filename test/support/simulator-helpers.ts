@@ -1,5 +1,5 @@
 /** Shared helpers of the simulator tests: a small seed, token minting, uploads and polling. */
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../../simulator/index.ts';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index.ts';
 
 /** A deterministic 240-row seed shaped like the vendor's quickstart (age, segment, channel, region, purchase_intent). */
 export function seedCsv(rows = 240, salt = 0): string {

@@ -9,7 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
-import { SimulacraPipeline, type SimulacraPipelineProps } from '../../../lib/simulacra-pipeline.ts';
+import { SimulacraPipeline, type SimulacraPipelineProps } from '../../lib/simulacra-pipeline.ts';
 
 export const TEST_ENV = { account: '123456789012', region: 'us-east-1' } as const;
 

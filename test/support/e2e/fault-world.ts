@@ -21,7 +21,7 @@ import {
   type LocalRunnerOptions,
 } from '../../../src/local/runner.ts';
 import type { StartExecutionFn, StartIngestOutcome } from '../../../src/pipeline/start-ingest.ts';
-import { captureOutput } from '../../integration/credentials/harness.ts';
+import { captureOutput } from '../credentials-harness.ts';
 import { tapVendorNetwork, type VendorNetworkTap } from './fault-network.ts';
 import { startE2ePipeline, type E2ePipeline, type ObservedRun } from './local-pipeline.ts';
 

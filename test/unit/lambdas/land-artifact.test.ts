@@ -1,4 +1,4 @@
-import { context } from '../lambdas/env.ts';
+import { context } from '../../support/lambda-env.ts';
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -20,8 +20,8 @@ import {
   RowCountMismatchError,
 } from '../../../src/landing/errors.ts';
 import { LayoutInputError } from '../../../src/landing/layout.ts';
-import { fakeApi } from '../pipeline/fake-api.ts';
-import { csvBytes, DATASET_ID, download, GENERATION_ID, generation } from './fixtures.ts';
+import { fakeApi } from '../../support/fake-vendor-api.ts';
+import { csvBytes, DATASET_ID, download, GENERATION_ID, generation } from '../landing/fixtures.ts';
 
 Object.assign(process.env, {
   OUTPUT_BUCKET_NAME: 'lake',

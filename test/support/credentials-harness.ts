@@ -12,14 +12,14 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
 import { vi } from 'vitest';
-import { startSimulator } from '../../../simulator/index.ts';
-import type { RunningSimulator } from '../../../simulator/index.ts';
-import type { VendorCredentials } from '../../../src/client/index.ts';
-import { toSecretString } from '../../../src/credentials/credential-secret.ts';
-import { runRotationStep } from '../../../src/credentials/rotation.ts';
-import type { RotationDeps, RotationStep } from '../../../src/credentials/rotation.ts';
-import { awsClientConfig, startMoto } from '../../../src/local/moto.ts';
-import type { RunningMoto } from '../../../src/local/moto.ts';
+import { startSimulator } from '../../simulator/index.ts';
+import type { RunningSimulator } from '../../simulator/index.ts';
+import type { VendorCredentials } from '../../src/client/index.ts';
+import { toSecretString } from '../../src/credentials/credential-secret.ts';
+import { runRotationStep } from '../../src/credentials/rotation.ts';
+import type { RotationDeps, RotationStep } from '../../src/credentials/rotation.ts';
+import { awsClientConfig, startMoto } from '../../src/local/moto.ts';
+import type { RunningMoto } from '../../src/local/moto.ts';
 
 export interface Environment {
   readonly moto: RunningMoto;

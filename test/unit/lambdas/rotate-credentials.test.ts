@@ -1,4 +1,4 @@
-import '../lambdas/env.ts';
+import '../../support/lambda-env.ts';
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/rotate-credentials.ts';
 import { InvalidRotationEventError } from '../../../src/credentials/rotation.ts';
-import { context } from '../lambdas/env.ts';
+import { context } from '../../support/lambda-env.ts';
 
 const sm = mockClient(SecretsManagerClient);
 const TOKEN = '3f1c2b8e-8a1d-4a57-9a9e-0d6c1a2b3c4d';

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createStatusCommand } from '../../../src/cli/commands/status.ts';
-import { approved, cliHarness, expectNoSecrets, fakeOnboardingApi, problem, signup } from './fakes.ts';
+import {
+  approved,
+  cliHarness,
+  expectNoSecrets,
+  fakeOnboardingApi,
+  problem,
+  signup,
+} from '../../support/credential-fakes.ts';
 
 const base = ['--request-id', 'req_abc123', '--api-base', 'https://api.example.test'];
 

@@ -7,7 +7,7 @@
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import type { FaultMatrixRow } from '../../../bench/fault-matrix.ts';
 import type { SimulatorCounters } from '../../../simulator/index.ts';
-import { scanForSecrets, scannedJson, type SecretFinding } from '../../support/secret-scan.ts';
+import { scanForSecrets, scannedJson, type SecretFinding } from '../secret-scan.ts';
 import type { RunRecord } from '../../../src/state/records.ts';
 import type { FaultWorld } from './fault-world.ts';
 import type { ObservedRun } from './local-pipeline.ts';

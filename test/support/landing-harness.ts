@@ -15,10 +15,10 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import type { ArtifactDownload, Generation, SimulacraApi } from '../../../src/client/contract.ts';
-import type { LandArtifactDeps } from '../../../src/landing/land.ts';
-import { awsClientConfig, startMoto, type RunningMoto } from '../../../src/local/moto.ts';
-import { apiError, fakeApi, meta, type FakeApi } from '../../unit/pipeline/fake-api.ts';
+import type { ArtifactDownload, Generation, SimulacraApi } from '../../src/client/contract.ts';
+import type { LandArtifactDeps } from '../../src/landing/land.ts';
+import { awsClientConfig, startMoto, type RunningMoto } from '../../src/local/moto.ts';
+import { apiError, fakeApi, meta, type FakeApi } from './fake-vendor-api.ts';
 
 export type ArtifactSource = Buffer | (() => AsyncIterable<Buffer>);
 

@@ -11,7 +11,7 @@ import { expect } from 'vitest';
 import type { SimulatorCounters } from '../../../simulator/index.ts';
 import { DATA_PREFIX, MANIFEST_PREFIX } from '../../../src/landing/layout.ts';
 import { readManifest, type LandingManifest } from '../../../src/landing/manifest.ts';
-import { scanForSecrets, scannedJson, type ScannedText } from '../../support/secret-scan.ts';
+import { scanForSecrets, scannedJson, type ScannedText } from '../secret-scan.ts';
 import { DetailType, EVENT_SOURCE } from '../../../src/events/catalog.ts';
 import type { RunFailure, RunRecord } from '../../../src/state/records.ts';
 import type { CapturedEvent, E2ePipeline, ObservedRun } from './local-pipeline.ts';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanSeed, readSeed, trainModel } from '../../../simulator/engine/index.ts';
-import type { CleanTable, GeneratedColumns, TrainedModel } from '../../../simulator/engine/index.ts';
+import { cleanSeed, readSeed, trainModel } from '../../simulator/engine/index.ts';
+import type { CleanTable, GeneratedColumns, TrainedModel } from '../../simulator/engine/index.ts';
 
-export const seedsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/seeds');
+export const seedsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/seeds');
 
 export function exampleSeedBytes(name = 'quickstart.csv'): Buffer {
   return readFileSync(path.join(seedsDir, name));
