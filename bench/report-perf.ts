@@ -9,7 +9,11 @@ import { fmt, table, verdict, type TargetCheck } from './report-format.ts';
 
 /** Landing targets: peak RSS at 1 GB and throughput against the slowest raw limit. */
 export function landingChecks(landing: LandingData | undefined): TargetCheck[] {
-  const deployed = landing?.cases.filter((c) => (c.scanThread ?? 'worker') === 'worker') ?? [];
+  const cases = landing?.cases ?? [];
+  // Results from before the scan worker carry no `scanThread`: those cases ran inline.
+  const deployed = cases.some((c) => c.scanThread === 'worker')
+    ? cases.filter((c) => c.scanThread === 'worker')
+    : cases;
   const large = deployed.filter((c) => c.sizeLabel === '1 GB');
   const peakTarget = landing?.targets.peakRssMiBAt1GB ?? 256;
   const peak1G = large.length > 0 ? Math.max(...large.map((c) => c.peakRssMiB)) : null;
