@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 
 export interface PipelineMonitoringProps {
   /** State machines by a short name (`Ingest`, `Generate`). */
-  readonly stateMachines: Readonly<Record<string, sfn.StateMachine>>;
+  readonly stateMachines: Readonly<Record<string, sfn.IStateMachine>>;
   /** Functions by construct id. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** Dead-letter queues by a short name. */

@@ -2,6 +2,7 @@
  * The props of `SimulacraPipeline` and their defaults. Kept apart from the construct so the
  * validation (`props-validation.ts`) and the parts read them without importing the construct.
  */
+import { createHash } from 'node:crypto';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -34,6 +35,12 @@ export interface SimulacraScheduleProps {
   readonly enabled?: boolean;
   /** @default - "Simulacra generation for feed <feed>" */
   readonly description?: string;
+  /**
+   * A name for this schedule, unique in the pipeline, that keys its construct id (so its logical
+   * id survives reordering and edits of the schedule). Same rule as scenario names.
+   * @default - the feed plus a hash of the schedule expression and the scenarios
+   */
+  readonly name?: string;
 }
 
 /** Automatic rotation of the vendor credential through Simulacra's self-service rotation. */
@@ -147,3 +154,14 @@ export const DEFAULT_API_BASE = 'https://api.simulacra-data.com';
 export const DEFAULT_MAP_MAX_CONCURRENCY = 4;
 export const DEFAULT_FLEXIBLE_WINDOW = Duration.minutes(15);
 export const DEFAULT_METRICS_NAMESPACE = 'SimulacraPipeline';
+
+/**
+ * The construct id of a schedule: keyed by its name, or by its feed, expression and scenarios,
+ * never by its position in `schedules`.
+ */
+export function scheduleConstructId(entry: SimulacraScheduleProps): string {
+  if (entry.name !== undefined) return `Schedule-${entry.name}`;
+  const slot = `${entry.schedule.expressionString}|${[...(entry.scenarios ?? [])].sort().join(',')}`;
+  const hash = createHash('sha256').update(slot).digest('hex').slice(0, 8);
+  return `Schedule-${entry.feed}-${hash}`;
+}

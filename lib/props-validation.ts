@@ -5,7 +5,7 @@
  */
 import { Token } from 'aws-cdk-lib';
 import { FEED_NAME_RULE, SCENARIO_NAME_RULE, nameProblem, type NameRule } from '../src/names/rules.ts';
-import type { SimulacraPipelineProps } from './pipeline-props.ts';
+import { scheduleConstructId, type SimulacraPipelineProps } from './pipeline-props.ts';
 
 /** Allowed range of the ASL Map state's `MaxConcurrency` (the vendor's per-tenant fan-out budget). */
 export const MAP_MAX_CONCURRENCY_RANGE = { min: 1, max: 40 } as const;
@@ -92,6 +92,7 @@ function validateFeedsAndSchedules(props: SimulacraPipelineProps, problems: stri
   }
   const declared = new Set(feeds);
   const seenSlots = new Set<string>();
+  const seenIds = new Set<string>();
   (props.schedules ?? []).forEach((schedule, index) => {
     const where = `schedules[${index}]`;
     checkRuleName(problems, `${where}.feed`, schedule.feed, FEED_NAME_RULE, feedWhy);
@@ -138,6 +139,16 @@ function validateFeedsAndSchedules(props: SimulacraPipelineProps, problems: stri
       );
     }
     seenSlots.add(slot);
+    if (schedule.name !== undefined) {
+      checkRuleName(problems, `${where}.name`, schedule.name, SCENARIO_NAME_RULE, 'it keys the schedule');
+    }
+    const id = scheduleConstructId(schedule);
+    if (schedule.name !== undefined && seenIds.has(id)) {
+      problems.push(
+        `${where}.name "${schedule.name}" is taken by an earlier schedule; give each schedule its own name.`,
+      );
+    }
+    seenIds.add(id);
   });
 }
 

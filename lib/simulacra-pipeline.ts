@@ -17,7 +17,6 @@ import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -97,20 +96,20 @@ export class SimulacraPipeline extends Construct {
   readonly queryResultsBucket: s3.IBucket;
   readonly credentialsSecret: secretsmanager.ISecret;
   /** Feeds, runs and the shared token cache (`pk`/`sk`, TTL attribute `ttl`). */
-  readonly stateTable: dynamodb.Table;
+  readonly stateTable: dynamodb.ITable;
   readonly glueDatabaseName: string;
   readonly athenaWorkGroup: athena.CfnWorkGroup;
   /** Run success/failure events (`source: simulacra.pipeline`). */
-  readonly eventBus: events.EventBus;
+  readonly eventBus: events.IEventBus;
   readonly notificationTopic?: sns.ITopic;
-  readonly ingestStateMachine: sfn.StateMachine;
-  readonly generateStateMachine: sfn.StateMachine;
+  readonly ingestStateMachine: sfn.IStateMachine;
+  readonly generateStateMachine: sfn.IStateMachine;
   /** Pipeline functions by their id in `lib/pipeline-functions.ts`. */
-  readonly functions: Readonly<Record<string, nodejs.NodejsFunction>>;
-  readonly rotationFunction?: nodejs.NodejsFunction;
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  readonly rotationFunction?: lambda.IFunction;
   /** Failed starter invocations and failed schedule deliveries. */
-  readonly deadLetterQueue: sqs.Queue;
-  readonly schedules: readonly scheduler.Schedule[];
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly schedules: readonly scheduler.ISchedule[];
   readonly monitoring: PipelineMonitoring;
   readonly metricsNamespace: string;
 

@@ -73,7 +73,7 @@ export class PipelineCatalog extends PipelinePart {
 
   /** Two example Athena queries per feed in the workgroup. */
   addFeedQueries(feeds: readonly string[]): void {
-    feeds.forEach((feed, index) => {
+    for (const feed of feeds) {
       const table = `"${this.glueDatabaseName}"."${tableNameFor(feed)}"`;
       const queries = [
         {
@@ -88,7 +88,7 @@ export class PipelineCatalog extends PipelinePart {
         },
       ];
       for (const query of queries) {
-        new athena.CfnNamedQuery(this, `Feed${index}${query.id}Query`, {
+        new athena.CfnNamedQuery(this, `Feed-${feed}-${query.id}Query`, {
           database: this.glueDatabaseName,
           workGroup: this.athenaWorkGroup.ref,
           name: query.name,
@@ -96,7 +96,7 @@ export class PipelineCatalog extends PipelinePart {
           queryString: query.sql,
         });
       }
-    });
+    }
     this.pinLogicalIds();
   }
 }

@@ -57,7 +57,7 @@ export class PipelineFunctions extends PipelinePart {
       [PipelineEnv.eventBusName]: targets.eventBus.eventBusName,
     };
     const functions: Record<string, nodejs.NodejsFunction> = {};
-    const quotaLogGroups: logs.ILogGroup[] = [];
+    const quotaLogGroups: { readonly id: string; readonly logGroup: logs.ILogGroup }[] = [];
     for (const spec of pipelineFunctions) {
       const environment: Record<string, string> = {};
       for (const name of spec.env) {
@@ -78,13 +78,13 @@ export class PipelineFunctions extends PipelinePart {
           : {}),
       });
       grantByEnvironment(fn, spec, targets);
-      if (callsVendor(spec)) quotaLogGroups.push(logGroup);
+      if (callsVendor(spec)) quotaLogGroups.push({ id: spec.id, logGroup });
       functions[spec.id] = fn;
     }
     this.functions = functions;
     let metric: cloudwatch.Metric | undefined;
-    quotaLogGroups.forEach((logGroup, index) => {
-      const filter = new logs.MetricFilter(this, `VendorQuotaFilter${index}`, {
+    for (const { id: functionId, logGroup } of quotaLogGroups) {
+      const filter = new logs.MetricFilter(this, `${functionId}VendorQuotaFilter`, {
         logGroup,
         filterPattern: logs.FilterPattern.literal('"simio_quota_exhausted"'),
         metricNamespace: props.metricsNamespace,
@@ -92,7 +92,7 @@ export class PipelineFunctions extends PipelinePart {
         metricValue: '1',
       });
       metric ??= filter.metric();
-    });
+    }
     if (metric) this.vendorQuotaExhausted = metric;
     this.pinLogicalIds();
   }

@@ -19,7 +19,11 @@ import {
   type StateMachineName,
 } from '../asl-definition.ts';
 import { PipelineEnv, pipelineFunctions, type aslValuePlaceholders } from '../pipeline-functions.ts';
-import { DEFAULT_FLEXIBLE_WINDOW, type SimulacraScheduleProps } from '../pipeline-props.ts';
+import {
+  DEFAULT_FLEXIBLE_WINDOW,
+  scheduleConstructId,
+  type SimulacraScheduleProps,
+} from '../pipeline-props.ts';
 import { acknowledgeNag, createEncryptedLogGroup, grantKeyUse } from '../secure-defaults.ts';
 import type { PipelineFunctions } from './functions.ts';
 import { PipelinePart } from './pipeline-part.ts';
@@ -94,8 +98,8 @@ export class PipelineWorkflows extends PipelinePart {
       description: 'EventBridge Scheduler role that starts Simulacra generation runs',
     });
     grantKeyUse(role, this.props.key, 'kms:GenerateDataKey', 'kms:Decrypt');
-    const schedules = entries.map((entry, index) => {
-      return new scheduler.Schedule(this, `Schedule${index}`, {
+    const schedules = entries.map((entry) => {
+      return new scheduler.Schedule(this, scheduleConstructId(entry), {
         description: entry.description ?? `Simulacra generation for feed ${entry.feed}`,
         schedule: entry.schedule,
         enabled: entry.enabled ?? true,

@@ -1,6 +1,7 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { describe, expect, it } from 'vitest';
@@ -174,7 +175,7 @@ describe('SimulacraPipeline security defaults', () => {
 
   it('lets each state machine invoke exactly the functions its definition uses', () => {
     for (const machine of [pipeline.ingestStateMachine, pipeline.generateStateMachine]) {
-      const roleId = stack.getLogicalId(machine.role.node.defaultChild as never);
+      const roleId = stack.getLogicalId((machine.grantPrincipal as iam.Role).node.defaultChild as never);
       const invoke = resourcesOfType(json, 'AWS::IAM::Policy')
         .filter(([, p]) => JSON.stringify(p.Properties?.['Roles']).includes(`"${roleId}"`))
         .flatMap(

@@ -1,17 +1,6 @@
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { describe, expect, it } from 'vitest';
-import { synthPipeline, type CfnTemplateJson } from '../../support/infra-fixtures.ts';
-
-/**
- * The template with content hashes (asset keys, bundle hashes) replaced, so the snapshot changes
- * only when the infrastructure does, not when a handler's code does.
- */
-export function normalizeTemplate(json: CfnTemplateJson): unknown {
-  const text = JSON.stringify(json, null, 2)
-    .replace(/[0-9a-f]{64}(\.(zip|json))?/g, '<asset-hash>$1')
-    .replace(/"cdk-hnb659fds-assets-[^"]*"/g, '"<asset-bucket>"');
-  return JSON.parse(text) as unknown;
-}
+import { normalizeTemplate, synthPipeline } from '../../support/infra-fixtures.ts';
 
 describe('SimulacraPipeline template', () => {
   it('matches the snapshot (hashes normalized)', () => {
