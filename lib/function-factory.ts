@@ -31,6 +31,8 @@ export interface PipelineFunctionOptions {
   readonly metricsNamespace: string;
   /** @default - unreserved */
   readonly reservedConcurrency?: number;
+  /** @default lambda.Architecture.ARM_64 */
+  readonly architecture?: lambda.Architecture;
 }
 
 export interface PipelineFunction {
@@ -59,7 +61,7 @@ export function createPipelineFunction(
     projectRoot: PROJECT_ROOT,
     depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
     runtime: lambda.Runtime.NODEJS_24_X,
-    architecture: lambda.Architecture.ARM_64,
+    architecture: options.architecture ?? lambda.Architecture.ARM_64,
     memorySize: options.memoryMb,
     timeout: options.timeout,
     ...(options.ephemeralStorageMb !== undefined

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -47,6 +48,18 @@ export interface SimulacraScheduleProps {
 export interface SimulacraCredentialsRotationProps {
   /** Time between rotations (whole days; Simulacra allows 3 rotations per 24 h). */
   readonly schedule: Duration;
+}
+
+/** Settings of one pipeline function that replace the construct's defaults. */
+export interface SimulacraFunctionOverrides {
+  /** Memory in MB, 128..10240. @default - the function's default in lib/pipeline-functions.ts */
+  readonly memorySize?: number;
+  /** 1 second..15 minutes. @default - the function's default in lib/pipeline-functions.ts */
+  readonly timeout?: Duration;
+  /** Reserved concurrency, 0..1000. @default - `vendorConcurrency` for vendor-calling functions, else unreserved */
+  readonly reservedConcurrency?: number;
+  /** @default lambda.Architecture.ARM_64 */
+  readonly architecture?: lambda.Architecture;
 }
 
 /** Props of `SimulacraPipeline`. Every prop is optional; the defaults are the secure choice. */
@@ -123,6 +136,13 @@ export interface SimulacraPipelineProps {
    * @default - unreserved (account concurrency)
    */
   readonly vendorConcurrency?: number;
+  /**
+   * Per-function settings keyed by function id (`StartIngest`, `UploadSeed`, `PollJob`,
+   * `ResolveScenarios`, `CreateGeneration`, `LandArtifact`, `RegisterCatalog`, `RecordRun`,
+   * `PrepareFeed`, ... as listed in `lib/pipeline-functions.ts`).
+   * @default - each function's defaults
+   */
+  readonly functionOverrides?: Readonly<Record<string, SimulacraFunctionOverrides>>;
   /**
    * Retention of the function and state machine logs.
    * @default logs.RetentionDays.THREE_MONTHS

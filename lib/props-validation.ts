@@ -5,6 +5,7 @@
  */
 import { Token } from 'aws-cdk-lib';
 import { FEED_NAME_RULE, SCENARIO_NAME_RULE, nameProblem, type NameRule } from '../src/names/rules.ts';
+import { pipelineFunctions } from './pipeline-functions.ts';
 import { scheduleConstructId, type SimulacraPipelineProps } from './pipeline-props.ts';
 
 /** Allowed range of the ASL Map state's `MaxConcurrency` (the vendor's per-tenant fan-out budget). */
@@ -152,6 +153,47 @@ function validateFeedsAndSchedules(props: SimulacraPipelineProps, problems: stri
   });
 }
 
+export const FUNCTION_MEMORY_MB_RANGE = { min: 128, max: 10240 } as const;
+export const FUNCTION_TIMEOUT_SECONDS_RANGE = { min: 1, max: 900 } as const;
+export const RESERVED_CONCURRENCY_RANGE = { min: 0, max: 1000 } as const;
+
+function validateFunctionOverrides(props: SimulacraPipelineProps, problems: string[]): void {
+  const ids = pipelineFunctions.map((spec) => spec.id);
+  for (const [id, override] of Object.entries(props.functionOverrides ?? {})) {
+    const where = `functionOverrides.${id}`;
+    if (!ids.includes(id)) {
+      problems.push(`${where}: there is no function "${id}"; use one of ${ids.join(', ')}.`);
+    }
+    checkIntegerRange(
+      problems,
+      `${where}.memorySize`,
+      override.memorySize,
+      FUNCTION_MEMORY_MB_RANGE,
+      'Lambda memory is set in MB.',
+    );
+    checkIntegerRange(
+      problems,
+      `${where}.reservedConcurrency`,
+      override.reservedConcurrency,
+      RESERVED_CONCURRENCY_RANGE,
+      'Omit it to keep the default.',
+    );
+    const timeout = override.timeout;
+    if (timeout !== undefined && !timeout.isUnresolved()) {
+      const seconds = timeout.toSeconds({ integral: false });
+      if (
+        !isInteger(seconds) ||
+        seconds < FUNCTION_TIMEOUT_SECONDS_RANGE.min ||
+        seconds > FUNCTION_TIMEOUT_SECONDS_RANGE.max
+      ) {
+        problems.push(
+          `${where}.timeout is ${timeout.toHumanString()}; use whole seconds from 1 to 900 (Lambda's limit), e.g. Duration.minutes(5).`,
+        );
+      }
+    }
+  }
+}
+
 /**
  * Checks `props` and throws one `SimulacraPipelinePropsError` listing every problem.
  * Values that are unresolved CDK tokens are accepted as given.
@@ -223,5 +265,6 @@ export function validateSimulacraPipelineProps(props: SimulacraPipelineProps): v
     );
   }
   validateFeedsAndSchedules(props, problems);
+  validateFunctionOverrides(props, problems);
   if (problems.length > 0) throw new SimulacraPipelinePropsError(problems);
 }

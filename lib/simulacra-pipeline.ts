@@ -45,6 +45,7 @@ import { createEncryptionKey, grantKeyUse, keyInStackOf } from './secure-default
 
 export type {
   SimulacraCredentialsRotationProps,
+  SimulacraFunctionOverrides,
   SimulacraMode,
   SimulacraPipelineProps,
   SimulacraScheduleProps,
@@ -191,6 +192,7 @@ export class SimulacraPipeline extends Construct {
       removalPolicy,
       metricsNamespace: this.metricsNamespace,
       ...(props.vendorConcurrency !== undefined ? { vendorConcurrency: props.vendorConcurrency } : {}),
+      ...(props.functionOverrides ? { functionOverrides: props.functionOverrides } : {}),
     });
     this.functions = functions.functions;
     this.vendorQuotaFilterMetricValue = functions.vendorQuotaExhausted;

@@ -16,6 +16,7 @@ import {
   type PipelineEnvName,
   type PipelineFunctionSpec,
 } from '../pipeline-functions.ts';
+import type { SimulacraFunctionOverrides } from '../pipeline-props.ts';
 import { PipelinePart } from './pipeline-part.ts';
 
 /** The name of the metric counting vendor 402 `simio_quota_exhausted` responses. */
@@ -29,6 +30,8 @@ export interface PipelineFunctionsProps {
   readonly metricsNamespace: string;
   /** Reserved concurrency of each vendor-calling function. @default - unreserved */
   readonly vendorConcurrency?: number;
+  /** Settings replacing a function's defaults, by function id. @default - none */
+  readonly functionOverrides?: Readonly<Record<string, SimulacraFunctionOverrides>>;
 }
 
 /** Whether a function reads the vendor credential (and so calls the vendor API). */
@@ -63,19 +66,21 @@ export class PipelineFunctions extends PipelinePart {
       for (const name of spec.env) {
         if (name !== PipelineEnv.ingestStateMachineArn) environment[name] = values[name];
       }
+      const override = props.functionOverrides?.[spec.id] ?? {};
+      const reservedConcurrency =
+        override.reservedConcurrency ?? (callsVendor(spec) ? props.vendorConcurrency : undefined);
       const { fn, logGroup } = createPipelineFunction(this, spec.id, {
         entry: spec.entry,
-        memoryMb: spec.memoryMb,
-        timeout: Duration.seconds(spec.timeoutSeconds),
+        memoryMb: override.memorySize ?? spec.memoryMb,
+        timeout: override.timeout ?? Duration.seconds(spec.timeoutSeconds),
         ...(spec.ephemeralStorageMb !== undefined ? { ephemeralStorageMb: spec.ephemeralStorageMb } : {}),
         environment,
         key: targets.key,
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
         metricsNamespace: props.metricsNamespace,
-        ...(callsVendor(spec) && props.vendorConcurrency !== undefined
-          ? { reservedConcurrency: props.vendorConcurrency }
-          : {}),
+        ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
+        ...(override.architecture ? { architecture: override.architecture } : {}),
       });
       grantByEnvironment(fn, spec, targets);
       if (callsVendor(spec)) quotaLogGroups.push({ id: spec.id, logGroup });
