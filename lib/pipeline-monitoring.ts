@@ -25,6 +25,10 @@ export interface PipelineMonitoringProps {
   readonly alarmTopic?: sns.ITopic;
   /** @default - a generated name */
   readonly dashboardName?: string;
+  /** @default true */
+  readonly enableAlarms?: boolean;
+  /** @default true */
+  readonly enableDashboard?: boolean;
 }
 
 const period = Duration.minutes(5);
@@ -33,12 +37,14 @@ const period = Duration.minutes(5);
 export class PipelineMonitoring extends Construct {
   /** Every alarm, by construct id (e.g. `GenerateExecutionsFailed`, `PollJobErrors`). */
   readonly alarms: Readonly<Record<string, cloudwatch.Alarm>>;
-  readonly dashboard: cloudwatch.Dashboard;
+  /** Undefined when `enableDashboard` is false. */
+  readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
     const alarms: Record<string, cloudwatch.Alarm> = {};
     const add = (alarmId: string, metric: cloudwatch.IMetric, description: string): void => {
+      if (props.enableAlarms === false) return;
       const alarm = new cloudwatch.Alarm(this, alarmId, {
         metric,
         threshold: 1,
@@ -97,12 +103,14 @@ export class PipelineMonitoring extends Construct {
     );
     this.alarms = alarms;
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+    if (props.enableDashboard === false) return;
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       ...(props.dashboardName ? { dashboardName: props.dashboardName } : {}),
       defaultInterval: Duration.days(1),
     });
+    this.dashboard = dashboard;
     const machines = Object.entries(props.stateMachines);
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       ...machines.map(
         ([name, machine]) =>
           new cloudwatch.GraphWidget({
@@ -119,7 +127,7 @@ export class PipelineMonitoring extends Construct {
       ),
     );
     const functions = Object.entries(props.functions);
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Function errors',
         width: 8,
@@ -136,7 +144,7 @@ export class PipelineMonitoring extends Construct {
         left: functions.map(([name, fn]) => fn.metricDuration({ period, label: name, statistic: 'p95' })),
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Dead-letter queue depth',
         width: 12,

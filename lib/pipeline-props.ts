@@ -144,6 +144,16 @@ export interface SimulacraPipelineProps {
    */
   readonly functionOverrides?: Readonly<Record<string, SimulacraFunctionOverrides>>;
   /**
+   * Create the CloudWatch alarms (docs/alarms.md).
+   * @default true
+   */
+  readonly enableAlarms?: boolean;
+  /**
+   * Create the CloudWatch dashboard.
+   * @default true
+   */
+  readonly enableDashboard?: boolean;
+  /**
    * Retention of the function and state machine logs.
    * @default logs.RetentionDays.THREE_MONTHS
    */

@@ -233,6 +233,8 @@ export class SimulacraPipeline extends Construct {
       deadLetterQueues: { DeadLetterQueue: this.deadLetterQueue },
       vendorQuotaExhausted: this.metricVendorQuotaExhausted(),
       ...(this.notificationTopic ? { alarmTopic: this.notificationTopic } : {}),
+      ...(props.enableAlarms !== undefined ? { enableAlarms: props.enableAlarms } : {}),
+      ...(props.enableDashboard !== undefined ? { enableDashboard: props.enableDashboard } : {}),
     });
     for (const part of [storage, credentials, this.catalog, pipelineEvents, functions, workflows]) {
       pinLogicalIds(part);
