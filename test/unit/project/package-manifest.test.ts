@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+interface Manifest {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Manifest;
+
+describe('package.json dependencies for consumers', () => {
+  it('takes aws-cdk-lib and constructs as peers (one copy of constructs in a consumer app)', () => {
+    for (const name of ['aws-cdk-lib', 'constructs']) {
+      expect(manifest.dependencies[name]).toBeUndefined();
+      expect(manifest.peerDependencies?.[name]).toBeDefined();
+      expect(manifest.devDependencies[name]).toBe(manifest.peerDependencies?.[name]);
+    }
+  });
+
+  it('keeps cdk-nag a development dependency (only bin/app.ts uses it)', () => {
+    expect(manifest.dependencies['cdk-nag']).toBeUndefined();
+    expect(manifest.devDependencies['cdk-nag']).toBeDefined();
+  });
+});
