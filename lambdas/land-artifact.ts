@@ -94,6 +94,13 @@ export function toLandingStateError(err: unknown, ids: FailureIds): StateError {
 }
 
 function emitMetrics(input: LandArtifactInput, result: LandArtifactResult): void {
+  const retentionEnds = result.retentionEndsAt ? Date.parse(result.retentionEndsAt) : Number.NaN;
+  if (!result.alreadyLanded && Number.isFinite(retentionEnds)) {
+    // Feed-less (alarmable): how much of the vendor's retention was left when this landed.
+    const single = metrics.singleMetric();
+    const remaining = Math.max(0, Math.round((retentionEnds - Date.now()) / 1000));
+    single.addMetric('ArtifactRetentionRemaining', MetricUnit.Seconds, remaining);
+  }
   metrics.addDimension('feed', input.feed);
   metrics.addMetric('RowsGenerated', MetricUnit.Count, result.rowsGenerated);
   metrics.addMetric('RowsRequested', MetricUnit.Count, result.rowsRequested);

@@ -12,6 +12,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PROJECT_ROOT } from './asl-definition.ts';
+import { functionLogDataProtectionPolicy } from './log-data-protection.ts';
 import { acknowledgeNag, createEncryptedLogGroup, skipCheckov } from './secure-defaults.ts';
 
 export interface PipelineFunctionOptions {
@@ -49,6 +50,7 @@ export function createPipelineFunction(
     encryptionKey: options.key,
     retention: options.logRetention,
     removalPolicy: options.removalPolicy,
+    dataProtectionPolicy: functionLogDataProtectionPolicy(),
   });
   const role = new iam.Role(scope, `${id}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -144,7 +144,7 @@ export interface SimulacraPipelineProps {
    */
   readonly functionOverrides?: Readonly<Record<string, SimulacraFunctionOverrides>>;
   /**
-   * Create the CloudWatch alarms (docs/alarms.md).
+   * Create the CloudWatch alarms (docs/runbook.md).
    * @default true
    */
   readonly enableAlarms?: boolean;

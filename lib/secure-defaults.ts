@@ -245,6 +245,8 @@ export interface EncryptedLogGroupOptions {
   readonly encryptionKey: kms.IKey;
   readonly retention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** @default - none */
+  readonly dataProtectionPolicy?: logs.DataProtectionPolicy;
 }
 
 /** A log group encrypted with the customer-managed key, with a fixed retention. */
@@ -258,6 +260,7 @@ export function createEncryptedLogGroup(
     encryptionKey: options.encryptionKey,
     retention: options.retention,
     removalPolicy: options.removalPolicy,
+    ...(options.dataProtectionPolicy ? { dataProtectionPolicy: options.dataProtectionPolicy } : {}),
   });
 }
 

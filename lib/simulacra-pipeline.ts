@@ -232,6 +232,8 @@ export class SimulacraPipeline extends Construct {
       },
       deadLetterQueues: { DeadLetterQueue: this.deadLetterQueue },
       vendorQuotaExhausted: this.metricVendorQuotaExhausted(),
+      metricsNamespace: this.metricsNamespace,
+      ...(this.rotationFunction ? { rotationFunction: this.rotationFunction } : {}),
       ...(this.notificationTopic ? { alarmTopic: this.notificationTopic } : {}),
       ...(props.enableAlarms !== undefined ? { enableAlarms: props.enableAlarms } : {}),
       ...(props.enableDashboard !== undefined ? { enableDashboard: props.enableDashboard } : {}),

@@ -16,6 +16,8 @@ import { dynamo } from './clients/dynamo.ts';
 import { kms } from './clients/kms.ts';
 import { secretsManager } from './clients/secrets-manager.ts';
 import { lazyConfig, requiredString } from './config.ts';
+import type { FetchLike } from '../../src/client/http.ts';
+import { MetricUnit, metrics } from './observability.ts';
 
 /** How long a container keeps credentials read from Secrets Manager. */
 export const CREDENTIALS_MAX_AGE_MS = 5 * 60 * 1000;
@@ -27,6 +29,19 @@ const vendorConfig = lazyConfig({
   /** Optional per-request HTTP timeout override in ms (default: the client's). */
   SIMULACRA_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
 });
+
+/**
+ * `fetch` that counts what the dashboard shows: vendor 429s (`VendorThrottled`) and, for the token
+ * endpoint, mints (`TokenMints`). Single metrics, so they carry no per-invocation dimensions.
+ */
+export function countingFetch(options: { countMints: boolean }, base: FetchLike = fetch): FetchLike {
+  return async (input, init) => {
+    const response = await base(input, init);
+    if (options.countMints) metrics.singleMetric().addMetric('TokenMints', MetricUnit.Count, 1);
+    if (response.status === 429) metrics.singleMetric().addMetric('VendorThrottled', MetricUnit.Count, 1);
+    return response;
+  };
+}
 
 let memo: { client: Promise<SimulacraApi>; createdAt: number; injected: boolean } | undefined;
 
@@ -47,10 +62,12 @@ async function buildClient(): Promise<SimulacraApi> {
     cache,
     // A re-mint (after a 401 or at expiry) reads AWSCURRENT again, so runs survive a rotation.
     credentialsSource: readCurrent,
+    fetch: countingFetch({ countMints: true }),
   });
   return new SimulacraClient({
     apiBase: credentials.api_base,
     tokenProvider,
+    fetch: countingFetch({ countMints: false }),
     ...(config.SIMULACRA_HTTP_TIMEOUT_MS ? { timeoutMs: config.SIMULACRA_HTTP_TIMEOUT_MS } : {}),
   });
 }

@@ -259,7 +259,7 @@ export function describeSignup(request: SignupRequest, deps: Pick<OnboardingCliD
     deps.stdout('Declined by Simulacra.');
   } else {
     deps.stdout(
-      `Waiting for Simulacra to approve. Check again with:\n  simulacra-pipeline status --request-id ${request.request_id} --wait`,
+      `Waiting for Simulacra to approve. Check again with:\n  simulacra-pipeline signup status --request-id ${request.request_id} --wait`,
     );
   }
 }

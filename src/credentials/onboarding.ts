@@ -57,7 +57,7 @@ export class SignupPendingError extends Error {
   readonly status: string;
   constructor(requestId: string, status: string, reason: string) {
     super(
-      `Signup request ${requestId} is still ${status}: ${reason}. Run "status --request-id ${requestId} --wait" again later.`,
+      `Signup request ${requestId} is still ${status}: ${reason}. Run "signup status --request-id ${requestId} --wait" again later.`,
     );
     this.requestId = requestId;
     this.status = status;

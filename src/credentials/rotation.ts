@@ -238,6 +238,20 @@ export async function runRotationStep(event: RotationEvent, deps: RotationDeps):
   }
 }
 
+/**
+ * The same rotation, on demand, for a secret Secrets Manager does not rotate (no rotation
+ * function attached): createSecret, testSecret and finishSecret run back to back under a fresh
+ * `token`, which also serves as the vendor Idempotency-Key (re-running with the same token after
+ * an interruption does not rotate twice). Returns the new AWSCURRENT version id.
+ */
+export async function rotateOnDemand(secretId: string, token: string, deps: RotationDeps): Promise<string> {
+  await createSecret(secretId, token, deps);
+  await testSecret(secretId, token, deps);
+  const metadata = await deps.secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
+  await finishSecret(secretId, token, metadata, deps);
+  return token;
+}
+
 async function pendingValueExists(
   secretsManager: SecretsManagerClient,
   secretId: string,

@@ -132,6 +132,8 @@ export interface LandArtifactResult {
   readonly columns: readonly LandedColumn[];
   /** True when an earlier attempt had already landed this generation (nothing was rewritten). */
   readonly alreadyLanded: boolean;
+  /** When the vendor's retention of the artifact ends (`expires_at`), for the landing-age alarm. */
+  readonly retentionEndsAt: string | null;
 }
 
 function resultFromManifest(
@@ -152,6 +154,7 @@ function resultFromManifest(
     conforms: manifest.conformance?.conforms ?? null,
     columns: manifest.columns,
     alreadyLanded,
+    retentionEndsAt: manifest.generationExpiresAt ?? null,
   };
 }
 

@@ -11,11 +11,20 @@ import { redriveCommand } from './redrive.ts';
 import { runsCommand } from './runs.ts';
 import { signupCommand } from './signup.ts';
 import { simulatorCommand } from './simulator.ts';
-import { statusCommand } from './status.ts';
+import { rotateCommand } from './rotate.ts';
+import { runStatusCommand } from './run-status.ts';
+import { statusCommand as signupStatusCommand } from './status.ts';
+
+/** `signup` submits a request; `signup status` shows (or waits for) its decision. */
+const signupWithStatus: CliCommand = {
+  summary: `${signupCommand.summary}; \`signup status\` shows (or --wait for) the decision`,
+  run: (args) => (args[0] === 'status' ? signupStatusCommand.run(args.slice(1)) : signupCommand.run(args)),
+};
 
 export const commands: Readonly<Record<string, CliCommand>> = {
-  signup: signupCommand,
-  status: statusCommand,
+  signup: signupWithStatus,
+  status: runStatusCommand,
+  rotate: rotateCommand,
   claim: claimCommand,
   simulator: simulatorCommand,
   demo: demoCommand,

@@ -1,5 +1,5 @@
 /**
- * `status`: shows where a signup request stands; `--wait` polls with jittered backoff until it is
+ * `signup status`: shows where a signup request stands; `--wait` polls with jittered backoff until it is
  * approved or declined, or the deadline passes.
  */
 import type { CliCommand } from '../command.ts';
@@ -37,7 +37,7 @@ export function createStatusCommand(overrides: Partial<OnboardingCliDeps> = {}):
   return defineOnboardingCommand(
     {
       summary: 'Show (or --wait for) the decision on a signup request',
-      usage: 'simulacra-pipeline status --request-id ID --api-base URL [--wait] [--deadline 30m]',
+      usage: 'simulacra-pipeline signup status --request-id ID --api-base URL [--wait] [--deadline 30m]',
       spec,
       async run(options, deps) {
         const requestId = options['request-id'] ?? '';

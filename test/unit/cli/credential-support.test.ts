@@ -1,14 +1,21 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { claimCommand } from '../../../src/cli/commands/claim.ts';
 import { commands } from '../../../src/cli/commands/index.ts';
 import { signupCommand } from '../../../src/cli/commands/signup.ts';
+import { runStatusCommand } from '../../../src/cli/commands/run-status.ts';
 import { statusCommand } from '../../../src/cli/commands/status.ts';
 import { parseDuration, parseOptions } from '../../../src/cli/credential-support.ts';
 
 describe('onboarding commands', () => {
-  it('are registered under signup, status and claim', () => {
-    expect(commands.signup).toBe(signupCommand);
-    expect(commands.status).toBe(statusCommand);
+  it('are registered under signup, signup status and claim (status is the run status)', async () => {
+    const run = vi.spyOn(statusCommand, 'run').mockResolvedValue(0);
+    const submit = vi.spyOn(signupCommand, 'run').mockResolvedValue(0);
+    await commands.signup!.run(['status', '--request-id', 'req_1']);
+    expect(run).toHaveBeenCalledWith(['--request-id', 'req_1']);
+    await commands.signup!.run(['--company', 'Acme']);
+    expect(submit).toHaveBeenCalledWith(['--company', 'Acme']);
+    vi.restoreAllMocks();
+    expect(commands.status).toBe(runStatusCommand);
     expect(commands.claim).toBe(claimCommand);
   });
 });

@@ -271,17 +271,19 @@ describe('SimulacraPipeline security defaults', () => {
     });
   });
 
-  it('alarms on failed/timed-out/aborted executions, function errors and throttles, DLQ depth and vendor quota', () => {
+  it('alarms on failed and timed-out executions, rejected seeds, DLQ depth and vendor quota, not on retried function errors', () => {
     const alarms = Object.keys(pipeline.monitoring.alarms);
     for (const machine of ['Ingest', 'Generate']) {
-      for (const kind of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+      for (const kind of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
         expect(alarms).toContain(`${machine}${kind}`);
       }
+      expect(alarms).not.toContain(`${machine}ExecutionsAborted`);
     }
     for (const spec of pipelineFunctions) {
-      expect(alarms).toContain(`${spec.id}Errors`);
-      expect(alarms).toContain(`${spec.id}Throttles`);
+      expect(alarms).not.toContain(`${spec.id}Errors`);
+      expect(alarms).not.toContain(`${spec.id}Throttles`);
     }
+    expect(alarms).toContain('SeedsRejected');
     expect(alarms).toContain('DeadLetterQueueDepth');
     expect(alarms).toContain('VendorQuotaExhausted');
     template.resourceCountIs('AWS::CloudWatch::Alarm', alarms.length);
@@ -488,7 +490,7 @@ describe('SimulacraPipeline variants', () => {
       Principal: 'secretsmanager.amazonaws.com',
       SourceArn: { Ref: s.getLogicalId(p.credentialsSecret.node.defaultChild as never) },
     });
-    expect(p.monitoring.alarms['RotateCredentialsErrors']).toBeDefined();
+    expect(p.monitoring.alarms['CredentialRotationFailed']).toBeDefined();
     expect(() => checkSecurityBaseline(doc)).not.toThrow();
   });
 
