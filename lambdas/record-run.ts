@@ -1,27 +1,60 @@
 /**
- * Last step of both state machines: the run's final record in DynamoDB and its EventBridge
- * events ("Scenario Landed" per landed scenario, then "Run Finished"; see docs/events.md).
+ * Records runs, in two places of both state machines: at the end of every scenario's Map
+ * iteration (`action: "scenario"`: the scenario's outcome and its "Scenario Landed" or "Scenario
+ * Failed" event), and as the last step (the run's final status from its scenarios and its "Run
+ * Finished" event). See docs/run-outcomes.md and docs/events.md.
  */
-import { recordRun, recordRunInputSchema } from '../src/pipeline/record-run.ts';
+import { recordRun, recordRunInputSchema, type RecordRunInput } from '../src/pipeline/record-run.ts';
+import {
+  recordScenario,
+  recordScenarioInputSchema,
+  type RecordScenarioInput,
+} from '../src/pipeline/record-scenario.ts';
 import { eventBridge } from './commons/clients/event-bridge.ts';
 import { requiredString } from './commons/config.ts';
 import { defineHandler } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { stateRepository } from './commons/state.ts';
 
+type RecordInput =
+  | { readonly step: 'scenario'; readonly input: RecordScenarioInput }
+  | { readonly step: 'run'; readonly input: RecordRunInput };
+
+const inputSchema = {
+  parse(event: unknown): RecordInput {
+    return (event as { action?: unknown } | null)?.action === 'scenario'
+      ? { step: 'scenario', input: recordScenarioInputSchema.parse(event) }
+      : { step: 'run', input: recordRunInputSchema.parse(event) };
+  },
+};
+
+const METRIC_OF_STATUS: Readonly<Record<string, string>> = {
+  SUCCEEDED: 'RunsSucceeded',
+  PARTIAL: 'RunsPartial',
+  FAILED: 'RunsFailed',
+};
+
 export const handler = defineHandler({
   name: 'Run record',
-  input: recordRunInputSchema,
+  input: inputSchema,
   config: { EVENT_BUS_NAME: requiredString() },
-  logKeys: (input) => ({ kind: input.kind, feed: input.state.feed ?? null }),
-  run: async (input, config) => {
-    const result = await recordRun(input, {
-      repo: stateRepository(),
-      eventBridge: eventBridge(),
-      eventBusName: config.EVENT_BUS_NAME,
-    });
-    metrics.addMetric(input.outcome === 'failed' ? 'RunsFailed' : 'RunsSucceeded', MetricUnit.Count, 1);
-    const log = input.outcome === 'failed' ? logger.warn.bind(logger) : logger.info.bind(logger);
+  logKeys: ({ step, input }) =>
+    step === 'scenario'
+      ? { runId: input.runId, scenario: input.state.resolved.scenario.name }
+      : { runId: input.runId, kind: input.kind, feed: input.state.feed ?? null },
+  run: async (request, config) => {
+    const deps = { repo: stateRepository(), eventBridge: eventBridge(), eventBusName: config.EVENT_BUS_NAME };
+    if (request.step === 'scenario') {
+      const result = await recordScenario(request.input, deps);
+      const outcome = `${result.outcome[0]?.toUpperCase() ?? ''}${result.outcome.slice(1)}`;
+      metrics.addMetric(`Scenarios${outcome}`, MetricUnit.Count, 1);
+      const log = result.outcome === 'failed' ? logger.warn.bind(logger) : logger.info.bind(logger);
+      log('Scenario recorded', { ...result });
+      return result;
+    }
+    const result = await recordRun(request.input, deps);
+    metrics.addMetric(METRIC_OF_STATUS[result.status] ?? 'RunsFailed', MetricUnit.Count, 1);
+    const log = result.status === 'SUCCEEDED' ? logger.info.bind(logger) : logger.warn.bind(logger);
     log('Run recorded', { ...result });
     return result;
   },

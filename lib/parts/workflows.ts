@@ -140,7 +140,7 @@ export class PipelineWorkflows extends PipelinePart {
       removalPolicy,
     });
     const machine = new sfn.StateMachine(this, `${id}StateMachine`, {
-      definitionBody: sfn.DefinitionBody.fromFile(definition.file),
+      definitionBody: sfn.DefinitionBody.fromString(definition.text),
       definitionSubstitutions: substitutionsFor(definition, available),
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,

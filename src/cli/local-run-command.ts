@@ -4,7 +4,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runLocally, type LocalRunOptions, type LocalRunStage } from '../local/local-run.ts';
-import { jsonSummary, textReport } from './local-run-report.ts';
+import { exitCodeOf, jsonSummary, textReport } from './local-run-report.ts';
 import { externalApiFrom, positiveInteger, UsageError, type SharedValues } from './local-run-options.ts';
 import { createProgress } from './ui/progress.ts';
 
@@ -123,7 +123,7 @@ export async function runAndReport(
         ? JSON.stringify({ ...jsonSummary(summary), log_file: logFile }, null, 2)
         : `${textReport(summary)}\nHandler logs: ${logFile}`,
     );
-    return summary.status === 'SUCCEEDED' ? 0 : 1;
+    return exitCodeOf(summary.status);
   } catch (err) {
     restoreOutput();
     progress.fail((err as Error).message);

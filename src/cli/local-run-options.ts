@@ -25,7 +25,9 @@ export const sharedOptions = {
 
 export const sharedUsage = `  --mode M             managed (default) or enterprise (KMS-encrypted artifacts)
   --out DIR            copy landed objects and manifests to DIR, mirroring their keys
-  --json               print a machine-readable summary; exit code 1 when the run failed
+  --json               print a machine-readable summary (always, with every scenario's outcome)
+                       exit codes: 0 every scenario landed, 3 some landed (PARTIAL),
+                       1 none landed (FAILED or refused), 2 bad arguments
   --plain              no spinner (the default when not a terminal)
   --sql QUERY          SQL over the landed data (one view per feed)
   --training-ms N      simulated training time (default 400)

@@ -5,10 +5,26 @@
 import type { LocalRunSummary } from '../local/local-run.ts';
 import { renderTable, type Cell } from './ui/table.ts';
 
+/**
+ * Exit codes of `run` and `demo` (docs/run-outcomes.md): every scenario landed; some landed and
+ * some did not; nothing landed (or the seed was refused); bad command-line input.
+ */
+export const EXIT_CODES = { succeeded: 0, failed: 1, usage: 2, partial: 3 } as const;
+
+/** The exit code for a run's status. */
+export function exitCodeOf(status: LocalRunSummary['status']): number {
+  if (status === 'SUCCEEDED') return EXIT_CODES.succeeded;
+  return status === 'PARTIAL' ? EXIT_CODES.partial : EXIT_CODES.failed;
+}
+
 /** The `--json` document: ids, counts and keys only (no URLs, no rows beyond the query). */
 export function jsonSummary(summary: LocalRunSummary): Record<string, unknown> {
+  const counts = { landed: 0, partial: 0, failed: 0, skipped: 0 };
+  for (const scenario of summary.scenarios) counts[scenario.outcome] += 1;
   return {
     status: summary.status,
+    exit_code: exitCodeOf(summary.status),
+    scenario_counts: counts,
     feed: summary.feed,
     run_id: summary.runId,
     dataset_id: summary.datasetId,
@@ -16,14 +32,19 @@ export function jsonSummary(summary: LocalRunSummary): Record<string, unknown> {
     state_transitions: summary.stateTransitions,
     scenarios: summary.scenarios.map((scenario) => ({
       name: scenario.name,
+      outcome: scenario.outcome,
       generation_id: scenario.generationId,
-      status: scenario.partial ? 'partial' : 'ready',
+      status: scenario.outputKey ? (scenario.partial ? 'partial' : 'ready') : scenario.outcome,
       format: scenario.format,
       rows_requested: scenario.rowsRequested,
       rows_generated: scenario.rowsGenerated,
-      output_keys: [scenario.outputKey, scenario.manifestKey],
+      output_keys: [scenario.outputKey, scenario.manifestKey].filter((key): key is string => key !== null),
       conformance: scenario.conformance,
+      error: scenario.error,
     })),
+    query: summary.query
+      ? { sql: summary.query.sql, rows: summary.query.rows, error: summary.query.error ?? null }
+      : null,
     local_dir: summary.localDir,
   };
 }
@@ -82,16 +103,26 @@ export function textReport(summary: LocalRunSummary): string {
     lines.push(
       '',
       renderTable(
-        ['scenario', 'generation', 'format', 'requested', 'generated', 'partial', 'conforms', 'output key'],
+        [
+          'scenario',
+          'outcome',
+          'generation',
+          'format',
+          'requested',
+          'generated',
+          'conforms',
+          'output key / reason',
+        ],
         summary.scenarios.map((s) => [
           s.name,
-          s.generationId,
-          s.format,
-          s.rowsRequested,
-          s.rowsGenerated,
-          s.partial ? 'PARTIAL' : 'no',
+          s.outcome === 'partial' ? 'PARTIAL' : s.outcome === 'failed' ? 'FAILED' : s.outcome,
+          s.generationId ?? '-',
+          s.format ?? '-',
+          s.rowsRequested ?? '-',
+          s.rowsGenerated ?? '-',
           s.conforms === null ? '-' : s.conforms ? 'yes' : 'NO',
-          s.outputKey,
+          s.outputKey ??
+            `${s.error?.code ?? s.error?.error ?? ''}${s.error?.detail ? `: ${s.error.detail}` : ''}`,
         ]),
       ),
     );
@@ -116,6 +147,7 @@ export function textReport(summary: LocalRunSummary): string {
       ),
     );
   }
+  if (summary.query?.error) lines.push('', `No SQL result: ${summary.query.error}`);
   if (summary.localDir) lines.push('', `Landed objects and manifests copied to ${summary.localDir}`);
   return lines.join('\n');
 }

@@ -15,7 +15,7 @@ import { tableNameFor } from '../catalog/table-spec.ts';
 import type { ConformanceReport } from '../conditions/conformance.ts';
 import { parseScenarioFile } from '../conditions/scenario-file.ts';
 import type { LandingManifest } from '../landing/manifest.ts';
-import type { RunRecord } from '../state/records.ts';
+import type { RunFailure, RunRecord, ScenarioOutcome, ScenarioOutcomeKind } from '../state/records.ts';
 import { StateRepository } from '../state/repository.ts';
 import type { SimulatorOptions } from '../../simulator/index.ts';
 import { startLocalEnvironment, type ExternalApi, type LocalEnvironment } from './environment.ts';
@@ -106,36 +106,51 @@ export interface LocalRunOptions {
   readonly onExecution?: (execution: ExecutionResult) => void;
 }
 
-/** One scenario's outcome, read back from its manifest. */
+/** Why something failed: the vendor's problem code when there was one. */
+export interface LocalRunError {
+  readonly code: string | null;
+  readonly error: string | null;
+  readonly detail: string | null;
+  readonly requestId: string | null;
+}
+
+/** One scenario's outcome, from the run record and (when it landed) its manifest. */
 export interface LocalScenarioSummary {
   readonly name: string;
-  readonly generationId: string;
-  readonly format: string;
-  readonly rowsRequested: number;
-  readonly rowsGenerated: number;
+  readonly outcome: ScenarioOutcomeKind;
+  readonly generationId: string | null;
+  readonly format: string | null;
+  readonly rowsRequested: number | null;
+  readonly rowsGenerated: number | null;
   readonly partial: boolean;
-  readonly outputKey: string;
-  readonly manifestKey: string;
+  readonly outputKey: string | null;
+  readonly manifestKey: string | null;
   readonly conforms: boolean | null;
   readonly conformance: ConformanceReport | null;
+  /** For `failed` and `skipped`: why. */
+  readonly error: LocalRunError | null;
 }
 
 export interface LocalRunSummary {
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'REJECTED' | 'IGNORED';
+  /** SUCCEEDED: every scenario landed; PARTIAL: some did; FAILED: none did (docs/run-outcomes.md). */
+  readonly status: 'SUCCEEDED' | 'PARTIAL' | 'FAILED' | 'REJECTED' | 'IGNORED';
   readonly feed: string;
   readonly runId: string | null;
   readonly datasetId: string | null;
   readonly scenarios: readonly LocalScenarioSummary[];
   /** Why the run failed or was refused: the vendor's problem code when there was one. */
-  readonly error: {
-    readonly code: string | null;
-    readonly error: string | null;
-    readonly detail: string | null;
-    readonly requestId: string | null;
-  } | null;
+  readonly error: LocalRunError | null;
   readonly stateTransitions: number;
-  /** The SQL run over the landed data and its rows (empty when nothing landed). */
-  readonly query: { readonly sql: string; readonly rows: readonly QueryRow[] } | null;
+  /**
+   * The SQL run over the landed data and its rows (null when nothing landed). `error` says why
+   * there are no rows when the query could not run (e.g. only Arrow IPC landed, which Athena
+   * cannot read either): the summary is complete regardless.
+   */
+  readonly query: {
+    readonly sql: string;
+    readonly rows: readonly QueryRow[];
+    readonly error?: string | null;
+  } | null;
   /** Where landed objects were copied to. */
   readonly localDir: string | null;
 }
@@ -181,31 +196,61 @@ async function readManifest(s3: S3Client, bucket: string, key: string): Promise<
   ) as LandingManifest;
 }
 
-function scenarioSummary(manifest: LandingManifest, manifestKey: string): LocalScenarioSummary {
-  const conformance = (manifest.conformance as unknown as ConformanceReport | null) ?? null;
+function errorOf(failure: RunFailure): LocalRunError {
   return {
-    name: manifest.scenarioName,
-    generationId: manifest.generationId,
-    format: manifest.format,
-    rowsRequested: manifest.rowsRequested,
-    rowsGenerated: manifest.rowsGenerated,
-    partial: manifest.partial,
-    outputKey: manifest.outputKey,
-    manifestKey,
-    conforms: manifest.conformance?.conforms ?? null,
-    conformance,
+    code: failure.code,
+    error: failure.error,
+    detail: failure.detail ?? failure.message,
+    requestId: failure.request_id,
   };
 }
 
-function failureOf(run: RunRecord | null, execution: ExecutionResult | null): LocalRunSummary['error'] {
-  if (run?.failure) {
+/** A scenario's summary: its recorded outcome, with the manifest's numbers when it landed. */
+function scenarioSummary(outcome: ScenarioOutcome, manifest: LandingManifest | null): LocalScenarioSummary {
+  const conformance = (manifest?.conformance as unknown as ConformanceReport | null) ?? null;
+  return {
+    name: outcome.scenario,
+    outcome: outcome.outcome,
+    generationId: manifest?.generationId ?? outcome.generationId,
+    format: manifest?.format ?? outcome.format,
+    rowsRequested: manifest?.rowsRequested ?? outcome.rowsRequested,
+    rowsGenerated: manifest?.rowsGenerated ?? outcome.rowsGenerated,
+    partial: manifest?.partial ?? outcome.outcome === 'partial',
+    outputKey: outcome.outputKey,
+    manifestKey: outcome.manifestKey,
+    conforms: manifest?.conformance?.conforms ?? null,
+    conformance,
+    error: outcome.failure
+      ? errorOf(outcome.failure)
+      : outcome.reason
+        ? { code: null, error: 'Skipped', detail: outcome.reason, requestId: null }
+        : null,
+  };
+}
+
+/** The summary's query: never throws, so a query problem cannot lose the run's summary. */
+async function runQuery(
+  lake: Parameters<typeof queryLake>[0],
+  sql: string,
+  scenarios: readonly LocalScenarioSummary[],
+): Promise<NonNullable<LocalRunSummary['query']>> {
+  const formats = new Set(scenarios.flatMap((s) => (s.outputKey ? [s.format] : [])));
+  if (![...formats].some((format) => format === 'parquet' || format === 'csv')) {
     return {
-      code: run.failure.code,
-      error: run.failure.error,
-      detail: run.failure.detail ?? run.failure.message,
-      requestId: run.failure.request_id,
+      sql,
+      rows: [],
+      error: `Nothing queryable landed (${[...formats].join(', ')}): Athena and the local query read Parquet and CSV only.`,
     };
   }
+  try {
+    return { sql, rows: await queryLake(lake, sql), error: null };
+  } catch (err) {
+    return { sql, rows: [], error: (err as Error).message };
+  }
+}
+
+function failureOf(run: RunRecord | null, execution: ExecutionResult | null): LocalRunSummary['error'] {
+  if (run?.failure) return errorOf(run.failure);
   if (run?.rejection)
     return { code: run.rejection.code, error: 'Rejected', detail: run.rejection.reason, requestId: null };
   if (execution?.status === 'FAILED') {
@@ -273,22 +318,26 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     });
     const runId = 'runId' in drop.outcome ? drop.outcome.runId : null;
     const run = runId ? await repo.getRun(runId) : null;
+    const recorded = run?.status;
     const status: LocalRunSummary['status'] =
       drop.outcome.outcome === 'rejected'
         ? 'REJECTED'
         : drop.outcome.outcome === 'ignored'
           ? 'IGNORED'
-          : (drop.execution?.status ?? (run?.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED'));
+          : recorded === 'SUCCEEDED' || recorded === 'PARTIAL' || recorded === 'FAILED'
+            ? recorded
+            : drop.execution?.status === 'SUCCEEDED'
+              ? 'SUCCEEDED'
+              : 'FAILED';
     const scenarios: LocalScenarioSummary[] = [];
-    for (const output of run?.outputs ?? []) {
-      scenarios.push(
-        scenarioSummary(await readManifest(s3, outputBucket, output.manifestKey), output.manifestKey),
-      );
+    for (const outcome of run?.scenarios ?? []) {
+      const manifest = outcome.manifestKey ? await readManifest(s3, outputBucket, outcome.manifestKey) : null;
+      scenarios.push(scenarioSummary(outcome, manifest));
     }
 
     let localDir: string | null = null;
     let query: LocalRunSummary['query'] = null;
-    if (scenarios.length > 0) {
+    if (scenarios.some((scenario) => scenario.outputKey)) {
       localDir = options.outDir ?? mkdtempSync(join(tmpdir(), 'simulacra-landed-'));
       const keys = [
         ...(await listKeys(s3, outputBucket, `synthetic/feed=${feed}/`)),
@@ -304,7 +353,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
         root: localDir,
         feed,
       };
-      query = { sql, rows: await queryLake(lake, sql) };
+      query = await runQuery(lake, sql, scenarios);
     }
     return {
       status,

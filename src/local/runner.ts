@@ -7,11 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { STATE_MACHINE_FILES, loadAslDefinition } from '../../lib/asl-definition.ts';
 import { pipelineFunctions, type PipelineFunctionSpec } from '../../lib/pipeline-functions.ts';
 import type { IngestExecutionInput, StartExecutionFn, StartIngestOutcome } from '../pipeline/start-ingest.ts';
 
@@ -100,7 +100,7 @@ export function substitutePlaceholders(
   return definitionText.replace(/\$\{([A-Za-z0-9]+)\}/g, (_, name: string) => values[name] as string);
 }
 
-/** Path of a state machine's ASL file. */
+/** Path of a state machine's ASL file (its fragments are assembled by lib/asl-definition.ts). */
 export function definitionPath(name: StateMachineName): string {
   return resolve(REPO_ROOT, 'statemachines', `${name}.asl.json`);
 }
@@ -184,7 +184,7 @@ export class LocalPipelineRunner {
 
   /** The definition with every placeholder substituted, validated by aws-local-stepfunctions. */
   async loadDefinition(name: StateMachineName): Promise<StateMachineDefinition> {
-    const text = await readFile(definitionPath(name), 'utf8');
+    const { text } = await Promise.resolve(loadAslDefinition(STATE_MACHINE_FILES[name]));
     const values: Record<string, string> = { MapMaxConcurrency: String(this.options.mapMaxConcurrency ?? 4) };
     for (const spec of pipelineFunctions) {
       if (spec.aslPlaceholder) values[spec.aslPlaceholder] = this.functionArn(spec);

@@ -1,35 +1,36 @@
 /**
- * Finishes a run: the final record in DynamoDB (conditional, replay-safe), then its EventBridge
- * events ("Scenario Landed" per landed scenario and one "Run Finished"). Delivery is at least
- * once: the events go out after the record is final and before it is marked published, each
- * accepted id is recorded on the run, and a retried Task re-sends only what was not accepted.
+ * Finishes a run: its status from its scenarios' recorded outcomes (SUCCEEDED, PARTIAL, FAILED;
+ * see docs/run-outcomes.md), the final record in DynamoDB (conditional, replay-safe), then its
+ * EventBridge events: "Scenario Failed" for each scenario refused before any vendor call (it has
+ * no Map iteration to announce it) and one "Run Finished". "Scenario Landed" and the other
+ * "Scenario Failed" events went out from each Map iteration already. Delivery is at least once:
+ * each accepted id is recorded on the run, and a retried Task re-sends only what was not accepted.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
 import { InputValidationError, failure, parseFailureCause } from '../contracts/state-errors.ts';
-import type { RunFailure, RunOutput, RunRecord } from '../state/records.ts';
+import type {
+  RunFailure,
+  RunOutput,
+  RunRecord,
+  ScenarioCounts,
+  ScenarioOutcome,
+  ScenarioRejection,
+} from '../state/records.ts';
 import type { StateRepository } from '../state/repository.ts';
 import {
   runFinishedEvent,
-  scenarioLandedEvent,
+  scenarioFailedEvent,
   type PipelineEvent,
   type RunContext,
 } from '../events/entries.ts';
 import { publishEvents } from '../events/publish.ts';
 import { seedObjectSchema } from './seed-object.ts';
 
-/** One Map iteration's final state, as the state machines leave it. */
+/** One Map iteration's result: what RecordScenario returned (see record-scenario.ts). */
 const scenarioResultSchema = z.looseObject({
-  resolved: z.looseObject({ scenario: z.looseObject({ name: z.string().min(1) }) }),
-  generation: z.looseObject({ generationId: z.string().min(1), jobId: z.string().nullable().optional() }),
-  landed: z.looseObject({
-    outputKey: z.string().min(1),
-    manifestKey: z.string().min(1),
-    format: z.string().min(1),
-    rowsGenerated: z.number().int().nonnegative(),
-    partial: z.boolean(),
-    bytes: z.number().int().nonnegative().nullable().optional(),
-  }),
+  scenario: z.string().min(1),
+  outcome: z.enum(['landed', 'partial', 'failed', 'skipped']),
 });
 
 /**
@@ -69,6 +70,10 @@ export interface RecordRunResult {
   readonly eventsPublished: number;
   /** For failures: the recorded code, so the Fail state and callers can show it. */
   readonly code: string | null;
+  /** For PARTIAL and FAILED: the error name and cause the execution fails with. */
+  readonly error: string | null;
+  readonly cause: string | null;
+  readonly counts: ScenarioCounts;
 }
 
 /** Builds the failure record from a Catch's `{ Error, Cause }`. */
@@ -92,7 +97,97 @@ export function toRunFailure(
   };
 }
 
-/** Records the outcome and emits the events. */
+function countOutcomes(scenarios: readonly ScenarioOutcome[]): ScenarioCounts {
+  const counts = { landed: 0, partial: 0, failed: 0, skipped: 0 };
+  for (const scenario of scenarios) counts[scenario.outcome] += 1;
+  return counts;
+}
+
+function outputOf(scenario: ScenarioOutcome): RunOutput | null {
+  if (scenario.outcome !== 'landed' && scenario.outcome !== 'partial') return null;
+  if (!scenario.outputKey || !scenario.manifestKey || !scenario.generationId) return null;
+  return {
+    scenario: scenario.scenario,
+    generationId: scenario.generationId,
+    jobId: scenario.jobId,
+    outputKey: scenario.outputKey,
+    manifestKey: scenario.manifestKey,
+    format: scenario.format ?? '',
+    rowsGenerated: scenario.rowsGenerated ?? 0,
+    partial: scenario.outcome === 'partial',
+    bytes: scenario.bytes,
+  };
+}
+
+/**
+ * The run's status from its scenarios: FAILED when none landed and something failed (or the run
+ * failed outside any scenario), PARTIAL when some landed and some did not, SUCCEEDED otherwise.
+ */
+export function runStatusOf(
+  counts: ScenarioCounts,
+  runLevelFailure: boolean,
+): 'SUCCEEDED' | 'PARTIAL' | 'FAILED' {
+  const landed = counts.landed + counts.partial;
+  if (runLevelFailure) return landed > 0 ? 'PARTIAL' : 'FAILED';
+  if (counts.failed === 0) return 'SUCCEEDED';
+  return landed > 0 ? 'PARTIAL' : 'FAILED';
+}
+
+function failedOutcome(input: RecordRunInput, scenario: string, runFailure: RunFailure): ScenarioOutcome {
+  return {
+    runId: input.runId,
+    scenario,
+    outcome: 'failed',
+    executionArn: input.executionArn ?? null,
+    generationId: null,
+    jobId: null,
+    outputKey: null,
+    manifestKey: null,
+    format: null,
+    rowsRequested: null,
+    rowsGenerated: null,
+    bytes: null,
+    failure: runFailure,
+    reason: null,
+    recordedAt: '',
+    eventPublishedAt: null,
+  };
+}
+
+/**
+ * Outcomes without their own item: scenarios refused before any vendor call (recorded on the run
+ * by ResolveScenarios), and scenarios the Map reported without a record (should not happen).
+ */
+function outcomesWithoutItems(
+  input: RecordRunInput,
+  recorded: readonly ScenarioOutcome[],
+  rejected: readonly ScenarioRejection[],
+): ScenarioOutcome[] {
+  const names = new Set(recorded.map((s) => s.scenario));
+  const out: ScenarioOutcome[] = [];
+  for (const r of rejected) {
+    if (names.has(r.name)) continue;
+    names.add(r.name);
+    const refused = failure(r.code, r.message, { dataset_id: input.state.dataset?.datasetId ?? null });
+    out.push(
+      failedOutcome(
+        input,
+        r.name,
+        toRunFailure({ Error: 'InputValidationError', Cause: JSON.stringify(refused) }, null),
+      ),
+    );
+  }
+  for (const r of input.state.results ?? []) {
+    if (names.has(r.scenario)) continue;
+    const cause = `Scenario "${r.scenario}" has no record.`;
+    out.push(
+      failedOutcome(input, r.scenario, toRunFailure({ Error: 'ScenarioNotRecorded', Cause: cause }, null)),
+    );
+  }
+  return out;
+}
+
+/** Records the run's final status and, for a run-level failure, its event. */
 export async function recordRun(input: RecordRunInput, deps: RecordRunDeps): Promise<RecordRunResult> {
   const { state } = input;
   const base: RunContext = {
@@ -103,48 +198,72 @@ export async function recordRun(input: RecordRunInput, deps: RecordRunDeps): Pro
     datasetId: state.dataset?.datasetId ?? null,
     seed: state.seed ?? null,
   };
-  if (input.outcome === 'succeeded') {
-    if (!state.results || !base.feed) {
-      throw new InputValidationError(
-        failure('invalid_input', 'A succeeded run needs state.feed and state.results (the Map output).'),
-      );
-    }
-    const outputs: RunOutput[] = state.results.map((r) => ({
-      scenario: r.resolved.scenario.name,
-      generationId: r.generation.generationId,
-      jobId: r.generation.jobId ?? null,
-      outputKey: r.landed.outputKey,
-      manifestKey: r.landed.manifestKey,
-      format: r.landed.format,
-      rowsGenerated: r.landed.rowsGenerated,
-      partial: r.landed.partial,
-      bytes: r.landed.bytes ?? null,
-    }));
-    const run = await deps.repo.finishRun({ ...base, status: 'SUCCEEDED', outputs });
-    const events = [
-      ...outputs.map((output) => scenarioLandedEvent({ ...base, feed: base.feed as string }, output)),
-      runFinishedEvent(base, {
-        status: 'SUCCEEDED',
-        landed: outputs.length,
-        failed: 0,
-        failure: null,
-        finishedAt: run.finishedAt ?? run.updatedAt,
-      }),
-    ];
-    const published = await sendOnce(run, events, deps);
-    return { runId: input.runId, status: run.status, eventsPublished: published, code: null };
+  if (input.outcome === 'succeeded' && (!state.results || !base.feed)) {
+    throw new InputValidationError(
+      failure('invalid_input', 'A finished run needs state.feed and state.results (the Map output).'),
+    );
   }
-  const runFailure = toRunFailure(state.error ?? { Error: 'States.Unknown', Cause: null }, base.datasetId);
-  const run = await deps.repo.finishRun({ ...base, status: 'FAILED', failure: runFailure });
-  const finished = runFinishedEvent(base, {
-    status: 'FAILED',
-    landed: 0,
-    failed: 0,
+  const recorded = await deps.repo.scenarioOutcomes.list(input.runId);
+  const rejected = (await deps.repo.getRunHeader(input.runId))?.rejectedScenarios ?? [];
+  const unrecorded = outcomesWithoutItems(input, recorded, rejected);
+  const scenarios = [...recorded, ...unrecorded];
+  const counts = countOutcomes(scenarios);
+  const runLevel =
+    input.outcome === 'failed'
+      ? toRunFailure(state.error ?? { Error: 'States.Unknown', Cause: null }, base.datasetId)
+      : null;
+  const status = runStatusOf(counts, runLevel !== null);
+  const firstFailed = scenarios.find((s) => s.outcome === 'failed')?.failure ?? null;
+  const runFailure = status === 'SUCCEEDED' ? null : (runLevel ?? firstFailed);
+  const outputs = scenarios.map(outputOf).filter((o): o is RunOutput => o !== null);
+  const run = await deps.repo.finishRun({
+    ...base,
+    status,
+    outputs,
     failure: runFailure,
-    finishedAt: run.finishedAt ?? run.updatedAt,
+    scenarioCounts: counts,
   });
-  const published = await sendOnce(run, [finished], deps);
-  return { runId: input.runId, status: run.status, eventsPublished: published, code: runFailure.code };
+  const events: PipelineEvent[] = [];
+  const feed = base.feed;
+  if (feed) {
+    for (const s of unrecorded) {
+      if (s.failure) {
+        events.push(
+          scenarioFailedEvent({ ...base, feed }, { name: s.scenario, outcome: 'failed', failure: s.failure }),
+        );
+      }
+    }
+  }
+  events.push(
+    runFinishedEvent(base, {
+      status,
+      landed: counts.landed + counts.partial,
+      failed: counts.failed,
+      failure: runLevel ?? (status === 'FAILED' ? runFailure : null),
+      finishedAt: run.finishedAt ?? run.updatedAt,
+    }),
+  );
+  const published = await sendOnce(run, events, deps);
+  const failedNames = scenarios.filter((s) => s.outcome === 'failed').map((s) => s.scenario);
+  return {
+    runId: input.runId,
+    status: run.status,
+    eventsPublished: published,
+    code: runFailure?.code ?? null,
+    error:
+      status === 'SUCCEEDED'
+        ? null
+        : status === 'PARTIAL'
+          ? 'RunPartiallyFailed'
+          : (runFailure?.error ?? null),
+    cause:
+      status === 'SUCCEEDED'
+        ? null
+        : status === 'PARTIAL'
+          ? `${counts.landed + counts.partial} scenario(s) landed; not landed: ${failedNames.join(', ') || 'the run failed outside any scenario'} (${runFailure?.code ?? 'unknown'}).`
+          : JSON.stringify(runFailure),
+    counts,
+  };
 }
 
 /** Sends what the run has not announced yet; returns how many events this call sent. */

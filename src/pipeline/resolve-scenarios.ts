@@ -103,7 +103,7 @@ export async function resolveScenarios(
     deps.api.getDatasetSchema(input.datasetId),
   ]);
   const droppedColumns = dataset.cleaning_summary?.dropped_columns ?? null;
-  const run = await deps.repo.getRun(input.runId);
+  const run = await deps.repo.getRunHeader(input.runId);
   const skip = new Set(run?.redriveSkip ?? []);
   const fresh = new Set(run?.freshKeyScenarios ?? []);
   const rejected: RejectedScenario[] = [];

@@ -129,7 +129,7 @@ async function reuseIdenticalSeed(
   }
   const reusable = await findReusableDataset(deps, input.feed, sha256, now);
   const earlier = reusable?.earlier ?? null;
-  const run = await deps.repo.getRun(input.runId);
+  const run = await deps.repo.getRunHeader(input.runId);
   // A re-drive reuses the dataset too, but keeps its own keys and is no duplicate.
   const redrive = Boolean(run?.redriveOf);
   const isDuplicate = earlier !== null && earlier.runId !== input.runId && !redrive;

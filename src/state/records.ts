@@ -9,16 +9,57 @@
  * | seed upload | `FEED#<feed>` | `SEED#<sha256(identity)>` |
  * | run index | `FEED#<feed>` (a seed under an invalid feed name: `FEED#<folder>`; `FEED#-` when there is no folder) | `RUN#<startedAt>#<runId>` |
  * | run | `RUN#<runId>` | `RUN` |
+ * | scenario outcome | `RUN#<runId>` | `SCENARIO#<name>` |
  * | token cache (client) | `TOKEN#<client_id>#<audience>` | `TOKEN` |
  */
 import type { SeedObject } from '../pipeline/seed-object.ts';
 
 export type RunKind = 'ingest' | 'generate';
 
-/** QUEUED (accepted, execution starting) → RUNNING → SUCCEEDED | FAILED; REJECTED never starts. */
-export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'REJECTED';
+/**
+ * QUEUED (accepted, execution starting) → RUNNING → SUCCEEDED (every scenario landed) | PARTIAL
+ * (some landed, some not) | FAILED (none landed); REJECTED never starts. See docs/run-outcomes.md.
+ */
+export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'PARTIAL' | 'FAILED' | 'REJECTED';
 
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'REJECTED'];
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'PARTIAL', 'FAILED', 'REJECTED'];
+
+/**
+ * What became of one scenario of a run: `landed` (all rows), `partial` (landed with fewer rows
+ * than requested, as the vendor allows), `failed` (nothing usable landed; `failure` says why, with
+ * the vendor's problem code when there was one) or `skipped` (not attempted; `reason` says why).
+ */
+export type ScenarioOutcomeKind = 'landed' | 'partial' | 'failed' | 'skipped';
+
+export type ScenarioCounts = Readonly<Record<ScenarioOutcomeKind, number>>;
+
+/** The outcomes that leave queryable data in the lake. */
+export const LANDED_OUTCOMES: readonly ScenarioOutcomeKind[] = ['landed', 'partial'];
+
+/** One scenario's outcome in a run (its own item next to the run record). */
+export interface ScenarioOutcome {
+  readonly runId: string;
+  readonly scenario: string;
+  readonly outcome: ScenarioOutcomeKind;
+  /** The execution that recorded it (a replay in the same execution keeps the first record). */
+  readonly executionArn: string | null;
+  readonly generationId: string | null;
+  readonly jobId: string | null;
+  /** Set whenever an object landed, even when a later step (the catalog) failed. */
+  readonly outputKey: string | null;
+  readonly manifestKey: string | null;
+  readonly format: string | null;
+  readonly rowsRequested: number | null;
+  readonly rowsGenerated: number | null;
+  readonly bytes: number | null;
+  /** For `failed`: what went wrong (the vendor's problem code in `code`). */
+  readonly failure: RunFailure | null;
+  /** For `skipped`: why the scenario was not attempted. */
+  readonly reason: string | null;
+  readonly recordedAt: string;
+  /** Set once the scenario's Published or Failed event went out. */
+  readonly eventPublishedAt: string | null;
+}
 
 /** The feed: its latest received seed, and the dataset trained from its latest usable seed. */
 export interface FeedRecord {
@@ -94,7 +135,13 @@ export interface RunRecord {
   readonly seed?: SeedObject | null;
   readonly executionArn?: string | null;
   readonly datasetId?: string | null;
+  /** The landed scenarios (outcome `landed` or `partial`), as consumers of Published events see them. */
   readonly outputs?: readonly RunOutput[];
+  /** Every scenario's outcome, in the order they were recorded (read with the run). */
+  readonly scenarios?: readonly ScenarioOutcome[];
+  /** How many scenarios ended how, set when the run finishes. */
+  readonly scenarioCounts?: ScenarioCounts | null;
+  /** The run-level failure, or for a FAILED run without one the first failed scenario's. */
   readonly failure?: RunFailure | null;
   /** sha256 of the seed's bytes (content-addressed seeds). */
   readonly seedSha256?: string | null;
@@ -133,11 +180,15 @@ export interface RunIndexEntry {
   readonly finishedAt: string | null;
   readonly rejection: { readonly code: string; readonly reason: string } | null;
   readonly failureCode: string | null;
+  /** How many scenarios ended how (absent on runs recorded before per-scenario outcomes). */
+  readonly scenarioCounts?: ScenarioCounts | null;
 }
 
 export const feedPk = (feed: string | null): string => `FEED#${feed ?? '-'}`;
 export const FEED_SK = 'FEED';
 export const runPk = (runId: string): string => `RUN#${runId}`;
 export const RUN_SK = 'RUN';
+export const scenarioSk = (scenario: string): string => `SCENARIO#${scenario}`;
+export const SCENARIO_SK_PREFIX = 'SCENARIO#';
 export const runIndexSk = (startedAt: string, runId: string): string => `RUN#${startedAt}#${runId}`;
 export const seedSk = (identityHash: string): string => `SEED#${identityHash}`;

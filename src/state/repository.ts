@@ -28,6 +28,7 @@ import {
   type ScenarioRejection,
   type SeedUploadRecord,
 } from './records.ts';
+import { ScenarioOutcomeStore, runFromItems } from './scenario-outcomes.ts';
 
 /** A run cannot move to the requested status (it already finished differently). */
 export class RunTransitionError extends Error {
@@ -213,7 +214,13 @@ export class StateRepository {
 
   // runs
 
+  /** The run record with every scenario outcome recorded so far (`scenarios`). */
   async getRun(runId: string): Promise<RunRecord | null> {
+    return runFromItems(await this.scenarioOutcomes.runItems(runId));
+  }
+
+  /** The run record alone (no scenario outcomes): one GetItem. */
+  async getRunHeader(runId: string): Promise<RunRecord | null> {
     const out = await this.dynamo.send(
       new GetCommand({
         TableName: this.tableName,
@@ -222,6 +229,11 @@ export class StateRepository {
       }),
     );
     return strip(out.Item as (RunRecord & Record<string, unknown>) | undefined);
+  }
+
+  /** Per-scenario outcomes of runs (written by each Map iteration). */
+  get scenarioOutcomes(): ScenarioOutcomeStore {
+    return new ScenarioOutcomeStore(this.dynamo, this.tableName);
   }
 
   /**
@@ -265,7 +277,7 @@ export class StateRepository {
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      const existing = await this.getRun(input.runId);
+      const existing = await this.getRunHeader(input.runId);
       if (!existing) throw err;
       return { created: false, run: existing };
     }
@@ -345,7 +357,7 @@ export class StateRepository {
   }
 
   /**
-   * Finishes a run as SUCCEEDED or FAILED. Creates the record if the run had none (e.g. a
+   * Finishes a run as SUCCEEDED, PARTIAL or FAILED. Creates the record if the run had none (e.g. a
    * scheduled generation that failed before writing it). Replaying the same outcome is a no-op
    * returning the stored record; a different outcome on a finished run throws RunTransitionError.
    */
@@ -353,12 +365,13 @@ export class StateRepository {
     runId: string;
     kind: RunKind;
     feed: string | null;
-    status: 'SUCCEEDED' | 'FAILED';
+    status: 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
     executionArn?: string | null;
     datasetId?: string | null;
     seed?: SeedObject | null;
     outputs?: readonly RunOutput[];
     failure?: RunFailure | null;
+    scenarioCounts?: RunIndexEntry['scenarioCounts'];
   }): Promise<RunRecord> {
     const now = this.now();
     try {
@@ -371,7 +384,7 @@ export class StateRepository {
             'feed = if_not_exists(feed, :feed), startedAt = if_not_exists(startedAt, :now), ' +
             'executionArn = if_not_exists(executionArn, :arn), datasetId = :ds, ' +
             'seed = if_not_exists(seed, :seed), outputs = :outputs, failure = :failure, ' +
-            'finishedAt = :now, updatedAt = :now',
+            'scenarioCounts = :counts, finishedAt = :now, updatedAt = :now',
           ConditionExpression: 'attribute_not_exists(#status) OR #status IN (:queued, :running)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -384,6 +397,7 @@ export class StateRepository {
             ':seed': input.seed ?? null,
             ':outputs': input.outputs ?? [],
             ':failure': input.failure ?? null,
+            ':counts': input.scenarioCounts ?? null,
             ':now': now.toISOString(),
             ':queued': 'QUEUED',
             ':running': 'RUNNING',
@@ -407,7 +421,7 @@ export class StateRepository {
       return finished;
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      const existing = await this.getRun(input.runId);
+      const existing = await this.getRunHeader(input.runId);
       if (existing?.status === input.status) return existing;
       throw new RunTransitionError(input.runId, input.status, existing?.status ?? null);
     }
@@ -476,6 +490,7 @@ export class StateRepository {
       finishedAt: run.finishedAt ?? null,
       rejection: run.rejection ?? null,
       failureCode: run.failure?.code ?? null,
+      scenarioCounts: run.scenarioCounts ?? null,
     };
     await this.dynamo.send(
       new PutCommand({

@@ -3,11 +3,15 @@
  * scenario, read from the state table (local stack or deployed stack alike).
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RUN_SK, type RunRecord } from './records.ts';
+import { RUN_SK, SCENARIO_SK_PREFIX, type RunRecord } from './records.ts';
+import { runFromItems } from './scenario-outcomes.ts';
 import { StateRepository } from './repository.ts';
 
-/** What became of one scenario of a run. */
-export type ScenarioOutcomeKind = 'landed' | 'partial' | 'rejected' | 'failed' | 'pending';
+/**
+ * What became of one scenario of a run: the recorded outcomes (`ScenarioOutcomeKind` of
+ * records.ts), plus `rejected` (refused before any vendor call) and `pending` (not finished yet).
+ */
+export type ScenarioOutcomeKind = 'landed' | 'partial' | 'failed' | 'skipped' | 'rejected' | 'pending';
 
 export interface ScenarioOutcomeLine {
   readonly scenario: string;
@@ -39,16 +43,34 @@ export interface ListedRun {
   readonly scenarios: readonly ScenarioOutcomeLine[];
 }
 
-/** One outcome per scenario the run record accounts for. */
+/** One outcome per scenario the run record accounts for (docs/run-outcomes.md). */
 export function scenarioOutcomes(run: RunRecord): ScenarioOutcomeLine[] {
-  const lines: ScenarioOutcomeLine[] = (run.outputs ?? []).map((o) => ({
-    scenario: o.scenario,
-    outcome: o.partial ? 'partial' : 'landed',
-    rows: o.rowsGenerated,
-    format: o.format,
-    outputKey: o.outputKey,
-    generationId: o.generationId,
-  }));
+  const rejectedNames = new Set((run.rejectedScenarios ?? []).map((r) => r.name));
+  const recorded: ScenarioOutcomeLine[] = (run.scenarios ?? [])
+    .filter((s) => !rejectedNames.has(s.scenario))
+    .map((s) => ({
+      scenario: s.scenario,
+      outcome: s.outcome,
+      rows: s.rowsGenerated,
+      format: s.format,
+      outputKey: s.outputKey,
+      generationId: s.generationId,
+      code: s.failure?.code ?? null,
+      message: s.failure?.detail ?? s.failure?.message ?? s.reason,
+    }));
+  const recordedNames = new Set(recorded.map((s) => s.scenario));
+  // Runs recorded before per-scenario items: their landed outputs.
+  const legacy: ScenarioOutcomeLine[] = (run.outputs ?? [])
+    .filter((o) => !recordedNames.has(o.scenario))
+    .map((o) => ({
+      scenario: o.scenario,
+      outcome: o.partial ? 'partial' : 'landed',
+      rows: o.rowsGenerated,
+      format: o.format,
+      outputKey: o.outputKey,
+      generationId: o.generationId,
+    }));
+  const lines = [...recorded, ...legacy];
   for (const r of run.rejectedScenarios ?? []) {
     lines.push({ scenario: r.name, outcome: 'rejected', code: r.code, message: r.message });
   }
@@ -95,23 +117,25 @@ export async function listRuns(
     const runs = await Promise.all(entries.map((e) => repo.getRun(e.runId)));
     return runs.filter((r): r is RunRecord => r !== null).map(toListedRun);
   }
-  const runs: RunRecord[] = [];
+  // Run records and their scenario outcome items, grouped by run.
+  const byRun = new Map<string, Record<string, unknown>[]>();
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await dynamo.send(
       new ScanCommand({
         TableName: tableName,
-        FilterExpression: 'sk = :run AND begins_with(pk, :prefix)',
-        ExpressionAttributeValues: { ':run': RUN_SK, ':prefix': 'RUN#' },
+        FilterExpression: 'begins_with(pk, :prefix) AND (sk = :run OR begins_with(sk, :scenario))',
+        ExpressionAttributeValues: { ':run': RUN_SK, ':prefix': 'RUN#', ':scenario': SCENARIO_SK_PREFIX },
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
     for (const item of page.Items ?? []) {
-      const { pk: _pk, sk: _sk, ...run } = item;
-      runs.push(run as RunRecord);
+      const pk = String(item['pk']);
+      byRun.set(pk, [...(byRun.get(pk) ?? []), item]);
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+  const runs = [...byRun.values()].map(runFromItems).filter((r): r is RunRecord => r !== null);
   runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   return runs.slice(0, options.limit).map(toListedRun);
 }

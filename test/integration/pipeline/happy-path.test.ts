@@ -47,8 +47,9 @@ describe('ingest state machine (managed mode, real handlers, simulator, moto)', 
     expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
     const polls =
       (execution!.taskInvocations.PollTraining ?? 0) + (execution!.taskInvocations.PollGeneration ?? 0);
-    // 9 fixed states (each further scenario would add 4) plus Wait + Poll + Choice per poll.
-    expect(execution!.stateTransitions).toBe(9 + 3 * polls);
+    // 14 fixed states (each further scenario would add 6: IsScenarioRunnable, CreateGeneration,
+    // IsGenerationDone, LandArtifact, RegisterCatalog, RecordScenario) plus Wait + Poll + Choice per poll.
+    expect(execution!.stateTransitions).toBe(14 + 3 * polls);
     expect(execution!.stateTransitions).toBeLessThan(40);
   });
 
@@ -79,10 +80,14 @@ describe('ingest state machine (managed mode, real handlers, simulator, moto)', 
     h.simulator.resetCounters();
     const drop = await h.putSeed('typo', 'seed.csv', exampleSeedCsv());
     const { execution } = await h.runner.runSeedDrop(drop);
-    expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
+    // One scenario landed, one did not: PARTIAL (docs/run-outcomes.md), the execution fails after recording.
+    expect(execution?.error, execution?.cause ?? '').toBe('RunPartiallyFailed');
     expect(h.simulator.counters().calls[GENERATIONS_ROUTE] ?? 0).toBe(1);
     expect(execution!.taskInvocations.CreateGeneration ?? 0).toBe(1);
     const run = await h.repo.getRun(execution!.name);
+    expect(run?.status).toBe('PARTIAL');
+    expect(run?.scenarioCounts).toEqual({ landed: 1, partial: 0, failed: 1, skipped: 0 });
+    expect(run?.failure?.code).toBe('scenario_conditions_invalid');
     expect(run?.outputs?.map((o) => o.scenario)).toEqual(['fine']);
     expect(run?.rejectedScenarios).toEqual([
       { name: 'typo', code: 'scenario_conditions_invalid', message: expect.stringContaining('"regionn"') },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonSummary, textReport } from '../../../src/cli/local-run-report.ts';
+import { EXIT_CODES, exitCodeOf, jsonSummary, textReport } from '../../../src/cli/local-run-report.ts';
 import { externalApiFrom, positiveInteger, UsageError } from '../../../src/cli/local-run-options.ts';
 import { feedFromFileName, type LocalRunSummary } from '../../../src/local/local-run.ts';
 
@@ -15,6 +15,8 @@ const succeeded: LocalRunSummary = {
   scenarios: [
     {
       name: 'tight',
+      outcome: 'partial',
+      error: null,
       generationId: 'gen_1',
       format: 'parquet',
       rowsRequested: 100,
@@ -61,7 +63,7 @@ describe('local run report', () => {
   it('shows partial generations and failed conditions plainly', () => {
     const text = textReport(succeeded);
     expect(text).toContain('SUCCEEDED (dataset ds_1, 31 state transitions)');
-    expect(text).toMatch(/tight\s+gen_1\s+parquet\s+100\s+12\s+PARTIAL\s+NO/);
+    expect(text).toMatch(/tight\s+PARTIAL\s+gen_1\s+parquet\s+100\s+12\s+NO/);
     expect(text).toMatch(/segment = Premium\s+90\.0%\s+50\.0%\s+NO/);
     expect(text).toContain('Landed objects and manifests copied to /tmp/landed');
   });
@@ -81,6 +83,61 @@ describe('local run report', () => {
     expect(json).toMatchObject({ status: 'FAILED', feed: 'quickstart', error: { code: 'quota_exceeded' } });
     expect(jsonSummary(succeeded)['scenarios']).toEqual([
       expect.objectContaining({ generation_id: 'gen_1', status: 'partial', rows_generated: 12 }),
+    ]);
+  });
+
+  it('lists every scenario with its outcome on a partial run, and exits with the documented codes', () => {
+    const partial: LocalRunSummary = {
+      ...succeeded,
+      status: 'PARTIAL',
+      query: { sql: 'SELECT 1', rows: [], error: 'Nothing queryable landed (arrow)' },
+      scenarios: [
+        ...succeeded.scenarios,
+        {
+          name: 'huge',
+          outcome: 'failed',
+          generationId: null,
+          format: null,
+          rowsRequested: 5000,
+          rowsGenerated: null,
+          partial: false,
+          outputKey: null,
+          manifestKey: null,
+          conforms: null,
+          conformance: null,
+          error: {
+            code: 'simio_quota_exhausted',
+            error: 'VendorTerminalError',
+            detail: 'row quota',
+            requestId: 'r',
+          },
+        },
+      ],
+    };
+    const json = jsonSummary(partial);
+    expect(json).toMatchObject({
+      status: 'PARTIAL',
+      exit_code: 3,
+      scenario_counts: { landed: 0, partial: 1, failed: 1, skipped: 0 },
+      query: { error: 'Nothing queryable landed (arrow)' },
+    });
+    expect(json['scenarios']).toEqual([
+      expect.objectContaining({ name: 'tight', outcome: 'partial', error: null }),
+      expect.objectContaining({
+        name: 'huge',
+        outcome: 'failed',
+        status: 'failed',
+        output_keys: [],
+        error: expect.objectContaining({ code: 'simio_quota_exhausted' }),
+      }),
+    ]);
+    expect(textReport(partial)).toMatch(
+      /huge\s+FAILED\s+-\s+-\s+5000\s+-\s+-\s+simio_quota_exhausted: row quota/,
+    );
+    expect(textReport(partial)).toContain('No SQL result: Nothing queryable landed (arrow)');
+    expect(EXIT_CODES).toEqual({ succeeded: 0, failed: 1, usage: 2, partial: 3 });
+    expect(['SUCCEEDED', 'PARTIAL', 'FAILED', 'REJECTED'].map((s) => exitCodeOf(s as never))).toEqual([
+      0, 3, 1, 1,
     ]);
   });
 

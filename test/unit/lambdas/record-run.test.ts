@@ -1,11 +1,18 @@
 import { context, fixture } from '../../support/lambda-env.ts';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/record-run.ts';
 import { seed } from '../../support/fake-vendor-api.ts';
+import { asDelivered, eventSchemaProblems } from '../../support/event-schemas.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const events = mockClient(EventBridgeClient);
@@ -14,6 +21,8 @@ beforeEach(() => {
   ddb.reset();
   events.reset();
   ddb.on(PutCommand).resolves({});
+  ddb.on(QueryCommand).resolves({ Items: [] });
+  ddb.on(GetCommand).resolves({ Item: { pk: 'RUN#r', sk: 'RUN', runId: 'r', kind: 'ingest', seed } });
   ddb
     .on(UpdateCommand)
     .callsFake((input: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> }) =>
@@ -25,6 +34,8 @@ beforeEach(() => {
               runId: 'r',
               status: input.ExpressionAttributeValues[':status'],
               startedAt: '2026-05-01T17:30:00Z',
+              finishedAt: '2026-05-01T17:40:00Z',
+              updatedAt: '2026-05-01T17:40:00Z',
               feed: 'retail-panel',
               kind: 'ingest',
             },
@@ -39,42 +50,28 @@ function acceptAll(input: { Entries?: unknown[] }) {
   return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map((_, i) => ({ EventId: `e${i}` })) };
 }
 
-/** Every entry sent, in order, with its detail parsed. */
+/** Every entry sent, in order, with its detail parsed; each must match its published schema. */
 function sent(): { detailType: string; detail: Record<string, unknown> }[] {
-  return events.commandCalls(PutEventsCommand).flatMap((call) =>
+  const out = events.commandCalls(PutEventsCommand).flatMap((call) =>
     (call.args[0].input.Entries ?? []).map((entry) => ({
+      source: entry.Source ?? '',
       detailType: entry.DetailType ?? '',
       detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>,
     })),
   );
+  for (const entry of out) expect(eventSchemaProblems(asDelivered(entry))).toEqual([]);
+  return out;
 }
 
-const succeeded = {
-  outcome: 'succeeded',
-  kind: 'ingest',
-  runId: 'r',
-  executionArn: 'arn:exec',
-  state: {
-    feed: 'retail-panel',
-    seed,
-    dataset: { datasetId: 'ds_1' },
-    results: [
-      {
-        resolved: { scenario: { name: 'base', row_count: 1000 } },
-        generation: { generationId: 'gen_1', jobId: 'job_g1' },
-        landed: {
-          outputKey: 'synthetic/feed=retail-panel/scenario=base/dt=2026-05-01/gen_1.parquet',
-          manifestKey: '_manifests/feed=retail-panel/scenario=base/dt=2026-05-01/gen_1.json',
-          rowsGenerated: 900,
-          rowsRequested: 1000,
-          partial: true,
-          format: 'parquet',
-          bytes: 1234,
-          dt: '2026-05-01',
-        },
-      },
-    ],
-  },
+const landed = {
+  outputKey: 'synthetic/feed=retail-panel/scenario=base/dt=2026-05-01/gen_1.parquet',
+  manifestKey: '_manifests/feed=retail-panel/scenario=base/dt=2026-05-01/gen_1.json',
+  rowsGenerated: 900,
+  rowsRequested: 1000,
+  partial: true,
+  format: 'parquet',
+  bytes: 1234,
+  dt: '2026-05-01',
 };
 
 describe('record-run handler', () => {
@@ -104,6 +101,7 @@ describe('record-run handler', () => {
     expect(JSON.parse(entry.Detail!)).toMatchObject({
       feed: 'retail-panel',
       status: 'FAILED',
+      scenarios: { landed: 0, failed: 0 },
       failure: {
         code: 'simio_unknown_condition_column',
         request_id: 'req_9f8e7d',
@@ -111,57 +109,225 @@ describe('record-run handler', () => {
       },
       seed: { bucket: 'acme-seeds', key: 'seeds/retail-panel/panel-2026-05.csv' },
     });
+    expect(sent()).toHaveLength(1);
   });
 
-  it('records a success and publishes one Scenario Landed per landed scenario, then Run Finished', async () => {
-    const out = await handler(succeeded, context);
-    expect(out).toMatchObject({ status: 'SUCCEEDED', eventsPublished: 2 });
-    const [landedEvent, finished] = sent();
-    expect(landedEvent).toMatchObject({
-      detailType: 'Scenario Landed',
-      detail: {
+  const iteration = (extra: Record<string, unknown>) => ({
+    action: 'scenario',
+    runId: 'r',
+    executionArn: 'arn:exec',
+    state: {
+      runId: 'r',
+      feed: 'retail-panel',
+      datasetId: 'ds_1',
+      resolved: { scenario: { name: 'base', row_count: 1000 } },
+      ...extra,
+    },
+  });
+
+  it('records a landed scenario as its iteration ends and publishes its own Scenario Landed', async () => {
+    const out = await handler(
+      iteration({ generation: { generationId: 'gen_1', jobId: 'job_g1' }, landed }),
+      context,
+    );
+    expect(out).toEqual({
+      scenario: 'base',
+      outcome: 'partial',
+      generationId: 'gen_1',
+      manifestKey: landed.manifestKey,
+      code: null,
+    });
+    const put = ddb.commandCalls(PutCommand)[0]!.args[0].input;
+    expect(put.Item).toMatchObject({
+      pk: 'RUN#r',
+      sk: 'SCENARIO#base',
+      outcome: 'partial',
+      outputKey: landed.outputKey,
+    });
+    const [event] = sent();
+    expect(event?.detailType).toBe('Scenario Landed');
+    expect(event?.detail).toMatchObject({
+      runId: 'r',
+      kind: 'ingest',
+      scenario: 'base',
+      datasetId: 'ds_1',
+      generationId: 'gen_1',
+      jobId: 'job_g1',
+      outputKey: landed.outputKey,
+      partial: true,
+      rowsGenerated: 900,
+      seed: { bucket: seed.bucket, key: seed.key },
+    });
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.UpdateExpression).toBe(
+      'SET eventPublishedAt = :now',
+    );
+  });
+
+  it("records a failed scenario with the vendor's code, keeping what landed, and sends its Scenario Failed", async () => {
+    const cause = JSON.stringify({
+      errorType: 'CatalogError',
+      errorMessage: JSON.stringify({ message: 'Glue is down', code: 'catalog_registration_failed' }),
+    });
+    const out = await handler(
+      iteration({
+        generation: { generationId: 'gen_1', jobId: null },
+        landed: { ...landed, partial: false },
+        error: { Error: 'VendorTerminalError', Cause: cause },
+      }),
+      context,
+    );
+    expect(out).toMatchObject({ outcome: 'failed', code: 'catalog_registration_failed' });
+    const [event] = sent();
+    expect(event?.detailType).toBe('Scenario Failed');
+    expect(event?.detail).toMatchObject({
+      scenario: 'base',
+      outcome: 'failed',
+      failure: { code: 'catalog_registration_failed', generation_id: 'gen_1' },
+    });
+    const put = ddb.commandCalls(PutCommand)[0]!.args[0].input;
+    expect(put.Item).toMatchObject({ outcome: 'failed', outputKey: landed.outputKey });
+  });
+
+  it('records a skipped scenario without any event', async () => {
+    const out = await handler(
+      iteration({
+        resolved: { scenario: { name: 'base' }, skip: { code: 'already_landed', reason: 'in run r0' } },
+      }),
+      context,
+    );
+    expect(out).toMatchObject({ outcome: 'skipped', code: 'already_landed' });
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  const scenarioItem = (scenario: string, outcome: string, extra: Record<string, unknown> = {}) => ({
+    pk: 'RUN#r',
+    sk: `SCENARIO#${scenario}`,
+    runId: 'r',
+    scenario,
+    outcome,
+    generationId: `gen_${scenario}`,
+    jobId: null,
+    outputKey: outcome === 'failed' ? null : `synthetic/${scenario}.parquet`,
+    manifestKey: outcome === 'failed' ? null : `_manifests/${scenario}.json`,
+    format: 'parquet',
+    rowsRequested: 10,
+    rowsGenerated: outcome === 'failed' ? null : 10,
+    bytes: 5,
+    failure: null,
+    reason: null,
+    recordedAt: '2026-05-01T17:31:00Z',
+    eventPublishedAt: '2026-05-01T17:31:00Z',
+    ...extra,
+  });
+  const finished = {
+    outcome: 'succeeded',
+    kind: 'ingest',
+    runId: 'r',
+    executionArn: 'arn:exec',
+    state: {
+      feed: 'retail-panel',
+      seed,
+      dataset: { datasetId: 'ds_1' },
+      results: [
+        { scenario: 'a', outcome: 'landed' },
+        { scenario: 'b', outcome: 'failed' },
+      ],
+    },
+  };
+
+  it('finishes a run whose scenarios all landed as SUCCEEDED, sending only Run Finished', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [scenarioItem('a', 'landed'), scenarioItem('b', 'partial')] });
+    const out = await handler(finished, context);
+    expect(out).toMatchObject({
+      status: 'SUCCEEDED',
+      eventsPublished: 1,
+      error: null,
+      counts: { landed: 1, partial: 1, failed: 0, skipped: 0 },
+    });
+    const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update.ExpressionAttributeValues![':outputs']).toEqual([
+      expect.objectContaining({ scenario: 'a', partial: false }),
+      expect.objectContaining({ scenario: 'b', partial: true }),
+    ]);
+    expect(sent()).toEqual([
+      expect.objectContaining({
+        detailType: 'Run Finished',
+        detail: expect.objectContaining({ status: 'SUCCEEDED', scenarios: { landed: 2, failed: 0 } }),
+      }),
+    ]);
+  });
+
+  it('finishes a run with landed and failed scenarios as PARTIAL and fails the execution with a summary', async () => {
+    const failure = { error: 'VendorTerminalError', code: 'simio_quota_exhausted', status: 402 };
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [scenarioItem('a', 'landed'), scenarioItem('b', 'failed', { failure })] });
+    const out = await handler(finished, context);
+    expect(out).toMatchObject({
+      status: 'PARTIAL',
+      error: 'RunPartiallyFailed',
+      code: 'simio_quota_exhausted',
+    });
+    expect((out as { cause: string }).cause).toContain('not landed: b');
+    const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':status': 'PARTIAL',
+      ':failure': failure,
+      ':counts': { landed: 1, partial: 0, failed: 1, skipped: 0 },
+    });
+    expect(sent()).toEqual([
+      expect.objectContaining({
+        detailType: 'Run Finished',
+        detail: expect.objectContaining({
+          status: 'PARTIAL',
+          scenarios: { landed: 1, failed: 1 },
+          failure: null,
+        }),
+      }),
+    ]);
+  });
+
+  it('sends Scenario Failed for scenarios refused before any vendor call, recording each accepted id', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [scenarioItem('a', 'landed')] });
+    ddb.on(GetCommand).resolves({
+      Item: {
+        pk: 'RUN#r',
+        sk: 'RUN',
         runId: 'r',
-        scenario: 'base',
-        datasetId: 'ds_1',
-        generationId: 'gen_1',
-        jobId: 'job_g1',
-        outputKey: succeeded.state.results[0]!.landed.outputKey,
-        partial: true,
-        rowsGenerated: 900,
+        kind: 'ingest',
+        seed,
+        rejectedScenarios: [{ name: 'bad', code: 'invalid_scenario', message: 'row_count must be positive' }],
       },
     });
-    expect(finished).toMatchObject({
+    const input = {
+      ...finished,
+      state: { ...finished.state, results: [{ scenario: 'a', outcome: 'landed' }] },
+    };
+    const out = await handler(input, context);
+    expect(out).toMatchObject({ status: 'PARTIAL', eventsPublished: 2 });
+    const [refused, run] = sent();
+    expect(refused).toMatchObject({
+      detailType: 'Scenario Failed',
+      detail: { scenario: 'bad', outcome: 'failed', failure: { code: 'invalid_scenario' } },
+    });
+    expect(run).toMatchObject({
       detailType: 'Run Finished',
-      detail: { status: 'SUCCEEDED', scenarios: { landed: 1, failed: 0 }, failure: null },
+      detail: { status: 'PARTIAL', scenarios: { landed: 1, failed: 1 } },
     });
     const recorded = ddb
       .commandCalls(UpdateCommand)
       .map((c) => c.args[0].input)
-      .filter((input) => input.UpdateExpression === 'ADD eventsSent :ids');
-    expect(
-      recorded.flatMap((input) => [...(input.ExpressionAttributeValues![':ids'] as Set<string>)]),
-    ).toEqual([landedEvent!.detail.eventId, finished!.detail.eventId]);
-  });
-
-  it('re-sends only the entries EventBridge refused, and records the accepted ones', async () => {
-    let calls = 0;
-    events.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => {
-      calls += 1;
-      if (calls > 1) return acceptAll(input);
-      return { FailedEntryCount: 1, Entries: [{ EventId: 'e0' }, { ErrorCode: 'InternalFailure' }] };
-    });
-    const out = await handler(succeeded, context);
-    expect(out).toMatchObject({ eventsPublished: 2 });
-    const batches = events.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries!);
-    expect(batches.map((batch) => batch.map((entry) => entry.DetailType))).toEqual([
-      ['Scenario Landed', 'Run Finished'],
-      ['Run Finished'],
+      .filter((u) => u.UpdateExpression === 'ADD eventsSent :ids');
+    expect(recorded.flatMap((u) => [...(u.ExpressionAttributeValues![':ids'] as Set<string>)])).toEqual([
+      refused!.detail['eventId'],
+      run!.detail['eventId'],
     ]);
   });
 
   it('a retried Task sends only the events not yet accepted', async () => {
-    await handler(succeeded, context);
-    const [landedEvent] = sent();
+    ddb.on(QueryCommand).resolves({ Items: [scenarioItem('a', 'landed'), scenarioItem('b', 'landed')] });
+    await handler(finished, context);
+    const [first] = sent();
     events.resetHistory();
     ddb.on(UpdateCommand).callsFake((input: { UpdateExpression: string }) => {
       if (input.UpdateExpression.startsWith('SET #status')) {
@@ -179,12 +345,44 @@ describe('record-run handler', () => {
         kind: 'ingest',
         startedAt: '2026-05-01T17:30:00Z',
         finishedAt: '2026-05-01T17:40:00Z',
-        eventsSent: new Set([String(landedEvent!.detail.eventId)]),
+        eventsSent: new Set([String(first!.detail['eventId'])]),
       },
     });
-    const out = await handler(succeeded, context);
-    expect(out).toMatchObject({ eventsPublished: 1 });
-    expect(sent().map((e) => e.detailType)).toEqual(['Run Finished']);
+    const out = await handler(finished, context);
+    expect(out).toMatchObject({ eventsPublished: 0 });
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('finishes a run where nothing landed as FAILED with the first scenario failure', async () => {
+    const failure = {
+      error: 'VendorTerminalError',
+      code: 'generation_failed',
+      detail: null,
+      message: 'boom',
+      status: null,
+      request_id: 'req_1',
+      x_request_id: null,
+      operation: 'getGenerationJob',
+      job_id: 'job_1',
+      dataset_id: 'ds_1',
+      generation_id: 'gen_a',
+    };
+    ddb.on(QueryCommand).resolves({
+      Items: [scenarioItem('a', 'failed', { failure }), scenarioItem('b', 'failed', { failure })],
+    });
+    const out = await handler(finished, context);
+    expect(out).toMatchObject({ status: 'FAILED', error: 'VendorTerminalError', code: 'generation_failed' });
+    expect(JSON.parse((out as { cause: string }).cause)).toMatchObject({ message: 'boom' });
+    expect(sent()).toEqual([
+      expect.objectContaining({
+        detailType: 'Run Finished',
+        detail: expect.objectContaining({
+          status: 'FAILED',
+          scenarios: { landed: 0, failed: 2 },
+          failure: expect.objectContaining({ code: 'generation_failed' }),
+        }),
+      }),
+    ]);
   });
 
   it('does not resend events when replayed after they went out', async () => {

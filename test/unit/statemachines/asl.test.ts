@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { AslDefinitionError, STATE_MACHINE_FILES, loadAslDefinition } from '../../../lib/asl-definition.ts';
 import { aslValuePlaceholders, pipelineFunctions } from '../../../lib/pipeline-functions.ts';
 import {
   LocalPipelineRunner,
@@ -19,7 +22,8 @@ const aslValidator = createRequire(import.meta.url)('asl-validator') as (
 ) => { isValid: boolean; errorsText: (separator: string) => string };
 
 const names: StateMachineName[] = ['ingest', 'generate'];
-const text = (name: StateMachineName): string => readFileSync(definitionPath(name), 'utf8');
+/** The assembled definition (fragments included), exactly what deploys. */
+const text = (name: StateMachineName): string => loadAslDefinition(STATE_MACHINE_FILES[name]).text;
 
 interface AnyState {
   Type: string;
@@ -91,6 +95,26 @@ describe.each(names)('%s.asl.json', (name) => {
     }
   });
 
+  it("catches every scenario step's failure inside its own iteration and records it", () => {
+    const iteration = definition.States.GenerateScenarios?.ItemProcessor?.States ?? {};
+    const tasks = Object.entries(iteration).filter(([n, s]) => s.Type === 'Task' && n !== 'RecordScenario');
+    expect(tasks.map(([n]) => n).sort()).toEqual([
+      'CreateGeneration',
+      'LandArtifact',
+      'PollGeneration',
+      'RegisterCatalog',
+    ]);
+    for (const [stateName, state] of tasks) {
+      expect(state.Catch, `${stateName} catches`).toEqual([
+        { ErrorEquals: ['States.ALL'], Next: 'RecordScenario', ResultPath: '$.error' },
+      ]);
+    }
+    expect(iteration.RegisterCatalog?.Next).toBe('RecordScenario');
+    expect(iteration.RecordScenario).toMatchObject({ End: true, Parameters: { action: 'scenario' } });
+    // The iteration's output is RecordScenario's few identifiers, not the iteration state.
+    expect(iteration.RecordScenario?.ResultPath).toBeUndefined();
+  });
+
   it('binds every Task to a pipeline function by a unique state name', () => {
     const tasks = taskStates(definition as never);
     const placeholders = new Set(pipelineFunctions.map((f) => `\${${f.aslPlaceholder}}`));
@@ -103,21 +127,41 @@ it('refuses to run a definition with a placeholder nobody provides', () => {
   expect(substitutePlaceholders('{"a": "${Yes}"}', { Yes: 'ok' })).toBe('{"a": "ok"}');
 });
 
-it('both state machines share the same per-scenario iteration and tail', () => {
+it('both state machines include the one scenario Map fragment, assembled at build', () => {
+  const raw = (name: StateMachineName): { States: Record<string, AnyState> } =>
+    JSON.parse(readFileSync(definitionPath(name), 'utf8')) as { States: Record<string, AnyState> };
+  const fragment = 'fragments/scenario-map.json';
+  expect(raw('ingest').States.GenerateScenarios?.Fragment).toBe(fragment);
+  expect(raw('generate').States.GenerateScenarios?.Fragment).toBe(fragment);
   const ingest = JSON.parse(text('ingest')) as { States: Record<string, AnyState> };
   const generate = JSON.parse(text('generate')) as { States: Record<string, AnyState> };
-  for (const state of ['IsTrainingDone', 'WaitForTraining', 'PollTraining', 'RunFailed']) {
+  expect(generate.States.GenerateScenarios).toEqual(ingest.States.GenerateScenarios);
+  expect(ingest.States.GenerateScenarios?.ItemSelector).toMatchObject({ 'runId.$': '$.runId' });
+  for (const state of ['IsTrainingDone', 'WaitForTraining', 'PollTraining', 'RunFailed', 'IsRunComplete']) {
     expect(generate.States[state], state).toEqual(ingest.States[state]);
   }
-  // The run id is the ingest execution's name, and generate's own (slot-derived) `$.runId`.
-  const withoutRunId = (map: AnyState | undefined): unknown => ({
-    ...map,
-    ItemSelector: { ...(map?.ItemSelector as Record<string, unknown>), 'runId.$': null },
-  });
-  expect(withoutRunId(generate.States.GenerateScenarios)).toEqual(
-    withoutRunId(ingest.States.GenerateScenarios),
+  expect(loadAslDefinition(STATE_MACHINE_FILES.ingest).fragments).toEqual([
+    expect.stringMatching(/statemachines\/fragments\/scenario-map\.json$/),
+  ]);
+});
+
+it('refuses a fragment whose fields the including state sets again', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'asl-fragment-'));
+  writeFileSync(join(dir, 'part.json'), JSON.stringify({ Type: 'Pass', Next: 'B' }));
+  writeFileSync(
+    join(dir, 'main.json'),
+    JSON.stringify({
+      StartAt: 'A',
+      States: { A: { Fragment: 'part.json', Next: 'B' }, B: { Type: 'Succeed' } },
+    }),
   );
-  expect(generate.States.GenerateScenarios?.ItemSelector).toMatchObject({ 'runId.$': '$.runId' });
+  expect(() => loadAslDefinition(join(dir, 'main.json'))).toThrow(AslDefinitionError);
+  expect(() => loadAslDefinition(join(dir, 'main.json'))).toThrow(/part\.json already sets Next/);
+  writeFileSync(join(dir, 'part.json'), JSON.stringify({ Type: 'Pass' }));
+  expect(JSON.parse(loadAslDefinition(join(dir, 'main.json')).text)).toEqual({
+    StartAt: 'A',
+    States: { A: { Type: 'Pass', Next: 'B' }, B: { Type: 'Succeed' } },
+  });
 });
 
 it('derives the generate run id from feed, slot and scenarios, or uses the execution name', async () => {

@@ -1,0 +1,166 @@
+/**
+ * The last state of every scenario's Map iteration: whatever happened to the scenario (landed,
+ * partial, failed at any step, skipped), its outcome goes into its own item of the run record and
+ * its own "Scenario Landed" or "Scenario Failed" event, before the iteration ends. The iteration then returns
+ * only a few identifiers, so 100 scenarios fit the Map's output in Step Functions' 256 KiB.
+ */
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import * as z from 'zod';
+import type { ScenarioOutcome, ScenarioOutcomeKind } from '../state/records.ts';
+import type { StateRepository } from '../state/repository.ts';
+import { scenarioFailedEvent, scenarioLandedEvent, type RunContext } from '../events/entries.ts';
+import { publishEvents } from '../events/publish.ts';
+import { toRunFailure } from './record-run.ts';
+
+const catchSchema = z.object({
+  Error: z.string().nullable().optional(),
+  Cause: z.string().nullable().optional(),
+});
+
+/** One iteration's state, however far it got (extra fields ignored). */
+export const scenarioIterationSchema = z.looseObject({
+  feed: z.string().min(1),
+  datasetId: z.string().min(1).nullable().optional(),
+  resolved: z.looseObject({
+    scenario: z.looseObject({ name: z.string().min(1), row_count: z.number().int().optional() }),
+    /** Set when the scenario is not to be attempted (e.g. it already landed): `{ code, reason }`. */
+    skip: z
+      .object({ code: z.string().min(1), reason: z.string().min(1) })
+      .nullable()
+      .optional(),
+  }),
+  generation: z
+    .looseObject({
+      generationId: z.string().min(1),
+      jobId: z.string().nullable().optional(),
+      rowsRequested: z.number().int().nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+  landed: z
+    .looseObject({
+      outputKey: z.string().min(1),
+      manifestKey: z.string().min(1),
+      format: z.string().min(1),
+      rowsGenerated: z.number().int().nonnegative(),
+      rowsRequested: z.number().int().nonnegative().nullable().optional(),
+      partial: z.boolean(),
+      bytes: z.number().int().nonnegative().nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+  /** What the iteration's Catch stored when a step failed. */
+  error: catchSchema.nullable().optional(),
+});
+export type ScenarioIteration = z.infer<typeof scenarioIterationSchema>;
+
+export const recordScenarioInputSchema = z.object({
+  action: z.literal('scenario'),
+  runId: z.string().min(1),
+  executionArn: z.string().nullable().optional(),
+  state: scenarioIterationSchema,
+});
+export type RecordScenarioInput = z.infer<typeof recordScenarioInputSchema>;
+
+/** What the iteration hands back to the Map: identifiers only (the rest is in the record). */
+export interface ScenarioResult {
+  readonly scenario: string;
+  readonly outcome: ScenarioOutcomeKind;
+  readonly generationId: string | null;
+  readonly manifestKey: string | null;
+  /** The failure code for `failed`, the skip code for `skipped`, else null. */
+  readonly code: string | null;
+}
+
+export interface RecordScenarioDeps {
+  readonly repo: StateRepository;
+  readonly eventBridge: EventBridgeClient;
+  readonly eventBusName: string;
+  readonly now?: () => Date;
+}
+
+/** The outcome an iteration's state describes. */
+export function scenarioOutcomeOf(
+  input: RecordScenarioInput,
+  recordedAt: string,
+): Omit<ScenarioOutcome, 'eventPublishedAt'> {
+  const { state } = input;
+  const landed = state.landed ?? null;
+  const generationId = state.generation?.generationId ?? null;
+  let outcome: ScenarioOutcomeKind;
+  let failure: ScenarioOutcome['failure'] = null;
+  if (state.resolved.skip) outcome = 'skipped';
+  else if (state.error || !landed) {
+    outcome = 'failed';
+    const caught = state.error ?? {
+      Error: 'ScenarioIncomplete',
+      Cause: 'The iteration ended without landing an artifact or recording an error.',
+    };
+    const parsed = toRunFailure(caught, state.datasetId ?? null);
+    failure = { ...parsed, generation_id: parsed.generation_id ?? generationId };
+  } else outcome = landed.partial ? 'partial' : 'landed';
+  return {
+    runId: input.runId,
+    scenario: state.resolved.scenario.name,
+    outcome,
+    executionArn: input.executionArn ?? null,
+    generationId,
+    jobId: state.generation?.jobId ?? null,
+    outputKey: landed?.outputKey ?? null,
+    manifestKey: landed?.manifestKey ?? null,
+    format: landed?.format ?? null,
+    rowsRequested: landed?.rowsRequested ?? state.generation?.rowsRequested ?? null,
+    rowsGenerated: landed?.rowsGenerated ?? null,
+    bytes: landed?.bytes ?? null,
+    failure,
+    reason: state.resolved.skip ? `${state.resolved.skip.code}: ${state.resolved.skip.reason}` : null,
+    recordedAt,
+  };
+}
+
+/** Records the scenario's outcome and sends its event once. */
+export async function recordScenario(
+  input: RecordScenarioInput,
+  deps: RecordScenarioDeps,
+): Promise<ScenarioResult> {
+  const now = (deps.now ?? (() => new Date()))().toISOString();
+  const store = deps.repo.scenarioOutcomes;
+  const stored = await store.put(scenarioOutcomeOf(input, now));
+  if (!stored.eventPublishedAt && stored.outcome !== 'skipped') {
+    const run = await deps.repo.getRunHeader(input.runId);
+    const feed = run?.feed ?? input.state.feed;
+    const base: RunContext & { feed: string } = {
+      runId: input.runId,
+      kind: run?.kind ?? 'ingest',
+      feed,
+      datasetId: input.state.datasetId ?? run?.datasetId ?? null,
+      executionArn: input.executionArn ?? null,
+      seed: run?.seed ?? null,
+    };
+    const event =
+      stored.outcome === 'failed' && stored.failure
+        ? scenarioFailedEvent(base, { name: stored.scenario, outcome: 'failed', failure: stored.failure })
+        : scenarioLandedEvent(base, {
+            scenario: stored.scenario,
+            generationId: stored.generationId ?? '',
+            jobId: stored.jobId,
+            outputKey: stored.outputKey ?? '',
+            manifestKey: stored.manifestKey ?? '',
+            format: stored.format ?? '',
+            rowsGenerated: stored.rowsGenerated ?? 0,
+            partial: stored.outcome === 'partial',
+            bytes: stored.bytes,
+          });
+    await publishEvents(deps.eventBridge, deps.eventBusName, [event]);
+    await store.markEventPublished(input.runId, stored.scenario, now);
+  }
+  return {
+    scenario: stored.scenario,
+    outcome: stored.outcome,
+    generationId: stored.generationId,
+    manifestKey: stored.manifestKey,
+    code:
+      stored.failure?.code ??
+      (stored.outcome === 'skipped' ? (input.state.resolved.skip?.code ?? null) : null),
+  };
+}
