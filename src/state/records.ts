@@ -57,7 +57,7 @@ export interface ScenarioOutcome {
   /** For `skipped`: why the scenario was not attempted. */
   readonly reason: string | null;
   readonly recordedAt: string;
-  /** Set once the scenario's Published or Failed event went out. */
+  /** Set once the scenario's Scenario Landed or Scenario Failed event went out. */
   readonly eventPublishedAt: string | null;
 }
 
@@ -135,7 +135,7 @@ export interface RunRecord {
   readonly seed?: SeedObject | null;
   readonly executionArn?: string | null;
   readonly datasetId?: string | null;
-  /** The landed scenarios (outcome `landed` or `partial`), as consumers of Published events see them. */
+  /** The landed scenarios (outcome `landed` or `partial`), as consumers of Scenario Landed events see them. */
   readonly outputs?: readonly RunOutput[];
   /** Every scenario's outcome, in the order they were recorded (read with the run). */
   readonly scenarios?: readonly ScenarioOutcome[];
