@@ -77,9 +77,9 @@ export interface LandingData {
   readonly targets: typeof LANDING_TARGETS;
 }
 
-const FEED = 'bench';
-const TENANT = 'ten_bench';
-const DATASET = 'ds_bench';
+export const FEED = 'bench';
+export const TENANT = 'ten_bench';
+export const DATASET = 'ds_bench';
 
 /** The slowest raw limit among those on the path of `mode`. */
 export function slowestLimit(limits: readonly RawLimit[], mode: 'managed' | 'enterprise'): RawLimit {
@@ -151,7 +151,7 @@ async function encryptArtifact(
   };
 }
 
-interface ServedArtifact {
+export interface ServedArtifact {
   readonly generationId: string;
   readonly path: string;
   readonly rows: number;
@@ -164,7 +164,7 @@ interface ServedArtifact {
  * artifact bytes streamed from disk (managed: API-relative URL on this origin; enterprise: an
  * absolute URL on a second "storage" listener, another origin, as the vendor does).
  */
-async function startArtifactServer(): Promise<{
+export async function startArtifactServer(): Promise<{
   apiBase: string;
   storageBase: string;
   serve(artifact: ServedArtifact): void;

@@ -12,6 +12,8 @@ import { fmt, table, verdict, type TargetCheck } from './report-format.ts';
 import type { CostData } from './cost.ts';
 import { readFaultMatrix, type FaultMatrixRow } from './fault-matrix.ts';
 import type { LandingData } from './landing.ts';
+import type { QualityBenchData } from './quality.ts';
+import { qualitySection } from './quality-report.ts';
 import type { ScaleData } from './scale.ts';
 import type { EconomyData } from './vendor-economy.ts';
 
@@ -23,6 +25,8 @@ export interface AllResults {
   readonly economy: BenchResult<EconomyData> | null;
   readonly scale: BenchResult<ScaleData> | null;
   readonly coldStart: BenchResult<ColdStartData> | null;
+  /** The quality report's cost (bench/quality.ts). */
+  readonly quality?: BenchResult<QualityBenchData> | null;
   readonly faultMatrix: {
     readonly rows: readonly FaultMatrixRow[];
     readonly generatedAt: string | null;
@@ -313,6 +317,8 @@ export function renderBenchmarks(results: AllResults): string {
     '',
     landingSection(results.landing, results.large ?? false),
     '',
+    qualitySection(results.quality),
+    '',
     costSection(results.cost),
     '',
     economySection(results.economy),
@@ -341,6 +347,7 @@ export function readAllResults(): AllResults {
     economy: readResult<EconomyData>('vendor-economy'),
     scale: readResult<ScaleData>('scale'),
     coldStart: readResult<ColdStartData>('cold-start'),
+    quality: readResult<QualityBenchData>('quality'),
     faultMatrix: { ...faultMatrix, note: noteIsCurrent ? (meta?.faultMatrixNote ?? null) : null },
     totalSeconds: meta?.totalSeconds ?? null,
     large: meta?.large ?? false,

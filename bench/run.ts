@@ -28,7 +28,15 @@ function runBenchmarkProcess(file: string, args: readonly string[] = []): Promis
   });
 }
 
-export const BENCHMARKS = ['landing', 'cost', 'economy', 'scale', 'cold-start', 'fault-matrix'] as const;
+export const BENCHMARKS = [
+  'landing',
+  'quality',
+  'cost',
+  'economy',
+  'scale',
+  'cold-start',
+  'fault-matrix',
+] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 /** Parses `--quick` (no 1 GB landing cases) and `--only a,b`; throws naming an unknown benchmark. */
@@ -53,6 +61,7 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   const steps: Record<BenchmarkName, () => Promise<unknown>> = {
     landing: () => runBenchmarkProcess('landing.ts', large ? ['--large'] : []),
+    quality: () => runBenchmarkProcess('quality.ts', large ? ['--large'] : []),
     cost: () => runBenchmarkProcess('cost.ts'),
     economy: () => runBenchmarkProcess('vendor-economy.ts'),
     scale: () => runBenchmarkProcess('scale.ts'),

@@ -12,7 +12,12 @@ import {
   LandingStorageError,
   RowCountMismatchError,
 } from '../src/landing/errors.ts';
+import { tmpdir } from 'node:os';
+import { QualityGateError as GateFailed } from '../src/landing/content-check.ts';
 import { landArtifact, type LandArtifactInput, type LandArtifactResult } from '../src/landing/land.ts';
+import { DEFAULT_SETTINGS, gateFromJson } from '../src/quality/config.ts';
+import { qualityCheck } from '../src/quality/landing-check.ts';
+import { SeedReadError } from '../src/quality/seed-source.ts';
 import { LayoutInputError } from '../src/landing/layout.ts';
 import { ManifestFormatError } from '../src/landing/manifest.ts';
 import { kms } from './commons/clients/kms.ts';
@@ -20,6 +25,7 @@ import { s3 } from './commons/clients/s3.ts';
 import { requiredString } from './commons/config.ts';
 import {
   ArtifactIntegrityError,
+  QualityGateError,
   fromAwsCause,
   failure,
   InputValidationError,
@@ -37,6 +43,8 @@ const configShape = {
   OUTPUT_KMS_KEY_ARN: requiredString(),
   /** Empty in managed mode. */
   ARTIFACT_KMS_KEY_ARN: z.string().optional(),
+  /** Publish-gate defaults as JSON (`src/quality/config.ts`), or `off` for no quality report. */
+  QUALITY_GATE: z.string().optional(),
 };
 
 const conditionsSchema = z.object({
@@ -62,12 +70,21 @@ export const landArtifactEventSchema = z.object({
   mappings: z.unknown().optional(),
   requestIds: z.record(z.string(), z.string().nullable()).optional(),
   tenantId: z.string().min(1).optional(),
+  seed: z
+    .looseObject({ bucket: z.string().min(1), key: z.string().min(1), versionId: z.string().nullish() })
+    .nullish(),
 });
 
 export type LandArtifactEvent = z.input<typeof landArtifactEventSchema>;
 
 /** Maps landing errors to the state errors the ASL Retry/Catch rules match on. */
 export function toLandingStateError(err: unknown, ids: FailureIds): StateError {
+  if (err instanceof GateFailed) {
+    return new QualityGateError(failure('quality_gate_failed', err.message, ids), { cause: err });
+  }
+  if (err instanceof SeedReadError) {
+    return fromAwsCause(err, failure('quality_seed_unreadable', err.message, ids));
+  }
   if (err instanceof RowCountMismatchError) {
     return new ArtifactIntegrityError(failure('row_count_mismatch', err.message, ids), { cause: err });
   }
@@ -129,14 +146,27 @@ export const handler = defineHandler({
   }),
   mapError: toLandingStateError,
   run: async (input: LandArtifactInput, config): Promise<LandArtifactResult> => {
+    const api = await vendorClient();
+    const quality =
+      config.QUALITY_GATE === 'off'
+        ? undefined
+        : qualityCheck({
+            s3: s3(),
+            api,
+            bucket: config.OUTPUT_BUCKET_NAME,
+            kmsKeyId: config.OUTPUT_KMS_KEY_ARN,
+            defaults: { ...DEFAULT_SETTINGS, gate: gateFromJson(config.QUALITY_GATE) },
+            tmpDir: tmpdir(),
+          });
     const result = await landArtifact(
       {
-        api: await vendorClient(),
+        api,
         s3: s3(),
         kms: kms(),
         bucket: config.OUTPUT_BUCKET_NAME,
         outputKmsKeyId: config.OUTPUT_KMS_KEY_ARN,
         artifactKmsKeyId: config.ARTIFACT_KMS_KEY_ARN,
+        contentCheck: quality,
       },
       input,
     );
@@ -150,6 +180,7 @@ export const handler = defineHandler({
       bytes: result.bytes,
       conforms: result.conforms,
       alreadyLanded: result.alreadyLanded,
+      quality: result.quality,
     });
     return result;
   },

@@ -10,7 +10,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { DATA_PREFIX, MANIFEST_PREFIX } from '../src/landing/layout.ts';
+import { DATA_PREFIX, MANIFEST_PREFIX, QUARANTINE_PREFIX } from '../src/landing/layout.ts';
+import { QUALITY_PREFIX } from '../src/quality/metrics-table.ts';
 import { PipelineEnv, type PipelineFunctionSpec } from './pipeline-functions.ts';
 import { acknowledgeWildcardResource, grantKeyUse } from './secure-defaults.ts';
 
@@ -126,6 +127,15 @@ export function grantByEnvironment(
         break;
       case PipelineEnv.outputKmsKeyArn:
         grantKeyUse(fn, targets.outputKey, 'kms:GenerateDataKey', 'kms:Decrypt');
+        break;
+      case PipelineEnv.qualityGate:
+        // Write-audit-publish: upload to quarantine, publish by copy, delete the audited copy.
+        allowObjects(
+          fn,
+          targets.outputBucket,
+          [`${QUARANTINE_PREFIX}/`, `${QUALITY_PREFIX}/`],
+          ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
+        );
         break;
       case PipelineEnv.artifactKmsKeyArn:
         if (targets.artifactDecryptionKey) grantKeyUse(fn, targets.artifactDecryptionKey, 'kms:Decrypt');

@@ -21,6 +21,8 @@ export const PipelineEnv = {
   glueDatabaseName: 'GLUE_DATABASE_NAME',
   eventBusName: 'EVENT_BUS_NAME',
   ingestStateMachineArn: 'INGEST_STATE_MACHINE_ARN',
+  /** Publish-gate defaults (JSON) or `off`; gives access to the quarantine and metrics prefixes. */
+  qualityGate: 'QUALITY_GATE',
 } as const;
 
 export type PipelineEnvName = (typeof PipelineEnv)[keyof typeof PipelineEnv];
@@ -110,6 +112,7 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
       PipelineEnv.outputBucketName,
       PipelineEnv.outputKmsKeyArn,
       PipelineEnv.artifactKmsKeyArn,
+      PipelineEnv.qualityGate,
     ],
     // Two vCPUs (Lambda gives one per 1,769 MB): the stream scan (SHA-256, CSV row count,
     // schema, conformance) runs in a worker thread on the second while the first downloads,

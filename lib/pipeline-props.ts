@@ -3,6 +3,7 @@
  * validation (`props-validation.ts`) and the parts read them without importing the construct.
  */
 import { createHash } from 'node:crypto';
+import type { QualityGateThresholds } from '../src/quality/gate-settings.ts';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -178,6 +179,32 @@ export interface SimulacraPipelineProps {
    * @default 'SimulacraPipeline'
    */
   readonly metricsNamespace?: string;
+  /**
+   * The fidelity and privacy report of every landed generation and its publish gate
+   * (see docs/quality.md).
+   * @default - report on; gate: no verbatim seed rows beyond what a holdout split shows
+   * (excess ≤ 0.01), QI match excess ≤ 0.05; DCR and fidelity reported, not gated
+   */
+  readonly quality?: SimulacraQualityProps;
+}
+
+/** The quality report, publish gate and metrics table. */
+export interface SimulacraQualityProps {
+  /**
+   * Compute the report and gate publication on it.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Gate thresholds every scenario gets unless its `quality.gate` says otherwise (null: check off).
+   * @default - DEFAULT_GATE of src/quality/gate-settings.ts
+   */
+  readonly gate?: Partial<QualityGateThresholds>;
+  /**
+   * Name of the Glue table of quality metrics (one row per generation).
+   * @default 'quality_metrics'
+   */
+  readonly metricsTableName?: string;
 }
 
 export const DEFAULT_API_BASE = 'https://api.simulacra-data.com';

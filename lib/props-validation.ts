@@ -5,6 +5,7 @@
  */
 import { Token } from 'aws-cdk-lib';
 import { FEED_NAME_RULE, SCENARIO_NAME_RULE, nameProblem, type NameRule } from '../src/names/rules.ts';
+import { gateProblems } from '../src/quality/gate-settings.ts';
 import { pipelineFunctions } from './pipeline-functions.ts';
 import { scheduleConstructId, type SimulacraPipelineProps } from './pipeline-props.ts';
 
@@ -266,5 +267,15 @@ export function validateSimulacraPipelineProps(props: SimulacraPipelineProps): v
   }
   validateFeedsAndSchedules(props, problems);
   validateFunctionOverrides(props, problems);
+  problems.push(...gateProblems(props.quality?.gate));
+  if (props.quality?.metricsTableName !== undefined) {
+    checkName(
+      problems,
+      'quality.metricsTableName',
+      props.quality.metricsTableName,
+      GLUE_DATABASE_NAME_PATTERN,
+      'use lowercase letters, digits or underscores (Athena-safe), e.g. "quality_metrics"',
+    );
+  }
   if (problems.length > 0) throw new SimulacraPipelinePropsError(problems);
 }

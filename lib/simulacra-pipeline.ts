@@ -26,6 +26,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DetailType, EVENT_SOURCE } from '../src/events/catalog.ts';
+import { gateToJson } from '../src/quality/gate-settings.ts';
 import { PipelineCatalog } from './parts/catalog.ts';
 import { PipelineCredentials } from './parts/credentials.ts';
 import { PipelineEvents } from './parts/events.ts';
@@ -99,6 +100,8 @@ export class SimulacraPipeline extends Construct {
   /** Feeds, runs and the shared token cache (`pk`/`sk`, TTL attribute `ttl`). */
   readonly stateTable: dynamodb.ITable;
   readonly glueDatabaseName: string;
+  /** Glue table of quality metrics (one row per landed generation), in `glueDatabaseName`. */
+  readonly qualityMetricsTableName: string;
   readonly athenaWorkGroup: athena.CfnWorkGroup;
   /** Run success/failure events (`source: simulacra.pipeline`). */
   readonly eventBus: events.IEventBus;
@@ -162,8 +165,13 @@ export class SimulacraPipeline extends Construct {
       key,
       queryResultsBucket: this.queryResultsBucket,
       ...(props.glueDatabaseName !== undefined ? { glueDatabaseName: props.glueDatabaseName } : {}),
+      outputBucket: this.outputBucket,
+      ...(props.quality?.metricsTableName !== undefined
+        ? { qualityMetricsTableName: props.quality.metricsTableName }
+        : {}),
     });
     this.glueDatabaseName = this.catalog.glueDatabaseName;
+    this.qualityMetricsTableName = this.catalog.qualityMetricsTableName;
     this.athenaWorkGroup = this.catalog.athenaWorkGroup;
 
     const pipelineEvents = new PipelineEvents(this, 'Events', {
@@ -187,6 +195,7 @@ export class SimulacraPipeline extends Construct {
         glueArns: this.catalog.glueArns(),
         glueDatabaseName: this.glueDatabaseName,
         eventBus: this.eventBus,
+        qualityGate: props.quality?.enabled === false ? 'off' : gateToJson(props.quality?.gate ?? {}),
       },
       logRetention,
       removalPolicy,

@@ -56,6 +56,8 @@ export interface ResolvedConfig {
   readonly mode: 'managed' | 'enterprise';
   readonly audience: string;
   readonly nullStyle: 'empty-object' | 'null';
+  /** How the engine makes rows (`perturbed` by default: no seed row comes back verbatim). */
+  readonly generationMode: 'bootstrap' | 'perturbed' | 'copy';
   readonly timings: Required<SimulatorTimings>;
   readonly retention: Required<SimulatorRetention>;
   readonly limits: Required<SimulatorLimits>;
@@ -75,6 +77,7 @@ export function resolveConfig(options: {
   mode?: 'managed' | 'enterprise';
   audience?: string;
   nullStyle?: 'empty-object' | 'null';
+  generationMode?: 'bootstrap' | 'perturbed' | 'copy';
   timings?: SimulatorTimings;
   retention?: SimulatorRetention;
   limits?: SimulatorLimits;
@@ -84,6 +87,7 @@ export function resolveConfig(options: {
     mode: options.mode ?? 'managed',
     audience: options.audience ?? DEFAULT_AUDIENCE,
     nullStyle: options.nullStyle ?? 'empty-object',
+    generationMode: options.generationMode ?? 'perturbed',
     timings: { ...DEFAULT_TIMINGS, ...options.timings },
     retention: {
       datasetTtlMs: 24 * hour,
@@ -112,6 +116,8 @@ export interface SimContext {
   readonly counters: Counters;
   /** Replaced by `setFaults`; always read through the context. */
   faults: FaultInjector;
+  /** How generations make rows; starts as `config.generationMode`, changed by `setGenerationMode`. */
+  generationMode: ResolvedConfig['generationMode'];
   /** Current time in ms (injectable for retention tests). */
   now(): number;
   engine(): Promise<SimulatorEngine>;

@@ -31,7 +31,12 @@ export interface SimulatorEngine {
   ): readonly EngineConditionProblem[] | Promise<readonly EngineConditionProblem[]>;
   generate(
     model: unknown,
-    request: { rowCount: number; conditions?: Conditions; seed: number },
+    request: {
+      rowCount: number;
+      conditions?: Conditions;
+      seed: number;
+      mode?: 'bootstrap' | 'perturbed' | 'copy';
+    },
   ):
     | { columns: unknown; rowsGenerated: number; partial: boolean }
     | Promise<{ columns: unknown; rowsGenerated: number; partial: boolean }>;

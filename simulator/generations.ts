@@ -134,6 +134,7 @@ export function generationWorker(ctx: SimContext): JobWorker {
         rowCount: generation.rowsRequested,
         ...(generation.conditions ? { conditions: generation.conditions } : {}),
         seed: generation.seed,
+        mode: ctx.generationMode,
       });
       ctx.counters.add('generationsExecuted');
       recordWork(

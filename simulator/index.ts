@@ -88,6 +88,12 @@ export interface SimulatorOptions {
   readonly audience?: string;
   /** How null fields are sent: `empty-object` (`{}`, as the vendor's examples; default) or `null`. */
   readonly nullStyle?: 'empty-object' | 'null';
+  /**
+   * How generations make rows: `perturbed` (default; every row rebuilt from neighbours and
+   * jittered), `bootstrap` (smoothed bootstrap; returns seed rows verbatim when columns are few
+   * or coarse) or `copy` (seed rows verbatim, to prove a publish gate fires).
+   */
+  readonly generationMode?: 'bootstrap' | 'perturbed' | 'copy';
   readonly retention?: SimulatorRetention;
   readonly limits?: SimulatorLimits;
   /** Data engine override (tests); defaults to `simulator/engine/`. */
@@ -137,6 +143,8 @@ export interface RunningSimulator {
   /** Every bearer token, client secret, claim token and artifact URL handed out so far. */
   sensitiveValues(): readonly SensitiveValue[];
   setFaults(spec: string | FaultSpec | undefined): void;
+  /** Switches how later generation jobs make rows (e.g. `copy` to prove a publish gate fires). */
+  setGenerationMode(mode: 'bootstrap' | 'perturbed' | 'copy'): void;
   readonly operator: SimulatorOperator;
   close(): Promise<void>;
 }
@@ -183,6 +191,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     store,
     counters: new Counters(),
     faults: new FaultInjector(options.faults, seed),
+    generationMode: config.generationMode,
     now: options.now ?? Date.now,
     engine: () => (enginePromise ??= loadDefaultEngine()),
     apiBase: '',
@@ -292,6 +301,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     },
     setFaults(spec) {
       ctx.faults = new FaultInjector(spec, seed);
+    },
+    setGenerationMode(mode) {
+      ctx.generationMode = mode;
     },
     operator,
     async close() {

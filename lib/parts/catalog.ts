@@ -9,6 +9,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { tableNameFor } from '../../src/catalog/table-spec.ts';
+import { DEFAULT_METRICS_TABLE_NAME, metricsTableInput } from '../../src/quality/metrics-table.ts';
 import { PipelinePart } from './pipeline-part.ts';
 
 export interface PipelineCatalogProps {
@@ -18,6 +19,10 @@ export interface PipelineCatalogProps {
   readonly queryResultsBucket: s3.IBucket;
   /** @default - a new database named after the pipeline's path */
   readonly glueDatabaseName?: string;
+  /** The bucket the metrics table reads (`_quality/metrics/`). */
+  readonly outputBucket: s3.IBucket;
+  /** @default 'quality_metrics' */
+  readonly qualityMetricsTableName?: string;
 }
 
 /** Glue-safe identifier derived from a construct path. */
@@ -30,6 +35,8 @@ function glueSafeName(scope: Construct): string {
 export class PipelineCatalog extends PipelinePart {
   readonly glueDatabaseName: string;
   readonly athenaWorkGroup: athena.CfnWorkGroup;
+  /** Glue table of quality metrics (one row per landed generation), in `glueDatabaseName`. */
+  readonly qualityMetricsTableName: string;
 
   constructor(scope: Construct, id: string, props: PipelineCatalogProps) {
     super(scope, id);
@@ -45,6 +52,14 @@ export class PipelineCatalog extends PipelinePart {
         },
       });
     }
+    this.qualityMetricsTableName = props.qualityMetricsTableName ?? DEFAULT_METRICS_TABLE_NAME;
+    const metricsTable = new glue.CfnTable(this, 'QualityMetricsTable', {
+      catalogId: Stack.of(this).account,
+      databaseName: this.glueDatabaseName,
+      tableInput: metricsTableInput(this.qualityMetricsTableName, props.outputBucket.bucketName),
+    });
+    const database = this.node.tryFindChild('GlueDatabase');
+    if (database) metricsTable.node.addDependency(database);
     this.athenaWorkGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
       name: Names.uniqueResourceName(props.pipeline, { maxLength: 128, separator: '-' }).toLowerCase(),
       description: 'Queries over Simulacra synthetic data; results are SSE-KMS encrypted.',

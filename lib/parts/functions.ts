@@ -24,7 +24,7 @@ export const VENDOR_QUOTA_METRIC_NAME = 'VendorQuotaExhausted';
 
 export interface PipelineFunctionsProps {
   /** What the functions may access, and the values of the variables they read. */
-  readonly targets: GrantTargets & { readonly glueDatabaseName: string };
+  readonly targets: GrantTargets & { readonly glueDatabaseName: string; readonly qualityGate: string };
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly metricsNamespace: string;
@@ -58,6 +58,7 @@ export class PipelineFunctions extends PipelinePart {
       [PipelineEnv.artifactKmsKeyArn]: targets.artifactDecryptionKey?.keyArn ?? '',
       [PipelineEnv.glueDatabaseName]: targets.glueDatabaseName,
       [PipelineEnv.eventBusName]: targets.eventBus.eventBusName,
+      [PipelineEnv.qualityGate]: targets.qualityGate,
     };
     const functions: Record<string, nodejs.NodejsFunction> = {};
     const quotaLogGroups: { readonly id: string; readonly logGroup: logs.ILogGroup }[] = [];

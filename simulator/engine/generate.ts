@@ -10,8 +10,13 @@
  *    target levels no feasible row has) the request is tight and the result is `partial`.
  * 4. Rows are drawn with replacement inside each cell, shuffled, and numeric values are jittered by
  *    the column's bandwidth, rounded like the seed, and kept inside the allowed range.
+ *
+ * `request.mode` selects how rows are made from their sources (see `perturb.ts`): `bootstrap`
+ * (default, above: with few or coarse columns it returns seed rows verbatim), `perturbed` (every
+ * row rebuilt from neighbours and jittered so it is no seed row) or `copy` (seed rows verbatim).
  */
 import { InvalidConditionsError, checkConditions } from './conditions.ts';
+import { donorSources, perturbValue, type GenerationMode } from './perturb.ts';
 import { createRandom, largestRemainder, shuffleInPlace } from './prng.ts';
 import type { Random } from './prng.ts';
 import type {
@@ -59,6 +64,7 @@ function columnArrays(model: TrainedModel): Array<Float64Array | Int32Array> {
  */
 export function generate(model: TrainedModel, request: GenerateRequest): GenerateResult {
   const { rowCount, conditions, seed } = request;
+  const mode: GenerationMode = request.mode ?? 'bootstrap';
   if (!Number.isSafeInteger(rowCount) || rowCount < 1) {
     throw new RangeError(`rowCount must be a positive integer, got ${String(rowCount)}`);
   }
@@ -81,7 +87,14 @@ export function generate(model: TrainedModel, request: GenerateRequest): Generat
   });
   shuffleInPlace(sources, random);
 
+  const conditioned = new Set(targets.map((t) => t.index));
+  for (const [index, b] of bounds) if (b.conditioned) conditioned.add(index);
+  const perColumn =
+    mode === 'perturbed'
+      ? donorSources(model.columns, arrays, feasible.cells, sources, conditioned, random)
+      : null;
   const columns = model.columns.map((column, index): GeneratedColumn => {
+    const rows = perColumn?.[index] ?? sources;
     if (column.kind === 'categorical') {
       const codes = arrays[index] as Int32Array;
       return {
@@ -89,14 +102,14 @@ export function generate(model: TrainedModel, request: GenerateRequest): Generat
         kind: 'categorical',
         type: column.type,
         levels: column.levels,
-        codes: Int32Array.from(sources, (row) => codes[row]!),
+        codes: Int32Array.from(rows, (row) => codes[row]!),
       };
     }
     return {
       name: column.name,
       kind: 'numeric',
       type: column.type,
-      values: jitteredValues(column, arrays[index] as Float64Array, sources, bounds.get(index)!, random),
+      values: jitteredValues(column, arrays[index] as Float64Array, rows, bounds.get(index)!, random, mode),
     };
   });
   return { columns: { rowCount: total, columns }, rowsGenerated: total, partial: total < rowCount };
@@ -280,12 +293,17 @@ function jitteredValues(
   sources: Int32Array,
   { lo, hi }: Bounds,
   random: Random,
+  mode: GenerationMode,
 ): Float64Array {
   const out = new Float64Array(sources.length);
   const h = column.bandwidth;
   const scale = 10 ** column.decimals;
   for (let i = 0; i < sources.length; i++) {
     const v = values[sources[i]!]!;
+    if (mode !== 'bootstrap') {
+      out[i] = mode === 'copy' ? v : perturbValue(v, h, scale, lo, hi, random);
+      continue;
+    }
     let value = v;
     if (h > 0 && !Number.isNaN(v)) {
       for (let attempt = 0; attempt < JITTER_ATTEMPTS; attempt++) {

@@ -27,3 +27,4 @@ export { generate, MAX_TILT } from './generate.ts';
 export { encodeArtifact, ARTIFACT_CONTENT_TYPES, ARTIFACT_EXTENSIONS } from './encode.ts';
 export { encryptArtifact, ArtifactEncryptionError, GCM_IV_BYTES, GCM_TAG_BYTES } from './encrypt.ts';
 export type { EncryptArtifactOptions, EncryptedArtifact } from './encrypt.ts';
+export { GENERATION_MODES, type GenerationMode } from './perturb.ts';

@@ -157,6 +157,8 @@ export interface GenerateRequest {
   readonly rowCount: number;
   readonly conditions?: Conditions;
   readonly seed: number;
+  /** How rows are made from their sources (default `bootstrap`), see `perturb.ts`. */
+  readonly mode?: 'bootstrap' | 'perturbed' | 'copy';
 }
 
 export interface GenerateResult {

@@ -5,7 +5,13 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runLocally, type LocalRunOptions, type LocalRunStage } from '../local/local-run.ts';
 import { exitCodeOf, jsonSummary, textReport } from './local-run-report.ts';
-import { externalApiFrom, positiveInteger, UsageError, type SharedValues } from './local-run-options.ts';
+import {
+  externalApiFrom,
+  generationModeFrom,
+  positiveInteger,
+  UsageError,
+  type SharedValues,
+} from './local-run-options.ts';
 import { createProgress } from './ui/progress.ts';
 
 const stageTitles: Record<LocalRunStage, string> = {
@@ -75,7 +81,9 @@ export async function runAndReport(
   const mode = values.mode ?? 'managed';
   let externalApi;
   let timings;
+  let generationMode;
   try {
+    generationMode = generationModeFrom(values);
     if (mode !== 'managed' && mode !== 'enterprise') {
       throw new UsageError(`--mode must be "managed" or "enterprise", got "${mode}"`);
     }
@@ -106,6 +114,7 @@ export async function runAndReport(
         autoApprove: true,
         timings,
         ...(values.faults ? { faults: values.faults } : {}),
+        generationMode,
       },
       ...(values.out ? { outDir: values.out } : {}),
       ...(values.sql ? { sql: values.sql } : {}),

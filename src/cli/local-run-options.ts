@@ -21,6 +21,7 @@ export const sharedOptions = {
   'training-ms': { type: 'string' },
   'generation-ms': { type: 'string' },
   faults: { type: 'string' },
+  'generation-mode': { type: 'string' },
 } as const;
 
 export const sharedUsage = `  --mode M             managed (default) or enterprise (KMS-encrypted artifacts)
@@ -33,6 +34,8 @@ export const sharedUsage = `  --mode M             managed (default) or enterpri
   --training-ms N      simulated training time (default 400)
   --generation-ms N    simulated generation time (default 300)
   --faults SPEC        inject simulator faults (see docs/simulator.md)
+  --generation-mode M  simulator rows: perturbed (default), bootstrap (leaky) or copy (seed rows;
+                       the publish gate quarantines them; see docs/quality.md)
   --api-base URL       use this Simulacra-compatible API instead of the simulator; credentials from
                        --token-url, --audience, --client-id or SIMULACRA_* variables; the client secret
                        only from SIMULACRA_CLIENT_SECRET (never a flag: it would land in shell history)`;
@@ -48,6 +51,13 @@ export function positiveInteger(value: string | undefined, flag: string, fallbac
   if (!Number.isInteger(n) || n < 0)
     throw new UsageError(`--${flag} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+/** The simulator's generation mode from `--generation-mode` (default perturbed). */
+export function generationModeFrom(values: SharedValues): 'perturbed' | 'bootstrap' | 'copy' {
+  const mode = values['generation-mode'] ?? 'perturbed';
+  if (mode === 'perturbed' || mode === 'bootstrap' || mode === 'copy') return mode;
+  throw new UsageError(`--generation-mode must be perturbed, bootstrap or copy, got "${mode}"`);
 }
 
 /** The external API from flags over `SIMULACRA_*`, or null for the built-in simulator. */

@@ -41,12 +41,23 @@ export function jsonSummary(summary: LocalRunSummary): Record<string, unknown> {
       output_keys: [scenario.outputKey, scenario.manifestKey].filter((key): key is string => key !== null),
       conformance: scenario.conformance,
       error: scenario.error,
+      quarantined: scenario.quarantined,
+      quality: scenario.quality,
     })),
     query: summary.query
       ? { sql: summary.query.sql, rows: summary.query.rows, error: summary.query.error ?? null }
       : null,
     local_dir: summary.localDir,
   };
+}
+
+function gateCell(s: LocalRunSummary['scenarios'][number]): string {
+  if (!s.quality) return '-';
+  return s.quality.passed ? 'passed' : `QUARANTINED (${s.quality.failedMetrics.join(', ')})`;
+}
+
+function score(value: number | null | undefined): string {
+  return value === null || value === undefined ? '-' : value.toFixed(3);
 }
 
 function percent(value: number | null): string {
@@ -113,7 +124,7 @@ export function textReport(summary: LocalRunSummary): string {
           'conforms',
           'output key / reason',
         ],
-        summary.scenarios.map((s) => [
+        summary.scenarios.map((s): Cell[] => [
           s.name,
           s.outcome === 'partial' ? 'PARTIAL' : s.outcome === 'failed' ? 'FAILED' : s.outcome,
           s.generationId ?? '-',
@@ -126,6 +137,25 @@ export function textReport(summary: LocalRunSummary): string {
         ]),
       ),
     );
+    const gated = summary.scenarios.filter((s) => s.quality);
+    if (gated.length > 0) {
+      lines.push(
+        '',
+        'Quality (docs/quality.md): fidelity score, seed rows copied, DCR close share, publish gate:',
+        renderTable(
+          ['scenario', 'fidelity', 'exact match', 'excess over holdout', 'dcr close', 'pass-through', 'gate'],
+          gated.map((s): Cell[] => [
+            s.name,
+            score(s.quality?.fidelityScore),
+            percent(s.quality?.exactMatchShare ?? null),
+            percent(s.quality?.exactMatchExcess ?? null),
+            percent(s.quality?.dcrCloseShare ?? null),
+            s.quality?.passThroughColumns ?? 0,
+            gateCell(s),
+          ]),
+        ),
+      );
+    }
     const conformance = conformanceRows(summary);
     if (conformance.length > 0) {
       lines.push(

@@ -13,6 +13,7 @@
  */
 import * as z from 'zod';
 import type { Conditions } from '../client/contract.ts';
+import { mergeSections, qualitySectionSchema, type QualitySection } from '../quality/config.ts';
 import { locateJsonError } from './json-location.ts';
 import { formatNumber, shareSumProblem } from './rules.ts';
 import { SCENARIO_NAME_RULE, nameProblem } from '../names/rules.ts';
@@ -44,6 +45,11 @@ export interface Scenario {
   readonly description?: string;
   /** Conditions with the customer's column names (not yet resolved against a schema). */
   readonly conditions?: Conditions;
+  /**
+   * Quality report settings and publish-gate thresholds (the file's `quality` merged under the
+   * scenario's own), see `src/quality/config.ts`.
+   */
+  readonly quality?: QualitySection;
 }
 
 /** One problem found in a scenario file. */
@@ -175,8 +181,11 @@ function scenarioSchema(maxRowCount: number) {
         .max(500, { error: 'is longer than 500 characters' })
         .optional(),
       conditions: conditionsSchema.optional(),
+      quality: qualitySectionSchema.optional(),
     },
-    { error: 'must be an object {"name", "row_count", "output_format"?, "seed"?, "conditions"?}' },
+    {
+      error: 'must be an object {"name", "row_count", "output_format"?, "seed"?, "conditions"?, "quality"?}',
+    },
   );
 }
 
@@ -189,8 +198,9 @@ function fileSchema(maxRowCount: number) {
           error: 'is empty; list at least one scenario, or delete the file to use the default scenario',
         })
         .max(MAX_SCENARIOS, { error: `has more than ${MAX_SCENARIOS} scenarios; split the feed` }),
+      quality: qualitySectionSchema.optional(),
     },
-    { error: 'the document must be an object {"scenarios": [...]}' },
+    { error: 'the document must be an object {"scenarios": [...]} (and optionally "quality")' },
   );
 }
 
@@ -348,6 +358,7 @@ export function parseScenarioFile(
   }
   return result.data.scenarios.map((scenario) => {
     const conditions = normaliseConditions(scenario.conditions);
+    const quality = mergeSections(result.data.quality, scenario.quality);
     return {
       name: scenario.name,
       row_count: scenario.row_count,
@@ -355,6 +366,7 @@ export function parseScenarioFile(
       ...(scenario.seed === undefined ? {} : { seed: scenario.seed }),
       ...(scenario.description === undefined ? {} : { description: scenario.description }),
       ...(conditions ? { conditions } : {}),
+      ...(quality ? { quality } : {}),
     };
   });
 }
@@ -380,9 +392,10 @@ function canonicalValue(value: unknown): unknown {
 /**
  * The scenario as JSON with keys sorted at every level and undefined fields left out, so equal
  * scenarios give equal strings whatever their key order; input of the generation idempotency key.
- * `description` is documentation and is left out: editing it does not make a new generation.
+ * `description` is documentation and `quality` judges the output: editing either does not make a
+ * new generation.
  */
 export function canonicalScenarioJson(scenario: Scenario): string {
-  const { description: _description, ...rest } = scenario;
+  const { description: _description, quality: _quality, ...rest } = scenario;
   return JSON.stringify(canonicalValue(rest));
 }

@@ -91,6 +91,11 @@ export class ArtifactIntegrityError extends StateError {
   override readonly name = 'ArtifactIntegrityError';
 }
 
+/** The generation failed the publish gate: landed in quarantine, nothing published. */
+export class QualityGateError extends StateError {
+  override readonly name = 'QualityGateError';
+}
+
 /** A transient AWS failure (throttling, 5xx, events not accepted) after the SDK's own retries. */
 export class AwsRetryableError extends StateError {
   override readonly name = 'AwsRetryableError';

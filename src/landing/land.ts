@@ -13,6 +13,10 @@
  *    requested conditions.
  * 7. Complete the upload only if the tag verified and the row count equals `rows_generated`;
  *    otherwise abort it, so unverified bytes never become visible. Then write the manifest.
+ *
+ * With a content check (`deps.contentCheck`, the quality report and publish gate), the upload goes
+ * to the quarantine prefix and is published (copied to its data key) only when the check passes;
+ * see `content-check.ts`.
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -28,6 +32,16 @@ import { createConformanceAccumulator, type ConformanceAccumulator } from '../co
 import { parseClamps } from '../conditions/numeric-range.ts';
 import { withAthenaNames } from './athena-names.ts';
 import type { LandedColumn } from './columns.ts';
+import {
+  combineVisitors,
+  headlineOf,
+  promoteObject,
+  QualityGateError,
+  quarantineKeys,
+  type ContentCheck,
+  type ContentCheckFactory,
+  type QualityHeadline,
+} from './content-check.ts';
 import { checkEnvelope, ENVELOPE_SCHEME, MANAGED_SCHEME, unwrapDataKey } from './envelope.ts';
 import {
   ArtifactVerificationError,
@@ -89,6 +103,12 @@ export interface LandArtifactInput {
   readonly requestIds?: Readonly<Record<string, string | null>> | undefined;
   /** Tenant the enterprise envelope must name, when known. */
   readonly tenantId?: string | undefined;
+  /** The seed object the generation was made from (for the quality report). */
+  readonly seed?: {
+    readonly bucket: string;
+    readonly key: string;
+    readonly versionId?: string | null;
+  } | null;
 }
 
 export interface LandArtifactDeps {
@@ -114,6 +134,8 @@ export interface LandArtifactDeps {
   readonly scanThread?: 'worker' | 'inline' | undefined;
   readonly maxDownloadAttempts?: number | undefined;
   readonly now?: (() => Date) | undefined;
+  /** Quality report and publish gate (write, audit, publish); none: land straight to the data key. */
+  readonly contentCheck?: ContentCheckFactory | undefined;
 }
 
 /** What the landing step returns to the state machine: ids, keys and numbers, never a URL. */
@@ -134,6 +156,8 @@ export interface LandArtifactResult {
   readonly alreadyLanded: boolean;
   /** When the vendor's retention of the artifact ends (`expires_at`), for the landing-age alarm. */
   readonly retentionEndsAt: string | null;
+  /** Headline quality figures; null when the landing ran without a content check. */
+  readonly quality: QualityHeadline | null;
 }
 
 function resultFromManifest(
@@ -155,6 +179,7 @@ function resultFromManifest(
     columns: manifest.columns,
     alreadyLanded,
     retentionEndsAt: manifest.generationExpiresAt ?? null,
+    quality: headlineOf(manifest),
   };
 }
 
@@ -211,6 +236,21 @@ async function findExisting(
     throw new LandingStorageError(keys.outputKey, 'HeadObject failed', { cause: err });
   }
   return resultFromManifest(manifest, keys.manifestKey, true);
+}
+
+/** A retry of a generation the gate already quarantined fails the same way, without a download. */
+async function refuseQuarantined(
+  deps: LandArtifactDeps,
+  keys: LandingKeys,
+  generationId: string,
+): Promise<void> {
+  const key = quarantineKeys(keys).manifestKey;
+  const manifest = await readManifest(deps.s3, deps.bucket, key);
+  const headline = manifest?.generationId === generationId ? headlineOf(manifest) : null;
+  if (!headline || headline.passed) return;
+  const reason = (manifest?.quality as { reason?: unknown } | null)?.reason;
+  const text = typeof reason === 'string' ? reason : 'see the manifest';
+  throw new QualityGateError(generationId, headline.failedMetrics, text, key);
 }
 
 /** The client's expired-URL error, or (from other `SimulacraApi` implementations) a 403/404. */
@@ -345,6 +385,7 @@ export async function landArtifact(
 
   const existing = await findExisting(deps, keys, input.generationId);
   if (existing) return existing;
+  if (deps.contentCheck) await refuseQuarantined(deps, keys, input.generationId);
 
   // Enterprise: refuse a foreign envelope before any download or KMS call.
   if (generation.artifact_encryption?.scheme === ENVELOPE_SCHEME) {
@@ -354,8 +395,10 @@ export async function landArtifact(
     });
   }
 
-  await abortStaleUploads(deps.s3, deps.bucket, keys.outputKey, deps.now?.()).catch((err: unknown) => {
-    throw new LandingStorageError(keys.outputKey, 'listing stale multipart uploads failed', { cause: err });
+  const check: ContentCheck | null = (await deps.contentCheck?.(input, generation)) ?? null;
+  const uploadKey = check ? quarantineKeys(keys).outputKey : keys.outputKey;
+  await abortStaleUploads(deps.s3, deps.bucket, uploadKey, deps.now?.()).catch((err: unknown) => {
+    throw new LandingStorageError(uploadKey, 'listing stale multipart uploads failed', { cause: err });
   });
 
   // CSV is inspected while it streams (by the stream scan, with the SHA-256); Parquet and Arrow
@@ -367,7 +410,10 @@ export async function landArtifact(
     clamps: input.clamps,
     tolerance: deps.conformanceTolerance,
   };
-  const scan: StreamScan = deps.scanThread === 'inline' ? inlineStreamScan(setup) : workerStreamScan(setup);
+  // A content check profiles rows against the seed it read on this thread, so it cannot be handed
+  // to the worker: with a check the scan (and the check's visitor) runs inline.
+  const scan: StreamScan =
+    check || deps.scanThread === 'inline' ? inlineStreamScan(setup, check?.visitor) : workerStreamScan(setup);
   const spoolPath = format === 'csv' ? null : `${randomUUID()}.${format}`;
   let spoolDir: string | null = null;
   let upload: MultipartUpload | null = null;
@@ -375,7 +421,7 @@ export async function landArtifact(
   try {
     upload = await MultipartUpload.create(deps.s3, {
       bucket: deps.bucket,
-      key: keys.outputKey,
+      key: uploadKey,
       kmsKeyId: deps.outputKmsKeyId,
       contentType: contentTypeFor(format),
       metadata: { 'generation-id': input.generationId, 'dataset-id': input.datasetId, 'run-id': input.runId },
@@ -406,16 +452,29 @@ export async function landArtifact(
         path: spoolFile ?? '',
         format,
         generationId: input.generationId,
-        visitor: conformanceVisitor(accumulator, input.requestedConditions),
+        visitor: combineVisitors(conformanceVisitor(accumulator, input.requestedConditions), check?.visitor),
       });
       conformance = accumulator?.report(counts) ?? null;
     }
     if (inspected.rows !== generation.rows_generated) {
       throw new RowCountMismatchError(input.generationId, generation.rows_generated, inspected.rows);
     }
+    const verdict = check?.finish() ?? null;
 
     await upload.complete();
     completed = true;
+    const quarantined = verdict !== null && !verdict.passed;
+    const published = quarantined ? quarantineKeys(keys) : keys;
+    if (verdict?.passed) {
+      await promoteObject(deps.s3, {
+        bucket: deps.bucket,
+        from: uploadKey,
+        to: keys.outputKey,
+        kmsKeyId: deps.outputKmsKeyId,
+        bytes: stats.bytes,
+        contentType: contentTypeFor(format),
+      });
+    }
 
     const manifest: LandingManifest = {
       manifestVersion: MANIFEST_VERSION,
@@ -427,7 +486,7 @@ export async function landArtifact(
       generationId: input.generationId,
       requestIds: { ...input.requestIds, getGeneration: generation.request_id },
       bucket: deps.bucket,
-      outputKey: keys.outputKey,
+      outputKey: published.outputKey,
       format,
       contentType: contentTypeFor(format),
       rowsRequested: generation.rows_requested,
@@ -442,16 +501,26 @@ export async function landArtifact(
       clamps: input.clamps ?? null,
       mappings: input.mappings ?? null,
       conformance: conformance ? { ...conformance } : null,
+      quality: verdict ? { ...verdict.section, headline: { ...verdict.section.headline } } : null,
       generationCreatedAt: generation.created_at,
       generationExpiresAt: generation.expires_at,
       landedAt: (deps.now?.() ?? new Date()).toISOString(),
     };
     await writeManifest(deps.s3, {
       bucket: deps.bucket,
-      key: keys.manifestKey,
+      key: published.manifestKey,
       kmsKeyId: deps.outputKmsKeyId,
       manifest,
     });
+    await check?.record(manifest, published.manifestKey);
+    if (quarantined) {
+      throw new QualityGateError(
+        input.generationId,
+        verdict.headline.failedMetrics,
+        verdict.reason,
+        published.manifestKey,
+      );
+    }
     return resultFromManifest(manifest, keys.manifestKey, false);
   } finally {
     scan.destroy();

@@ -20,6 +20,8 @@ export const PARTITION_KEY_NAMES = ['scenario', 'dt', 'generation'] as const;
 export const DATA_PREFIX = 'synthetic';
 /** Prefix of landing manifests. */
 export const MANIFEST_PREFIX = '_manifests';
+/** Generations that failed the publish gate (and ones still being audited): no table reads it. */
+export const QUARANTINE_PREFIX = '_quarantine';
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const GENERATION_ID = /^[A-Za-z0-9_-]{1,128}$/;

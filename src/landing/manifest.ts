@@ -58,6 +58,12 @@ export const landingManifestSchema = z.object({
   clamps: z.unknown(),
   mappings: z.unknown(),
   conformance: conformanceSchema.nullable(),
+  /** Quality report and publish-gate verdict (`src/quality/`); absent or null without a check. */
+  quality: z
+    .object({ headline: z.object({ passed: z.boolean() }).catchall(z.unknown()) })
+    .catchall(z.unknown())
+    .nullable()
+    .optional(),
   generationCreatedAt: z.string(),
   generationExpiresAt: z.string(),
   landedAt: z.string(),

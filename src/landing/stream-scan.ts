@@ -12,7 +12,8 @@ import {
   type RowCounts,
 } from '../conditions/conformance.ts';
 import { parseClamps } from '../conditions/numeric-range.ts';
-import { streamingInspection, type ArtifactInspection } from './inspect.ts';
+import { combineVisitors } from './batch-visitors.ts';
+import { streamingInspection, type ArtifactInspection, type BatchVisitor } from './inspect.ts';
 import type { LandedFormat } from './layout.ts';
 
 /** Everything a scan needs, all of it serialisable (it is handed to the worker as is). */
@@ -44,8 +45,14 @@ export interface StreamScan {
   destroy(): void;
 }
 
-/** The scan state itself, shared by both variants. */
-export function createScanCore(setup: StreamScanSetup): {
+/**
+ * The scan state itself, shared by both variants. `extraVisitor` (e.g. a content check's) also
+ * sees the CSV's column batches; it is not serialisable, so only the inline scan takes one.
+ */
+export function createScanCore(
+  setup: StreamScanSetup,
+  extraVisitor?: BatchVisitor,
+): {
   write(chunk: Uint8Array): void;
   finish(counts: RowCounts): StreamScanResult;
 } {
@@ -61,13 +68,16 @@ export function createScanCore(setup: StreamScanSetup): {
   const inspection = streamingInspection({
     format: setup.format,
     generationId: setup.generationId,
-    visitor: active
-      ? {
-          columns: active.columns,
-          numericColumns: new Set(Object.keys(conditions?.numeric ?? {})),
-          visitBatch: (columns, rowCount) => active.addColumnBatch(columns, rowCount),
-        }
-      : undefined,
+    visitor: combineVisitors(
+      active
+        ? {
+            columns: active.columns,
+            numericColumns: new Set(Object.keys(conditions?.numeric ?? {})),
+            visitBatch: (columns, rowCount) => active.addColumnBatch(columns, rowCount),
+          }
+        : undefined,
+      extraVisitor,
+    ),
   });
   return {
     write(chunk) {
@@ -85,9 +95,9 @@ export function createScanCore(setup: StreamScanSetup): {
   };
 }
 
-/** The scan on the calling thread. */
-export function inlineStreamScan(setup: StreamScanSetup): StreamScan {
-  const core = createScanCore(setup);
+/** The scan on the calling thread (with `extraVisitor`, see {@link createScanCore}). */
+export function inlineStreamScan(setup: StreamScanSetup, extraVisitor?: BatchVisitor): StreamScan {
+  const core = createScanCore(setup, extraVisitor);
   return {
     write: (chunk) => core.write(chunk),
     finish: (counts) => Promise.resolve().then(() => core.finish(counts)),

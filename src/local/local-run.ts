@@ -14,6 +14,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableNameFor } from '../catalog/table-spec.ts';
 import type { ConformanceReport } from '../conditions/conformance.ts';
 import { parseScenarioFile } from '../conditions/scenario-file.ts';
+import { headlineOf, type QualityHeadline } from '../landing/content-check.ts';
+import { MANIFEST_PREFIX, QUARANTINE_PREFIX } from '../landing/layout.ts';
 import type { LandingManifest } from '../landing/manifest.ts';
 import type { RunFailure, RunRecord, ScenarioOutcome, ScenarioOutcomeKind } from '../state/records.ts';
 import { StateRepository } from '../state/repository.ts';
@@ -129,6 +131,10 @@ export interface LocalScenarioSummary {
   readonly conformance: ConformanceReport | null;
   /** For `failed` and `skipped`: why. */
   readonly error: LocalRunError | null;
+  /** Headline quality figures and the gate verdict; null when landed without a report. */
+  readonly quality: QualityHeadline | null;
+  /** True when the publish gate kept it in quarantine (no table reads it). */
+  readonly quarantined: boolean;
 }
 
 export interface LocalRunSummary {
@@ -205,8 +211,15 @@ function errorOf(failure: RunFailure): LocalRunError {
   };
 }
 
-/** A scenario's summary: its recorded outcome, with the manifest's numbers when it landed. */
-function scenarioSummary(outcome: ScenarioOutcome, manifest: LandingManifest | null): LocalScenarioSummary {
+/**
+ * A scenario's summary: its recorded outcome, with the manifest's numbers when it landed (or,
+ * `quarantineKey`, when the publish gate kept it in quarantine: the outcome is then `failed`).
+ */
+function scenarioSummary(
+  outcome: ScenarioOutcome,
+  manifest: LandingManifest | null,
+  quarantineKey?: string,
+): LocalScenarioSummary {
   const conformance = (manifest?.conformance as unknown as ConformanceReport | null) ?? null;
   return {
     name: outcome.scenario,
@@ -217,9 +230,11 @@ function scenarioSummary(outcome: ScenarioOutcome, manifest: LandingManifest | n
     rowsGenerated: manifest?.rowsGenerated ?? outcome.rowsGenerated,
     partial: manifest?.partial ?? outcome.outcome === 'partial',
     outputKey: outcome.outputKey,
-    manifestKey: outcome.manifestKey,
+    manifestKey: outcome.manifestKey ?? quarantineKey ?? null,
     conforms: manifest?.conformance?.conforms ?? null,
     conformance,
+    quality: manifest ? headlineOf(manifest) : null,
+    quarantined: quarantineKey !== undefined,
     error: outcome.failure
       ? errorOf(outcome.failure)
       : outcome.reason
@@ -329,10 +344,23 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
             : drop.execution?.status === 'SUCCEEDED'
               ? 'SUCCEEDED'
               : 'FAILED';
+    // Generations the publish gate quarantined are failed outcomes; their manifests say why.
+    const quarantined = new Map<string, { manifest: LandingManifest; key: string }>();
+    for (const key of await listKeys(
+      s3,
+      outputBucket,
+      `${QUARANTINE_PREFIX}/${MANIFEST_PREFIX}/feed=${feed}/`,
+    )) {
+      const manifest = await readManifest(s3, outputBucket, key);
+      if (manifest.runId === runId) quarantined.set(manifest.scenarioName, { manifest, key });
+    }
     const scenarios: LocalScenarioSummary[] = [];
     for (const outcome of run?.scenarios ?? []) {
-      const manifest = outcome.manifestKey ? await readManifest(s3, outputBucket, outcome.manifestKey) : null;
-      scenarios.push(scenarioSummary(outcome, manifest));
+      const held = outcome.manifestKey ? undefined : quarantined.get(outcome.scenario);
+      const manifest = outcome.manifestKey
+        ? await readManifest(s3, outputBucket, outcome.manifestKey)
+        : (held?.manifest ?? null);
+      scenarios.push(scenarioSummary(outcome, manifest, held?.key));
     }
 
     let localDir: string | null = null;

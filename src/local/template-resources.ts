@@ -21,7 +21,12 @@ import {
   type DynamoDBClient,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
-import { CreateDatabaseCommand, type GlueClient } from '@aws-sdk/client-glue';
+import {
+  CreateDatabaseCommand,
+  CreateTableCommand as CreateGlueTableCommand,
+  type GlueClient,
+  type TableInput,
+} from '@aws-sdk/client-glue';
 import { CreateEventBusCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
@@ -260,6 +265,12 @@ const creators: Readonly<Record<string, Creator>> = {
     );
     return { type: 'AWS::Glue::Database', ref: input.Name, attributes: {} };
   },
+  'AWS::Glue::Table': async (_id, props, { clients, resolve }) => {
+    const database = resolve(props['DatabaseName']) as string;
+    const input = resolve(props['TableInput']) as TableInput;
+    await clients.glue.send(new CreateGlueTableCommand({ DatabaseName: database, TableInput: input }));
+    return { type: 'AWS::Glue::Table', ref: `${database}|${input.Name ?? ''}`, attributes: {} };
+  },
   'AWS::Events::EventBus': async (id, props, { clients }) => {
     const name = typeof props['Name'] === 'string' ? props['Name'] : localName(id);
     const bus = await clients.eventBridge.send(new CreateEventBusCommand({ Name: name }));
@@ -321,6 +332,7 @@ const creationOrder = [
   'AWS::S3::Bucket',
   'AWS::DynamoDB::Table',
   'AWS::Glue::Database',
+  'AWS::Glue::Table',
   'AWS::Events::EventBus',
   'AWS::SecretsManager::Secret',
 ];

@@ -4,8 +4,7 @@
  * `Delta 15 N (o/oo)`). It lands as Parquet and CSV; every Glue name is Athena-safe, and the
  * data read back through the Glue definitions (as Athena would read it) holds every value.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,21 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlIdentifier } from '../../src/local/lake-query.ts';
 import { startE2ePipeline, type E2ePipeline } from '../support/e2e/local-pipeline.ts';
 import { queryLanded } from '../support/e2e/lake.ts';
+import { registryDataset } from '../support/e2e/registry-datasets.ts';
 import { expectSucceededRun, objectBytes, type LandedScenario } from '../support/e2e/run-checks.ts';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-
-/** `penguins-raw.csv` from the installed `palmerpenguins` package (requirements-test.txt). */
-function penguinsRawCsv(): string {
-  // Located without importing the package (which would import pandas).
-  const script =
-    'import importlib.util, pathlib; spec = importlib.util.find_spec("palmerpenguins"); ' +
-    'print(pathlib.Path(spec.submodule_search_locations[0]) / "data" / "penguins-raw.csv")';
-  const path = execFileSync(join(ROOT, '.venv', 'bin', 'python'), ['-c', script], {
-    encoding: 'utf8',
-  }).trim();
-  return readFileSync(path, 'utf8');
-}
 
 /** Non-null cells per column of the landed file itself, by position. */
 async function fileCounts(bytes: Uint8Array, format: string): Promise<number[]> {
@@ -67,7 +53,7 @@ describe('raw Palmer Penguins on the local stack', () => {
   let landed: LandedScenario[] = [];
 
   it('lands Parquet and CSV tables whose Glue names are all Athena-safe, vendor names recorded', async () => {
-    const seed = penguinsRawCsv();
+    const seed = registryDataset('palmerpenguins', 'data/penguins-raw.csv').toString('utf8');
     expect(seed.split('\n')[0]).toContain('Body Mass (g)');
     await p.putScenarios('penguins', {
       scenarios: [

@@ -21,6 +21,7 @@ const USAGE = `Usage: simulacra-pipeline simulator [options]
   --generation-ms N    duration of a generation job (default 1000)
   --seed N             seed of the fault RNG (default 1)
   --null-style S       empty-object (default, as the vendor's examples) or null
+  --generation-mode M  perturbed (default), bootstrap (leaky smoothed bootstrap) or copy (seed rows)
   --kms-endpoint URL   enterprise: KMS endpoint (default: start moto)
   --kms-key-id ID      enterprise: KMS key id (default: create one)
   --kms-region R       enterprise: KMS region (default us-east-1)
@@ -87,6 +88,7 @@ export const simulatorCommand: CliCommand = {
           'generation-ms': { type: 'string' },
           seed: { type: 'string' },
           'null-style': { type: 'string' },
+          'generation-mode': { type: 'string' },
           'kms-endpoint': { type: 'string' },
           'kms-key-id': { type: 'string' },
           'kms-region': { type: 'string' },
@@ -112,6 +114,13 @@ export const simulatorCommand: CliCommand = {
       console.error(`--null-style must be empty-object or null, got "${String(nullStyle)}".`);
       return 2;
     }
+    const generationMode = values['generation-mode'] ?? 'perturbed';
+    if (generationMode !== 'perturbed' && generationMode !== 'bootstrap' && generationMode !== 'copy') {
+      console.error(
+        `--generation-mode must be perturbed, bootstrap or copy, got "${String(generationMode)}".`,
+      );
+      return 2;
+    }
     let moto: RunningMoto | null = null;
     try {
       const port = integerOption(values.port as string | undefined, 'port');
@@ -127,6 +136,7 @@ export const simulatorCommand: CliCommand = {
       const sim = await startSimulator({
         mode,
         nullStyle,
+        generationMode,
         autoApprove: values['auto-approve'] === true,
         ...(port !== undefined ? { port } : {}),
         ...(typeof values.host === 'string' ? { host: values.host } : {}),

@@ -55,6 +55,16 @@ const succeeded: LocalRunSummary = {
         ],
         numeric: [],
       },
+      quality: {
+        passed: true,
+        fidelityScore: 0.912,
+        exactMatchShare: 0,
+        exactMatchExcess: -0.004,
+        dcrCloseShare: 0.031,
+        passThroughColumns: 0,
+        failedMetrics: [],
+      },
+      quarantined: false,
     },
   ],
 };
@@ -105,6 +115,8 @@ describe('local run report', () => {
           manifestKey: null,
           conforms: null,
           conformance: null,
+          quality: null,
+          quarantined: false,
           error: {
             code: 'simio_quota_exhausted',
             error: 'VendorTerminalError',
@@ -138,6 +150,34 @@ describe('local run report', () => {
     expect(EXIT_CODES).toEqual({ succeeded: 0, failed: 1, usage: 2, partial: 3 });
     expect(['SUCCEEDED', 'PARTIAL', 'FAILED', 'REJECTED'].map((s) => exitCodeOf(s as never))).toEqual([
       0, 3, 1, 1,
+    ]);
+  });
+
+  it('shows the quality headline and names the metric of a quarantined generation', () => {
+    const copied = {
+      ...succeeded.scenarios[0]!,
+      name: 'leaky',
+      outcome: 'failed' as const,
+      outputKey: null,
+      error: { code: null, error: 'QualityGateError', detail: 'exact_match_excess', requestId: null },
+      quarantined: true,
+      quality: {
+        passed: false,
+        fidelityScore: 0.98,
+        exactMatchShare: 1,
+        exactMatchExcess: 0.52,
+        dcrCloseShare: 0.56,
+        passThroughColumns: 2,
+        failedMetrics: ['exact_match_excess', 'dcr_close_share'],
+      },
+    };
+    const text = textReport({ ...succeeded, scenarios: [...succeeded.scenarios, copied] });
+    expect(text).toMatch(/tight\s+0\.912\s+0\.0%\s+-0\.4%\s+3\.1%\s+0\s+passed/);
+    expect(text).toMatch(
+      /leaky\s+0\.980\s+100\.0%\s+52\.0%\s+56\.0%\s+2\s+QUARANTINED \(exact_match_excess, dcr_close_share\)/,
+    );
+    expect(jsonSummary({ ...succeeded, scenarios: [copied] })['scenarios']).toEqual([
+      expect.objectContaining({ quarantined: true, quality: expect.objectContaining({ passed: false }) }),
     ]);
   });
 

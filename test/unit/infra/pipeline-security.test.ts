@@ -161,9 +161,14 @@ describe('SimulacraPipeline security defaults', () => {
         .flatMap((s) => [s['Resource']].flat().map((r) => JSON.stringify(r)));
     expect(resources('UploadSeed', 's3:GetObject').every((r) => r.includes('/seeds/*'))).toBe(true);
     const landed = resources('LandArtifact', 's3:PutObject');
-    expect(landed).toHaveLength(2);
+    expect(landed).toHaveLength(4);
     expect(landed.some((r) => r.includes('/synthetic/*'))).toBe(true);
     expect(landed.some((r) => r.includes('/_manifests/*'))).toBe(true);
+    // Write-audit-publish: the quarantine (audit) prefix and the quality metrics rows.
+    expect(landed.some((r) => r.includes('/_quarantine/*'))).toBe(true);
+    expect(landed.some((r) => r.includes('/_quality/*'))).toBe(true);
+    const deletes = resources('LandArtifact', 's3:DeleteObject');
+    expect(deletes.every((r) => r.includes('/_quarantine/*') || r.includes('/_quality/*'))).toBe(true);
     const glue = resources('RegisterCatalog', 'glue:CreateTable').join(' ');
     expect(glue).toContain(`:database/${pipeline.glueDatabaseName}`);
     expect(glue).toContain(`:table/${pipeline.glueDatabaseName}/*`);

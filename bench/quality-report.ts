@@ -1,0 +1,33 @@
+/** The "Quality report" section of BENCHMARKS.md (see bench/quality.ts). */
+import type { BenchResult } from './common.ts';
+import type { QualityBenchData } from './quality.ts';
+
+export function qualitySection(r: BenchResult<QualityBenchData> | null | undefined): string {
+  const lines = ['## Quality report: cost in landing throughput and memory', ''];
+  if (!r) {
+    lines.push('Not measured yet: run `npm run bench -- --only quality` (add `--large` for 1 GB).');
+    return lines.join('\n');
+  }
+  const d = r.data;
+  lines.push(
+    'The same synthetic CSV artifact is landed twice in the same run by the real landing core, each in its own ' +
+      'child process: without the report (straight to the data key) and with it (upload to quarantine, every row ' +
+      `profiled against a ${Math.round(d.seedBytes / 1e6)} MB seed of ${d.seedRows} rows read from S3, report and gate, ` +
+      'publish by server-side copy). Ratios are with / without.',
+    '',
+    '| size | rows | without: MB/s | with: MB/s | throughput ratio | without: peak RSS MiB | with: peak RSS MiB | RSS ratio | gate |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const c of d.cases) {
+    lines.push(
+      `| ${c.sizeLabel} | ${c.rows} | ${c.withoutReport.mbPerSecond} | ${c.withReport.mbPerSecond} | ${c.throughputRatio ?? '–'} | ` +
+        `${c.withoutReport.peakRssMiB} | ${c.withReport.peakRssMiB} | ${c.peakRssRatio ?? '–'} | ${c.withReport.passed === null ? '–' : c.withReport.passed ? 'passed' : 'quarantined'} |`,
+    );
+  }
+  lines.push(
+    '',
+    'Memory of the report does not grow with the artifact: row samples are fixed-size reservoirs, category ' +
+      'counts are capped, and only the seed keeps one 8-byte hash per row.',
+  );
+  return lines.join('\n');
+}

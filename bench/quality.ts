@@ -1,0 +1,150 @@
+/**
+ * Benchmark: what the quality report and publish gate cost the landing. The same synthetic CSV
+ * artifact (100 MB, and 1 GB with `--large`) is landed twice in the same run, each in its own
+ * child process: without the report (straight to the data key) and with it (upload to quarantine,
+ * profile every row against a seed read from S3, build the report, publish by server-side copy).
+ * Figures are ratios of the two: throughput with / without, peak RSS with / without.
+ * Run alone: `tsx bench/quality.ts [--large]`.
+ */
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { awsClientConfig, startMoto } from '../src/local/moto.ts';
+import { MB, isMain, mbPerSecond, ratio, round, runAsScript, runChild, writeResult } from './common.ts';
+import { DATASET, FEED, startArtifactServer, writeSyntheticCsv } from './landing.ts';
+import type { QualityChildJob, QualityChildResult } from './quality-child.ts';
+
+/** Seed size: seeds are capped at 500 MB by the vendor; 20 MB (≈ 650k rows) is a large one. */
+const SEED_BYTES = 20 * MB;
+const COLUMNS = ['id', 'segment', 'region', 'age', 'spend'] as const;
+
+export interface QualityCase {
+  readonly sizeLabel: string;
+  readonly bytes: number;
+  readonly rows: number;
+  readonly withoutReport: { seconds: number; mbPerSecond: number; peakRssMiB: number };
+  readonly withReport: { seconds: number; mbPerSecond: number; peakRssMiB: number; passed: boolean | null };
+  /** Throughput with the report / without it (1 = free). */
+  readonly throughputRatio: number | null;
+  /** Peak RSS with the report / without it. */
+  readonly peakRssRatio: number | null;
+}
+
+export interface QualityBenchData {
+  readonly seedBytes: number;
+  readonly seedRows: number;
+  readonly cases: readonly QualityCase[];
+}
+
+/** A seed from the same population as the artifact (other ids, shifted amounts): no row in common. */
+async function writeSeed(path: string, bytes: number): Promise<number> {
+  const out = createWriteStream(path);
+  const segments = ['Premium', 'Mainstream', 'Value'];
+  const regions = ['North', 'South', 'East', 'West'];
+  let written = 0;
+  let rows = 0;
+  out.write(`${COLUMNS.join(',')}\n`);
+  while (written < bytes) {
+    const lines: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const n = rows + i;
+      const m = n * 7919 + 13;
+      lines.push(
+        `s${n},${segments[m % 3]},${regions[(m * 7) % 4]},${18 + ((m * 13) % 60)},${((m * 37) % 40_000) / 100 + 0.005}\n`,
+      );
+    }
+    const chunk = lines.join('');
+    rows += lines.length;
+    written += chunk.length;
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return rows;
+}
+
+export async function runQualityBenchmark(options: { large?: boolean } = {}) {
+  const startedAt = performance.now();
+  const sizes = [{ label: '100 MB', bytes: 100 * MB }];
+  if (options.large) sizes.push({ label: '1 GB', bytes: 1000 * MB });
+  const moto = await startMoto();
+  const work = mkdtempSync(join(tmpdir(), 'bench-quality-'));
+  const server = await startArtifactServer();
+  try {
+    const config = awsClientConfig(moto);
+    const s3 = new S3Client(config);
+    const kms = new KMSClient(config);
+    const bucket = 'bench-quality';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const outputKeyArn = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn ?? '';
+    const aws = { endpoint: moto.endpoint, region: moto.region, bucket, outputKeyArn };
+
+    const seedPath = join(work, 'seed.csv');
+    const seedRows = await writeSeed(seedPath, SEED_BYTES);
+    const seed = { bucket, key: 'seeds/bench/seed.csv' };
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: seed.key, Body: readFileSync(seedPath) }));
+
+    const cases: QualityCase[] = [];
+    for (const size of sizes) {
+      const path = join(work, `artifact-${size.bytes}.csv`);
+      const rows = await writeSyntheticCsv(path, size.bytes);
+      const measure = async (withReport: boolean) => {
+        const generationId = `gen_${withReport ? 'report' : 'plain'}_${size.bytes}`;
+        server.serve({ generationId, path, rows, mode: 'managed' });
+        const job: QualityChildJob = {
+          aws,
+          apiBase: server.apiBase,
+          generationId,
+          datasetId: DATASET,
+          feed: FEED,
+          seed: withReport ? seed : null,
+          columns: COLUMNS,
+        };
+        const report = await runChild<QualityChildResult>('bench/quality-child.ts', [JSON.stringify(job)], {
+          timeoutMs: 60 * 60 * 1000,
+        });
+        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: report.result.outputKey }));
+        return {
+          seconds: round(report.result.seconds, 2),
+          mbPerSecond: mbPerSecond(report.result.bytes, report.result.seconds),
+          peakRssMiB: Math.max(report.peakRssMiB, report.maxRssMiB),
+          passed: report.result.passed,
+        };
+      };
+      const without = await measure(false);
+      const withIt = await measure(true);
+      const landed: QualityCase = {
+        sizeLabel: size.label,
+        bytes: size.bytes,
+        rows,
+        withoutReport: {
+          seconds: without.seconds,
+          mbPerSecond: without.mbPerSecond,
+          peakRssMiB: without.peakRssMiB,
+        },
+        withReport: withIt,
+        throughputRatio: ratio(withIt.mbPerSecond, without.mbPerSecond),
+        peakRssRatio: ratio(withIt.peakRssMiB, without.peakRssMiB),
+      };
+      cases.push(landed);
+      console.log(
+        `[quality] ${size.label}: ${without.mbPerSecond} MB/s without, ${withIt.mbPerSecond} MB/s with the report ` +
+          `(${landed.throughputRatio}); peak RSS ${without.peakRssMiB} -> ${withIt.peakRssMiB} MiB (${landed.peakRssRatio})`,
+      );
+      rmSync(path, { force: true });
+    }
+    const data: QualityBenchData = { seedBytes: SEED_BYTES, seedRows, cases };
+    return writeResult('quality', startedAt, data);
+  } finally {
+    await server.close();
+    rmSync(work, { recursive: true, force: true });
+    await moto.stop();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  runAsScript(() => runQualityBenchmark({ large: process.argv.includes('--large') }));
+}

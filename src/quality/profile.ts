@@ -1,0 +1,219 @@
+/**
+ * One streaming pass over a table (the seed, or a landed artifact) that keeps only what the
+ * report needs, in memory bounded by the settings, not by the file:
+ *
+ * - per column: missing and numeric counts, min/max, text length and word counts, and exact
+ *   category counts up to {@link MAX_TRACKED_LEVELS} distinct values (beyond that the column is
+ *   high-cardinality and its distribution is compared on the row sample instead);
+ * - a uniform reservoir sample of whole rows;
+ * - 52-bit hashes of every row (all columns, and the quasi-identifier columns) for exact matches.
+ *
+ * The seed is split into a reference half and a holdout half (by a seeded coin per row), each with
+ * its own counts, hashes and sample, so every privacy figure has a seed-versus-seed baseline.
+ */
+import { HashSet, hashCells, Reservoir, RowHasher, seededRandom, toCell, type Cell } from './cells.ts';
+
+/** Distinct values counted exactly per column; more makes the column high-cardinality. */
+export const MAX_TRACKED_LEVELS = 2000;
+/** Text cells per column whose words are counted (free-text detection needs no more). */
+const WORD_COUNT_CELLS = 10_000;
+
+export function cellKey(cell: Cell): string {
+  return typeof cell === 'number' ? `n${cell}` : `s${String(cell)}`;
+}
+
+export class ColumnStats {
+  missing = 0;
+  numeric = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+  textCells = 0;
+  /** Text cells whose characters and words were counted (the first {@link WORD_COUNT_CELLS}). */
+  wordCells = 0;
+  textChars = 0;
+  textWords = 0;
+  overflow = false;
+  readonly counts = new Map<string, number>();
+
+  add(cell: Cell): void {
+    if (cell === null) {
+      this.missing += 1;
+      return;
+    }
+    if (typeof cell === 'number') {
+      this.numeric += 1;
+      if (cell < this.min) this.min = cell;
+      if (cell > this.max) this.max = cell;
+    } else {
+      this.textCells += 1;
+      if (this.textCells <= WORD_COUNT_CELLS) {
+        this.wordCells += 1;
+        this.textChars += cell.length;
+        this.textWords += cell.split(/\s+/).length;
+      }
+    }
+    // A high-cardinality column is compared on the row samples: stop counting its values.
+    if (this.overflow) return;
+    const key = cellKey(cell);
+    const count = this.counts.get(key);
+    if (count !== undefined) this.counts.set(key, count + 1);
+    else if (this.counts.size < MAX_TRACKED_LEVELS) this.counts.set(key, 1);
+    else this.overflow = true;
+  }
+
+  get present(): number {
+    return this.numeric + this.textCells;
+  }
+}
+
+export interface ProfileOptions {
+  /** Indexes (into the profiled columns) of the quasi-identifier set; empty: none. */
+  readonly quasiIdentifiers: readonly number[];
+  /** Rows kept in the row sample. */
+  readonly sampleRows: number;
+  /** Seed of the sampling (and, for the seed, of the holdout split). */
+  readonly randomSeed: number;
+}
+
+/** What one pass over one table (or one half of the seed) keeps. */
+export class TableProfile {
+  rows = 0;
+  readonly stats: ColumnStats[];
+  readonly hashes = new HashSet();
+  readonly qiHashes = new HashSet();
+  readonly sample: Reservoir<Cell[]>;
+
+  constructor(
+    readonly width: number,
+    readonly options: ProfileOptions,
+    random: () => number,
+    /** Keep every row's hash (the seed's halves); the artifact's are only looked up. */
+    private readonly keepHashes = true,
+  ) {
+    this.stats = Array.from({ length: width }, () => new ColumnStats());
+    this.sample = new Reservoir(options.sampleRows, random);
+  }
+
+  addRow(row: Cell[], hasher: RowHasher, allIndexes: readonly number[]): number {
+    this.rows += 1;
+    for (let c = 0; c < this.width; c++) this.stats[c]!.add(row[c]!);
+    const hash = hashCells(hasher, row, allIndexes);
+    if (this.keepHashes) {
+      this.hashes.add(hash);
+      if (this.options.quasiIdentifiers.length > 0) {
+        this.qiHashes.add(hashCells(hasher, row, this.options.quasiIdentifiers));
+      }
+    }
+    this.sample.offer(() => row.slice());
+    return hash;
+  }
+}
+
+/** Batch values of a column: array, typed array or Arrow vector. */
+export type BatchValues = ArrayLike<unknown> | Iterable<unknown>;
+
+function cellsOf(values: BatchValues | undefined, rowCount: number): Cell[] {
+  if (values === undefined) return new Array<Cell>(rowCount).fill(null);
+  const out = new Array<Cell>(rowCount);
+  if (typeof (values as ArrayLike<unknown>).length === 'number' && !(Symbol.iterator in Object(values))) {
+    const list = values as ArrayLike<unknown>;
+    for (let i = 0; i < rowCount; i++) out[i] = toCell(list[i]);
+    return out;
+  }
+  let i = 0;
+  for (const value of values as Iterable<unknown>) {
+    if (i >= rowCount) break;
+    out[i++] = toCell(value);
+  }
+  for (; i < rowCount; i++) out[i] = null;
+  return out;
+}
+
+/**
+ * Feeds batches of named columns to `onRow`, one row of cells at a time in `names` order (a
+ * column absent from the batch reads as missing). The row array is reused between calls.
+ */
+export function forEachRow(
+  names: readonly string[],
+  columns: Readonly<Record<string, BatchValues>>,
+  rowCount: number,
+  onRow: (row: Cell[]) => void,
+): void {
+  const cells = names.map((name) => cellsOf(columns[name], rowCount));
+  const row = new Array<Cell>(names.length);
+  for (let r = 0; r < rowCount; r++) {
+    for (let c = 0; c < names.length; c++) row[c] = cells[c]![r]!;
+    onRow(row);
+  }
+}
+
+/** The seed, split into a reference half and a holdout half. */
+export class SeedProfiler {
+  readonly reference: TableProfile;
+  readonly holdout: TableProfile;
+  private readonly coin: () => number;
+  private readonly hasher = new RowHasher();
+  private readonly all: number[];
+
+  constructor(
+    readonly names: readonly string[],
+    options: ProfileOptions,
+  ) {
+    this.coin = seededRandom(options.randomSeed);
+    this.reference = new TableProfile(names.length, options, seededRandom(options.randomSeed + 1));
+    this.holdout = new TableProfile(names.length, options, seededRandom(options.randomSeed + 2));
+    this.all = names.map((_, i) => i);
+  }
+
+  visitBatch(columns: Readonly<Record<string, BatchValues>>, rowCount: number): void {
+    forEachRow(this.names, columns, rowCount, (row) => {
+      const half = this.coin() < 0.5 ? this.reference : this.holdout;
+      half.addRow(row, this.hasher, this.all);
+    });
+  }
+}
+
+/** The landed artifact, on the seed's columns (by the artifact's names for them). */
+export class SyntheticProfiler {
+  readonly profile: TableProfile;
+  /** Rows identical to a seed row on all columns: against the whole seed, and the reference half. */
+  matchesSeed = 0;
+  matchesReference = 0;
+  qiMatchesSeed = 0;
+  qiMatchesReference = 0;
+  private readonly hasher = new RowHasher();
+  private readonly all: number[];
+
+  constructor(
+    readonly artifactNames: readonly string[],
+    private readonly seed: SeedProfiler,
+    options: ProfileOptions,
+  ) {
+    this.profile = new TableProfile(
+      artifactNames.length,
+      options,
+      seededRandom(options.randomSeed + 3),
+      false,
+    );
+    this.all = artifactNames.map((_, i) => i);
+  }
+
+  visitBatch(columns: Readonly<Record<string, BatchValues>>, rowCount: number): void {
+    const { reference, holdout } = this.seed;
+    const qi = this.profile.options.quasiIdentifiers;
+    forEachRow(this.artifactNames, columns, rowCount, (row) => {
+      const hash = this.profile.addRow(row, this.hasher, this.all);
+      if (reference.hashes.has(hash)) {
+        this.matchesReference += 1;
+        this.matchesSeed += 1;
+      } else if (holdout.hashes.has(hash)) this.matchesSeed += 1;
+      if (qi.length > 0) {
+        const qiHash = hashCells(this.hasher, row, qi);
+        if (reference.qiHashes.has(qiHash)) {
+          this.qiMatchesReference += 1;
+          this.qiMatchesSeed += 1;
+        } else if (holdout.qiHashes.has(qiHash)) this.qiMatchesSeed += 1;
+      }
+    });
+  }
+}
