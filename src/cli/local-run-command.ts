@@ -125,7 +125,12 @@ export async function runAndReport(
     });
     restoreOutput();
     if (summary.status === 'SUCCEEDED') progress.done();
-    else progress.fail(summary.error?.code ?? summary.status);
+    else
+      progress.fail(
+        summary.error
+          ? [summary.error.code, summary.error.detail].filter(Boolean).join(': ')
+          : summary.status,
+      );
     progress.stop();
     console.log(
       values.json

@@ -77,11 +77,9 @@ function serveScan(setup: StreamScanSetup): void {
         port.postMessage({ ack: message.batch.byteLength } satisfies FromWorker);
       } else {
         port.postMessage({ result: core.finish(message.end) } satisfies FromWorker);
-        port.close();
       }
     } catch (err) {
       port.postMessage({ error: serialize(err) } satisfies FromWorker);
-      port.close();
     }
   });
 }
@@ -89,11 +87,15 @@ function serveScan(setup: StreamScanSetup): void {
 const data = workerData as { role?: unknown; setup?: StreamScanSetup } | null;
 if (!isMainThread && data?.role === ROLE && data.setup) serveScan(data.setup);
 
-/** Loads TypeScript in the worker when running from source (tests, local runs). */
+/**
+ * Loads TypeScript in the worker when running from source (tests, local runs). tsx is resolved
+ * from this module, not from the working directory: the CLI registers tsx in-process (so
+ * `execArgv` names no loader) and may run anywhere.
+ */
 function workerExecArgv(url: URL): string[] | undefined {
   if (!url.pathname.endsWith('.ts')) return undefined;
   const hasTsx = process.execArgv.some((arg) => arg.includes('tsx'));
-  return hasTsx ? undefined : [...process.execArgv, '--import', 'tsx'];
+  return hasTsx ? undefined : [...process.execArgv, '--import', import.meta.resolve('tsx')];
 }
 
 /** A {@link StreamScan} that runs in a new worker thread (ended by `finish` or `destroy`). */

@@ -31,7 +31,7 @@ let env: LandingEnvironment;
 let child: ChildProcess | undefined;
 
 async function startArtifactServer(key: Buffer, iv: Buffer): Promise<string> {
-  const script = fileURLToPath(new URL('./big-artifact-server.ts', import.meta.url));
+  const script = fileURLToPath(new URL('../../support/big-artifact-server.ts', import.meta.url));
   const proc = spawn(process.execPath, [script], {
     env: {
       ...process.env,
