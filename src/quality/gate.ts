@@ -10,6 +10,8 @@ export interface GateCheck {
   readonly metric: string;
   readonly value: number | null;
   readonly threshold: number;
+  /** Sampling margin allowed on top of an upper threshold (0 where the figure is not sampled). */
+  readonly margin: number;
   readonly comparison: '<=' | '>=';
   readonly passed: boolean;
 }
@@ -26,23 +28,31 @@ function check(
   value: number | null,
   threshold: number | null,
   comparison: '<=' | '>=',
+  margin = 0,
 ): GateCheck | null {
   if (threshold === null) return null;
   // A figure that could not be measured (e.g. an empty sample) does not fail the gate.
-  const passed = value === null || (comparison === '<=' ? value <= threshold : value >= threshold);
-  return { metric, value, threshold, comparison, passed };
+  const passed = value === null || (comparison === '<=' ? value <= threshold + margin : value >= threshold);
+  return { metric, value, threshold, margin, comparison, passed };
 }
 
 export function evaluateGate(report: QualityReport, gate: QualityGateThresholds): GateVerdict {
   const { privacy, fidelity } = report;
   const checks = [
-    check('exact_match_excess', privacy.exactMatch.excess, gate.maxExactMatchExcess, '<='),
+    check(
+      'exact_match_excess',
+      privacy.exactMatch.excess,
+      gate.maxExactMatchExcess,
+      '<=',
+      privacy.exactMatch.margin,
+    ),
     privacy.quasiIdentifierMatch
       ? check(
           'qi_match_excess',
           privacy.quasiIdentifierMatch.excess,
           gate.maxQuasiIdentifierMatchExcess,
           '<=',
+          privacy.quasiIdentifierMatch.margin,
         )
       : null,
     check('dcr_close_share', privacy.dcr.closeShare, gate.maxDcrCloseShare, '<='),
@@ -59,6 +69,9 @@ export function evaluateGate(report: QualityReport, gate: QualityGateThresholds)
 export function describeFailures(verdict: GateVerdict): string {
   return verdict.checks
     .filter((c) => !c.passed)
-    .map((c) => `${c.metric} = ${String(c.value)} (must be ${c.comparison} ${c.threshold})`)
+    .map((c) => {
+      const margin = c.margin > 0 ? ` + ${c.margin} sampling margin` : '';
+      return `${c.metric} = ${String(c.value)} (must be ${c.comparison} ${c.threshold}${margin})`;
+    })
     .join('; ');
 }

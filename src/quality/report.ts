@@ -65,6 +65,20 @@ export interface MatchShares {
   readonly holdoutShare: number;
   /** referenceShare − holdoutShare: what the generator adds over chance collisions. */
   readonly excess: number;
+  /**
+   * How far `excess` can stray by sampling chance alone (one-sided, z = 3.09, p ≈ 0.001, from
+   * the two shares and their row counts). The gate allows its threshold plus this margin, so a
+   * small seed's noisy holdout does not quarantine honest data.
+   */
+  readonly margin: number;
+}
+
+/** One-sided z for p ≈ 0.001: an honest generation fails the gate by chance once in a thousand. */
+const MARGIN_Z = 3.09;
+
+function samplingMargin(a: number, na: number, b: number, nb: number): number {
+  if (na === 0 || nb === 0) return 0;
+  return MARGIN_Z * Math.sqrt((a * (1 - a)) / na + (b * (1 - b)) / nb);
 }
 
 export interface QualityReport {
@@ -239,6 +253,7 @@ function matchShares(
     referenceShare: round(referenceShare),
     holdoutShare: round(holdoutShare),
     excess: round(referenceShare - holdoutShare),
+    margin: round(samplingMargin(referenceShare, syntheticRows, holdoutShare, seed.holdoutRows)),
   };
 }
 

@@ -135,7 +135,9 @@ describe('quality report and publish gate', () => {
       .map((e) => e.detail['failure'] as { code?: string; detail?: string } | null | undefined)
       .find((f) => f?.code === 'quality_gate_failed');
     expect(failed?.code).toBe('quality_gate_failed');
-    expect(failed?.detail).toMatch(/exact_match_excess = [\d.]+ \(must be <= 0\.01\)/);
+    expect(failed?.detail).toMatch(
+      /exact_match_excess = [\d.]+ \(must be <= 0\.01 \+ [\d.]+ sampling margin\)/,
+    );
     expect(failed?.detail).toMatch(/dcr_close_share = [\d.]+ \(must be <= 0\.2\)/);
 
     // Nothing reaches the queryable table.
