@@ -77,7 +77,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|\\.tools|\\.venv|\\.cache|cdk\\.out|coverage|reports)/' },
+    exclude: { path: '(^|/)(node_modules|dist|\\.tools|\\.venv|\\.cache|cdk\\.out|coverage|reports)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.mjs', '.js', '.cjs', '.json'] },

@@ -9,6 +9,7 @@ export default tseslint.config(
       '.tools/',
       '.venv/',
       'cdk.out/',
+      'dist/',
       'reports/',
       'coverage/',
       'src/client/generated/',

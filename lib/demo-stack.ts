@@ -6,18 +6,20 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct, Node } from 'constructs';
-import { SimulacraPipeline, type SimulacraMode, type SimulacraScheduleProps } from './simulacra-pipeline.ts';
+import { SimulacraPipeline, type SimulacraScheduleProps } from './simulacra-pipeline.ts';
 
 /** `cdk.json` context keys the demo stack reads. */
 export const ContextKeys = {
   apiBase: 'simulacra:apiBase',
-  mode: 'simulacra:mode',
   artifactKeyArn: 'simulacra:artifactKeyArn',
   feeds: 'simulacra:feeds',
   schedules: 'simulacra:schedules',
   mapMaxConcurrency: 'simulacra:mapMaxConcurrency',
   notifications: 'simulacra:notifications',
 } as const;
+
+/** Context key of the removed `mode` setting (refused with how to migrate). */
+const REMOVED_MODE_KEY = 'simulacra:mode';
 
 /** A context value has the wrong shape; the message names the key and the expected form. */
 export class ContextValueError extends Error {
@@ -27,7 +29,6 @@ export class ContextValueError extends Error {
 /** Demo settings, as read from context. */
 export interface DemoSettings {
   readonly apiBase?: string;
-  readonly mode: SimulacraMode;
   readonly artifactKeyArn?: string;
   readonly feeds: readonly string[];
   readonly schedules: readonly {
@@ -65,9 +66,10 @@ export function readDemoSettings(node: Node): DemoSettings {
   const apiBase = node.tryGetContext(ContextKeys.apiBase) as unknown;
   if (apiBase !== undefined && typeof apiBase !== 'string')
     problems.push(`${ContextKeys.apiBase} must be a string URL`);
-  const mode = (node.tryGetContext(ContextKeys.mode) as unknown) ?? 'managed';
-  if (mode !== 'managed' && mode !== 'enterprise') {
-    problems.push(`${ContextKeys.mode} is ${JSON.stringify(mode)}; use "managed" or "enterprise"`);
+  if (node.tryGetContext(REMOVED_MODE_KEY) !== undefined) {
+    problems.push(
+      `${REMOVED_MODE_KEY} was removed: enterprise mode is on when ${ContextKeys.artifactKeyArn} is set; delete ${REMOVED_MODE_KEY}`,
+    );
   }
   const artifactKeyArn = node.tryGetContext(ContextKeys.artifactKeyArn) as unknown;
   if (
@@ -107,7 +109,6 @@ export function readDemoSettings(node: Node): DemoSettings {
   }
   return {
     ...(typeof apiBase === 'string' ? { apiBase } : {}),
-    mode: mode as SimulacraMode,
     ...(typeof artifactKeyArn === 'string' ? { artifactKeyArn } : {}),
     feeds: feeds as string[],
     schedules: schedules as DemoSettings['schedules'],
@@ -130,7 +131,6 @@ export class SimulacraDemoStack extends Stack {
     }));
     this.pipeline = new SimulacraPipeline(this, 'Pipeline', {
       ...(settings.apiBase ? { apiBase: settings.apiBase } : {}),
-      mode: settings.mode,
       ...(settings.artifactKeyArn
         ? { artifactDecryptionKey: kms.Key.fromKeyArn(this, 'ArtifactKey', settings.artifactKeyArn) }
         : {}),

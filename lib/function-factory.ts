@@ -1,8 +1,11 @@
 /**
  * How every pipeline function is made: its own role and encrypted log group, ARM64 Node 24,
  * JSON logs, active tracing, an encrypted environment with the Powertools settings, and an ESM
- * bundle built from the handler's TypeScript source.
+ * bundle of the handler: the one the package build made (`assets/`, shipped in the npm package,
+ * so a consumer's synth needs no esbuild, Docker or lock file), or, in this repository, one
+ * bundled from the handler's TypeScript source at synth.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Size, type Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,6 +16,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PROJECT_ROOT } from './asl-definition.ts';
 import { functionLogDataProtectionPolicy } from './log-data-protection.ts';
+import { grantVpcAccess, type FunctionNetwork } from './parts/network.ts';
 import { acknowledgeNag, createEncryptedLogGroup, skipCheckov } from './secure-defaults.ts';
 
 export interface PipelineFunctionOptions {
@@ -34,11 +38,39 @@ export interface PipelineFunctionOptions {
   readonly reservedConcurrency?: number;
   /** @default lambda.Architecture.ARM_64 */
   readonly architecture?: lambda.Architecture;
+  /** @default - outside any VPC */
+  readonly network?: FunctionNetwork;
 }
 
 export interface PipelineFunction {
-  readonly fn: nodejs.NodejsFunction;
+  readonly fn: lambda.Function;
   readonly logGroup: logs.LogGroup;
+}
+
+/** The esbuild settings of every function bundle (at synth here, at package build for the package). */
+export const FUNCTION_BUNDLE = {
+  format: 'esm',
+  target: 'node24',
+  platform: 'node',
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  /** ESM bundles of CommonJS dependencies call `require`. */
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  /** The bundle's file name inside its asset directory (handler `index.handler`). */
+  outfile: 'index.mjs',
+} as const;
+
+/** Where the package build puts the bundle of `entry` (e.g. `assets/lambdas/poll-job/`). */
+export function prebuiltAssetDir(entry: string, root: string = PROJECT_ROOT): string {
+  return path.join(root, 'assets', entry.replace(/\.ts$/, ''));
+}
+
+/** The prebuilt bundle of `entry`, when the package build made one. */
+function prebuiltCode(entry: string): lambda.Code | undefined {
+  const dir = prebuiltAssetDir(entry);
+  return existsSync(path.join(dir, FUNCTION_BUNDLE.outfile)) ? lambda.Code.fromAsset(dir) : undefined;
 }
 
 export function createPipelineFunction(
@@ -57,11 +89,9 @@ export function createPipelineFunction(
     description: `Execution role of the Simulacra ${id} function`,
   });
   logGroup.grantWrite(role);
-  const fn = new nodejs.NodejsFunction(scope, id, {
-    entry: path.join(PROJECT_ROOT, options.entry),
-    handler: 'handler',
-    projectRoot: PROJECT_ROOT,
-    depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+  const network = options.network;
+  if (network) grantVpcAccess(role);
+  const settings: lambda.FunctionOptions & { readonly runtime: lambda.Runtime } = {
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: options.architecture ?? lambda.Architecture.ARM_64,
     memorySize: options.memoryMb,
@@ -77,6 +107,13 @@ export function createPipelineFunction(
     ...(options.reservedConcurrency !== undefined
       ? { reservedConcurrentExecutions: options.reservedConcurrency }
       : {}),
+    ...(network
+      ? {
+          vpc: network.vpc,
+          securityGroups: [...network.securityGroups],
+          ...(network.vpcSubnets ? { vpcSubnets: network.vpcSubnets } : {}),
+        }
+      : {}),
     environment: {
       ...options.environment,
       NODE_OPTIONS: '--enable-source-maps',
@@ -85,31 +122,45 @@ export function createPipelineFunction(
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_LOGGER_LOG_EVENT: 'false',
     },
-    bundling: {
-      format: nodejs.OutputFormat.ESM,
-      target: 'node24',
-      minify: true,
-      sourceMap: true,
-      sourceMapMode: nodejs.SourceMapMode.DEFAULT,
-      sourcesContent: false,
-      mainFields: ['module', 'main'],
-      bundleAwsSDK: true,
-      forceDockerBundling: false,
-      banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
-  });
+  };
+  const prebuilt = prebuiltCode(options.entry);
+  const fn = prebuilt
+    ? new lambda.Function(scope, id, { ...settings, code: prebuilt, handler: 'index.handler' })
+    : new nodejs.NodejsFunction(scope, id, {
+        ...settings,
+        entry: path.join(PROJECT_ROOT, options.entry),
+        handler: 'handler',
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+        bundling: {
+          format: nodejs.OutputFormat.ESM,
+          target: FUNCTION_BUNDLE.target,
+          minify: FUNCTION_BUNDLE.minify,
+          sourceMap: FUNCTION_BUNDLE.sourcemap,
+          sourceMapMode: nodejs.SourceMapMode.DEFAULT,
+          sourcesContent: FUNCTION_BUNDLE.sourcesContent,
+          mainFields: [...FUNCTION_BUNDLE.mainFields],
+          bundleAwsSDK: true,
+          forceDockerBundling: false,
+          banner: FUNCTION_BUNDLE.banner,
+        },
+      });
   acknowledgeNag(role, {
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'Only actions without resource-level permissions use "*": X-Ray PutTraceSegments/PutTelemetryRecords (tracing is on) and, for the rotation function, secretsmanager:GetRandomPassword.',
+      'Only actions without resource-level permissions use "*": X-Ray PutTraceSegments/PutTelemetryRecords (tracing is on), the network-interface actions Lambda requires of a VPC function, and, for the rotation function, secretsmanager:GetRandomPassword.',
   });
   skipCheckov(
     fn,
-    {
-      id: 'CKV_AWS_117',
-      comment:
-        'No VPC: the functions reach the Simulacra API on the internet and AWS APIs only; a VPC adds NAT cost without a private resource to protect.',
-    },
+    ...(network
+      ? []
+      : [
+          {
+            id: 'CKV_AWS_117',
+            comment:
+              'No VPC: the functions reach the Simulacra API on the internet and AWS APIs only; a VPC adds NAT cost without a private resource to protect.',
+          },
+        ]),
     {
       id: 'CKV_AWS_116',
       comment:

@@ -7,7 +7,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { DATA_PREFIX, MANIFEST_PREFIX, QUARANTINE_PREFIX } from '../src/landing/layout.ts';
@@ -42,7 +42,7 @@ function writesOutput(spec: PipelineFunctionSpec): boolean {
  * 404 rather than a 403). The prefix wildcard is acknowledged per resource.
  */
 export function allowObjects(
-  fn: nodejs.NodejsFunction,
+  fn: lambda.Function,
   bucket: s3.IBucket,
   prefixes: readonly string[],
   actions: readonly string[],
@@ -61,7 +61,7 @@ export function allowObjects(
 
 /** Grants follow the environment: each variable a function reads gives the access it implies. */
 export function grantByEnvironment(
-  fn: nodejs.NodejsFunction,
+  fn: lambda.Function,
   spec: PipelineFunctionSpec,
   targets: GrantTargets,
 ): void {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { QualityGateThresholds } from '../src/quality/gate-settings.ts';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,9 +13,6 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-
-/** How Simulacra delivers artifacts: from its own store, or encrypted with a customer KMS key. */
-export type SimulacraMode = 'managed' | 'enterprise';
 
 /** A recurring generation run for one feed. */
 export interface SimulacraScheduleProps {
@@ -33,9 +31,9 @@ export interface SimulacraScheduleProps {
    * @default Duration.minutes(15)
    */
   readonly flexibleWindow?: Duration;
-  /** @default true */
+  /** Whether the schedule runs (a disabled schedule is kept, not deleted). @default true */
   readonly enabled?: boolean;
-  /** @default - "Simulacra generation for feed <feed>" */
+  /** Shown in the EventBridge Scheduler console. @default - "Simulacra generation for feed <feed>" */
   readonly description?: string;
   /**
    * A name for this schedule, unique in the pipeline, that keys its construct id (so its logical
@@ -59,7 +57,7 @@ export interface SimulacraFunctionOverrides {
   readonly timeout?: Duration;
   /** Reserved concurrency, 0..1000. @default - `vendorConcurrency` for vendor-calling functions, else unreserved */
   readonly reservedConcurrency?: number;
-  /** @default lambda.Architecture.ARM_64 */
+  /** Instruction set (the prebuilt bundles run on both). @default lambda.Architecture.ARM_64 */
   readonly architecture?: lambda.Architecture;
 }
 
@@ -70,11 +68,6 @@ export interface SimulacraPipelineProps {
    * @default 'https://api.simulacra-data.com'
    */
   readonly apiBase?: string;
-  /**
-   * Artifact delivery mode. `enterprise` requires `artifactDecryptionKey`.
-   * @default 'managed'
-   */
-  readonly mode?: SimulacraMode;
   /**
    * An existing bucket to read seeds from (`seeds/<feed>/<file>`). It must publish events to
    * EventBridge (bucket setting "Amazon EventBridge: On") for uploads to start ingestion.
@@ -111,9 +104,9 @@ export interface SimulacraPipelineProps {
    */
   readonly glueDatabaseName?: string;
   /**
-   * Enterprise mode: the KMS key Simulacra wraps artifact data keys with; the landing function
-   * may only `kms:Decrypt` with it.
-   * @default - none (managed mode)
+   * Enterprise delivery: the KMS key Simulacra wraps artifact data keys with (setting it is what
+   * turns enterprise mode on); only the landing function may `kms:Decrypt` with it.
+   * @default - none (managed mode: artifacts come from Simulacra's store unencrypted)
    */
   readonly artifactDecryptionKey?: kms.IKey;
   /**
@@ -144,6 +137,24 @@ export interface SimulacraPipelineProps {
    * @default - each function's defaults
    */
   readonly functionOverrides?: Readonly<Record<string, SimulacraFunctionOverrides>>;
+  /**
+   * A VPC to run every function in (the pipeline functions and the rotation function). The
+   * subnets need a route to the Simulacra API (NAT) and to the AWS APIs the functions call (NAT or
+   * VPC endpoints, see docs/construct.md, "Running in a VPC"); the functions' roles get the
+   * network-interface permissions Lambda requires.
+   * @default - the functions run outside any VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The subnets of `vpc` to place the functions in (requires `vpc`).
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * The security groups of every function (requires `vpc`).
+   * @default - one group for all functions allowing only outbound HTTPS (TCP 443)
+   */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
   /**
    * Create the CloudWatch alarms (docs/runbook.md).
    * @default true

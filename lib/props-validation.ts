@@ -62,6 +62,20 @@ function checkIntegerRange(
   }
 }
 
+/** `vpcSubnets` and `securityGroups` place functions in `vpc`, so they need it. */
+function checkNetwork(problems: string[], props: SimulacraPipelineProps): void {
+  for (const name of ['vpcSubnets', 'securityGroups'] as const) {
+    if (props.vpc === undefined && props[name] !== undefined) {
+      problems.push(
+        `${name} is set but vpc is not; pass the vpc the functions should run in, or remove ${name}.`,
+      );
+    }
+  }
+  if (props.securityGroups?.length === 0) {
+    problems.push('securityGroups is empty; pass at least one group, or omit it for the default group.');
+  }
+}
+
 function checkName(problems: string[], where: string, value: string, pattern: RegExp, rule: string): void {
   if (Token.isUnresolved(value)) return;
   if (!pattern.test(value)) problems.push(`${where} "${value}" is invalid; ${rule}.`);
@@ -215,20 +229,12 @@ export function validateSimulacraPipelineProps(props: SimulacraPipelineProps): v
     VENDOR_CONCURRENCY_RANGE,
     'It reserves Lambda concurrency per vendor-calling function; omit it to use unreserved concurrency.',
   );
-  const mode = props.mode ?? 'managed';
-  if (mode !== 'managed' && mode !== 'enterprise') {
-    problems.push(`mode is "${String(mode)}"; use "managed" or "enterprise".`);
-  }
-  if (mode === 'enterprise' && props.artifactDecryptionKey === undefined) {
+  if ('mode' in props) {
     problems.push(
-      'mode is "enterprise" but artifactDecryptionKey is not set; pass the KMS key Simulacra wraps artifact data keys with (kms.Key.fromKeyArn(...)).',
+      'mode was removed in 0.2.0 (it only restated whether artifactDecryptionKey is set): delete it, and for enterprise delivery pass artifactDecryptionKey.',
     );
   }
-  if (mode === 'managed' && props.artifactDecryptionKey !== undefined) {
-    problems.push(
-      'artifactDecryptionKey is set but mode is "managed"; set mode: "enterprise" or remove artifactDecryptionKey.',
-    );
-  }
+  checkNetwork(problems, props);
   if (props.glueDatabaseName !== undefined) {
     checkName(
       problems,

@@ -12,6 +12,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as athena from 'aws-cdk-lib/aws-athena';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -25,12 +26,13 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { DetailType, EVENT_SOURCE } from '../src/events/catalog.ts';
+import { EVENT_SOURCE } from '../src/events/catalog.ts';
 import { gateToJson } from '../src/quality/gate-settings.ts';
 import { PipelineCatalog } from './parts/catalog.ts';
 import { PipelineCredentials } from './parts/credentials.ts';
 import { PipelineEvents } from './parts/events.ts';
 import { PipelineFunctions } from './parts/functions.ts';
+import { functionNetwork } from './parts/network.ts';
 import { pinLogicalIdNamedAfter, pinLogicalIds } from './parts/pipeline-part.ts';
 import { PipelineStorage } from './parts/storage.ts';
 import { PipelineWorkflows } from './parts/workflows.ts';
@@ -42,12 +44,13 @@ import {
   type SimulacraPipelineProps,
 } from './pipeline-props.ts';
 import { validateSimulacraPipelineProps } from './props-validation.ts';
+import { EncryptedQueueDestination } from './encrypted-queue-destination.ts';
+import { routeFailureNotifications } from './failure-notifications.ts';
 import { createEncryptionKey, grantKeyUse, keyInStackOf } from './secure-defaults.ts';
 
 export type {
   SimulacraCredentialsRotationProps,
   SimulacraFunctionOverrides,
-  SimulacraMode,
   SimulacraPipelineProps,
   SimulacraScheduleProps,
 } from './pipeline-props.ts';
@@ -58,31 +61,6 @@ export const PIPELINE_EVENT_SOURCE = EVENT_SOURCE;
 const S3_ACCESS_LOGS_USE_BUCKET_POLICY = '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy';
 
 /**
- * An on-failure destination on an SSE-KMS queue that grants exactly `sqs:SendMessage` and the two
- * key actions sending needs (the stock `SqsDestination` grants `kms:ReEncrypt*`/`GenerateDataKey*`).
- */
-class EncryptedQueueDestination implements lambda.IDestination {
-  constructor(
-    private readonly queue: sqs.IQueue,
-    private readonly key: kms.IKey,
-  ) {}
-
-  bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
-    iam.Grant.addToPrincipal({
-      grantee: fn,
-      actions: ['sqs:SendMessage'],
-      resourceArns: [this.queue.queueArn],
-    });
-    iam.Grant.addToPrincipal({
-      grantee: fn,
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resourceArns: [this.key.keyArn],
-    });
-    return { destination: this.queue.queueArn };
-  }
-}
-
-/**
  * The Simulacra integration: buckets, credential secret, state table, Glue database, Athena
  * workgroup, Lambda functions, the ingest and generate state machines, schedules, an event bus
  * for run outcomes, alarms and a dashboard.
@@ -90,32 +68,48 @@ class EncryptedQueueDestination implements lambda.IDestination {
 export class SimulacraPipeline extends Construct {
   /** The key encrypting the construct's resources at rest. */
   readonly encryptionKey: kms.IKey;
+  /** Where seeds are dropped (`seeds/<feed>/<file>`), created or passed in. */
   readonly seedBucket: s3.IBucket;
+  /** Where synthetic data (`synthetic/`) and manifests (`_manifests/`) land. */
   readonly outputBucket: s3.IBucket;
   /** Server access logs of the created buckets (undefined when both buckets were passed in). */
   readonly accessLogsBucket?: s3.IBucket;
   /** Athena query results (SSE-KMS, enforced by the workgroup). */
   readonly queryResultsBucket: s3.IBucket;
+  /** The vendor credential (`claim` fills the created one). */
   readonly credentialsSecret: secretsmanager.ISecret;
   /** Feeds, runs and the shared token cache (`pk`/`sk`, TTL attribute `ttl`). */
   readonly stateTable: dynamodb.ITable;
+  /** The Glue database feed tables are registered in. */
   readonly glueDatabaseName: string;
   /** Glue table of quality metrics (one row per landed generation), in `glueDatabaseName`. */
   readonly qualityMetricsTableName: string;
+  /** The Athena workgroup for querying feeds (aws-cdk-lib has no Athena L2). */
   readonly athenaWorkGroup: athena.CfnWorkGroup;
   /** Run success/failure events (`source: simulacra.pipeline`). */
   readonly eventBus: events.IEventBus;
+  /** Alarm and failed-run notifications (with `enableNotifications` or `notificationTopic`). */
   readonly notificationTopic?: sns.ITopic;
+  /** Uploads a seed and waits for training (started by seed uploads). */
   readonly ingestStateMachine: sfn.IStateMachine;
+  /** Generates and lands every scenario of a feed (started by schedules or on demand). */
   readonly generateStateMachine: sfn.IStateMachine;
   /** Pipeline functions by their id in `lib/pipeline-functions.ts`. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** Rotates the created secret (with `credentialsRotation`). */
   readonly rotationFunction?: lambda.IFunction;
   /** Failed starter invocations and failed schedule deliveries. */
   readonly deadLetterQueue: sqs.IQueue;
+  /** The EventBridge Scheduler schedules of `schedules`. */
   readonly schedules: readonly scheduler.ISchedule[];
+  /** Alarms (`monitoring.alarms`) and the dashboard (`monitoring.dashboard`, when enabled). */
   readonly monitoring: PipelineMonitoring;
+  /** CloudWatch namespace of the pipeline's metrics. */
   readonly metricsNamespace: string;
+  /** The VPC the functions run in (when the `vpc` prop is set). */
+  readonly vpc?: ec2.IVpc;
+  /** The security groups of every function (when the `vpc` prop is set). */
+  readonly functionSecurityGroups?: readonly ec2.ISecurityGroup[];
 
   /** The key resources here are encrypted with (a reference when the key lives elsewhere). */
   private readonly key: kms.IKey;
@@ -183,6 +177,11 @@ export class SimulacraPipeline extends Construct {
     this.deadLetterQueue = pipelineEvents.deadLetterQueue;
     if (pipelineEvents.notificationTopic) this.notificationTopic = pipelineEvents.notificationTopic;
 
+    const network = functionNetwork(this, props);
+    if (network) {
+      this.vpc = network.vpc;
+      this.functionSecurityGroups = network.securityGroups;
+    }
     const functions = new PipelineFunctions(this, 'Functions', {
       targets: {
         key,
@@ -202,6 +201,7 @@ export class SimulacraPipeline extends Construct {
       metricsNamespace: this.metricsNamespace,
       ...(props.vendorConcurrency !== undefined ? { vendorConcurrency: props.vendorConcurrency } : {}),
       ...(props.functionOverrides ? { functionOverrides: props.functionOverrides } : {}),
+      ...(network ? { network } : {}),
     });
     this.functions = functions.functions;
     this.vendorQuotaFilterMetricValue = functions.vendorQuotaExhausted;
@@ -223,6 +223,7 @@ export class SimulacraPipeline extends Construct {
         rotation: props.credentialsRotation,
         logRetention,
         metricsNamespace: this.metricsNamespace,
+        ...(network ? { network } : {}),
       });
     } else if (credentials.ownsSecret) {
       credentials.acknowledgeManualRotation();
@@ -231,7 +232,9 @@ export class SimulacraPipeline extends Construct {
     this.catalog.addFeedQueries(
       props.feeds ?? [...new Set((props.schedules ?? []).map((entry) => entry.feed))],
     );
-    this.routeFailureNotifications();
+    if (this.notificationTopic) {
+      routeFailureNotifications(this, this.eventBus, this.notificationTopic, this.deadLetterQueue);
+    }
 
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stateMachines: { Ingest: this.ingestStateMachine, Generate: this.generateStateMachine },
@@ -379,31 +382,5 @@ export class SimulacraPipeline extends Construct {
         if (child instanceof lambda.CfnPermission) pinLogicalIdNamedAfter(child, 'AllowEventRule', starter);
       }
     }
-  }
-
-  /**
-   * Failed or partial runs and rejected seeds on the bus are forwarded to the notification topic
-   * (the rules sit in the pipeline for the same reason as the seed upload rule).
-   */
-  private routeFailureNotifications(): void {
-    const topic = this.notificationTopic;
-    if (!topic) return;
-    const forward = (id: string, description: string, eventPattern: events.EventPattern): void => {
-      new events.Rule(this, id, {
-        eventBus: this.eventBus,
-        description,
-        eventPattern,
-        targets: [new eventsTargets.SnsTopic(topic, { deadLetterQueue: this.deadLetterQueue })],
-      });
-    };
-    forward('RunFailedRule', 'Forward failed or partial Simulacra runs to the notification topic', {
-      source: [EVENT_SOURCE],
-      detailType: [DetailType.runFinished],
-      detail: { status: ['FAILED', 'PARTIAL'] },
-    });
-    forward('SeedRejectedRule', 'Forward rejected seeds to the notification topic', {
-      source: [EVENT_SOURCE],
-      detailType: [DetailType.seedRejected],
-    });
   }
 }

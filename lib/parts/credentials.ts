@@ -6,16 +6,16 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { createPipelineFunction } from '../function-factory.ts';
+import type { FunctionNetwork } from './network.ts';
 import { DEFAULT_API_BASE, type SimulacraCredentialsRotationProps } from '../pipeline-props.ts';
 import { acknowledgeNag } from '../secure-defaults.ts';
 import { PipelinePart } from './pipeline-part.ts';
 
-const ROTATION_ENTRY = 'lambdas/rotate-credentials.ts';
+export const ROTATION_ENTRY = 'lambdas/rotate-credentials.ts';
 
 export interface PipelineCredentialsProps {
   readonly key: kms.IKey;
@@ -30,12 +30,14 @@ export interface CredentialsRotationOptions {
   readonly rotation: SimulacraCredentialsRotationProps;
   readonly logRetention: logs.RetentionDays;
   readonly metricsNamespace: string;
+  /** @default - outside any VPC */
+  readonly network?: FunctionNetwork;
 }
 
 export class PipelineCredentials extends PipelinePart {
   readonly credentialsSecret: secretsmanager.ISecret;
   /** Set by `enableRotation`. */
-  rotationFunction?: nodejs.NodejsFunction;
+  rotationFunction?: lambda.Function;
   private readonly props: PipelineCredentialsProps;
 
   constructor(scope: Construct, id: string, props: PipelineCredentialsProps) {
@@ -51,7 +53,7 @@ export class PipelineCredentials extends PipelinePart {
   }
 
   /** Rotates the created secret on a schedule with `lambdas/rotate-credentials.ts`. */
-  enableRotation(options: CredentialsRotationOptions): nodejs.NodejsFunction {
+  enableRotation(options: CredentialsRotationOptions): lambda.Function {
     // Secrets Manager passes the secret id in each rotation event, so the function needs no
     // environment; the rotation schedule grants it exactly the secret and key actions it uses.
     const { fn } = createPipelineFunction(this, 'RotateCredentials', {
@@ -63,6 +65,7 @@ export class PipelineCredentials extends PipelinePart {
       logRetention: options.logRetention,
       removalPolicy: this.props.removalPolicy,
       metricsNamespace: options.metricsNamespace,
+      ...(options.network ? { network: options.network } : {}),
     });
     (this.credentialsSecret as secretsmanager.Secret).addRotationSchedule('Rotation', {
       rotationLambda: fn,

@@ -5,7 +5,7 @@
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { createPipelineFunction } from '../function-factory.ts';
@@ -17,6 +17,7 @@ import {
   type PipelineFunctionSpec,
 } from '../pipeline-functions.ts';
 import type { SimulacraFunctionOverrides } from '../pipeline-props.ts';
+import type { FunctionNetwork } from './network.ts';
 import { PipelinePart } from './pipeline-part.ts';
 
 /** The name of the metric counting vendor 402 `simio_quota_exhausted` responses. */
@@ -32,6 +33,8 @@ export interface PipelineFunctionsProps {
   readonly vendorConcurrency?: number;
   /** Settings replacing a function's defaults, by function id. @default - none */
   readonly functionOverrides?: Readonly<Record<string, SimulacraFunctionOverrides>>;
+  /** @default - outside any VPC */
+  readonly network?: FunctionNetwork;
 }
 
 /** Whether a function reads the vendor credential (and so calls the vendor API). */
@@ -41,7 +44,7 @@ function callsVendor(spec: PipelineFunctionSpec): boolean {
 
 export class PipelineFunctions extends PipelinePart {
   /** Functions by their id in `lib/pipeline-functions.ts`. */
-  readonly functions: Readonly<Record<string, nodejs.NodejsFunction>>;
+  readonly functions: Readonly<Record<string, lambda.Function>>;
   /** Vendor 402 responses counted from the vendor-calling functions' logs (undefined if none). */
   readonly vendorQuotaExhausted?: cloudwatch.Metric;
 
@@ -60,7 +63,7 @@ export class PipelineFunctions extends PipelinePart {
       [PipelineEnv.eventBusName]: targets.eventBus.eventBusName,
       [PipelineEnv.qualityGate]: targets.qualityGate,
     };
-    const functions: Record<string, nodejs.NodejsFunction> = {};
+    const functions: Record<string, lambda.Function> = {};
     const quotaLogGroups: { readonly id: string; readonly logGroup: logs.ILogGroup }[] = [];
     for (const spec of pipelineFunctions) {
       const environment: Record<string, string> = {};
@@ -82,6 +85,7 @@ export class PipelineFunctions extends PipelinePart {
         metricsNamespace: props.metricsNamespace,
         ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
         ...(override.architecture ? { architecture: override.architecture } : {}),
+        ...(props.network ? { network: props.network } : {}),
       });
       grantByEnvironment(fn, spec, targets);
       if (callsVendor(spec)) quotaLogGroups.push({ id: spec.id, logGroup });
@@ -104,7 +108,7 @@ export class PipelineFunctions extends PipelinePart {
   }
 
   /** The function with construct id `id` (throws naming the list it must be in). */
-  fn(id: string): nodejs.NodejsFunction {
+  fn(id: string): lambda.Function {
     const fn = this.functions[id];
     if (!fn) throw new Error(`SimulacraPipeline: no function "${id}" in lib/pipeline-functions.ts`);
     return fn;

@@ -13,7 +13,7 @@
  * Delivery is at least once: each detail carries `eventId`, stable across re-sends of the same
  * outcome, for consumers to de-duplicate on. The JSON Schemas are in `./schemas.ts`.
  */
-import type { SeedObject } from '../pipeline/seed-object.ts';
+import type { SeedObject } from '../contracts/seed-object.ts';
 import type { RunFailure, RunKind, RunOutput } from '../state/records.ts';
 
 /** `source` of every pipeline event. */

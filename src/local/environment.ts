@@ -167,7 +167,6 @@ export async function startLocalEnvironment(
     }
     // Synthesized with a fixed stand-in ARN so the cached template serves every run.
     const synthesized = synthesizeLocalTemplate({
-      'simulacra:mode': mode,
       'simulacra:feeds': JSON.stringify(options.feeds ?? ['quickstart']),
       'simulacra:schedules': '[]',
       ...(artifactKeyArn ? { 'simulacra:artifactKeyArn': ARTIFACT_KEY_STAND_IN } : {}),

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 
 import { MAX_SEED_BYTES } from '../client/index.ts';
+import type { SeedObject } from '../contracts/seed-object.ts';
 import { FEED_NAME_RULE, isValidName, nameProblem } from '../names/rules.ts';
 
 /** The vendor's upload limit (`simio_file_too_large` above it), as the client enforces it. */
@@ -37,8 +38,8 @@ export const seedObjectSchema = z.object({
   size: z.number().int().nonnegative(),
   /** When S3 reported the object (event time), ISO 8601; orders seeds of one feed. */
   eventTime: z.string().min(1),
-});
-export type SeedObject = z.infer<typeof seedObjectSchema>;
+}) satisfies z.ZodType<SeedObject>;
+export type { SeedObject };
 
 /** Why an object is refused as a seed. */
 export type SeedRejectionCode =

@@ -12,7 +12,7 @@
  * | scenario outcome | `RUN#<runId>` | `SCENARIO#<name>` |
  * | token cache (client) | `TOKEN#<client_id>#<audience>` | `TOKEN` |
  */
-import type { SeedObject } from '../pipeline/seed-object.ts';
+import type { SeedObject } from '../contracts/seed-object.ts';
 
 export type RunKind = 'ingest' | 'generate';
 

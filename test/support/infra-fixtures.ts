@@ -27,7 +27,6 @@ export function fastApp(context: Record<string, unknown> = {}): App {
  */
 export function allFeaturesProps(scope: Construct): SimulacraPipelineProps {
   return {
-    mode: 'enterprise',
     artifactDecryptionKey: kms.Key.fromKeyArn(
       scope,
       'ArtifactKey',

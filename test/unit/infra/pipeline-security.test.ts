@@ -427,7 +427,6 @@ describe('security checks fail when a default is removed (mutations)', () => {
 describe('SimulacraPipeline variants', () => {
   it('enterprise mode: only the landing function may decrypt with the artifact key', () => {
     const { json: doc, template: t } = synthPipeline((s: Stack) => ({
-      mode: 'enterprise',
       artifactDecryptionKey: kms.Key.fromKeyArn(
         s,
         'ArtifactKey',

@@ -1,5 +1,6 @@
 import { FEED_NAME_RULE, SCENARIO_NAME_RULE, isValidName } from '../../../src/names/rules.ts';
 import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -33,7 +34,6 @@ describe('validateSimulacraPipelineProps', () => {
     expect(
       problemsOf({
         apiBase: 'https://api.example.com',
-        mode: 'enterprise',
         artifactDecryptionKey: kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:us-east-1:123456789012:key/abc'),
         feeds: ['customers', 'orders_v2'],
         schedules: [
@@ -146,15 +146,25 @@ describe('validateSimulacraPipelineProps', () => {
     expect(problems).toEqual([expect.stringContaining('schedules[0].flexibleWindow is 1 day 1 hour')]);
   });
 
-  it('requires the artifact key in enterprise mode and refuses it in managed mode', () => {
-    expect(problemsOf({ mode: 'enterprise' })).toEqual([
-      expect.stringContaining('mode is "enterprise" but artifactDecryptionKey is not set'),
-    ]);
+  it('refuses the removed mode prop, saying what replaces it', () => {
+    const legacy = { mode: 'enterprise' } as unknown as SimulacraPipelineProps;
+    expect(problemsOf(legacy)).toEqual([expect.stringContaining('mode was removed in 0.2.0')]);
+  });
+
+  it('requires a vpc for vpcSubnets and securityGroups, and at least one group', () => {
     const stack = new Stack(new App(), 'S');
-    const key = kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:us-east-1:123456789012:key/abc');
-    expect(problemsOf({ artifactDecryptionKey: key })).toEqual([
-      expect.stringContaining('artifactDecryptionKey is set but mode is "managed"'),
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0 });
+    const group = new ec2.SecurityGroup(stack, 'Group', { vpc });
+    expect(
+      problemsOf({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, securityGroups: [group] }),
+    ).toEqual([
+      expect.stringContaining('vpcSubnets is set but vpc is not'),
+      expect.stringContaining('securityGroups is set but vpc is not'),
     ]);
+    expect(problemsOf({ vpc, securityGroups: [] })).toEqual([
+      expect.stringContaining('securityGroups is empty'),
+    ]);
+    expect(problemsOf({ vpc, securityGroups: [group] })).toEqual([]);
   });
 
   it('rejects rotation periods Secrets Manager cannot schedule and rotation of an existing secret', () => {
