@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { patchSpec } from '../../../spec/generate.ts';
+import { patchSpec } from '../../../spec/patches/index.ts';
 
 type Node = Record<string, unknown>;
 
