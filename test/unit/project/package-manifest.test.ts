@@ -3,6 +3,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 interface Manifest {
+  private?: boolean;
+  type: string;
+  main: string;
+  types: string;
+  exports: Record<string, unknown>;
+  files: string[];
+  scripts: Record<string, string>;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -23,5 +30,17 @@ describe('package.json dependencies for consumers', () => {
   it('keeps cdk-nag a development dependency (only bin/app.ts uses it)', () => {
     expect(manifest.dependencies['cdk-nag']).toBeUndefined();
     expect(manifest.devDependencies['cdk-nag']).toBeDefined();
+  });
+
+  it('publishes the compiled ESM construct only: exports, types, files, no runtime dependency', () => {
+    expect(manifest.private).toBeUndefined();
+    expect(manifest.type).toBe('module');
+    expect(manifest.exports['.']).toEqual({ types: manifest.types, default: manifest.main });
+    expect(manifest.main).toBe('./dist/lib/index.js');
+    expect(manifest.types).toBe('./dist/lib/index.d.ts');
+    expect(manifest.files).toEqual(['dist/', 'docs/construct.md', 'CHANGELOG.md']);
+    // The handlers ship bundled: their libraries (SDK, Powertools, zod, ...) are build-time only.
+    expect(manifest.dependencies).toEqual({});
+    expect(manifest.scripts['prepack']).toMatch(/\bbuild\b/);
   });
 });
