@@ -10,10 +10,24 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { STATE_MACHINE_FILES, loadAslDefinition } from '../../lib/asl-definition.ts';
 import { pipelineFunctions, type PipelineFunctionSpec } from '../../lib/pipeline-functions.ts';
 import type { IngestExecutionInput, StartExecutionFn, StartIngestOutcome } from '../pipeline/start-ingest.ts';
+import { LambdaLimits, limitsOf, type FunctionLimits, type FunctionReport } from './lambda-limits.ts';
+import { asLambdaJson, fakeContext, objectCreatedEvent, type SeedDrop } from './lambda-events.ts';
+import { runWithQuotas, type HistoryEvent } from './quota-execution.ts';
+import {
+  INLINE_MAP_CONCURRENCY_LIMIT,
+  STATE_PAYLOAD_LIMIT_BYTES,
+  StepFunctionsApiError,
+  checkExecutionName,
+  utf8JsonBytes,
+} from './sfn-quotas.ts';
+
+export type { HistoryEvent } from './quota-execution.ts';
+export { objectCreatedEvent, type SeedDrop } from './lambda-events.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -21,13 +35,6 @@ export type StateMachineName = 'ingest' | 'generate';
 
 /** A Lambda handler as the runner calls it. */
 export type LocalHandler = (event: unknown, context: Context) => Promise<unknown>;
-
-/** One entry of an execution's history (aws-local-stepfunctions event log, plus the execution). */
-export interface HistoryEvent {
-  readonly type: string;
-  readonly timestamp: number;
-  readonly [field: string]: unknown;
-}
 
 export interface ExecutionResult {
   readonly stateMachine: StateMachineName;
@@ -43,12 +50,18 @@ export interface ExecutionResult {
   readonly stateTransitions: number;
   /** Task invocations by state name. */
   readonly taskInvocations: Readonly<Record<string, number>>;
+  /** Events AWS would have written to the execution's history (at most 25,000). */
+  readonly historyLength: number;
+  /** Most inline Map iterations that ran at once (at most 40). */
+  readonly maxConcurrentIterations: number;
+  /** Per function: invocations, longest duration against its timeout, peak memory against its size. */
+  readonly functions: readonly FunctionReport[];
 }
 
 export interface LocalRunnerOptions {
   /** Environment for the handlers (merged into `process.env` before each run). */
   readonly env?: Readonly<Record<string, string>>;
-  /** Value substituted for `${MapMaxConcurrency}` (default 4). */
+  /** Value substituted for `${MapMaxConcurrency}` (default 4; 1..40 as the construct allows). */
   readonly mapMaxConcurrency?: number;
   /** Real milliseconds each Wait state sleeps instead of its seconds (default 20). */
   readonly waitMs?: number;
@@ -62,6 +75,8 @@ export interface LocalRunnerOptions {
   readonly retryIntervalMs?: number;
   /** Replace the handler of a function id (e.g. to observe calls); default: its real handler. */
   readonly handlerOverrides?: Readonly<Partial<Record<string, LocalHandler>>>;
+  /** Shorter limits for some functions (e.g. a timeout test); default: lib/pipeline-functions.ts. */
+  readonly lambdaLimits?: Readonly<Partial<Record<string, Partial<FunctionLimits>>>>;
   /** Called with every history event as it happens (progress displays). */
   readonly onEvent?: (event: HistoryEvent, stateMachine: StateMachineName) => void;
   /** Region and account used in fake ARNs. */
@@ -69,20 +84,17 @@ export interface LocalRunnerOptions {
   readonly accountId?: string;
 }
 
-export interface SeedDrop {
-  readonly bucket: string;
-  readonly key: string;
-  readonly size: number;
-  readonly etag?: string | null;
-  readonly versionId?: string | null;
-  /** Event time, ISO (default now). */
-  readonly time?: string;
-}
-
 export interface SeedDropResult {
   readonly outcome: StartIngestOutcome;
   /** The ingest execution this drop started (absent for duplicates, rejections, ignored files). */
   readonly execution: ExecutionResult | null;
+}
+
+interface StartedExecution {
+  readonly stateMachine: StateMachineName;
+  readonly inputText: string;
+  running: boolean;
+  readonly result: Promise<ExecutionResult>;
 }
 
 /** The `${Name}` placeholders of a definition. */
@@ -134,37 +146,13 @@ export function taskStates(definition: StateMachineDefinition): Map<string, stri
   return out;
 }
 
-function fakeContext(spec: PipelineFunctionSpec, region: string, accountId: string): Context {
-  const deadline = Date.now() + spec.timeoutSeconds * 1000;
-  const functionName = `local-${spec.id}`;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
-    memoryLimitInMB: String(spec.memoryMb),
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `local/${randomUUID()}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-/** Lambda returns JSON: drop `undefined`, turn dates into strings, exactly as the runtime would. */
-function asLambdaJson(value: unknown): unknown {
-  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
-}
-
 /** Runs the pipeline locally; one instance per test (it remembers started execution names). */
 export class LocalPipelineRunner {
   private readonly options: LocalRunnerOptions;
   private readonly region: string;
   private readonly accountId: string;
   private readonly handlers = new Map<string, Promise<LocalHandler>>();
-  private readonly started = new Map<string, Promise<ExecutionResult>>();
+  private readonly started = new Map<string, StartedExecution>();
 
   constructor(options: LocalRunnerOptions = {}) {
     this.options = options;
@@ -185,7 +173,13 @@ export class LocalPipelineRunner {
   /** The definition with every placeholder substituted, validated by aws-local-stepfunctions. */
   async loadDefinition(name: StateMachineName): Promise<StateMachineDefinition> {
     const { text } = await Promise.resolve(loadAslDefinition(STATE_MACHINE_FILES[name]));
-    const values: Record<string, string> = { MapMaxConcurrency: String(this.options.mapMaxConcurrency ?? 4) };
+    const concurrency = this.options.mapMaxConcurrency ?? 4;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > INLINE_MAP_CONCURRENCY_LIMIT) {
+      throw new RangeError(
+        `mapMaxConcurrency ${concurrency} is outside 1..${INLINE_MAP_CONCURRENCY_LIMIT}: an inline Map runs at most ${INLINE_MAP_CONCURRENCY_LIMIT} iterations at once`,
+      );
+    }
+    const values: Record<string, string> = { MapMaxConcurrency: String(concurrency) };
     for (const spec of pipelineFunctions) {
       if (spec.aslPlaceholder) values[spec.aslPlaceholder] = this.functionArn(spec);
     }
@@ -230,97 +224,128 @@ export class LocalPipelineRunner {
     input: unknown,
     name: string = randomUUID(),
   ): Promise<ExecutionResult> {
+    checkExecutionName(name);
     this.applyEnv();
     const definition = await this.loadDefinition(stateMachine);
     const specsByArn = new Map(pipelineFunctions.map((spec) => [this.functionArn(spec), spec]));
-    const localHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     const taskInvocations: Record<string, number> = {};
     const retryIntervalOverrides: Record<string, number> = {};
+    const lambda = new LambdaLimits();
     for (const [stateName, resource] of taskStates(definition)) {
       const spec = specsByArn.get(resource);
       if (!spec)
         throw new Error(`Task state "${stateName}" has resource ${resource}, which is no pipeline function`);
       retryIntervalOverrides[stateName] = this.options.retryIntervalMs ?? 5;
-      localHandlers[stateName] = async (taskInput: unknown) => {
+      const limits = limitsOf(spec, this.options.lambdaLimits?.[spec.id]);
+      handlers[stateName] = async (taskInput: unknown) => {
         taskInvocations[stateName] = (taskInvocations[stateName] ?? 0) + 1;
         if (spec.id === 'PollJob') await this.scaledPollWait(taskInput);
         const handler = await this.handlerFor(spec);
-        const result = await handler(asLambdaJson(taskInput), fakeContext(spec, this.region, this.accountId));
-        return asLambdaJson(result);
+        const event = asLambdaJson(taskInput);
+        const context = fakeContext(spec, limits, this.region, this.accountId);
+        return asLambdaJson(await lambda.invoke(spec.id, limits, event, () => handler(event, context)));
       };
     }
     const waitMs = this.options.pollTimeScale ? 0 : (this.options.waitMs ?? 20);
-    const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
-    const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:simulacra-${stateMachine}:${name}`;
-    const execution = machine.run(input as never, {
-      overrides: {
-        taskResourceLocalHandlers: localHandlers as never,
-        waitTimeOverrides: { WaitForTraining: waitMs, WaitForGeneration: waitMs },
-        retryIntervalOverrides,
-      },
+    const executionArn = this.executionArn(stateMachine, name);
+    const run = await runWithQuotas(definition, input, {
+      handlers,
+      waitTimeOverrides: { WaitForTraining: waitMs, WaitForGeneration: waitMs },
+      retryIntervalOverrides,
       context: {
         Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString(), RoleArn: 'local' },
         StateMachine: { Id: this.stateMachineArn(stateMachine), Name: `simulacra-${stateMachine}` },
       },
+      onEvent: (event) => this.options.onEvent?.(event, stateMachine),
     });
-    const events: HistoryEvent[] = [];
-    const collecting = (async () => {
-      for await (const logged of execution.eventLogs) {
-        const event = logged as unknown as HistoryEvent;
-        events.push(event);
-        this.options.onEvent?.(event, stateMachine);
-      }
-    })();
-    let status: ExecutionResult['status'] = 'SUCCEEDED';
-    let output: unknown = null;
-    let error: string | null = null;
-    let cause: string | null = null;
-    try {
-      output = await execution.result;
-    } catch (err) {
-      if (!(err instanceof ExecutionError)) throw err;
-      status = 'FAILED';
-      const failure = err.cause as { name?: string; message?: string; cause?: unknown } | undefined;
-      error = failure?.name ?? 'States.Runtime';
-      cause = typeof failure?.cause === 'string' ? failure.cause : (failure?.message ?? null);
-    }
-    await collecting;
-    const stateTransitions = events.filter(
+    const stateTransitions = run.events.filter(
       (e) => e.type === 'StateEntered' || e.type === 'StateRetried',
     ).length;
     return {
       stateMachine,
       name,
       executionArn,
-      status,
-      output,
-      error,
-      cause,
-      events,
+      status: run.status,
+      output: run.output,
+      error: run.error,
+      cause: run.cause,
+      events: run.events,
       stateTransitions,
       taskInvocations,
+      historyLength: run.historyLength,
+      maxConcurrentIterations: run.maxConcurrentIterations,
+      functions: lambda.functionReports,
     };
   }
 
-  /** In-process StartExecution for start-ingest: one execution per name, like Step Functions. */
-  readonly startIngestExecution: StartExecutionFn = ({
-    name,
-    input,
-  }: {
+  /** ARN of an execution of a state machine. */
+  executionArn(stateMachine: StateMachineName, name: string): string {
+    return `arn:aws:states:${this.region}:${this.accountId}:execution:simulacra-${stateMachine}:${name}`;
+  }
+
+  /**
+   * StartExecution as Step Functions answers it: `InvalidName` for a bad name,
+   * `InvalidExecutionInput` over 256 KiB; a name already used returns the same execution when it
+   * is still running with the same input, and otherwise throws `ExecutionAlreadyExists`. The
+   * execution runs in the background ({@link startedExecution} awaits it).
+   */
+  startExecution(stateMachine: StateMachineName, name: string, input: unknown): { executionArn: string } {
+    checkExecutionName(name);
+    const inputText = JSON.stringify(input ?? {});
+    if (utf8JsonBytes(input ?? {}) > STATE_PAYLOAD_LIMIT_BYTES) {
+      throw new StepFunctionsApiError(
+        'InvalidExecutionInput',
+        `The execution input exceeds ${STATE_PAYLOAD_LIMIT_BYTES} UTF-8 bytes.`,
+      );
+    }
+    const executionArn = this.executionArn(stateMachine, name);
+    const existing = this.started.get(name);
+    if (existing) {
+      if (existing.running && existing.inputText === inputText && existing.stateMachine === stateMachine) {
+        return { executionArn };
+      }
+      throw new StepFunctionsApiError(
+        'ExecutionAlreadyExists',
+        `Execution Already Exists: '${executionArn}'`,
+      );
+    }
+    const entry: StartedExecution = {
+      stateMachine,
+      inputText,
+      running: true,
+      result: this.execute(stateMachine, input, name).finally(() => {
+        entry.running = false;
+      }),
+    };
+    this.started.set(name, entry);
+    return { executionArn };
+  }
+
+  /** Step Functions' StartExecution as the SDK client start-ingest uses would call it. */
+  private readonly localSfnClient = {
+    send: async (command: { input: { name?: string; input?: string } }) => {
+      await Promise.resolve();
+      const { name = randomUUID(), input = '{}' } = command.input;
+      const { executionArn } = this.startExecution('ingest', name, JSON.parse(input) as unknown);
+      return { executionArn, startDate: new Date() };
+    },
+  } as unknown as SFNClient;
+
+  /** StartExecution for start-ingest: its real SDK adapter, answered by {@link startExecution}. */
+  readonly startIngestExecution: StartExecutionFn = async (request: {
     name: string;
     input: IngestExecutionInput;
   }) => {
-    if (this.started.has(name)) return Promise.resolve({ status: 'duplicate' as const });
-    this.started.set(name, this.execute('ingest', input, name));
-    return Promise.resolve({
-      status: 'started' as const,
-      executionArn: `arn:aws:states:${this.region}:${this.accountId}:execution:simulacra-ingest:${name}`,
-    });
+    const { sdkStartExecution } = (await import(
+      pathToFileURL(resolve(REPO_ROOT, 'lambdas/start-ingest.ts')).href
+    )) as { sdkStartExecution: (client: SFNClient, arn: string) => StartExecutionFn };
+    return sdkStartExecution(this.localSfnClient, this.stateMachineArn('ingest'))(request);
   };
 
-  /** The ingest execution started under `name`, awaited. */
+  /** The execution started under `name`, awaited. */
   async startedExecution(name: string): Promise<ExecutionResult | null> {
-    return (await this.started.get(name)) ?? null;
+    return (await this.started.get(name)?.result) ?? null;
   }
 
   /**
@@ -340,41 +365,9 @@ export class LocalPipelineRunner {
     const handler = makeHandler({ startExecution: this.startIngestExecution });
     const outcome = (await handler(
       objectCreatedEvent(drop, this.region, this.accountId),
-      fakeContext(spec, this.region, this.accountId),
+      fakeContext(spec, limitsOf(spec, this.options.lambdaLimits?.[spec.id]), this.region, this.accountId),
     )) as StartIngestOutcome;
     const execution = outcome.outcome === 'started' ? await this.startedExecution(outcome.runId) : null;
     return { outcome, execution };
   }
-}
-
-/** The EventBridge event S3 sends for a created object. */
-export function objectCreatedEvent(
-  drop: SeedDrop,
-  region = 'us-east-1',
-  accountId = '000000000000',
-): Record<string, unknown> {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Object Created',
-    source: 'aws.s3',
-    account: accountId,
-    time: drop.time ?? new Date().toISOString(),
-    region,
-    resources: [`arn:aws:s3:::${drop.bucket}`],
-    detail: {
-      version: '0',
-      bucket: { name: drop.bucket },
-      object: {
-        key: drop.key,
-        size: drop.size,
-        ...(drop.etag ? { etag: drop.etag.replace(/"/g, '') } : {}),
-        ...(drop.versionId ? { 'version-id': drop.versionId } : {}),
-        sequencer: Date.now().toString(16).toUpperCase(),
-      },
-      'request-id': randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase(),
-      requester: accountId,
-      reason: 'PutObject',
-    },
-  };
 }
