@@ -7,14 +7,10 @@
  * machine: raw loopback HTTP download, raw multipart upload to the same moto S3, raw one-core
  * `node:crypto` AES-256-GCM decryption. Run alone: `tsx bench/landing.ts [--large]`.
  */
-import { createCipheriv, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
-import { CreateKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LANDING_MEMORY_MB } from '../lib/pipeline-functions.ts';
 import { DEFAULT_UPLOAD_CONCURRENCY } from '../src/landing/landing-sink.ts';
@@ -31,6 +27,15 @@ import {
   type ChildReport,
 } from './common.ts';
 import type { LandingChildJob, LandingChildResult } from './landing-child.ts';
+import {
+  DATASET,
+  FEED,
+  TENANT,
+  encryptArtifact,
+  startArtifactServer,
+  writeSyntheticCsv,
+  type ServedArtifact,
+} from './landing-fixtures.ts';
 
 export const LANDING_TARGETS = { peakRssMiBAt1GB: 256, minRatioOfSlowestLimit: 0.8 } as const;
 
@@ -77,10 +82,6 @@ export interface LandingData {
   readonly targets: typeof LANDING_TARGETS;
 }
 
-export const FEED = 'bench';
-export const TENANT = 'ten_bench';
-export const DATASET = 'ds_bench';
-
 /** The slowest raw limit among those on the path of `mode`. */
 export function slowestLimit(limits: readonly RawLimit[], mode: 'managed' | 'enterprise'): RawLimit {
   const onPath = limits.filter((l) => mode === 'enterprise' || l.name !== 'decrypt');
@@ -90,159 +91,6 @@ export function slowestLimit(limits: readonly RawLimit[], mode: 'managed' | 'ent
   );
   if (!slowest) throw new Error('no raw limits measured');
   return slowest;
-}
-
-/**
- * Writes a CSV of about `bytes` bytes (header + rows of 5 mixed columns) and returns its row
- * count. Deterministic and fast (about 1 s per 100 MB).
- */
-export async function writeSyntheticCsv(path: string, bytes: number): Promise<number> {
-  const out = createWriteStream(path);
-  const segments = ['Premium', 'Mainstream', 'Value'];
-  const regions = ['North', 'South', 'East', 'West'];
-  let written = 0;
-  let rows = 0;
-  const header = 'id,segment,region,age,spend\n';
-  out.write(header);
-  written += header.length;
-  while (written < bytes) {
-    const lines: string[] = [];
-    for (let i = 0; i < 20_000; i++) {
-      const n = rows + i;
-      lines.push(
-        `${n},${segments[n % 3]},${regions[(n * 7) % 4]},${18 + ((n * 13) % 60)},${((n * 37) % 40_000) / 100}\n`,
-      );
-    }
-    const chunk = lines.join('');
-    rows += lines.length;
-    written += chunk.length;
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  return rows;
-}
-
-/** Encrypts `plainPath` to `encPath` in the vendor's enterprise layout (ciphertext || 16-byte tag). */
-async function encryptArtifact(
-  plainPath: string,
-  encPath: string,
-  kms: KMSClient,
-  keyId: string,
-  generationId: string,
-): Promise<{ wrappedDek: string; iv: string }> {
-  const context = { tenant_id: TENANT, generation_id: generationId };
-  const dataKey = await kms.send(
-    new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: context }),
-  );
-  if (!dataKey.Plaintext || !dataKey.CiphertextBlob) throw new Error('KMS returned no data key');
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', dataKey.Plaintext, iv);
-  const out = createWriteStream(encPath);
-  for await (const chunk of createReadStream(plainPath, { highWaterMark: 1024 * 1024 })) {
-    if (!out.write(cipher.update(chunk as Buffer))) await once(out, 'drain');
-  }
-  out.write(cipher.final());
-  out.end(cipher.getAuthTag());
-  await once(out, 'finish');
-  return {
-    wrappedDek: Buffer.from(dataKey.CiphertextBlob).toString('base64'),
-    iv: iv.toString('base64'),
-  };
-}
-
-export interface ServedArtifact {
-  readonly generationId: string;
-  readonly path: string;
-  readonly rows: number;
-  readonly mode: 'managed' | 'enterprise';
-  readonly envelope?: { wrappedDek: string; iv: string };
-}
-
-/**
- * The vendor side of a landing: `GET /v1/generations/{id}` (the generation resource) and the
- * artifact bytes streamed from disk (managed: API-relative URL on this origin; enterprise: an
- * absolute URL on a second "storage" listener, another origin, as the vendor does).
- */
-export async function startArtifactServer(): Promise<{
-  apiBase: string;
-  storageBase: string;
-  serve(artifact: ServedArtifact): void;
-  close(): Promise<void>;
-}> {
-  const artifacts = new Map<string, ServedArtifact>();
-  let apiBase = '';
-  let storageBase = '';
-  const stream = (res: ServerResponse, artifact: ServedArtifact): void => {
-    res.writeHead(200, {
-      'content-type': 'text/csv',
-      'content-length': String(statSync(artifact.path).size),
-    });
-    createReadStream(artifact.path, { highWaterMark: 256 * 1024 }).pipe(res);
-  };
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const meta = /^\/v1\/generations\/([^/]+)$/.exec(url.pathname);
-    const download = /^\/v1\/generations\/([^/]+)\/download$/.exec(url.pathname);
-    const object = /^\/objects\/[^/]+\/([^/.]+)\.csv$/.exec(url.pathname);
-    const artifact = artifacts.get((meta ?? download ?? object)?.[1] ?? '');
-    if (!artifact) {
-      res.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"status":404}');
-      return;
-    }
-    if (download || object) {
-      stream(res, artifact);
-      return;
-    }
-    const id = artifact.generationId;
-    const body = {
-      generation_id: id,
-      dataset_id: DATASET,
-      status: 'ready',
-      request_id: 'req_bench',
-      output_format: 'csv',
-      rows_requested: artifact.rows,
-      rows_generated: artifact.rows,
-      created_at: new Date().toISOString(),
-      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-      artifact_url:
-        artifact.mode === 'managed'
-          ? `/v1/generations/${id}/download?expires=9999999999&sig=00`
-          : `${storageBase}/objects/${TENANT}/${id}.csv?expires=9999999999&signature=00`,
-      artifact_encryption: artifact.envelope
-        ? {
-            scheme: 'envelope-aes-256-gcm',
-            wrapped_dek: artifact.envelope.wrappedDek,
-            iv: artifact.envelope.iv,
-            encryption_context: { tenant_id: TENANT, generation_id: id },
-          }
-        : { scheme: 'managed', wrapped_dek: null, iv: null, encryption_context: null },
-    };
-    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_bench' });
-    res.end(JSON.stringify(body));
-  };
-  const listen = async (server: Server): Promise<string> => {
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  };
-  const api = createServer(handler);
-  const storage = createServer(handler);
-  apiBase = await listen(api);
-  storageBase = await listen(storage);
-  return {
-    apiBase,
-    storageBase,
-    serve: (artifact) => artifacts.set(artifact.generationId, artifact),
-    async close() {
-      await Promise.all(
-        [api, storage].map((server) => {
-          server.closeAllConnections();
-          return new Promise<void>((resolve) => server.close(() => resolve()));
-        }),
-      );
-    },
-  };
 }
 
 export async function runLandingBenchmark(options: { large?: boolean } = {}) {

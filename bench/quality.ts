@@ -14,7 +14,7 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig, startMoto } from '../src/local/moto.ts';
 import { MB, isMain, mbPerSecond, ratio, round, runAsScript, runChild, writeResult } from './common.ts';
-import { DATASET, FEED, startArtifactServer, writeSyntheticCsv } from './landing.ts';
+import { DATASET, FEED, startArtifactServer, writeSyntheticCsv } from './landing-fixtures.ts';
 import type { QualityChildJob, QualityChildResult } from './quality-child.ts';
 
 /** Seed size: seeds are capped at 500 MB by the vendor; 20 MB (≈ 650k rows) is a large one. */

@@ -9,7 +9,7 @@ import { artifactUrl, FORMAT_MEDIA, relaySignatureValid } from './artifacts.ts';
 import { authenticate } from './auth.ts';
 import { parseObjectBody, readBody } from './body.ts';
 import { iso, nullish, type SimContext } from './context.ts';
-import { liveDataset } from './datasets.ts';
+import { liveDataset } from './dataset-lifecycle.ts';
 import { canonicalJson, fingerprint, idempotencyKeyOf, recordWork, runIdempotent } from './idempotency.ts';
 import { newId } from './ids.ts';
 import { JobFailedError, type JobRunner, type JobWorker } from './jobs.ts';

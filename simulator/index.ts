@@ -33,14 +33,13 @@ import {
 } from './context.ts';
 import {
   createDataset,
-  datasetWorker,
   deleteDataset,
-  expireDatasetNow,
   extendDataset,
   getDataset,
   getDatasetSchema,
   listDatasets,
 } from './datasets.ts';
+import { datasetWorker, expireDatasetNow } from './dataset-lifecycle.ts';
 import { loadDefaultEngine, type SimulatorEngine } from './engine-port.ts';
 import { FaultInjector, type FaultSpec } from './faults.ts';
 import {
