@@ -310,25 +310,44 @@ export function fieldNumber(record: CsvRecord, index: number): number | null | u
 
 /**
  * Decodes short fields through a small per-column cache keyed by their bytes, so repeated
- * categorical levels cost no allocation.
+ * categorical levels cost no allocation. Lookup is by a hash of the bytes (one pass in JS, no
+ * native call per entry): a high-cardinality column (ids, amounts read as text) that fills the
+ * cache then misses at the cost of that hash, not of a scan of every cached entry.
  */
 export class FieldTextCache {
-  private readonly entries: Array<{ bytes: Buffer; text: string }> = [];
+  private readonly byHash = new Map<number, Array<{ bytes: Buffer; text: string }>>();
+  private size = 0;
   constructor(private readonly capacity = 256) {}
 
   text(record: CsvRecord, index: number): string {
     const start = record.starts[index]!;
     const end = record.ends[index]!;
     const length = end - start;
-    for (const entry of this.entries) {
-      if (entry.bytes.length === length && record.buffer.compare(entry.bytes, 0, length, start, end) === 0) {
-        return entry.text;
+    if (length > MAX_CACHED_FIELD_BYTES) return fieldText(record, index);
+    const buf = record.buffer;
+    let hash = 0x811c9dc5 ^ length;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+    const bucket = this.byHash.get(hash);
+    if (bucket) {
+      for (const entry of bucket) {
+        if (entry.bytes.length === length && sameBytes(entry.bytes, buf, start)) return entry.text;
       }
     }
     const text = fieldText(record, index);
-    if (this.entries.length < this.capacity && length <= 64) {
-      this.entries.push({ bytes: Buffer.from(record.buffer.subarray(start, end)), text });
+    if (this.size < this.capacity) {
+      const entry = { bytes: Buffer.from(buf.subarray(start, end)), text };
+      if (bucket) bucket.push(entry);
+      else this.byHash.set(hash, [entry]);
+      this.size += 1;
     }
     return text;
   }
+}
+
+/** Fields longer than this are decoded every time (free text rarely repeats). */
+const MAX_CACHED_FIELD_BYTES = 64;
+
+function sameBytes(cached: Buffer, buf: Uint8Array, start: number): boolean {
+  for (let i = 0; i < cached.length; i++) if (cached[i] !== buf[start + i]) return false;
+  return true;
 }

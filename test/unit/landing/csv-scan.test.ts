@@ -1,6 +1,12 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { CsvSyntaxError, fieldText, scanCsv } from '../../../src/landing/csv-scan.ts';
+import {
+  CsvSyntaxError,
+  FieldTextCache,
+  fieldText,
+  scanCsv,
+  type CsvRecord,
+} from '../../../src/landing/csv-scan.ts';
 
 /** Scans `text`, reading at most `size` bytes per read into a scan buffer of `bufferBytes`. */
 async function records(text: string | Buffer, size = 1 << 20, bufferBytes?: number): Promise<string[][]> {
@@ -61,5 +67,56 @@ describe('scanCsv', () => {
   it('rejects text after a closing quote and an unterminated quote', async () => {
     await expect(records('a\n"x"y\n')).rejects.toBeInstanceOf(CsvSyntaxError);
     await expect(records('a\n"never closed\n')).rejects.toThrow(/unterminated/);
+  });
+});
+
+/** One-field records over `values`, as the scanner hands them (a shared buffer, byte offsets). */
+function fieldRecords(values: readonly string[]): CsvRecord[] {
+  const buffer = Buffer.from(values.join(''));
+  let offset = 0;
+  return values.map((value) => {
+    const length = Buffer.byteLength(value);
+    const record: CsvRecord = {
+      buffer,
+      count: 1,
+      starts: Int32Array.of(offset),
+      ends: Int32Array.of(offset + length),
+      quoted: Uint8Array.of(0),
+    };
+    offset += length;
+    return record;
+  });
+}
+
+describe('FieldTextCache', () => {
+  it('returns the decoded text of every field, cached or not, past its capacity and for long fields', () => {
+    const values = [
+      ...Array.from({ length: 40 }, (_, i) => `id${i}`),
+      'Premium',
+      'ümlaut',
+      'x'.repeat(65),
+      ...Array.from({ length: 40 }, (_, i) => `id${i}`),
+      'Premium',
+      'ümlaut',
+      'x'.repeat(65),
+      '',
+    ];
+    const cache = new FieldTextCache(16);
+    expect(fieldRecords(values).map((r) => cache.text(r, 0))).toEqual(values);
+  });
+
+  it('hands back the same string for a repeated level (no new allocation per row)', () => {
+    const cache = new FieldTextCache();
+    const [a, b] = fieldRecords(['North', 'North']);
+    expect(Object.is(cache.text(a!, 0), cache.text(b!, 0))).toBe(true);
+  });
+
+  it('tells apart fields of equal length and equal hash bucket by their bytes', () => {
+    // 2000 distinct same-length values: many share a bucket of a 32-bit hash only by chance,
+    // and every one must come back as itself.
+    const values = Array.from({ length: 2000 }, (_, i) => `v${String(i).padStart(5, '0')}`);
+    const cache = new FieldTextCache(4096);
+    const records = fieldRecords([...values, ...values]);
+    expect(records.map((r) => cache.text(r, 0))).toEqual([...values, ...values]);
   });
 });
