@@ -311,19 +311,24 @@ export function fieldNumber(record: CsvRecord, index: number): number | null | u
 /**
  * Decodes short fields through a small per-column cache keyed by their bytes, so repeated
  * categorical levels cost no allocation. Lookup is by a hash of the bytes (one pass in JS, no
- * native call per entry): a high-cardinality column (ids, amounts read as text) that fills the
- * cache then misses at the cost of that hash, not of a scan of every cached entry.
+ * native call per entry). A high-cardinality column (ids, amounts read as text) fills the cache
+ * and then keeps missing: after a few times the capacity in misses, its fields are decoded
+ * directly without the lookup.
  */
 export class FieldTextCache {
   private readonly byHash = new Map<number, Array<{ bytes: Buffer; text: string }>>();
   private size = 0;
+  /** Misses since the cache filled up; past a few times its capacity the column is high-cardinality. */
+  private missesWhenFull = 0;
   constructor(private readonly capacity = 256) {}
 
   text(record: CsvRecord, index: number): string {
     const start = record.starts[index]!;
     const end = record.ends[index]!;
     const length = end - start;
-    if (length > MAX_CACHED_FIELD_BYTES) return fieldText(record, index);
+    if (length > MAX_CACHED_FIELD_BYTES || this.missesWhenFull > 4 * this.capacity) {
+      return fieldText(record, index);
+    }
     const buf = record.buffer;
     let hash = 0x811c9dc5 ^ length;
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
@@ -339,7 +344,7 @@ export class FieldTextCache {
       if (bucket) bucket.push(entry);
       else this.byHash.set(hash, [entry]);
       this.size += 1;
-    }
+    } else this.missesWhenFull += 1;
     return text;
   }
 }

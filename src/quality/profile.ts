@@ -33,7 +33,20 @@ export class ColumnStats {
   textChars = 0;
   textWords = 0;
   overflow = false;
-  readonly counts = new Map<string, number>();
+  // Numbers and text counted apart, so a numeric cell costs no string key per row.
+  private readonly numberCounts = new Map<number, number>();
+  private readonly textCounts = new Map<string, number>();
+  private keyed: Map<string, number> | null = null;
+
+  /** Exact counts per distinct value, keyed by {@link cellKey}. */
+  get counts(): Map<string, number> {
+    if (!this.keyed) {
+      this.keyed = new Map<string, number>();
+      for (const [value, n] of this.numberCounts) this.keyed.set(cellKey(value), n);
+      for (const [value, n] of this.textCounts) this.keyed.set(cellKey(value), n);
+    }
+    return this.keyed;
+  }
 
   add(cell: Cell): void {
     if (cell === null) {
@@ -44,20 +57,24 @@ export class ColumnStats {
       this.numeric += 1;
       if (cell < this.min) this.min = cell;
       if (cell > this.max) this.max = cell;
-    } else {
-      this.textCells += 1;
-      if (this.textCells <= WORD_COUNT_CELLS) {
-        this.wordCells += 1;
-        this.textChars += cell.length;
-        this.textWords += cell.split(/\s+/).length;
-      }
+      if (!this.overflow) this.count(this.numberCounts, cell);
+      return;
     }
-    // A high-cardinality column is compared on the row samples: stop counting its values.
-    if (this.overflow) return;
-    const key = cellKey(cell);
-    const count = this.counts.get(key);
-    if (count !== undefined) this.counts.set(key, count + 1);
-    else if (this.counts.size < MAX_TRACKED_LEVELS) this.counts.set(key, 1);
+    this.textCells += 1;
+    if (this.textCells <= WORD_COUNT_CELLS) {
+      this.wordCells += 1;
+      this.textChars += cell.length;
+      this.textWords += cell.split(/\s+/).length;
+    }
+    if (!this.overflow) this.count(this.textCounts, cell);
+  }
+
+  // A high-cardinality column is compared on the row samples: stop counting its values.
+  private count<K>(counts: Map<K, number>, key: K): void {
+    this.keyed = null;
+    const count = counts.get(key);
+    if (count !== undefined) counts.set(key, count + 1);
+    else if (this.numberCounts.size + this.textCounts.size < MAX_TRACKED_LEVELS) counts.set(key, 1);
     else this.overflow = true;
   }
 
@@ -109,6 +126,9 @@ export class TableProfile {
   }
 }
 
+/** Distinct text values per column and batch whose cell form is remembered. */
+const MEMO_TEXT_CELLS = 1024;
+
 /** Batch values of a column: array, typed array or Arrow vector. */
 export type BatchValues = ArrayLike<unknown> | Iterable<unknown>;
 
@@ -117,7 +137,21 @@ function cellsOf(values: BatchValues | undefined, rowCount: number): Cell[] {
   const out = new Array<Cell>(rowCount);
   if (typeof (values as ArrayLike<unknown>).length === 'number' && !(Symbol.iterator in Object(values))) {
     const list = values as ArrayLike<unknown>;
-    for (let i = 0; i < rowCount; i++) out[i] = toCell(list[i]);
+    // Repeated text (categorical levels, the CSV reader's cached strings) is converted once.
+    const memo = new Map<string, Cell>();
+    for (let i = 0; i < rowCount; i++) {
+      const value = list[i];
+      if (typeof value !== 'string') {
+        out[i] = toCell(value);
+        continue;
+      }
+      let cell = memo.get(value);
+      if (cell === undefined) {
+        cell = toCell(value);
+        if (memo.size < MEMO_TEXT_CELLS) memo.set(value, cell);
+      }
+      out[i] = cell;
+    }
     return out;
   }
   let i = 0;

@@ -89,13 +89,13 @@ function fieldRecords(values: readonly string[]): CsvRecord[] {
 }
 
 describe('FieldTextCache', () => {
-  it('returns the decoded text of every field, cached or not, past its capacity and for long fields', () => {
+  it('returns the decoded text of every field: cached, past its capacity, once it stops looking up, and long', () => {
     const values = [
-      ...Array.from({ length: 40 }, (_, i) => `id${i}`),
+      ...Array.from({ length: 100 }, (_, i) => `id${i}`),
       'Premium',
       'ümlaut',
       'x'.repeat(65),
-      ...Array.from({ length: 40 }, (_, i) => `id${i}`),
+      ...Array.from({ length: 100 }, (_, i) => `id${i}`),
       'Premium',
       'ümlaut',
       'x'.repeat(65),
