@@ -1,4 +1,5 @@
 /** Terminal output of `simulacra-pipeline runs`: one block per run, one line per scenario. */
+import type { QualityHeadline } from '../landing/content-check.ts';
 import type { ListedRun, ScenarioOutcomeLine } from '../state/run-listing.ts';
 
 function firstLine(text: string | null | undefined, max = 160): string {
@@ -6,12 +7,28 @@ function firstLine(text: string | null | undefined, max = 160): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
+function figure(value: number | null): string {
+  return value === null ? '–' : String(value);
+}
+
+/** The quality headline under a landed scenario: the figures `run` prints, on one line. */
+function qualityLine(q: QualityHeadline): string {
+  return (
+    `            quality ${q.passed ? 'passed' : `failed (${q.failedMetrics.join(', ')})`}: ` +
+    `fidelity ${figure(q.fidelityScore)}, exact match ${figure(q.exactMatchShare)} ` +
+    `(excess over holdout ${figure(q.exactMatchExcess)}), DCR close share ${figure(q.dcrCloseShare)}, ` +
+    `pass-through columns ${q.passThroughColumns}`
+  );
+}
+
 function scenarioLine(s: ScenarioOutcomeLine): string {
   const name = s.scenario.padEnd(20);
   switch (s.outcome) {
     case 'landed':
-    case 'partial':
-      return `  ${s.outcome.padEnd(9)} ${name} ${String(s.rows ?? '?')} rows ${s.format ?? ''}  ${s.outputKey ?? ''}`;
+    case 'partial': {
+      const line = `  ${s.outcome.padEnd(9)} ${name} ${String(s.rows ?? '?')} rows ${s.format ?? ''}  ${s.outputKey ?? ''}`;
+      return s.quality ? `${line}\n${qualityLine(s.quality)}` : line;
+    }
     default:
       return `  ${s.outcome.padEnd(9)} ${name} ${s.code ?? ''}${s.message ? `: ${firstLine(s.message)}` : ''}`;
   }

@@ -12,6 +12,17 @@ import { scenarioFailedEvent, scenarioLandedEvent, type RunContext } from '../ev
 import { publishEvents } from '../events/publish.ts';
 import { toRunFailure } from './record-run.ts';
 
+const share = z.number().nullable();
+const qualityHeadlineSchema = z.object({
+  passed: z.boolean(),
+  fidelityScore: share,
+  exactMatchShare: share,
+  exactMatchExcess: share,
+  dcrCloseShare: share,
+  passThroughColumns: z.number().int().nonnegative(),
+  failedMetrics: z.array(z.string()),
+});
+
 const catchSchema = z.object({
   Error: z.string().nullable().optional(),
   Cause: z.string().nullable().optional(),
@@ -46,6 +57,8 @@ export const scenarioIterationSchema = z.looseObject({
       rowsRequested: z.number().int().nonnegative().nullable().optional(),
       partial: z.boolean(),
       bytes: z.number().int().nonnegative().nullable().optional(),
+      /** The quality report's headline (numbers only), when the report ran. */
+      quality: qualityHeadlineSchema.nullable().optional(),
     })
     .nullable()
     .optional(),
@@ -112,6 +125,7 @@ export function scenarioOutcomeOf(
     rowsRequested: landed?.rowsRequested ?? state.generation?.rowsRequested ?? null,
     rowsGenerated: landed?.rowsGenerated ?? null,
     bytes: landed?.bytes ?? null,
+    quality: landed?.quality ?? null,
     failure,
     reason: state.resolved.skip ? `${state.resolved.skip.code}: ${state.resolved.skip.reason}` : null,
     recordedAt,

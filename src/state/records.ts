@@ -13,6 +13,7 @@
  * | token cache (client) | `TOKEN#<client_id>#<audience>` | `TOKEN` |
  */
 import type { SeedObject } from '../contracts/seed-object.ts';
+import type { QualityHeadline } from '../landing/content-check.ts';
 
 export type RunKind = 'ingest' | 'generate';
 
@@ -52,6 +53,12 @@ export interface ScenarioOutcome {
   readonly rowsRequested: number | null;
   readonly rowsGenerated: number | null;
   readonly bytes: number | null;
+  /**
+   * The quality report's headline figures of a landed generation (null: no report, e.g. the
+   * report is off, or records written before it existed). A quarantined generation is `failed`
+   * with the code `quality_gate_failed`.
+   */
+  readonly quality?: QualityHeadline | null;
   /** For `failed`: what went wrong (the vendor's problem code in `code`). */
   readonly failure: RunFailure | null;
   /** For `skipped`: why the scenario was not attempted. */

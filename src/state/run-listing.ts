@@ -3,6 +3,7 @@
  * scenario, read from the state table (local stack or deployed stack alike).
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { QualityHeadline } from '../landing/content-check.ts';
 import { RUN_SK, SCENARIO_SK_PREFIX, type RunRecord } from './records.ts';
 import { runFromItems } from './scenario-outcomes.ts';
 import { StateRepository } from './repository.ts';
@@ -20,6 +21,8 @@ export interface ScenarioOutcomeLine {
   readonly format?: string | null;
   readonly outputKey?: string | null;
   readonly generationId?: string | null;
+  /** The quality report's headline of a landed generation (null: no report). */
+  readonly quality?: QualityHeadline | null;
   readonly code?: string | null;
   readonly message?: string | null;
 }
@@ -55,6 +58,7 @@ export function scenarioOutcomes(run: RunRecord): ScenarioOutcomeLine[] {
       format: s.format,
       outputKey: s.outputKey,
       generationId: s.generationId,
+      quality: s.quality ?? null,
       code: s.failure?.code ?? null,
       message: s.failure?.detail ?? s.failure?.message ?? s.reason,
     }));

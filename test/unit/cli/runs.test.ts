@@ -68,6 +68,57 @@ describe('runs command', () => {
     expect(text).toMatch(/rejected\s+typo\s+scenario_conditions_invalid: The conditions of scenario "typo"/);
   });
 
+  it('shows the quality headline under each landed scenario, and a quarantined one as failed', async () => {
+    const run = { ...older, pk: 'RUN#ingest-q', runId: 'ingest-q', outputs: [], rejectedScenarios: [] };
+    const scenario = {
+      pk: 'RUN#ingest-q',
+      sk: 'SCENARIO#baseline',
+      runId: 'ingest-q',
+      scenario: 'baseline',
+      outcome: 'landed',
+      generationId: 'gen_q',
+      outputKey: 'synthetic/feed=retail/scenario=baseline/dt=2026-05-01/gen_q.csv',
+      format: 'csv',
+      rowsGenerated: 100,
+      recordedAt: '2026-05-01T12:00:00.000Z',
+      quality: {
+        passed: true,
+        fidelityScore: 0.93,
+        exactMatchShare: 0,
+        exactMatchExcess: -0.002,
+        dcrCloseShare: 0.031,
+        passThroughColumns: 2,
+        failedMetrics: [],
+      },
+    };
+    const quarantined = {
+      ...scenario,
+      sk: 'SCENARIO#copied',
+      scenario: 'copied',
+      outcome: 'failed',
+      outputKey: null,
+      quality: null,
+      failure: { code: 'quality_gate_failed', detail: 'exact_match_excess = 0.5 (must be <= 0.01)' },
+    };
+    ddb.reset();
+    ddb.on(ScanCommand).resolves({ Items: [run, scenario, quarantined] });
+    const out: string[] = [];
+    const runs = createRunsCommand({ dynamo: () => Promise.resolve(dynamo), stdout: (t) => out.push(t) });
+    expect(await runs.run(['--table', 'state'])).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(
+      /landed\s+baseline\s+100 rows csv[^\n]*\n\s+quality passed: fidelity 0\.93, exact match 0 \(excess over holdout -0\.002\), DCR close share 0\.031, pass-through columns 2/,
+    );
+    expect(text).toMatch(
+      /failed\s+copied\s+quality_gate_failed: exact_match_excess = 0\.5 \(must be <= 0\.01\)/,
+    );
+
+    out.length = 0;
+    expect(await runs.run(['--table', 'state', '--json'])).toBe(0);
+    const listed = JSON.parse(out[0]!) as { runs: Array<{ scenarios: Array<{ quality?: unknown }> }> };
+    expect(listed.runs[0]?.scenarios[0]?.quality).toEqual(scenario.quality);
+  });
+
   it('takes the table from the environment and honours --limit', async () => {
     const out: string[] = [];
     const runs = createRunsCommand({

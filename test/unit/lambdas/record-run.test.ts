@@ -125,6 +125,26 @@ describe('record-run handler', () => {
     },
   });
 
+  it("keeps the landing's quality headline on the scenario's record (what `runs` shows)", async () => {
+    const quality = {
+      passed: true,
+      fidelityScore: 0.91,
+      exactMatchShare: 0,
+      exactMatchExcess: 0,
+      dcrCloseShare: 0.04,
+      passThroughColumns: 1,
+      failedMetrics: [],
+    };
+    await handler(
+      iteration({ generation: { generationId: 'gen_1', jobId: 'job_g1' }, landed: { ...landed, quality } }),
+      context,
+    );
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({
+      sk: 'SCENARIO#base',
+      quality,
+    });
+  });
+
   it('records a landed scenario as its iteration ends and publishes its own Scenario Landed', async () => {
     const out = await handler(
       iteration({ generation: { generationId: 'gen_1', jobId: 'job_g1' }, landed }),
