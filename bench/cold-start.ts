@@ -1,7 +1,7 @@
 /**
  * Benchmark 5, cold start: bundles every Lambda entry of lib/pipeline-functions.ts with esbuild
  * using the CDK construct's options (ESM, minified, node24, AWS SDK bundled, external source
- * map, the `require` banner), and reports the bundle size and the module-load time (a fresh
+ * map, the `require` banner, the aliases of lib/bundling.ts), and reports the bundle size and the module-load time (a fresh
  * `node` process `import()`ing the bundle, median of N) as ratios of a trivial handler bundled
  * the same way. Run alone: `tsx bench/cold-start.ts`.
  */
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type BuildOptions } from 'esbuild';
+import { bundleAliases } from '../lib/bundling.ts';
 import { PipelineEnv, pipelineFunctions } from '../lib/pipeline-functions.ts';
 import { REPO_ROOT, isMain, median, ratio, round, runAsScript, writeResult } from './common.ts';
 
@@ -27,6 +28,7 @@ export const CDK_BUNDLING: BuildOptions = {
   sourcemap: 'external',
   sourcesContent: false,
   mainFields: ['module', 'main'],
+  alias: bundleAliases(REPO_ROOT),
   banner: {
     js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
   },

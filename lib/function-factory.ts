@@ -15,6 +15,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PROJECT_ROOT } from './asl-definition.ts';
+import { bundleAliases } from './bundling.ts';
 import { functionLogDataProtectionPolicy } from './log-data-protection.ts';
 import { grantVpcAccess, type FunctionNetwork } from './parts/network.ts';
 import { acknowledgeNag, createEncryptedLogGroup, skipCheckov } from './secure-defaults.ts';
@@ -143,6 +144,9 @@ export function createPipelineFunction(
           bundleAwsSDK: true,
           forceDockerBundling: false,
           banner: FUNCTION_BUNDLE.banner,
+          esbuildArgs: {
+            '--alias': Object.entries(bundleAliases(PROJECT_ROOT)).map(([pkg, file]) => `${pkg}=${file}`),
+          },
         },
       });
   acknowledgeNag(role, {

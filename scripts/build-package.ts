@@ -10,6 +10,7 @@ import { cpSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { PROJECT_ROOT } from '../lib/asl-definition.ts';
+import { bundleAliases } from '../lib/bundling.ts';
 import { FUNCTION_BUNDLE, prebuiltAssetDir } from '../lib/function-factory.ts';
 import {
   emittedModules,
@@ -46,6 +47,7 @@ async function bundleFunctions(): Promise<void> {
       sourcesContent: FUNCTION_BUNDLE.sourcesContent,
       mainFields: [...FUNCTION_BUNDLE.mainFields],
       banner: { js: FUNCTION_BUNDLE.banner },
+      alias: bundleAliases(PROJECT_ROOT),
       logLevel: 'warning',
     });
   }

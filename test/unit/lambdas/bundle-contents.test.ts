@@ -1,8 +1,12 @@
 /**
  * Each function's bundle carries only what its handler uses: the AWS SDK clients it calls, no
- * X-Ray SDK, no zod locales, and apache-arrow only in LandArtifact. Bundled as the construct does
+ * X-Ray SDK, no zod locales, no credential chain beyond the environment (Lambda's), and
+ * apache-arrow only in LandArtifact. Bundled as the construct does
  * (bench/cold-start.ts `CDK_BUNDLING`), without minifying, reading esbuild's metafile.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,7 +59,7 @@ describe('function bundles', () => {
   });
 
   it.each(entries)(
-    '$id bundles only the SDK clients it calls, no X-Ray SDK and no zod locales',
+    '$id bundles only the SDK clients it calls, no X-Ray SDK, no zod locales, env credentials only',
     async ({ id, entry }) => {
       const inputs = await bundledInputs(entry);
       const packages = new Set(inputs.map(packageOf));
@@ -67,7 +71,50 @@ describe('function bundles', () => {
       expect(packages).not.toContain('aws-xray-sdk-core');
       expect(packages.has('apache-arrow')).toBe(id === 'LandArtifact');
       expect(inputs.filter((i) => /zod\/v4\/locales\/(?!en\.)/.test(i))).toEqual([]);
+      // Lambda's credentials come from the environment: no default chain, no STS/SSO clients.
+      expect(packages).toContain('project');
+      expect(inputs.some((i) => i.endsWith('lambdas/commons/lambda-credentials.ts'))).toBe(true);
+      expect(
+        [...packages].filter((p) =>
+          /^@aws-sdk\/(credential-provider-(node|ini|sso|login|process|web-identity|http)|nested-clients|token-providers)$/.test(
+            p,
+          ),
+        ),
+      ).toEqual([]);
+      expect([...packages].filter((p) => p.startsWith('@smithy/credential-provider-imds'))).toEqual([]);
     },
     30_000,
   );
+
+  it('a bundled client resolves the role credentials Lambda puts in the environment, and says so when they are missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bundle-credentials-'));
+    try {
+      const entry = join(dir, 'entry.ts');
+      writeFileSync(
+        entry,
+        "import { S3Client } from '@aws-sdk/client-s3';\n" +
+          'const credentials = await new S3Client({}).config.credentials();\n' +
+          'process.stdout.write(JSON.stringify({ id: credentials.accessKeyId, token: credentials.sessionToken }));\n',
+      );
+      const outfile = join(dir, 'entry.mjs');
+      await build({
+        ...CDK_BUNDLING,
+        sourcemap: false,
+        entryPoints: [entry],
+        outfile,
+        absWorkingDir: REPO_ROOT,
+        nodePaths: [join(REPO_ROOT, 'node_modules')],
+      });
+      const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' };
+      const out = execFileSync(process.execPath, [outfile], {
+        env: { ...env, AWS_ACCESS_KEY_ID: 'AKIDROLE', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 't' },
+      });
+      expect(JSON.parse(out.toString())).toEqual({ id: 'AKIDROLE', token: 't' });
+      expect(() => execFileSync(process.execPath, [outfile], { env, stdio: 'pipe' })).toThrow(
+        /Unable to find environment variable credentials/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
