@@ -3,7 +3,7 @@
  * using the CDK construct's options (ESM, minified, node24, AWS SDK bundled, external source
  * map, the `require` banner, the aliases of lib/bundling.ts), and reports the bundle size and the module-load time (a fresh
  * `node` process `import()`ing the bundle, median of N) as ratios of a trivial handler bundled
- * the same way. Run alone: `tsx bench/cold-start.ts`.
+ * the same way and loaded in alternation with each bundle. Run alone: `tsx bench/cold-start.ts`.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -43,6 +43,8 @@ export interface BundleFigures {
   readonly entry: string;
   readonly bytes: number;
   readonly loadMsMedian: number;
+  /** The trivial bundle's median, loaded in alternation with this one (the load ratio's base). */
+  readonly trivialLoadMsMedian?: number;
   readonly sizeRatio: number | null;
   readonly loadRatio: number | null;
   /** The three packages (or `project` for our own code) contributing most bytes to the bundle. */
@@ -93,23 +95,38 @@ function handlerEnv(): Record<string, string> {
   return env;
 }
 
-/** Milliseconds a fresh Node process spends in `import()` of `file`, median of `repetitions`. */
-async function medianLoadMs(file: string, repetitions: number): Promise<number> {
+/** Milliseconds a fresh Node process spends in `import()` of `file`. */
+async function loadMs(file: string): Promise<number> {
   const script =
     'const t = performance.now(); await import(process.argv[1]); ' +
     'process.stdout.write(String(performance.now() - t));';
+  const { stdout } = await run(
+    process.execPath,
+    ['--input-type=module', '-e', script, pathToFileURL(file).href],
+    {
+      env: handlerEnv(),
+    },
+  );
+  return Number(stdout);
+}
+
+/**
+ * Medians of `repetitions` loads of `file` and of the trivial bundle, taken in alternation, so
+ * both see the same machine load (the machine is shared: a baseline measured minutes earlier
+ * would turn load changes into ratio changes).
+ */
+async function pairedLoadMs(
+  file: string,
+  trivialFile: string,
+  repetitions: number,
+): Promise<{ ms: number; trivialMs: number }> {
   const samples: number[] = [];
+  const trivial: number[] = [];
   for (let i = 0; i < repetitions; i++) {
-    const { stdout } = await run(
-      process.execPath,
-      ['--input-type=module', '-e', script, pathToFileURL(file).href],
-      {
-        env: handlerEnv(),
-      },
-    );
-    samples.push(Number(stdout));
+    trivial.push(await loadMs(trivialFile));
+    samples.push(await loadMs(file));
   }
-  return round(median(samples), 1);
+  return { ms: round(median(samples), 1), trivialMs: round(median(trivial), 1) };
 }
 
 /** `node_modules/@scope/name/...` -> `@scope/name`; anything else is the project's own code. */
@@ -159,18 +176,19 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
     );
     const trivialFile = join(out, 'trivial.mjs');
     const { bytes: trivialBytes } = await bundle(trivialEntry, trivialFile);
-    const trivialMs = await medianLoadMs(trivialFile, repetitions);
-    console.log(`[cold-start] trivial: ${trivialBytes} B, ${trivialMs} ms`);
+    const trivialSamples: number[] = [];
     const bundles: BundleFigures[] = [];
     for (const spec of pipelineFunctions) {
       const file = join(out, `${spec.id}.mjs`);
       const { bytes, topPackages, awsSdkKib } = await bundle(join(REPO_ROOT, spec.entry), file);
-      const loadMsMedian = await medianLoadMs(file, repetitions);
+      const { ms: loadMsMedian, trivialMs } = await pairedLoadMs(file, trivialFile, repetitions);
+      trivialSamples.push(trivialMs);
       const figures: BundleFigures = {
         id: spec.id,
         entry: spec.entry,
         bytes,
         loadMsMedian,
+        trivialLoadMsMedian: trivialMs,
         sizeRatio: ratio(bytes, trivialBytes, 0),
         loadRatio: ratio(loadMsMedian, trivialMs, 1),
         topPackages,
@@ -191,7 +209,9 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
     );
     const s3File = join(out, 's3-alone.mjs');
     const s3Alone = await bundle(s3Entry, s3File);
-    const s3LoadMs = await medianLoadMs(s3File, repetitions);
+    const { ms: s3LoadMs, trivialMs: s3TrivialMs } = await pairedLoadMs(s3File, trivialFile, repetitions);
+    const trivialMs = round(median(trivialSamples), 1);
+    console.log(`[cold-start] trivial: ${trivialBytes} B, ${trivialMs} ms (median over the runs)`);
     console.log(`[cold-start] S3 client alone: ${round(s3Alone.bytes / 1024, 0)} KiB, ${s3LoadMs} ms`);
     const data: ColdStartData = {
       repetitions,
@@ -200,7 +220,7 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
       bundles,
       targets: COLD_START_TARGETS,
       s3ClientAloneKib: round(s3Alone.bytes / 1024, 0),
-      s3ClientAloneLoadRatio: ratio(s3LoadMs, trivialMs, 1),
+      s3ClientAloneLoadRatio: ratio(s3LoadMs, s3TrivialMs, 1),
     };
     return writeResult('cold-start', startedAt, data);
   } finally {
