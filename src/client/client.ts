@@ -2,9 +2,9 @@
  * `SimulacraClient`: every operation of the Simulacra Headless API with retries (jittered backoff,
  * deadline, Retry-After), one token re-mint on 401, idempotent POSTs that resend the same key and
  * byte-identical body, tolerant decoding and streaming uploads/downloads. Every result carries
- * `meta` ({@link ResponseMeta}) for support.
+ * `meta` ({@link ResponseMeta}) for support. The retry loop lives in `transport.ts`, the path
+ * templates and paging helpers in `routes.ts`.
  */
-import type { z } from 'zod';
 import type {
   ArtifactDownload,
   ClaimedCredentials,
@@ -26,94 +26,24 @@ import type {
   SimulacraApi,
 } from './contract.ts';
 import * as decoders from './decode.ts';
-import { decode, parseJson } from './decode.ts';
-import { ArtifactUrlExpiredError, SimulacraApiError, SimulacraInputError } from './errors.ts';
-import { isSameOrigin, readText, send, streamBody } from './http.ts';
-import type { FetchLike, SendResult } from './http.ts';
+import { ArtifactUrlExpiredError, SimulacraInputError } from './errors.ts';
+import { isSameOrigin, readText, streamBody } from './http.ts';
 import { buildMultipartBody, newBoundary } from './multipart.ts';
-import type { MultipartBody } from './multipart.ts';
-import { classifyError, classifyProblem, parseProblem } from './problem.ts';
-import { nextDelay, parseRetryAfter, resolveRetryOptions, systemClock } from './retry.ts';
-import type { Clock, RetryOptions } from './retry.ts';
-import type { paths } from './generated/api-types.ts';
-import type { TokenProvider } from './token-provider.ts';
+import { pageQuery, route, toPage } from './routes.ts';
+import { ApiTransport } from './transport.ts';
+import type { TransportOptions } from './transport.ts';
 import * as validate from './validate.ts';
 
-export interface SimulacraClientOptions {
-  /** API base URL, e.g. `https://api.simulacra-data.com` (the spec's server URL is empty). */
-  readonly apiBase: string;
-  readonly tokenProvider: TokenProvider;
-  /** Defaults to the global `fetch`. */
-  readonly fetch?: FetchLike;
-  readonly retry?: RetryOptions;
-  /**
-   * Timeout of one HTTP attempt in ms (default 120 s: above `wait_seconds` ≤ 60 plus upload time).
-   * For downloads it bounds the wait for response headers; the body then streams at its own pace.
-   */
-  readonly timeoutMs?: number;
-  /** Time sources for tests (sleep, random, now). */
-  readonly clock?: Partial<Clock>;
-}
+export { DEFAULT_TIMEOUT_MS } from './transport.ts';
 
-export const DEFAULT_TIMEOUT_MS = 120_000;
-
-const JSON_ACCEPT = 'application/json, application/problem+json';
-const USER_AGENT = 'simulacra-pipeline-client/1';
-
-interface CallSpec {
-  readonly operation: string;
-  readonly method: 'GET' | 'POST' | 'DELETE';
-  /** Path (already URL-encoded) or an absolute URL (downloads). */
-  readonly target: string | URL;
-  readonly query?: Readonly<Record<string, string | number | undefined>>;
-  /** Send the bearer token (only ever to the API origin). */
-  readonly auth: boolean;
-  /** Serialised once, so every attempt sends identical bytes. */
-  readonly json?: unknown;
-  readonly multipart?: MultipartBody;
-  readonly idempotencyKey?: string;
-  /** Retry transient failures (429/5xx/network). POSTs only with an Idempotency-Key or natural idempotency. */
-  readonly retry: boolean;
-  /** Statuses handled by the success path besides 2xx (e.g. 404 for delete). */
-  readonly alsoAccept?: readonly number[];
-  /** `Accept` header (JSON and problem+json unless given). */
-  readonly accept?: string;
-  /** Turns an API error into another error (e.g. download 404 → ArtifactUrlExpiredError). */
-  readonly mapError?: (err: SimulacraApiError) => Error;
-}
-
-interface Exchange {
-  readonly result: SendResult;
-  readonly meta: ResponseMeta;
-}
+/** Options of {@link SimulacraClient}: the API base, token provider, fetch, retry, timeout and clock. */
+export type SimulacraClientOptions = TransportOptions;
 
 export class SimulacraClient implements SimulacraApi {
-  readonly #base: URL;
-  readonly #tokens: TokenProvider;
-  readonly #fetch: FetchLike;
-  readonly #retry: Required<RetryOptions>;
-  readonly #timeoutMs: number;
-  readonly #clock: Clock;
+  readonly #http: ApiTransport;
 
   constructor(options: SimulacraClientOptions) {
-    let base: URL;
-    try {
-      base = new URL(options.apiBase);
-    } catch {
-      throw new SimulacraInputError(
-        'apiBase',
-        'must be an absolute http(s) URL such as https://api.simulacra-data.com',
-      );
-    }
-    if (base.protocol !== 'https:' && base.protocol !== 'http:') {
-      throw new SimulacraInputError('apiBase', 'must use http or https');
-    }
-    this.#base = base;
-    this.#tokens = options.tokenProvider;
-    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
-    this.#retry = resolveRetryOptions(options.retry);
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#clock = { ...systemClock, ...options.clock };
+    this.#http = new ApiTransport(options);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -121,7 +51,7 @@ export class SimulacraClient implements SimulacraApi {
 
   async submitSignupRequest(input: { company_name: string; contact_email: string }): Promise<SignupRequest> {
     // Idempotent by email on the vendor side (200 for an existing request), so retries are safe.
-    return this.#json('submitSignupRequest', decoders.signupRequest, {
+    return this.#http.json('submitSignupRequest', decoders.signupRequest, {
       method: 'POST',
       target: route('/v1/signup'),
       auth: false,
@@ -131,7 +61,7 @@ export class SimulacraClient implements SimulacraApi {
   }
 
   async getSignupRequest(requestId: string): Promise<SignupRequest> {
-    return this.#json('getSignupRequest', decoders.signupRequest, {
+    return this.#http.json('getSignupRequest', decoders.signupRequest, {
       method: 'GET',
       target: route('/v1/signup/{request_id}', { request_id: validate.pathId('request_id', requestId) }),
       auth: false,
@@ -144,7 +74,7 @@ export class SimulacraClient implements SimulacraApi {
       throw new SimulacraInputError('claimToken', 'must be the credential_claim_token exactly as returned');
     }
     // One-time token: a retry after a lost response would find it consumed (404), so never retry.
-    return this.#json('claimCredentials', decoders.claimedCredentials, {
+    return this.#http.json('claimCredentials', decoders.claimedCredentials, {
       method: 'POST',
       target: route('/v1/credential-claims'),
       auth: false,
@@ -154,7 +84,7 @@ export class SimulacraClient implements SimulacraApi {
   }
 
   async rotateCredentials(input: { idempotencyKey: string }): Promise<CredentialRotation> {
-    const { body, meta } = await this.#jsonWithMeta('rotateCredentials', decoders.credentialRotation, {
+    const { body, meta } = await this.#http.jsonWithMeta('rotateCredentials', decoders.credentialRotation, {
       method: 'POST',
       target: route('/v1/credential-rotations'),
       auth: true,
@@ -166,7 +96,7 @@ export class SimulacraClient implements SimulacraApi {
 
   async createCredentialRotationRequest(input?: { reason?: string }): Promise<CredentialRotation> {
     // No idempotency key exists for this route: do not retry (a duplicate would reach the operator).
-    const { body, meta } = await this.#jsonWithMeta(
+    const { body, meta } = await this.#http.jsonWithMeta(
       'createCredentialRotationRequest',
       decoders.credentialRotation,
       {
@@ -181,7 +111,7 @@ export class SimulacraClient implements SimulacraApi {
   }
 
   async getCredentialRotationRequest(rotationRequestId: string): Promise<CredentialRotation> {
-    const { body, meta } = await this.#jsonWithMeta(
+    const { body, meta } = await this.#http.jsonWithMeta(
       'getCredentialRotationRequest',
       decoders.credentialRotation,
       {
@@ -214,7 +144,7 @@ export class SimulacraClient implements SimulacraApi {
     }
     // One boundary per call: every attempt re-opens the seed and sends the same bytes.
     const multipart = buildMultipartBody(fields, input.seed, newBoundary());
-    return this.#json('createDataset', decoders.createDatasetResult, {
+    return this.#http.json('createDataset', decoders.createDatasetResult, {
       method: 'POST',
       target: route('/v1/datasets'),
       auth: true,
@@ -225,7 +155,7 @@ export class SimulacraClient implements SimulacraApi {
   }
 
   async listDatasets(input?: { limit?: number; cursor?: string }): Promise<Page<DatasetListItem>> {
-    const { body, meta } = await this.#jsonWithMeta('listDatasets', decoders.datasetList, {
+    const { body, meta } = await this.#http.jsonWithMeta('listDatasets', decoders.datasetList, {
       method: 'GET',
       target: route('/v1/datasets'),
       query: pageQuery(input),
@@ -236,7 +166,7 @@ export class SimulacraClient implements SimulacraApi {
   }
 
   async getDataset(datasetId: string): Promise<Dataset> {
-    return this.#json('getDataset', decoders.dataset, {
+    return this.#http.json('getDataset', decoders.dataset, {
       method: 'GET',
       target: route('/v1/datasets/{dataset_id}', { dataset_id: validate.pathId('dataset_id', datasetId) }),
       auth: true,
@@ -246,7 +176,7 @@ export class SimulacraClient implements SimulacraApi {
 
   async deleteDataset(datasetId: string): Promise<void> {
     // 204 (deleted, or never existed) and 404 (not visible to this client) both mean "gone".
-    const { result } = await this.#exchange({
+    const { result } = await this.#http.exchange({
       operation: 'deleteDataset',
       method: 'DELETE',
       target: route('/v1/datasets/{dataset_id}', { dataset_id: validate.pathId('dataset_id', datasetId) }),
@@ -254,11 +184,11 @@ export class SimulacraClient implements SimulacraApi {
       retry: true,
       alsoAccept: [404],
     });
-    await readText('deleteDataset', result, this.#timeoutMs);
+    await readText('deleteDataset', result, this.#http.timeoutMs);
   }
 
   async getDatasetSchema(datasetId: string): Promise<DatasetSchema> {
-    return this.#json('getDatasetSchema', decoders.datasetSchema, {
+    return this.#http.json('getDatasetSchema', decoders.datasetSchema, {
       method: 'GET',
       target: route('/v1/datasets/{dataset_id}/schema', {
         dataset_id: validate.pathId('dataset_id', datasetId),
@@ -270,7 +200,7 @@ export class SimulacraClient implements SimulacraApi {
 
   async extendDatasetRetention(datasetId: string): Promise<Dataset> {
     // Extending twice pushes expiry twice; a retry after a lost 200 only uses more of the 7-day cap.
-    return this.#json('extendDatasetRetention', decoders.dataset, {
+    return this.#http.json('extendDatasetRetention', decoders.dataset, {
       method: 'POST',
       target: route('/v1/datasets/{dataset_id}/extend', {
         dataset_id: validate.pathId('dataset_id', datasetId),
@@ -299,7 +229,7 @@ export class SimulacraClient implements SimulacraApi {
       body.wait_seconds = validate.integerInRange('wait_seconds', input.wait_seconds, 0, 60);
     }
     if (input.conditions !== undefined) body.conditions = validate.conditions(input.conditions);
-    return this.#json('createGeneration', decoders.createGenerationResult, {
+    return this.#http.json('createGeneration', decoders.createGenerationResult, {
       method: 'POST',
       target: route('/v1/datasets/{dataset_id}/generations', { dataset_id: datasetId }),
       auth: true,
@@ -313,7 +243,7 @@ export class SimulacraClient implements SimulacraApi {
     datasetId: string,
     input?: { limit?: number; cursor?: string },
   ): Promise<Page<GenerationListItem>> {
-    const { body, meta } = await this.#jsonWithMeta('listDatasetGenerations', decoders.generationList, {
+    const { body, meta } = await this.#http.jsonWithMeta('listDatasetGenerations', decoders.generationList, {
       method: 'GET',
       target: route('/v1/datasets/{dataset_id}/generations', {
         dataset_id: validate.pathId('dataset_id', datasetId),
@@ -326,7 +256,7 @@ export class SimulacraClient implements SimulacraApi {
   }
 
   async getGeneration(generationId: string): Promise<Generation> {
-    return this.#json('getGeneration', decoders.generation, {
+    return this.#http.json('getGeneration', decoders.generation, {
       method: 'GET',
       target: route('/v1/generations/{generation_id}', {
         generation_id: validate.pathId('generation_id', generationId),
@@ -337,7 +267,7 @@ export class SimulacraClient implements SimulacraApi {
   }
 
   async getJob(jobId: string): Promise<Job> {
-    return this.#json('getJob', decoders.job, {
+    return this.#http.json('getJob', decoders.job, {
       method: 'GET',
       target: route('/v1/jobs/{job_id}', { job_id: validate.pathId('job_id', jobId) }),
       auth: true,
@@ -358,15 +288,15 @@ export class SimulacraClient implements SimulacraApi {
     let url: URL;
     try {
       // Managed URLs are API-relative (`/v1/...`): resolve against the API origin. Absolute URLs are used as given.
-      url = new URL(generation.artifact_url, this.#base);
+      url = new URL(generation.artifact_url, this.#http.base);
     } catch {
       throw new SimulacraInputError('artifact_url', 'is not a valid URL');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new SimulacraInputError('artifact_url', 'must be an http(s) URL');
     }
-    const sameOrigin = isSameOrigin(url, this.#base.origin);
-    const { result, meta } = await this.#exchange({
+    const sameOrigin = isSameOrigin(url, this.#http.base.origin);
+    const { result, meta } = await this.#http.exchange({
       operation: 'downloadArtifact',
       method: 'GET',
       target: url,
@@ -396,7 +326,7 @@ export class SimulacraClient implements SimulacraApi {
   // service
 
   async getHealth(): Promise<{ readonly status: string; readonly meta: ResponseMeta }> {
-    return this.#json('getHealth', decoders.health, {
+    return this.#http.json('getHealth', decoders.health, {
       method: 'GET',
       target: route('/healthz'),
       auth: false,
@@ -405,7 +335,7 @@ export class SimulacraClient implements SimulacraApi {
   }
 
   async getErrorCatalogEntry(code: string): Promise<ErrorCatalogEntry> {
-    const { body } = await this.#jsonWithMeta('getErrorCatalogEntry', decoders.errorCatalogEntry, {
+    const { body } = await this.#http.jsonWithMeta('getErrorCatalogEntry', decoders.errorCatalogEntry, {
       method: 'GET',
       target: route('/errors/{code}', { code: validate.opaqueId('code', code) }),
       auth: false,
@@ -413,162 +343,4 @@ export class SimulacraClient implements SimulacraApi {
     });
     return body;
   }
-
-  // ------------------------------------------------------------------------------------------
-  // plumbing
-
-  async #json<T extends object>(
-    operation: string,
-    schema: z.ZodType<T>,
-    spec: Omit<CallSpec, 'operation'>,
-  ): Promise<T & { meta: ResponseMeta }> {
-    const { body, meta } = await this.#jsonWithMeta(operation, schema, spec);
-    return { ...body, meta };
-  }
-
-  async #jsonWithMeta<T>(
-    operation: string,
-    schema: z.ZodType<T>,
-    spec: Omit<CallSpec, 'operation'>,
-  ): Promise<{ body: T; meta: ResponseMeta }> {
-    let decoded: { body: T; meta: ResponseMeta } | undefined;
-    await this.#exchange({ ...spec, operation }, async ({ result, meta }) => {
-      const text = await readText(operation, result, this.#timeoutMs);
-      decoded = { body: decode(operation, schema, parseJson(operation, text)), meta };
-    });
-    if (!decoded) throw new Error(`${operation}: no response decoded`);
-    return decoded;
-  }
-
-  #url(target: string | URL, query: CallSpec['query']): URL {
-    const url =
-      typeof target === 'string'
-        ? new URL(`${this.#base.href.replace(/\/+$/, '')}${target}`)
-        : new URL(target.href);
-    for (const [name, value] of Object.entries(query ?? {})) {
-      if (value !== undefined) url.searchParams.set(name, String(value));
-    }
-    return url;
-  }
-
-  /**
-   * Runs one call through the retry loop. `consume` runs inside the loop, so a body that is
-   * truncated while being read is retried like any other transient failure.
-   */
-  async #exchange(spec: CallSpec, consume?: (exchange: Exchange) => Promise<void>): Promise<Exchange> {
-    const clock = this.#clock;
-    const startedAt = clock.now();
-    const url = this.#url(spec.target, spec.query);
-    const apiOrigin = this.#base.origin;
-    const sendsBearer = spec.auth && isSameOrigin(url, apiOrigin);
-    const jsonBody = spec.json === undefined ? undefined : JSON.stringify(spec.json);
-    const headers: Record<string, string> = { accept: spec.accept ?? JSON_ACCEPT, 'user-agent': USER_AGENT };
-    if (jsonBody !== undefined) headers['content-type'] = 'application/json';
-    if (spec.multipart) {
-      headers['content-type'] = spec.multipart.contentType;
-      if (spec.multipart.contentLength !== null)
-        headers['content-length'] = String(spec.multipart.contentLength);
-    }
-    if (spec.idempotencyKey) headers['idempotency-key'] = spec.idempotencyKey;
-
-    let reminted = false;
-    for (let attempt = 1; ; attempt += 1) {
-      let retryAfterMs: number | null = null;
-      let failure: unknown;
-      try {
-        const remaining = startedAt + this.#retry.deadlineMs - clock.now();
-        const timeoutMs = Math.max(1, Math.min(this.#timeoutMs, remaining));
-        const bearer = sendsBearer ? await this.#tokens.getToken() : null;
-        const result = await send(this.#fetch, {
-          operation: spec.operation,
-          method: spec.method,
-          url,
-          apiOrigin,
-          bearer,
-          headers,
-          body: spec.multipart ? spec.multipart.open() : (jsonBody ?? null),
-          timeoutMs,
-        });
-        const { response } = result;
-        const meta: ResponseMeta = {
-          httpStatus: response.status,
-          xRequestId: response.headers.get('x-request-id'),
-          attempts: attempt,
-        };
-        if ((response.status >= 200 && response.status < 300) || spec.alsoAccept?.includes(response.status)) {
-          const exchange = { result, meta };
-          if (consume) await consume(exchange);
-          return exchange;
-        }
-        const text = await readText(spec.operation, result, timeoutMs);
-        const problem = {
-          ...parseProblem(response.status, response.statusText, text),
-          status: response.status,
-        };
-        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), clock.now());
-        const apiError = new SimulacraApiError({
-          operation: spec.operation,
-          problem,
-          xRequestId: meta.xRequestId,
-          retryable: classifyProblem(problem) === 'retryable',
-          retryAfterSeconds: retryAfterMs === null ? null : Math.ceil(retryAfterMs / 1000),
-        });
-        if (response.status === 401 && bearer !== null && !reminted) {
-          // The token was revoked or expired early: re-mint exactly once, immediately.
-          this.#tokens.invalidate(bearer);
-          reminted = true;
-          continue;
-        }
-        failure = spec.mapError ? spec.mapError(apiError) : apiError;
-      } catch (err) {
-        failure = err;
-      }
-      const retryable =
-        spec.retry && !(failure instanceof ArtifactUrlExpiredError) && classifyError(failure) === 'retryable';
-      const delay = retryable
-        ? nextDelay({ attempt, startedAt, retryAfterMs, options: this.#retry, clock })
-        : null;
-      if (delay === null) throw failure;
-      await clock.sleep(delay);
-    }
-  }
-}
-
-/** A path of the patched spec (checked at compile time against the generated types). */
-type ApiPath = keyof paths;
-type PathParams<P extends string> = P extends `${string}{${infer Name}}${infer Rest}`
-  ? Name | PathParams<Rest>
-  : never;
-
-/** Fills a spec path template with already validated, URL-encoded segments. */
-function route<P extends ApiPath>(
-  template: P,
-  ...[params]: PathParams<P> extends never ? [] : [Record<PathParams<P>, string>]
-): string {
-  const values = (params ?? {}) as Record<string, string>;
-  return template.replace(/\{([^}]+)\}/g, (_match, name: string) => values[name] ?? '');
-}
-
-/** One page of a list operation: its `items` (none when the vendor sends null) and the paging fields. */
-function toPage<T>(
-  items: readonly T[] | null | undefined,
-  body: { readonly next_cursor: string | null; readonly limit: number; readonly request_id: string },
-  meta: ResponseMeta,
-): Page<T> {
-  return {
-    items: items ?? [],
-    next_cursor: body.next_cursor,
-    limit: body.limit,
-    request_id: body.request_id,
-    meta,
-  };
-}
-
-function pageQuery(
-  input: { limit?: number; cursor?: string } | undefined,
-): Record<string, string | number | undefined> {
-  return {
-    limit: input?.limit === undefined ? undefined : validate.integerInRange('limit', input.limit, 1, 100),
-    cursor: input?.cursor === undefined || input.cursor === '' ? undefined : input.cursor,
-  };
 }

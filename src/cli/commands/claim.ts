@@ -13,7 +13,7 @@ import {
   isoTime,
   parseApiBase,
 } from '../credential-support.ts';
-import { claimIntoSecret } from '../../credentials/onboarding.ts';
+import { claimIntoSecret } from '../../credentials/claim-into-secret.ts';
 
 const spec = {
   'request-id': {
