@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { createGeneration } from '../src/pipeline/create-generation.ts';
 import type { ResolvedScenario } from '../src/pipeline/resolve-scenarios.ts';
+import { isVendorWait } from '../src/pipeline/vendor-wait.ts';
 import { defineHandler, stringField } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { vendorClient } from './commons/vendor.ts';
@@ -39,6 +40,10 @@ export const handler = defineHandler({
       { ...input, resolved: input.resolved as unknown as ResolvedScenario },
       { api: await vendorClient() },
     );
+    if (isVendorWait(out)) {
+      logger.info('Generation request waits its turn', { ...out.vendorWait });
+      return out;
+    }
     metrics.addMetric('GenerationsCreated', MetricUnit.Count, 1);
     logger.info('Generation created', {
       generationId: out.generationId,

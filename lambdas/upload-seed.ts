@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { seedObjectSchema } from '../src/pipeline/seed-object.ts';
 import { uploadSeed } from '../src/pipeline/upload-seed.ts';
 import { s3 } from './commons/clients/s3.ts';
+import { isVendorWait } from '../src/pipeline/vendor-wait.ts';
 import { defineHandler } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { contentLedger, stateRepository } from './commons/state.ts';
@@ -28,6 +29,10 @@ export const handler = defineHandler({
       repo: stateRepository(),
       contents: contentLedger(),
     });
+    if (isVendorWait(result)) {
+      logger.info('Seed upload waits its turn', { ...result.vendorWait });
+      return result;
+    }
     metrics.addMetric('SeedsUploaded', MetricUnit.Count, 1);
     logger.info('Seed uploaded', {
       datasetId: result.datasetId,

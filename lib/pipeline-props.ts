@@ -131,6 +131,20 @@ export interface SimulacraPipelineProps {
    */
   readonly vendorConcurrency?: number;
   /**
+   * Shared pacing of vendor requests: every vendor-calling function of the deployment takes its
+   * turn from one token bucket in the state table, at this many requests per second. A run whose
+   * turn is more than a second away waits in a Step Functions Wait state instead of colliding with
+   * the vendor's rate limit (docs/runbook.md, "Throttling"). Set it a little below the rate your
+   * Simulacra agreement allows. 0.1..1000.
+   * @default - no shared pacing (each call honours the vendor's 429 Retry-After on its own)
+   */
+  readonly vendorRequestsPerSecond?: number;
+  /**
+   * Vendor requests that may go at once after a quiet spell (the bucket size), 1..1000.
+   * @default - vendorRequestsPerSecond rounded up
+   */
+  readonly vendorRequestBurst?: number;
+  /**
    * Per-function settings keyed by function id (`StartIngest`, `UploadSeed`, `PollJob`,
    * `ResolveScenarios`, `CreateGeneration`, `LandArtifact`, `RegisterCatalog`, `RecordRun`,
    * `PrepareFeed`, ... as listed in `lib/pipeline-functions.ts`).

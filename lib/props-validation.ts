@@ -229,6 +229,7 @@ export function validateSimulacraPipelineProps(props: SimulacraPipelineProps): v
     VENDOR_CONCURRENCY_RANGE,
     'It reserves Lambda concurrency per vendor-calling function; omit it to use unreserved concurrency.',
   );
+  checkVendorPacing(problems, props);
   if ('mode' in props) {
     problems.push(
       'mode was removed in 0.2.0 (it only restated whether artifactDecryptionKey is set): delete it, and for enterprise delivery pass artifactDecryptionKey.',
@@ -284,4 +285,30 @@ export function validateSimulacraPipelineProps(props: SimulacraPipelineProps): v
     );
   }
   if (problems.length > 0) throw new SimulacraPipelinePropsError(problems);
+}
+
+/** `vendorRequestsPerSecond` (0.1..1000) and `vendorRequestBurst` (integer 1..1000, needs a rate). */
+function checkVendorPacing(problems: string[], props: SimulacraPipelineProps): void {
+  const rate = props.vendorRequestsPerSecond;
+  if (
+    rate !== undefined &&
+    !Token.isUnresolved(rate) &&
+    !(Number.isFinite(rate) && rate >= 0.1 && rate <= 1000)
+  ) {
+    problems.push(
+      `vendorRequestsPerSecond is ${rate}; use a number from 0.1 to 1000 (e.g. 10), a little below the rate your Simulacra agreement allows.`,
+    );
+  }
+  checkIntegerRange(
+    problems,
+    'vendorRequestBurst',
+    props.vendorRequestBurst,
+    { min: 1, max: 1000 },
+    'It is how many vendor requests may go at once after a quiet spell.',
+  );
+  if (props.vendorRequestBurst !== undefined && rate === undefined) {
+    problems.push(
+      'vendorRequestBurst is set without vendorRequestsPerSecond; set the rate too, or remove the burst.',
+    );
+  }
 }

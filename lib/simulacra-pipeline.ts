@@ -200,6 +200,8 @@ export class SimulacraPipeline extends Construct {
       removalPolicy,
       metricsNamespace: this.metricsNamespace,
       ...(props.vendorConcurrency !== undefined ? { vendorConcurrency: props.vendorConcurrency } : {}),
+      vendorRequestsPerSecond: props.vendorRequestsPerSecond,
+      vendorRequestBurst: props.vendorRequestBurst,
       ...(props.functionOverrides ? { functionOverrides: props.functionOverrides } : {}),
       ...(network ? { network } : {}),
     });

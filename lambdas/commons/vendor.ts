@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import type { SimulacraApi } from '../../src/client/contract.ts';
 import {
+  DynamoDbPacer,
   DynamoDbTokenCache,
   SimulacraClient,
   createTokenProvider,
@@ -28,7 +29,16 @@ const vendorConfig = lazyConfig({
   TOKEN_CACHE_KEY_ARN: requiredString(),
   /** Optional per-request HTTP timeout override in ms (default: the client's). */
   SIMULACRA_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** Shared pacing of vendor requests across the deployment (unset: none). */
+  VENDOR_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
+  VENDOR_REQUEST_BURST: z.coerce.number().int().positive().optional(),
 });
+
+/**
+ * Longest Retry-After a handler sleeps through: a longer one ends the call so the state machine
+ * waits in a Wait state (src/pipeline/vendor-wait.ts) instead of a Lambda billed for sleeping.
+ */
+export const LAMBDA_MAX_RETRY_AFTER_MS = 2_000;
 
 /**
  * `fetch` that counts what the dashboard shows: vendor 429s (`VendorThrottled`) and, for the token
@@ -64,10 +74,22 @@ async function buildClient(): Promise<SimulacraApi> {
     credentialsSource: readCurrent,
     fetch: countingFetch({ countMints: true }),
   });
+  const rate = config.VENDOR_REQUESTS_PER_SECOND;
+  const pacer = rate
+    ? new DynamoDbPacer({
+        tableName: config.STATE_TABLE_NAME,
+        dynamo: dynamo(),
+        clientId: credentials.client_id,
+        requestsPerSecond: rate,
+        burst: config.VENDOR_REQUEST_BURST ?? Math.max(1, Math.ceil(rate)),
+      })
+    : undefined;
   return new SimulacraClient({
     apiBase: credentials.api_base,
     tokenProvider,
     fetch: countingFetch({ countMints: false }),
+    retry: { maxRetryAfterMs: LAMBDA_MAX_RETRY_AFTER_MS },
+    ...(pacer ? { pacer } : {}),
     ...(config.SIMULACRA_HTTP_TIMEOUT_MS ? { timeoutMs: config.SIMULACRA_HTTP_TIMEOUT_MS } : {}),
   });
 }

@@ -31,6 +31,10 @@ export interface PipelineFunctionsProps {
   readonly metricsNamespace: string;
   /** Reserved concurrency of each vendor-calling function. @default - unreserved */
   readonly vendorConcurrency?: number;
+  /** Shared pacing of vendor requests, requests per second. @default - none */
+  readonly vendorRequestsPerSecond?: number | undefined;
+  /** Its burst. @default - the rate rounded up */
+  readonly vendorRequestBurst?: number | undefined;
   /** Settings replacing a function's defaults, by function id. @default - none */
   readonly functionOverrides?: Readonly<Record<string, SimulacraFunctionOverrides>>;
   /** @default - outside any VPC */
@@ -69,6 +73,13 @@ export class PipelineFunctions extends PipelinePart {
       const environment: Record<string, string> = {};
       for (const name of spec.env) {
         if (name !== PipelineEnv.ingestStateMachineArn) environment[name] = values[name];
+      }
+      const rate = props.vendorRequestsPerSecond;
+      if (callsVendor(spec) && rate !== undefined) {
+        environment['VENDOR_REQUESTS_PER_SECOND'] = String(rate);
+        environment['VENDOR_REQUEST_BURST'] = String(
+          props.vendorRequestBurst ?? Math.max(1, Math.ceil(rate)),
+        );
       }
       const override = props.functionOverrides?.[spec.id] ?? {};
       const reservedConcurrency =

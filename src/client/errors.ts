@@ -158,3 +158,22 @@ export class SimulacraCredentialsError extends Error {
     this.fields = fields;
   }
 }
+
+/**
+ * The shared pacing of vendor calls (a token bucket every Lambda of a deployment draws from) has
+ * no request free for longer than the caller may wait in process. Nothing was sent; try again
+ * after `retryAfterSeconds` (a Step Functions Wait in the pipeline).
+ */
+export class VendorPacingError extends Error {
+  override readonly name = 'VendorPacingError';
+  readonly operation: string;
+  readonly retryAfterSeconds: number;
+  readonly retryable = true;
+  constructor(operation: string, retryAfterSeconds: number) {
+    super(
+      `${operation} not sent: the shared vendor request pacing has no request free for ${retryAfterSeconds} s`,
+    );
+    this.operation = operation;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -11,6 +11,7 @@ export {
   SimulacraNetworkError,
   SimulacraResponseValidationError,
   TokenMintError,
+  VendorPacingError,
 } from './errors.ts';
 export type { ErrorClass, ProblemDetails } from './errors.ts';
 export { DEFAULT_TIMEOUT_MS, SimulacraClient } from './client.ts';
@@ -20,6 +21,14 @@ export type { ErrorCodeInfo, ProblemKind } from './problem.ts';
 export { DEFAULT_RETRY, parseRetryAfter } from './retry.ts';
 export type { Clock, RetryOptions } from './retry.ts';
 export type { FetchLike } from './http.ts';
+export {
+  DynamoDbPacer,
+  PACING_SORT_KEY,
+  QUEUED_OPERATIONS,
+  decidePacing,
+  validatePacingRate,
+} from './pacing.ts';
+export type { DynamoDbPacerOptions, PacingDecision, PacingRate, VendorPacer } from './pacing.ts';
 export { MAX_SEED_BYTES } from './multipart.ts';
 export { DEFAULT_EXPIRY_MARGIN_MS, createTokenProvider, tokenCacheKey } from './token-provider.ts';
 export type {

@@ -13,6 +13,17 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
   /** Wall-clock budget of one call across all attempts and waits. */
   readonly deadlineMs?: number;
+  /**
+   * Longest `Retry-After` waited in process. A longer one ends the call at once with the error
+   * (its `retryAfterSeconds` set), so a caller such as a Step Functions Wait can do the waiting
+   * instead of a running Lambda.
+   */
+  readonly maxRetryAfterMs?: number;
+  /**
+   * Jitter added on top of a `Retry-After`: a random share up to this fraction of it, so clients
+   * throttled together do not all come back in the same instant.
+   */
+  readonly retryAfterJitter?: number;
 }
 
 export const DEFAULT_RETRY: Required<RetryOptions> = {
@@ -20,6 +31,8 @@ export const DEFAULT_RETRY: Required<RetryOptions> = {
   baseDelayMs: 250,
   maxDelayMs: 10_000,
   deadlineMs: 120_000,
+  maxRetryAfterMs: 120_000,
+  retryAfterJitter: 0.2,
 };
 
 /** Time sources; tests replace them. */
@@ -54,9 +67,18 @@ export function backoffDelay(attempt: number, options: Required<RetryOptions>, r
   return Math.floor(random() * ceiling);
 }
 
+/** `Retry-After` plus up to `retryAfterJitter` of it at random (at least 1 ms of spread). */
+export function jitteredRetryAfter(
+  retryAfterMs: number,
+  options: Required<RetryOptions>,
+  random: () => number,
+): number {
+  return retryAfterMs + Math.floor(random() * Math.max(1, retryAfterMs * options.retryAfterJitter));
+}
+
 /**
  * How long to wait before the next attempt, or null when no further attempt may start: attempts
- * exhausted, or the wait would end past the deadline.
+ * exhausted, a `Retry-After` longer than `maxRetryAfterMs`, or the wait would end past the deadline.
  */
 export function nextDelay(input: {
   attempt: number;
@@ -67,7 +89,12 @@ export function nextDelay(input: {
 }): number | null {
   const { attempt, startedAt, retryAfterMs, options, clock } = input;
   if (attempt >= options.maxAttempts) return null;
-  const delay = retryAfterMs ?? backoffDelay(attempt, options, () => clock.random());
+  if (retryAfterMs !== null && retryAfterMs > options.maxRetryAfterMs) return null;
+  const random = () => clock.random();
+  const delay =
+    retryAfterMs === null
+      ? backoffDelay(attempt, options, random)
+      : jitteredRetryAfter(retryAfterMs, options, random);
   if (clock.now() + delay >= startedAt + options.deadlineMs) return null;
   return delay;
 }

@@ -13,6 +13,7 @@ import type { MultipartBody } from './multipart.ts';
 import { classifyError, classifyProblem, parseProblem } from './problem.ts';
 import { nextDelay, parseRetryAfter, resolveRetryOptions, systemClock } from './retry.ts';
 import type { Clock, RetryOptions } from './retry.ts';
+import type { VendorPacer } from './pacing.ts';
 import type { TokenProvider } from './token-provider.ts';
 
 export interface TransportOptions {
@@ -29,6 +30,8 @@ export interface TransportOptions {
   readonly timeoutMs?: number;
   /** Time sources for tests (sleep, random, now). */
   readonly clock?: Partial<Clock>;
+  /** Shared pacing every request waits for (e.g. {@link DynamoDbPacer}); none by default. */
+  readonly pacer?: VendorPacer;
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -71,6 +74,7 @@ export class ApiTransport {
   readonly #fetch: FetchLike;
   readonly #retry: Required<RetryOptions>;
   readonly #clock: Clock;
+  readonly #pacer: VendorPacer | null;
 
   constructor(options: TransportOptions) {
     let base: URL;
@@ -91,6 +95,7 @@ export class ApiTransport {
     this.#retry = resolveRetryOptions(options.retry);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#clock = { ...systemClock, ...options.clock };
+    this.#pacer = options.pacer ?? null;
   }
 
   async json<T extends object>(
@@ -155,6 +160,7 @@ export class ApiTransport {
         const remaining = startedAt + this.#retry.deadlineMs - clock.now();
         const timeoutMs = Math.max(1, Math.min(this.timeoutMs, remaining));
         const bearer = sendsBearer ? await this.#tokens.getToken() : null;
+        if (this.#pacer) await this.#pacer.acquire(spec.operation);
         const result = await send(this.#fetch, {
           operation: spec.operation,
           method: spec.method,

@@ -12,6 +12,7 @@ import {
   SimulacraNetworkError,
   SimulacraResponseValidationError,
   TokenMintError,
+  VendorPacingError,
 } from '../client/errors.ts';
 import { redactText } from '../observability/redact.ts';
 
@@ -152,6 +153,12 @@ export function toStateError(err: unknown, ids: FailureIds = {}): StateError {
         x_request_id: err.xRequestId,
         operation: 'downloadArtifact',
       },
+      { cause: err },
+    );
+  }
+  if (err instanceof VendorPacingError) {
+    return new VendorRetryableError(
+      { ...failure('vendor_paced', err.message, ids), operation: err.operation },
       { cause: err },
     );
   }

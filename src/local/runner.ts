@@ -146,6 +146,20 @@ export function taskStates(definition: StateMachineDefinition): Map<string, stri
   return out;
 }
 
+/** Every Wait state's name (including those inside Map/Parallel): all run shortened locally. */
+export function waitStates(definition: StateMachineDefinition): string[] {
+  const out: string[] = [];
+  const visit = (states: Record<string, unknown>): void => {
+    for (const [name, raw] of Object.entries(states)) {
+      const state = raw as { Type?: string; ItemProcessor?: { States: Record<string, unknown> } };
+      if (state.Type === 'Wait') out.push(name);
+      if (state.ItemProcessor) visit(state.ItemProcessor.States);
+    }
+  };
+  visit(definition.States);
+  return out;
+}
+
 /** Runs the pipeline locally; one instance per test (it remembers started execution names). */
 export class LocalPipelineRunner {
   private readonly options: LocalRunnerOptions;
@@ -251,7 +265,7 @@ export class LocalPipelineRunner {
     const executionArn = this.executionArn(stateMachine, name);
     const run = await runWithQuotas(definition, input, {
       handlers,
-      waitTimeOverrides: { WaitForTraining: waitMs, WaitForGeneration: waitMs },
+      waitTimeOverrides: Object.fromEntries(waitStates(definition).map((state) => [state, waitMs])),
       retryIntervalOverrides,
       context: {
         Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString(), RoleArn: 'local' },

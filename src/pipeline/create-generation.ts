@@ -9,6 +9,7 @@ import { canonicalScenarioJson } from '../conditions/scenario-file.ts';
 import { GENERATION_POLL_POLICY, initialPollState, type PollState } from './polling.ts';
 import type { ResolvedScenario } from './resolve-scenarios.ts';
 import { sha256Hex } from './seed-object.ts';
+import { vendorWaitFor, type VendorWaitOutcome } from './vendor-wait.ts';
 
 export interface CreateGenerationInput {
   readonly runId: string;
@@ -47,11 +48,14 @@ export function generationIdempotencyKey(
   return `gen-${sha256Hex(`${datasetId}\n${canonicalScenarioJson(resolved.scenario)}\n${runId}`).slice(0, 64)}`;
 }
 
-/** Sends the generation request; the answer says whether to poll its job. */
+/**
+ * Sends the generation request; the answer says whether to poll its job, or how long to wait
+ * before sending it again when the vendor is throttling or the shared pacing is full.
+ */
 export async function createGeneration(
   input: CreateGenerationInput,
   deps: CreateGenerationDeps,
-): Promise<CreatedGeneration> {
+): Promise<CreatedGeneration | VendorWaitOutcome> {
   const { scenario, conditions } = input.resolved;
   const idempotencyKey = generationIdempotencyKey(
     input.datasetId,
@@ -69,6 +73,8 @@ export async function createGeneration(
       ...(conditions ? { conditions } : {}),
     });
   } catch (err) {
+    const vendorWait = vendorWaitFor(err, deps.random);
+    if (vendorWait) return { vendorWait };
     throw toStateError(err, { dataset_id: input.datasetId });
   }
   const completed = created.status === 'ready' || created.status === 'partial';

@@ -13,6 +13,7 @@ import {
   type PollPolicy,
   type PollState,
 } from './polling.ts';
+import { vendorWaitFor } from './vendor-wait.ts';
 
 export type PollKind = 'dataset' | 'generation';
 
@@ -78,7 +79,10 @@ export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<P
   try {
     job = await deps.api.getJob(jobId);
   } catch (err) {
-    // A throttled or failing poll is just another loop iteration, after the server's Retry-After.
+    // A throttled, paced or failing poll is just another loop iteration, after the server's
+    // Retry-After (jittered) or the pacing's turn.
+    const vendorWait = vendorWaitFor(err, deps.random);
+    if (vendorWait) return waitAgain(poll.jobStatus, vendorWait.seconds);
     if (err instanceof SimulacraApiError && err.retryable)
       return waitAgain(poll.jobStatus, err.retryAfterSeconds);
     if (err instanceof SimulacraNetworkError) return waitAgain(poll.jobStatus, null);

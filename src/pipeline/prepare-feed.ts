@@ -5,13 +5,14 @@
  * for training again.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { InputValidationError, failure } from '../contracts/state-errors.ts';
+import { InputValidationError, VendorRetryableError, failure } from '../contracts/state-errors.ts';
 import type { Dataset, SimulacraApi } from '../client/contract.ts';
 import { SimulacraApiError } from '../client/errors.ts';
 import type { StateRepository } from '../state/repository.ts';
 import { initialPollState, TRAINING_POLL_POLICY } from './polling.ts';
 import type { SeedObject } from './seed-object.ts';
 import { uploadSeed, type UploadedDataset } from './upload-seed.ts';
+import { isVendorWait } from './vendor-wait.ts';
 
 /** Extend the dataset when fewer than this many ms remain after the GET. */
 export const EXTEND_WHEN_REMAINING_BELOW_MS = 6 * 60 * 60 * 1000;
@@ -96,6 +97,16 @@ export async function prepareFeed(input: PrepareFeedInput, deps: PrepareFeedDeps
     { runId: input.runId, feed: input.feed, seed, replacesDatasetId: feed.datasetId ?? null },
     deps,
   );
+  if (isVendorWait(uploaded)) {
+    // The whole step runs again under the Retry policy: it re-reads the feed before uploading.
+    const { seconds, operation } = uploaded.vendorWait;
+    throw new VendorRetryableError(
+      failure(
+        'vendor_throttled',
+        `${operation} has to wait ${seconds} s for the vendor's rate limit or the shared pacing.`,
+      ),
+    );
+  }
   return { ...identity, seed, dataset: { ...uploaded, reused: false } };
 }
 

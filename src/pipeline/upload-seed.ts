@@ -14,6 +14,7 @@ import { asSeedUnavailable, s3SeedSource } from './s3-seed-source.ts';
 import { loadFeedScenarios } from './scenario-source.ts';
 import { findReusableDataset, seedContentSha256, utcDay } from './seed-content.ts';
 import { datasetIdempotencyKey, type SeedObject } from './seed-object.ts';
+import { vendorWaitFor, type VendorWaitOutcome } from './vendor-wait.ts';
 
 export interface UploadSeedInput {
   readonly runId: string;
@@ -51,7 +52,10 @@ function displayNameFor(feed: string, key: string): string {
 }
 
 /** Streams `seed` from S3 to `createDataset` and records the upload. */
-export async function uploadSeed(input: UploadSeedInput, deps: UploadSeedDeps): Promise<UploadedDataset> {
+export async function uploadSeed(
+  input: UploadSeedInput,
+  deps: UploadSeedDeps,
+): Promise<UploadedDataset | VendorWaitOutcome> {
   await loadFeedScenarios(deps.s3, { bucket: input.seed.bucket, feed: input.feed });
   const replaces = input.replacesDatasetId ?? null;
   if (deps.contents && !replaces) {
@@ -69,6 +73,8 @@ export async function uploadSeed(input: UploadSeedInput, deps: UploadSeedDeps): 
     });
   } catch (err) {
     // The seed vanished or changed under us: retrying will not help, the user must drop it again.
+    const vendorWait = vendorWaitFor(err, deps.random);
+    if (vendorWait) return { vendorWait };
     const unavailable = asSeedUnavailable(err, input.seed);
     if (unavailable)
       throw new InputValidationError(failure(unavailable.code, unavailable.message), { cause: err });

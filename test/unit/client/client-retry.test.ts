@@ -4,6 +4,7 @@ import {
   SimulacraApiError,
   SimulacraClient,
   SimulacraNetworkError,
+  VendorPacingError,
   classifyError,
 } from '../../../src/client/index.ts';
 import type { SeedSource } from '../../../src/client/index.ts';
@@ -49,12 +50,13 @@ const generationInput = {
 } as const;
 
 describe('SimulacraClient retries', () => {
-  it('waits for Retry-After seconds on 429, then succeeds', async () => {
+  it('waits for Retry-After seconds on 429 plus up to 20 % jitter, then succeeds', async () => {
     const { api, clock } = client();
     server.script(problem(429, null, 'slow down', { 'retry-after': '3' }), json(202, GENERATION_202));
     const result = await api.createGeneration(generationInput);
     expect(result.job_id).toBe('job_abcd1234');
-    expect(clock.delays).toEqual([3000]);
+    // random() = 0.5 in tests: 3 s + 0.5 × 20 % of it.
+    expect(clock.delays).toEqual([3300]);
     expect(result.meta).toEqual({ httpStatus: 202, xRequestId: 'req_test123', attempts: 2 });
   });
 
@@ -64,7 +66,7 @@ describe('SimulacraClient retries', () => {
     server.script(problem(429, null, 'slow down', { 'retry-after': at }), json(200, DATASET));
     await api.getDataset('ds_abc');
     expect(clock.delays).toHaveLength(1);
-    expect(clock.delays[0]).toBe(7000);
+    expect(clock.delays[0]).toBe(7700);
   });
 
   it('retries 503 three times with the same Idempotency-Key and byte-identical JSON body', async () => {
@@ -173,8 +175,8 @@ describe('SimulacraClient retries', () => {
     const err = await api.getDataset('ds_abc').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SimulacraApiError);
     expect((err as SimulacraApiError).retryAfterSeconds).toBe(2);
-    // 2 s + 2 s fit in 5 s; a third 2 s wait would end past the deadline.
-    expect(clock.delays).toEqual([2000, 2000]);
+    // 2.2 s + 2.2 s fit in 5 s; a third wait would end past the deadline.
+    expect(clock.delays).toEqual([2200, 2200]);
     expect(server.requests).toHaveLength(3);
   });
 
@@ -316,5 +318,48 @@ describe('SimulacraClient operations', () => {
     ).rejects.toMatchObject({ field: 'conditions.categorical.s' });
     await expect(api.listDatasets({ limit: 101 })).rejects.toMatchObject({ field: 'limit' });
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('hands a Retry-After longer than maxRetryAfterMs straight back instead of sleeping through it', async () => {
+    const tokens = countingTokenProvider();
+    const clock = fakeClock();
+    const api = new SimulacraClient({
+      apiBase: server.origin,
+      tokenProvider: tokens,
+      clock,
+      retry: { maxRetryAfterMs: 2_000 },
+    });
+    server.script(problem(429, null, 'slow down', { 'retry-after': '90' }), json(202, GENERATION_202));
+    const err = await api.createGeneration(generationInput).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 429, retryAfterSeconds: 90 });
+    expect(clock.delays).toEqual([]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('takes a pacing turn before every attempt and sends nothing when pacing refuses', async () => {
+    const clock = fakeClock();
+    const turns: string[] = [];
+    let refuse = false;
+    const api = new SimulacraClient({
+      apiBase: server.origin,
+      tokenProvider: countingTokenProvider(),
+      clock,
+      pacer: {
+        acquire: (operation) => {
+          turns.push(operation);
+          return refuse ? Promise.reject(new VendorPacingError(operation, 7)) : Promise.resolve();
+        },
+      },
+    });
+    server.script(problem(503, null), json(200, DATASET));
+    await api.getDataset('ds_abc');
+    expect(turns).toEqual(['getDataset', 'getDataset']);
+    refuse = true;
+    const before = server.requests.length;
+    await expect(api.getDataset('ds_abc')).rejects.toMatchObject({
+      name: 'VendorPacingError',
+      retryAfterSeconds: 7,
+    });
+    expect(server.requests.length).toBe(before);
   });
 });

@@ -113,11 +113,22 @@ describe('retry timing', () => {
     const clock = fakeClock();
     const options = resolveRetryOptions({ maxAttempts: 3, deadlineMs: 10_000 });
     const base = { startedAt: clock.time, options, clock };
-    expect(nextDelay({ ...base, attempt: 1, retryAfterMs: 2000 })).toBe(2000);
+    expect(nextDelay({ ...base, attempt: 1, retryAfterMs: 2000 })).toBe(2200);
     expect(nextDelay({ ...base, attempt: 3, retryAfterMs: 10 })).toBeNull();
     expect(nextDelay({ ...base, attempt: 1, retryAfterMs: 10_000 })).toBeNull();
     clock.time += 9_900;
     expect(nextDelay({ ...base, attempt: 1, retryAfterMs: 200 })).toBeNull();
+  });
+  it('adds up to retryAfterJitter of a Retry-After, and hands a longer one than maxRetryAfterMs back', () => {
+    const clock = fakeClock();
+    const options = resolveRetryOptions({ maxRetryAfterMs: 5_000, retryAfterJitter: 0.5 });
+    const base = { startedAt: clock.time, options, clock, attempt: 1 };
+    clock.random = () => 0;
+    expect(nextDelay({ ...base, retryAfterMs: 4000 })).toBe(4000);
+    clock.random = () => 0.999;
+    expect(nextDelay({ ...base, retryAfterMs: 4000 })).toBe(5998);
+    // Longer than a caller sleeps in process: no wait, the error goes back with its Retry-After.
+    expect(nextDelay({ ...base, retryAfterMs: 5001 })).toBeNull();
   });
   it('rejects nonsense retry options', () => {
     expect(() => resolveRetryOptions({ maxAttempts: 0 })).toThrow(/maxAttempts/);

@@ -64,7 +64,11 @@ describe('poll-job handler', () => {
           Promise.reject(apiError(429, null, 'slow down', { retryable: true, retryAfterSeconds: 45 })),
       }),
     );
-    expect(await handler(input, context)).toMatchObject({ status: 'running', nextWaitSeconds: 45 });
+    // Retry-After plus up to 20 % jitter, so polls throttled together spread out.
+    const next = (await handler(input, context)) as { status: string; nextWaitSeconds: number };
+    expect(next.status).toBe('running');
+    expect(next.nextWaitSeconds).toBeGreaterThanOrEqual(45);
+    expect(next.nextWaitSeconds).toBeLessThanOrEqual(54);
   });
 
   it('fails with the job error code when the job failed', async () => {

@@ -137,9 +137,19 @@ it('both state machines include the one scenario Map fragment, assembled at buil
   const generate = JSON.parse(text('generate')) as { States: Record<string, AnyState> };
   expect(generate.States.GenerateScenarios).toEqual(ingest.States.GenerateScenarios);
   expect(ingest.States.GenerateScenarios?.ItemSelector).toMatchObject({ 'runId.$': '$.runId' });
-  for (const state of ['IsTrainingDone', 'WaitForTraining', 'PollTraining', 'RunFailed', 'IsRunComplete']) {
+  for (const state of ['WaitForTraining', 'PollTraining', 'RunFailed', 'IsRunComplete']) {
     expect(generate.States[state], state).toEqual(ingest.States[state]);
   }
+  // Ingest's training Choice also sends a throttled upload to its Wait (src/pipeline/vendor-wait.ts);
+  // otherwise both machines leave the training loop the same way.
+  const choices = (state: AnyState | undefined) =>
+    (state as unknown as { Choices: { Next: string }[] }).Choices;
+  expect(choices(ingest.States.IsTrainingDone)[0]).toEqual({
+    Variable: '$.dataset.vendorWait',
+    IsPresent: true,
+    Next: 'WaitForVendorToUpload',
+  });
+  expect(choices(ingest.States.IsTrainingDone).slice(1)).toEqual(choices(generate.States.IsTrainingDone));
   expect(loadAslDefinition(STATE_MACHINE_FILES.ingest).fragments).toEqual([
     expect.stringMatching(/statemachines\/fragments\/scenario-map\.json$/),
   ]);

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { SimulacraApiError, SimulacraNetworkError, VendorPacingError } from '../../../src/client/index.ts';
+import { toStateError } from '../../../src/contracts/state-errors.ts';
+import { MAX_VENDOR_WAIT_SECONDS, isVendorWait, vendorWaitFor } from '../../../src/pipeline/vendor-wait.ts';
+
+function apiError(status: number, retryAfterSeconds: number | null, retryable = true) {
+  return new SimulacraApiError({
+    operation: 'createGeneration',
+    problem: { type: 'about:blank', title: 't', status, detail: 'slow down', code: null, request_id: null },
+    xRequestId: null,
+    retryable,
+    retryAfterSeconds,
+  });
+}
+
+describe('vendorWaitFor', () => {
+  it('turns a 429 or 503 with Retry-After into a wait of that length plus up to 20 % jitter', () => {
+    expect(vendorWaitFor(apiError(429, 90), () => 0)).toEqual({
+      seconds: 90,
+      reason: 'throttled',
+      operation: 'createGeneration',
+    });
+    expect(vendorWaitFor(apiError(503, 90), () => 0.999)?.seconds).toBe(108);
+  });
+  it('waits the pacing turn for a pacing refusal', () => {
+    expect(vendorWaitFor(new VendorPacingError('getJob', 3))).toEqual({
+      seconds: 3,
+      reason: 'paced',
+      operation: 'getJob',
+    });
+  });
+  it('bounds a single wait to an hour', () => {
+    expect(vendorWaitFor(apiError(429, 86_400), () => 0)?.seconds).toBe(MAX_VENDOR_WAIT_SECONDS);
+  });
+  it('leaves everything else to the Retry policy or the failure path', () => {
+    expect(vendorWaitFor(apiError(429, null))).toBeNull();
+    expect(vendorWaitFor(apiError(500, 5))).toBeNull();
+    expect(vendorWaitFor(apiError(400, 5, false))).toBeNull();
+    expect(vendorWaitFor(new SimulacraNetworkError('getJob', 'reset'))).toBeNull();
+  });
+  it('recognises a wait outcome', () => {
+    expect(isVendorWait({ vendorWait: { seconds: 1 } })).toBe(true);
+    expect(isVendorWait({ generationId: 'g' })).toBe(false);
+  });
+  it('maps a pacing refusal in a step without a wait loop to a retryable state error', () => {
+    const mapped = toStateError(new VendorPacingError('getDatasetSchema', 2));
+    expect(mapped.name).toBe('VendorRetryableError');
+    expect(mapped.details).toMatchObject({ code: 'vendor_paced', operation: 'getDatasetSchema' });
+  });
+});
