@@ -43,6 +43,8 @@ const configShape = {
   OUTPUT_KMS_KEY_ARN: requiredString(),
   /** Empty in managed mode. */
   ARTIFACT_KMS_KEY_ARN: z.string().optional(),
+  /** Enterprise: the Simulacra tenant every envelope must name (empty: only the generation is checked). */
+  ARTIFACT_TENANT_ID: z.string().optional(),
   /** Publish-gate defaults as JSON (`src/quality/config.ts`), or `off` for no quality report. */
   QUALITY_GATE: z.string().optional(),
 };
@@ -168,7 +170,7 @@ export const handler = defineHandler({
         artifactKmsKeyId: config.ARTIFACT_KMS_KEY_ARN,
         contentCheck: quality,
       },
-      input,
+      { ...input, tenantId: input.tenantId ?? (config.ARTIFACT_TENANT_ID || undefined) },
     );
     emitMetrics(input, result);
     logger.info('artifact landed', {

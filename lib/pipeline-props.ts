@@ -140,6 +140,13 @@ export interface SimulacraPipelineProps {
    */
   readonly vendorRequestsPerSecond?: number;
   /**
+   * Enterprise mode: your Simulacra tenant id (`ten_...`). Every artifact envelope's
+   * `encryption_context.tenant_id` must name it, checked before any download or KMS call.
+   * Plaintext (`managed`) artifacts are refused in enterprise mode whether or not it is set.
+   * @default - only the envelope's generation id is checked (KMS still binds the whole context)
+   */
+  readonly artifactTenantId?: string;
+  /**
    * Vendor requests that may go at once after a quiet spell (the bucket size), 1..1000.
    * @default - vendorRequestsPerSecond rounded up
    */

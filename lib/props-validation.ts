@@ -235,6 +235,17 @@ export function validateSimulacraPipelineProps(props: SimulacraPipelineProps): v
       'mode was removed in 0.2.0 (it only restated whether artifactDecryptionKey is set): delete it, and for enterprise delivery pass artifactDecryptionKey.',
     );
   }
+  if (props.artifactDecryptionKey === undefined && props.artifactTenantId !== undefined) {
+    problems.push(
+      'artifactTenantId is set without artifactDecryptionKey (managed delivery has no envelope to check); pass artifactDecryptionKey for enterprise delivery, or remove artifactTenantId.',
+    );
+  }
+  const tenant = props.artifactTenantId;
+  if (tenant !== undefined && !Token.isUnresolved(tenant) && !/^[A-Za-z0-9_-]{1,128}$/.test(tenant)) {
+    problems.push(
+      `artifactTenantId "${tenant}" is not a Simulacra tenant id; use the id from your agreement, e.g. ten_3fa85f64.`,
+    );
+  }
   checkNetwork(problems, props);
   if (props.glueDatabaseName !== undefined) {
     checkName(

@@ -201,6 +201,7 @@ export class SimulacraPipeline extends Construct {
       metricsNamespace: this.metricsNamespace,
       ...(props.vendorConcurrency !== undefined ? { vendorConcurrency: props.vendorConcurrency } : {}),
       vendorRequestsPerSecond: props.vendorRequestsPerSecond,
+      artifactTenantId: props.artifactTenantId,
       vendorRequestBurst: props.vendorRequestBurst,
       ...(props.functionOverrides ? { functionOverrides: props.functionOverrides } : {}),
       ...(network ? { network } : {}),

@@ -31,6 +31,8 @@ export interface PipelineFunctionsProps {
   readonly metricsNamespace: string;
   /** Reserved concurrency of each vendor-calling function. @default - unreserved */
   readonly vendorConcurrency?: number;
+  /** Enterprise: the tenant every artifact envelope must name. @default - not checked */
+  readonly artifactTenantId?: string | undefined;
   /** Shared pacing of vendor requests, requests per second. @default - none */
   readonly vendorRequestsPerSecond?: number | undefined;
   /** Its burst. @default - the rate rounded up */
@@ -73,6 +75,9 @@ export class PipelineFunctions extends PipelinePart {
       const environment: Record<string, string> = {};
       for (const name of spec.env) {
         if (name !== PipelineEnv.ingestStateMachineArn) environment[name] = values[name];
+      }
+      if (spec.env.includes(PipelineEnv.artifactKmsKeyArn) && props.artifactTenantId !== undefined) {
+        environment['ARTIFACT_TENANT_ID'] = props.artifactTenantId;
       }
       const rate = props.vendorRequestsPerSecond;
       if (callsVendor(spec) && rate !== undefined) {

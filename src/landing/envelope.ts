@@ -87,6 +87,28 @@ export function checkEnvelope(
 }
 
 /**
+ * What enterprise mode promises before anything is downloaded: the artifact is envelope-encrypted
+ * (a plaintext `managed` artifact is refused; nothing lands) and its envelope names this generation
+ * and the configured tenant. In managed mode only an envelope, if one comes, is checked.
+ */
+export function checkArtifactProtection(
+  encryption: ArtifactEncryption | null | undefined,
+  expected: EnvelopeExpectation & { readonly enterprise: boolean },
+): void {
+  const scheme = encryption?.scheme ?? MANAGED_SCHEME;
+  if (scheme === ENVELOPE_SCHEME && encryption) {
+    checkEnvelope(encryption, expected);
+    return;
+  }
+  if (expected.enterprise) {
+    throw new ArtifactVerificationError(
+      expected.generationId,
+      `the artifact is not envelope-encrypted (artifact_encryption.scheme "${scheme}") but the pipeline runs in enterprise mode; refusing to land plaintext. Ask Simulacra to enable envelope encryption for the tenant, or deploy with mode "managed"`,
+    );
+  }
+}
+
+/**
  * Unwraps the data key with KMS `Decrypt`, passing the checked encryption context exactly and
  * pinning `KeyId` when configured. The caller owns the returned buffer and must zero it
  * (`fill(0)`) once the decipher is done.

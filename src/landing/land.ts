@@ -42,7 +42,13 @@ import {
   type ContentCheckFactory,
   type QualityHeadline,
 } from './content-check.ts';
-import { checkEnvelope, ENVELOPE_SCHEME, MANAGED_SCHEME, unwrapDataKey } from './envelope.ts';
+import {
+  checkArtifactProtection,
+  checkEnvelope,
+  ENVELOPE_SCHEME,
+  MANAGED_SCHEME,
+  unwrapDataKey,
+} from './envelope.ts';
 import {
   ArtifactVerificationError,
   ArtifactNotReadyError,
@@ -387,13 +393,12 @@ export async function landArtifact(
   if (existing) return existing;
   if (deps.contentCheck) await refuseQuarantined(deps, keys, input.generationId);
 
-  // Enterprise: refuse a foreign envelope before any download or KMS call.
-  if (generation.artifact_encryption?.scheme === ENVELOPE_SCHEME) {
-    checkEnvelope(generation.artifact_encryption, {
-      generationId: input.generationId,
-      tenantId: input.tenantId,
-    });
-  }
+  // Enterprise: refuse plaintext or a foreign envelope before any download or KMS call.
+  checkArtifactProtection(generation.artifact_encryption, {
+    enterprise: Boolean(deps.artifactKmsKeyId),
+    generationId: input.generationId,
+    tenantId: input.tenantId,
+  });
 
   const check: ContentCheck | null = (await deps.contentCheck?.(input, generation)) ?? null;
   const uploadKey = check ? quarantineKeys(keys).outputKey : keys.outputKey;

@@ -140,6 +140,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
     OUTPUT_BUCKET_NAME: names.outputBucket,
     OUTPUT_KMS_KEY_ARN: outputKey,
     ARTIFACT_KMS_KEY_ARN: mode === 'enterprise' ? artifactKey : '',
+    ARTIFACT_TENANT_ID: mode === 'enterprise' ? simulator.demoTenant.tenantId : '',
     GLUE_DATABASE_NAME: names.glueDatabase,
     EVENT_BUS_NAME: names.bus,
     INGEST_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:simulacra-ingest',

@@ -9,7 +9,7 @@ import {
 let h: PipelineHarness;
 const realFetch = globalThis.fetch;
 /** What the in-test "network" does to vendor answers. */
-let tamper: 'none' | 'artifact-bytes' | 'encryption-context' = 'none';
+let tamper: 'none' | 'artifact-bytes' | 'encryption-context' | 'plaintext' = 'none';
 
 beforeAll(async () => {
   h = await startPipelineHarness({ mode: 'enterprise' });
@@ -21,12 +21,14 @@ beforeAll(async () => {
       bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
       return new Response(bytes, { status: response.status, headers: response.headers });
     }
-    if (tamper === 'encryption-context' && /\/v1\/generations\/[^/?]+$/.test(new URL(url).pathname)) {
+    const generationRead = /\/v1\/generations\/[^/?]+$/.test(new URL(url).pathname);
+    if ((tamper === 'encryption-context' || tamper === 'plaintext') && generationRead) {
       const body = (await response.json()) as {
-        artifact_encryption?: { encryption_context?: Record<string, string> };
+        artifact_encryption?: { scheme?: string; encryption_context?: Record<string, string> };
       };
       const context = body.artifact_encryption?.encryption_context;
-      if (context) context.tenant_id = 'ten_someone_else';
+      if (context && tamper === 'encryption-context') context.tenant_id = 'ten_someone_else';
+      if (tamper === 'plaintext') body.artifact_encryption = { scheme: 'managed' };
       const headers = new Headers(response.headers);
       headers.delete('content-length');
       return new Response(JSON.stringify(body), { status: response.status, headers });
@@ -86,5 +88,30 @@ describe('enterprise mode (envelope-encrypted artifacts)', () => {
     expect(run?.status).toBe('FAILED');
     expect(run?.failure?.generation_id).toBeTruthy();
     expect(run?.failure?.error).toBe('ArtifactIntegrityError');
+  });
+
+  it('names the configured tenant when the envelope is for another one, before any KMS call', async () => {
+    tamper = 'encryption-context';
+    const drop = await h.putSeed('othertenant', 'seed.csv', exampleSeedCsv());
+    const { execution } = await h.runner.runSeedDrop(drop);
+    expect(execution?.status).toBe('FAILED');
+    const run = await h.repo.getRun(execution!.name);
+    expect(run?.failure?.detail).toMatch(/tenant_id \(ten_someone_else\) is not the expected tenant/);
+    expect(await outputObjects('othertenant')).toEqual([]);
+  });
+
+  it('refuses a plaintext artifact in enterprise mode: the run records it and nothing lands', async () => {
+    tamper = 'plaintext';
+    h.simulator.resetCounters();
+    const drop = await h.putSeed('plain', 'seed.csv', exampleSeedCsv());
+    const { execution } = await h.runner.runSeedDrop(drop);
+    expect(execution?.status).toBe('FAILED');
+    expect(await outputObjects('plain')).toEqual([]);
+    expect(await pendingUploads()).toBe(0);
+    const run = await h.repo.getRun(execution!.name);
+    expect(run).toMatchObject({ status: 'FAILED', failure: { error: 'ArtifactIntegrityError' } });
+    expect(run?.failure?.detail).toMatch(/refusing to land plaintext/);
+    // Nothing was downloaded: the refusal came before the artifact was fetched.
+    expect(h.simulator.counters().calls['GET /objects/{tenant_id}/{file}'] ?? 0).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ArtifactEncryption } from '../../../src/client/contract.ts';
-import { checkEnvelope, unwrapDataKey } from '../../../src/landing/envelope.ts';
+import { checkArtifactProtection, checkEnvelope, unwrapDataKey } from '../../../src/landing/envelope.ts';
 import { ArtifactVerificationError } from '../../../src/landing/errors.ts';
 
 const kmsMock = mockClient(KMSClient);
@@ -14,6 +14,38 @@ const envelope = (overrides: Partial<ArtifactEncryption> = {}): ArtifactEncrypti
   iv: Buffer.alloc(12, 7).toString('base64'),
   encryption_context: { tenant_id: 'ten_1', generation_id: 'gen_1' },
   ...overrides,
+});
+
+describe('checkArtifactProtection', () => {
+  const enterprise = { enterprise: true, generationId: 'gen_1', tenantId: 'ten_1' };
+  it('refuses a plaintext (managed) or unencrypted artifact in enterprise mode, naming both fixes', () => {
+    for (const encryption of [{ scheme: 'managed' } as ArtifactEncryption, null, undefined]) {
+      expect(() => checkArtifactProtection(encryption, enterprise)).toThrow(ArtifactVerificationError);
+    }
+    expect(() => checkArtifactProtection({ scheme: 'managed' } as ArtifactEncryption, enterprise)).toThrow(
+      /not envelope-encrypted \(artifact_encryption.scheme "managed"\)[\s\S]*refusing to land plaintext[\s\S]*mode "managed"/,
+    );
+  });
+  it('refuses an envelope of another tenant or without a tenant when one is configured', () => {
+    expect(() =>
+      checkArtifactProtection(
+        envelope({ encryption_context: { tenant_id: 'ten_2', generation_id: 'gen_1' } }),
+        enterprise,
+      ),
+    ).toThrow(/tenant_id \(ten_2\) is not the expected tenant/);
+    expect(() =>
+      checkArtifactProtection(envelope({ encryption_context: { generation_id: 'gen_1' } }), enterprise),
+    ).toThrow(/tenant_id \(undefined\) is not the expected tenant/);
+  });
+  it('accepts the configured tenant, and anything in managed mode', () => {
+    expect(() => checkArtifactProtection(envelope(), enterprise)).not.toThrow();
+    expect(() =>
+      checkArtifactProtection({ scheme: 'managed' } as ArtifactEncryption, {
+        ...enterprise,
+        enterprise: false,
+      }),
+    ).not.toThrow();
+  });
 });
 
 describe('checkEnvelope', () => {
