@@ -134,7 +134,7 @@ export interface SimulacraPipelineProps {
    * Shared pacing of vendor requests: every vendor-calling function of the deployment takes its
    * turn from one token bucket in the state table, at this many requests per second. A run whose
    * turn is more than a second away waits in a Step Functions Wait state instead of colliding with
-   * the vendor's rate limit (docs/runbook.md, "Throttling"). Set it a little below the rate your
+   * the vendor's rate limit (docs/runbook.md, "Throttling and pacing"). Set it a little below the rate your
    * Simulacra agreement allows. 0.1..1000.
    * @default - no shared pacing (each call honours the vendor's 429 Retry-After on its own)
    */
