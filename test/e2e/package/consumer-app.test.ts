@@ -7,7 +7,7 @@
  * and nothing else.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,13 @@ const BIN = path.join(ROOT, 'node_modules', '.bin');
 /** Budgets of the packed and unpacked package (10 minified function bundles with source maps). */
 const MAX_PACKED_BYTES = 6 * 1024 * 1024;
 const MAX_UNPACKED_BYTES = 24 * 1024 * 1024;
+const LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
+
+function directoryBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((sum, entry) => sum + statSync(path.join(entry.parentPath, entry.name)).size, 0);
+}
 
 interface PackResult {
   readonly filename: string;
@@ -156,7 +163,11 @@ describe('a consumer CDK app', () => {
         expect(fn.Properties['Runtime']).toBe('nodejs24.x');
         const key = (fn.Properties['Code'] as { S3Key: string }).S3Key;
         const assetDir = path.join(app, 'cdk.out', `asset.${key.replace(/\.zip$/, '')}`);
-        expect(existsSync(path.join(assetDir, 'index.mjs')), assetDir).toBe(true);
+        const bundle = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
+        // Lambda resolves `index.handler` to this export (else Runtime.HandlerNotFound).
+        expect(bundle).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
+        // Lambda refuses a function whose code exceeds 250 MB unzipped.
+        expect(directoryBytes(assetDir)).toBeLessThan(LAMBDA_UNZIPPED_LIMIT_BYTES);
       }
       if (stackName === 'Full') {
         expect(functions.every((fn) => fn.Properties['VpcConfig'] !== undefined)).toBe(true);
