@@ -35,6 +35,8 @@ export interface DemoSettings {
     readonly feed: string;
     readonly expression: string;
     readonly scenarios?: string[];
+    /** Deployed disabled unless `true`: the feed has no trained dataset until its first seed lands. */
+    readonly enabled?: boolean;
   }[];
   readonly mapMaxConcurrency?: number;
   readonly notifications: boolean;
@@ -90,7 +92,8 @@ export function readDemoSettings(node: Node): DemoSettings {
       typeof record['feed'] === 'string' &&
       typeof record['expression'] === 'string' &&
       (record['scenarios'] === undefined ||
-        (Array.isArray(record['scenarios']) && record['scenarios'].every((s) => typeof s === 'string')))
+        (Array.isArray(record['scenarios']) && record['scenarios'].every((s) => typeof s === 'string'))) &&
+      (record['enabled'] === undefined || typeof record['enabled'] === 'boolean')
     );
   };
   if (!Array.isArray(schedules) || !schedules.every(scheduleOk)) {
@@ -128,6 +131,10 @@ export class SimulacraDemoStack extends Stack {
       feed: entry.feed,
       schedule: scheduler.ScheduleExpression.expression(entry.expression),
       ...(entry.scenarios ? { scenarios: entry.scenarios } : {}),
+      // A schedule for a feed without a trained dataset fails every run with feed_not_ready, so the
+      // demo's schedules start disabled; enable one (`"enabled": true`) once its feed's first ingest
+      // succeeded.
+      enabled: entry.enabled ?? false,
     }));
     this.pipeline = new SimulacraPipeline(this, 'Pipeline', {
       ...(settings.apiBase ? { apiBase: settings.apiBase } : {}),
