@@ -6,6 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { serviceKeyConditions } from './function-grants.ts';
 
 /**
  * An on-failure destination on an SSE-KMS queue that grants exactly `sqs:SendMessage` and the two
@@ -17,17 +18,23 @@ export class EncryptedQueueDestination implements lambda.IDestination {
     private readonly key: kms.IKey,
   ) {}
 
-  bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
-    iam.Grant.addToPrincipal({
-      grantee: fn,
-      actions: ['sqs:SendMessage'],
-      resourceArns: [this.queue.queueArn],
-    });
-    iam.Grant.addToPrincipal({
-      grantee: fn,
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resourceArns: [this.key.keyArn],
-    });
+  bind(scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'FailureDestination',
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+      }),
+    );
+    // Only for this queue's messages, through SQS.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'FailureDestinationKey',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.key.keyArn],
+        conditions: serviceKeyConditions(scope, 'sqs', 'aws:sqs:arn', this.queue.queueArn),
+      }),
+    );
     return { destination: this.queue.queueArn };
   }
 }

@@ -1,19 +1,36 @@
 /**
- * What each pipeline function may do. Grants follow the environment: each variable a function
- * reads gives the access it implies.
+ * Turns the grants each function declares in lib/pipeline-functions.ts into statements of its
+ * role: one statement per grant (its `sid`) on the target's ARNs, and for encrypted targets one
+ * `<sid>Key` statement on the key, limited to the service that uses the key for the function and
+ * to the target's encryption context. Nothing here reads a function's environment.
  */
 import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConstruct } from 'constructs';
+import { TOKEN_ENCRYPTION_PURPOSE } from '../src/client/token-cache-context.ts';
 import { DATA_PREFIX, MANIFEST_PREFIX, QUARANTINE_PREFIX } from '../src/landing/layout.ts';
 import { QUALITY_PREFIX } from '../src/quality/metrics-table.ts';
-import { PipelineEnv, type PipelineFunctionSpec } from './pipeline-functions.ts';
-import { acknowledgeWildcardResource, grantKeyUse } from './secure-defaults.ts';
+import type { FunctionGrant, GrantTarget } from './function-grant-sets.ts';
+import { acknowledgeWildcardResource } from './secure-defaults.ts';
+
+/** Where one grant target lives: the ARNs its actions apply to and the key that encrypts it. */
+export interface GrantTargetResources {
+  readonly arns: readonly string[];
+  /** The customer managed key the target is encrypted with, when there is one. */
+  readonly key?: kms.IKey;
+  /** Conditions for the key statement (service and encryption context). */
+  readonly keyConditions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Why an ARN ending in `*` is needed (cdk-nag acknowledgement), for wildcard ARNs. */
+  readonly wildcardReason?: string;
+}
+
+/** The resources behind each target; a target left out is not deployed (its grants are skipped). */
+export type GrantTargetMap = Readonly<Partial<Record<GrantTarget, GrantTargetResources>>>;
 
 /** The resources the pipeline functions are granted access to. */
 export interface GrantTargets {
@@ -32,158 +49,148 @@ export interface GrantTargets {
   readonly eventBus: events.IEventBus;
 }
 
-/** Whether a function writes landed objects: only those given the output key encrypt with it. */
-function writesOutput(spec: PipelineFunctionSpec): boolean {
-  return spec.env.includes(PipelineEnv.outputKmsKeyArn);
+/** `kms:ViaService` of `service` in the stack's region. */
+export function viaService(scope: IConstruct, service: string): string {
+  const stack = Stack.of(scope);
+  return `${service}.${stack.region}.${stack.urlSuffix}`;
 }
 
-/**
- * Object-level access under `prefixes` of `bucket` (plus `s3:ListBucket`, so a missing key is a
- * 404 rather than a 403). The prefix wildcard is acknowledged per resource.
- */
-export function allowObjects(
-  fn: lambda.Function,
-  bucket: s3.IBucket,
+/** Key use by S3 for objects under `prefixes` of a bucket (with or without S3 Bucket Keys). */
+export function s3KeyConditions(
+  scope: IConstruct,
+  bucketArn: string,
   prefixes: readonly string[],
-  actions: readonly string[],
-): void {
-  const objectArns = prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`));
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...actions], resources: objectArns }));
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
-  for (const arn of objectArns) {
-    acknowledgeWildcardResource(
-      fn.role ?? fn,
-      arn,
-      'Object keys under this prefix are data-driven (feed, scenario, date, id); access is limited to the one prefix of the one bucket.',
-    );
-  }
+): GrantTargetResources['keyConditions'] {
+  return {
+    StringEquals: { 'kms:ViaService': viaService(scope, 's3') },
+    StringLike: {
+      'kms:EncryptionContext:aws:s3:arn': [bucketArn, ...prefixes.map((prefix) => `${bucketArn}/${prefix}*`)],
+    },
+  };
 }
 
-/** Grants follow the environment: each variable a function reads gives the access it implies. */
-export function grantByEnvironment(
-  fn: lambda.Function,
-  spec: PipelineFunctionSpec,
-  targets: GrantTargets,
+/** Key use by `service` bound to one resource through the encryption context key `contextKey`. */
+export function serviceKeyConditions(
+  scope: IConstruct,
+  service: string,
+  contextKey: string,
+  value: string,
+): GrantTargetResources['keyConditions'] {
+  return {
+    StringEquals: { 'kms:ViaService': viaService(scope, service) },
+    StringLike: { [`kms:EncryptionContext:${contextKey}`]: value },
+  };
+}
+
+/** Direct use of the token cache key, only for ciphertexts of the token cache. */
+export const tokenCacheKeyConditions: GrantTargetResources['keyConditions'] = {
+  StringEquals: { 'kms:EncryptionContext:purpose': TOKEN_ENCRYPTION_PURPOSE },
+};
+
+/** Adds the statements of `grants` whose target is in `targets` to `role`. */
+export function applyFunctionGrants(
+  role: iam.IRole,
+  grants: readonly FunctionGrant[],
+  targets: GrantTargetMap,
 ): void {
-  const stack = Stack.of(fn);
-  const { key } = targets;
-  for (const name of spec.env) {
-    switch (name) {
-      case PipelineEnv.credentialsSecretArn:
-        targets.credentialsSecret.grantRead(fn);
-        break;
-      case PipelineEnv.stateTableName:
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: [
-              'dynamodb:GetItem',
-              'dynamodb:BatchGetItem',
-              'dynamodb:Query',
-              'dynamodb:PutItem',
-              'dynamodb:UpdateItem',
-              'dynamodb:DeleteItem',
-              'dynamodb:BatchWriteItem',
-              'dynamodb:ConditionCheckItem',
-              'dynamodb:DescribeTable',
-            ],
-            resources: [targets.stateTable.tableArn],
-          }),
-        );
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-            resources: [key.keyArn],
-            conditions: {
-              StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` },
-            },
-          }),
-        );
-        break;
-      case PipelineEnv.tokenCacheKeyArn:
-        grantKeyUse(fn, key, 'kms:Encrypt', 'kms:Decrypt');
-        break;
-      case PipelineEnv.seedBucketName:
-        allowObjects(fn, targets.seedBucket, ['seeds/'], ['s3:GetObject', 's3:GetObjectVersion']);
-        if (targets.seedBucket.encryptionKey)
-          grantKeyUse(fn, targets.seedBucket.encryptionKey, 'kms:Decrypt');
-        break;
-      case PipelineEnv.outputBucketName:
-        if (writesOutput(spec)) {
-          allowObjects(
-            fn,
-            targets.outputBucket,
-            [`${DATA_PREFIX}/`, `${MANIFEST_PREFIX}/`],
-            ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-          );
-        } else {
-          allowObjects(
-            fn,
-            targets.outputBucket,
-            [`${DATA_PREFIX}/`, `${MANIFEST_PREFIX}/`],
-            ['s3:GetObject'],
-          );
-          grantKeyUse(fn, targets.outputKey, 'kms:Decrypt');
-        }
-        break;
-      case PipelineEnv.outputKmsKeyArn:
-        grantKeyUse(fn, targets.outputKey, 'kms:GenerateDataKey', 'kms:Decrypt');
-        break;
-      case PipelineEnv.qualityGate:
-        // Write-audit-publish: upload to quarantine, publish by copy, delete the audited copy.
-        allowObjects(
-          fn,
-          targets.outputBucket,
-          [`${QUARANTINE_PREFIX}/`, `${QUALITY_PREFIX}/`],
-          ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
-        );
-        break;
-      case PipelineEnv.artifactKmsKeyArn:
-        if (targets.artifactDecryptionKey) grantKeyUse(fn, targets.artifactDecryptionKey, 'kms:Decrypt');
-        break;
-      case PipelineEnv.glueDatabaseName: {
-        const [, , tables] = targets.glueArns;
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: [
-              'glue:GetDatabase',
-              'glue:GetTable',
-              'glue:CreateTable',
-              'glue:UpdateTable',
-              'glue:GetPartition',
-              'glue:GetPartitions',
-              'glue:CreatePartition',
-              'glue:BatchCreatePartition',
-              'glue:UpdatePartition',
-            ],
-            resources: [...targets.glueArns],
-          }),
-        );
-        acknowledgeWildcardResource(
-          fn.role ?? fn,
-          tables ?? '',
-          'One Glue table per feed is created at run time; access is limited to tables of the pipeline database.',
-        );
-        break;
-      }
-      case PipelineEnv.eventBusName:
-        targets.eventBus.grantPutEventsTo(fn);
-        grantKeyUse(fn, key, 'kms:GenerateDataKey');
-        break;
-      case PipelineEnv.ingestStateMachineArn:
-        // The starter tags rejected seed versions (start permission is granted once the
-        // state machine exists).
-        allowObjects(
-          fn,
-          targets.seedBucket,
-          ['seeds/'],
-          [
-            's3:GetObjectTagging',
-            's3:GetObjectVersionTagging',
-            's3:PutObjectTagging',
-            's3:PutObjectVersionTagging',
-          ],
-        );
-        break;
+  for (const grant of grants) {
+    const target = targets[grant.target];
+    if (!target) continue;
+    if (grant.target === 'tokenCacheKey' || grant.target === 'artifactKey') {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: grant.sid,
+          actions: [...grant.actions],
+          resources: [...target.arns],
+          ...(target.keyConditions ? { conditions: target.keyConditions } : {}),
+        }),
+      );
+      continue;
+    }
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: grant.sid, actions: [...grant.actions], resources: [...target.arns] }),
+    );
+    for (const arn of target.arns) {
+      if (target.wildcardReason && arn.endsWith('*'))
+        acknowledgeWildcardResource(role, arn, target.wildcardReason);
+    }
+    if (target.key && grant.keyActions && grant.keyActions.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: `${grant.sid}Key`,
+          actions: [...grant.keyActions],
+          resources: [target.key.keyArn],
+          ...(target.keyConditions ? { conditions: target.keyConditions } : {}),
+        }),
+      );
     }
   }
+}
+
+const prefixReason =
+  'Object keys under this prefix are data-driven (feed, scenario, date, id); access is limited to the one prefix of the one bucket.';
+
+/** Each grant target of lib/pipeline-functions.ts on the pipeline's resources (all but the ingest state machine). */
+export function grantTargetMap(scope: IConstruct, targets: GrantTargets): GrantTargetMap {
+  const seedPrefixes = ['seeds/'];
+  const outputPrefixes = [`${DATA_PREFIX}/`, `${MANIFEST_PREFIX}/`];
+  // Write-audit-publish: generations wait in quarantine, their quality reports under `_quality/`.
+  const quarantinePrefixes = [`${QUARANTINE_PREFIX}/`, `${QUALITY_PREFIX}/`];
+  const { credentialsSecret: secret, stateTable: table, seedBucket, outputBucket, eventBus } = targets;
+  const seedKey = seedBucket.encryptionKey;
+  return {
+    credentialsSecret: {
+      arns: [secret.secretArn],
+      ...(secret.encryptionKey
+        ? {
+            key: secret.encryptionKey,
+            keyConditions: serviceKeyConditions(scope, 'secretsmanager', 'SecretARN', `${secret.secretArn}*`),
+          }
+        : {}),
+    },
+    stateTable: {
+      arns: [table.tableArn],
+      ...(table.encryptionKey
+        ? {
+            key: table.encryptionKey,
+            keyConditions: serviceKeyConditions(scope, 'dynamodb', 'aws:dynamodb:tableName', table.tableName),
+          }
+        : {}),
+    },
+    tokenCacheKey: { arns: [targets.key.keyArn], keyConditions: tokenCacheKeyConditions },
+    seedObjects: {
+      arns: seedPrefixes.map((prefix) => seedBucket.arnForObjects(`${prefix}*`)),
+      wildcardReason: prefixReason,
+      ...(seedKey
+        ? { key: seedKey, keyConditions: s3KeyConditions(scope, seedBucket.bucketArn, seedPrefixes) }
+        : {}),
+    },
+    seedBucket: { arns: [seedBucket.bucketArn] },
+    outputObjects: {
+      arns: outputPrefixes.map((prefix) => outputBucket.arnForObjects(`${prefix}*`)),
+      wildcardReason: prefixReason,
+      key: targets.outputKey,
+      keyConditions: s3KeyConditions(scope, outputBucket.bucketArn, outputPrefixes),
+    },
+    quarantineObjects: {
+      arns: quarantinePrefixes.map((prefix) => outputBucket.arnForObjects(`${prefix}*`)),
+      wildcardReason: prefixReason,
+      key: targets.outputKey,
+      keyConditions: s3KeyConditions(scope, outputBucket.bucketArn, quarantinePrefixes),
+    },
+    outputBucket: { arns: [outputBucket.bucketArn] },
+    ...(targets.artifactDecryptionKey
+      ? { artifactKey: { arns: [targets.artifactDecryptionKey.keyArn] } }
+      : {}),
+    glueCatalog: {
+      arns: targets.glueArns,
+      wildcardReason:
+        'One Glue table per feed is created at run time; access is limited to tables of the pipeline database.',
+    },
+    eventBus: {
+      arns: [eventBus.eventBusArn],
+      key: targets.key,
+      keyConditions: serviceKeyConditions(scope, 'events', 'aws:events:event-bus:arn', eventBus.eventBusArn),
+    },
+  };
 }

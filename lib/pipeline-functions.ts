@@ -1,8 +1,21 @@
 /**
  * The single list of the pipeline's Lambda functions: which handler file each runs, the ASL
- * placeholder that receives its ARN, and the environment it reads. The CDK construct builds
- * functions from it, and a test checks it against `lambdas/` and `statemachines/*.asl.json`.
+ * placeholder that receives its ARN, the environment it reads and, separately, the AWS access
+ * it is granted. The CDK construct builds functions from it; tests check it against `lambdas/`,
+ * `statemachines/*.asl.json`, the variables each handler reads, and the calls each function
+ * makes in local runs (docs/permissions.md).
  */
+
+import {
+  missingKeys,
+  publishEvents,
+  readSeeds,
+  retrain,
+  stateRecords,
+  unversionedSeeds,
+  vendorGrants,
+  type FunctionGrant,
+} from './function-grant-sets.ts';
 
 /** Environment variables the handlers read (validated once at cold start). */
 export const PipelineEnv = {
@@ -27,6 +40,8 @@ export const PipelineEnv = {
 
 export type PipelineEnvName = (typeof PipelineEnv)[keyof typeof PipelineEnv];
 
+export type { FunctionGrant, GrantTarget } from './function-grant-sets.ts';
+
 export interface PipelineFunctionSpec {
   /** Stable construct id. */
   readonly id: string;
@@ -36,6 +51,8 @@ export interface PipelineFunctionSpec {
   readonly aslPlaceholder: string | null;
   /** Environment variables the handler needs. */
   readonly env: readonly PipelineEnvName[];
+  /** The AWS access the handler needs (independent of `env`). */
+  readonly grants: readonly FunctionGrant[];
   /** Memory size in MB. */
   readonly memoryMb: number;
   /** Timeout in seconds. */
@@ -67,6 +84,40 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
       PipelineEnv.seedBucketName,
       PipelineEnv.eventBusName,
     ],
+    grants: [
+      // HeadObject only: no key use.
+      { ...readSeeds, keyActions: [] },
+      {
+        sid: 'TagRejectedSeeds',
+        target: 'seedObjects',
+        actions: [
+          's3:GetObjectTagging',
+          's3:GetObjectVersionTagging',
+          's3:PutObjectTagging',
+          's3:PutObjectVersionTagging',
+        ],
+        keptBecause: { 's3:GetObjectTagging': unversionedSeeds, 's3:PutObjectTagging': unversionedSeeds },
+      },
+      {
+        sid: 'SeedListing',
+        target: 'seedBucket',
+        actions: ['s3:ListBucket'],
+        keptBecause: { 's3:ListBucket': missingKeys },
+      },
+      stateRecords(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+      // Seed Accepted / Seed Rejected.
+      publishEvents('PublishSeedEvents'),
+      {
+        sid: 'StartIngestion',
+        target: 'ingestStateMachine',
+        actions: ['states:StartExecution'],
+        keyActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        keptBecause: {
+          'kms:Decrypt':
+            'Step Functions documents kms:Decrypt with kms:GenerateDataKey for StartExecution on a state machine encrypted with a customer managed key; local executions run in-process.',
+        },
+      },
+    ],
     memoryMb: 256,
     timeoutSeconds: 30,
   },
@@ -74,7 +125,8 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     id: 'UploadSeed',
     entry: 'lambdas/upload-seed.ts',
     aslPlaceholder: 'UploadSeedFunctionArn',
-    env: [...vendorEnv, PipelineEnv.seedBucketName],
+    env: vendorEnv,
+    grants: [...vendorGrants, readSeeds, stateRecords(['dynamodb:UpdateItem'])],
     memoryMb: 512,
     timeoutSeconds: 900,
   },
@@ -83,6 +135,7 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     entry: 'lambdas/poll-job.ts',
     aslPlaceholder: 'PollJobFunctionArn',
     env: vendorEnv,
+    grants: vendorGrants,
     memoryMb: 256,
     timeoutSeconds: 60,
   },
@@ -90,7 +143,19 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     id: 'ResolveScenarios',
     entry: 'lambdas/resolve-scenarios.ts',
     aslPlaceholder: 'ResolveScenariosFunctionArn',
-    env: [...vendorEnv, PipelineEnv.seedBucketName],
+    env: vendorEnv,
+    grants: [
+      ...vendorGrants,
+      // The feed's scenarios.json (latest version).
+      { sid: 'ReadScenarios', target: 'seedObjects', actions: ['s3:GetObject'], keyActions: ['kms:Decrypt'] },
+      {
+        sid: 'SeedListing',
+        target: 'seedBucket',
+        actions: ['s3:ListBucket'],
+        keptBecause: { 's3:ListBucket': missingKeys },
+      },
+      stateRecords(['dynamodb:UpdateItem']),
+    ],
     memoryMb: 256,
     timeoutSeconds: 60,
   },
@@ -99,6 +164,7 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     entry: 'lambdas/create-generation.ts',
     aslPlaceholder: 'CreateGenerationFunctionArn',
     env: vendorEnv,
+    grants: vendorGrants,
     memoryMb: 256,
     timeoutSeconds: 120,
   },
@@ -108,11 +174,39 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     aslPlaceholder: 'LandArtifactFunctionArn',
     env: [
       ...vendorEnv,
-      PipelineEnv.seedBucketName,
       PipelineEnv.outputBucketName,
       PipelineEnv.outputKmsKeyArn,
       PipelineEnv.artifactKmsKeyArn,
       PipelineEnv.qualityGate,
+    ],
+    grants: [
+      ...vendorGrants,
+      {
+        sid: 'WriteLanded',
+        target: 'outputObjects',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+        keyActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        keptBecause: {
+          's3:AbortMultipartUpload':
+            'A landing that fails midway (a tampered or truncated artifact) aborts its upload, and stale uploads of its slot are aborted first; test/integration/pipeline/enterprise.test.ts covers it.',
+        },
+      },
+      {
+        sid: 'OutputUploads',
+        target: 'outputBucket',
+        actions: ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
+        keptBecause: { 's3:ListBucket': missingKeys },
+      },
+      {
+        sid: 'QualityGate',
+        target: 'quarantineObjects',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
+        keyActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      },
+      // The seed version a generation was made from, read for the quality report.
+      { ...readSeeds, sid: 'ReadSeedForQuality' },
+      // Enterprise mode only (the construct skips it without an artifact key).
+      { sid: 'UnwrapArtifactKey', target: 'artifactKey', actions: ['kms:Decrypt'] },
     ],
     // Two vCPUs (Lambda gives one per 1,769 MB): the stream scan (SHA-256, CSV row count,
     // schema, conformance) runs in a worker thread on the second while the first downloads,
@@ -127,7 +221,39 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     id: 'RegisterCatalog',
     entry: 'lambdas/register-catalog.ts',
     aslPlaceholder: 'RegisterCatalogFunctionArn',
-    env: [PipelineEnv.outputBucketName, PipelineEnv.glueDatabaseName, PipelineEnv.stateTableName],
+    env: [PipelineEnv.outputBucketName, PipelineEnv.glueDatabaseName],
+    grants: [
+      {
+        sid: 'ReadManifests',
+        target: 'outputObjects',
+        actions: ['s3:GetObject'],
+        keyActions: ['kms:Decrypt'],
+      },
+      {
+        sid: 'OutputListing',
+        target: 'outputBucket',
+        actions: ['s3:ListBucket'],
+        keptBecause: { 's3:ListBucket': missingKeys },
+      },
+      {
+        sid: 'Catalog',
+        target: 'glueCatalog',
+        actions: [
+          'glue:GetTable',
+          'glue:CreateTable',
+          'glue:UpdateTable',
+          'glue:GetPartition',
+          'glue:BatchCreatePartition',
+          'glue:UpdatePartition',
+        ],
+        keptBecause: {
+          'glue:UpdateTable':
+            'A seed version with another schema updates the feed table (test/e2e/pipeline-scenarios.test.ts case 5).',
+          'glue:UpdatePartition':
+            'A partition registered before (a re-landed generation) is updated in place instead of created.',
+        },
+      },
+    ],
     memoryMb: 256,
     timeoutSeconds: 60,
   },
@@ -136,6 +262,13 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     entry: 'lambdas/record-run.ts',
     aslPlaceholder: 'RecordRunFunctionArn',
     env: [PipelineEnv.stateTableName, PipelineEnv.eventBusName],
+    grants: [
+      stateRecords(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], {
+        'dynamodb:GetItem':
+          'Finishing a run that is already finished (a retried RecordRun) reads the record to replay its outcome (test/integration/pipeline/retention.test.ts).',
+      }),
+      publishEvents('PublishRunEvents'),
+    ],
     memoryMb: 256,
     timeoutSeconds: 30,
   },
@@ -143,7 +276,20 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     id: 'PrepareFeed',
     entry: 'lambdas/prepare-feed.ts',
     aslPlaceholder: 'PrepareFeedFunctionArn',
-    env: [...vendorEnv, PipelineEnv.seedBucketName],
+    env: vendorEnv,
+    grants: [
+      ...vendorGrants,
+      {
+        ...readSeeds,
+        sid: 'RetrainFromSeed',
+        keptBecause: {
+          's3:GetObject': unversionedSeeds,
+          's3:GetObjectVersion': retrain,
+          'kms:Decrypt': retrain,
+        },
+      },
+      stateRecords(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+    ],
     memoryMb: 512,
     timeoutSeconds: 900,
   },
@@ -151,3 +297,8 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
 
 /** ASL placeholders that are not function ARNs. */
 export const aslValuePlaceholders = ['MapMaxConcurrency'] as const;
+
+/** Whether a function calls the vendor API (it reads the vendor credential). */
+export function callsVendor(spec: PipelineFunctionSpec): boolean {
+  return spec.grants.some((grant) => grant.target === 'credentialsSecret');
+}

@@ -19,6 +19,7 @@ import { secretsManager } from './clients/secrets-manager.ts';
 import { lazyConfig, requiredString } from './config.ts';
 import type { FetchLike } from '../../src/client/http.ts';
 import { MetricUnit, metrics } from './observability.ts';
+import { containerId } from './container.ts';
 
 /** How long a container keeps credentials read from Secrets Manager. */
 export const CREDENTIALS_MAX_AGE_MS = 5 * 60 * 1000;
@@ -53,7 +54,14 @@ export function countingFetch(options: { countMints: boolean }, base: FetchLike 
   };
 }
 
-let memo: { client: Promise<SimulacraApi>; createdAt: number; injected: boolean } | undefined;
+interface Memo {
+  readonly client: Promise<SimulacraApi>;
+  readonly createdAt: number;
+}
+
+/** The client of each container (one on AWS; one per function in a local run). */
+const memos = new Map<string, Memo>();
+let injected: Promise<SimulacraApi> | undefined;
 
 async function buildClient(): Promise<SimulacraApi> {
   const config = vendorConfig();
@@ -96,24 +104,28 @@ async function buildClient(): Promise<SimulacraApi> {
 
 /** The container's vendor client (memoised; a failed build is not cached). */
 export function vendorClient(): Promise<SimulacraApi> {
+  if (injected) return injected;
   const now = Date.now();
-  if (memo && (memo.injected || now - memo.createdAt < CREDENTIALS_MAX_AGE_MS)) return memo.client;
+  const id = containerId();
+  const memo = memos.get(id);
+  if (memo && now - memo.createdAt < CREDENTIALS_MAX_AGE_MS) return memo.client;
   const client = buildClient();
-  const entry = { client, createdAt: now, injected: false };
-  memo = entry;
+  const entry = { client, createdAt: now };
+  memos.set(id, entry);
   client.catch(() => {
-    if (memo === entry) memo = undefined;
+    if (memos.get(id) === entry) memos.delete(id);
   });
   return client;
 }
 
 /** Makes {@link vendorClient} return `api` until {@link resetVendorClientForTests} (tests only). */
 export function setVendorClientForTests(api: SimulacraApi): void {
-  memo = { client: Promise.resolve(api), createdAt: Date.now(), injected: true };
+  injected = Promise.resolve(api);
 }
 
-/** Forgets the memoised client so the next call re-reads configuration and the secret. */
+/** Forgets the memoised clients so the next call re-reads configuration and the secret. */
 export function resetVendorClientForTests(): void {
-  memo = undefined;
+  injected = undefined;
+  memos.clear();
   vendorConfig.reset();
 }

@@ -1,6 +1,6 @@
 /**
  * Functions: one Lambda function per entry of `lib/pipeline-functions.ts`, each given the
- * environment it reads and the grants that environment implies, and the metric filter counting
+ * environment it reads and the grants it declares, and the metric filter counting
  * vendor quota exhaustion in the logs of the functions that call the vendor.
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
@@ -9,13 +9,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { createPipelineFunction } from '../function-factory.ts';
-import { grantByEnvironment, type GrantTargets } from '../function-grants.ts';
-import {
-  PipelineEnv,
-  pipelineFunctions,
-  type PipelineEnvName,
-  type PipelineFunctionSpec,
-} from '../pipeline-functions.ts';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { applyFunctionGrants, grantTargetMap, type GrantTargets } from '../function-grants.ts';
+import { callsVendor, PipelineEnv, pipelineFunctions, type PipelineEnvName } from '../pipeline-functions.ts';
 import type { SimulacraFunctionOverrides } from '../pipeline-props.ts';
 import type { FunctionNetwork } from './network.ts';
 import { PipelinePart } from './pipeline-part.ts';
@@ -43,11 +39,6 @@ export interface PipelineFunctionsProps {
   readonly network?: FunctionNetwork;
 }
 
-/** Whether a function reads the vendor credential (and so calls the vendor API). */
-function callsVendor(spec: PipelineFunctionSpec): boolean {
-  return spec.env.includes(PipelineEnv.credentialsSecretArn);
-}
-
 export class PipelineFunctions extends PipelinePart {
   /** Functions by their id in `lib/pipeline-functions.ts`. */
   readonly functions: Readonly<Record<string, lambda.Function>>;
@@ -70,6 +61,7 @@ export class PipelineFunctions extends PipelinePart {
       [PipelineEnv.qualityGate]: targets.qualityGate,
     };
     const functions: Record<string, lambda.Function> = {};
+    const grantTargets = grantTargetMap(this, targets);
     const quotaLogGroups: { readonly id: string; readonly logGroup: logs.ILogGroup }[] = [];
     for (const spec of pipelineFunctions) {
       const environment: Record<string, string> = {};
@@ -103,7 +95,7 @@ export class PipelineFunctions extends PipelinePart {
         ...(override.architecture ? { architecture: override.architecture } : {}),
         ...(props.network ? { network: props.network } : {}),
       });
-      grantByEnvironment(fn, spec, targets);
+      applyFunctionGrants(fn.role as iam.IRole, spec.grants, grantTargets);
       if (callsVendor(spec)) quotaLogGroups.push({ id: spec.id, logGroup });
       functions[spec.id] = fn;
     }

@@ -18,6 +18,7 @@ import {
   substitutionsFor,
   type StateMachineName,
 } from '../asl-definition.ts';
+import { applyFunctionGrants, serviceKeyConditions } from '../function-grants.ts';
 import { PipelineEnv, pipelineFunctions, type aslValuePlaceholders } from '../pipeline-functions.ts';
 import {
   DEFAULT_FLEXIBLE_WINDOW,
@@ -36,23 +37,6 @@ export interface PipelineWorkflowsProps {
   readonly mapMaxConcurrency: number;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
-}
-
-/** `states:StartExecution` on one state machine, with the key use its encryption requires. */
-function allowStartExecution(grantee: iam.IGrantable, machine: sfn.StateMachine, key: kms.IKey): void {
-  iam.Grant.addToPrincipal({
-    grantee,
-    actions: ['states:StartExecution'],
-    resourceArns: [machine.stateMachineArn],
-  });
-  iam.Grant.addToPrincipal({
-    grantee,
-    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-    resourceArns: [key.keyArn],
-    conditions: {
-      StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': machine.stateMachineArn },
-    },
-  });
 }
 
 export class PipelineWorkflows extends PipelinePart {
@@ -79,7 +63,14 @@ export class PipelineWorkflows extends PipelinePart {
       if (spec.env.includes(PipelineEnv.ingestStateMachineArn)) {
         const fn = functions.fn(spec.id);
         fn.addEnvironment(PipelineEnv.ingestStateMachineArn, this.ingestStateMachine.stateMachineArn);
-        allowStartExecution(fn, this.ingestStateMachine, key);
+        const arn = this.ingestStateMachine.stateMachineArn;
+        applyFunctionGrants(fn.role as iam.IRole, spec.grants, {
+          ingestStateMachine: {
+            arns: [arn],
+            key,
+            keyConditions: serviceKeyConditions(this, 'states', 'aws:states:stateMachineArn', arn),
+          },
+        });
       }
     }
     this.pinLogicalIds();

@@ -12,6 +12,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { MintLeases } from './token-mint-lease.ts';
 import type { CachedToken, TokenCache } from './token-cache.ts';
+import { TOKEN_ENCRYPTION_PURPOSE } from './token-cache-context.ts';
 
 export interface DynamoDbTokenCacheOptions {
   readonly tableName: string;
@@ -27,8 +28,7 @@ export interface DynamoDbTokenCacheOptions {
 export const TOKEN_SORT_KEY = 'TOKEN';
 /** Sort key of the mint lease item of the same cache key. */
 export const TOKEN_LEASE_SORT_KEY = 'TOKEN_LEASE';
-/** `purpose` in the KMS encryption context: a ciphertext made for anything else will not decrypt. */
-export const TOKEN_ENCRYPTION_PURPOSE = 'simulacra-token-cache';
+export { TOKEN_ENCRYPTION_PURPOSE };
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

@@ -29,6 +29,8 @@ import { App } from 'aws-cdk-lib';
 import { SimulacraDemoStack } from '../../lib/demo-stack.ts';
 import { PipelineEnv } from '../../lib/pipeline-functions.ts';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index.ts';
+import { IamDeniedCallsError, IamJudge } from './iam/judge.ts';
+import { stackPolicies } from './iam/stack-policies.ts';
 import { awsClientConfig, startMoto, type RunningMoto } from './moto.ts';
 import {
   provisionTemplate,
@@ -78,11 +80,16 @@ export interface LocalEnvironment {
   readonly clients: LocalAwsClients;
   /** The environment the handlers run with (already applied to `process.env`). */
   readonly env: Readonly<Record<string, string>>;
+  /** Judges each handler's AWS calls against its role in the template (pass it to the runner). */
+  readonly iam: IamJudge;
   /** Stops the simulator and moto and restores `process.env`. */
   close(): Promise<void>;
 }
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The account moto and the synthesized template use. */
+const LOCAL_ACCOUNT = '123456789012';
 
 const ARTIFACT_KEY_STAND_IN = 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-0000000000aa';
 
@@ -177,6 +184,7 @@ export async function startLocalEnvironment(
         ) as CfnTemplate)
       : synthesized;
     const stack = await provisionTemplate(template, clients, moto.region);
+    const iam = new IamJudge(stackPolicies(template, stack, moto.region, LOCAL_ACCOUNT));
     const env: Record<string, string> = {};
     for (const functionEnv of Object.values(stack.functionEnvironments)) Object.assign(env, functionEnv);
     const names: LocalResourceNames = {
@@ -249,11 +257,14 @@ export async function startLocalEnvironment(
       names,
       clients,
       env,
+      iam,
       async close() {
         for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
         Object.assign(process.env, savedEnv);
         await simulator?.close();
         await moto.stop();
+        const denied = iam.denied();
+        if (denied.length > 0) throw new IamDeniedCallsError(denied);
       },
     };
   } catch (err) {

@@ -313,6 +313,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
 
     const runner = new LocalPipelineRunner({
       env: env.env,
+      iam: env.iam,
       waitMs: options.waitMs ?? 20,
       ...(options.pollTimeScale ? { pollTimeScale: options.pollTimeScale } : {}),
       onEvent: pipelineStageReporter((next) => stage(next)),

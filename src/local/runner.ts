@@ -15,6 +15,9 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { STATE_MACHINE_FILES, loadAslDefinition } from '../../lib/asl-definition.ts';
 import { pipelineFunctions, type PipelineFunctionSpec } from '../../lib/pipeline-functions.ts';
 import type { IngestExecutionInput, StartExecutionFn, StartIngestOutcome } from '../pipeline/start-ingest.ts';
+import { startExecutionRequests } from './iam/aws-requests.ts';
+import type { IamJudge } from './iam/judge.ts';
+import { invokeAs, judgeDirectCall } from './iam/sdk-recorder.ts';
 import { LambdaLimits, limitsOf, type FunctionLimits, type FunctionReport } from './lambda-limits.ts';
 import { asLambdaJson, fakeContext, objectCreatedEvent, type SeedDrop } from './lambda-events.ts';
 import { runWithQuotas, type HistoryEvent } from './quota-execution.ts';
@@ -79,6 +82,11 @@ export interface LocalRunnerOptions {
   readonly lambdaLimits?: Readonly<Partial<Record<string, Partial<FunctionLimits>>>>;
   /** Called with every history event as it happens (progress displays). */
   readonly onEvent?: (event: HistoryEvent, stateMachine: StateMachineName) => void;
+  /**
+   * Judges every AWS call of every handler against its role in the synthesized template; a call
+   * IAM would refuse fails as on AWS (see src/local/iam/). Absent: calls are not judged.
+   */
+  readonly iam?: IamJudge;
   /** Region and account used in fake ARNs. */
   readonly region?: string;
   readonly accountId?: string;
@@ -258,7 +266,11 @@ export class LocalPipelineRunner {
         const handler = await this.handlerFor(spec);
         const event = asLambdaJson(taskInput);
         const context = fakeContext(spec, limits, this.region, this.accountId);
-        return asLambdaJson(await lambda.invoke(spec.id, limits, event, () => handler(event, context)));
+        return asLambdaJson(
+          await lambda.invoke(spec.id, limits, event, () =>
+            invokeAs(spec.id, this.options.iam ?? null, () => handler(event, context)),
+          ),
+        );
       };
     }
     const waitMs = this.options.pollTimeScale ? 0 : (this.options.waitMs ?? 20);
@@ -341,6 +353,12 @@ export class LocalPipelineRunner {
     send: async (command: { input: { name?: string; input?: string } }) => {
       await Promise.resolve();
       const { name = randomUUID(), input = '{}' } = command.input;
+      // Judged as the calling function (start-ingest), as IAM would judge its SDK call.
+      const judge = this.options.iam;
+      if (judge) {
+        const arn = this.options.env?.['INGEST_STATE_MACHINE_ARN'] ?? this.stateMachineArn('ingest');
+        await judgeDirectCall('states:StartExecution', startExecutionRequests(arn, judge.policies));
+      }
       const { executionArn } = this.startExecution('ingest', name, JSON.parse(input) as unknown);
       return { executionArn, startDate: new Date() };
     },
@@ -377,9 +395,14 @@ export class LocalPipelineRunner {
     const spec = pipelineFunctions.find((f) => f.id === 'StartIngest');
     if (!spec) throw new Error('lib/pipeline-functions.ts lists no StartIngest function');
     const handler = makeHandler({ startExecution: this.startIngestExecution });
-    const outcome = (await handler(
-      objectCreatedEvent(drop, this.region, this.accountId),
-      fakeContext(spec, limitsOf(spec, this.options.lambdaLimits?.[spec.id]), this.region, this.accountId),
+    const context = fakeContext(
+      spec,
+      limitsOf(spec, this.options.lambdaLimits?.[spec.id]),
+      this.region,
+      this.accountId,
+    );
+    const outcome = (await invokeAs(spec.id, this.options.iam ?? null, () =>
+      handler(objectCreatedEvent(drop, this.region, this.accountId), context),
     )) as StartIngestOutcome;
     const execution = outcome.outcome === 'started' ? await this.startedExecution(outcome.runId) : null;
     return { outcome, execution };

@@ -163,7 +163,7 @@ export function localName(logicalId: string, prefix = 'local'): string {
 }
 
 /** The construct id a Lambda function was created from (`.../<Id>/Resource` in its CDK path). */
-function functionIdOf(resource: CfnResource): string | null {
+export function functionIdOf(resource: CfnResource): string | null {
   const path = resource.Metadata?.['aws:cdk:path'];
   if (typeof path !== 'string') return null;
   const parts = path.split('/');

@@ -1,21 +1,13 @@
 /**
- * One test file's local world for the pipeline: moto as AWS (buckets, table, keys, secret, bus,
- * Glue database), the Simulacra simulator, and a LocalPipelineRunner running the real handlers.
+ * One test file's local world for the pipeline: moto as AWS with the stack's resources
+ * provisioned from the synthesized template, the Simulacra simulator, and a LocalPipelineRunner
+ * running the real handlers with every AWS call judged against each function's IAM role.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CreateDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import {
-  CreateBucketCommand,
-  PutBucketVersioningCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index.ts';
-import { awsClientConfig, startMoto, type RunningMoto } from '../../src/local/moto.ts';
+import type { RunningSimulator, SimulatorOptions } from '../../simulator/index.ts';
+import { startLocalEnvironment, type LocalEnvironment } from '../../src/local/environment.ts';
+import type { RunningMoto } from '../../src/local/moto.ts';
 import { LocalPipelineRunner, type LocalRunnerOptions, type SeedDrop } from '../../src/local/runner.ts';
 import { readManifest, type LandingManifest } from '../../src/landing/manifest.ts';
 import { StateRepository } from '../../src/state/repository.ts';
@@ -26,6 +18,7 @@ export interface PipelineHarness {
   readonly runner: LocalPipelineRunner;
   readonly s3: S3Client;
   readonly repo: StateRepository;
+  readonly environment: LocalEnvironment;
   readonly names: {
     seedBucket: string;
     outputBucket: string;
@@ -45,7 +38,7 @@ export interface PipelineHarness {
 export interface HarnessOptions {
   readonly simulator?: Omit<SimulatorOptions, 'enterprise' | 'mode'>;
   readonly mode?: 'managed' | 'enterprise';
-  readonly runner?: Omit<LocalRunnerOptions, 'env'>;
+  readonly runner?: Omit<LocalRunnerOptions, 'env' | 'iam'>;
 }
 
 /** A small seed with a categorical and a numeric column (enough rows to train). */
@@ -62,99 +55,43 @@ export function exampleSeedCsv(rows = 120): string {
 }
 
 export async function startPipelineHarness(options: HarnessOptions = {}): Promise<PipelineHarness> {
-  const savedEnv = { ...process.env };
-  const moto = await startMoto();
-  const aws = awsClientConfig(moto);
-  const kms = new KMSClient(aws);
-  const s3 = new S3Client(aws);
-  const ddb = new DynamoDBClient(aws);
-  const names = {
-    seedBucket: 'it-seeds',
-    outputBucket: 'it-output',
-    table: 'it-state',
-    bus: 'it-bus',
-    glueDatabase: 'it_lake',
-  };
-  const key = async (): Promise<string> => (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
-  const [tokenKey, outputKey, artifactKey] = await Promise.all([key(), key(), key()]);
-  for (const bucket of [names.seedBucket, names.outputBucket]) {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await s3.send(
-      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
-    );
-  }
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: names.table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  await new EventBridgeClient(aws).send(new CreateEventBusCommand({ Name: names.bus }));
-  await new GlueClient(aws).send(new CreateDatabaseCommand({ DatabaseInput: { Name: names.glueDatabase } }));
-
-  const mode = options.mode ?? 'managed';
-  const simulator = await startSimulator({
-    timings: { trainingMs: 30, generationMs: 30, pollAfterSeconds: 1 },
-    ...options.simulator,
-    mode,
-    ...(mode === 'enterprise' ? { enterprise: { kms: aws, keyId: artifactKey } } : {}),
+  const environment = await startLocalEnvironment({
+    mode: options.mode ?? 'managed',
+    simulator: {
+      ...options.simulator,
+      timings: { trainingMs: 30, generationMs: 30, pollAfterSeconds: 1, ...options.simulator?.timings },
+    },
   });
-  const secretArn = (
-    await new SecretsManagerClient(aws).send(
-      new CreateSecretCommand({
-        Name: 'it-simulacra',
-        SecretString: JSON.stringify({
-          client_id: simulator.demoTenant.clientId,
-          client_secret: simulator.demoTenant.clientSecret,
-          token_url: simulator.tokenUrl,
-          audience: simulator.audience,
-          api_base: simulator.apiBase,
-        }),
-      }),
-    )
-  ).ARN!;
-
+  const { moto, clients, names: local } = environment;
+  const simulator = environment.simulator;
+  if (!simulator) throw new Error('the pipeline harness needs the built-in simulator');
+  const s3 = clients.s3;
+  const names = {
+    seedBucket: local.seedBucket,
+    outputBucket: local.outputBucket,
+    table: local.stateTable,
+    bus: local.eventBus,
+    glueDatabase: local.glueDatabase,
+  };
   const env: Record<string, string> = {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_REGION: moto.region,
-    AWS_DEFAULT_REGION: moto.region,
-    AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey,
-    AWS_S3_FORCE_PATH_STYLE: 'true',
-    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    ...environment.env,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    SIMULACRA_SECRET_ARN: secretArn,
-    STATE_TABLE_NAME: names.table,
-    TOKEN_CACHE_KEY_ARN: tokenKey,
-    SEED_BUCKET_NAME: names.seedBucket,
-    OUTPUT_BUCKET_NAME: names.outputBucket,
-    OUTPUT_KMS_KEY_ARN: outputKey,
-    ARTIFACT_KMS_KEY_ARN: mode === 'enterprise' ? artifactKey : '',
-    ARTIFACT_TENANT_ID: mode === 'enterprise' ? simulator.demoTenant.tenantId : '',
-    GLUE_DATABASE_NAME: names.glueDatabase,
-    EVENT_BUS_NAME: names.bus,
-    INGEST_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:simulacra-ingest',
+    // What the construct sets from `artifactTenantId`: the simulator's tenant exists only now.
+    ...(options.mode === 'enterprise' ? { ARTIFACT_TENANT_ID: simulator.demoTenant.tenantId } : {}),
   };
   Object.assign(process.env, env);
-  const runner = new LocalPipelineRunner({ ...options.runner, env });
+  const runner = new LocalPipelineRunner({ ...options.runner, env, iam: environment.iam });
   const repo = new StateRepository({
     tableName: names.table,
-    dynamo: DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } }),
+    dynamo: DynamoDBDocumentClient.from(clients.dynamodb, {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
   });
 
   return {
     moto,
     simulator,
+    environment,
     runner,
     s3,
     repo,
@@ -186,11 +123,6 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
       if (!manifest) throw new Error(`no manifest at s3://${names.outputBucket}/${key}`);
       return manifest;
     },
-    async stop() {
-      await simulator.close();
-      await moto.stop();
-      for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
-      Object.assign(process.env, savedEnv);
-    },
+    stop: () => environment.close(),
   };
 }

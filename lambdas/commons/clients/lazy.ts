@@ -6,13 +6,42 @@
 
 const resets = new Set<() => void>();
 
+/** Anything with an SDK middleware stack (every v3 client). */
+export interface HookableClient {
+  readonly middlewareStack: { add: (...args: never[]) => unknown };
+}
+
+/** Called with every client created here (local runs judge each call with it). */
+export type AwsClientHook = (client: HookableClient) => void;
+
+const hooks: AwsClientHook[] = [];
+const created = new Set<HookableClient>();
+
+/**
+ * Applies `hook` to every client created so far and every client created later. Local tooling
+ * adds SDK middleware with it; deployed handlers register none.
+ */
+export function onAwsClient(hook: AwsClientHook): void {
+  if (hooks.includes(hook)) return;
+  hooks.push(hook);
+  for (const client of created) hook(client);
+}
+
+function hooked<T>(client: T): T {
+  const hookable = client as unknown as HookableClient;
+  created.add(hookable);
+  for (const hook of hooks) hook(hookable);
+  return client;
+}
+
 /** A container-wide singleton built by `create` on first call. */
 export function lazyClient<T>(create: () => T): () => T {
   let instance: T | undefined;
   resets.add(() => {
+    if (instance !== undefined) created.delete(instance as unknown as HookableClient);
     instance = undefined;
   });
-  return () => (instance ??= create());
+  return () => (instance ??= hooked(create()));
 }
 
 /**

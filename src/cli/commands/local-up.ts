@@ -50,6 +50,7 @@ export const localCommand: CliCommand = {
     const { DEFAULT_TIMINGS } = await import('../../../simulator/context.ts');
     const runner = new LocalPipelineRunner({
       env: env.env,
+      iam: env.iam,
       pollTimeScale: pollTimeScaleFor(DEFAULT_TIMINGS.trainingMs, false),
     });
     console.log(

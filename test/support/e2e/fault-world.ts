@@ -127,6 +127,7 @@ export async function startFaultWorld(mode: 'managed' | 'enterprise'): Promise<F
         waitMs: 1,
         retryIntervalMs: 5,
         env: handlerEnv,
+        iam: p.env.iam,
         handlerOverrides: overrides,
       });
     },

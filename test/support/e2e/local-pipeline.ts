@@ -135,6 +135,7 @@ export async function startE2ePipeline(options: E2ePipelineOptions = {}): Promis
     retryIntervalMs: 5,
     ...options.runner,
     env: handlerEnv,
+    iam: env.iam,
   });
   Object.assign(process.env, handlerEnv);
   const events: CapturedEvent[] = [];

@@ -1,0 +1,205 @@
+/**
+ * docs/permissions.md from judged local runs: for each function, every statement of its role with
+ * the actions the runs used, the actions they did not use, and why each unused one is kept (the
+ * `keptBecause` next to the grant in lib/pipeline-functions.ts). Problems (a denied call, an unused
+ * action without a reason, a statement no grant declares) are listed for the test to fail on.
+ */
+import type { FunctionGrant, GrantTarget, PipelineFunctionSpec } from '../../../lib/pipeline-functions.ts';
+import type { JudgedCall } from './judge.ts';
+import type { FunctionRole, PolicyStatement } from './stack-policies.ts';
+
+const targetLabels: Readonly<Record<GrantTarget, string>> = {
+  credentialsSecret: 'vendor credential secret',
+  stateTable: 'state table',
+  tokenCacheKey: 'pipeline key, token cache context only',
+  seedObjects: 'seed bucket, `seeds/*`',
+  seedBucket: 'seed bucket',
+  outputObjects: 'output bucket, data and manifest prefixes',
+  outputBucket: 'output bucket',
+  artifactKey: 'customer artifact key (enterprise mode)',
+  glueCatalog: 'Glue catalog, pipeline database and its tables',
+  eventBus: 'pipeline event bus',
+  ingestStateMachine: 'ingest state machine',
+};
+
+const keyUsers: Readonly<Partial<Record<GrantTarget, string>>> = {
+  credentialsSecret: 'Secrets Manager',
+  stateTable: 'DynamoDB',
+  seedObjects: 'S3',
+  outputObjects: 'S3',
+  eventBus: 'EventBridge',
+  ingestStateMachine: 'Step Functions',
+};
+
+/** Statements the Lambda service uses for the function, not its handler's SDK calls. */
+const runtimeStatements: readonly {
+  readonly test: (s: PolicyStatement) => boolean;
+  readonly label: string;
+  readonly why: string;
+}[] = [
+  {
+    test: (s) => s.Sid === 'FailureDestination' || s.Sid === 'FailureDestinationKey',
+    label: 'dead-letter queue (and its key, via SQS)',
+    why: 'Lambda sends asynchronous invocations that failed every retry to the on-failure destination.',
+  },
+  {
+    test: (s) => actionsOf(s).every((action) => action.startsWith('logs:')),
+    label: "the function's log group",
+    why: 'Lambda writes the function logs with the execution role.',
+  },
+  {
+    test: (s) => actionsOf(s).every((action) => action.startsWith('xray:')),
+    label: '`*` (X-Ray has no resource-level permissions)',
+    why: 'Active tracing: Lambda sends trace segments.',
+  },
+];
+
+function actionsOf(statement: PolicyStatement): string[] {
+  const actions = statement.Action ?? [];
+  return typeof actions === 'string' ? [actions] : [...actions];
+}
+
+export interface StatementRow {
+  readonly statement: string;
+  readonly resource: string;
+  readonly used: readonly string[];
+  readonly unused: readonly { readonly action: string; readonly reason: string | null }[];
+  /** For statements the Lambda service uses: why they exist. */
+  readonly runtime: string | null;
+}
+
+export interface PermissionsReport {
+  readonly functions: readonly { readonly id: string; readonly rows: readonly StatementRow[] }[];
+  readonly denied: readonly JudgedCall[];
+  /** Everything that must be fixed: each names function, statement and action. */
+  readonly problems: readonly string[];
+}
+
+function declaredGrant(
+  spec: PipelineFunctionSpec,
+  sid: string | undefined,
+): { grant: FunctionGrant; key: boolean } | null {
+  for (const grant of spec.grants) {
+    if (grant.sid === sid) return { grant, key: false };
+    if (`${grant.sid}Key` === sid) return { grant, key: true };
+  }
+  return null;
+}
+
+/** Builds the report of `specs` from their roles and the calls judged in the local runs. */
+export function permissionsReport(
+  specs: readonly PipelineFunctionSpec[],
+  roles: ReadonlyMap<string, FunctionRole>,
+  calls: readonly JudgedCall[],
+): PermissionsReport {
+  const problems: string[] = [];
+  const denied = calls.filter((call) => call.decision !== 'Allowed');
+  for (const call of denied) {
+    problems.push(`${call.functionId}: ${call.action} on ${call.resource} was denied (${call.operation})`);
+  }
+  const functions = specs.map((spec) => {
+    const role = roles.get(spec.id);
+    if (!role) {
+      problems.push(`${spec.id}: the synthesized template has no role for it`);
+      return { id: spec.id, rows: [] };
+    }
+    const rows: StatementRow[] = [];
+    for (const policy of role.policies) {
+      policy.policy.Statement.forEach((statement, index) => {
+        const id = statement.Sid ?? `${policy.name}#${index}`;
+        const used = new Set(
+          calls
+            .filter((call) => call.functionId === spec.id && call.allowedBy.includes(id))
+            .map((call) => call.action),
+        );
+        const actions = [...new Set(actionsOf(statement))].sort();
+        const runtime = runtimeStatements.find((candidate) => candidate.test(statement));
+        if (runtime) {
+          rows.push({
+            statement: statement.Sid ?? '(CDK)',
+            resource: runtime.label,
+            used: [],
+            unused: [],
+            runtime: runtime.why,
+          });
+          return;
+        }
+        const declared = declaredGrant(spec, statement.Sid);
+        if (!declared) {
+          problems.push(
+            `${spec.id}: statement ${id} (${actions.join(', ')}) is declared by no grant in lib/pipeline-functions.ts`,
+          );
+          return;
+        }
+        const { grant, key } = declared;
+        const label = targetLabels[grant.target];
+        const unused = actions
+          .filter((action) => !used.has(action))
+          .map((action) => ({ action, reason: grant.keptBecause?.[action] ?? null }));
+        for (const { action, reason } of unused) {
+          if (reason === null) {
+            problems.push(
+              `${spec.id}: ${action} (statement ${id}) is granted but no local run uses it and it has no keptBecause reason`,
+            );
+          }
+        }
+        rows.push({
+          statement: id,
+          resource: key ? `key of the ${label}, via ${keyUsers[grant.target] ?? 'its service'}` : label,
+          used: actions.filter((action) => used.has(action)),
+          unused,
+          runtime: null,
+        });
+      });
+    }
+    return { id: spec.id, rows };
+  });
+  return { functions, denied, problems };
+}
+
+const cell = (text: string): string => text.replace(/\|/g, '\\|');
+
+/** The report as docs/permissions.md. */
+export function renderPermissions(report: PermissionsReport): string {
+  const lines = [
+    '# Function permissions',
+    '',
+    '<!-- Generated by `npm run gen:permissions` (test/integration/iam/permissions.test.ts); do not edit. -->',
+    '',
+    "Each function's IAM role, statement by statement, against the AWS calls its handler made in the",
+    'local runs of test/integration/iam/permissions.test.ts (a managed run with a rejected seed, a',
+    'scheduled generation and an enterprise run). Every call, including the KMS use of S3, DynamoDB,',
+    "Secrets Manager, EventBridge and Step Functions on the caller's behalf, was judged by",
+    '`@cloud-copilot/iam-simulate` against the synthesized template. Grants are declared next to each',
+    'function in lib/pipeline-functions.ts; an action no run uses stays only with the reason written there.',
+    '',
+    `Denied calls: ${report.denied.length}. Unused actions without a reason: ${report.problems.filter((p) => p.includes('no keptBecause')).length}.`,
+    '',
+    '| Function | Statements | Actions used | Actions kept unused (with reason) |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const fn of report.functions) {
+    const sdk = fn.rows.filter((row) => row.runtime === null);
+    const used = sdk.reduce((sum, row) => sum + row.used.length, 0);
+    const kept = sdk.reduce((sum, row) => sum + row.unused.length, 0);
+    lines.push(`| ${fn.id} | ${fn.rows.length} | ${used} | ${kept} |`);
+  }
+  for (const fn of report.functions) {
+    lines.push(
+      '',
+      `## ${fn.id}`,
+      '',
+      '| Statement | Resource | Used | Granted, unused | Why kept |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const row of fn.rows) {
+      const why =
+        row.runtime ??
+        row.unused.map((entry) => `${entry.action}: ${entry.reason ?? '**NO REASON**'}`).join('<br>');
+      lines.push(
+        `| ${cell(row.statement)} | ${cell(row.resource)} | ${row.runtime ? '(Lambda service)' : row.used.join(', ')} | ${row.unused.map((entry) => entry.action).join(', ')} | ${cell(why)} |`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
