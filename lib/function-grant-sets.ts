@@ -117,6 +117,14 @@ export function stateRecords(actions: readonly string[], keptBecause?: Record<st
 
 export const retrain =
   "Only when the feed's vendor dataset expired: the generation re-trains from the latest seed (test/integration/pipeline/retention.test.ts).";
+/** `s3:ListBucket` on the seed bucket: a read of a missing seed key is then a 404, not a 403. */
+export const seedListing = (): FunctionGrant => ({
+  sid: 'SeedListing',
+  target: 'seedBucket',
+  actions: ['s3:ListBucket'],
+  keptBecause: { 's3:ListBucket': missingKeys },
+});
+
 export const missingKeys =
   'S3 answers a read of a missing key with 404 only to callers that may list the bucket (403 otherwise); the handler treats a missing object as "not there yet".';
 

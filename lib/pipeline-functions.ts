@@ -11,6 +11,7 @@ import {
   publishEvents,
   readSeeds,
   retrain,
+  seedListing,
   stateRecords,
   unversionedSeeds,
   vendorGrants,
@@ -126,7 +127,7 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     entry: 'lambdas/upload-seed.ts',
     aslPlaceholder: 'UploadSeedFunctionArn',
     env: vendorEnv,
-    grants: [...vendorGrants, readSeeds, stateRecords(['dynamodb:UpdateItem'])],
+    grants: [...vendorGrants, readSeeds, seedListing(), stateRecords(['dynamodb:UpdateItem'])],
     memoryMb: 512,
     timeoutSeconds: 900,
   },
@@ -249,6 +250,8 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
         keptBecause: {
           'glue:UpdateTable':
             'A seed version with another schema updates the feed table (test/e2e/pipeline-scenarios.test.ts case 5).',
+          'glue:GetPartition':
+            'A retried registration of the same generation finds its partition already there and compares it (BatchCreatePartition answered AlreadyExists).',
           'glue:UpdatePartition':
             'A partition registered before (a re-landed generation) is updated in place instead of created.',
         },

@@ -1,6 +1,6 @@
 /**
  * docs/permissions.md from judged local runs: for each function, every statement of its role with
- * the actions the runs used, the actions they did not use, and why each unused one is kept (the
+ * the actions the runs must use, and the actions kept for rarer paths with why (the
  * `keptBecause` next to the grant in lib/pipeline-functions.ts). Problems (a denied call, an unused
  * action without a reason, a statement no grant declares) are listed for the test to fail on.
  */
@@ -62,8 +62,10 @@ function actionsOf(statement: PolicyStatement): string[] {
 export interface StatementRow {
   readonly statement: string;
   readonly resource: string;
+  /** Actions without a reason: every one was used by the runs (a problem otherwise). */
   readonly used: readonly string[];
-  readonly unused: readonly { readonly action: string; readonly reason: string | null }[];
+  /** Actions kept for a path the runs need not take, with the reason written next to the grant. */
+  readonly kept: readonly { readonly action: string; readonly reason: string }[];
   /** For statements the Lambda service uses: why they exist. */
   readonly runtime: string | null;
 }
@@ -119,7 +121,7 @@ export function permissionsReport(
             statement: statement.Sid ?? '(CDK)',
             resource: runtime.label,
             used: [],
-            unused: [],
+            kept: [],
             runtime: runtime.why,
           });
           return;
@@ -133,21 +135,21 @@ export function permissionsReport(
         }
         const { grant, key } = declared;
         const label = targetLabels[grant.target];
-        const unused = actions
-          .filter((action) => !used.has(action))
-          .map((action) => ({ action, reason: grant.keptBecause?.[action] ?? null }));
-        for (const { action, reason } of unused) {
-          if (reason === null) {
-            problems.push(
-              `${spec.id}: ${action} (statement ${id}) is granted but no local run uses it and it has no keptBecause reason`,
-            );
-          }
+        const kept = actions.flatMap((action) => {
+          const reason = grant.keptBecause?.[action];
+          return reason ? [{ action, reason }] : [];
+        });
+        const needed = actions.filter((action) => !grant.keptBecause?.[action]);
+        for (const action of needed.filter((candidate) => !used.has(candidate))) {
+          problems.push(
+            `${spec.id}: ${action} (statement ${id}) is granted but no local run uses it and it has no keptBecause reason`,
+          );
         }
         rows.push({
           statement: id,
           resource: key ? `key of the ${label}, via ${keyUsers[grant.target] ?? 'its service'}` : label,
-          used: actions.filter((action) => used.has(action)),
-          unused,
+          used: needed,
+          kept,
           runtime: null,
         });
       });
@@ -175,13 +177,17 @@ export function renderPermissions(report: PermissionsReport): string {
     '',
     `Denied calls: ${report.denied.length}. Unused actions without a reason: ${report.problems.filter((p) => p.includes('no keptBecause')).length}.`,
     '',
-    '| Function | Statements | Actions used | Actions kept unused (with reason) |',
+    '"Used" lists the actions every one of those runs needed (the test fails if a run leaves one unused).',
+    '"Kept" lists actions for paths the runs need not take (errors, retries, other modes), each with its',
+    'reason; they may or may not appear in a given run.',
+    '',
+    '| Function | Statements | Actions used | Actions kept (with reason) |',
     '| --- | --- | --- | --- |',
   ];
   for (const fn of report.functions) {
     const sdk = fn.rows.filter((row) => row.runtime === null);
     const used = sdk.reduce((sum, row) => sum + row.used.length, 0);
-    const kept = sdk.reduce((sum, row) => sum + row.unused.length, 0);
+    const kept = sdk.reduce((sum, row) => sum + row.kept.length, 0);
     lines.push(`| ${fn.id} | ${fn.rows.length} | ${used} | ${kept} |`);
   }
   for (const fn of report.functions) {
@@ -189,15 +195,15 @@ export function renderPermissions(report: PermissionsReport): string {
       '',
       `## ${fn.id}`,
       '',
-      '| Statement | Resource | Used | Granted, unused | Why kept |',
+      '| Statement | Resource | Used | Kept | Why kept |',
       '| --- | --- | --- | --- | --- |',
     );
     for (const row of fn.rows) {
       const why =
         row.runtime ??
-        row.unused.map((entry) => `${entry.action}: ${entry.reason ?? '**NO REASON**'}`).join('<br>');
+        row.kept.map((entry) => `${entry.action}: ${entry.reason}`).join('<br>');
       lines.push(
-        `| ${cell(row.statement)} | ${cell(row.resource)} | ${row.runtime ? '(Lambda service)' : row.used.join(', ')} | ${row.unused.map((entry) => entry.action).join(', ')} | ${cell(why)} |`,
+        `| ${cell(row.statement)} | ${cell(row.resource)} | ${row.runtime ? '(Lambda service)' : row.used.join(', ')} | ${row.kept.map((entry) => entry.action).join(', ')} | ${cell(why)} |`,
       );
     }
   }
