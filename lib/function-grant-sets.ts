@@ -100,7 +100,10 @@ export const readSeeds: FunctionGrant = {
 };
 
 /** Run and feed records in the state table, beyond the token cache. */
-export function stateRecords(actions: readonly string[], keptBecause?: Record<string, string>): FunctionGrant {
+export function stateRecords(
+  actions: readonly string[],
+  keptBecause?: Record<string, string>,
+): FunctionGrant {
   return {
     sid: 'RunState',
     target: 'stateTable',

@@ -68,6 +68,9 @@ export interface PipelineFunctionSpec {
 /** LandArtifact's memory size: 2 × 1,769 MB, the size at which Lambda gives two full vCPUs. */
 export const LANDING_MEMORY_MB = 3538;
 
+const failedUpload =
+  'A landing that fails midway (a tampered or truncated artifact) aborts its upload, and stale uploads of its slot are aborted first; test/integration/pipeline/enterprise.test.ts covers it.';
+
 const vendorEnv = [
   PipelineEnv.credentialsSecretArn,
   PipelineEnv.stateTableName,
@@ -188,8 +191,7 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
         actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
         keyActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         keptBecause: {
-          's3:AbortMultipartUpload':
-            'A landing that fails midway (a tampered or truncated artifact) aborts its upload, and stale uploads of its slot are aborted first; test/integration/pipeline/enterprise.test.ts covers it.',
+          's3:AbortMultipartUpload': failedUpload,
         },
       },
       {
@@ -203,6 +205,7 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
         target: 'quarantineObjects',
         actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
         keyActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        keptBecause: { 's3:AbortMultipartUpload': failedUpload },
       },
       // The seed version a generation was made from, read for the quality report.
       { ...readSeeds, sid: 'ReadSeedForQuality' },
@@ -266,7 +269,8 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     aslPlaceholder: 'RecordRunFunctionArn',
     env: [PipelineEnv.stateTableName, PipelineEnv.eventBusName],
     grants: [
-      stateRecords(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], {
+      // Query: a run's outcome is assembled from its partition (the run and its scenario outcomes).
+      stateRecords(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], {
         'dynamodb:GetItem':
           'Finishing a run that is already finished (a retried RecordRun) reads the record to replay its outcome (test/integration/pipeline/retention.test.ts).',
       }),

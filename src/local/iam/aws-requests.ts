@@ -116,7 +116,49 @@ function implicitKms(
   return actions.map((action) => ({ action, resource: keyArn, context: condition, via: service }));
 }
 
+const s3CopyWrites: Readonly<Record<string, string>> = {
+  CopyObject: 'PutObject',
+  UploadPartCopy: 'UploadPart',
+};
+
+/** `CopySource` (`bucket/key[?versionId=v]`, the key URL-encoded) as bucket, key and version. */
+function copySource(value: string): { bucket: string; key: string; versionId: string } {
+  const [path = '', query = ''] = value.replace(/^\//, '').split('?');
+  const slash = path.indexOf('/');
+  const versionId = new URLSearchParams(query).get('versionId') ?? '';
+  return { bucket: path.slice(0, slash), key: decodeURIComponent(path.slice(slash + 1)), versionId };
+}
+
+/**
+ * The source side of CopyObject and UploadPartCopy: reading the source object (its version when
+ * named) and, for an SSE-KMS source, S3 decrypting it for the caller.
+ */
+function copySourceRequests(call: SdkCall, lookup: EncryptionLookup): IamRequest[] {
+  const source = copySource(str(call.input['CopySource']));
+  const bucketArn = `arn:aws:s3:::${source.bucket}`;
+  const objectArn = `${bucketArn}/${source.key}`;
+  const context = { ...secureTransport, 's3:TlsVersion': '1.3' };
+  const action = source.versionId ? 's3:GetObjectVersion' : 's3:GetObject';
+  const out: IamRequest[] = [{ action, resource: objectArn, context }];
+  const sourceKey = lookup.bucketKey(source.bucket);
+  if (sourceKey) {
+    const arn = sourceKey.bucketKeyEnabled ? bucketArn : objectArn;
+    out.push(...implicitKms('s3', ['kms:Decrypt'], sourceKey.keyArn, { 'aws:s3:arn': arn }, lookup));
+  }
+  return out;
+}
+
 function s3Requests(call: SdkCall, lookup: EncryptionLookup): IamRequest[] {
+  // A copy reads its source and writes its target as PutObject / UploadPart would.
+  const writeAs = s3CopyWrites[call.operation];
+  if (writeAs) {
+    const target = s3ObjectRequests({ ...call, operation: writeAs }, lookup);
+    return [...copySourceRequests(call, lookup), ...target];
+  }
+  return s3ObjectRequests(call, lookup);
+}
+
+function s3ObjectRequests(call: SdkCall, lookup: EncryptionLookup): IamRequest[] {
   const bucket = str(call.input['Bucket']);
   const bucketArn = `arn:aws:s3:::${bucket}`;
   const context = { ...secureTransport, 's3:TlsVersion': '1.3' };

@@ -15,6 +15,7 @@ const targetLabels: Readonly<Record<GrantTarget, string>> = {
   seedObjects: 'seed bucket, `seeds/*`',
   seedBucket: 'seed bucket',
   outputObjects: 'output bucket, data and manifest prefixes',
+  quarantineObjects: 'output bucket, quarantine and quality prefixes',
   outputBucket: 'output bucket',
   artifactKey: 'customer artifact key (enterprise mode)',
   glueCatalog: 'Glue catalog, pipeline database and its tables',
@@ -27,6 +28,7 @@ const keyUsers: Readonly<Partial<Record<GrantTarget, string>>> = {
   stateTable: 'DynamoDB',
   seedObjects: 'S3',
   outputObjects: 'S3',
+  quarantineObjects: 'S3',
   eventBus: 'EventBridge',
   ingestStateMachine: 'Step Functions',
 };
@@ -199,9 +201,7 @@ export function renderPermissions(report: PermissionsReport): string {
       '| --- | --- | --- | --- | --- |',
     );
     for (const row of fn.rows) {
-      const why =
-        row.runtime ??
-        row.kept.map((entry) => `${entry.action}: ${entry.reason}`).join('<br>');
+      const why = row.runtime ?? row.kept.map((entry) => `${entry.action}: ${entry.reason}`).join('<br>');
       lines.push(
         `| ${cell(row.statement)} | ${cell(row.resource)} | ${row.runtime ? '(Lambda service)' : row.used.join(', ')} | ${row.kept.map((entry) => entry.action).join(', ')} | ${cell(why)} |`,
       );

@@ -13,7 +13,7 @@ import type { JudgedCall } from '../../../src/local/iam/judge.ts';
 import { permissionsReport, renderPermissions } from '../../../src/local/iam/permissions-table.ts';
 import type { FunctionRole } from '../../../src/local/iam/stack-policies.ts';
 import { PREMIUM_SCENARIO } from '../../fixtures/scenarios.ts';
-import type { PipelineHarness } from '../pipeline/harness.ts';
+import type { PipelineHarness } from '../../support/pipeline-harness.ts';
 
 const DOC = resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/permissions.md');
 
@@ -33,7 +33,7 @@ async function harness(
   mode: 'managed' | 'enterprise',
 ): Promise<{ h: PipelineHarness; seedCsv: () => string }> {
   vi.resetModules();
-  const { startPipelineHarness, exampleSeedCsv } = await import('../pipeline/harness.ts');
+  const { startPipelineHarness, exampleSeedCsv } = await import('../../support/pipeline-harness.ts');
   open = await startPipelineHarness({ mode });
   return { h: open, seedCsv: () => exampleSeedCsv() };
 }

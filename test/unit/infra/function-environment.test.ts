@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { PipelineEnv, pipelineFunctions } from '../../../lib/pipeline-functions.ts';
-import { allFeaturesProps, synthPipeline } from './infra-fixtures.ts';
+import { allFeaturesProps, synthPipeline } from '../../support/infra-fixtures.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
