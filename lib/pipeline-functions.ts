@@ -290,11 +290,13 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
         ...readSeeds,
         sid: 'RetrainFromSeed',
         keptBecause: {
-          's3:GetObject': unversionedSeeds,
+          's3:GetObject': `${retrain} It reads the feed's latest scenarios.json to check the seed against it.`,
           's3:GetObjectVersion': retrain,
           'kms:Decrypt': retrain,
         },
       },
+      // A feed without scenarios.json re-trains with the default scenario (a 404, not a 403).
+      seedListing(),
       stateRecords(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
     ],
     memoryMb: 512,
