@@ -1,23 +1,24 @@
 /**
- * Integration harness for landing: a moto server (S3, KMS, Glue), a bucket and KMS keys, a local
+ * Integration harness for landing: moto with the stack provisioned from its template, a local
  * `node:http` artifact server with expiring URLs, and a vendor API whose `getGeneration` is
  * scripted by the test and whose `downloadArtifact` really fetches over HTTP.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { GlueClient } from '@aws-sdk/client-glue';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { GlueClient } from '@aws-sdk/client-glue';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import {
-  CreateBucketCommand,
   GetObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import type { ArtifactDownload, Generation, SimulacraApi } from '../../src/client/contract.ts';
 import type { LandArtifactDeps } from '../../src/landing/land.ts';
-import { awsClientConfig, startMoto, type RunningMoto } from '../../src/local/moto.ts';
+import { PipelineEnv } from '../../lib/pipeline-functions.ts';
+import { startLocalEnvironment } from '../../src/local/environment.ts';
+import type { RunningMoto } from '../../src/local/moto.ts';
 import { apiError, fakeApi, meta, type FakeApi } from './fake-vendor-api.ts';
 
 export type ArtifactSource = Buffer | (() => AsyncIterable<Buffer>);
@@ -112,15 +113,27 @@ export interface LandingEnvironment {
   stop(): Promise<void>;
 }
 
-export async function startLandingEnvironment(bucket = 'customer-lake'): Promise<LandingEnvironment> {
-  const moto = await startMoto();
-  const config = awsClientConfig(moto);
-  const s3 = new S3Client(config);
-  const kms = new KMSClient(config);
-  const glue = new GlueClient(config);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const outputKey = await kms.send(new CreateKeyCommand({ Description: 'landing output' }));
-  const artifactKey = await kms.send(new CreateKeyCommand({ Description: 'artifact wrapping' }));
+/** Vendor settings for the credential secret; landing tests pass their own scripted API. */
+const UNUSED_VENDOR = {
+  apiBase: 'http://127.0.0.1:9/v1',
+  tokenUrl: 'http://127.0.0.1:9/oauth/token',
+  audience: 'landing-tests',
+  clientId: 'landing-tests',
+  clientSecret: 'landing-tests-unused',
+} as const;
+
+/**
+ * Moto with the pipeline stack provisioned from its synthesized template (enterprise mode), so
+ * landing writes into the stack's real output bucket (versioned, SSE-KMS with the pipeline's
+ * output key) and unwraps with a customer artifact key, as the deployed LandArtifact does.
+ */
+export async function startLandingEnvironment(): Promise<LandingEnvironment> {
+  const local = await startLocalEnvironment({ mode: 'enterprise', externalApi: UNUSED_VENDOR });
+  const { moto, clients } = local;
+  const { s3, kms, glue } = clients;
+  const bucket = local.names.outputBucket;
+  const outputKeyArn = local.env[PipelineEnv.outputKmsKeyArn] ?? '';
+  const artifactKeyArn = local.names.artifactKeyArn ?? '';
   const server = new ArtifactServer();
   await server.start();
   const env: LandingEnvironment = {
@@ -129,15 +142,15 @@ export async function startLandingEnvironment(bucket = 'customer-lake'): Promise
     kms,
     glue,
     bucket,
-    outputKeyArn: outputKey.KeyMetadata!.Arn!,
-    artifactKeyArn: artifactKey.KeyMetadata!.Arn!,
+    outputKeyArn,
+    artifactKeyArn,
     server,
     deps: (api, extra = {}) => ({
       api,
       s3,
       kms,
       bucket,
-      outputKmsKeyId: outputKey.KeyMetadata!.Arn!,
+      outputKmsKeyId: outputKeyArn,
       ...extra,
     }),
     async listKeys(prefix) {
@@ -154,10 +167,7 @@ export async function startLandingEnvironment(bucket = 'customer-lake'): Promise
     },
     async stop() {
       await server.close();
-      s3.destroy();
-      kms.destroy();
-      glue.destroy();
-      await moto.stop();
+      await local.close();
     },
   };
   return env;

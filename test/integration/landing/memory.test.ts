@@ -51,7 +51,7 @@ async function startArtifactServer(key: Buffer, iv: Buffer): Promise<string> {
 }
 
 beforeAll(async () => {
-  env = await startLandingEnvironment('memory-lake');
+  env = await startLandingEnvironment();
 });
 afterAll(async () => {
   child?.stdin?.end();

@@ -24,7 +24,7 @@ let env: LandingEnvironment;
 const database = 'synthetic_lake';
 
 beforeAll(async () => {
-  env = await startLandingEnvironment('catalog-lake');
+  env = await startLandingEnvironment();
   await env.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: database } }));
 });
 afterAll(async () => {

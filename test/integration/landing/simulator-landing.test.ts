@@ -24,7 +24,7 @@ let env: LandingEnvironment;
 const sessions: Session[] = [];
 
 beforeAll(async () => {
-  env = await startLandingEnvironment('sim-lake');
+  env = await startLandingEnvironment();
   await env.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'sim_db' } }));
 });
 afterAll(async () => {
