@@ -1,9 +1,12 @@
 /**
  * Workflows: the ingest and generate state machines built from `statemachines/*.asl.json`, the
- * starter's permission to start ingestion, and the EventBridge Scheduler schedules that start
+ * starter's permission to start ingestion, the rule that finishes the run record of an
+ * execution that ended without recording it, and the EventBridge Scheduler schedules that start
  * generation runs.
  */
 import { Duration, Names, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -42,6 +45,12 @@ export interface PipelineWorkflowsProps {
 export class PipelineWorkflows extends PipelinePart {
   readonly ingestStateMachine: sfn.StateMachine;
   readonly generateStateMachine: sfn.StateMachine;
+  /**
+   * Sends "Execution Status Change" events of FAILED, TIMED_OUT and ABORTED executions to the
+   * run-record function, which finishes a run still QUEUED or RUNNING (an uncatchable
+   * `States.DataLimitExceeded` or `States.Runtime`, a timeout, a stop).
+   */
+  readonly executionEndedRule: events.Rule;
   private readonly props: PipelineWorkflowsProps;
 
   constructor(scope: Construct, id: string, props: PipelineWorkflowsProps) {
@@ -59,6 +68,27 @@ export class PipelineWorkflows extends PipelinePart {
     const available = { ...arnPlaceholders, ...valuePlaceholders };
     this.ingestStateMachine = this.createStateMachine('ingest', 'Ingest', available);
     this.generateStateMachine = this.createStateMachine('generate', 'Generate', available);
+    this.executionEndedRule = new events.Rule(this, 'ExecutionEndedRule', {
+      description:
+        'Finishes the run record of a pipeline execution that failed, timed out or stopped unrecorded',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [
+            this.ingestStateMachine.stateMachineArn,
+            this.generateStateMachine.stateMachineArn,
+          ],
+        },
+      },
+      targets: [
+        new eventsTargets.LambdaFunction(functions.fn('RecordRun'), {
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
     for (const spec of pipelineFunctions) {
       if (spec.env.includes(PipelineEnv.ingestStateMachineArn)) {
         const fn = functions.fn(spec.id);

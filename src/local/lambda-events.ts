@@ -1,6 +1,7 @@
 /**
  * What the local runner hands the real handlers: the Lambda context (with the configured timeout
- * and memory size), the JSON round trip of a Lambda payload, and S3's "Object Created" event.
+ * and memory size), the JSON round trip of a Lambda payload, S3's "Object Created" event and
+ * Step Functions' "Execution Status Change" event for a failed execution.
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
@@ -75,6 +76,36 @@ export function objectCreatedEvent(
       'request-id': randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase(),
       requester: accountId,
       reason: 'PutObject',
+    },
+  };
+}
+
+/** The event Step Functions sends to EventBridge when an execution fails. */
+export function executionStatusChangeEvent(input: {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly error: string | null;
+  readonly cause: string | null;
+  readonly region: string;
+  readonly accountId: string;
+}): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: input.accountId,
+    time: new Date().toISOString(),
+    region: input.region,
+    resources: [input.executionArn],
+    detail: {
+      executionArn: input.executionArn,
+      stateMachineArn: input.stateMachineArn,
+      name: input.name,
+      status: 'FAILED',
+      error: input.error,
+      cause: input.cause,
     },
   };
 }

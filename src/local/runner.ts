@@ -19,7 +19,14 @@ import { startExecutionRequests } from './iam/aws-requests.ts';
 import type { IamJudge } from './iam/judge.ts';
 import { invokeAs, judgeDirectCall } from './iam/sdk-recorder.ts';
 import { LambdaLimits, limitsOf, type FunctionLimits, type FunctionReport } from './lambda-limits.ts';
-import { asLambdaJson, fakeContext, objectCreatedEvent, type SeedDrop } from './lambda-events.ts';
+import {
+  asLambdaJson,
+  executionStatusChangeEvent,
+  fakeContext,
+  objectCreatedEvent,
+  type SeedDrop,
+} from './lambda-events.ts';
+import { substitutePlaceholders, taskStates, waitStates } from './definitions.ts';
 import { runWithQuotas, type HistoryEvent } from './quota-execution.ts';
 import {
   INLINE_MAP_CONCURRENCY_LIMIT,
@@ -30,6 +37,13 @@ import {
 } from './sfn-quotas.ts';
 
 export type { HistoryEvent } from './quota-execution.ts';
+export {
+  definitionPath,
+  definitionPlaceholders,
+  substitutePlaceholders,
+  taskStates,
+  waitStates,
+} from './definitions.ts';
 export { objectCreatedEvent, type SeedDrop } from './lambda-events.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -59,6 +73,11 @@ export interface ExecutionResult {
   readonly maxConcurrentIterations: number;
   /** Per function: invocations, longest duration against its timeout, peak memory against its size. */
   readonly functions: readonly FunctionReport[];
+  /**
+   * For a FAILED execution: what the run-record function answered to the "Execution Status
+   * Change" event EventBridge delivers (the construct's ExecutionEndedRule), or its error.
+   */
+  readonly statusChange: { readonly answer: unknown; readonly error: string | null } | null;
 }
 
 export interface LocalRunnerOptions {
@@ -103,69 +122,6 @@ interface StartedExecution {
   readonly inputText: string;
   running: boolean;
   readonly result: Promise<ExecutionResult>;
-}
-
-/** The `${Name}` placeholders of a definition. */
-export function definitionPlaceholders(definitionText: string): string[] {
-  return [...new Set([...definitionText.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1] as string))];
-}
-
-/** Replaces every `${Name}` with its value; throws naming any placeholder without one. */
-export function substitutePlaceholders(
-  definitionText: string,
-  values: Readonly<Record<string, string>>,
-): string {
-  const missing = definitionPlaceholders(definitionText).filter((name) => values[name] === undefined);
-  if (missing.length > 0) throw new Error(`No value for ASL placeholder(s): ${missing.join(', ')}`);
-  return definitionText.replace(/\$\{([A-Za-z0-9]+)\}/g, (_, name: string) => values[name] as string);
-}
-
-/** Path of a state machine's ASL file (its fragments are assembled by lib/asl-definition.ts). */
-export function definitionPath(name: StateMachineName): string {
-  return resolve(REPO_ROOT, 'statemachines', `${name}.asl.json`);
-}
-
-interface TaskState {
-  readonly Type: string;
-  readonly Resource?: string;
-}
-
-/** Every Task state (including those inside Map/Parallel) with its Resource. */
-export function taskStates(definition: StateMachineDefinition): Map<string, string> {
-  const out = new Map<string, string>();
-  const visit = (states: Record<string, unknown>): void => {
-    for (const [name, raw] of Object.entries(states)) {
-      const state = raw as TaskState & {
-        ItemProcessor?: { States: Record<string, unknown> };
-        Iterator?: { States: Record<string, unknown> };
-        Branches?: { States: Record<string, unknown> }[];
-      };
-      if (state.Type === 'Task' && state.Resource) {
-        if (out.has(name))
-          throw new Error(`State name "${name}" is used twice; local binding needs unique names.`);
-        out.set(name, state.Resource);
-      }
-      if (state.ItemProcessor) visit(state.ItemProcessor.States);
-      if (state.Iterator) visit(state.Iterator.States);
-      for (const branch of state.Branches ?? []) visit(branch.States);
-    }
-  };
-  visit(definition.States);
-  return out;
-}
-
-/** Every Wait state's name (including those inside Map/Parallel): all run shortened locally. */
-export function waitStates(definition: StateMachineDefinition): string[] {
-  const out: string[] = [];
-  const visit = (states: Record<string, unknown>): void => {
-    for (const [name, raw] of Object.entries(states)) {
-      const state = raw as { Type?: string; ItemProcessor?: { States: Record<string, unknown> } };
-      if (state.Type === 'Wait') out.push(name);
-      if (state.ItemProcessor) visit(state.ItemProcessor.States);
-    }
-  };
-  visit(definition.States);
-  return out;
 }
 
 /** Runs the pipeline locally; one instance per test (it remembers started execution names). */
@@ -285,6 +241,10 @@ export class LocalPipelineRunner {
       },
       onEvent: (event) => this.options.onEvent?.(event, stateMachine),
     });
+    const statusChange =
+      run.status === 'FAILED'
+        ? await this.deliverStatusChange(stateMachine, name, executionArn, run, lambda)
+        : null;
     const stateTransitions = run.events.filter(
       (e) => e.type === 'StateEntered' || e.type === 'StateRetried',
     ).length;
@@ -302,7 +262,40 @@ export class LocalPipelineRunner {
       historyLength: run.historyLength,
       maxConcurrentIterations: run.maxConcurrentIterations,
       functions: lambda.functionReports,
+      statusChange,
     };
+  }
+
+  /** EventBridge → RecordRun for a failed execution, as the construct's ExecutionEndedRule does. */
+  private async deliverStatusChange(
+    stateMachine: StateMachineName,
+    name: string,
+    executionArn: string,
+    run: { readonly error: string | null; readonly cause: string | null },
+    lambda: LambdaLimits,
+  ): Promise<{ answer: unknown; error: string | null }> {
+    const spec = pipelineFunctions.find((f) => f.id === 'RecordRun');
+    if (!spec) throw new Error('lib/pipeline-functions.ts lists no RecordRun function');
+    const limits = limitsOf(spec, this.options.lambdaLimits?.[spec.id]);
+    const event = executionStatusChangeEvent({
+      executionArn,
+      stateMachineArn: this.stateMachineArn(stateMachine),
+      name,
+      error: run.error,
+      cause: run.cause,
+      region: this.region,
+      accountId: this.accountId,
+    });
+    try {
+      const handler = await this.handlerFor(spec);
+      const context = fakeContext(spec, limits, this.region, this.accountId);
+      return {
+        answer: await lambda.invoke(spec.id, limits, event, () => handler(event, context)),
+        error: null,
+      };
+    } catch (err) {
+      return { answer: null, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+    }
   }
 
   /** ARN of an execution of a state machine. */

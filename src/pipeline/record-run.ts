@@ -49,7 +49,11 @@ export const recordRunInputSchema = z.object({
       .looseObject({ datasetId: z.string().min(1) })
       .nullable()
       .optional(),
-    results: z.array(scenarioResultSchema).optional(),
+    /** The Map's output; before the Map ends it holds the pending scenarios (an object), not results. */
+    results: z.preprocess(
+      (value) => (Array.isArray(value) ? value : undefined),
+      z.array(scenarioResultSchema).optional(),
+    ),
     /** What a Catch stored: `{ Error, Cause }`. */
     error: z
       .object({ Error: z.string().nullable().optional(), Cause: z.string().nullable().optional() })

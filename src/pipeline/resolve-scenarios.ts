@@ -19,6 +19,7 @@ import type { Scenario } from '../conditions/scenario-file.ts';
 import type { ContentLedger } from '../state/content-ledger.ts';
 import type { StateRepository } from '../state/repository.ts';
 import { loadFeedScenarios } from './scenario-source.ts';
+import { checkResolvedScenariosFit } from './state-budget.ts';
 import { utcDay } from './seed-content.ts';
 import { sha256Hex, type SeedObject } from './seed-object.ts';
 
@@ -31,9 +32,6 @@ export interface RejectedScenario {
   readonly code: typeof SCENARIO_CONDITIONS_INVALID;
   readonly message: string;
 }
-
-/** Keeps the Map input well under the 256 KB Step Functions payload limit. */
-export const MAX_RESOLVED_SCENARIOS_BYTES = 160 * 1024;
 
 /** One Map item: the scenario as written plus what the vendor request needs. */
 export interface ResolvedScenario {
@@ -133,15 +131,13 @@ export async function resolveScenarios(
       }),
     );
   }
-  if (JSON.stringify(resolved).length > MAX_RESOLVED_SCENARIOS_BYTES) {
-    throw new InputValidationError(
-      failure(
-        'scenario_file_too_large',
-        `The resolved scenarios of feed "${input.feed}" exceed ${MAX_RESOLVED_SCENARIOS_BYTES} bytes; split them across feeds or shorten their conditions.`,
-        { dataset_id: input.datasetId },
-      ),
-    );
-  }
+  checkResolvedScenariosFit(input.feed, input.datasetId, resolved, {
+    scenarios: resolved,
+    rejected,
+    source,
+    schemaFingerprint: '0'.repeat(64),
+    feedUpdated: false,
+  });
   const fingerprint = schemaFingerprint(schema.schema);
   const feedUpdated = await deps.repo.recordDatasetReady({
     feed: input.feed,

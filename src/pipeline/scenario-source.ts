@@ -13,6 +13,7 @@ import {
   type Scenario,
 } from '../conditions/scenario-file.ts';
 import { SCENARIO_FILE_NAME } from './seed-object.ts';
+import { checkScenarioFileFits } from './state-budget.ts';
 
 export interface FeedScenarios {
   /** The scenarios the run will generate, in the file's order. */
@@ -65,7 +66,9 @@ export function selectScenarios(
 
 /**
  * Reads, parses and selects the feed's scenarios. A malformed file throws InputValidationError
- * `invalid_scenario_file` listing every problem with its JSON path and fix.
+ * `invalid_scenario_file` listing every problem with its JSON path and fix. Before training (no
+ * `datasetId` yet), a file whose resolved scenarios could not fit a Step Functions state throws
+ * `scenario_file_too_large` (state-budget.ts); after training the exact size is checked instead.
  */
 export async function loadFeedScenarios(
   s3: S3Client,
@@ -94,8 +97,7 @@ export async function loadFeedScenarios(
     }
     throw err;
   }
-  return {
-    scenarios: selectScenarios(input.feed, available, input.requested),
-    source: file?.source ?? 'default',
-  };
+  const scenarios = selectScenarios(input.feed, available, input.requested);
+  if (!input.datasetId) checkScenarioFileFits(input.feed, scenarios);
+  return { scenarios, source: file?.source ?? 'default' };
 }
