@@ -3,6 +3,7 @@
  * the report. A generation passes when every enabled check passes; a failed one is quarantined.
  */
 import type { QualityGateThresholds } from './config.ts';
+import { DCR_MAX_P5_TO_MEDIAN, DCR_MIN_REFERENCE_ROWS } from './gate-settings.ts';
 import type { QualityReport } from './report.ts';
 
 export interface GateCheck {
@@ -14,6 +15,8 @@ export interface GateCheck {
   readonly margin: number;
   readonly comparison: '<=' | '>=';
   readonly passed: boolean;
+  /** Why a check was reported but not judged (it then passes). */
+  readonly notJudged?: string;
 }
 
 export interface GateVerdict {
@@ -36,6 +39,34 @@ function check(
   return { metric, value, threshold, margin, comparison, passed };
 }
 
+/** Why the DCR figures of `report` cannot be judged, or null when they can. */
+function dcrNotJudged(report: QualityReport): string | null {
+  const { referenceRows, holdoutP5, holdoutMedian } = report.privacy.dcr;
+  if (referenceRows < DCR_MIN_REFERENCE_ROWS) {
+    return `the seed's reference half has ${referenceRows} rows, fewer than ${DCR_MIN_REFERENCE_ROWS}: too sparse to judge distances`;
+  }
+  if (holdoutP5 !== null && holdoutMedian !== null && holdoutMedian > 0) {
+    const spread = holdoutP5 / holdoutMedian;
+    if (spread > DCR_MAX_P5_TO_MEDIAN) {
+      return `the holdout's distances are nearly all equal (5th percentile / median = ${Math.round(spread * 1000) / 1000} > ${DCR_MAX_P5_TO_MEDIAN}): closeness does not separate near-copies`;
+    }
+  }
+  return null;
+}
+
+/** A DCR check that cannot be judged keeps its figure and passes with the reason. */
+function dcrCheck(
+  report: QualityReport,
+  metric: string,
+  value: number | null,
+  threshold: number | null,
+  comparison: '<=' | '>=',
+): GateCheck | null {
+  const judged = check(metric, value, threshold, comparison);
+  const reason = judged ? dcrNotJudged(report) : null;
+  return judged && reason ? { ...judged, passed: true, notJudged: reason } : judged;
+}
+
 export function evaluateGate(report: QualityReport, gate: QualityGateThresholds): GateVerdict {
   const { privacy, fidelity } = report;
   const checks = [
@@ -55,8 +86,8 @@ export function evaluateGate(report: QualityReport, gate: QualityGateThresholds)
           privacy.quasiIdentifierMatch.margin,
         )
       : null,
-    check('dcr_close_share', privacy.dcr.closeShare, gate.maxDcrCloseShare, '<='),
-    check('dcr_median_ratio', privacy.dcr.medianRatio, gate.minDcrMedianRatio, '>='),
+    dcrCheck(report, 'dcr_close_share', privacy.dcr.closeShare, gate.maxDcrCloseShare, '<='),
+    dcrCheck(report, 'dcr_median_ratio', privacy.dcr.medianRatio, gate.minDcrMedianRatio, '>='),
     check('fidelity_score', fidelity.score, gate.minFidelityScore, '>='),
     check('rare_category_excess', privacy.rareCategories.excess, gate.maxRareCategoryExcess, '<='),
     gate.blockPassThrough ? check('pass_through_columns', privacy.passThrough.length, 0, '<=') : null,

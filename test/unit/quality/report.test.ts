@@ -32,6 +32,20 @@ function seedCsv(n: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A seed without identifiers, its numerics spread by a seeded generator: distances vary. */
+function variedSeedCsv(n: number, seed = 7): string {
+  let s = seed;
+  const next = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const lines = ['segment,region,age,spend'];
+  for (let i = 0; i < n; i++) {
+    const age = (18 + next() * 60).toFixed(1);
+    lines.push(
+      `${['a', 'b', 'c'][i % 3]},${['N', 'S'][Math.floor(next() * 2)]},${age},${(next() * 500).toFixed(2)}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 type Row = Record<string, unknown>;
 
 function rowsOf(csv: string): Row[] {
@@ -95,8 +109,41 @@ describe('quality report', () => {
     const fresh = await assess(seed, freshRows(400));
     expect(fresh.report.privacy.exactMatch.matches).toBe(0);
     expect(fresh.verdict.passed).toBe(true);
+    // Every distance here is set by the id column (1/6 in every pair): DCR is reported, not judged.
+    expect(fresh.verdict.checks.find((c) => c.metric === 'dcr_close_share')?.notJudged).toMatch(
+      /holdout's distances are nearly all equal/,
+    );
     expect(fresh.report.fidelity.score).toBeGreaterThan(0.6);
     expect(fresh.report.fidelity.definition).toContain('column score');
+  });
+
+  it('quarantines near-copies by default (DCR close share), and reports but does not judge DCR on a small seed', async () => {
+    // Seed rows with amounts nudged: no row is identical, every row is a near-copy.
+    const nearCopies = (csv: string) => rowsOf(csv).map((r) => ({ ...r, spend: Number(r['spend']) + 0.01 }));
+    const varied = variedSeedCsv(400);
+    const leaky = await assess(varied, nearCopies(varied));
+    expect(leaky.report.privacy.exactMatch.matches).toBe(0);
+    expect(leaky.report.privacy.dcr.referenceRows).toBeGreaterThanOrEqual(150);
+    expect(leaky.verdict.failedMetrics).toEqual(['dcr_close_share']);
+    expect(leaky.verdict.checks.find((c) => c.metric === 'dcr_close_share')?.notJudged).toBeUndefined();
+    // Fresh rows of the same population pass.
+    const fresh = await assess(varied, rowsOf(variedSeedCsv(400, 99)));
+    expect(fresh.verdict.passed).toBe(true);
+
+    const small = variedSeedCsv(120);
+    const smallOut = await assess(small, nearCopies(small));
+    const dcr = smallOut.verdict.checks.find((c) => c.metric === 'dcr_close_share');
+    expect(dcr?.value).toBeGreaterThan(0.2);
+    expect(dcr).toMatchObject({ passed: true, threshold: 0.2 });
+    expect(dcr?.notJudged).toMatch(/reference half has \d+ rows, fewer than 150/);
+    expect(smallOut.verdict.passed).toBe(true);
+
+    // Turned off per scenario: not checked at all.
+    const off = await assess(varied, nearCopies(varied), {
+      quality: { gate: { max_dcr_close_share: null } },
+    });
+    expect(off.verdict.checks.map((c) => c.metric)).not.toContain('dcr_close_share');
+    expect(off.verdict.passed).toBe(true);
   });
 
   it('reports constrained columns apart, flags pass-through identifiers and free text, counts rare categories', async () => {
