@@ -27,6 +27,8 @@ const rowSchema = z.object({
   duplicateVendorWork: z.number().int().nonnegative(),
   /** Secrets found in captured logs, execution histories and records; must be 0. */
   secretsFound: z.number().int().nonnegative(),
+  /** Two-scenario rows: what `redrive` did afterwards (it must land the rest buying nothing twice). */
+  redrive: z.string().min(1).optional(),
 });
 
 const documentSchema = z.object({

@@ -269,8 +269,22 @@ function faultMatrixSection(fm: AllResults['faultMatrix']): string {
   lines.push(
     '',
     table(
-      ['fault', 'outcome', 'data landed', 'duplicate vendor work (must be 0)', 'secrets found (must be 0)'],
-      fm.rows.map((r) => [r.fault, r.outcome, r.dataLanded, r.duplicateVendorWork, r.secretsFound]),
+      [
+        'fault',
+        'outcome',
+        'data landed',
+        'duplicate vendor work (must be 0)',
+        'secrets found (must be 0)',
+        're-drive',
+      ],
+      fm.rows.map((r) => [
+        r.fault,
+        r.outcome,
+        r.dataLanded,
+        r.duplicateVendorWork,
+        r.secretsFound,
+        r.redrive ?? '-',
+      ]),
     ),
   );
   return lines.join('\n');

@@ -119,6 +119,8 @@ export interface SimulatorOperator {
   createTenant(companyName: string): TenantCredentials;
   /** Changes a tenant's row quota and/or per-request cap. */
   setTenantLimits(tenantId: string, limits: { rowQuota?: number; perRequestCap?: number }): void;
+  /** A tenant's row usage: committed (billed) and reserved (in flight) rows against its quota. */
+  tenantUsage(tenantId: string): { rowQuota: number; rowsCommitted: number; rowsReserved: number };
   /** Signup requests by id (for operator tooling and tests). */
   signups(): readonly Readonly<SignupRecord>[];
   /** The tenant id of a client. */
@@ -279,6 +281,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       if (limits.rowQuota !== undefined) tenant.rowQuota = limits.rowQuota;
       if (limits.perRequestCap !== undefined) tenant.perRequestCap = limits.perRequestCap;
       store.save();
+    },
+    tenantUsage(tenantId) {
+      const tenant = store.data.tenants[tenantId];
+      if (!tenant) throw new Error(`Unknown tenant ${tenantId}.`);
+      return { rowQuota: tenant.rowQuota, rowsCommitted: tenant.rowsCommitted, rowsReserved: tenant.rowsReserved };
     },
     signups: () => Object.values(store.data.signups),
     tenantOf: (clientId) => store.data.clients[clientId]?.tenantId ?? null,

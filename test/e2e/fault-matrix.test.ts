@@ -15,6 +15,7 @@ import { measureFaultRow, type CaseRuns, type MeasuredRow } from '../support/e2e
 import { exampleSeedCsv } from '../support/e2e/local-pipeline.ts';
 import { expectFailedRun, expectSucceededRun } from '../support/e2e/run-checks.ts';
 import { INFEASIBLE_SCENARIO } from '../fixtures/scenarios.ts';
+import { measureTwoScenarioRow, twoScenarioCases } from '../support/e2e/two-scenario-rows.ts';
 
 const MALFORMED_SEED = join(import.meta.dirname, '..', '..', 'examples', 'seeds', 'malformed.csv');
 const SLOWER_THAN_TIMEOUT = `${CLIENT_TIMEOUT_MS + 1500}ms`;
@@ -49,7 +50,8 @@ interface FaultCase {
 const rows: FaultMatrixRow[] = [];
 afterAll(() => {
   // A filtered run (`-t`) measures some rows only; the results file always holds the whole matrix.
-  if (rows.length === managedCases.length + enterpriseCases.length) writeFaultMatrix(rows);
+  const total = managedCases.length + enterpriseCases.length + twoScenarioCases.length;
+  if (rows.length === total) writeFaultMatrix(rows);
 });
 
 let seedRows = 120;
@@ -410,6 +412,13 @@ function faultMatrix(mode: 'managed' | 'enterprise', cases: readonly FaultCase[]
       });
       await expectRunChecks(world, c, measured);
       await c.check?.(measured, world);
+    });
+
+    const twoScenario = twoScenarioCases.filter((c) => c.mode === mode);
+    it.each(twoScenario)('$fault', async (c) => {
+      const row = await measureTwoScenarioRow(world, c, feedOf(c.fault));
+      rows.push(row);
+      expect(row).toMatchObject({ duplicateVendorWork: 0, secretsFound: 0, dataLanded: 'partial' });
     });
   });
 }

@@ -2,11 +2,12 @@
  * A tap on `globalThis.fetch` (which the vendor client calls for every exchange) for the fault
  * matrix: it records the vendor's error answers (status and problem code) and can rewrite answers
  * in flight the way a hostile network or a compromised artifact store would: flip a bit of the
- * enterprise ciphertext, or name a foreign tenant in the envelope's encryption context.
+ * enterprise ciphertext (of every artifact, or of the next one only), or name a foreign tenant in
+ * the envelope's encryption context.
  */
 
 /** How the tap rewrites vendor answers. */
-export type Tamper = 'none' | 'artifact-bytes' | 'encryption-context';
+export type Tamper = 'none' | 'artifact-bytes' | 'artifact-bytes-once' | 'encryption-context';
 
 /** One error answer from the vendor (API or artifact store). */
 export interface VendorErrorAnswer {
@@ -97,6 +98,10 @@ export function tapVendorNetwork(origins: () => VendorOrigins): VendorNetworkTap
       return response;
     }
     if (tap.tamper === 'artifact-bytes' && fromStore) return flipFirstByteHighBit(response);
+    if (tap.tamper === 'artifact-bytes-once' && fromStore) {
+      tap.tamper = 'none';
+      return flipFirstByteHighBit(response);
+    }
     if (tap.tamper === 'encryption-context' && /^\/v1\/generations\/[^/]+$/.test(url.pathname)) {
       return foreignEncryptionContext(response);
     }
