@@ -6,7 +6,7 @@
  * only replay the failed job.
  */
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RUN_SK, runPk, type RunRecord } from '../state/records.ts';
+import { RUN_SK, runPk, type RunFailure, type RunRecord } from '../state/records.ts';
 import type { StateRepository } from '../state/repository.ts';
 import { scenarioOutcomes } from '../state/run-listing.ts';
 import { sha256Hex } from './seed-object.ts';
@@ -30,15 +30,14 @@ export interface RedrivePlan {
   readonly keyRunId: string;
 }
 
-/** Failure codes of a vendor generation job that ran and failed (its key would replay it). */
-const FAILED_JOB_CODES = new Set(['generation_failed', 'job_failed', 'job_expired', 'job_cancelled']);
-
-/** True when the scenario's failure came from a finished-but-failed vendor job. */
-export function failedVendorJob(outcome: { code?: string | null; operation?: string | null }): boolean {
-  return (
-    FAILED_JOB_CODES.has(outcome.code ?? '') ||
-    (outcome.operation === 'getJob' && outcome.code !== null && outcome.code !== undefined)
-  );
+/**
+ * True when the scenario failed because its vendor job ran and ended failed (the failure was
+ * raised while reading the job, `operation: 'getJob'`, whatever code the vendor gave it): the
+ * same idempotency key would only replay that failed job. A refused request (402, 413, ...) or a
+ * failure after the job completed (landing, integrity) keeps its key.
+ */
+export function failedVendorJob(failure: Pick<RunFailure, 'operation'> | null | undefined): boolean {
+  return failure?.operation === 'getJob';
 }
 
 /** `redrive-<first 40 of run id>-<sha of run id + attempt time>`, within Step Functions' 80 characters. */
@@ -78,7 +77,9 @@ export function planRedrive(run: RunRecord, now: Date): RedrivePlan {
     of: run.runId,
     runId: redriveRunId(run.runId, now),
     landed,
-    freshKeys: unfinished.filter((o) => failedVendorJob(o)).map((o) => o.scenario),
+    freshKeys: (run.scenarios ?? [])
+      .filter((s) => s.outcome === 'failed' && failedVendorJob(s.failure))
+      .map((s) => s.scenario),
     keyRunId: run.keyRunId ?? run.runId,
   };
 }

@@ -58,10 +58,55 @@ describe('planRedrive', () => {
     expect(refuse({ ...base, status: 'SUCCEEDED', rejectedScenarios: [] })).toMatch(/nothing to re-drive/);
   });
 
-  it('gives a fresh key only to a scenario whose vendor job ran and failed', () => {
-    expect(failedVendorJob({ code: 'generation_failed' })).toBe(true);
-    expect(failedVendorJob({ code: 'simio_job_failed', operation: 'getJob' })).toBe(true);
-    expect(failedVendorJob({ code: 'simio_quota_exhausted', operation: 'createGeneration' })).toBe(false);
-    expect(failedVendorJob({ code: 'artifact_integrity' })).toBe(false);
+  it('gives a fresh key only to a scenario whose vendor job ran and failed (failure raised by getJob)', () => {
+    expect(failedVendorJob({ operation: 'getJob' })).toBe(true);
+    expect(failedVendorJob({ operation: 'createGeneration' })).toBe(false);
+    expect(failedVendorJob({ operation: null })).toBe(false);
+    expect(failedVendorJob(null)).toBe(false);
+    const failure = (code: string, operation: string | null) => ({
+      error: 'VendorTerminalError',
+      code,
+      detail: null,
+      message: null,
+      status: null,
+      request_id: null,
+      x_request_id: null,
+      operation,
+      job_id: null,
+      dataset_id: null,
+      generation_id: null,
+    });
+    const outcome = (scenario: string, f: ReturnType<typeof failure>) => ({
+      runId: base.runId,
+      scenario,
+      outcome: 'failed' as const,
+      executionArn: null,
+      generationId: null,
+      jobId: null,
+      outputKey: null,
+      manifestKey: null,
+      format: null,
+      rowsRequested: null,
+      rowsGenerated: null,
+      bytes: null,
+      failure: f,
+      reason: null,
+      recordedAt: '2026-05-01T10:01:00Z',
+      eventPublishedAt: null,
+    });
+    const plan = planRedrive(
+      {
+        ...base,
+        status: 'PARTIAL',
+        scenarios: [
+          // A code the vendor invented later still counts: the job ran and failed.
+          outcome('job', failure('some_new_vendor_code', 'getJob')),
+          outcome('quota', failure('simio_quota_exhausted', 'createGeneration')),
+          outcome('landing', failure('artifact_integrity', null)),
+        ],
+      },
+      NOW,
+    );
+    expect(plan.freshKeys).toEqual(['job']);
   });
 });
