@@ -160,6 +160,8 @@ export interface LandArtifactResult {
   readonly columns: readonly LandedColumn[];
   /** True when an earlier attempt had already landed this generation (nothing was rewritten). */
   readonly alreadyLanded: boolean;
+  /** The run that landed the object (the manifest's run id): another run's for a replayed generation. */
+  readonly landedByRunId: string;
   /** When the vendor's retention of the artifact ends (`expires_at`), for the landing-age alarm. */
   readonly retentionEndsAt: string | null;
   /** Headline quality figures; null when the landing ran without a content check. */
@@ -184,6 +186,7 @@ function resultFromManifest(
     conforms: manifest.conformance?.conforms ?? null,
     columns: manifest.columns,
     alreadyLanded,
+    landedByRunId: manifest.runId,
     retentionEndsAt: manifest.generationExpiresAt ?? null,
     quality: headlineOf(manifest),
   };

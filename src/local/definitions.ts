@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { StateMachineName } from '../../lib/asl-definition.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The repository's root folder (handlers and state machines are loaded from it). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The `${Name}` placeholders of a definition. */
 export function definitionPlaceholders(definitionText: string): string[] {

@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -26,7 +26,7 @@ import {
   objectCreatedEvent,
   type SeedDrop,
 } from './lambda-events.ts';
-import { substitutePlaceholders, taskStates, waitStates } from './definitions.ts';
+import { REPO_ROOT, substitutePlaceholders, taskStates, waitStates } from './definitions.ts';
 import { runWithQuotas, type HistoryEvent } from './quota-execution.ts';
 import {
   INLINE_MAP_CONCURRENCY_LIMIT,
@@ -37,6 +37,8 @@ import {
 } from './sfn-quotas.ts';
 
 export type { HistoryEvent } from './quota-execution.ts';
+
+export type StateMachineName = 'ingest' | 'generate';
 export {
   definitionPath,
   definitionPlaceholders,
@@ -45,10 +47,6 @@ export {
   waitStates,
 } from './definitions.ts';
 export { objectCreatedEvent, type SeedDrop } from './lambda-events.ts';
-
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-export type StateMachineName = 'ingest' | 'generate';
 
 /** A Lambda handler as the runner calls it. */
 export type LocalHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -78,6 +76,8 @@ export interface ExecutionResult {
    * Change" event EventBridge delivers (the construct's ExecutionEndedRule), or its error.
    */
   readonly statusChange: { readonly answer: unknown; readonly error: string | null } | null;
+  /** `$$.Execution.RedriveCount`: 0 for the first attempt, n after n redrives. */
+  readonly redriveCount: number;
 }
 
 export interface LocalRunnerOptions {
@@ -121,7 +121,7 @@ interface StartedExecution {
   readonly stateMachine: StateMachineName;
   readonly inputText: string;
   running: boolean;
-  readonly result: Promise<ExecutionResult>;
+  result: Promise<ExecutionResult>;
 }
 
 /** Runs the pipeline locally; one instance per test (it remembers started execution names). */
@@ -131,6 +131,8 @@ export class LocalPipelineRunner {
   private readonly accountId: string;
   private readonly handlers = new Map<string, Promise<LocalHandler>>();
   private readonly started = new Map<string, StartedExecution>();
+  /** Every execution run, by state machine and name: what a redrive needs (input, attempt). */
+  private readonly executions = new Map<string, { input: unknown; result: Promise<ExecutionResult> }>();
 
   constructor(options: LocalRunnerOptions = {}) {
     this.options = options;
@@ -197,12 +199,58 @@ export class LocalPipelineRunner {
    * Runs a state machine to completion. `name` is the execution name (`$$.Execution.Name`,
    * the run id); a random one is used when omitted.
    */
-  async execute(
+  execute(
     stateMachine: StateMachineName,
     input: unknown,
     name: string = randomUUID(),
   ): Promise<ExecutionResult> {
     checkExecutionName(name);
+    const result = this.run(stateMachine, input, name, 0);
+    this.executions.set(`${stateMachine}:${name}`, { input, result });
+    return result;
+  }
+
+  /**
+   * Step Functions' RedriveExecution: the FAILED execution `name` runs again under the same name
+   * and ARN, with the same input and `$$.Execution.RedriveCount` one higher. AWS reruns only its
+   * unsuccessful states; here every state runs again, so each must be safe to re-run under a later
+   * attempt (what landed stays landed, nothing is bought twice). Refuses what AWS refuses: an
+   * unknown execution (ExecutionDoesNotExist) and a SUCCEEDED one (ExecutionNotRedrivable).
+   */
+  async redriveExecution(stateMachine: StateMachineName, name: string): Promise<ExecutionResult> {
+    const key = `${stateMachine}:${name}`;
+    const previous = this.executions.get(key);
+    if (!previous) {
+      throw new StepFunctionsApiError(
+        'ExecutionDoesNotExist',
+        `Execution Does Not Exist: '${this.executionArn(stateMachine, name)}'`,
+      );
+    }
+    const last = await previous.result;
+    if (last.status === 'SUCCEEDED') {
+      throw new StepFunctionsApiError(
+        'ExecutionNotRedrivable',
+        'Execution is SUCCEEDED and cannot be redriven.',
+      );
+    }
+    const result = this.run(stateMachine, previous.input, name, last.redriveCount + 1);
+    this.executions.set(key, { input: previous.input, result });
+    const started = this.started.get(name);
+    if (started?.stateMachine === stateMachine) {
+      started.running = true;
+      started.result = result.finally(() => {
+        started.running = false;
+      });
+    }
+    return result;
+  }
+
+  private async run(
+    stateMachine: StateMachineName,
+    input: unknown,
+    name: string,
+    redriveCount: number,
+  ): Promise<ExecutionResult> {
     this.applyEnv();
     const definition = await this.loadDefinition(stateMachine);
     const specsByArn = new Map(pipelineFunctions.map((spec) => [this.functionArn(spec), spec]));
@@ -236,7 +284,13 @@ export class LocalPipelineRunner {
       waitTimeOverrides: Object.fromEntries(waitStates(definition).map((state) => [state, waitMs])),
       retryIntervalOverrides,
       context: {
-        Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString(), RoleArn: 'local' },
+        Execution: {
+          Id: executionArn,
+          Name: name,
+          StartTime: new Date().toISOString(),
+          RoleArn: 'local',
+          RedriveCount: redriveCount,
+        },
         StateMachine: { Id: this.stateMachineArn(stateMachine), Name: `simulacra-${stateMachine}` },
       },
       onEvent: (event) => this.options.onEvent?.(event, stateMachine),
@@ -263,6 +317,7 @@ export class LocalPipelineRunner {
       maxConcurrentIterations: run.maxConcurrentIterations,
       functions: lambda.functionReports,
       statusChange,
+      redriveCount,
     };
   }
 

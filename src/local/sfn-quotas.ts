@@ -23,7 +23,12 @@ export function utf8JsonBytes(value: unknown): number {
 /** An API error of StartExecution (`InvalidName`, `ExecutionAlreadyExists`, `InvalidExecutionInput`). */
 export class StepFunctionsApiError extends Error {
   constructor(
-    override readonly name: 'InvalidName' | 'ExecutionAlreadyExists' | 'InvalidExecutionInput',
+    override readonly name:
+      | 'InvalidName'
+      | 'ExecutionAlreadyExists'
+      | 'InvalidExecutionInput'
+      | 'ExecutionDoesNotExist'
+      | 'ExecutionNotRedrivable',
     message: string,
   ) {
     super(message);

@@ -42,6 +42,8 @@ export const recordRunInputSchema = z.object({
   kind: z.enum(['ingest', 'generate']),
   runId: z.string().min(1),
   executionArn: z.string().nullable().optional(),
+  /** `$$.Execution.RedriveCount`: a redrive of the execution may finish its run again. */
+  redriveCount: z.number().int().nonnegative().optional(),
   state: z.looseObject({
     feed: z.string().min(1).nullable().optional(),
     seed: seedObjectSchema.nullable().optional(),
@@ -222,6 +224,7 @@ export async function recordRun(input: RecordRunInput, deps: RecordRunDeps): Pro
   const outputs = scenarios.map(outputOf).filter((o): o is RunOutput => o !== null);
   const run = await deps.repo.finishRun({
     ...base,
+    redriveCount: input.redriveCount ?? 0,
     status,
     outputs,
     failure: runFailure,

@@ -59,6 +59,10 @@ export const scenarioIterationSchema = z.looseObject({
       bytes: z.number().int().nonnegative().nullable().optional(),
       /** The quality report's headline (numbers only), when the report ran. */
       quality: qualityHeadlineSchema.nullable().optional(),
+      /** True when the object was landed before (by this run or, same seed bytes, another one). */
+      alreadyLanded: z.boolean().optional(),
+      /** The run that landed the object (its manifest's run id). */
+      landedByRunId: z.string().min(1).nullable().optional(),
     })
     .nullable()
     .optional(),
@@ -71,6 +75,8 @@ export const recordScenarioInputSchema = z.object({
   action: z.literal('scenario'),
   runId: z.string().min(1),
   executionArn: z.string().nullable().optional(),
+  /** `$$.Execution.RedriveCount`: 0, or how many times Step Functions redrove the execution. */
+  redriveCount: z.number().int().nonnegative().optional(),
   state: scenarioIterationSchema,
 });
 export type RecordScenarioInput = z.infer<typeof recordScenarioInputSchema>;
@@ -117,6 +123,7 @@ export function scenarioOutcomeOf(
     scenario: state.resolved.scenario.name,
     outcome,
     executionArn: input.executionArn ?? null,
+    redriveCount: input.redriveCount ?? 0,
     generationId,
     jobId: state.generation?.jobId ?? null,
     outputKey: landed?.outputKey ?? null,
@@ -132,6 +139,30 @@ export function scenarioOutcomeOf(
   };
 }
 
+/**
+ * The run that already landed and announced this very object (the same seed bytes dropped again:
+ * the vendor replayed the generation and the landing found that run's manifest), or null. Its
+ * Scenario Landed event went out then; sending another under this run's id would announce one
+ * object twice. A run that landed the object without announcing it (it failed after landing)
+ * does not count: the object is announced now.
+ */
+async function announcedByOtherRun(
+  input: RecordScenarioInput,
+  stored: ScenarioOutcome,
+  repo: StateRepository,
+): Promise<string | null> {
+  const landed = input.state.landed;
+  const other = landed?.landedByRunId;
+  if (!landed?.alreadyLanded || !other || other === input.runId) return null;
+  if (stored.outcome !== 'landed' && stored.outcome !== 'partial') return null;
+  const earlier = await repo.scenarioOutcomes.get(other, stored.scenario);
+  const announced =
+    (earlier?.outcome === 'landed' || earlier?.outcome === 'partial') &&
+    earlier.outputKey === stored.outputKey &&
+    Boolean(earlier.eventPublishedAt);
+  return announced ? other : null;
+}
+
 /** Records the scenario's outcome and sends its event once. */
 export async function recordScenario(
   input: RecordScenarioInput,
@@ -140,7 +171,10 @@ export async function recordScenario(
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const store = deps.repo.scenarioOutcomes;
   const stored = await store.put(scenarioOutcomeOf(input, now));
-  if (!stored.eventPublishedAt && stored.outcome !== 'skipped') {
+  const announcedBy = stored.eventPublishedAt ? null : await announcedByOtherRun(input, stored, deps.repo);
+  if (announcedBy) {
+    await store.markEventPublished(input.runId, stored.scenario, now, announcedBy);
+  } else if (!stored.eventPublishedAt && stored.outcome !== 'skipped') {
     const run = await deps.repo.getRunHeader(input.runId);
     const feed = run?.feed ?? input.state.feed;
     const base: RunContext & { feed: string } = {

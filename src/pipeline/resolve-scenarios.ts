@@ -101,8 +101,13 @@ export async function resolveScenarios(
     deps.api.getDatasetSchema(input.datasetId),
   ]);
   const droppedColumns = dataset.cleaning_summary?.dropped_columns ?? null;
-  const run = await deps.repo.getRunHeader(input.runId);
-  const skip = new Set(run?.redriveSkip ?? []);
+  const run = await deps.repo.getRun(input.runId);
+  // Landed by the run this one re-drives, or by this very run (a Step Functions redrive of its
+  // execution): never generated or landed again.
+  const landedHere = (run?.scenarios ?? [])
+    .filter((s) => s.outcome === 'landed' || s.outcome === 'partial')
+    .map((s) => s.scenario);
+  const skip = new Set([...(run?.redriveSkip ?? []), ...landedHere]);
   const fresh = new Set(run?.freshKeyScenarios ?? []);
   const rejected: RejectedScenario[] = [];
   const resolved: ResolvedScenario[] = [];
@@ -124,7 +129,7 @@ export async function resolveScenarios(
       rejected.push({ name: scenario.name, code: SCENARIO_CONDITIONS_INVALID, message: err.message });
     }
   }
-  if (resolved.length === 0) {
+  if (resolved.length === 0 && (rejected.length > 0 || skip.size === 0)) {
     throw new InputValidationError(
       failure(SCENARIO_CONDITIONS_INVALID, rejected.map((r) => r.message).join('\n'), {
         dataset_id: input.datasetId,

@@ -148,7 +148,9 @@ async function reuseIdenticalSeed(
         ? earlier.keyRunId
         : null,
   });
-  if (!reusable || !earlier || earlier.runId === input.runId) return null;
+  // `earlier` may be this very run (a Step Functions redrive of its execution): its live dataset
+  // serves again, with no upload.
+  if (!reusable || !earlier) return null;
   await deps.repo.markRunRunning(input.runId, { datasetId: earlier.datasetId });
   return {
     datasetId: earlier.datasetId,

@@ -44,6 +44,11 @@ export interface ScenarioOutcome {
   readonly outcome: ScenarioOutcomeKind;
   /** The execution that recorded it (a replay in the same execution keeps the first record). */
   readonly executionArn: string | null;
+  /**
+   * `$$.Execution.RedriveCount` of the attempt that recorded it: a Step Functions redrive of the
+   * same execution (same ARN, higher count) may replace a failed outcome. Absent on older items (0).
+   */
+  readonly redriveCount?: number;
   readonly generationId: string | null;
   readonly jobId: string | null;
   /** Set whenever an object landed, even when a later step (the catalog) failed. */
@@ -66,6 +71,12 @@ export interface ScenarioOutcome {
   readonly recordedAt: string;
   /** Set once the scenario's Scenario Landed or Scenario Failed event went out. */
   readonly eventPublishedAt: string | null;
+  /**
+   * For an object an earlier run landed and announced (same seed bytes, same request: the vendor
+   * replayed the generation, the landing found its manifest): that run's id. No second Scenario
+   * Landed event goes out for it.
+   */
+  readonly announcedBy?: string | null;
 }
 
 /** The feed: its latest received seed, and the dataset trained from its latest usable seed. */
@@ -141,6 +152,8 @@ export interface RunRecord {
   readonly status: RunStatus;
   readonly seed?: SeedObject | null;
   readonly executionArn?: string | null;
+  /** `$$.Execution.RedriveCount` of the attempt that finished the run (a redrive may finish it again). */
+  readonly redriveCount?: number | null;
   readonly datasetId?: string | null;
   /** The landed scenarios (outcome `landed` or `partial`), as consumers of Scenario Landed events see them. */
   readonly outputs?: readonly RunOutput[];

@@ -359,7 +359,10 @@ export class StateRepository {
   /**
    * Finishes a run as SUCCEEDED, PARTIAL or FAILED. Creates the record if the run had none (e.g. a
    * scheduled generation that failed before writing it). Replaying the same outcome is a no-op
-   * returning the stored record; a different outcome on a finished run throws RunTransitionError.
+   * returning the stored record; a different outcome on a finished run throws RunTransitionError,
+   * except from a Step Functions redrive of the execution that finished it as PARTIAL or FAILED
+   * (same execution ARN, higher `redriveCount`): that attempt finishes the run again, and its
+   * Run Finished event goes out afresh.
    */
   async finishRun(input: {
     runId: string;
@@ -372,8 +375,16 @@ export class StateRepository {
     outputs?: readonly RunOutput[];
     failure?: RunFailure | null;
     scenarioCounts?: RunIndexEntry['scenarioCounts'];
+    /** `$$.Execution.RedriveCount` of the finishing attempt (default 0). */
+    redriveCount?: number;
   }): Promise<RunRecord> {
     const now = this.now();
+    const redriveCount = input.redriveCount ?? 0;
+    const redrive =
+      redriveCount > 0
+        ? ' OR (#status IN (:partial, :failed) AND executionArn IN (:arn, :null) AND ' +
+          '(attribute_not_exists(redriveCount) OR redriveCount < :rc))'
+        : '';
     try {
       const out = await this.dynamo.send(
         new UpdateCommand({
@@ -384,8 +395,9 @@ export class StateRepository {
             'feed = if_not_exists(feed, :feed), startedAt = if_not_exists(startedAt, :now), ' +
             'executionArn = if_not_exists(executionArn, :arn), datasetId = :ds, ' +
             'seed = if_not_exists(seed, :seed), outputs = :outputs, failure = :failure, ' +
-            'scenarioCounts = :counts, finishedAt = :now, updatedAt = :now',
-          ConditionExpression: 'attribute_not_exists(#status) OR #status IN (:queued, :running)',
+            'scenarioCounts = :counts, redriveCount = :rc, finishedAt = :now, updatedAt = :now ' +
+            'REMOVE eventsPublishedAt',
+          ConditionExpression: `attribute_not_exists(#status) OR #status IN (:queued, :running)${redrive}`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':status': input.status,
@@ -401,6 +413,8 @@ export class StateRepository {
             ':now': now.toISOString(),
             ':queued': 'QUEUED',
             ':running': 'RUNNING',
+            ':rc': redriveCount,
+            ...(redriveCount > 0 ? { ':partial': 'PARTIAL', ':failed': 'FAILED', ':null': null } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),

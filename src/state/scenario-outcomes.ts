@@ -4,7 +4,13 @@
  * to the rest of the run. Each item is its own DynamoDB item: parallel iterations never contend.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import {
   RUN_SK,
   SCENARIO_SK_PREFIX,
@@ -73,48 +79,72 @@ export class ScenarioOutcomeStore {
 
   /**
    * Records a scenario's outcome. A landed outcome is final: nothing replaces it, so no landed
-   * object is ever un-accounted. A failed or skipped outcome is replaced by a later execution's
-   * (a re-attempt), while a replay within the same execution (a retried Task) keeps the stored
-   * item and its event marker. Returns the stored item.
+   * object is ever un-accounted. A failed or skipped outcome is replaced by a later attempt: another
+   * execution of the run, or a Step Functions redrive of the same execution (same ARN, higher
+   * `redriveCount`). A replay within the same attempt (a retried Task) keeps the stored item and
+   * its event marker. Returns the stored item.
    */
   async put(outcome: Omit<ScenarioOutcome, 'eventPublishedAt'>): Promise<ScenarioOutcome> {
     const item: ScenarioOutcome = { ...outcome, eventPublishedAt: null };
+    const redriveCount = outcome.redriveCount ?? 0;
+    const laterAttempt =
+      redriveCount > 0
+        ? '(executionArn <> :arn OR attribute_not_exists(redriveCount) OR redriveCount < :rc)'
+        : 'executionArn <> :arn';
     try {
       await this.dynamo.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { pk: runPk(outcome.runId), sk: scenarioSk(outcome.scenario), ...item },
-          ConditionExpression:
-            'attribute_not_exists(pk) OR (NOT outcome IN (:landed, :partial) AND executionArn <> :arn)',
+          ConditionExpression: `attribute_not_exists(pk) OR (NOT outcome IN (:landed, :partial) AND ${laterAttempt})`,
           ExpressionAttributeValues: {
             ':landed': 'landed',
             ':partial': 'partial',
             ':arn': outcome.executionArn ?? '-',
+            ...(redriveCount > 0 ? { ':rc': redriveCount } : {}),
           },
         }),
       );
       return item;
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      const existing = (await this.runItems(outcome.runId)).find(
-        (i) => i['sk'] === scenarioSk(outcome.scenario),
-      );
+      const existing = await this.get(outcome.runId, outcome.scenario);
       if (!existing) throw err;
-      return withoutKeys<ScenarioOutcome>(existing);
+      return existing;
     }
   }
 
-  /** Notes that the scenario's event went out; false if it already had. */
-  async markEventPublished(runId: string, scenario: string, at: string): Promise<boolean> {
+  /** One scenario's recorded outcome, if any. */
+  async get(runId: string, scenario: string): Promise<ScenarioOutcome | null> {
+    const out = await this.dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: runPk(runId), sk: scenarioSk(scenario) },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? withoutKeys<ScenarioOutcome>(out.Item) : null;
+  }
+
+  /**
+   * Notes that the scenario's event went out (or, with `announcedBy`, that the run of that id had
+   * announced the same object already); false if it already had.
+   */
+  async markEventPublished(
+    runId: string,
+    scenario: string,
+    at: string,
+    announcedBy: string | null = null,
+  ): Promise<boolean> {
     try {
       await this.dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: runPk(runId), sk: scenarioSk(scenario) },
-          UpdateExpression: 'SET eventPublishedAt = :now',
+          UpdateExpression: 'SET eventPublishedAt = :now, announcedBy = :by',
           ConditionExpression:
             'attribute_exists(pk) AND (attribute_not_exists(eventPublishedAt) OR eventPublishedAt = :null)',
-          ExpressionAttributeValues: { ':now': at, ':null': null },
+          ExpressionAttributeValues: { ':now': at, ':null': null, ':by': announcedBy },
         }),
       );
       return true;

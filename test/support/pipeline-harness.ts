@@ -2,15 +2,19 @@
  * One test file's local world for the pipeline: moto as AWS with the stack's resources
  * provisioned from the synthesized template, the Simulacra simulator, and a LocalPipelineRunner
  * running the real handlers with every AWS call judged against each function's IAM role.
+ * `usePipelineHarness()` starts it before the file's tests and stops it after them.
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
+import { eventBridge } from '../../lambdas/commons/clients/event-bridge.ts';
 import type { RunningSimulator, SimulatorOptions } from '../../simulator/index.ts';
 import { startLocalEnvironment, type LocalEnvironment } from '../../src/local/environment.ts';
 import type { RunningMoto } from '../../src/local/moto.ts';
 import { LocalPipelineRunner, type LocalRunnerOptions, type SeedDrop } from '../../src/local/runner.ts';
 import { readManifest, type LandingManifest } from '../../src/landing/manifest.ts';
 import { StateRepository } from '../../src/state/repository.ts';
+import { recordEventsOf, type CapturedEvent } from './event-capture.ts';
 
 export interface PipelineHarness {
   readonly moto: RunningMoto;
@@ -27,11 +31,17 @@ export interface PipelineHarness {
     glueDatabase: string;
   };
   readonly env: Readonly<Record<string, string>>;
+  /** Every EventBridge entry the handlers sent, in order. */
+  readonly events: readonly CapturedEvent[];
   /** Uploads a seed file and returns the drop S3 would announce. */
   putSeed(feed: string, fileName: string, body: string | Uint8Array): Promise<SeedDrop>;
   putScenarios(feed: string, scenarios: unknown): Promise<void>;
   /** The landing manifest at `key` in the output bucket. */
   readManifest(key: string): Promise<LandingManifest>;
+  /** Keys of the output bucket under `prefix`, sorted. */
+  outputKeys(prefix: string): Promise<string[]>;
+  /** Keys the feed landed (`synthetic/feed=<feed>/`), sorted. */
+  feedKeys(feed: string): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +90,9 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
     ...(options.mode === 'enterprise' ? { ARTIFACT_TENANT_ID: simulator.demoTenant.tenantId } : {}),
   };
   Object.assign(process.env, env);
+  const events: CapturedEvent[] = [];
+  // Created now, with moto's endpoint in process.env: the handlers reuse this instance.
+  recordEventsOf(eventBridge(), events);
   const runner = new LocalPipelineRunner({ ...options.runner, env, iam: environment.iam });
   const repo = new StateRepository({
     tableName: names.table,
@@ -87,6 +100,19 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
       marshallOptions: { removeUndefinedValues: true },
     }),
   });
+
+  async function outputKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const out = await s3.send(
+        new ListObjectsV2Command({ Bucket: names.outputBucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      keys.push(...(out.Contents ?? []).map((o) => o.Key!));
+      token = out.NextContinuationToken;
+    } while (token);
+    return keys.sort();
+  }
 
   return {
     moto,
@@ -97,6 +123,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
     repo,
     names,
     env,
+    events,
     async putSeed(feed, fileName, body) {
       const key = `seeds/${feed}/${fileName}`;
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
@@ -123,6 +150,27 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
       if (!manifest) throw new Error(`no manifest at s3://${names.outputBucket}/${key}`);
       return manifest;
     },
+    outputKeys,
+    feedKeys: (feed) => outputKeys(`synthetic/feed=${feed}/`),
     stop: () => environment.close(),
   };
+}
+
+/**
+ * Starts a harness before the calling file's tests and stops it after them. Returns the harness
+ * as a live view: read its members inside tests and hooks (they exist once `beforeAll` ran).
+ */
+export function usePipelineHarness(options: HarnessOptions = {}): PipelineHarness {
+  let started: PipelineHarness | undefined;
+  beforeAll(async () => {
+    started = await startPipelineHarness(options);
+  });
+  afterAll(async () => started?.stop());
+  return new Proxy({} as PipelineHarness, {
+    get(_, member) {
+      if (!started)
+        throw new Error(`The pipeline harness is not started yet (read .${String(member)} inside a test).`);
+      return started[member as keyof PipelineHarness];
+    },
+  });
 }

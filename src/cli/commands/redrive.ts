@@ -5,9 +5,15 @@
  * stack it queues the re-drive, which `local up` starts.
  */
 import { parseArgs } from 'node:util';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StartExecutionFn } from '../../pipeline/start-ingest.ts';
 import { parseOrExit, type CliCommand } from '../command.ts';
+import {
+  STATE_TABLE_OPTIONS,
+  defaultDynamo,
+  stateTableTarget,
+  type AwsTarget,
+  type StateTableCommandDeps,
+} from '../state-table.ts';
 
 export const REDRIVE_USAGE = `Usage: simulacra-pipeline redrive RUN [--state-machine-arn ARN] [--table NAME]
                                     [--region REGION] [--endpoint-url URL] [--json]
@@ -22,32 +28,16 @@ Re-runs only the scenarios RUN did not land, on its live dataset (no new trainin
 vendor idempotency keys where the request is the same, so nothing is bought or landed twice. The
 new run is recorded with "redrive of RUN".`;
 
-export interface RedriveCommandDeps {
-  readonly dynamo?: (options: { region?: string; endpoint?: string }) => Promise<DynamoDBDocumentClient>;
+export interface RedriveCommandDeps extends StateTableCommandDeps {
   /** Starts an ingest execution (tests pass the local runner's). */
-  readonly startExecution?: (
-    arn: string,
-    options: { region?: string; endpoint?: string },
-  ) => StartExecutionFn;
-  readonly stdout?: (text: string) => void;
-  readonly stderr?: (text: string) => void;
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly startExecution?: (arn: string, target: AwsTarget) => StartExecutionFn;
 }
 
-async function defaultDynamo(options: {
-  region?: string;
-  endpoint?: string;
-}): Promise<DynamoDBDocumentClient> {
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const { DynamoDBDocumentClient: Document } = await import('@aws-sdk/lib-dynamodb');
-  return Document.from(new DynamoDBClient(options));
-}
-
-function sdkStart(arn: string, options: { region?: string; endpoint?: string }): StartExecutionFn {
+function sdkStart(arn: string, target: AwsTarget): StartExecutionFn {
   return async ({ name, input }) => {
     const { SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
     try {
-      const out = await new SFNClient(options).send(
+      const out = await new SFNClient(target).send(
         new StartExecutionCommand({ stateMachineArn: arn, name, input: JSON.stringify(input) }),
       );
       return { status: 'started', executionArn: out.executionArn ?? `${arn}:${name}` };
@@ -75,9 +65,7 @@ export function createRedriveCommand(deps: RedriveCommandDeps = {}): CliCommand 
           allowPositionals: true,
           options: {
             'state-machine-arn': { type: 'string' },
-            table: { type: 'string' },
-            region: { type: 'string' },
-            'endpoint-url': { type: 'string' },
+            ...STATE_TABLE_OPTIONS,
             json: { type: 'boolean' },
             help: { type: 'boolean' },
           },
@@ -88,20 +76,15 @@ export function createRedriveCommand(deps: RedriveCommandDeps = {}): CliCommand 
       });
       if ('exitCode' in parsed) return parsed.exitCode;
       const { values } = parsed;
-      const table = values.table ?? env.SIMULACRA_STATE_TABLE;
-      const problems: string[] = [];
-      if (positionals.length !== 1) problems.push('give exactly one RUN id');
-      if (!table)
-        problems.push("--table NAME (or $SIMULACRA_STATE_TABLE) is required: the stack's state table");
+      const { table, target, problems } = stateTableTarget(values, env);
+      if (positionals.length !== 1) problems.unshift('give exactly one RUN id');
       if (problems.length > 0) {
         stderr(`${problems.join('\n')}\n\n${REDRIVE_USAGE}`);
         return 2;
       }
-      const endpoint = values['endpoint-url'] ?? env.AWS_ENDPOINT_URL;
-      const aws = { ...(values.region ? { region: values.region } : {}), ...(endpoint ? { endpoint } : {}) };
-      const dynamo = await (deps.dynamo ?? defaultDynamo)(aws);
+      const dynamo = await (deps.dynamo ?? defaultDynamo)(target);
       const arn = values['state-machine-arn'] ?? env.SIMULACRA_INGEST_STATE_MACHINE_ARN;
-      const startExecution = arn ? (deps.startExecution ?? sdkStart)(arn, aws) : queueOnly;
+      const startExecution = arn ? (deps.startExecution ?? sdkStart)(arn, target) : queueOnly;
       const { RedriveRefusedError, redriveRun } = await import('../../pipeline/redrive.ts');
       const { StateRepository } = await import('../../state/repository.ts');
       try {

@@ -5,8 +5,13 @@
  * request's status is `signup status`.
  */
 import { parseArgs } from 'node:util';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseOrExit, type CliCommand } from '../command.ts';
+import {
+  STATE_TABLE_OPTIONS,
+  defaultDynamo,
+  stateTableTarget,
+  type StateTableCommandDeps,
+} from '../state-table.ts';
 
 export const STATUS_USAGE = `Usage: simulacra-pipeline status RUN_ID [--json] [--table NAME] [--region REGION]
                                 [--endpoint-url URL]
@@ -20,21 +25,7 @@ export const STATUS_USAGE = `Usage: simulacra-pipeline status RUN_ID [--json] [-
 Exit codes: 0 succeeded, 1 failed or rejected, 3 still queued or running, 4 no such run.
 For a signup request's status use \`simulacra-pipeline signup status\`.`;
 
-export interface RunStatusDeps {
-  readonly dynamo?: (options: { region?: string; endpoint?: string }) => Promise<DynamoDBDocumentClient>;
-  readonly stdout?: (text: string) => void;
-  readonly stderr?: (text: string) => void;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-}
-
-async function defaultDynamo(options: {
-  region?: string;
-  endpoint?: string;
-}): Promise<DynamoDBDocumentClient> {
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const { DynamoDBDocumentClient: Document } = await import('@aws-sdk/lib-dynamodb');
-  return Document.from(new DynamoDBClient(options), { marshallOptions: { removeUndefinedValues: true } });
-}
+export type RunStatusDeps = StateTableCommandDeps;
 
 /** Builds the command; tests pass their own dependencies. */
 export function createRunStatusCommand(deps: RunStatusDeps = {}): CliCommand {
@@ -54,9 +45,7 @@ export function createRunStatusCommand(deps: RunStatusDeps = {}): CliCommand {
           allowPositionals: true,
           options: {
             json: { type: 'boolean' },
-            table: { type: 'string' },
-            region: { type: 'string' },
-            'endpoint-url': { type: 'string' },
+            ...STATE_TABLE_OPTIONS,
             help: { type: 'boolean' },
           },
           strict: true,
@@ -65,20 +54,13 @@ export function createRunStatusCommand(deps: RunStatusDeps = {}): CliCommand {
       if ('exitCode' in parsed) return parsed.exitCode;
       const { values, positionals } = parsed as typeof parsed & { positionals?: string[] };
       const runId = positionals?.[0];
-      const table = values.table ?? env.SIMULACRA_STATE_TABLE;
-      const problems: string[] = [];
-      if (!runId || (positionals?.length ?? 0) > 1) problems.push('give exactly one RUN_ID');
-      if (!table)
-        problems.push("--table NAME (or $SIMULACRA_STATE_TABLE) is required: the stack's state table");
+      const { table, target, problems } = stateTableTarget(values, env);
+      if (!runId || (positionals?.length ?? 0) > 1) problems.unshift('give exactly one RUN_ID');
       if (problems.length > 0) {
         stderr(`${problems.join('\n')}\n\n${STATUS_USAGE}`);
         return 2;
       }
-      const endpoint = values['endpoint-url'] ?? env.AWS_ENDPOINT_URL;
-      const dynamo = await (deps.dynamo ?? defaultDynamo)({
-        ...(values.region ? { region: values.region } : {}),
-        ...(endpoint ? { endpoint } : {}),
-      });
+      const dynamo = await (deps.dynamo ?? defaultDynamo)(target);
       const { StateRepository } = await import('../../state/repository.ts');
       const { toListedRun } = await import('../../state/run-listing.ts');
       const { runsText } = await import('../runs-report.ts');

@@ -4,8 +4,13 @@
  * the local stack (`--endpoint-url`, or `AWS_ENDPOINT_URL`, as printed by `local up`).
  */
 import { parseArgs } from 'node:util';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseOrExit, type CliCommand } from '../command.ts';
+import {
+  STATE_TABLE_OPTIONS,
+  defaultDynamo,
+  stateTableTarget,
+  type StateTableCommandDeps,
+} from '../state-table.ts';
 
 export const RUNS_USAGE = `Usage: simulacra-pipeline runs [--feed NAME] [--limit N] [--json] [--table NAME]
                               [--region REGION] [--endpoint-url URL]
@@ -21,22 +26,7 @@ Each run shows its status, seed, dataset and every scenario: landed, partial, re
 fix) or failed (with the vendor's problem code); a run that repeated identical seed bytes says
 "duplicate of <run>".`;
 
-export interface RunsCommandDeps {
-  /** Builds the DynamoDB document client (tests pass their own). */
-  readonly dynamo?: (options: { region?: string; endpoint?: string }) => Promise<DynamoDBDocumentClient>;
-  readonly stdout?: (text: string) => void;
-  readonly stderr?: (text: string) => void;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-}
-
-async function defaultDynamo(options: {
-  region?: string;
-  endpoint?: string;
-}): Promise<DynamoDBDocumentClient> {
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const { DynamoDBDocumentClient: Document } = await import('@aws-sdk/lib-dynamodb');
-  return Document.from(new DynamoDBClient(options));
-}
+export type RunsCommandDeps = StateTableCommandDeps;
 
 /** Builds the command; tests pass their own dependencies. */
 export function createRunsCommand(deps: RunsCommandDeps = {}): CliCommand {
@@ -53,9 +43,7 @@ export function createRunsCommand(deps: RunsCommandDeps = {}): CliCommand {
             feed: { type: 'string' },
             limit: { type: 'string' },
             json: { type: 'boolean' },
-            table: { type: 'string' },
-            region: { type: 'string' },
-            'endpoint-url': { type: 'string' },
+            ...STATE_TABLE_OPTIONS,
             help: { type: 'boolean' },
           },
           strict: true,
@@ -63,21 +51,14 @@ export function createRunsCommand(deps: RunsCommandDeps = {}): CliCommand {
       );
       if ('exitCode' in parsed) return parsed.exitCode;
       const { values } = parsed;
-      const table = values.table ?? env.SIMULACRA_STATE_TABLE;
+      const { table, target, problems } = stateTableTarget(values, env);
       const limit = Number(values.limit ?? 20);
-      const problems: string[] = [];
-      if (!table)
-        problems.push("--table NAME (or $SIMULACRA_STATE_TABLE) is required: the stack's state table");
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) problems.push('--limit must be 1..1000');
       if (problems.length > 0) {
         stderr(`${problems.join('\n')}\n\n${RUNS_USAGE}`);
         return 2;
       }
-      const endpoint = values['endpoint-url'] ?? env.AWS_ENDPOINT_URL;
-      const dynamo = await (deps.dynamo ?? defaultDynamo)({
-        ...(values.region ? { region: values.region } : {}),
-        ...(endpoint ? { endpoint } : {}),
-      });
+      const dynamo = await (deps.dynamo ?? defaultDynamo)(target);
       const { listRuns } = await import('../../state/run-listing.ts');
       const { runsText } = await import('../runs-report.ts');
       try {

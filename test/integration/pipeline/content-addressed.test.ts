@@ -1,20 +1,21 @@
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRunsCommand } from '../../../src/cli/commands/runs.ts';
+import { DetailType } from '../../../src/events/catalog.ts';
 import type { ListedRun } from '../../../src/state/run-listing.ts';
-import {
-  exampleSeedCsv,
-  startPipelineHarness,
-  type PipelineHarness,
-} from '../../support/pipeline-harness.ts';
+import { exampleSeedCsv, usePipelineHarness } from '../../support/pipeline-harness.ts';
 
-let h: PipelineHarness;
-beforeAll(async () => {
-  h = await startPipelineHarness();
-});
-afterAll(async () => h?.stop());
+const h = usePipelineHarness();
 
 const FEED = 'dedupe';
+/** The scenarios of `runId`'s Scenario Landed events, from the `from`-th captured event on. */
+function landedEvents(runId: string, from = 0): unknown[] {
+  return h.events
+    .slice(from)
+    .filter((e) => e.detailType === DetailType.scenarioLanded && e.detail['runId'] === runId)
+    .map((e) => e.detail['scenario'])
+    .sort();
+}
+
 const SCENARIOS = [
   { name: 'baseline', row_count: 80, output_format: 'csv' },
   {
@@ -25,13 +26,6 @@ const SCENARIOS = [
   },
 ];
 
-async function landedObjects(): Promise<string[]> {
-  const out = await h.s3.send(
-    new ListObjectsV2Command({ Bucket: h.names.outputBucket, Prefix: `synthetic/feed=${FEED}/` }),
-  );
-  return (out.Contents ?? []).map((o) => o.Key!).sort();
-}
-
 describe('content-addressed seeds', () => {
   it('an identical re-upload while the dataset lives costs no vendor work and lands nothing twice', async () => {
     await h.putScenarios(FEED, { scenarios: SCENARIOS });
@@ -40,7 +34,7 @@ describe('content-addressed seeds', () => {
     const firstRun = await h.repo.getRun(first.execution!.name);
     expect(firstRun?.seedSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(firstRun?.duplicateOf ?? null).toBeNull();
-    const landed = await landedObjects();
+    const landed = await h.feedKeys(FEED);
     expect(landed).toHaveLength(2);
 
     h.simulator.resetCounters();
@@ -67,7 +61,16 @@ describe('content-addressed seeds', () => {
     expect(run?.outputs?.map((o) => o.outputKey).sort()).toEqual(
       firstRun!.outputs!.map((o) => o.outputKey).sort(),
     );
-    expect(await landedObjects()).toEqual(landed);
+    expect(await h.feedKeys(FEED)).toEqual(landed);
+    // Announced once, by the run that landed them: the duplicate sends no Scenario Landed event.
+    expect(landedEvents(first.execution!.name)).toEqual(['baseline', 'premium']);
+    expect(landedEvents(again.execution!.name)).toEqual([]);
+    expect(run?.scenarios?.map((o) => [o.scenario, o.outcome, o.announcedBy])).toEqual(
+      expect.arrayContaining([
+        ['baseline', 'landed', first.execution!.name],
+        ['premium', 'landed', first.execution!.name],
+      ]),
+    );
   });
 
   it('generates only what is new when the same bytes come back with another scenario', async () => {
@@ -75,10 +78,12 @@ describe('content-addressed seeds', () => {
       scenarios: [...SCENARIOS, { name: 'extra', row_count: 40, output_format: 'csv' }],
     });
     h.simulator.resetCounters();
+    const from = h.events.length;
     const again = await h.runner.runSeedDrop(await h.putSeed(FEED, 'panel.csv', exampleSeedCsv()));
     expect(again.execution?.status, again.execution?.cause ?? '').toBe('SUCCEEDED');
     expect(h.simulator.counters()).toMatchObject({ trainings: 0, generationsExecuted: 1, duplicateWork: 0 });
-    expect(await landedObjects()).toHaveLength(3);
+    expect(landedEvents(again.execution!.name, from)).toEqual(['extra']);
+    expect(await h.feedKeys(FEED)).toHaveLength(3);
   });
 
   it('treats different bytes under the same key as a new seed', async () => {

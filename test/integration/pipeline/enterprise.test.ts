@@ -1,18 +1,13 @@
-import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  exampleSeedCsv,
-  startPipelineHarness,
-  type PipelineHarness,
-} from '../../support/pipeline-harness.ts';
+import { exampleSeedCsv, usePipelineHarness } from '../../support/pipeline-harness.ts';
 
-let h: PipelineHarness;
+const h = usePipelineHarness({ mode: 'enterprise' });
 const realFetch = globalThis.fetch;
 /** What the in-test "network" does to vendor answers. */
 let tamper: 'none' | 'artifact-bytes' | 'encryption-context' | 'plaintext' = 'none';
 
-beforeAll(async () => {
-  h = await startPipelineHarness({ mode: 'enterprise' });
+beforeAll(() => {
   globalThis.fetch = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     const response = await realFetch(input, init);
@@ -36,20 +31,12 @@ beforeAll(async () => {
     return response;
   };
 });
-afterAll(async () => {
+afterAll(() => {
   globalThis.fetch = realFetch;
-  await h?.stop();
 });
 beforeEach(() => {
   tamper = 'none';
 });
-
-async function outputObjects(feed: string): Promise<string[]> {
-  const out = await h.s3.send(
-    new ListObjectsV2Command({ Bucket: h.names.outputBucket, Prefix: `synthetic/feed=${feed}/` }),
-  );
-  return (out.Contents ?? []).map((o) => o.Key!);
-}
 
 async function pendingUploads(): Promise<number> {
   const out = await h.s3.send(new ListMultipartUploadsCommand({ Bucket: h.names.outputBucket }));
@@ -61,7 +48,7 @@ describe('enterprise mode (envelope-encrypted artifacts)', () => {
     const drop = await h.putSeed('ent', 'seed.csv', exampleSeedCsv());
     const { execution } = await h.runner.runSeedDrop(drop);
     expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
-    expect(await outputObjects('ent')).toHaveLength(1);
+    expect(await h.feedKeys('ent')).toHaveLength(1);
   });
 
   it('publishes nothing from a tampered artifact and aborts the upload', async () => {
@@ -70,7 +57,7 @@ describe('enterprise mode (envelope-encrypted artifacts)', () => {
     const { execution } = await h.runner.runSeedDrop(drop);
     expect(execution?.status).toBe('FAILED');
     expect(execution?.error).toBe('ArtifactIntegrityError');
-    expect(await outputObjects('tampered')).toEqual([]);
+    expect(await h.feedKeys('tampered')).toEqual([]);
     expect(await pendingUploads()).toBe(0);
     const run = await h.repo.getRun(execution!.name);
     expect(run).toMatchObject({ status: 'FAILED', failure: { error: 'ArtifactIntegrityError' } });
@@ -82,7 +69,7 @@ describe('enterprise mode (envelope-encrypted artifacts)', () => {
     const drop = await h.putSeed('wrongctx', 'seed.csv', exampleSeedCsv());
     const { execution } = await h.runner.runSeedDrop(drop);
     expect(execution?.status).toBe('FAILED');
-    expect(await outputObjects('wrongctx')).toEqual([]);
+    expect(await h.feedKeys('wrongctx')).toEqual([]);
     expect(await pendingUploads()).toBe(0);
     const run = await h.repo.getRun(execution!.name);
     expect(run?.status).toBe('FAILED');
@@ -97,7 +84,7 @@ describe('enterprise mode (envelope-encrypted artifacts)', () => {
     expect(execution?.status).toBe('FAILED');
     const run = await h.repo.getRun(execution!.name);
     expect(run?.failure?.detail).toMatch(/tenant_id \(ten_someone_else\) is not the expected tenant/);
-    expect(await outputObjects('othertenant')).toEqual([]);
+    expect(await h.feedKeys('othertenant')).toEqual([]);
   });
 
   it('refuses a plaintext artifact in enterprise mode: the run records it and nothing lands', async () => {
@@ -106,7 +93,7 @@ describe('enterprise mode (envelope-encrypted artifacts)', () => {
     const drop = await h.putSeed('plain', 'seed.csv', exampleSeedCsv());
     const { execution } = await h.runner.runSeedDrop(drop);
     expect(execution?.status).toBe('FAILED');
-    expect(await outputObjects('plain')).toEqual([]);
+    expect(await h.feedKeys('plain')).toEqual([]);
     expect(await pendingUploads()).toBe(0);
     const run = await h.repo.getRun(execution!.name);
     expect(run).toMatchObject({ status: 'FAILED', failure: { error: 'ArtifactIntegrityError' } });

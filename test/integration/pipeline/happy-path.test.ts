@@ -1,24 +1,10 @@
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  exampleSeedCsv,
-  startPipelineHarness,
-  type PipelineHarness,
-} from '../../support/pipeline-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { exampleSeedCsv, usePipelineHarness } from '../../support/pipeline-harness.ts';
 import { INFEASIBLE_SCENARIO, PREMIUM_SCENARIO } from '../../fixtures/scenarios.ts';
 
-let h: PipelineHarness;
-beforeAll(async () => {
-  h = await startPipelineHarness();
-});
-afterAll(async () => h?.stop());
+const h = usePipelineHarness();
 
 const GENERATIONS_ROUTE = 'POST /v1/datasets/{dataset_id}/generations';
-
-async function landedKeys(prefix: string): Promise<string[]> {
-  const out = await h.s3.send(new ListObjectsV2Command({ Bucket: h.names.outputBucket, Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key!);
-}
 
 describe('ingest state machine (managed mode, real handlers, simulator, moto)', () => {
   it('turns one seed drop into landed scenarios, a feed record and a succeeded run', async () => {
@@ -38,7 +24,7 @@ describe('ingest state machine (managed mode, real handlers, simulator, moto)', 
     expect(feed).toMatchObject({ datasetId: run?.datasetId, latestSeed: { key: 'seeds/retail/panel.csv' } });
     expect(feed?.schemaFingerprint).toMatch(/^[0-9a-f]{64}$/);
     for (const output of run!.outputs!)
-      expect(await landedKeys(output.outputKey)).toEqual([output.outputKey]);
+      expect(await h.outputKeys(output.outputKey)).toEqual([output.outputKey]);
   });
 
   it('stays under 40 state transitions for a single-scenario run', async () => {

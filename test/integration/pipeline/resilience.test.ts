@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  exampleSeedCsv,
-  startPipelineHarness,
-  type PipelineHarness,
-} from '../../support/pipeline-harness.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { exampleSeedCsv, usePipelineHarness } from '../../support/pipeline-harness.ts';
 
-let h: PipelineHarness;
-beforeAll(async () => {
-  h = await startPipelineHarness();
-});
-afterAll(async () => h?.stop());
+const h = usePipelineHarness();
 beforeEach(() => {
   h.simulator.setFaults(undefined);
   h.simulator.resetCounters();

@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  exampleSeedCsv,
-  startPipelineHarness,
-  type PipelineHarness,
-} from '../../support/pipeline-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { exampleSeedCsv, usePipelineHarness } from '../../support/pipeline-harness.ts';
 
-let h: PipelineHarness;
-beforeAll(async () => {
-  h = await startPipelineHarness();
-});
-afterAll(async () => h?.stop());
+const h = usePipelineHarness();
 
 describe('generate state machine (scheduled runs)', () => {
   it('reuses the live dataset, and re-trains from the seed once it expired', async () => {

@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  exampleSeedCsv,
-  startPipelineHarness,
-  type PipelineHarness,
-} from '../../support/pipeline-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { exampleSeedCsv, usePipelineHarness } from '../../support/pipeline-harness.ts';
 
-let h: PipelineHarness;
-beforeAll(async () => {
-  // Every token dies 300 ms after it is minted; job polls are slowed so a run outlives several.
-  h = await startPipelineHarness({
-    simulator: { faults: 'token:expire=300ms;GET /v1/jobs/*:latency=150ms' },
-  });
+// Every token dies 300 ms after it is minted; job polls are slowed so a run outlives several.
+const h = usePipelineHarness({
+  simulator: { faults: 'token:expire=300ms;GET /v1/jobs/*:latency=150ms' },
 });
-afterAll(async () => h?.stop());
 
 describe('token expiry mid-run', () => {
   it('re-mints the token and never puts tokens, secrets or artifact URLs into the state', async () => {

@@ -8,7 +8,6 @@
  * One {@link E2ePipeline} is meant to be shared by the cases of a test file, each case on its own
  * feed; {@link E2ePipeline.resetVendor} clears faults and counters between cases.
  */
-import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventBridge } from '../../../lambdas/commons/clients/event-bridge.ts';
@@ -28,19 +27,13 @@ import {
 import type { StartIngestOutcome } from '../../../src/pipeline/start-ingest.ts';
 import { StateRepository } from '../../../src/state/repository.ts';
 import { captureOutput } from '../credentials-harness.ts';
+import { recordEventsOf, type CapturedEvent } from '../event-capture.ts';
 
 export { exampleSeedCsv } from '../pipeline-harness.ts';
+export type { CapturedEvent } from '../event-capture.ts';
 
 /** Simulator timings that keep a run well under a second of vendor time. */
 export const FAST_TIMINGS = { trainingMs: 30, generationMs: 30, pollAfterSeconds: 1 } as const;
-
-/** One EventBridge entry the pipeline sent, with its detail parsed. */
-export interface CapturedEvent {
-  readonly source: string;
-  readonly detailType: string;
-  readonly busName: string;
-  readonly detail: Readonly<Record<string, unknown>>;
-}
 
 /** What one pipeline invocation (a seed drop or a scheduled generation) left behind. */
 export interface ObservedRun {
@@ -92,32 +85,6 @@ export interface E2ePipeline {
   /** No faults, zeroed counters: a clean vendor for the next case. */
   resetVendor(): void;
   close(): Promise<void>;
-}
-
-function capturedEvent(entry: PutEventsRequestEntry): CapturedEvent {
-  return {
-    source: entry.Source ?? '',
-    detailType: entry.DetailType ?? '',
-    busName: entry.EventBusName ?? '',
-    detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>,
-  };
-}
-
-/**
- * Records every PutEvents entry the handlers' shared EventBridge client sends (they still go to
- * moto). The local event bus has no consumer to read them back from, so they are taken where the
- * record step hands them to the SDK.
- */
-function recordEventsOf(client: EventBridgeClient, sink: CapturedEvent[]): void {
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const input = args.input as { Entries?: PutEventsRequestEntry[] };
-      const result = await next(args);
-      for (const entry of input.Entries ?? []) sink.push(capturedEvent(entry));
-      return result;
-    },
-    { step: 'initialize', name: 'e2eRecordRunEvents' },
-  );
 }
 
 /** Starts moto, provisions the stack, starts the simulator and wires the captures. */

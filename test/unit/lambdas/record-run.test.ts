@@ -178,9 +178,10 @@ describe('record-run handler', () => {
       rowsGenerated: 900,
       seed: { bucket: seed.bucket, key: seed.key },
     });
-    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.UpdateExpression).toBe(
-      'SET eventPublishedAt = :now',
-    );
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
+      UpdateExpression: 'SET eventPublishedAt = :now, announcedBy = :by',
+      ExpressionAttributeValues: { ':by': null },
+    });
   });
 
   it("records a failed scenario with the vendor's code, keeping what landed, and sends its Scenario Failed", async () => {

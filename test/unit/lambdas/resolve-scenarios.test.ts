@@ -1,6 +1,6 @@
 import { context } from '../../support/lambda-env.ts';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/resolve-scenarios.ts';
@@ -52,6 +52,7 @@ beforeEach(() => {
   ddb.reset();
   ddb.on(UpdateCommand).resolves({});
   ddb.on(GetCommand).resolves({});
+  ddb.on(QueryCommand).resolves({ Items: [] });
   setVendorClientForTests(
     fakeApi({ getDataset: () => Promise.resolve(dataset), getDatasetSchema: () => Promise.resolve(schema) }),
   );
@@ -100,6 +101,31 @@ describe('resolve-scenarios handler', () => {
       { name: 'older', row_count: 100, output_format: 'parquet' },
     ],
   };
+
+  it('leaves out the scenarios the run already landed (its execution redriven) or re-drives', async () => {
+    scenarioFile(twoScenarios);
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { pk: `RUN#${input.runId}`, sk: 'RUN', runId: input.runId, status: 'PARTIAL', redriveSkip: [] },
+        {
+          pk: `RUN#${input.runId}`,
+          sk: 'SCENARIO#older',
+          scenario: 'older',
+          outcome: 'landed',
+          recordedAt: '2026-05-01T10:00:00Z',
+        },
+        {
+          pk: `RUN#${input.runId}`,
+          sk: 'SCENARIO#premium-heavy',
+          scenario: 'premium-heavy',
+          outcome: 'failed',
+          recordedAt: '2026-05-01T10:00:01Z',
+        },
+      ],
+    });
+    const out = await handler(input, context);
+    expect(out.scenarios.map((s) => s.scenario.name)).toEqual(['premium-heavy']);
+  });
 
   it('resolves only the scenarios the run names, in the feed file order', async () => {
     scenarioFile(twoScenarios);
