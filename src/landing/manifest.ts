@@ -20,7 +20,7 @@ const columnSchema = z.object({
     .optional(),
 });
 
-/** Conformance section: the report of `src/conditions/conformance.ts`, plus its verdict. */
+/** Conformance section: the report of `src/conditions/conformance-report.ts`, plus its verdict. */
 const conformanceSchema = z.object({ conforms: z.boolean().nullable() }).catchall(z.unknown());
 
 export const landingManifestSchema = z.object({

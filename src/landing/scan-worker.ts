@@ -8,7 +8,7 @@
  * makes the stream wait, so memory stays bounded whatever the artifact size.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { RowCounts } from '../conditions/conformance.ts';
+import type { RowCounts } from '../conditions/conformance-report.ts';
 import { ArtifactFormatError } from './errors.ts';
 import {
   createScanCore,

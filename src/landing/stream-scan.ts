@@ -6,11 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Conditions } from '../client/contract.ts';
-import {
-  createConformanceAccumulator,
-  type ConformanceReport,
-  type RowCounts,
-} from '../conditions/conformance.ts';
+import { createConformanceAccumulator } from '../conditions/conformance.ts';
+import type { ConformanceReport, RowCounts } from '../conditions/conformance-report.ts';
 import { parseClamps } from '../conditions/numeric-range.ts';
 import { combineVisitors } from './batch-visitors.ts';
 import { streamingInspection, type ArtifactInspection, type BatchVisitor } from './inspect.ts';

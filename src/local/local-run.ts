@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableNameFor } from '../catalog/table-spec.ts';
-import type { ConformanceReport } from '../conditions/conformance.ts';
+import type { ConformanceReport } from '../conditions/conformance-report.ts';
 import { parseScenarioFile } from '../conditions/scenario-file.ts';
 import { headlineOf, type QualityHeadline } from '../landing/content-check.ts';
 import { MANIFEST_PREFIX, QUARANTINE_PREFIX } from '../landing/layout.ts';

@@ -10,8 +10,8 @@
  * The run record gets `seedSha256`, and `duplicateOf` / `keyRunId` when it reuses an earlier
  * run's dataset and generation idempotency keys.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, recordOf } from './dynamo-items.ts';
 import { RUN_SK, feedPk, runPk } from './records.ts';
 
 /** The dataset a feed's seed content trained into. */
@@ -52,9 +52,7 @@ export class ContentLedger {
     const out = await this.dynamo.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: feedPk(feed), sk: contentSk(sha256) } }),
     );
-    if (!out.Item) return null;
-    const { pk: _pk, sk: _sk, ...rest } = out.Item;
-    return rest as SeedContentRecord;
+    return recordOf<SeedContentRecord>(out.Item);
   }
 
   /** Records (or refreshes) the dataset trained from `sha256`. */
@@ -83,10 +81,7 @@ export class ContentLedger {
     try {
       await this.update(runId, fields);
     } catch (err) {
-      const conditionFailed =
-        err instanceof ConditionalCheckFailedException ||
-        (err instanceof Error && err.name === 'ConditionalCheckFailedException');
-      if (!conditionFailed) throw err;
+      if (!isConditionFailure(err)) throw err;
     }
   }
 

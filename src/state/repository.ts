@@ -1,8 +1,9 @@
 /**
- * The pipeline's DynamoDB repository. Every write that could race (duplicate events, Step
- * Functions retries, out-of-order seeds) is a conditional update, so replays are harmless.
+ * The pipeline's DynamoDB repository: runs (record, per-feed index, outcome, events marker) here,
+ * feeds and seed uploads in feed-store.ts, scenario outcomes in scenario-outcomes.ts. Every write
+ * that could race (duplicate events, Step Functions retries, out-of-order seeds) is a conditional
+ * update, so replays are harmless.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   PutCommand,
@@ -10,15 +11,14 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { seedIdentity, sha256Hex, type SeedObject } from '../pipeline/seed-object.ts';
+import type { SeedObject } from '../pipeline/seed-object.ts';
+import { isConditionFailure, recordOf, withoutKeys } from './dynamo-items.ts';
+import { FeedStore, type StateStoreOptions } from './feed-store.ts';
 import {
-  FEED_SK,
   RUN_SK,
   feedPk,
   runIndexSk,
   runPk,
-  seedSk,
-  type FeedRecord,
   type RunFailure,
   type RunIndexEntry,
   type RunKind,
@@ -26,7 +26,6 @@ import {
   type RunRecord,
   type RunStatus,
   type ScenarioRejection,
-  type SeedUploadRecord,
 } from './records.ts';
 import { ScenarioOutcomeStore, runFromItems } from './scenario-outcomes.ts';
 
@@ -42,174 +41,37 @@ export class RunTransitionError extends Error {
   }
 }
 
-function isConditionFailure(err: unknown): boolean {
-  return (
-    err instanceof ConditionalCheckFailedException ||
-    (err instanceof Error && err.name === 'ConditionalCheckFailedException')
-  );
-}
+export type StateRepositoryOptions = StateStoreOptions;
 
-function strip<T extends Record<string, unknown>>(item: T | undefined): T | null {
-  if (!item) return null;
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as T;
-}
-
-export interface StateRepositoryOptions {
-  readonly tableName: string;
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly now?: () => Date;
-}
-
-/** Reads and writes feeds, seed uploads and runs in the state table. */
+/** Reads and writes runs in the state table, and (through {@link FeedStore}) feeds and seed uploads. */
 export class StateRepository {
   private readonly tableName: string;
   private readonly dynamo: DynamoDBDocumentClient;
   private readonly now: () => Date;
+  readonly feeds: FeedStore;
+  readonly getFeed: FeedStore['getFeed'];
+  readonly recordSeedReceived: FeedStore['recordSeedReceived'];
+  readonly recordDatasetReady: FeedStore['recordDatasetReady'];
+  readonly updateDatasetExpiry: FeedStore['updateDatasetExpiry'];
+  readonly recordSeedUpload: FeedStore['recordSeedUpload'];
+  readonly getSeedUpload: FeedStore['getSeedUpload'];
 
   constructor(options: StateRepositoryOptions) {
     this.tableName = options.tableName;
     this.dynamo = options.dynamo;
     this.now = options.now ?? (() => new Date());
+    const feeds = new FeedStore(options);
+    this.feeds = feeds;
+    this.getFeed = feeds.getFeed.bind(feeds);
+    this.recordSeedReceived = feeds.recordSeedReceived.bind(feeds);
+    this.recordDatasetReady = feeds.recordDatasetReady.bind(feeds);
+    this.updateDatasetExpiry = feeds.updateDatasetExpiry.bind(feeds);
+    this.recordSeedUpload = feeds.recordSeedUpload.bind(feeds);
+    this.getSeedUpload = feeds.getSeedUpload.bind(feeds);
   }
 
   private iso(): string {
     return this.now().toISOString();
-  }
-
-  // feeds
-
-  async getFeed(feed: string): Promise<FeedRecord | null> {
-    const out = await this.dynamo.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: feedPk(feed), sk: FEED_SK },
-        ConsistentRead: true,
-      }),
-    );
-    return strip(out.Item as (FeedRecord & Record<string, unknown>) | undefined);
-  }
-
-  /**
-   * Notes a dropped seed as the feed's last received one, unless a later seed (by event time)
-   * is already recorded. Returns false when this seed is older than the recorded one.
-   */
-  async recordSeedReceived(feed: string, seed: SeedObject): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: feedPk(feed), sk: FEED_SK },
-          UpdateExpression: 'SET feed = :feed, lastReceivedSeed = :seed, updatedAt = :now',
-          ConditionExpression: 'attribute_not_exists(lastReceivedSeed) OR lastReceivedSeed.eventTime <= :t',
-          ExpressionAttributeValues: {
-            ':feed': feed,
-            ':seed': seed,
-            ':now': this.iso(),
-            ':t': seed.eventTime,
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
-  }
-
-  /**
-   * Makes `datasetId` (trained from `seed`) the feed's current dataset, unless the feed already
-   * has a dataset from a later seed. Returns false when a newer seed's dataset won.
-   */
-  async recordDatasetReady(input: {
-    feed: string;
-    seed: SeedObject;
-    datasetId: string;
-    createdAt: string | null;
-    expiresAt: string | null;
-    schemaFingerprint: string;
-    runId: string;
-  }): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: feedPk(input.feed), sk: FEED_SK },
-          UpdateExpression:
-            'SET feed = :feed, latestSeed = :seed, datasetId = :ds, datasetCreatedAt = :created, ' +
-            'datasetExpiresAt = :expires, schemaFingerprint = :fp, lastRunId = :run, updatedAt = :now',
-          ConditionExpression: 'attribute_not_exists(latestSeed) OR latestSeed.eventTime <= :t',
-          ExpressionAttributeValues: {
-            ':feed': input.feed,
-            ':seed': input.seed,
-            ':ds': input.datasetId,
-            ':created': input.createdAt,
-            ':expires': input.expiresAt,
-            ':fp': input.schemaFingerprint,
-            ':run': input.runId,
-            ':now': this.iso(),
-            ':t': input.seed.eventTime,
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
-  }
-
-  /** Updates the feed's dataset expiry, only while `datasetId` is still the feed's dataset. */
-  async updateDatasetExpiry(feed: string, datasetId: string, expiresAt: string): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: feedPk(feed), sk: FEED_SK },
-          UpdateExpression: 'SET datasetExpiresAt = :expires, updatedAt = :now',
-          ConditionExpression: 'datasetId = :ds',
-          ExpressionAttributeValues: { ':expires': expiresAt, ':now': this.iso(), ':ds': datasetId },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
-  }
-
-  // seed uploads
-
-  /** Records (idempotently) which vendor dataset an upload of `seed` created. */
-  async recordSeedUpload(record: Omit<SeedUploadRecord, 'uploadedAt'>): Promise<SeedUploadRecord> {
-    const item: SeedUploadRecord = { ...record, uploadedAt: this.iso() };
-    await this.dynamo.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: feedPk(record.feed),
-          sk: seedSk(sha256Hex(`${seedIdentity(record.seed)}#${record.replacesDatasetId ?? ''}`)),
-          ...item,
-        },
-      }),
-    );
-    return item;
-  }
-
-  /** The upload record of a seed version, if it was uploaded. */
-  async getSeedUpload(
-    feed: string,
-    seed: SeedObject,
-    replacesDatasetId: string | null = null,
-  ): Promise<SeedUploadRecord | null> {
-    const out = await this.dynamo.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: feedPk(feed), sk: seedSk(sha256Hex(`${seedIdentity(seed)}#${replacesDatasetId ?? ''}`)) },
-        ConsistentRead: true,
-      }),
-    );
-    return strip(out.Item as (SeedUploadRecord & Record<string, unknown>) | undefined);
   }
 
   // runs
@@ -228,7 +90,7 @@ export class StateRepository {
         ConsistentRead: true,
       }),
     );
-    return strip(out.Item as (RunRecord & Record<string, unknown>) | undefined);
+    return recordOf<RunRecord>(out.Item);
   }
 
   /** Per-scenario outcomes of runs (written by each Map iteration). */
@@ -315,7 +177,7 @@ export class StateRepository {
       if (isConditionFailure(err)) return false;
       throw err;
     }
-    const run = strip(out.Attributes as (RunRecord & Record<string, unknown>) | undefined);
+    const run = recordOf<RunRecord>(out.Attributes);
     if (run) await this.putRunIndex(run);
     return true;
   }
@@ -419,7 +281,7 @@ export class StateRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const run = strip(out.Attributes as (RunRecord & Record<string, unknown>) | undefined);
+      const run = recordOf<RunRecord>(out.Attributes);
       if (!run) throw new Error(`DynamoDB returned no attributes for run ${input.runId}`);
       const durationMs = now.getTime() - Date.parse(run.startedAt);
       await this.dynamo.send(
@@ -489,9 +351,7 @@ export class StateRepository {
         Limit: limit,
       }),
     );
-    return (out.Items ?? []).map(
-      (item) => strip(item as RunIndexEntry & Record<string, unknown>) as RunIndexEntry,
-    );
+    return (out.Items ?? []).map((item) => withoutKeys<RunIndexEntry>(item));
   }
 
   private async putRunIndex(run: RunRecord): Promise<void> {

@@ -2,8 +2,9 @@
  * Runs as `simulacra-pipeline runs` shows them: newest first, each with one outcome per
  * scenario, read from the state table (local stack or deployed stack alike).
  */
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { QualityHeadline } from '../landing/content-check.ts';
+import { scanAll } from './dynamo-items.ts';
 import { RUN_SK, SCENARIO_SK_PREFIX, type RunRecord } from './records.ts';
 import { runFromItems } from './scenario-outcomes.ts';
 import { StateRepository } from './repository.ts';
@@ -123,22 +124,15 @@ export async function listRuns(
   }
   // Run records and their scenario outcome items, grouped by run.
   const byRun = new Map<string, Record<string, unknown>[]>();
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(
-      new ScanCommand({
-        TableName: tableName,
-        FilterExpression: 'begins_with(pk, :prefix) AND (sk = :run OR begins_with(sk, :scenario))',
-        ExpressionAttributeValues: { ':run': RUN_SK, ':prefix': 'RUN#', ':scenario': SCENARIO_SK_PREFIX },
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const pk = String(item['pk']);
-      byRun.set(pk, [...(byRun.get(pk) ?? []), item]);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const items = await scanAll(dynamo, {
+    TableName: tableName,
+    FilterExpression: 'begins_with(pk, :prefix) AND (sk = :run OR begins_with(sk, :scenario))',
+    ExpressionAttributeValues: { ':run': RUN_SK, ':prefix': 'RUN#', ':scenario': SCENARIO_SK_PREFIX },
+  });
+  for (const item of items) {
+    const pk = String(item['pk']);
+    byRun.set(pk, [...(byRun.get(pk) ?? []), item]);
+  }
   const runs = [...byRun.values()].map(runFromItems).filter((r): r is RunRecord => r !== null);
   runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   return runs.slice(0, options.limit).map(toListedRun);

@@ -3,14 +3,8 @@
  * iteration as it ends, so every landed object is on record whatever happens to its siblings or
  * to the rest of the run. Each item is its own DynamoDB item: parallel iterations never contend.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, queryAll, withoutKeys } from './dynamo-items.ts';
 import {
   RUN_SK,
   SCENARIO_SK_PREFIX,
@@ -19,18 +13,6 @@ import {
   type RunRecord,
   type ScenarioOutcome,
 } from './records.ts';
-
-function isConditionFailure(err: unknown): boolean {
-  return (
-    err instanceof ConditionalCheckFailedException ||
-    (err instanceof Error && err.name === 'ConditionalCheckFailedException')
-  );
-}
-
-function withoutKeys<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as T;
-}
 
 function scenariosFromItems(items: readonly Record<string, unknown>[]): ScenarioOutcome[] {
   return items
@@ -54,22 +36,12 @@ export class ScenarioOutcomeStore {
 
   /** Every item of the run's partition (the run record and its scenario outcomes). */
   async runItems(runId: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': runPk(runId) },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...((out.Items ?? []) as Record<string, unknown>[]));
-      start = out.LastEvaluatedKey as Record<string, unknown> | undefined;
-    } while (start);
-    return items;
+    return queryAll(this.dynamo, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': runPk(runId) },
+      ConsistentRead: true,
+    });
   }
 
   /** The run's scenario outcomes, in the order they were recorded. */

@@ -1,11 +1,11 @@
 import { Dictionary, Int32, makeVector, type RecordBatch, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import type { Conditions } from '../../../src/client/contract.ts';
+import { createConformanceAccumulator } from '../../../src/conditions/conformance.ts';
 import {
   buildConformanceReport,
-  createConformanceAccumulator,
   DEFAULT_CONFORMANCE_TOLERANCE,
-} from '../../../src/conditions/conformance.ts';
+} from '../../../src/conditions/conformance-report.ts';
 import { clampsFor } from '../../../src/conditions/numeric-range.ts';
 
 const CONDITIONS: Conditions = {
