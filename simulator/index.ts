@@ -285,7 +285,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     tenantUsage(tenantId) {
       const tenant = store.data.tenants[tenantId];
       if (!tenant) throw new Error(`Unknown tenant ${tenantId}.`);
-      return { rowQuota: tenant.rowQuota, rowsCommitted: tenant.rowsCommitted, rowsReserved: tenant.rowsReserved };
+      return {
+        rowQuota: tenant.rowQuota,
+        rowsCommitted: tenant.rowsCommitted,
+        rowsReserved: tenant.rowsReserved,
+      };
     },
     signups: () => Object.values(store.data.signups),
     tenantOf: (clientId) => store.data.clients[clientId]?.tenantId ?? null,
