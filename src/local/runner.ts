@@ -199,7 +199,7 @@ export class LocalPipelineRunner {
    * Runs a state machine to completion. `name` is the execution name (`$$.Execution.Name`,
    * the run id); a random one is used when omitted.
    */
-  execute(
+  async execute(
     stateMachine: StateMachineName,
     input: unknown,
     name: string = randomUUID(),
