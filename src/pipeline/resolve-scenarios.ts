@@ -101,12 +101,15 @@ export async function resolveScenarios(
     deps.api.getDatasetSchema(input.datasetId),
   ]);
   const droppedColumns = dataset.cleaning_summary?.dropped_columns ?? null;
-  const run = await deps.repo.getRun(input.runId);
+  const run = await deps.repo.getRunHeader(input.runId);
   // Landed by the run this one re-drives, or by this very run (a Step Functions redrive of its
-  // execution): never generated or landed again.
-  const landedHere = (run?.scenarios ?? [])
-    .filter((s) => s.outcome === 'landed' || s.outcome === 'partial')
-    .map((s) => s.scenario);
+  // execution): never generated or landed again. One GetItem per scenario (no Query grant needed).
+  const outcomes = run
+    ? await Promise.all(scenarios.map((s) => deps.repo.scenarioOutcomes.get(input.runId, s.name)))
+    : [];
+  const landedHere = outcomes
+    .filter((o) => o?.outcome === 'landed' || o?.outcome === 'partial')
+    .map((o) => o!.scenario);
   const skip = new Set([...(run?.redriveSkip ?? []), ...landedHere]);
   const fresh = new Set(run?.freshKeyScenarios ?? []);
   const rejected: RejectedScenario[] = [];

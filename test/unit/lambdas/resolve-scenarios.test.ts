@@ -1,6 +1,6 @@
 import { context } from '../../support/lambda-env.ts';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/resolve-scenarios.ts';
@@ -52,7 +52,6 @@ beforeEach(() => {
   ddb.reset();
   ddb.on(UpdateCommand).resolves({});
   ddb.on(GetCommand).resolves({});
-  ddb.on(QueryCommand).resolves({ Items: [] });
   setVendorClientForTests(
     fakeApi({ getDataset: () => Promise.resolve(dataset), getDatasetSchema: () => Promise.resolve(schema) }),
   );
@@ -104,24 +103,13 @@ describe('resolve-scenarios handler', () => {
 
   it('leaves out the scenarios the run already landed (its execution redriven) or re-drives', async () => {
     scenarioFile(twoScenarios);
-    ddb.on(QueryCommand).resolves({
-      Items: [
-        { pk: `RUN#${input.runId}`, sk: 'RUN', runId: input.runId, status: 'PARTIAL', redriveSkip: [] },
-        {
-          pk: `RUN#${input.runId}`,
-          sk: 'SCENARIO#older',
-          scenario: 'older',
-          outcome: 'landed',
-          recordedAt: '2026-05-01T10:00:00Z',
-        },
-        {
-          pk: `RUN#${input.runId}`,
-          sk: 'SCENARIO#premium-heavy',
-          scenario: 'premium-heavy',
-          outcome: 'failed',
-          recordedAt: '2026-05-01T10:00:01Z',
-        },
-      ],
+    ddb.on(GetCommand).callsFake((command: { Key: { sk: string } }) => {
+      const { sk } = command.Key;
+      if (sk === 'RUN')
+        return { Item: { pk: `RUN#${input.runId}`, sk, runId: input.runId, status: 'PARTIAL' } };
+      if (sk === 'SCENARIO#older')
+        return { Item: { pk: `RUN#${input.runId}`, sk, scenario: 'older', outcome: 'landed' } };
+      return { Item: { pk: `RUN#${input.runId}`, sk, scenario: 'premium-heavy', outcome: 'failed' } };
     });
     const out = await handler(input, context);
     expect(out.scenarios.map((s) => s.scenario.name)).toEqual(['premium-heavy']);
