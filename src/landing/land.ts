@@ -22,16 +22,11 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { KMSClient } from '@aws-sdk/client-kms';
-import type { ArtifactDownload, Conditions, Generation, SimulacraApi } from '../client/contract.ts';
-import { ArtifactUrlExpiredError, SimulacraApiError } from '../client/errors.ts';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import type { Conditions } from '../client/contract.ts';
 import { createConformanceAccumulator, type ConformanceAccumulator } from '../conditions/conformance.ts';
 import { parseClamps } from '../conditions/numeric-range.ts';
 import { withAthenaNames } from './athena-names.ts';
-import type { LandedColumn } from './columns.ts';
 import {
   combineVisitors,
   headlineOf,
@@ -39,33 +34,12 @@ import {
   QualityGateError,
   quarantineKeys,
   type ContentCheck,
-  type ContentCheckFactory,
-  type QualityHeadline,
 } from './content-check.ts';
-import {
-  checkArtifactProtection,
-  checkEnvelope,
-  ENVELOPE_SCHEME,
-  MANAGED_SCHEME,
-  unwrapDataKey,
-} from './envelope.ts';
-import {
-  ArtifactVerificationError,
-  ArtifactNotReadyError,
-  LandingStorageError,
-  RowCountMismatchError,
-} from './errors.ts';
-import { createGcmDecryptStream, GcmAuthenticationError } from './gcm-decrypt.ts';
+import { checkArtifactProtection, MANAGED_SCHEME } from './envelope.ts';
+import { LandingStorageError, RowCountMismatchError } from './errors.ts';
 import { inspectArtifact, type BatchVisitor } from './inspect.ts';
 import { createLandingSink } from './landing-sink.ts';
-import {
-  contentTypeFor,
-  isLandedFormat,
-  landingKeys,
-  partitionDate,
-  type LandedFormat,
-  type LandingKeys,
-} from './layout.ts';
+import { contentTypeFor, landingKeys, partitionDate, type LandingKeys } from './layout.ts';
 import {
   isS3NotFound,
   MANIFEST_VERSION,
@@ -74,159 +48,27 @@ import {
   type LandingManifest,
 } from './manifest.ts';
 import { abortStaleUploads, MultipartUpload } from './multipart.ts';
+import { checkGeneration, formatOf, openDownload, streamPlaintext } from './artifact-download.ts';
+import {
+  resultFromManifest,
+  type LandArtifactDeps,
+  type LandArtifactInput,
+  type LandArtifactResult,
+} from './land-contract.ts';
 import { workerStreamScan } from './scan-worker.ts';
 import { createSpoolDir, removeSpoolDir } from './spool.ts';
 import { inlineStreamScan, type StreamScan, type StreamScanSetup } from './stream-scan.ts';
 
-/** Download attempts per landing (the first plus re-fetches after an expired URL). */
-export const DEFAULT_DOWNLOAD_ATTEMPTS = 3;
+export { DEFAULT_DOWNLOAD_ATTEMPTS } from './artifact-download.ts';
+export type {
+  LandArtifactDeps,
+  LandArtifactInput,
+  LandArtifactResult,
+  ScenarioAsWritten,
+} from './land-contract.ts';
+
 /** Spool file writes are buffered up to this much before the stream waits for the disk. */
 const SPOOL_WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
-
-/** The scenario as the customer wrote it in `scenarios.json`. */
-export interface ScenarioAsWritten {
-  readonly name: string;
-  readonly row_count: number;
-  readonly output_format: string;
-  readonly seed?: number | null | undefined;
-  readonly conditions?: unknown;
-  readonly [extra: string]: unknown;
-}
-
-export interface LandArtifactInput {
-  readonly runId: string;
-  readonly feed: string;
-  readonly scenario: ScenarioAsWritten;
-  readonly datasetId: string;
-  readonly generationId: string;
-  /** Conditions as sent to the vendor (cleaned column names). */
-  readonly requestedConditions?: Conditions | null | undefined;
-  /** Numeric bounds the vendor clamps to the schema range (conformance is judged on the applied range). */
-  readonly clamps?: unknown;
-  /** Customer -> cleaned column name mappings (stored as given). */
-  readonly mappings?: unknown;
-  /** Vendor request ids gathered by earlier steps, e.g. `{ createGeneration: "req_..." }`. */
-  readonly requestIds?: Readonly<Record<string, string | null>> | undefined;
-  /** Tenant the enterprise envelope must name, when known. */
-  readonly tenantId?: string | undefined;
-  /** The seed object the generation was made from (for the quality report). */
-  readonly seed?: {
-    readonly bucket: string;
-    readonly key: string;
-    readonly versionId?: string | null;
-  } | null;
-}
-
-export interface LandArtifactDeps {
-  readonly api: SimulacraApi;
-  readonly s3: S3Client;
-  readonly kms: KMSClient;
-  readonly bucket: string;
-  /** Customer-managed key for SSE-KMS on landed objects. */
-  readonly outputKmsKeyId: string;
-  /** Customer key that wraps enterprise data keys; pins KMS `KeyId` when set. */
-  readonly artifactKmsKeyId?: string | undefined;
-  /** Absolute tolerance of the conformance check (default: the conditions module's). */
-  readonly conformanceTolerance?: number | undefined;
-  /** Directory for spool files (default: the OS temp dir, `/tmp` on Lambda). */
-  readonly tmpDir?: string | undefined;
-  readonly partBytes?: number | undefined;
-  /** Part uploads in flight at once (default `DEFAULT_UPLOAD_CONCURRENCY`, 3). */
-  readonly uploadConcurrency?: number | undefined;
-  /**
-   * Where the stream scan (SHA-256, CSV inspection) runs: `worker` (default) a worker thread, on
-   * the second vCPU LandArtifact's memory size gives it; `inline` the landing's own thread.
-   */
-  readonly scanThread?: 'worker' | 'inline' | undefined;
-  readonly maxDownloadAttempts?: number | undefined;
-  readonly now?: (() => Date) | undefined;
-  /** Quality report and publish gate (write, audit, publish); none: land straight to the data key. */
-  readonly contentCheck?: ContentCheckFactory | undefined;
-}
-
-/** What the landing step returns to the state machine: ids, keys and numbers, never a URL. */
-export interface LandArtifactResult {
-  readonly outputKey: string;
-  readonly manifestKey: string;
-  readonly rowsGenerated: number;
-  readonly rowsRequested: number;
-  readonly partial: boolean;
-  readonly format: LandedFormat;
-  readonly bytes: number;
-  readonly sha256: string;
-  readonly dt: string;
-  /** Conformance verdict; null when the scenario had no conditions to check. */
-  readonly conforms: boolean | null;
-  readonly columns: readonly LandedColumn[];
-  /** True when an earlier attempt had already landed this generation (nothing was rewritten). */
-  readonly alreadyLanded: boolean;
-  /** The run that landed the object (the manifest's run id): another run's for a replayed generation. */
-  readonly landedByRunId: string;
-  /** When the vendor's retention of the artifact ends (`expires_at`), for the landing-age alarm. */
-  readonly retentionEndsAt: string | null;
-  /** Headline quality figures; null when the landing ran without a content check. */
-  readonly quality: QualityHeadline | null;
-}
-
-function resultFromManifest(
-  manifest: LandingManifest,
-  manifestKey: string,
-  alreadyLanded: boolean,
-): LandArtifactResult {
-  return {
-    outputKey: manifest.outputKey,
-    manifestKey,
-    rowsGenerated: manifest.rowsGenerated,
-    rowsRequested: manifest.rowsRequested,
-    partial: manifest.partial,
-    format: manifest.format,
-    bytes: manifest.bytes,
-    sha256: manifest.sha256,
-    dt: manifest.dt,
-    conforms: manifest.conformance?.conforms ?? null,
-    columns: manifest.columns,
-    alreadyLanded,
-    landedByRunId: manifest.runId,
-    retentionEndsAt: manifest.generationExpiresAt ?? null,
-    quality: headlineOf(manifest),
-  };
-}
-
-function formatOf(generation: Generation): LandedFormat {
-  const format = generation.output_format;
-  if (!isLandedFormat(format)) {
-    throw new ArtifactVerificationError(
-      generation.generation_id,
-      `output_format "${format}" is not one this pipeline can land (parquet, csv, arrow)`,
-    );
-  }
-  return format;
-}
-
-function checkGeneration(generation: Generation, input: LandArtifactInput): void {
-  const id = input.generationId;
-  if (generation.generation_id !== id) {
-    throw new ArtifactVerificationError(
-      id,
-      `the vendor answered with generation ${generation.generation_id}`,
-    );
-  }
-  if (generation.dataset_id !== input.datasetId) {
-    throw new ArtifactVerificationError(
-      id,
-      `the generation belongs to dataset ${generation.dataset_id}, not ${input.datasetId}`,
-    );
-  }
-  if (generation.rows_generated <= 0) {
-    throw new ArtifactVerificationError(id, 'rows_generated is 0: the vendor produced no rows to land');
-  }
-  if (generation.rows_generated > generation.rows_requested) {
-    throw new ArtifactVerificationError(
-      id,
-      `rows_generated (${generation.rows_generated}) exceeds rows_requested (${generation.rows_requested})`,
-    );
-  }
-}
 
 /** Returns the earlier result when this generation is already fully landed. */
 async function findExisting(
@@ -262,91 +104,6 @@ async function refuseQuarantined(
   throw new QualityGateError(generationId, headline.failedMetrics, text, key);
 }
 
-/** The client's expired-URL error, or (from other `SimulacraApi` implementations) a 403/404. */
-function isExpiredDownload(err: unknown): boolean {
-  return (
-    err instanceof ArtifactUrlExpiredError ||
-    (err instanceof SimulacraApiError && (err.status === 403 || err.status === 404))
-  );
-}
-
-/**
- * Opens the artifact download, re-fetching the generation (for a fresh URL) after a 403/404.
- * Returns the generation the successful download belongs to.
- */
-async function openDownload(
-  deps: LandArtifactDeps,
-  first: Generation,
-  input: LandArtifactInput,
-): Promise<{ generation: Generation; download: ArtifactDownload }> {
-  const attempts = Math.max(1, deps.maxDownloadAttempts ?? DEFAULT_DOWNLOAD_ATTEMPTS);
-  let generation = first;
-  for (let attempt = 1; ; attempt += 1) {
-    if (!generation.artifact_url) {
-      throw new ArtifactNotReadyError(
-        input.generationId,
-        'artifact_url is null: the artifact is not available yet',
-      );
-    }
-    try {
-      return { generation, download: await deps.api.downloadArtifact(generation) };
-    } catch (err) {
-      if (!isExpiredDownload(err) || attempt >= attempts) throw err;
-    }
-    generation = await deps.api.getGeneration(input.generationId);
-    checkGeneration(generation, input);
-  }
-}
-
-/** Streams the artifact (decrypting in enterprise mode) into `sink`; zeroes the data key. */
-async function streamPlaintext(
-  deps: LandArtifactDeps,
-  generation: Generation,
-  body: Readable,
-  sink: NodeJS.WritableStream,
-  input: LandArtifactInput,
-): Promise<void> {
-  const scheme = generation.artifact_encryption?.scheme ?? MANAGED_SCHEME;
-  if (scheme === MANAGED_SCHEME) {
-    await pipeline(body, sink);
-    return;
-  }
-  if (scheme !== ENVELOPE_SCHEME || !generation.artifact_encryption) {
-    body.destroy();
-    throw new ArtifactVerificationError(
-      input.generationId,
-      `unsupported artifact_encryption.scheme "${scheme}"`,
-    );
-  }
-  let envelope;
-  try {
-    envelope = checkEnvelope(generation.artifact_encryption, {
-      generationId: input.generationId,
-      tenantId: input.tenantId,
-    });
-  } catch (err) {
-    body.destroy();
-    throw err;
-  }
-  const key = await unwrapDataKey(deps.kms, envelope, {
-    generationId: input.generationId,
-    keyId: deps.artifactKmsKeyId,
-  }).catch((err: unknown) => {
-    body.destroy();
-    throw err;
-  });
-  try {
-    await pipeline(body, createGcmDecryptStream(key, envelope.iv), sink);
-  } catch (err) {
-    if (err instanceof GcmAuthenticationError) {
-      throw new ArtifactVerificationError(input.generationId, err.message, { cause: err });
-    }
-    throw err;
-  } finally {
-    key.fill(0);
-  }
-}
-
 /** A conformance accumulator for the requested conditions; null when the scenario has none. */
 function conformanceFor(deps: LandArtifactDeps, input: LandArtifactInput): ConformanceAccumulator | null {
   const conditions = input.requestedConditions;
@@ -372,7 +129,7 @@ function conformanceVisitor(
 
 /**
  * Lands one generation. Idempotent: a retry after success returns the existing result without
- * writing again. Throws {@link ArtifactVerificationError} (incl. {@link RowCountMismatchError}),
+ * writing again. Throws `ArtifactVerificationError` (incl. {@link RowCountMismatchError}),
  * `ArtifactNotReadyError`, `ArtifactFormatError`, `LandingStorageError`, `LayoutInputError`, or the
  * client's errors for vendor failures; in every failure case the multipart upload is aborted.
  */

@@ -9,16 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Context } from 'aws-lambda';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { STATE_MACHINE_FILES, loadAslDefinition } from '../../lib/asl-definition.ts';
 import { pipelineFunctions, type PipelineFunctionSpec } from '../../lib/pipeline-functions.ts';
 import type { IngestExecutionInput, StartExecutionFn, StartIngestOutcome } from '../pipeline/start-ingest.ts';
 import { startExecutionRequests } from './iam/aws-requests.ts';
-import type { IamJudge } from './iam/judge.ts';
 import { invokeAs, judgeDirectCall } from './iam/sdk-recorder.ts';
-import { LambdaLimits, limitsOf, type FunctionLimits, type FunctionReport } from './lambda-limits.ts';
+import { LambdaLimits, limitsOf } from './lambda-limits.ts';
 import {
   asLambdaJson,
   executionStatusChangeEvent,
@@ -27,7 +25,14 @@ import {
   type SeedDrop,
 } from './lambda-events.ts';
 import { REPO_ROOT, substitutePlaceholders, taskStates, waitStates } from './definitions.ts';
-import { runWithQuotas, type HistoryEvent } from './quota-execution.ts';
+import { runWithQuotas } from './quota-execution.ts';
+import type {
+  ExecutionResult,
+  LocalHandler,
+  LocalRunnerOptions,
+  SeedDropResult,
+  StateMachineName,
+} from './runner-types.ts';
 import {
   INLINE_MAP_CONCURRENCY_LIMIT,
   STATE_PAYLOAD_LIMIT_BYTES,
@@ -37,8 +42,14 @@ import {
 } from './sfn-quotas.ts';
 
 export type { HistoryEvent } from './quota-execution.ts';
+export type {
+  ExecutionResult,
+  LocalHandler,
+  LocalRunnerOptions,
+  SeedDropResult,
+  StateMachineName,
+} from './runner-types.ts';
 
-export type StateMachineName = 'ingest' | 'generate';
 export {
   definitionPath,
   definitionPlaceholders,
@@ -47,75 +58,6 @@ export {
   waitStates,
 } from './definitions.ts';
 export { objectCreatedEvent, type SeedDrop } from './lambda-events.ts';
-
-/** A Lambda handler as the runner calls it. */
-export type LocalHandler = (event: unknown, context: Context) => Promise<unknown>;
-
-export interface ExecutionResult {
-  readonly stateMachine: StateMachineName;
-  readonly name: string;
-  readonly executionArn: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
-  readonly output: unknown;
-  /** For FAILED: the error name and cause, as Step Functions reports them. */
-  readonly error: string | null;
-  readonly cause: string | null;
-  readonly events: readonly HistoryEvent[];
-  /** States entered plus retries: what AWS bills as state transitions. */
-  readonly stateTransitions: number;
-  /** Task invocations by state name. */
-  readonly taskInvocations: Readonly<Record<string, number>>;
-  /** Events AWS would have written to the execution's history (at most 25,000). */
-  readonly historyLength: number;
-  /** Most inline Map iterations that ran at once (at most 40). */
-  readonly maxConcurrentIterations: number;
-  /** Per function: invocations, longest duration against its timeout, peak memory against its size. */
-  readonly functions: readonly FunctionReport[];
-  /**
-   * For a FAILED execution: what the run-record function answered to the "Execution Status
-   * Change" event EventBridge delivers (the construct's ExecutionEndedRule), or its error.
-   */
-  readonly statusChange: { readonly answer: unknown; readonly error: string | null } | null;
-  /** `$$.Execution.RedriveCount`: 0 for the first attempt, n after n redrives. */
-  readonly redriveCount: number;
-}
-
-export interface LocalRunnerOptions {
-  /** Environment for the handlers (merged into `process.env` before each run). */
-  readonly env?: Readonly<Record<string, string>>;
-  /** Value substituted for `${MapMaxConcurrency}` (default 4; 1..40 as the construct allows). */
-  readonly mapMaxConcurrency?: number;
-  /** Real milliseconds each Wait state sleeps instead of its seconds (default 20). */
-  readonly waitMs?: number;
-  /**
-   * Compress the computed poll schedule instead of replacing it: each poll Task first sleeps the
-   * wait the poll Lambda asked for (`poll.nextWaitSeconds`) divided by this factor, and Wait states
-   * pass at once. A local run then polls as often as a deployed run would, only faster.
-   */
-  readonly pollTimeScale?: number;
-  /** Real milliseconds between Task retries (default 5). */
-  readonly retryIntervalMs?: number;
-  /** Replace the handler of a function id (e.g. to observe calls); default: its real handler. */
-  readonly handlerOverrides?: Readonly<Partial<Record<string, LocalHandler>>>;
-  /** Shorter limits for some functions (e.g. a timeout test); default: lib/pipeline-functions.ts. */
-  readonly lambdaLimits?: Readonly<Partial<Record<string, Partial<FunctionLimits>>>>;
-  /** Called with every history event as it happens (progress displays). */
-  readonly onEvent?: (event: HistoryEvent, stateMachine: StateMachineName) => void;
-  /**
-   * Judges every AWS call of every handler against its role in the synthesized template; a call
-   * IAM would refuse fails as on AWS (see src/local/iam/). Absent: calls are not judged.
-   */
-  readonly iam?: IamJudge;
-  /** Region and account used in fake ARNs. */
-  readonly region?: string;
-  readonly accountId?: string;
-}
-
-export interface SeedDropResult {
-  readonly outcome: StartIngestOutcome;
-  /** The ingest execution this drop started (absent for duplicates, rejections, ignored files). */
-  readonly execution: ExecutionResult | null;
-}
 
 interface StartedExecution {
   readonly stateMachine: StateMachineName;
