@@ -123,7 +123,10 @@ export function runChild<T>(
   options: { env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<ChildReport<T>> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, script), ...args], {
+    // BENCH_CPU_PROF_DIR=<dir>: every child writes a V8 CPU profile there (open in Chrome DevTools).
+    const profileDir = process.env.BENCH_CPU_PROF_DIR;
+    const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir)] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(REPO_ROOT, script), ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

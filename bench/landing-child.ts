@@ -41,6 +41,8 @@ export type LandingChildJob =
       readonly datasetId: string;
       readonly feed: string;
       readonly tenantId: string;
+      /** Enterprise mode (the artifact key is configured; plaintext artifacts are refused). */
+      readonly mode: 'managed' | 'enterprise';
       /** Where the stream scan runs (default: the landing's default, a worker thread). */
       readonly scanThread?: 'worker' | 'inline';
     }
@@ -84,7 +86,7 @@ async function land(job: Extract<LandingChildJob, { kind: 'land' }>): Promise<La
       kms,
       bucket: job.aws.bucket,
       outputKmsKeyId: job.aws.outputKeyArn,
-      artifactKmsKeyId: job.aws.artifactKeyArn,
+      ...(job.mode === 'enterprise' ? { artifactKmsKeyId: job.aws.artifactKeyArn } : {}),
       ...(job.scanThread ? { scanThread: job.scanThread } : {}),
     },
     {

@@ -196,6 +196,7 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
           datasetId: DATASET,
           feed: FEED,
           tenantId: TENANT,
+          mode,
           scanThread,
         });
         if (report.result.rows !== rows) {

@@ -18,6 +18,7 @@ import {
   parquetSchema,
   type FileMetaData,
 } from 'hyparquet';
+import { numericColumnsOf } from './batch-visitors.ts';
 import { CsvTypeInference, isCsvNull, parquetColumns } from './columns.ts';
 import {
   CsvScanner,
@@ -94,12 +95,13 @@ class CsvInspector {
     this.inference = new CsvTypeInference(header);
     this.width = header.length;
     const index = new Map(header.map((name, i) => [name, i] as const));
+    const numericColumns = this.visitor ? numericColumnsOf(this.visitor) : new Set<string>();
     this.wanted = (this.visitor?.columns ?? []).flatMap((name) => {
       const i = index.get(name);
       if (i === undefined) return [];
       const values: unknown[] = new Array<unknown>(CSV_BATCH_ROWS);
       this.batch[name] = values;
-      const numeric = this.visitor?.numericColumns?.has(name) ?? false;
+      const numeric = numericColumns.has(name);
       return [{ name, index: i, numeric, cache: new FieldTextCache(), values }];
     });
   }

@@ -14,6 +14,12 @@ export interface BatchVisitor {
   /** Of those, the numeric ones: CSV cells are handed over as numbers where they parse as such. */
   readonly numericColumns?: ReadonlySet<string>;
   /**
+   * True when this visitor reads a number and the same number as text alike (the quality report
+   * compares cells by value): any of its columns may then be handed over as numbers, which spares
+   * decoding a string per cell.
+   */
+  readonly numbersWelcome?: boolean;
+  /**
    * One batch: the needed columns present in the file, `rowCount` rows each. CSV values are
    * numbers (numeric columns), strings, or null for empty/NA cells. The arrays are only valid
    * during the call (they are reused for the next batch).

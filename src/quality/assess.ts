@@ -86,6 +86,7 @@ export async function prepareAssessment(plan: AssessmentPlan): Promise<Assessmen
   const seed = new SeedProfiler(seedNames, options);
   await scanSeed(plan.seedPath, plan.seedFormat, {
     columns: seedNames,
+    numbersWelcome: true,
     visitBatch: (columns, rowCount) => seed.visitBatch(columns, rowCount),
   });
   // The DCR reference is a smaller sample of the reference half.
@@ -101,13 +102,8 @@ export async function prepareAssessment(plan: AssessmentPlan): Promise<Assessmen
   return {
     visitor: {
       columns: artifactNames,
-      numericColumns: new Set(
-        artifactNames.filter((_, i) => {
-          const a = seed.reference.stats[i]!;
-          const b = seed.holdout.stats[i]!;
-          return a.textCells + b.textCells === 0;
-        }),
-      ),
+      // Cells are compared by value (`toCell`): numeric text may come as numbers.
+      numbersWelcome: true,
       visitBatch: (columns, rowCount) => synthetic.visitBatch(columns, rowCount),
     },
     finish() {

@@ -22,7 +22,8 @@ export function toCell(value: unknown): Cell {
     case 'string': {
       const text = value.trim();
       if (isCsvNull(text)) return null;
-      if (NUMBER_TEXT.test(text)) return Number(text);
+      // + 0: -0 reads as 0, as it does when the reader hands over the number itself.
+      if (NUMBER_TEXT.test(text)) return Number(text) + 0;
       const lower = text.toLowerCase();
       if (lower === 'true') return 'TRUE';
       if (lower === 'false') return 'FALSE';
@@ -81,18 +82,24 @@ export class RowHasher {
   }
 }
 
-/** Hash of the cells of `row` at `indexes`. */
-export function hashCells(hasher: RowHasher, row: readonly Cell[], indexes: readonly number[]): number {
-  hasher.reset();
-  for (const i of indexes) hasher.add(row[i] ?? null);
-  return hasher.value();
-}
+/** Hash prefix bits of the bucket index built when a {@link HashSet} is sorted. */
+const INDEX_BITS = 16;
+/** 2^(52 − INDEX_BITS): dividing a 52-bit hash by it leaves its top {@link INDEX_BITS} bits. */
+const INDEX_DIVISOR = 2 ** (52 - INDEX_BITS);
 
-/** A growable list of row hashes that becomes a sorted set for membership tests. */
+/**
+ * A growable list of row hashes that becomes a sorted set for membership tests. Sorting also
+ * builds an index of where each 16-bit hash prefix starts (256 KiB), so a lookup is a binary
+ * search over the few hashes sharing its prefix rather than over the whole seed, and a presence
+ * bitmap (about 2 bytes per hash) that answers most lookups of absent hashes with one bit.
+ */
 export class HashSet {
   private values = new Float64Array(1024);
   private size = 0;
   private sorted = true;
+  private starts: Uint32Array | null = null;
+  private presence = new Uint32Array(0);
+  private presenceBits = 0;
 
   get length(): number {
     return this.size;
@@ -106,18 +113,45 @@ export class HashSet {
     }
     this.values[this.size++] = hash;
     this.sorted = false;
+    this.starts = null;
   }
 
-  has(hash: number): boolean {
+  private index(): Uint32Array {
     if (!this.sorted) {
       this.values = this.values.slice(0, this.size).sort();
       this.sorted = true;
     }
-    let lo = 0;
-    let hi = this.size - 1;
+    const starts = new Uint32Array((1 << INDEX_BITS) + 1);
+    for (let i = 0; i < this.size; i++) starts[Math.floor(this.values[i]! / INDEX_DIVISOR) + 1]! += 1;
+    for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
+    // About 16 bits per hash: most absent hashes are turned away by one bit, without a search.
+    this.presenceBits = Math.min(30, Math.max(10, Math.ceil(Math.log2(Math.max(1, this.size))) + 4));
+    this.presence = new Uint32Array(2 ** (this.presenceBits - 5));
+    for (let i = 0; i < this.size; i++) {
+      const bit = this.presenceBit(this.values[i]!);
+      this.presence[bit >>> 5]! |= 1 << (bit & 31);
+    }
+    this.starts = starts;
+    return starts;
+  }
+
+  /** The presence bit of `hash`: its low bits (the index uses its high ones). */
+  private presenceBit(hash: number): number {
+    return (hash % 2 ** this.presenceBits) >>> 0;
+  }
+
+  has(hash: number): boolean {
+    const starts = this.starts ?? this.index();
+    const bit = this.presenceBit(hash);
+    if ((this.presence[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+    const prefix = Math.floor(hash / INDEX_DIVISOR);
+    if (!(prefix >= 0 && prefix < starts.length - 1)) return false;
+    let lo = starts[prefix]!;
+    let hi = starts[prefix + 1]! - 1;
+    const values = this.values;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const v = this.values[mid]!;
+      const v = values[mid]!;
       if (v === hash) return true;
       if (v < hash) lo = mid + 1;
       else hi = mid - 1;
@@ -157,13 +191,19 @@ export class Reservoir<T> {
 
   /** Offers the next item; `make` is only called when the item is kept. */
   offer(make: () => T): void {
+    const slot = this.nextSlot();
+    if (slot >= 0) this.items[slot] = make();
+  }
+
+  /**
+   * Offers the next item without building it: the slot to store it in, or -1 when it is not
+   * kept (the same draws as {@link offer}; for hot loops that should not allocate per item).
+   */
+  nextSlot(): number {
     this.seen += 1;
-    if (this.items.length < this.capacity) {
-      this.items.push(make());
-      return;
-    }
+    if (this.items.length < this.capacity) return this.items.length;
     const j = Math.floor(this.random() * this.seen);
-    if (j < this.capacity) this.items[j] = make();
+    return j < this.capacity ? j : -1;
   }
 
   get offered(): number {

@@ -11,7 +11,7 @@
  * The seed is split into a reference half and a holdout half (by a seeded coin per row), each with
  * its own counts, hashes and sample, so every privacy figure has a seed-versus-seed baseline.
  */
-import { HashSet, hashCells, Reservoir, RowHasher, seededRandom, toCell, type Cell } from './cells.ts';
+import { HashSet, Reservoir, RowHasher, seededRandom, toCell, type Cell } from './cells.ts';
 
 /** Distinct values counted exactly per column; more makes the column high-cardinality. */
 export const MAX_TRACKED_LEVELS = 2000;
@@ -99,6 +99,8 @@ export class TableProfile {
   readonly hashes = new HashSet();
   readonly qiHashes = new HashSet();
   readonly sample: Reservoir<Cell[]>;
+  /** Row hashes of the last batch ({@link addBatch}). */
+  private rowHashes = new Float64Array(0);
 
   constructor(
     readonly width: number,
@@ -111,19 +113,49 @@ export class TableProfile {
     this.sample = new Reservoir(options.sampleRows, random);
   }
 
-  addRow(row: Cell[], hasher: RowHasher, allIndexes: readonly number[]): number {
-    this.rows += 1;
-    for (let c = 0; c < this.width; c++) this.stats[c]!.add(row[c]!);
-    const hash = hashCells(hasher, row, allIndexes);
-    if (this.keepHashes) {
-      this.hashes.add(hash);
-      if (this.options.quasiIdentifiers.length > 0) {
-        this.qiHashes.add(hashCells(hasher, row, this.options.quasiIdentifiers));
-      }
+  /**
+   * Profiles `rowCount` rows given column by column (`columns[c][r]`), a column at a time so each
+   * loop sees one kind of cell; returns the rows' hashes over all columns (valid until the next
+   * call). A row is only built as an array when the sample keeps it.
+   */
+  addBatch(columns: readonly Cell[][], rowCount: number, hasher: RowHasher): Float64Array {
+    this.rows += rowCount;
+    for (let c = 0; c < this.width; c++) {
+      const stats = this.stats[c]!;
+      const cells = columns[c]!;
+      for (let r = 0; r < rowCount; r++) stats.add(cells[r]!);
     }
-    this.sample.offer(() => row.slice());
-    return hash;
+    if (this.rowHashes.length < rowCount) this.rowHashes = new Float64Array(rowCount);
+    const hashes = this.rowHashes;
+    const qi = this.options.quasiIdentifiers;
+    for (let r = 0; r < rowCount; r++) {
+      hasher.reset();
+      for (let c = 0; c < this.width; c++) hasher.add(columns[c]![r]!);
+      const hash = hasher.value();
+      hashes[r] = hash;
+      if (this.keepHashes) {
+        this.hashes.add(hash);
+        if (qi.length > 0) this.qiHashes.add(hashCellsAt(hasher, columns, qi, r));
+      }
+      const slot = this.sample.nextSlot();
+      if (slot >= 0) this.sample.items[slot] = rowAt(columns, this.width, r);
+    }
+    return hashes;
   }
+}
+
+/** Row `r` of columns given column by column, as an array. */
+function rowAt(columns: readonly Cell[][], width: number, r: number): Cell[] {
+  const row = new Array<Cell>(width);
+  for (let c = 0; c < width; c++) row[c] = columns[c]![r]!;
+  return row;
+}
+
+/** Hash of row `r`'s cells at `indexes`. */
+function hashCellsAt(hasher: RowHasher, columns: readonly Cell[][], indexes: readonly number[], r: number) {
+  hasher.reset();
+  for (const i of indexes) hasher.add(columns[i]?.[r] ?? null);
+  return hasher.value();
 }
 
 /** Distinct text values per column and batch whose cell form is remembered. */
@@ -163,22 +195,13 @@ function cellsOf(values: BatchValues | undefined, rowCount: number): Cell[] {
   return out;
 }
 
-/**
- * Feeds batches of named columns to `onRow`, one row of cells at a time in `names` order (a
- * column absent from the batch reads as missing). The row array is reused between calls.
- */
-export function forEachRow(
+/** The cells of a batch of named columns, column by column in `names` order (absent: missing). */
+export function batchCells(
   names: readonly string[],
   columns: Readonly<Record<string, BatchValues>>,
   rowCount: number,
-  onRow: (row: Cell[]) => void,
-): void {
-  const cells = names.map((name) => cellsOf(columns[name], rowCount));
-  const row = new Array<Cell>(names.length);
-  for (let r = 0; r < rowCount; r++) {
-    for (let c = 0; c < names.length; c++) row[c] = cells[c]![r]!;
-    onRow(row);
-  }
+): Cell[][] {
+  return names.map((name) => cellsOf(columns[name], rowCount));
 }
 
 /** The seed, split into a reference half and a holdout half. */
@@ -187,7 +210,6 @@ export class SeedProfiler {
   readonly holdout: TableProfile;
   private readonly coin: () => number;
   private readonly hasher = new RowHasher();
-  private readonly all: number[];
 
   constructor(
     readonly names: readonly string[],
@@ -196,14 +218,16 @@ export class SeedProfiler {
     this.coin = seededRandom(options.randomSeed);
     this.reference = new TableProfile(names.length, options, seededRandom(options.randomSeed + 1));
     this.holdout = new TableProfile(names.length, options, seededRandom(options.randomSeed + 2));
-    this.all = names.map((_, i) => i);
   }
 
   visitBatch(columns: Readonly<Record<string, BatchValues>>, rowCount: number): void {
-    forEachRow(this.names, columns, rowCount, (row) => {
-      const half = this.coin() < 0.5 ? this.reference : this.holdout;
-      half.addRow(row, this.hasher, this.all);
-    });
+    const cells = batchCells(this.names, columns, rowCount);
+    // One coin per row, in row order, picks its half; each half is profiled as its own batch.
+    const halves: [number[], number[]] = [[], []];
+    for (let r = 0; r < rowCount; r++) halves[this.coin() < 0.5 ? 0 : 1].push(r);
+    const pick = (rows: number[]) => cells.map((column) => rows.map((r) => column[r]!));
+    this.reference.addBatch(pick(halves[0]), halves[0].length, this.hasher);
+    this.holdout.addBatch(pick(halves[1]), halves[1].length, this.hasher);
   }
 }
 
@@ -216,7 +240,6 @@ export class SyntheticProfiler {
   qiMatchesSeed = 0;
   qiMatchesReference = 0;
   private readonly hasher = new RowHasher();
-  private readonly all: number[];
 
   constructor(
     readonly artifactNames: readonly string[],
@@ -229,25 +252,26 @@ export class SyntheticProfiler {
       seededRandom(options.randomSeed + 3),
       false,
     );
-    this.all = artifactNames.map((_, i) => i);
   }
 
   visitBatch(columns: Readonly<Record<string, BatchValues>>, rowCount: number): void {
     const { reference, holdout } = this.seed;
     const qi = this.profile.options.quasiIdentifiers;
-    forEachRow(this.artifactNames, columns, rowCount, (row) => {
-      const hash = this.profile.addRow(row, this.hasher, this.all);
+    const cells = batchCells(this.artifactNames, columns, rowCount);
+    const hashes = this.profile.addBatch(cells, rowCount, this.hasher);
+    for (let r = 0; r < rowCount; r++) {
+      const hash = hashes[r]!;
       if (reference.hashes.has(hash)) {
         this.matchesReference += 1;
         this.matchesSeed += 1;
       } else if (holdout.hashes.has(hash)) this.matchesSeed += 1;
       if (qi.length > 0) {
-        const qiHash = hashCells(this.hasher, row, qi);
+        const qiHash = hashCellsAt(this.hasher, cells, qi, r);
         if (reference.qiHashes.has(qiHash)) {
           this.qiMatchesReference += 1;
           this.qiMatchesSeed += 1;
         } else if (holdout.qiHashes.has(qiHash)) this.qiMatchesSeed += 1;
       }
-    });
+    }
   }
 }

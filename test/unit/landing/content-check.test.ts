@@ -175,6 +175,17 @@ describe('landing with a content check (write, audit, publish)', () => {
     expect(s3Mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
   });
 
+  it('hands a numbers-welcoming visitor numbers unless the other visitor needs the column as text', () => {
+    const welcome = { columns: ['x', 'y', 'z'], numbersWelcome: true, visitBatch: () => undefined };
+    const conformance = {
+      columns: ['y', 'w'],
+      numericColumns: new Set(['w']),
+      visitBatch: () => undefined,
+    };
+    const both = combineVisitors(conformance, welcome)!;
+    expect([...(both.numericColumns ?? [])].sort()).toEqual(['w', 'x', 'z']);
+  });
+
   it('combines visitors so each gets exactly its own columns', () => {
     const got: Array<[string, string[]]> = [];
     const visitor = (name: string, columns: string[]) => ({

@@ -41,6 +41,31 @@ async function inspect(format: LandedFormat, bytes: Buffer, columns: string[] = 
 }
 
 describe('inspectArtifact', () => {
+  it('hands a visitor that welcomes numbers every numeric cell as a number, other cells as text', async () => {
+    const path = join(dir, `welcome-${Math.random()}.csv`);
+    await writeFile(path, 'id,code,note\n1,007,a b\n2,NA, 3\n3,-0,x\n');
+    const seen: unknown[][] = [];
+    await inspectArtifact({
+      path,
+      format: 'csv',
+      generationId: 'gen_1',
+      visitor: {
+        columns: ['id', 'code', 'note'],
+        numbersWelcome: true,
+        visitBatch: (batch, rowCount) => {
+          for (let i = 0; i < rowCount; i++) {
+            seen.push(['id', 'code', 'note'].map((c) => (batch[c] as unknown[])[i]));
+          }
+        },
+      },
+    });
+    expect(seen).toEqual([
+      [1, 7, 'a b'],
+      [2, null, ' 3'],
+      [3, -0, 'x'],
+    ]);
+  });
+
   it('counts CSV rows (header excluded), infers types and streams the requested columns', async () => {
     const out = await inspect('csv', csvBytes(5), ['segment', 'absent']);
     expect(out.rows).toBe(5);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Conditions } from '../../../src/client/contract.ts';
 import { prepareAssessment, type AssessmentOutcome } from '../../../src/quality/assess.ts';
-import { HashSet, RowHasher, toCell } from '../../../src/quality/cells.ts';
+import { HashSet, Reservoir, RowHasher, seededRandom, toCell } from '../../../src/quality/cells.ts';
 import {
   DEFAULT_SETTINGS,
   gateFromJson,
@@ -189,6 +189,9 @@ describe('quality building blocks', () => {
     expect(toCell(true)).toBe('TRUE');
     expect(toCell('false')).toBe('FALSE');
     expect(toCell(-0)).toBe(0);
+    // Text and number read the same, whichever way the reader hands a cell over.
+    expect(Object.is(toCell('-0'), 0)).toBe(true);
+    expect(toCell('1.50')).toBe(toCell(1.5));
     expect(toCell(Number.NaN)).toBeNull();
     expect(toCell('N1A1')).toBe('N1A1');
   });
@@ -210,6 +213,60 @@ describe('quality building blocks', () => {
     hasher.add(42);
     hasher.add('r43');
     expect(set.has(hasher.value())).toBe(false);
+  });
+
+  it('answers membership exactly through its prefix index and presence bitmap', () => {
+    const random = seededRandom(3);
+    const stored = new Set<number>();
+    const set = new HashSet();
+    for (let i = 0; i < 20_000; i++) {
+      const hash = Math.floor(random() * 2 ** 20) * 2 ** 32 + Math.floor(random() * 2 ** 32);
+      stored.add(hash);
+      set.add(hash);
+    }
+    for (const edge of [0, 2 ** 52 - 1]) {
+      stored.add(edge);
+      set.add(edge);
+    }
+    for (const hash of stored) expect(set.has(hash)).toBe(true);
+    let absentFound = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const probe = Math.floor(random() * 2 ** 52);
+      if (set.has(probe) !== stored.has(probe)) absentFound += 1;
+    }
+    expect(absentFound).toBe(0);
+    // Adding after a lookup rebuilds the index.
+    set.add(12345);
+    expect(set.has(12345)).toBe(true);
+    expect(set.countIn(set)).toBe(stored.size + 1);
+  });
+
+  it('draws the same reservoir slots with nextSlot as with offer', () => {
+    const a = new Reservoir<number>(10, seededRandom(9));
+    const b = new Reservoir<number>(10, seededRandom(9));
+    for (let i = 0; i < 1000; i++) {
+      a.offer(() => i);
+      const slot = b.nextSlot();
+      if (slot >= 0) b.items[slot] = i;
+    }
+    expect(b.items).toEqual(a.items);
+    expect(b.offered).toBe(1000);
+  });
+
+  it('gives the same report whether numeric cells arrive as numbers or as text', async () => {
+    const seed = seedCsv(600);
+    const synthetic = [...rowsOf(seed).slice(0, 30), ...freshRows(300)];
+    const asNumbers = synthetic.map((r) => ({
+      ...r,
+      age: Number(r['age']),
+      spend: Number(r['spend']),
+      customer_id: r['customer_id'],
+    }));
+    const asText = synthetic.map((r) => ({ ...r, age: String(r['age']), spend: String(r['spend']) }));
+    const a = await assess(seed, asNumbers);
+    const b = await assess(seed, asText);
+    expect(a.report.privacy.exactMatch.matches).toBe(30);
+    expect(b).toEqual(a);
   });
 
   it('computes TVD, KS and Cramér’s V', () => {
