@@ -18,6 +18,23 @@ import { LandingStorageError } from './errors.ts';
 /** Default part size: 8 MiB (S3 needs at least 5 MiB for every part but the last). */
 export const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A part's integrity is checked by S3 against its CRC32 (`x-amz-checksum-crc32`, computed natively
+ * by the SDK); its bytes are not also hashed with SHA-256 for the SigV4 signature, which costs the
+ * landing's thread about as much again per byte. The headers (checksum included) stay signed.
+ */
+export function unsignedPayloadPart(command: UploadPartCommand): UploadPartCommand {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'landingUnsignedPayload' },
+  );
+  return command;
+}
+
 export interface MultipartTarget {
   readonly bucket: string;
   readonly key: string;
@@ -77,14 +94,17 @@ export class MultipartUpload {
     this.parts.push(slot);
     try {
       const out = await this.s3.send(
-        new UploadPartCommand({
-          Bucket: this.bucket,
-          Key: this.key,
-          UploadId: this.uploadId,
-          PartNumber: partNumber,
-          Body: body,
-          ContentLength: body.byteLength,
-        }),
+        unsignedPayloadPart(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key: this.key,
+            UploadId: this.uploadId,
+            PartNumber: partNumber,
+            Body: body,
+            ContentLength: body.byteLength,
+            ChecksumAlgorithm: 'CRC32',
+          }),
+        ),
       );
       slot.ETag = out.ETag;
     } catch (err) {

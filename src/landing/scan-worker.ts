@@ -4,8 +4,9 @@
  *
  * The worker runs this same module: in a bundle `import.meta.url` is the function's bundle, from
  * source it is this file. Plaintext goes over in {@link BATCH_BYTES} batches (one copy, then
- * transferred, not cloned); at most {@link MAX_PENDING_BYTES} wait in the worker before `write`
- * makes the stream wait, so memory stays bounded whatever the artifact size.
+ * transferred, not cloned, and transferred back for reuse once scanned); at most
+ * {@link MAX_PENDING_BYTES} wait in the worker before `write` makes the stream wait, so memory
+ * stays bounded whatever the artifact size.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { RowCounts } from '../conditions/conformance-report.ts';
@@ -24,8 +25,11 @@ export const BATCH_BYTES = 1024 * 1024;
 export const MAX_PENDING_BYTES = 8 * 1024 * 1024;
 
 type ToWorker = { readonly batch: Uint8Array } | { readonly end: RowCounts };
+/** `ack` hands the scanned batch back (transferred), for the next batch to reuse. */
 type FromWorker =
-  { readonly ack: number } | { readonly result: StreamScanResult } | { readonly error: SerializedError };
+  | { readonly ack: number; readonly batch: Uint8Array }
+  | { readonly result: StreamScanResult }
+  | { readonly error: SerializedError };
 
 interface SerializedError {
   readonly name: string;
@@ -74,7 +78,10 @@ function serveScan(setup: StreamScanSetup): void {
     try {
       if ('batch' in message) {
         core.write(message.batch);
-        port.postMessage({ ack: message.batch.byteLength } satisfies FromWorker);
+        const batch = message.batch;
+        port.postMessage({ ack: batch.byteLength, batch } satisfies FromWorker, [
+          batch.buffer as ArrayBuffer,
+        ]);
       } else {
         port.postMessage({ result: core.finish(message.end) } satisfies FromWorker);
       }
@@ -106,7 +113,11 @@ export function workerStreamScan(setup: StreamScanSetup): StreamScan {
     workerData: { role: ROLE, setup },
     ...(execArgv ? { execArgv } : {}),
   });
-  let batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  // Batches come back with their ack and are reused: at most MAX_PENDING_BYTES / BATCH_BYTES + 2
+  // exist, and none is left for the garbage collector.
+  const free: Array<Buffer<ArrayBuffer>> = [];
+  const takeBatch = (): Buffer<ArrayBuffer> => free.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
+  let batch = takeBatch();
   let filled = 0;
   let pending = 0;
   let failure: Error | null = null;
@@ -123,6 +134,9 @@ export function workerStreamScan(setup: StreamScanSetup): StreamScan {
   worker.on('message', (message: FromWorker) => {
     if ('ack' in message) {
       pending -= message.ack;
+      const back = message.batch;
+      if (back.byteLength === BATCH_BYTES)
+        free.push(Buffer.from(back.buffer as ArrayBuffer, back.byteOffset, BATCH_BYTES));
       if (pending <= MAX_PENDING_BYTES) drained?.();
     } else if ('result' in message) {
       ended = true;
@@ -146,7 +160,7 @@ export function workerStreamScan(setup: StreamScanSetup): StreamScan {
     const view = new Uint8Array(full.buffer, full.byteOffset, full.byteLength);
     worker.postMessage({ batch: view } satisfies ToWorker, [view.buffer]);
     pending += filled;
-    batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+    batch = takeBatch();
     filled = 0;
   };
 

@@ -2,14 +2,23 @@
 
 The local world must refuse what AWS refuses. moto accepts any Glue UpdateTable, while AWS
 Glue refuses one whose VersionId is not the table's current version (optimistic concurrency)
-with ConcurrentModificationException; this launcher adds that check, then runs moto_server
-with the same arguments.
+with ConcurrentModificationException; and moto stores an S3 object or part whatever its
+declared checksum (x-amz-checksum-crc32/-sha1/-sha256) or signed payload hash
+(x-amz-content-sha256) says, while S3 refuses a mismatch (BadDigest,
+XAmzContentSHA256Mismatch). This launcher adds those checks, then runs moto_server with the
+same arguments.
 """
 
+import base64
+import binascii
+import hashlib
+import re
 import sys
 
 from moto.glue import responses as glue_responses
 from moto.glue.exceptions import GlueClientError
+from moto.s3 import responses as s3_responses
+from moto.s3.exceptions import S3ClientError
 from moto.server import main
 
 
@@ -38,6 +47,42 @@ def _update_table_if_current(self):  # type: ignore[no-untyped-def]
 
 
 glue_responses.GlueResponse.update_table = _update_table_if_current
+
+_CHECKSUMS = {
+    "crc32": lambda body: binascii.crc32(body).to_bytes(4, "big"),
+    "sha1": lambda body: hashlib.sha1(body).digest(),
+    "sha256": lambda body: hashlib.sha256(body).digest(),
+}
+_HEX_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _verify_payload(response) -> None:  # type: ignore[no-untyped-def]
+    body = response.body if isinstance(response.body, bytes) else bytes(response.body or b"")
+    declared = response.headers.get("x-amz-content-sha256") or ""
+    if _HEX_SHA256.match(declared) and hashlib.sha256(body).hexdigest() != declared:
+        raise S3ClientError(
+            "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        )
+    for name, compute in _CHECKSUMS.items():
+        value = response.headers.get(f"x-amz-checksum-{name}")
+        if value and base64.b64encode(compute(body)).decode() != value:
+            raise S3ClientError(
+                "BadDigest",
+                f"The {name.upper()} you specified did not match the calculated checksum.",
+            )
+
+
+def _verified(method):  # type: ignore[no-untyped-def]
+    def wrapper(self):  # type: ignore[no-untyped-def]
+        _verify_payload(self)
+        return method(self)
+
+    return wrapper
+
+
+s3_responses.S3Response.upload_part = _verified(s3_responses.S3Response.upload_part)
+s3_responses.S3Response.put_object = _verified(s3_responses.S3Response.put_object)
 
 if __name__ == "__main__":
     sys.argv[0] = "moto_server"
