@@ -2,7 +2,7 @@
  * Per scenario: create the vendor generation (idempotent per dataset, scenario and run).
  * Output `{ generationId, jobId, requestId, idempotencyKey, status, rowsRequested, rowsGenerated, poll }`.
  */
-import * as z from 'zod';
+import * as z from '../src/contracts/zod.ts';
 import { createGeneration } from '../src/pipeline/create-generation.ts';
 import type { ResolvedScenario } from '../src/pipeline/resolve-scenarios.ts';
 import { isVendorWait } from '../src/pipeline/vendor-wait.ts';
@@ -11,17 +11,17 @@ import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const createGenerationInputSchema = z.object({
-  runId: z.string().min(1),
-  feed: z.string().min(1),
-  datasetId: z.string().min(1),
+  runId: z.string().check(z.minLength(1)),
+  feed: z.string().check(z.minLength(1)),
+  datasetId: z.string().check(z.minLength(1)),
   resolved: z.looseObject({
     scenario: z.looseObject({
-      name: z.string().min(1),
-      row_count: z.number().int().positive(),
+      name: z.string().check(z.minLength(1)),
+      row_count: z.number().check(z.int(), z.positive()),
       output_format: z.enum(['parquet', 'csv', 'arrow']),
-      seed: z.number().int().nonnegative().optional(),
+      seed: z.optional(z.number().check(z.int(), z.nonnegative())),
     }),
-    conditions: z.looseObject({}).nullable(),
+    conditions: z.nullable(z.looseObject({})),
   }),
 });
 

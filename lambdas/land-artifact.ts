@@ -4,7 +4,7 @@
  * The work is in `src/landing/land.ts`; this file validates input and config, wires clients,
  * emits metrics and maps errors to the names the state machine matches on.
  */
-import * as z from 'zod';
+import * as z from '../src/contracts/zod.ts';
 import {
   ArtifactFormatError,
   ArtifactNotReadyError,
@@ -42,39 +42,43 @@ const configShape = {
   OUTPUT_BUCKET_NAME: requiredString(),
   OUTPUT_KMS_KEY_ARN: requiredString(),
   /** Empty in managed mode. */
-  ARTIFACT_KMS_KEY_ARN: z.string().optional(),
+  ARTIFACT_KMS_KEY_ARN: z.optional(z.string()),
   /** Enterprise: the Simulacra tenant every envelope must name (empty: only the generation is checked). */
-  ARTIFACT_TENANT_ID: z.string().optional(),
+  ARTIFACT_TENANT_ID: z.optional(z.string()),
   /** Publish-gate defaults as JSON (`src/quality/config.ts`), or `off` for no quality report. */
-  QUALITY_GATE: z.string().optional(),
+  QUALITY_GATE: z.optional(z.string()),
 };
 
 const conditionsSchema = z.object({
-  categorical: z.record(z.string(), z.record(z.string(), z.number())).optional(),
-  numeric: z.record(z.string(), z.object({ min: z.number(), max: z.number() })).optional(),
+  categorical: z.optional(z.record(z.string(), z.record(z.string(), z.number()))),
+  numeric: z.optional(z.record(z.string(), z.object({ min: z.number(), max: z.number() }))),
 });
 
 /** The Map iteration's input (extra fields are ignored). */
 export const landArtifactEventSchema = z.object({
-  runId: z.string().min(1),
-  feed: z.string().min(1),
+  runId: z.string().check(z.minLength(1)),
+  feed: z.string().check(z.minLength(1)),
   scenario: z.looseObject({
-    name: z.string().min(1),
-    row_count: z.number().int().positive(),
-    output_format: z.string().min(1),
-    seed: z.number().int().nullish(),
-    conditions: z.unknown().optional(),
+    name: z.string().check(z.minLength(1)),
+    row_count: z.number().check(z.int(), z.positive()),
+    output_format: z.string().check(z.minLength(1)),
+    seed: z.nullish(z.number().check(z.int())),
+    conditions: z.optional(z.unknown()),
   }),
-  datasetId: z.string().min(1),
-  generationId: z.string().min(1),
-  requestedConditions: conditionsSchema.nullish(),
-  clamps: z.unknown().optional(),
-  mappings: z.unknown().optional(),
-  requestIds: z.record(z.string(), z.string().nullable()).optional(),
-  tenantId: z.string().min(1).optional(),
-  seed: z
-    .looseObject({ bucket: z.string().min(1), key: z.string().min(1), versionId: z.string().nullish() })
-    .nullish(),
+  datasetId: z.string().check(z.minLength(1)),
+  generationId: z.string().check(z.minLength(1)),
+  requestedConditions: z.nullish(conditionsSchema),
+  clamps: z.optional(z.unknown()),
+  mappings: z.optional(z.unknown()),
+  requestIds: z.optional(z.record(z.string(), z.nullable(z.string()))),
+  tenantId: z.optional(z.string().check(z.minLength(1))),
+  seed: z.nullish(
+    z.looseObject({
+      bucket: z.string().check(z.minLength(1)),
+      key: z.string().check(z.minLength(1)),
+      versionId: z.nullish(z.string()),
+    }),
+  ),
 });
 
 export type LandArtifactEvent = z.input<typeof landArtifactEventSchema>;

@@ -2,7 +2,7 @@
  * One poll of a vendor job inside a Wait → Poll → Choice loop. Output: the next loop state
  * `{ status, jobId, attempt, nextWaitSeconds, deadlineAt, jobStatus }`.
  */
-import * as z from 'zod';
+import * as z from '../src/contracts/zod.ts';
 import { pollJob } from '../src/pipeline/poll-job.ts';
 import { pollStateSchema } from '../src/pipeline/polling.ts';
 import { defineHandler, stringField } from './commons/handler.ts';
@@ -12,7 +12,7 @@ import { vendorClient } from './commons/vendor.ts';
 export const pollJobInputSchema = z.object({
   kind: z.enum(['dataset', 'generation']),
   poll: pollStateSchema,
-  expectedId: z.string().min(1),
+  expectedId: z.string().check(z.minLength(1)),
 });
 
 export const handler = defineHandler({

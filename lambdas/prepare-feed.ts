@@ -3,7 +3,7 @@
  * when close to expiring) or re-trained from the feed's latest seed. Output replaces the state:
  * `{ runId, feed, scenarios, seed, dataset: { datasetId, jobId, reused, replacedDatasetId, poll } }`.
  */
-import * as z from 'zod';
+import * as z from '../src/contracts/zod.ts';
 import { prepareFeed } from '../src/pipeline/prepare-feed.ts';
 import { s3 } from './commons/clients/s3.ts';
 import { defineHandler } from './commons/handler.ts';
@@ -12,10 +12,10 @@ import { stateRepository } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const prepareFeedInputSchema = z.object({
-  runId: z.string().min(1),
-  executionArn: z.string().nullable().optional(),
-  feed: z.string().min(1),
-  scenarios: z.array(z.string().min(1)).nullable().optional(),
+  runId: z.string().check(z.minLength(1)),
+  executionArn: z.optional(z.nullable(z.string())),
+  feed: z.string().check(z.minLength(1)),
+  scenarios: z.optional(z.nullable(z.array(z.string().check(z.minLength(1))))),
 });
 
 export const handler = defineHandler({

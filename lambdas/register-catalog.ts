@@ -4,7 +4,7 @@
  * manifest. The work is in
  * `src/catalog/register.ts`; this file validates input and config and maps errors.
  */
-import * as z from 'zod';
+import * as z from '../src/contracts/zod.ts';
 import {
   CatalogRegistrationError,
   ManifestNotFoundError,
@@ -34,13 +34,13 @@ const configShape = {
 
 /** Input: the landing manifest's key; everything else is read from the manifest (extra fields ignored). */
 export const registerCatalogEventSchema = z.object({
-  manifestKey: z
-    .string()
-    .regex(/^_manifests\/feed=[^/]+\/scenario=[^/]+\/dt=\d{4}-\d{2}-\d{2}\/[A-Za-z0-9_-]+\.json$/, {
+  manifestKey: z.string().check(
+    z.regex(/^_manifests\/feed=[^/]+\/scenario=[^/]+\/dt=\d{4}-\d{2}-\d{2}\/[A-Za-z0-9_-]+\.json$/, {
       message:
         'must be a landing manifest key (_manifests/feed=<feed>/scenario=<name>/dt=<YYYY-MM-DD>/<id>.json)',
     }),
-  generationId: z.string().optional(),
+  ),
+  generationId: z.optional(z.string()),
 });
 
 /** Maps catalog errors to the state errors the ASL Retry/Catch rules match on. */

@@ -2,7 +2,7 @@
  * After training: the feed's scenarios (those the run named, or all) resolved against the
  * dataset's cleaned schema, or a failure naming every problem, before any generation. Output `{ scenarios, source, ... }`.
  */
-import * as z from 'zod';
+import * as z from '../src/contracts/zod.ts';
 import { resolveScenarios } from '../src/pipeline/resolve-scenarios.ts';
 import { seedObjectSchema } from '../src/pipeline/seed-object.ts';
 import { s3 } from './commons/clients/s3.ts';
@@ -12,11 +12,11 @@ import { contentLedger, stateRepository } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const resolveScenariosInputSchema = z.object({
-  runId: z.string().min(1),
-  feed: z.string().min(1),
-  datasetId: z.string().min(1),
+  runId: z.string().check(z.minLength(1)),
+  feed: z.string().check(z.minLength(1)),
+  datasetId: z.string().check(z.minLength(1)),
   seed: seedObjectSchema,
-  scenarios: z.array(z.string().min(1)).nullable().optional(),
+  scenarios: z.optional(z.nullable(z.array(z.string().check(z.minLength(1))))),
 });
 
 export const handler = defineHandler({

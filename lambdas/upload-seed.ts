@@ -2,7 +2,7 @@
  * Ingest step 1: stream the dropped seed from S3 to the vendor's `createDataset` (idempotent)
  * and record the dataset. Output: `{ datasetId, jobId, requestId, replacedDatasetId, poll }`.
  */
-import * as z from 'zod';
+import * as z from '../src/contracts/zod.ts';
 import { seedObjectSchema } from '../src/pipeline/seed-object.ts';
 import { uploadSeed } from '../src/pipeline/upload-seed.ts';
 import { s3 } from './commons/clients/s3.ts';
@@ -13,8 +13,8 @@ import { contentLedger, stateRepository } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const uploadSeedInputSchema = z.object({
-  runId: z.string().min(1),
-  feed: z.string().min(1),
+  runId: z.string().check(z.minLength(1)),
+  feed: z.string().check(z.minLength(1)),
   seed: seedObjectSchema,
 });
 

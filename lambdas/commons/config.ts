@@ -2,10 +2,10 @@
  * Environment configuration for Lambda handlers: validated once per container with zod, failing
  * with one error that lists every missing or invalid variable.
  */
-import * as z from 'zod';
+import * as z from '../../src/contracts/zod.ts';
 
 /** A zod shape keyed by environment variable name. */
-export type ConfigShape = z.ZodRawShape;
+export type ConfigShape = z.core.$ZodShape;
 
 /** One or more environment variables are missing or invalid. */
 export class ConfigurationError extends Error {
@@ -26,7 +26,7 @@ export class ConfigurationError extends Error {
 export function readConfig<S extends ConfigShape>(
   shape: S,
   env: Record<string, string | undefined> = process.env,
-): z.infer<z.ZodObject<S>> {
+): z.infer<z.ZodMiniObject<S>> {
   const picked: Record<string, string | undefined> = {};
   for (const name of Object.keys(shape)) {
     const value = env[name];
@@ -44,7 +44,7 @@ export function readConfig<S extends ConfigShape>(
 }
 
 /** A non-empty string variable. */
-export const requiredString = (): z.ZodString => z.string().min(1);
+export const requiredString = (): z.ZodMiniString => z.string().check(z.minLength(1));
 
 /** A memoised configuration reader; `reset()` forgets the value (tests only). */
 export interface LazyConfig<T> {
@@ -58,9 +58,9 @@ const readers = new Set<LazyConfig<unknown>>();
  * `readConfig` deferred to the first call and then memoised: the configuration is validated
  * once per container, at the first invocation, so importing a handler never throws.
  */
-export function lazyConfig<S extends ConfigShape>(shape: S): LazyConfig<z.infer<z.ZodObject<S>>> {
-  let config: z.infer<z.ZodObject<S>> | undefined;
-  const read = (): z.infer<z.ZodObject<S>> => (config ??= readConfig(shape));
+export function lazyConfig<S extends ConfigShape>(shape: S): LazyConfig<z.infer<z.ZodMiniObject<S>>> {
+  let config: z.infer<z.ZodMiniObject<S>> | undefined;
+  const read = (): z.infer<z.ZodMiniObject<S>> => (config ??= readConfig(shape));
   const reader = Object.assign(read, {
     reset: () => {
       config = undefined;

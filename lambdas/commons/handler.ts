@@ -5,7 +5,7 @@
  * work itself. The skeleton adds the Powertools context and metrics flush, appends the log keys,
  * and logs every failure once (its name and scrubbed details) before rethrowing the mapped error.
  */
-import type * as z from 'zod';
+import type * as z from '../../src/contracts/zod.ts';
 import { ConfigurationError, lazyConfig, type ConfigShape } from './config.ts';
 import {
   StateError,
@@ -40,7 +40,7 @@ export interface HandlerDefinition<I, O, S extends ConfigShape> {
    */
   readonly mapError?: (err: unknown, ids: FailureIds) => Error;
   /** The work: validated input and configuration in, result out. */
-  readonly run: (input: I, config: z.infer<z.ZodObject<S>>) => Promise<O>;
+  readonly run: (input: I, config: z.infer<z.ZodMiniObject<S>>) => Promise<O>;
 }
 
 /** Logs a failure once: a state error's name and (already scrubbed) details, else name and redacted message. */

@@ -4,7 +4,7 @@
  * per container. The credentials are re-read after {@link CREDENTIALS_MAX_AGE_MS} so a rotated
  * secret is picked up without a redeploy; the shared token cache means that costs no extra mint.
  */
-import * as z from 'zod';
+import * as z from '../../src/contracts/zod.ts';
 import type { SimulacraApi } from '../../src/client/contract.ts';
 import {
   DynamoDbPacer,
@@ -29,10 +29,10 @@ const vendorConfig = lazyConfig({
   STATE_TABLE_NAME: requiredString(),
   TOKEN_CACHE_KEY_ARN: requiredString(),
   /** Optional per-request HTTP timeout override in ms (default: the client's). */
-  SIMULACRA_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  SIMULACRA_HTTP_TIMEOUT_MS: z.optional(z.coerce.number().check(z.int(), z.positive())),
   /** Shared pacing of vendor requests across the deployment (unset: none). */
-  VENDOR_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
-  VENDOR_REQUEST_BURST: z.coerce.number().int().positive().optional(),
+  VENDOR_REQUESTS_PER_SECOND: z.optional(z.coerce.number().check(z.positive())),
+  VENDOR_REQUEST_BURST: z.optional(z.coerce.number().check(z.int(), z.positive())),
 });
 
 /**

@@ -6,14 +6,13 @@
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 import { SimulacraCredentialsError } from './errors.ts';
 import type { VendorCredentials } from './token-provider.ts';
 
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((value) => {
+const httpUrl = z.string().check(
+  z.trim(),
+  z.refine((value) => {
     try {
       const url = new URL(value);
       return (
@@ -22,30 +21,39 @@ const httpUrl = z
     } catch {
       return false;
     }
-  }, 'must be an http(s) URL without user info');
+  }, 'must be an http(s) URL without user info'),
+);
 
-const nonEmpty = z.string().trim().min(1, 'must be a non-empty string');
+const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must be a non-empty string'));
 
 /** `acme.us.auth0.com` (a scheme or trailing slash is tolerated and removed). */
 const domain = z
-  .string()
-  .trim()
-  .transform((value) => value.replace(/^https?:\/\//i, '').replace(/\/+$/, ''))
-  .refine((value) => /^[A-Za-z0-9.-]+(:\d+)?$/.test(value), 'must be a host name such as acme.us.auth0.com');
+  .pipe(
+    z.string().check(z.trim()),
+    z.transform((value) => value.replace(/^https?:\/\//i, '').replace(/\/+$/, '')),
+  )
+  .check(
+    z.refine(
+      (value) => /^[A-Za-z0-9.-]+(:\d+)?$/.test(value),
+      'must be a host name such as acme.us.auth0.com',
+    ),
+  );
 
 const secretShape = z
   .object({
     client_id: nonEmpty,
     client_secret: nonEmpty,
-    token_url: httpUrl.optional(),
-    auth0_domain: domain.optional(),
+    token_url: z.optional(httpUrl),
+    auth0_domain: z.optional(domain),
     audience: nonEmpty,
     api_base: httpUrl,
   })
-  .refine((value) => value.token_url !== undefined || value.auth0_domain !== undefined, {
-    message: 'one of token_url or auth0_domain is required',
-    path: ['token_url'],
-  });
+  .check(
+    z.refine((value) => value.token_url !== undefined || value.auth0_domain !== undefined, {
+      message: 'one of token_url or auth0_domain is required',
+      path: ['token_url'],
+    }),
+  );
 
 type RawCredentials = z.input<typeof secretShape>;
 

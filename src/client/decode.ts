@@ -5,7 +5,7 @@
  * enums are open. A body that is still wrong fails with {@link SimulacraResponseValidationError}
  * naming the field path, e.g. `generations[0].rows_generated`.
  */
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 import type {
   ArtifactEncryption,
   ClaimedCredentials,
@@ -44,24 +44,27 @@ export function unwrapSingleton(value: unknown): unknown {
 const toNull = (value: unknown): unknown => (isNullish(value) ? null : value);
 
 /** A nullable field: nullish spellings become null before `schema` runs. */
-function nullable<T extends z.ZodType>(schema: T) {
-  return z.preprocess(toNull, schema.nullable());
+function nullable<T extends z.ZodMiniType>(schema: T) {
+  return z.preprocess(toNull, z.nullable(schema));
 }
 
 /** A required id or URL: one-element arrays unwrapped, non-empty string. */
-const id = z.preprocess(unwrapSingleton, z.string().min(1));
+const id = z.preprocess(unwrapSingleton, z.string().check(z.minLength(1)));
 /** An optional id or URL: one-element arrays unwrapped, nullish spellings → null. */
-const optionalId = z.preprocess((value) => toNull(unwrapSingleton(value)), z.string().min(1).nullable());
+const optionalId = z.preprocess(
+  (value) => toNull(unwrapSingleton(value)),
+  z.nullable(z.string().check(z.minLength(1))),
+);
 const text = z.string();
 const optionalText = nullable(z.string());
-const count = z.number().int().nonnegative();
-const optionalCount = nullable(z.number().int());
+const count = z.number().check(z.int(), z.nonnegative());
+const optionalCount = nullable(z.number().check(z.int()));
 const optionalNumber = nullable(z.number());
 const optionalBoolean = nullable(z.boolean());
-const timestamp = z.string().min(1);
-const optionalTimestamp = nullable(z.string().min(1));
+const timestamp = z.string().check(z.minLength(1));
+const optionalTimestamp = nullable(z.string().check(z.minLength(1)));
 
-const cleaningSummary: z.ZodType<CleaningSummary | null> = nullable(
+const cleaningSummary: z.ZodMiniType<CleaningSummary | null> = nullable(
   z.object({
     input_rows: optionalCount,
     input_columns: optionalCount,
@@ -74,13 +77,13 @@ const cleaningSummary: z.ZodType<CleaningSummary | null> = nullable(
   }),
 );
 
-const trainingSummary: z.ZodType<TrainingSummary | null> = nullable(
+const trainingSummary: z.ZodMiniType<TrainingSummary | null> = nullable(
   z.object({ trained_at: optionalTimestamp, duration_ms: optionalCount }),
 );
 
 type Body<T> = Omit<T, 'meta'>;
 
-export const createDatasetResult: z.ZodType<Body<CreateDatasetResult>> = z.object({
+export const createDatasetResult: z.ZodMiniType<Body<CreateDatasetResult>> = z.object({
   dataset_id: id,
   status: text,
   request_id: text,
@@ -90,7 +93,7 @@ export const createDatasetResult: z.ZodType<Body<CreateDatasetResult>> = z.objec
   training_summary: trainingSummary,
 });
 
-export const dataset: z.ZodType<Body<Dataset>> = z.object({
+export const dataset: z.ZodMiniType<Body<Dataset>> = z.object({
   dataset_id: id,
   status: text,
   request_id: text,
@@ -101,7 +104,7 @@ export const dataset: z.ZodType<Body<Dataset>> = z.object({
   training_summary: trainingSummary,
 });
 
-const datasetListItem: z.ZodType<DatasetListItem> = z.object({
+const datasetListItem: z.ZodMiniType<DatasetListItem> = z.object({
   dataset_id: id,
   status: text,
   created_at: timestamp,
@@ -109,24 +112,24 @@ const datasetListItem: z.ZodType<DatasetListItem> = z.object({
   display_name: optionalText,
 });
 
-const listOf = <T>(key: string, item: z.ZodType<T>) =>
+const listOf = <T>(key: string, item: z.ZodMiniType<T>) =>
   z.object({
     [key]: z.preprocess((value) => (isNullish(value) ? [] : value), z.array(item)),
     next_cursor: optionalId,
-    limit: z.number().int().positive(),
+    limit: z.number().check(z.int(), z.positive()),
     request_id: text,
-  }) as unknown as z.ZodType<
+  }) as unknown as z.ZodMiniType<
     { next_cursor: string | null; limit: number; request_id: string } & Record<string, T[]>
   >;
 
 export const datasetList = listOf('datasets', datasetListItem);
 
-export const datasetSchema: z.ZodType<Body<DatasetSchema>> = z.object({
+export const datasetSchema: z.ZodMiniType<Body<DatasetSchema>> = z.object({
   dataset_id: id,
   request_id: text,
   schema: z.array(
     z.object({
-      name: z.string().min(1),
+      name: z.string().check(z.minLength(1)),
       type: text,
       levels: nullable(z.array(z.preprocess(unwrapSingleton, text))),
       min: optionalNumber,
@@ -136,7 +139,7 @@ export const datasetSchema: z.ZodType<Body<DatasetSchema>> = z.object({
   ),
 });
 
-export const createGenerationResult: z.ZodType<Body<CreateGenerationResult>> = z.object({
+export const createGenerationResult: z.ZodMiniType<Body<CreateGenerationResult>> = z.object({
   generation_id: id,
   dataset_id: id,
   status: text,
@@ -148,7 +151,7 @@ export const createGenerationResult: z.ZodType<Body<CreateGenerationResult>> = z
   expires_at: optionalTimestamp,
 });
 
-const artifactEncryption: z.ZodType<ArtifactEncryption | null> = nullable(
+const artifactEncryption: z.ZodMiniType<ArtifactEncryption | null> = nullable(
   z.object({
     scheme: text,
     wrapped_dek: optionalText,
@@ -168,18 +171,18 @@ const generationFields = {
   expires_at: timestamp,
 };
 
-export const generation: z.ZodType<Body<Generation>> = z.object({
+export const generation: z.ZodMiniType<Body<Generation>> = z.object({
   ...generationFields,
   request_id: text,
   artifact_url: optionalId,
   artifact_encryption: artifactEncryption,
 });
 
-const generationListItem: z.ZodType<GenerationListItem> = z.object(generationFields);
+const generationListItem: z.ZodMiniType<GenerationListItem> = z.object(generationFields);
 
 export const generationList = listOf('generations', generationListItem);
 
-export const job: z.ZodType<Body<Job>> = z.object({
+export const job: z.ZodMiniType<Body<Job>> = z.object({
   job_id: id,
   request_id: text,
   created_at: timestamp,
@@ -194,23 +197,23 @@ export const job: z.ZodType<Body<Job>> = z.object({
   error: nullable(z.object({ code: optionalText, message: optionalText })),
 });
 
-export const signupRequest: z.ZodType<Body<SignupRequest>> = z.object({
+export const signupRequest: z.ZodMiniType<Body<SignupRequest>> = z.object({
   request_id: id,
   status: text,
   client_id: optionalId,
   credential_claim_token: optionalId,
 });
 
-export const claimedCredentials: z.ZodType<Body<ClaimedCredentials>> = z.object({
+export const claimedCredentials: z.ZodMiniType<Body<ClaimedCredentials>> = z.object({
   client_id: id,
-  client_secret: z.string().min(1),
+  client_secret: z.string().check(z.minLength(1)),
   token_url: optionalText,
   audience: optionalText,
   grant_type: optionalText,
   purpose: optionalText,
 });
 
-export const credentialRotation: z.ZodType<Omit<CredentialRotation, 'meta' | 'replayed'>> = z.object({
+export const credentialRotation: z.ZodMiniType<Omit<CredentialRotation, 'meta' | 'replayed'>> = z.object({
   rotation_request_id: id,
   client_id: optionalId,
   status: optionalText,
@@ -219,10 +222,10 @@ export const credentialRotation: z.ZodType<Omit<CredentialRotation, 'meta' | 're
 
 export const health = z.object({ status: text });
 
-export const errorCatalogEntry: z.ZodType<ErrorCatalogEntry> = z.object({
+export const errorCatalogEntry: z.ZodMiniType<ErrorCatalogEntry> = z.object({
   code: text,
   title: text,
-  status: z.number().int(),
+  status: z.number().check(z.int()),
   retryable: z.boolean(),
   cause: text,
   fix: text,
@@ -239,7 +242,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Decodes `body` with `schema`, or throws a {@link SimulacraResponseValidationError} naming the field. */
-export function decode<T>(operation: string, schema: z.ZodType<T>, body: unknown): T {
+export function decode<T>(operation: string, schema: z.ZodMiniType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

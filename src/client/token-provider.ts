@@ -5,7 +5,7 @@
  * (`MintLeases`), processes that miss it at the same moment mint once between them. After a 401
  * the client calls `invalidate` and asks again, which re-mints exactly once.
  */
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 import { TokenMintError } from './errors.ts';
 import type { FetchLike } from './http.ts';
 import { networkErrorCode } from './problem.ts';
@@ -58,9 +58,9 @@ const DEFAULT_TOKEN_TIMEOUT_MS = 15_000;
 const FALLBACK_LIFETIME_S = 300;
 
 const tokenResponse = z.object({
-  access_token: z.string().min(1),
-  expires_in: z.coerce.number().positive().optional(),
-  token_type: z.string().optional(),
+  access_token: z.string().check(z.minLength(1)),
+  expires_in: z.optional(z.coerce.number().check(z.positive())),
+  token_type: z.optional(z.string()),
 });
 
 /** The shared-cache key of a client's tokens: `TOKEN#<client_id>#<audience>`. */

@@ -3,7 +3,7 @@
  * Retry-After), the bearer token only to the API origin, one re-mint on 401, identical bytes on
  * every attempt, and JSON decoding of the answer.
  */
-import type { z } from 'zod';
+import type * as z from '../contracts/zod.ts';
 import type { ResponseMeta } from './contract.ts';
 import { decode, parseJson } from './decode.ts';
 import { ArtifactUrlExpiredError, SimulacraApiError, SimulacraInputError } from './errors.ts';
@@ -100,7 +100,7 @@ export class ApiTransport {
 
   async json<T extends object>(
     operation: string,
-    schema: z.ZodType<T>,
+    schema: z.ZodMiniType<T>,
     spec: Omit<CallSpec, 'operation'>,
   ): Promise<T & { meta: ResponseMeta }> {
     const { body, meta } = await this.jsonWithMeta(operation, schema, spec);
@@ -109,7 +109,7 @@ export class ApiTransport {
 
   async jsonWithMeta<T>(
     operation: string,
-    schema: z.ZodType<T>,
+    schema: z.ZodMiniType<T>,
     spec: Omit<CallSpec, 'operation'>,
   ): Promise<{ body: T; meta: ResponseMeta }> {
     let decoded: { body: T; meta: ResponseMeta } | undefined;

@@ -11,11 +11,11 @@
  * Column names in `conditions` are the customer's; the resolver maps them onto the cleaned schema.
  * A feed without a scenario file gets {@link defaultScenarios}.
  */
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 import type { Conditions } from '../client/contract.ts';
 import { mergeSections, qualitySectionSchema, type QualitySection } from '../quality/config.ts';
 import { locateJsonError } from './json-location.ts';
-import { formatNumber, shareSumProblem } from './rules.ts';
+import { conditionsSchema } from './conditions-schema.ts';
 import { SCENARIO_NAME_RULE, nameProblem } from '../names/rules.ts';
 
 /** Rows of the scenario used when a feed has no scenario file. */
@@ -79,72 +79,6 @@ export interface ParseScenarioFileOptions {
   readonly maxRowCount?: number;
 }
 
-const shareSchema = z
-  .number({ error: 'must be a number between 0 and 1 (a fraction: 0.55 means 55 %)' })
-  .check(
-    z.refine((v) => Number.isFinite(v) && v >= 0 && v <= 1, {
-      error: 'must be between 0 and 1 (a fraction of the generated rows: 0.55 means 55 %, not 55)',
-    }),
-  );
-
-const levelSharesSchema = z
-  .record(z.string(), shareSchema, {
-    error: 'must be an object of level -> share, e.g. {"Premium": 0.55, "Value": 0.10}',
-  })
-  .superRefine((shares, ctx) => {
-    if (Object.keys(shares).length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'lists no levels; give at least one level and its share, or remove the column',
-      });
-      return;
-    }
-    for (const level of Object.keys(shares)) {
-      if (level.trim() === '')
-        ctx.addIssue({ code: 'custom', path: [level], message: 'level name is empty' });
-    }
-    const problem = shareSumProblem(shares);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-
-const boundSchema = (bound: 'min' | 'max') =>
-  z.number({
-    error: (issue) =>
-      issue.input === undefined
-        ? `is missing; numeric ranges need both "min" and "max" (use the schema's ${bound} for an open end)`
-        : `must be a number`,
-  });
-
-const rangeSchema = z
-  .strictObject(
-    { min: boundSchema('min'), max: boundSchema('max') },
-    { error: 'must be an object {"min": <number>, "max": <number>}' },
-  )
-  .superRefine((range, ctx) => {
-    if (range.min > range.max) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `min ${formatNumber(range.min)} is greater than max ${formatNumber(range.max)}; swap them`,
-      });
-    }
-  });
-
-const conditionsSchema = z.strictObject(
-  {
-    categorical: z
-      .record(z.string().min(1, { error: 'column name is empty' }), levelSharesSchema, {
-        error: 'must be an object of column -> {level: share}',
-      })
-      .optional(),
-    numeric: z
-      .record(z.string().min(1, { error: 'column name is empty' }), rangeSchema, {
-        error: 'must be an object of column -> {"min": <number>, "max": <number>}',
-      })
-      .optional(),
-  },
-  { error: 'must be an object with "categorical" and/or "numeric"' },
-);
-
 function scenarioSchema(maxRowCount: number) {
   return z.strictObject(
     {
@@ -152,36 +86,43 @@ function scenarioSchema(maxRowCount: number) {
         .string({
           error: 'is required: a name of lower-case letters, digits and dashes, e.g. "premium-heavy"',
         })
-        .regex(SCENARIO_NAME_PATTERN, {
-          error: (issue) =>
-            `${nameProblem(SCENARIO_NAME_RULE, String(issue.input)) ?? ''} (it becomes the S3 partition value scenario=<name>)`,
-        }),
+        .check(
+          z.regex(SCENARIO_NAME_PATTERN, {
+            error: (issue) =>
+              `${nameProblem(SCENARIO_NAME_RULE, String(issue.input)) ?? ''} (it becomes the S3 partition value scenario=<name>)`,
+          }),
+        ),
       row_count: z
         .number({ error: `is required: a whole number of rows between 1 and ${maxRowCount}` })
-        .int({ error: `must be a whole number of rows between 1 and ${maxRowCount}` })
-        .min(1, { error: 'must be at least 1' })
-        .max(maxRowCount, {
-          error: `is over the vendor's per-request cap of ${maxRowCount} rows; lower it or split the scenario into several`,
-        }),
-      output_format: z
-        .enum(OUTPUT_FORMATS, {
+        .check(
+          z.int({ error: `must be a whole number of rows between 1 and ${maxRowCount}` }),
+          z.gte(1, { error: 'must be at least 1' }),
+          z.lte(maxRowCount, {
+            error: `is over the vendor's per-request cap of ${maxRowCount} rows; lower it or split the scenario into several`,
+          }),
+        ),
+      output_format: z._default(
+        z.enum(OUTPUT_FORMATS, {
           error: `must be one of ${OUTPUT_FORMATS.map((f) => `"${f}"`).join(', ')} (default "parquet")`,
-        })
-        .default('parquet'),
-      seed: z
-        .number({ error: `must be a whole number between 0 and ${MAX_SEED}` })
-        .int({ error: `must be a whole number between 0 and ${MAX_SEED}` })
-        .min(0, { error: `must be between 0 and ${MAX_SEED}` })
-        .max(MAX_SEED, {
-          error: `must be between 0 and ${MAX_SEED} (the vendor stores it as a 32-bit integer)`,
-        })
-        .optional(),
-      description: z
-        .string({ error: 'must be a string' })
-        .max(500, { error: 'is longer than 500 characters' })
-        .optional(),
-      conditions: conditionsSchema.optional(),
-      quality: qualitySectionSchema.optional(),
+        }),
+        'parquet',
+      ),
+      seed: z.optional(
+        z.number({ error: `must be a whole number between 0 and ${MAX_SEED}` }).check(
+          z.int({ error: `must be a whole number between 0 and ${MAX_SEED}` }),
+          z.gte(0, { error: `must be between 0 and ${MAX_SEED}` }),
+          z.lte(MAX_SEED, {
+            error: `must be between 0 and ${MAX_SEED} (the vendor stores it as a 32-bit integer)`,
+          }),
+        ),
+      ),
+      description: z.optional(
+        z
+          .string({ error: 'must be a string' })
+          .check(z.maxLength(500, { error: 'is longer than 500 characters' })),
+      ),
+      conditions: z.optional(conditionsSchema),
+      quality: z.optional(qualitySectionSchema),
     },
     {
       error: 'must be an object {"name", "row_count", "output_format"?, "seed"?, "conditions"?, "quality"?}',
@@ -194,11 +135,13 @@ function fileSchema(maxRowCount: number) {
     {
       scenarios: z
         .array(scenarioSchema(maxRowCount), { error: 'is required: an array of scenario objects' })
-        .min(1, {
-          error: 'is empty; list at least one scenario, or delete the file to use the default scenario',
-        })
-        .max(MAX_SCENARIOS, { error: `has more than ${MAX_SCENARIOS} scenarios; split the feed` }),
-      quality: qualitySectionSchema.optional(),
+        .check(
+          z.minLength(1, {
+            error: 'is empty; list at least one scenario, or delete the file to use the default scenario',
+          }),
+          z.maxLength(MAX_SCENARIOS, { error: `has more than ${MAX_SCENARIOS} scenarios; split the feed` }),
+        ),
+      quality: z.optional(qualitySectionSchema),
     },
     { error: 'the document must be an object {"scenarios": [...]} (and optionally "quality")' },
   );

@@ -4,7 +4,7 @@
  * so the failure path can record the vendor code, detail, request id and resource ids without
  * parsing prose. Messages never contain URLs, tokens or secrets: everything is scrubbed.
  */
-import { ZodError } from 'zod';
+import * as z from './zod.ts';
 import {
   ArtifactUrlExpiredError,
   SimulacraApiError,
@@ -183,7 +183,7 @@ export function toStateError(err: unknown, ids: FailureIds = {}): StateError {
   if (err instanceof SimulacraInputError) {
     return new InputValidationError(failure('invalid_input', err.message, ids), { cause: err });
   }
-  if (err instanceof ZodError) {
+  if (err instanceof z.ZodError) {
     const problems = err.issues
       .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
       .join('; ');

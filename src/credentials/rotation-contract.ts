@@ -5,7 +5,7 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 import type { SimulacraApi } from '../client/contract.ts';
 // Modules, not the client barrel: the barrel also carries the DynamoDB token cache, which the
 // rotation function's bundle does not need.
@@ -27,8 +27,8 @@ export interface RotationEvent {
 }
 
 const rotationEventSchema = z.object({
-  SecretId: z.string().min(1),
-  ClientRequestToken: z.string().min(1),
+  SecretId: z.string().check(z.minLength(1)),
+  ClientRequestToken: z.string().check(z.minLength(1)),
   Step: z.enum(ROTATION_STEPS),
 });
 

@@ -4,46 +4,43 @@
  * the input of the catalog step.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 import { LandingStorageError } from './errors.ts';
 import { LANDED_FORMATS } from './layout.ts';
 
 export const MANIFEST_VERSION = 1;
 
 const columnSchema = z.object({
-  name: z.string().min(1),
-  type: z.string().min(1),
-  hasNulls: z.boolean().optional(),
-  athenaName: z
-    .string()
-    .regex(/^[a-z0-9_]{1,255}$/)
-    .optional(),
+  name: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1)),
+  hasNulls: z.optional(z.boolean()),
+  athenaName: z.optional(z.string().check(z.regex(/^[a-z0-9_]{1,255}$/))),
 });
 
 /** Conformance section: the report of `src/conditions/conformance-report.ts`, plus its verdict. */
-const conformanceSchema = z.object({ conforms: z.boolean().nullable() }).catchall(z.unknown());
+const conformanceSchema = z.catchall(z.object({ conforms: z.nullable(z.boolean()) }), z.unknown());
 
 export const landingManifestSchema = z.object({
   manifestVersion: z.literal(MANIFEST_VERSION),
   runId: z.string(),
   feed: z.string(),
   scenarioName: z.string(),
-  dt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  dt: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)),
   datasetId: z.string(),
   generationId: z.string(),
   /** Vendor request ids: those passed in by earlier steps plus the landing's getGeneration. */
-  requestIds: z.record(z.string(), z.string().nullable()),
+  requestIds: z.record(z.string(), z.nullable(z.string())),
   bucket: z.string(),
   outputKey: z.string(),
   format: z.enum(LANDED_FORMATS),
   contentType: z.string(),
-  rowsRequested: z.number().int().nonnegative(),
-  rowsGenerated: z.number().int().nonnegative(),
+  rowsRequested: z.number().check(z.int(), z.nonnegative()),
+  rowsGenerated: z.number().check(z.int(), z.nonnegative()),
   partial: z.boolean(),
   /** Bytes of the landed (plaintext) object. */
-  bytes: z.number().int().nonnegative(),
+  bytes: z.number().check(z.int(), z.nonnegative()),
   /** SHA-256 (hex) of the landed plaintext bytes. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   /**
    * Schema of the landed file, read from the file itself: each column's vendor name (`name`, as
    * in the file) and its Athena name (`athenaName`, the Glue column).
@@ -57,13 +54,16 @@ export const landingManifestSchema = z.object({
   requestedConditions: z.unknown(),
   clamps: z.unknown(),
   mappings: z.unknown(),
-  conformance: conformanceSchema.nullable(),
+  conformance: z.nullable(conformanceSchema),
   /** Quality report and publish-gate verdict (`src/quality/`); absent or null without a check. */
-  quality: z
-    .object({ headline: z.object({ passed: z.boolean() }).catchall(z.unknown()) })
-    .catchall(z.unknown())
-    .nullable()
-    .optional(),
+  quality: z.optional(
+    z.nullable(
+      z.catchall(
+        z.object({ headline: z.catchall(z.object({ passed: z.boolean() }), z.unknown()) }),
+        z.unknown(),
+      ),
+    ),
+  ),
   generationCreatedAt: z.string(),
   generationExpiresAt: z.string(),
   landedAt: z.string(),

@@ -3,21 +3,21 @@
  * exponential delays with a cap, never shorter than the vendor's Retry-After, bounded by a
  * deadline carried in the state.
  */
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 
 /** What a poll loop carries between iterations (no secrets: ids and numbers only). */
 export const pollStateSchema = z.object({
   /** `completed` leaves the loop; anything else waits `nextWaitSeconds` and polls again. */
   status: z.enum(['running', 'completed']),
-  jobId: z.string().nullable(),
+  jobId: z.nullable(z.string()),
   /** Polls made so far. */
-  attempt: z.number().int().nonnegative(),
+  attempt: z.number().check(z.int(), z.nonnegative()),
   /** Seconds the Wait state sleeps before the next poll (integer, ≥ 1 while running). */
-  nextWaitSeconds: z.number().int().nonnegative(),
+  nextWaitSeconds: z.number().check(z.int(), z.nonnegative()),
   /** ISO time after which the loop gives up with `poll_deadline_exceeded`. */
   deadlineAt: z.string(),
   /** Last job status the vendor reported (diagnostic only). */
-  jobStatus: z.string().nullable(),
+  jobStatus: z.nullable(z.string()),
 });
 export type PollState = z.infer<typeof pollStateSchema>;
 

@@ -8,7 +8,7 @@
  * A run that recorded itself (PARTIAL and FAILED runs also end their execution as FAILED) is left
  * as it is.
  */
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 import type { RunRecord } from '../state/records.ts';
 import { recordRun, type RecordRunDeps, type RecordRunResult } from './record-run.ts';
 
@@ -18,12 +18,12 @@ export const executionStatusChangeSchema = z.looseObject({
   source: z.literal('aws.states'),
   'detail-type': z.literal(EXECUTION_STATUS_CHANGE),
   detail: z.looseObject({
-    executionArn: z.string().min(1),
-    stateMachineArn: z.string().min(1),
-    name: z.string().min(1),
+    executionArn: z.string().check(z.minLength(1)),
+    stateMachineArn: z.string().check(z.minLength(1)),
+    name: z.string().check(z.minLength(1)),
     status: z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']),
-    error: z.string().nullish(),
-    cause: z.string().nullish(),
+    error: z.nullish(z.string()),
+    cause: z.nullish(z.string()),
   }),
 });
 export type ExecutionStatusChange = z.infer<typeof executionStatusChangeSchema>;

@@ -7,7 +7,7 @@
  * each accepted id is recorded on the run, and a retried Task re-sends only what was not accepted.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 import { InputValidationError, failure, parseFailureCause } from '../contracts/state-errors.ts';
 import type {
   RunFailure,
@@ -29,7 +29,7 @@ import { seedObjectSchema } from './seed-object.ts';
 
 /** One Map iteration's result: what RecordScenario returned (see record-scenario.ts). */
 const scenarioResultSchema = z.looseObject({
-  scenario: z.string().min(1),
+  scenario: z.string().check(z.minLength(1)),
   outcome: z.enum(['landed', 'partial', 'failed', 'skipped']),
 });
 
@@ -40,26 +40,23 @@ const scenarioResultSchema = z.looseObject({
 export const recordRunInputSchema = z.object({
   outcome: z.enum(['succeeded', 'failed']),
   kind: z.enum(['ingest', 'generate']),
-  runId: z.string().min(1),
-  executionArn: z.string().nullable().optional(),
+  runId: z.string().check(z.minLength(1)),
+  executionArn: z.optional(z.nullable(z.string())),
   /** `$$.Execution.RedriveCount`: a redrive of the execution may finish its run again. */
-  redriveCount: z.number().int().nonnegative().optional(),
+  redriveCount: z.optional(z.number().check(z.int(), z.nonnegative())),
   state: z.looseObject({
-    feed: z.string().min(1).nullable().optional(),
-    seed: seedObjectSchema.nullable().optional(),
-    dataset: z
-      .looseObject({ datasetId: z.string().min(1) })
-      .nullable()
-      .optional(),
+    feed: z.optional(z.nullable(z.string().check(z.minLength(1)))),
+    seed: z.optional(z.nullable(seedObjectSchema)),
+    dataset: z.optional(z.nullable(z.looseObject({ datasetId: z.string().check(z.minLength(1)) }))),
     /** The Map's output; before the Map ends it holds the pending scenarios (an object), not results. */
     results: z.preprocess(
       (value) => (Array.isArray(value) ? value : undefined),
-      z.array(scenarioResultSchema).optional(),
+      z.optional(z.array(scenarioResultSchema)),
     ),
     /** What a Catch stored: `{ Error, Cause }`. */
-    error: z
-      .object({ Error: z.string().nullable().optional(), Cause: z.string().nullable().optional() })
-      .optional(),
+    error: z.optional(
+      z.object({ Error: z.optional(z.nullable(z.string())), Cause: z.optional(z.nullable(z.string())) }),
+    ),
   }),
 });
 export type RecordRunInput = z.infer<typeof recordRunInputSchema>;

@@ -5,78 +5,84 @@
  * only a few identifiers, so 100 scenarios fit the Map's output in Step Functions' 256 KiB.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 import type { ScenarioOutcome, ScenarioOutcomeKind } from '../state/records.ts';
 import type { StateRepository } from '../state/repository.ts';
 import { scenarioFailedEvent, scenarioLandedEvent, type RunContext } from '../events/entries.ts';
 import { publishEvents } from '../events/publish.ts';
 import { toRunFailure } from './record-run.ts';
 
-const share = z.number().nullable();
+const share = z.nullable(z.number());
 const qualityHeadlineSchema = z.object({
   passed: z.boolean(),
   fidelityScore: share,
   exactMatchShare: share,
   exactMatchExcess: share,
   dcrCloseShare: share,
-  passThroughColumns: z.number().int().nonnegative(),
+  passThroughColumns: z.number().check(z.int(), z.nonnegative()),
   failedMetrics: z.array(z.string()),
 });
 
 const catchSchema = z.object({
-  Error: z.string().nullable().optional(),
-  Cause: z.string().nullable().optional(),
+  Error: z.optional(z.nullable(z.string())),
+  Cause: z.optional(z.nullable(z.string())),
 });
 
 /** One iteration's state, however far it got (extra fields ignored). */
 export const scenarioIterationSchema = z.looseObject({
-  feed: z.string().min(1),
-  datasetId: z.string().min(1).nullable().optional(),
+  feed: z.string().check(z.minLength(1)),
+  datasetId: z.optional(z.nullable(z.string().check(z.minLength(1)))),
   resolved: z.looseObject({
-    scenario: z.looseObject({ name: z.string().min(1), row_count: z.number().int().optional() }),
+    scenario: z.looseObject({
+      name: z.string().check(z.minLength(1)),
+      row_count: z.optional(z.number().check(z.int())),
+    }),
     /** Set when the scenario is not to be attempted (e.g. it already landed): `{ code, reason }`. */
-    skip: z
-      .object({ code: z.string().min(1), reason: z.string().min(1) })
-      .nullable()
-      .optional(),
+    skip: z.optional(
+      z.nullable(
+        z.object({ code: z.string().check(z.minLength(1)), reason: z.string().check(z.minLength(1)) }),
+      ),
+    ),
   }),
-  generation: z
-    .looseObject({
-      generationId: z.string().min(1),
-      jobId: z.string().nullable().optional(),
-      rowsRequested: z.number().int().nullable().optional(),
-    })
-    .nullable()
-    .optional(),
-  landed: z
-    .looseObject({
-      outputKey: z.string().min(1),
-      manifestKey: z.string().min(1),
-      format: z.string().min(1),
-      rowsGenerated: z.number().int().nonnegative(),
-      rowsRequested: z.number().int().nonnegative().nullable().optional(),
-      partial: z.boolean(),
-      bytes: z.number().int().nonnegative().nullable().optional(),
-      /** The quality report's headline (numbers only), when the report ran. */
-      quality: qualityHeadlineSchema.nullable().optional(),
-      /** True when the object was landed before (by this run or, same seed bytes, another one). */
-      alreadyLanded: z.boolean().optional(),
-      /** The run that landed the object (its manifest's run id). */
-      landedByRunId: z.string().min(1).nullable().optional(),
-    })
-    .nullable()
-    .optional(),
+  generation: z.optional(
+    z.nullable(
+      z.looseObject({
+        generationId: z.string().check(z.minLength(1)),
+        jobId: z.optional(z.nullable(z.string())),
+        rowsRequested: z.optional(z.nullable(z.number().check(z.int()))),
+      }),
+    ),
+  ),
+  landed: z.optional(
+    z.nullable(
+      z.looseObject({
+        outputKey: z.string().check(z.minLength(1)),
+        manifestKey: z.string().check(z.minLength(1)),
+        format: z.string().check(z.minLength(1)),
+        rowsGenerated: z.number().check(z.int(), z.nonnegative()),
+        rowsRequested: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
+        partial: z.boolean(),
+        bytes: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
+        /** The quality report's headline (numbers only), when the report ran. */
+        quality: z.optional(z.nullable(qualityHeadlineSchema)),
+        /** True when the object was landed before (by this run or, same seed bytes, another one). */
+        alreadyLanded: z.optional(z.boolean()),
+        /** The run that landed the object (its manifest's run id). */
+        landedByRunId: z.optional(z.nullable(z.string().check(z.minLength(1)))),
+      }),
+    ),
+  ),
   /** What the iteration's Catch stored when a step failed. */
-  error: catchSchema.nullable().optional(),
+  error: z.optional(z.nullable(catchSchema)),
 });
 export type ScenarioIteration = z.infer<typeof scenarioIterationSchema>;
 
 export const recordScenarioInputSchema = z.object({
   action: z.literal('scenario'),
-  runId: z.string().min(1),
-  executionArn: z.string().nullable().optional(),
+  runId: z.string().check(z.minLength(1)),
+  executionArn: z.optional(z.nullable(z.string())),
   /** `$$.Execution.RedriveCount`: 0, or how many times Step Functions redrove the execution. */
-  redriveCount: z.number().int().nonnegative().optional(),
+  redriveCount: z.optional(z.number().check(z.int(), z.nonnegative())),
   state: scenarioIterationSchema,
 });
 export type RecordScenarioInput = z.infer<typeof recordScenarioInputSchema>;

@@ -3,7 +3,7 @@
  * deterministic names derived from an object's identity (execution name, Idempotency-Key).
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 
 import { MAX_SEED_BYTES } from '../client/index.ts';
 import type { SeedObject } from '../contracts/seed-object.ts';
@@ -31,14 +31,14 @@ export type SeedFormat = keyof typeof SEED_FORMATS;
 
 /** One version of a seed object in S3 (never its content). */
 export const seedObjectSchema = z.object({
-  bucket: z.string().min(3),
-  key: z.string().min(1),
-  versionId: z.string().min(1).nullable(),
-  etag: z.string().min(1).nullable(),
-  size: z.number().int().nonnegative(),
+  bucket: z.string().check(z.minLength(3)),
+  key: z.string().check(z.minLength(1)),
+  versionId: z.nullable(z.string().check(z.minLength(1))),
+  etag: z.nullable(z.string().check(z.minLength(1))),
+  size: z.number().check(z.int(), z.nonnegative()),
   /** When S3 reported the object (event time), ISO 8601; orders seeds of one feed. */
-  eventTime: z.string().min(1),
-}) satisfies z.ZodType<SeedObject>;
+  eventTime: z.string().check(z.minLength(1)),
+}) satisfies z.ZodMiniType<SeedObject>;
 export type { SeedObject };
 
 /** Why an object is refused as a seed. */

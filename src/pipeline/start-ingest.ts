@@ -11,7 +11,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-s3';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 import { InputValidationError, failure } from '../contracts/state-errors.ts';
 import { seedAcceptedEvent, seedRejectedEvent, type PipelineEvent } from '../events/entries.ts';
 import { publishEvents } from '../events/publish.ts';
@@ -25,13 +25,13 @@ export const objectCreatedEventSchema = z.object({
   id: z.string(),
   time: z.string(),
   detail: z.object({
-    bucket: z.object({ name: z.string().min(1) }),
+    bucket: z.object({ name: z.string().check(z.minLength(1)) }),
     object: z.object({
-      key: z.string().min(1),
-      size: z.number().int().nonnegative().optional(),
-      etag: z.string().optional(),
-      'version-id': z.string().optional(),
-      sequencer: z.string().optional(),
+      key: z.string().check(z.minLength(1)),
+      size: z.optional(z.number().check(z.int(), z.nonnegative())),
+      etag: z.optional(z.string()),
+      'version-id': z.optional(z.string()),
+      sequencer: z.optional(z.string()),
     }),
   }),
 });

@@ -10,7 +10,7 @@
  *
  * A gate threshold set to `null` turns that check off.
  */
-import * as z from 'zod';
+import * as z from '../contracts/zod.ts';
 import { DEFAULT_GATE, type QualityGateThresholds } from './gate-settings.ts';
 
 export { DEFAULT_GATE, gateProblems, gateToJson, type QualityGateThresholds } from './gate-settings.ts';
@@ -31,45 +31,51 @@ export const DEFAULT_SETTINGS: QualitySettings = {
   rareCategoryK: DEFAULT_RARE_CATEGORY_K,
 };
 
-const share = z
-  .number({ error: 'must be a number between 0 and 1, or null to turn the check off' })
-  .min(0, { error: 'must be between 0 and 1' })
-  .max(1, { error: 'must be between 0 and 1' })
-  .nullable();
+const share = z.nullable(
+  z
+    .number({ error: 'must be a number between 0 and 1, or null to turn the check off' })
+    .check(z.gte(0, { error: 'must be between 0 and 1' }), z.lte(1, { error: 'must be between 0 and 1' })),
+);
 
 /** The `quality` section of a scenario (or of the whole file), as the customer writes it. */
 export const qualitySectionSchema = z.strictObject(
   {
-    quasi_identifiers: z
-      .array(z.string().min(1, { error: 'column name is empty' }), {
-        error: 'must be an array of column names, e.g. ["zip", "birth_year", "sex"]',
-      })
-      .max(50, { error: 'names more than 50 columns' })
-      .optional(),
-    rare_category_k: z
-      .number({ error: 'must be a whole number of rows, e.g. 5' })
-      .int({ error: 'must be a whole number of rows, e.g. 5' })
-      .min(1, { error: 'must be at least 1' })
-      .max(1000, { error: 'must be at most 1000' })
-      .optional(),
-    gate: z
-      .strictObject(
+    quasi_identifiers: z.optional(
+      z
+        .array(z.string().check(z.minLength(1, { error: 'column name is empty' })), {
+          error: 'must be an array of column names, e.g. ["zip", "birth_year", "sex"]',
+        })
+        .check(z.maxLength(50, { error: 'names more than 50 columns' })),
+    ),
+    rare_category_k: z.optional(
+      z
+        .number({ error: 'must be a whole number of rows, e.g. 5' })
+        .check(
+          z.int({ error: 'must be a whole number of rows, e.g. 5' }),
+          z.gte(1, { error: 'must be at least 1' }),
+          z.lte(1000, { error: 'must be at most 1000' }),
+        ),
+    ),
+    gate: z.optional(
+      z.strictObject(
         {
-          max_exact_match_excess: share.optional(),
-          max_quasi_identifier_match_excess: share.optional(),
-          max_dcr_close_share: share.optional(),
-          min_dcr_median_ratio: z
-            .number({ error: 'must be a non-negative number, or null to turn the check off' })
-            .min(0, { error: 'must not be negative' })
-            .nullable()
-            .optional(),
-          min_fidelity_score: share.optional(),
-          max_rare_category_excess: share.optional(),
-          block_pass_through: z.boolean({ error: 'must be true or false' }).optional(),
+          max_exact_match_excess: z.optional(share),
+          max_quasi_identifier_match_excess: z.optional(share),
+          max_dcr_close_share: z.optional(share),
+          min_dcr_median_ratio: z.optional(
+            z.nullable(
+              z
+                .number({ error: 'must be a non-negative number, or null to turn the check off' })
+                .check(z.gte(0, { error: 'must not be negative' })),
+            ),
+          ),
+          min_fidelity_score: z.optional(share),
+          max_rare_category_excess: z.optional(share),
+          block_pass_through: z.optional(z.boolean({ error: 'must be true or false' })),
         },
         { error: 'must be an object of gate thresholds, e.g. {"max_exact_match_excess": 0}' },
-      )
-      .optional(),
+      ),
+    ),
   },
   { error: 'must be an object {"quasi_identifiers"?, "rare_category_k"?, "gate"?}' },
 );

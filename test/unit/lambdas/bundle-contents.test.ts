@@ -1,6 +1,6 @@
 /**
  * Each function's bundle carries only what its handler uses: the AWS SDK clients it calls, no
- * X-Ray SDK, no zod locales, no credential chain beyond the environment (Lambda's), and
+ * X-Ray SDK, zod/mini only (no classic zod, no locale but English), no credential chain beyond the environment (Lambda's), and
  * apache-arrow only in LandArtifact. Bundled as the construct does
  * (bench/cold-start.ts `CDK_BUNDLING`), without minifying, reading esbuild's metafile.
  */
@@ -59,7 +59,7 @@ describe('function bundles', () => {
   });
 
   it.each(entries)(
-    '$id bundles only the SDK clients it calls, no X-Ray SDK, no zod locales, env credentials only',
+    '$id bundles only the SDK clients it calls, no X-Ray SDK, zod/mini without other locales, env credentials only',
     async ({ id, entry }) => {
       const inputs = await bundledInputs(entry);
       const packages = new Set(inputs.map(packageOf));
@@ -71,6 +71,7 @@ describe('function bundles', () => {
       expect(packages).not.toContain('aws-xray-sdk-core');
       expect(packages.has('apache-arrow')).toBe(id === 'LandArtifact');
       expect(inputs.filter((i) => /zod\/v4\/locales\/(?!en\.)/.test(i))).toEqual([]);
+      expect(inputs.filter((i) => i.includes('zod/v4/classic/'))).toEqual([]);
       // Lambda's credentials come from the environment: no default chain, no STS/SSO clients.
       expect(packages).toContain('project');
       expect(inputs.some((i) => i.endsWith('lambdas/commons/lambda-credentials.ts'))).toBe(true);
