@@ -2,7 +2,7 @@
  * Combining column-batch visitors (conformance, the content check) so that one inspection pass
  * feeds them all. Kept free of SDK imports: the scan worker loads it.
  */
-import type { BatchVisitor, ColumnBatchValues } from './inspect.ts';
+import type { BatchVisitor, ColumnBatchValues } from './inspection.ts';
 
 /** The columns `visitor` is handed as numbers where cells parse as such. */
 export function numericColumnsOf(visitor: BatchVisitor): ReadonlySet<string> {

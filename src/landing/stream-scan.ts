@@ -10,7 +10,8 @@ import { createConformanceAccumulator } from '../conditions/conformance.ts';
 import type { ConformanceReport, RowCounts } from '../conditions/conformance-report.ts';
 import { parseClamps } from '../conditions/numeric-range.ts';
 import { combineVisitors } from './batch-visitors.ts';
-import { streamingInspection, type ArtifactInspection, type BatchVisitor } from './inspect.ts';
+import { streamingInspection } from './csv-inspect.ts';
+import type { ArtifactInspection, BatchVisitor } from './inspection.ts';
 import type { LandedFormat } from './layout.ts';
 
 /** Everything a scan needs, all of it serialisable (it is handed to the worker as is). */
