@@ -57,6 +57,8 @@ export interface LandingChildResult {
   readonly seconds: number;
   readonly rows?: number;
   readonly outputKey?: string;
+  /** CPU time of the whole process during the job (all its threads, the scan worker included). */
+  readonly cpuSeconds?: number;
 }
 
 function awsConfig(aws: AwsTarget) {
@@ -79,6 +81,7 @@ async function land(job: Extract<LandingChildJob, { kind: 'land' }>): Promise<La
   const kms = new KMSClient(awsConfig(job.aws));
   const api = new SimulacraClient({ apiBase: job.apiBase, tokenProvider: staticTokens });
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const result = await landArtifact(
     {
       api,
@@ -99,7 +102,14 @@ async function land(job: Extract<LandingChildJob, { kind: 'land' }>): Promise<La
     },
   );
   const seconds = (performance.now() - started) / 1000;
-  return { bytes: result.bytes, seconds, rows: result.rowsGenerated, outputKey: result.outputKey };
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    bytes: result.bytes,
+    seconds,
+    rows: result.rowsGenerated,
+    outputKey: result.outputKey,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
 async function rawDownload(url: string): Promise<LandingChildResult> {

@@ -8,7 +8,7 @@
  * `node:crypto` AES-256-GCM decryption. Run alone: `tsx bench/landing.ts [--large]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -62,6 +62,9 @@ export interface LandingCase {
   readonly ratioOfSlowestLimit: number | null;
   readonly peakRssMiB: number;
   readonly baselineRssMiB: number;
+  /** CPU seconds the landing process used (both threads), and the machine's 1-minute load average as it started. */
+  readonly cpuSeconds?: number;
+  readonly loadAverage?: number;
 }
 
 export interface LandingData {
@@ -171,13 +174,13 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
       const plainPath = join(work, `artifact-${size.bytes}.csv`);
       const rows = size.bytes === rawBytes ? rawRows : await writeSyntheticCsv(plainPath, size.bytes);
       const sourcePath = size.bytes === rawBytes ? rawPath : plainPath;
-      // What deploys (scan in a worker thread) in both modes; at 100 MB also managed with the
-      // scan on the landing's thread, to show what the worker buys on this machine.
+      // What deploys (scan in a worker thread) in both modes, and managed with the scan on the
+      // landing's thread, to show what the worker buys on this machine at each size.
       type Variant = { mode: LandingCase['mode']; scanThread: 'worker' | 'inline' };
       const variants: Variant[] = [
         { mode: 'managed', scanThread: 'worker' },
         { mode: 'enterprise', scanThread: 'worker' },
-        ...(size.bytes === rawBytes ? [{ mode: 'managed', scanThread: 'inline' } as const] : []),
+        { mode: 'managed', scanThread: 'inline' },
       ];
       for (const { mode, scanThread } of variants) {
         const generationId = `gen_${mode}_${scanThread}_${size.bytes}`;
@@ -188,6 +191,7 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
           envelope = await encryptArtifact(sourcePath, path, kms, aws.artifactKeyArn, generationId);
         }
         server.serve({ generationId, path, rows, mode, ...(envelope ? { envelope } : {}) });
+        const loadAverage = round(loadavg()[0] ?? 0, 2);
         const report = await child({
           kind: 'land',
           aws,
@@ -217,10 +221,13 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
           ratioOfSlowestLimit: ratio(rate, slowest.mbPerSecond),
           peakRssMiB: Math.max(report.peakRssMiB, report.maxRssMiB),
           baselineRssMiB: report.baselineRssMiB,
+          cpuSeconds: round(report.result.cpuSeconds ?? 0, 2),
+          loadAverage,
         };
         cases.push(landed);
         console.log(
-          `[landing] ${mode} (scan ${scanThread}) ${size.label}: ${rate} MB/s (${landed.ratioOfSlowestLimit} of ${slowest.name}), peak RSS ${landed.peakRssMiB} MiB`,
+          `[landing] ${mode} (scan ${scanThread}) ${size.label}: ${rate} MB/s (${landed.ratioOfSlowestLimit} of ${slowest.name}), ` +
+            `peak RSS ${landed.peakRssMiB} MiB, ${landed.cpuSeconds} CPU s, load ${loadAverage}`,
         );
         if (report.result.outputKey) {
           await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: report.result.outputKey }));

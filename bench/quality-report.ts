@@ -28,6 +28,10 @@ export function qualitySection(r: BenchResult<QualityBenchData> | null | undefin
     '',
     'Memory of the report does not grow with the artifact: row samples are fixed-size reservoirs, category ' +
       'counts are capped, and only the seed keeps one 8-byte hash per row.',
+    '',
+    `This benchmark took ${Math.round(r.wallSeconds)} s (wall, fixtures included). The report profiles the rows on the ` +
+      "landing's thread (the content check's visitor needs the seed profile read there), column by column with " +
+      'numeric cells read without strings.',
   );
   return lines.join('\n');
 }
