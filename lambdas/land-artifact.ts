@@ -9,10 +9,10 @@ import {
   ArtifactFormatError,
   ArtifactNotReadyError,
   ArtifactVerificationError,
+  EphemeralStorageError,
   LandingStorageError,
   RowCountMismatchError,
 } from '../src/landing/errors.ts';
-import { tmpdir } from 'node:os';
 import { QualityGateError as GateFailed } from '../src/landing/content-check.ts';
 import { landArtifact, type LandArtifactInput, type LandArtifactResult } from '../src/landing/land.ts';
 import { DEFAULT_SETTINGS, gateFromJson } from '../src/quality/config.ts';
@@ -23,6 +23,7 @@ import { ManifestFormatError } from '../src/landing/manifest.ts';
 import { kms } from './commons/clients/kms.ts';
 import { s3 } from './commons/clients/s3.ts';
 import { requiredString } from './commons/config.ts';
+import { containerTmpDir } from './commons/container.ts';
 import {
   ArtifactIntegrityError,
   QualityGateError,
@@ -47,6 +48,11 @@ const configShape = {
   ARTIFACT_TENANT_ID: z.optional(z.string()),
   /** Publish-gate defaults as JSON (`src/quality/config.ts`), or `off` for no quality report. */
   QUALITY_GATE: z.optional(z.string()),
+  /**
+   * The function's ephemeral storage (`/tmp`) in MB, set by the construct from the same value
+   * (whole MB, 512..10240; local runs may scale it down). Unset: Lambda's default, 512.
+   */
+  EPHEMERAL_STORAGE_MB: z.optional(z.coerce.number().check(z.positive())),
 };
 
 const conditionsSchema = z.object({
@@ -90,6 +96,9 @@ export function toLandingStateError(err: unknown, ids: FailureIds): StateError {
   }
   if (err instanceof SeedReadError) {
     return fromAwsCause(err, failure('quality_seed_unreadable', err.message, ids));
+  }
+  if (err instanceof EphemeralStorageError) {
+    return new InputValidationError(failure('ephemeral_storage_exceeded', err.message, ids), { cause: err });
   }
   if (err instanceof RowCountMismatchError) {
     return new ArtifactIntegrityError(failure('row_count_mismatch', err.message, ids), { cause: err });
@@ -162,7 +171,7 @@ export const handler = defineHandler({
             bucket: config.OUTPUT_BUCKET_NAME,
             kmsKeyId: config.OUTPUT_KMS_KEY_ARN,
             defaults: { ...DEFAULT_SETTINGS, gate: gateFromJson(config.QUALITY_GATE) },
-            tmpDir: tmpdir(),
+            tmpDir: containerTmpDir(),
           });
     const result = await landArtifact(
       {
@@ -172,6 +181,8 @@ export const handler = defineHandler({
         bucket: config.OUTPUT_BUCKET_NAME,
         outputKmsKeyId: config.OUTPUT_KMS_KEY_ARN,
         artifactKmsKeyId: config.ARTIFACT_KMS_KEY_ARN,
+        tmpDir: containerTmpDir(),
+        ephemeralStorageBytes: (config.EPHEMERAL_STORAGE_MB ?? 512) * 2 ** 20,
         contentCheck: quality,
       },
       { ...input, tenantId: input.tenantId ?? (config.ARTIFACT_TENANT_ID || undefined) },

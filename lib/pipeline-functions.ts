@@ -37,6 +37,8 @@ export const PipelineEnv = {
   ingestStateMachineArn: 'INGEST_STATE_MACHINE_ARN',
   /** Publish-gate defaults (JSON) or `off`; gives access to the quarantine and metrics prefixes. */
   qualityGate: 'QUALITY_GATE',
+  /** The function's own ephemeral storage (`/tmp`) in MB: the construct sets it from the same value. */
+  ephemeralStorageMb: 'EPHEMERAL_STORAGE_MB',
 } as const;
 
 export type PipelineEnvName = (typeof PipelineEnv)[keyof typeof PipelineEnv];
@@ -60,10 +62,13 @@ export interface PipelineFunctionSpec {
   readonly timeoutSeconds: number;
   /**
    * `/tmp` size in MB, when the function needs more than Lambda's 512 MB.
-   * @default 512
+   * @default DEFAULT_EPHEMERAL_STORAGE_MB
    */
   readonly ephemeralStorageMb?: number;
 }
+
+/** Lambda's ephemeral storage (`/tmp`) when none is configured, MB. */
+export const DEFAULT_EPHEMERAL_STORAGE_MB = 512;
 
 /** LandArtifact's memory size: 2 × 1,769 MB, the size at which Lambda gives two full vCPUs. */
 export const LANDING_MEMORY_MB = 3538;
@@ -182,6 +187,7 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
       PipelineEnv.outputKmsKeyArn,
       PipelineEnv.artifactKmsKeyArn,
       PipelineEnv.qualityGate,
+      PipelineEnv.ephemeralStorageMb,
     ],
     grants: [
       ...vendorGrants,

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { QualityGateThresholds } from '../src/quality/gate-settings.ts';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, type Size } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -59,6 +59,12 @@ export interface SimulacraFunctionOverrides {
   readonly reservedConcurrency?: number;
   /** Instruction set (the prebuilt bundles run on both). @default lambda.Architecture.ARM_64 */
   readonly architecture?: lambda.Architecture;
+  /**
+   * `/tmp` size, 512 MiB..10 GiB in whole MiB. LandArtifact spools Parquet and Arrow artifacts there
+   * and refuses one that cannot fit, naming this setting.
+   * @default - the function's default in lib/pipeline-functions.ts (Lambda's 512 MiB unless set there)
+   */
+  readonly ephemeralStorageSize?: Size;
 }
 
 /** Props of `SimulacraPipeline`. Every prop is optional; the defaults are the secure choice. */

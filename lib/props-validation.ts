@@ -3,7 +3,7 @@
  * error, each message naming the bad value and how to fix it, so a user fixes all of them in one
  * edit instead of one synth per mistake.
  */
-import { Token } from 'aws-cdk-lib';
+import { SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import { FEED_NAME_RULE, SCENARIO_NAME_RULE, nameProblem, type NameRule } from '../src/names/rules.ts';
 import { gateProblems } from '../src/quality/gate-settings.ts';
 import { pipelineFunctions } from './pipeline-functions.ts';
@@ -171,6 +171,7 @@ function validateFeedsAndSchedules(props: SimulacraPipelineProps, problems: stri
 export const FUNCTION_MEMORY_MB_RANGE = { min: 128, max: 10240 } as const;
 export const FUNCTION_TIMEOUT_SECONDS_RANGE = { min: 1, max: 900 } as const;
 export const RESERVED_CONCURRENCY_RANGE = { min: 0, max: 1000 } as const;
+export const EPHEMERAL_STORAGE_MB_RANGE = { min: 512, max: 10240 } as const;
 
 function validateFunctionOverrides(props: SimulacraPipelineProps, problems: string[]): void {
   const ids = pipelineFunctions.map((spec) => spec.id);
@@ -193,6 +194,15 @@ function validateFunctionOverrides(props: SimulacraPipelineProps, problems: stri
       RESERVED_CONCURRENCY_RANGE,
       'Omit it to keep the default.',
     );
+    const storage = override.ephemeralStorageSize;
+    if (storage !== undefined && !storage.isUnresolved()) {
+      const mib = storage.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+      if (!isInteger(mib) || mib < EPHEMERAL_STORAGE_MB_RANGE.min || mib > EPHEMERAL_STORAGE_MB_RANGE.max) {
+        problems.push(
+          `${where}.ephemeralStorageSize is ${mib} MiB; use whole MiB from 512 to 10240 (Lambda's /tmp range), e.g. Size.gibibytes(2).`,
+        );
+      }
+    }
     const timeout = override.timeout;
     if (timeout !== undefined && !timeout.isUnresolved()) {
       const seconds = timeout.toSeconds({ integral: false });

@@ -11,7 +11,13 @@ import type { Construct } from 'constructs';
 import { createPipelineFunction } from '../function-factory.ts';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { applyFunctionGrants, grantTargetMap, type GrantTargets } from '../function-grants.ts';
-import { callsVendor, PipelineEnv, pipelineFunctions, type PipelineEnvName } from '../pipeline-functions.ts';
+import {
+  callsVendor,
+  DEFAULT_EPHEMERAL_STORAGE_MB,
+  PipelineEnv,
+  pipelineFunctions,
+  type PipelineEnvName,
+} from '../pipeline-functions.ts';
 import type { SimulacraFunctionOverrides } from '../pipeline-props.ts';
 import type { FunctionNetwork } from './network.ts';
 import { PipelinePart } from './pipeline-part.ts';
@@ -48,7 +54,11 @@ export class PipelineFunctions extends PipelinePart {
   constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
     super(scope, id);
     const { targets } = props;
-    const values: Record<Exclude<PipelineEnvName, 'INGEST_STATE_MACHINE_ARN'>, string> = {
+    /** Values shared by every function; the state machine ARN and the storage size are per function. */
+    const values: Record<
+      Exclude<PipelineEnvName, 'INGEST_STATE_MACHINE_ARN' | 'EPHEMERAL_STORAGE_MB'>,
+      string
+    > = {
       [PipelineEnv.credentialsSecretArn]: targets.credentialsSecret.secretArn,
       [PipelineEnv.stateTableName]: targets.stateTable.tableName,
       [PipelineEnv.tokenCacheKeyArn]: targets.key.keyArn,
@@ -64,9 +74,16 @@ export class PipelineFunctions extends PipelinePart {
     const grantTargets = grantTargetMap(this, targets);
     const quotaLogGroups: { readonly id: string; readonly logGroup: logs.ILogGroup }[] = [];
     for (const spec of pipelineFunctions) {
+      const override = props.functionOverrides?.[spec.id] ?? {};
+      const ephemeralStorageMb = override.ephemeralStorageSize?.toMebibytes() ?? spec.ephemeralStorageMb;
       const environment: Record<string, string> = {};
       for (const name of spec.env) {
-        if (name !== PipelineEnv.ingestStateMachineArn) environment[name] = values[name];
+        if (name === PipelineEnv.ephemeralStorageMb) {
+          // The handler bounds its /tmp use by the same value the function is configured with.
+          environment[name] = String(ephemeralStorageMb ?? DEFAULT_EPHEMERAL_STORAGE_MB);
+        } else if (name !== PipelineEnv.ingestStateMachineArn) {
+          environment[name] = values[name];
+        }
       }
       if (spec.env.includes(PipelineEnv.artifactKmsKeyArn) && props.artifactTenantId !== undefined) {
         environment['ARTIFACT_TENANT_ID'] = props.artifactTenantId;
@@ -78,14 +95,13 @@ export class PipelineFunctions extends PipelinePart {
           props.vendorRequestBurst ?? Math.max(1, Math.ceil(rate)),
         );
       }
-      const override = props.functionOverrides?.[spec.id] ?? {};
       const reservedConcurrency =
         override.reservedConcurrency ?? (callsVendor(spec) ? props.vendorConcurrency : undefined);
       const { fn, logGroup } = createPipelineFunction(this, spec.id, {
         entry: spec.entry,
         memoryMb: override.memorySize ?? spec.memoryMb,
         timeout: override.timeout ?? Duration.seconds(spec.timeoutSeconds),
-        ...(spec.ephemeralStorageMb !== undefined ? { ephemeralStorageMb: spec.ephemeralStorageMb } : {}),
+        ...(ephemeralStorageMb !== undefined ? { ephemeralStorageMb } : {}),
         environment,
         key: targets.key,
         logRetention: props.logRetention,

@@ -64,3 +64,34 @@ export class LandingStorageError extends Error {
     this.key = key;
   }
 }
+
+/**
+ * An artifact does not fit in the function's ephemeral storage (`/tmp`), where Parquet and Arrow
+ * are spooled to be inspected. Raised before the download is spooled when the artifact's size is
+ * known, and as `ENOSPC` when a spool outgrows the storage left. Terminal: the same artifact never
+ * fits until the setting named in the message is raised.
+ */
+export class EphemeralStorageError extends Error {
+  override readonly name = 'EphemeralStorageError';
+  /** As Node's file system reports a full disk. */
+  readonly code = 'ENOSPC';
+  readonly generationId: string;
+  readonly neededBytes: number;
+  readonly freeBytes: number;
+  constructor(
+    generationId: string,
+    details: { readonly neededBytes: number; readonly freeBytes: number; readonly storageBytes: number },
+    what: string,
+  ) {
+    const mib = (bytes: number): string =>
+      bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    super(
+      `generation ${generationId}: ${what} (${details.neededBytes} bytes, ${mib(details.neededBytes)}) does not fit in /tmp: ` +
+        `the function's ephemeral storage is ${mib(details.storageBytes)}, ${details.freeBytes} bytes free. ` +
+        `Raise functionOverrides.LandArtifact.ephemeralStorageSize (512 MiB..10 GiB) or request a smaller row_count.`,
+    );
+    this.generationId = generationId;
+    this.neededBytes = details.neededBytes;
+    this.freeBytes = details.freeBytes;
+  }
+}

@@ -57,6 +57,11 @@ export interface LandArtifactDeps {
   readonly conformanceTolerance?: number | undefined;
   /** Directory for spool files (default: the OS temp dir, `/tmp` on Lambda). */
   readonly tmpDir?: string | undefined;
+  /**
+   * The function's ephemeral storage (its `/tmp`), bytes: an artifact that cannot fit in what
+   * `tmpDir` has left is refused before it is spooled. Default: unbounded.
+   */
+  readonly ephemeralStorageBytes?: number | undefined;
   readonly partBytes?: number | undefined;
   /** Part uploads in flight at once (default `DEFAULT_UPLOAD_CONCURRENCY`, 3). */
   readonly uploadConcurrency?: number | undefined;

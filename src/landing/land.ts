@@ -19,9 +19,7 @@
  * see `content-check.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Conditions } from '../client/contract.ts';
 import { createConformanceAccumulator, type ConformanceAccumulator } from '../conditions/conformance.ts';
@@ -56,7 +54,7 @@ import {
   type LandArtifactResult,
 } from './land-contract.ts';
 import { workerStreamScan } from './scan-worker.ts';
-import { createSpoolDir, removeSpoolDir } from './spool.ts';
+import { openArtifactSpool, removeSpoolDir, type ArtifactSpool } from './spool.ts';
 import { inlineStreamScan, type StreamScan, type StreamScanSetup } from './stream-scan.ts';
 
 export { DEFAULT_DOWNLOAD_ATTEMPTS } from './artifact-download.ts';
@@ -179,8 +177,7 @@ export async function landArtifact(
   // to the worker: with a check the scan (and the check's visitor) runs inline.
   const scan: StreamScan =
     check || deps.scanThread === 'inline' ? inlineStreamScan(setup, check?.visitor) : workerStreamScan(setup);
-  const spoolPath = format === 'csv' ? null : `${randomUUID()}.${format}`;
-  let spoolDir: string | null = null;
+  let spool: ArtifactSpool | null = null;
   let upload: MultipartUpload | null = null;
   let completed = false;
   try {
@@ -195,12 +192,23 @@ export async function landArtifact(
     const opened = await openDownload(deps, generation, input);
     generation = opened.generation;
 
-    if (spoolPath) spoolDir = await createSpoolDir(deps.tmpDir ?? tmpdir());
-    const spoolFile = spoolDir && spoolPath ? join(spoolDir, spoolPath) : null;
+    if (format !== 'csv') {
+      spool = await openArtifactSpool({
+        baseDir: deps.tmpDir ?? tmpdir(),
+        fileName: `${randomUUID()}.${format}`,
+        generationId: input.generationId,
+        contentLength: opened.download.contentLength,
+        storageBytes: deps.ephemeralStorageBytes,
+        highWaterMark: SPOOL_WRITE_BUFFER_BYTES,
+      }).catch((err: unknown) => {
+        opened.download.body.destroy();
+        throw err;
+      });
+    }
     const sink = createLandingSink({
       upload,
       scan,
-      spool: spoolFile ? createWriteStream(spoolFile, { highWaterMark: SPOOL_WRITE_BUFFER_BYTES }) : null,
+      spool: spool?.stream ?? null,
       partBytes: deps.partBytes,
       concurrency: deps.uploadConcurrency,
     });
@@ -214,7 +222,7 @@ export async function landArtifact(
     if (!inspected) {
       const accumulator = conformanceFor(deps, input);
       inspected = await inspectArtifact({
-        path: spoolFile ?? '',
+        path: spool?.file ?? '',
         format,
         generationId: input.generationId,
         visitor: combineVisitors(conformanceVisitor(accumulator, input.requestedConditions), check?.visitor),
@@ -290,6 +298,6 @@ export async function landArtifact(
   } finally {
     scan.destroy();
     if (upload && !completed) await upload.abort();
-    if (spoolDir) await removeSpoolDir(spoolDir);
+    if (spool) await removeSpoolDir(spool.dir);
   }
 }

@@ -6,8 +6,11 @@
  * dead processes, and those carrying this process's pid that it did not make (the pid of a
  * restarted Lambda runtime is often the same).
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { EphemeralStorageError } from './errors.ts';
 
 const SPOOL_PREFIX = 'landing-';
 const SPOOL_NAME = /^landing-(\d+)-[^/]+$/;
@@ -74,4 +77,101 @@ export async function createSpoolDir(baseDir: string): Promise<string> {
 export async function removeSpoolDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   owned.delete(dir);
+}
+
+/** Bytes held by the files under `dir` (recursively); 0 when it does not exist. */
+export async function directoryBytes(dir: string): Promise<number> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    // A file removed while we count holds nothing any more.
+    total += await lstat(join(entry.parentPath, entry.name)).then(
+      (stat) => stat.size,
+      () => 0,
+    );
+  }
+  return total;
+}
+
+export interface SpoolFileOptions {
+  /** Bytes the file may hold; one more and the write fails with `full(attemptedBytes)`. */
+  readonly budgetBytes: number;
+  /** The error a write beyond the budget fails with (the disk is full). */
+  readonly full: (attemptedBytes: number) => Error;
+  readonly highWaterMark?: number | undefined;
+}
+
+/**
+ * A spool file that holds at most `budgetBytes`: what `/tmp` has left. On Lambda a write beyond
+ * the ephemeral storage fails with ENOSPC; failing at the budget fails the same way, with an
+ * error that names the setting, and before the disk of a shared machine fills.
+ */
+export function createSpoolFile(path: string, options: SpoolFileOptions): Writable {
+  const file = createWriteStream(path, { highWaterMark: options.highWaterMark });
+  let written = 0;
+  const spool = new Writable({
+    highWaterMark: options.highWaterMark,
+    write(chunk: Buffer, _encoding, callback) {
+      if (written + chunk.byteLength > options.budgetBytes) {
+        callback(options.full(written + chunk.byteLength));
+        return;
+      }
+      written += chunk.byteLength;
+      if (file.write(chunk)) callback();
+      else file.once('drain', () => callback());
+    },
+    final(callback) {
+      file.end((err?: Error | null) => callback(err));
+    },
+    destroy(err, callback) {
+      file.destroy();
+      callback(err);
+    },
+  });
+  file.on('error', (err) => spool.destroy(err));
+  return spool;
+}
+
+export interface ArtifactSpool {
+  readonly dir: string;
+  readonly file: string;
+  readonly stream: Writable;
+}
+
+/**
+ * Makes the spool of one artifact under `baseDir` (`/tmp`). With `storageBytes` (the function's
+ * ephemeral storage) an artifact whose `contentLength` exceeds what `/tmp` has left is refused
+ * before a byte is spooled, and a spool that outgrows it (length unknown) fails as a full disk.
+ */
+export async function openArtifactSpool(options: {
+  readonly baseDir: string;
+  readonly fileName: string;
+  readonly generationId: string;
+  readonly contentLength: number | null;
+  readonly storageBytes?: number | undefined;
+  readonly highWaterMark?: number | undefined;
+}): Promise<ArtifactSpool> {
+  const storageBytes = options.storageBytes ?? Number.POSITIVE_INFINITY;
+  const freeBytes = Number.isFinite(storageBytes)
+    ? Math.max(0, storageBytes - (await directoryBytes(options.baseDir)))
+    : storageBytes;
+  const refuse = (neededBytes: number, what: string): EphemeralStorageError =>
+    new EphemeralStorageError(options.generationId, { neededBytes, freeBytes, storageBytes }, what);
+  if (options.contentLength !== null && options.contentLength > freeBytes) {
+    throw refuse(options.contentLength, 'the artifact');
+  }
+  const dir = await createSpoolDir(options.baseDir);
+  const file = join(dir, options.fileName);
+  const stream = createSpoolFile(file, {
+    budgetBytes: freeBytes,
+    full: (attempted) => refuse(attempted, 'the spooled artifact'),
+    highWaterMark: options.highWaterMark,
+  });
+  return { dir, file, stream };
 }

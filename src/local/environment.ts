@@ -142,6 +142,16 @@ export function synthesizeLocalTemplate(context: Record<string, unknown>): CfnTe
   }
 }
 
+/** The template context of a local stack with `feeds` (managed mode, no schedules). */
+function localTemplateContext(feeds: readonly string[] = ['quickstart']): Record<string, unknown> {
+  return { 'simulacra:feeds': JSON.stringify(feeds), 'simulacra:schedules': '[]' };
+}
+
+/** The template of the default local stack (what a runner without an environment is configured by). */
+export function defaultLocalTemplate(): CfnTemplate {
+  return synthesizeLocalTemplate(localTemplateContext());
+}
+
 function required(env: Record<string, string>, name: string): string {
   const value = env[name];
   if (!value) throw new Error(`the synthesized stack gives no function the variable ${name}`);
@@ -174,8 +184,7 @@ export async function startLocalEnvironment(
     }
     // Synthesized with a fixed stand-in ARN so the cached template serves every run.
     const synthesized = synthesizeLocalTemplate({
-      'simulacra:feeds': JSON.stringify(options.feeds ?? ['quickstart']),
-      'simulacra:schedules': '[]',
+      ...localTemplateContext(options.feeds),
       ...(artifactKeyArn ? { 'simulacra:artifactKeyArn': ARTIFACT_KEY_STAND_IN } : {}),
     });
     const template = artifactKeyArn

@@ -314,6 +314,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunSumm
     const runner = new LocalPipelineRunner({
       env: env.env,
       iam: env.iam,
+      functionLimits: env.stack.functionLimits,
       waitMs: options.waitMs ?? 20,
       ...(options.pollTimeScale ? { pollTimeScale: options.pollTimeScale } : {}),
       onEvent: pipelineStageReporter((next) => stage(next)),

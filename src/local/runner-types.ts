@@ -56,7 +56,13 @@ export interface LocalRunnerOptions {
   readonly retryIntervalMs?: number;
   /** Replace the handler of a function id (e.g. to observe calls); default: its real handler. */
   readonly handlerOverrides?: Readonly<Partial<Record<string, LocalHandler>>>;
-  /** Shorter limits for some functions (e.g. a timeout test); default: lib/pipeline-functions.ts. */
+  /**
+   * Each function's limits as the synthesized template sets them (Timeout, MemorySize,
+   * EphemeralStorage): `LocalEnvironment.stack.functionLimits`. Default: the default local
+   * stack's template, synthesized.
+   */
+  readonly functionLimits?: Readonly<Record<string, FunctionLimits>>;
+  /** Other limits for some functions (e.g. a short timeout, a small `/tmp`), over `functionLimits`. */
   readonly lambdaLimits?: Readonly<Partial<Record<string, Partial<FunctionLimits>>>>;
   /** Called with every history event as it happens (progress displays). */
   readonly onEvent?: (event: HistoryEvent, stateMachine: StateMachineName) => void;

@@ -16,7 +16,9 @@ import { pipelineFunctions, type PipelineFunctionSpec } from '../../lib/pipeline
 import type { IngestExecutionInput, StartExecutionFn, StartIngestOutcome } from '../pipeline/start-ingest.ts';
 import { startExecutionRequests } from './iam/aws-requests.ts';
 import { invokeAs, judgeDirectCall } from './iam/sdk-recorder.ts';
-import { LambdaLimits, limitsOf } from './lambda-limits.ts';
+import { FunctionHost } from './function-host.ts';
+import { LambdaLimits } from './lambda-limits.ts';
+import type { TmpContainers } from './lambda-tmp.ts';
 import {
   asLambdaJson,
   executionStatusChangeEvent,
@@ -71,15 +73,16 @@ export class LocalPipelineRunner {
   private readonly options: LocalRunnerOptions;
   private readonly region: string;
   private readonly accountId: string;
-  private readonly handlers = new Map<string, Promise<LocalHandler>>();
   private readonly started = new Map<string, StartedExecution>();
   /** Every execution run, by state machine and name: what a redrive needs (input, attempt). */
   private readonly executions = new Map<string, { input: unknown; result: Promise<ExecutionResult> }>();
+  private readonly functions: FunctionHost;
 
   constructor(options: LocalRunnerOptions = {}) {
     this.options = options;
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '000000000000';
+    this.functions = new FunctionHost(options, this.region, this.accountId);
   }
 
   /** ARN of a state machine, as the local runs name it. */
@@ -108,21 +111,14 @@ export class LocalPipelineRunner {
     return JSON.parse(substitutePlaceholders(text, values)) as StateMachineDefinition;
   }
 
-  private handlerFor(spec: PipelineFunctionSpec): Promise<LocalHandler> {
-    const override = this.options.handlerOverrides?.[spec.id];
-    if (override) return Promise.resolve(override);
-    let loaded = this.handlers.get(spec.id);
-    if (!loaded) {
-      loaded = import(pathToFileURL(resolve(REPO_ROOT, spec.entry)).href).then(
-        (mod: { handler?: unknown }) => {
-          if (typeof mod.handler !== 'function')
-            throw new Error(`${spec.entry} does not export a handler function`);
-          return mod.handler as LocalHandler;
-        },
-      );
-      this.handlers.set(spec.id, loaded);
-    }
-    return loaded;
+  /** Each function's containers and their `/tmp` (tests look into them). */
+  get containers(): TmpContainers {
+    return this.functions.containers;
+  }
+
+  /** Removes every function container's `/tmp` (call when done with the runner). */
+  dispose(): void {
+    this.functions.containers.dispose();
   }
 
   private applyEnv(): void {
@@ -199,24 +195,16 @@ export class LocalPipelineRunner {
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     const taskInvocations: Record<string, number> = {};
     const retryIntervalOverrides: Record<string, number> = {};
-    const lambda = new LambdaLimits();
+    const lambda = new LambdaLimits(this.containers);
     for (const [stateName, resource] of taskStates(definition)) {
       const spec = specsByArn.get(resource);
       if (!spec)
         throw new Error(`Task state "${stateName}" has resource ${resource}, which is no pipeline function`);
       retryIntervalOverrides[stateName] = this.options.retryIntervalMs ?? 5;
-      const limits = limitsOf(spec, this.options.lambdaLimits?.[spec.id]);
       handlers[stateName] = async (taskInput: unknown) => {
         taskInvocations[stateName] = (taskInvocations[stateName] ?? 0) + 1;
         if (spec.id === 'PollJob') await this.scaledPollWait(taskInput);
-        const handler = await this.handlerFor(spec);
-        const event = asLambdaJson(taskInput);
-        const context = fakeContext(spec, limits, this.region, this.accountId);
-        return asLambdaJson(
-          await lambda.invoke(spec.id, limits, event, () =>
-            invokeAs(spec.id, this.options.iam ?? null, () => handler(event, context)),
-          ),
-        );
+        return asLambdaJson(await this.functions.invoke(spec, asLambdaJson(taskInput), lambda));
       };
     }
     const waitMs = this.options.pollTimeScale ? 0 : (this.options.waitMs ?? 20);
@@ -273,7 +261,6 @@ export class LocalPipelineRunner {
   ): Promise<{ answer: unknown; error: string | null }> {
     const spec = pipelineFunctions.find((f) => f.id === 'RecordRun');
     if (!spec) throw new Error('lib/pipeline-functions.ts lists no RecordRun function');
-    const limits = limitsOf(spec, this.options.lambdaLimits?.[spec.id]);
     const event = executionStatusChangeEvent({
       executionArn,
       stateMachineArn: this.stateMachineArn(stateMachine),
@@ -284,12 +271,7 @@ export class LocalPipelineRunner {
       accountId: this.accountId,
     });
     try {
-      const handler = await this.handlerFor(spec);
-      const context = fakeContext(spec, limits, this.region, this.accountId);
-      return {
-        answer: await lambda.invoke(spec.id, limits, event, () => handler(event, context)),
-        error: null,
-      };
+      return { answer: await this.functions.invoke(spec, event, lambda), error: null };
     } catch (err) {
       return { answer: null, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
     }
@@ -385,12 +367,7 @@ export class LocalPipelineRunner {
     const spec = pipelineFunctions.find((f) => f.id === 'StartIngest');
     if (!spec) throw new Error('lib/pipeline-functions.ts lists no StartIngest function');
     const handler = makeHandler({ startExecution: this.startIngestExecution });
-    const context = fakeContext(
-      spec,
-      limitsOf(spec, this.options.lambdaLimits?.[spec.id]),
-      this.region,
-      this.accountId,
-    );
+    const context = fakeContext(spec, await this.functions.limitsFor(spec), this.region, this.accountId);
     const outcome = (await invokeAs(spec.id, this.options.iam ?? null, () =>
       handler(objectCreatedEvent(drop, this.region, this.accountId), context),
     )) as StartIngestOutcome;

@@ -29,6 +29,7 @@ import {
 } from '@aws-sdk/client-glue';
 import { CreateEventBusCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { templateFunctionLimits, type FunctionLimits } from './lambda-limits.ts';
 
 /** The parts of a CloudFormation template this module reads. */
 export interface CfnTemplate {
@@ -63,6 +64,8 @@ export interface LocalStack {
   readonly resources: ReadonlyMap<string, LocalResource>;
   /** Resolved environment of every Lambda function, by the construct id of the function. */
   readonly functionEnvironments: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Timeout, memory and ephemeral storage of every Lambda function, by construct id. */
+  readonly functionLimits: Readonly<Record<string, FunctionLimits>>;
   /** Local resources of one CloudFormation type, in template order. */
   ofType(type: string): LocalResource[];
 }
@@ -377,6 +380,7 @@ export async function provisionTemplate(
   return {
     resources,
     functionEnvironments,
+    functionLimits: templateFunctionLimits(template),
     ofType: (type) => [...resources.values()].filter((resource) => resource.type === type),
   };
 }

@@ -6,19 +6,21 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import type { GlueClient } from '@aws-sdk/client-glue';
-import type { KMSClient } from '@aws-sdk/client-kms';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { KMSClient } from '@aws-sdk/client-kms';
 import {
   GetObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import type { ArtifactDownload, Generation, SimulacraApi } from '../../src/client/contract.ts';
 import type { LandArtifactDeps } from '../../src/landing/land.ts';
 import { PipelineEnv } from '../../lib/pipeline-functions.ts';
 import { startLocalEnvironment } from '../../src/local/environment.ts';
-import type { RunningMoto } from '../../src/local/moto.ts';
+import type { IamJudge } from '../../src/local/iam/judge.ts';
+import { actAs } from '../../src/local/iam/sdk-recorder.ts';
+import { awsClientConfig, type RunningMoto } from '../../src/local/moto.ts';
 import { apiError, fakeApi, meta, type FakeApi } from './fake-vendor-api.ts';
 
 export type ArtifactSource = Buffer | (() => AsyncIterable<Buffer>);
@@ -42,7 +44,11 @@ export class ArtifactServer {
         return;
       }
       this.downloads += 1;
-      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      // Bytes are sent with their length, as a presigned object URL does; a generator streams chunked.
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        ...(Buffer.isBuffer(source) ? { 'content-length': String(source.byteLength) } : {}),
+      });
       if (Buffer.isBuffer(source)) {
         res.end(source);
         return;
@@ -95,15 +101,30 @@ export function httpVendorApi(generations: () => Generation): FakeApi {
   });
 }
 
-export interface LandingEnvironment {
-  readonly moto: RunningMoto;
+/** Clients whose every call is made, and judged by IAM, as one pipeline function. */
+export interface FunctionClients {
   readonly s3: S3Client;
   readonly kms: KMSClient;
   readonly glue: GlueClient;
+}
+
+export interface LandingEnvironment {
+  readonly moto: RunningMoto;
+  /** Unjudged (administrator) clients, for the test's own setup and checks. */
+  readonly s3: S3Client;
+  readonly kms: KMSClient;
+  readonly glue: GlueClient;
+  /** Judges the calls of {@link as}'s clients; a denied call fails it and, at `stop()`, the file. */
+  readonly iam: IamJudge;
+  /** The stack's Glue database (the one RegisterCatalog may write). */
+  readonly glueDatabase: string;
+  /** Clients acting as `functionId` (LandArtifact, RegisterCatalog): each call judged by its role. */
+  as(functionId: string): FunctionClients;
   readonly bucket: string;
   readonly outputKeyArn: string;
   readonly artifactKeyArn: string;
   readonly server: ArtifactServer;
+  /** LandArtifact's dependencies, its AWS calls made as LandArtifact (judged). */
   deps(api: SimulacraApi, extra?: Partial<LandArtifactDeps>): LandArtifactDeps;
   /** Keys under `prefix` (data objects and manifests). */
   listKeys(prefix?: string): Promise<string[]>;
@@ -125,7 +146,8 @@ const UNUSED_VENDOR = {
 /**
  * Moto with the pipeline stack provisioned from its synthesized template (enterprise mode), so
  * landing writes into the stack's real output bucket (versioned, SSE-KMS with the pipeline's
- * output key) and unwraps with a customer artifact key, as the deployed LandArtifact does.
+ * output key) and unwraps with a customer artifact key, as the deployed LandArtifact does, its
+ * calls judged against LandArtifact's role as in the pipeline runs (`deps`, `as`).
  */
 export async function startLandingEnvironment(): Promise<LandingEnvironment> {
   const local = await startLocalEnvironment({ mode: 'enterprise', externalApi: UNUSED_VENDOR });
@@ -136,19 +158,36 @@ export async function startLandingEnvironment(): Promise<LandingEnvironment> {
   const artifactKeyArn = local.names.artifactKeyArn ?? '';
   const server = new ArtifactServer();
   await server.start();
+  const acting = new Map<string, FunctionClients>();
+  const as = (functionId: string): FunctionClients => {
+    let clients = acting.get(functionId);
+    if (!clients) {
+      const config = awsClientConfig(moto);
+      clients = {
+        s3: actAs(new S3Client(config), functionId, local.iam),
+        kms: actAs(new KMSClient(config), functionId, local.iam),
+        glue: actAs(new GlueClient(config), functionId, local.iam),
+      };
+      acting.set(functionId, clients);
+    }
+    return clients;
+  };
   const env: LandingEnvironment = {
     moto,
     s3,
     kms,
     glue,
+    iam: local.iam,
+    glueDatabase: local.names.glueDatabase,
+    as,
     bucket,
     outputKeyArn,
     artifactKeyArn,
     server,
     deps: (api, extra = {}) => ({
       api,
-      s3,
-      kms,
+      s3: as('LandArtifact').s3,
+      kms: as('LandArtifact').kms,
       bucket,
       outputKmsKeyId: outputKeyArn,
       ...extra,

@@ -48,7 +48,9 @@ export interface PipelineHarness {
 export interface HarnessOptions {
   readonly simulator?: Omit<SimulatorOptions, 'enterprise' | 'mode'>;
   readonly mode?: 'managed' | 'enterprise';
-  readonly runner?: Omit<LocalRunnerOptions, 'env' | 'iam'>;
+  readonly runner?: Omit<LocalRunnerOptions, 'env' | 'iam' | 'functionLimits'>;
+  /** Handler variables over the stack's (what another construct configuration would set). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A small seed with a categorical and a numeric column (enough rows to train). */
@@ -88,12 +90,18 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     // What the construct sets from `artifactTenantId`: the simulator's tenant exists only now.
     ...(options.mode === 'enterprise' ? { ARTIFACT_TENANT_ID: simulator.demoTenant.tenantId } : {}),
+    ...options.env,
   };
   Object.assign(process.env, env);
   const events: CapturedEvent[] = [];
   // Created now, with moto's endpoint in process.env: the handlers reuse this instance.
   recordEventsOf(eventBridge(), events);
-  const runner = new LocalPipelineRunner({ ...options.runner, env, iam: environment.iam });
+  const runner = new LocalPipelineRunner({
+    ...options.runner,
+    env,
+    iam: environment.iam,
+    functionLimits: environment.stack.functionLimits,
+  });
   const repo = new StateRepository({
     tableName: names.table,
     dynamo: DynamoDBDocumentClient.from(clients.dynamodb, {
@@ -152,7 +160,10 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
     },
     outputKeys,
     feedKeys: (feed) => outputKeys(`synthetic/feed=${feed}/`),
-    stop: () => environment.close(),
+    async stop() {
+      runner.dispose();
+      await environment.close();
+    },
   };
 }
 

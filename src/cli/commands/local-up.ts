@@ -51,6 +51,7 @@ export const localCommand: CliCommand = {
     const runner = new LocalPipelineRunner({
       env: env.env,
       iam: env.iam,
+      functionLimits: env.stack.functionLimits,
       pollTimeScale: pollTimeScaleFor(DEFAULT_TIMINGS.trainingMs, false),
     });
     console.log(

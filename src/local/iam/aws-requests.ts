@@ -15,6 +15,11 @@ export interface IamRequest {
   readonly context: Readonly<Record<string, string | readonly string[]>>;
   /** For KMS use a service makes on the caller's behalf: which service and why. */
   readonly via?: string;
+  /**
+   * The resource is known only from the answer: a symmetric `Decrypt` without `KeyId` is
+   * authorized on the key the ciphertext names, which KMS reports back (judged after the call).
+   */
+  readonly fromAnswer?: boolean;
 }
 
 /** Where the local stack keeps encryption keys: what a service's implicit KMS use needs. */
@@ -191,13 +196,15 @@ function s3ObjectRequests(call: SdkCall, lookup: EncryptionLookup): IamRequest[]
 }
 
 function kmsRequests(call: SdkCall, lookup: EncryptionLookup): IamRequest[] {
-  const keyId = str(call.input['KeyId']) || str(call.output?.['KeyId']);
+  const named = str(call.input['KeyId']);
+  const keyId = named || str(call.output?.['KeyId']);
   const context = (call.input['EncryptionContext'] ?? {}) as Record<string, string>;
   return [
     {
       action: `kms:${call.operation}`,
       resource: keyId ? lookup.keyArn(keyId) : '*',
       context: kmsContext(context, { 'kms:CallerAccount': lookup.accountId }),
+      ...(!named && call.operation === 'Decrypt' ? { fromAnswer: true } : {}),
     },
   ];
 }

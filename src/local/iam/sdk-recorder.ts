@@ -37,6 +37,12 @@ const missingObjectErrors = new Set(['NoSuchKey', 'NotFound', 'NoSuchVersion']);
 /**
  * S3 tells a caller that an object is missing (404) only when it may list the bucket; otherwise
  * the answer is 403 AccessDenied. Judging `s3:ListBucket` here makes a local run refuse the same.
+ * AWS documents this for GetObject and HeadObject of a key that does not exist ("If the object
+ * you request doesn't exist, the error that Amazon S3 returns depends on whether you also have
+ * the s3:ListBucket permission": https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+ * and API_HeadObject.html, Permissions). For a `versionId` that does not exist (`NoSuchVersion`,
+ * 404 in the S3 error code list) AWS documents no such distinction either way; we assume the same
+ * rule (the stricter reading: a function without `s3:ListBucket` sees a 403), see docs/permissions.md.
  */
 async function judgeMissingObject(current: Invocation, call: SdkCall, err: unknown): Promise<void> {
   if (call.service !== 's3' || !['GetObject', 'HeadObject'].includes(call.operation)) return;
@@ -61,7 +67,7 @@ function iamMiddleware(next: Handler, context: MiddlewareContext): Handler {
     await judgeAll(
       current,
       label,
-      iamRequestsFor(call, current.judge.policies).filter((request) => !request.via),
+      iamRequestsFor(call, current.judge.policies).filter((request) => !request.via && !request.fromAnswer),
     );
     let result: Awaited<ReturnType<Handler>>;
     try {
@@ -74,7 +80,7 @@ function iamMiddleware(next: Handler, context: MiddlewareContext): Handler {
     await judgeAll(
       current,
       label,
-      implicit.filter((request) => request.via),
+      implicit.filter((request) => request.via || request.fromAnswer),
     );
     return result;
   };
@@ -91,15 +97,41 @@ const addIamMiddleware = (client: HookableClient): void => {
 
 /**
  * Runs `work` as an invocation of `functionId`: in its own container (per-function memoised
- * state) and, with a judge, with every AWS call judged against that function's role.
+ * state, and `tmpDir` as its `/tmp` when given) and, with a judge, with every AWS call judged
+ * against that function's role.
  */
-export function invokeAs<T>(functionId: string, judge: IamJudge | null, work: () => Promise<T>): Promise<T> {
+export function invokeAs<T>(
+  functionId: string,
+  judge: IamJudge | null,
+  work: () => Promise<T>,
+  tmpDir?: string,
+): Promise<T> {
   onAwsClient(addIamMiddleware);
-  return runInContainer(functionId, () => (judge ? invocation.run({ functionId, judge }, work) : work()));
+  return runInContainer(
+    functionId,
+    () => (judge ? invocation.run({ functionId, judge }, work) : work()),
+    tmpDir === undefined ? {} : { tmpDir },
+  );
 }
 
 /** Judges a call made without the SDK (the runner's in-process StartExecution). */
 export async function judgeDirectCall(operation: string, requests: readonly IamRequest[]): Promise<void> {
   const current = invocation.getStore();
   if (current) await judgeAll(current, operation, requests);
+}
+
+/** An SDK client (any v3 client sends commands and has a middleware stack). */
+type SdkClient = HookableClient & { send: (...args: never[]) => Promise<unknown> };
+
+/**
+ * Makes `client` call AWS as the function `functionId` does in a local run: each call is judged
+ * against that function's role (and the resource policies that apply), as the runner judges the
+ * handlers' own clients. For code under test that takes its clients as arguments.
+ */
+export function actAs<C extends SdkClient>(client: C, functionId: string, judge: IamJudge): C {
+  addIamMiddleware(client);
+  const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  (client as { send: unknown }).send = (...args: unknown[]) =>
+    invocation.run({ functionId, judge }, () => send(...args));
+  return client;
 }

@@ -152,7 +152,7 @@ describe('landArtifact against moto S3/KMS and an HTTP artifact server', () => {
     });
     const url = env.server.register(body);
     const api = httpVendorApi(() => ({ ...base(url), artifact_encryption: encryption }));
-    const send = vi.spyOn(env.kms, 'send');
+    const send = vi.spyOn(env.as('LandArtifact').kms, 'send');
     const downloadsBefore = env.server.downloads;
     try {
       await expect(landArtifact(env.deps(api), input)).rejects.toThrow(/refusing to unwrap/);

@@ -1,12 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import {
-  CreateDatabaseCommand,
-  GetPartitionsCommand,
-  GetTableCommand,
-  UpdateTableCommand,
-} from '@aws-sdk/client-glue';
+import { GetPartitionsCommand, GetTableCommand, UpdateTableCommand } from '@aws-sdk/client-glue';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCatalog } from '../../../src/catalog/register.ts';
@@ -21,11 +16,12 @@ import {
 } from '../../support/landing-harness.ts';
 
 let env: LandingEnvironment;
-const database = 'synthetic_lake';
+/** The stack's Glue database: the one RegisterCatalog's role may write. */
+let database: string;
 
 beforeAll(async () => {
   env = await startLandingEnvironment();
-  await env.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: database } }));
+  database = env.glueDatabase;
 });
 afterAll(async () => {
   await env?.stop();
@@ -58,7 +54,11 @@ async function land(generationId: string, createdAt: string, columnData: Data) {
   return landArtifact(env.deps(api), input);
 }
 
-const catalog = () => ({ glue: env.glue, s3: env.s3, bucket: env.bucket, database });
+/** RegisterCatalog's dependencies, its calls made (and judged) as RegisterCatalog. */
+const catalog = () => {
+  const { glue, s3 } = env.as('RegisterCatalog');
+  return { glue, s3, bucket: env.bucket, database };
+};
 const getTable = async (name: string) =>
   (await env.glue.send(new GetTableCommand({ DatabaseName: database, Name: name }))).Table!;
 

@@ -3,8 +3,7 @@
  * origin) and enterprise storage downloads (separate origin, KMS envelope in moto), every format,
  * and catalog registration of what landed.
  */
-import { CreateDatabaseCommand, GetTableCommand } from '@aws-sdk/client-glue';
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { GetTableCommand } from '@aws-sdk/client-glue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenProvider, SimulacraClient } from '../../../src/client/index.ts';
 import { registerCatalog } from '../../../src/catalog/register.ts';
@@ -25,7 +24,6 @@ const sessions: Session[] = [];
 
 beforeAll(async () => {
   env = await startLandingEnvironment();
-  await env.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'sim_db' } }));
 });
 afterAll(async () => {
   for (const s of sessions) await s.sim.close();
@@ -82,15 +80,16 @@ describe('landing simulator artifacts', () => {
     expect(result.columns.map((c) => c.name)).toContain('segment');
     expect(result.conforms).not.toBeNull();
     expect(await env.openUploads()).toBe(0);
+    const { glue, s3 } = env.as('RegisterCatalog');
     const catalog = await registerCatalog(
-      { glue: env.glue, s3: env.s3, bucket: env.bucket, database: 'sim_db' },
+      { glue, s3, bucket: env.bucket, database: env.glueDatabase },
       { manifestKey: result.manifestKey },
     );
     if (format === 'arrow') {
       expect(catalog.skippedReason).toMatch(/Arrow/);
     } else {
       const table = await env.glue.send(
-        new GetTableCommand({ DatabaseName: 'sim_db', Name: catalog.table! }),
+        new GetTableCommand({ DatabaseName: env.glueDatabase, Name: catalog.table! }),
       );
       expect(table.Table?.StorageDescriptor?.Columns?.map((c) => c.Name)).toContain('segment');
     }
@@ -98,10 +97,10 @@ describe('landing simulator artifacts', () => {
 
   it('re-fetches the generation when the storage URL expired between GET and download (real client)', async () => {
     let clock = Date.now();
-    const key = await env.kms.send(new CreateKeyCommand({ Description: 'simulator expiry' }));
+    // The customer's artifact key the stack is configured with (LandArtifact may use no other).
     const s = await startSession({
       mode: 'enterprise',
-      enterprise: { kms: awsClientConfig(env.moto), keyId: key.KeyMetadata!.KeyId! },
+      enterprise: { kms: awsClientConfig(env.moto), keyId: env.artifactKeyArn },
       now: () => clock,
     });
     sessions.push(s);
@@ -132,10 +131,9 @@ describe('landing simulator artifacts', () => {
   });
 
   it('lands an enterprise generation decrypted with the customer key', async () => {
-    const key = await env.kms.send(new CreateKeyCommand({ Description: 'simulator enterprise' }));
     const s = await startSession({
       mode: 'enterprise',
-      enterprise: { kms: awsClientConfig(env.moto), keyId: key.KeyMetadata!.KeyId! },
+      enterprise: { kms: awsClientConfig(env.moto), keyId: env.artifactKeyArn },
     });
     sessions.push(s);
     const result = await landFrom(

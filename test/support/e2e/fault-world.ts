@@ -128,6 +128,7 @@ export async function startFaultWorld(mode: 'managed' | 'enterprise'): Promise<F
         retryIntervalMs: 5,
         env: handlerEnv,
         iam: p.env.iam,
+        functionLimits: p.env.stack.functionLimits,
         handlerOverrides: overrides,
       });
     },

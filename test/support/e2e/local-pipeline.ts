@@ -103,6 +103,7 @@ export async function startE2ePipeline(options: E2ePipelineOptions = {}): Promis
     ...options.runner,
     env: handlerEnv,
     iam: env.iam,
+    functionLimits: env.stack.functionLimits,
   });
   Object.assign(process.env, handlerEnv);
   const events: CapturedEvent[] = [];
@@ -187,6 +188,9 @@ export async function startE2ePipeline(options: E2ePipelineOptions = {}): Promis
       simulator.setFaults(undefined);
       simulator.resetCounters();
     },
-    close: () => env.close(),
+    async close() {
+      runner.dispose();
+      await env.close();
+    },
   };
 }

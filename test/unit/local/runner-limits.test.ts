@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { LAMBDA_PAYLOAD_LIMIT_BYTES, LambdaLimits } from '../../../src/local/lambda-limits.ts';
+import {
+  LAMBDA_DEFAULT_LIMITS,
+  LAMBDA_PAYLOAD_LIMIT_BYTES,
+  LambdaLimits,
+  templateFunctionLimits,
+} from '../../../src/local/lambda-limits.ts';
+import { TmpContainers } from '../../../src/local/lambda-tmp.ts';
+import { defaultLocalTemplate } from '../../../src/local/environment.ts';
 import { LocalPipelineRunner, type LocalHandler } from '../../../src/local/runner.ts';
 
 const seed = { bucket: 'seeds', key: 'seeds/demo/a.csv', size: 10, etag: 'e', versionId: null };
@@ -101,14 +108,45 @@ describe('Lambda limits', () => {
     expect(upload?.peakRssMb).toBeGreaterThan(0);
   });
 
+  it("takes each function's limits from the synthesized template, not from lib/pipeline-functions.ts", async () => {
+    const world = blockingWorld();
+    const template = templateFunctionLimits(defaultLocalTemplate());
+    expect(template['LandArtifact']).toEqual({
+      timeoutSeconds: 900,
+      memoryMb: 3538,
+      ephemeralStorageMb: 10240,
+    });
+    // A template whose UploadSeed differs from its spec (900 s, 512 MB): the runner follows the template.
+    const runner = new LocalPipelineRunner({
+      handlerOverrides: world.handlerOverrides,
+      functionLimits: {
+        ...template,
+        UploadSeed: { timeoutSeconds: 0.05, memoryMb: 1024, ephemeralStorageMb: 2048 },
+      },
+    });
+    const run = await runner.execute('ingest', { feed: 'demo', seed }, 'run-template-limits');
+    world.release();
+    expect(run.status).toBe('FAILED');
+    expect(run.functions.find((f) => f.functionId === 'UploadSeed')).toMatchObject({
+      timeoutSeconds: 0.05,
+      memoryMb: 1024,
+      ephemeralStorageMb: 2048,
+    });
+    runner.dispose();
+  });
+
   it('refuses request and response payloads over 6 MB', async () => {
-    const limits = new LambdaLimits();
+    const containers = new TmpContainers();
+    const limits = new LambdaLimits(containers);
     const big = 'z'.repeat(LAMBDA_PAYLOAD_LIMIT_BYTES);
     await expect(
-      limits.invoke('F', { timeoutSeconds: 5, memoryMb: 128 }, big, () => Promise.resolve(null)),
+      limits.invoke('F', LAMBDA_DEFAULT_LIMITS, big, () => Promise.resolve(null)),
     ).rejects.toMatchObject({ name: 'Lambda.RequestEntityTooLargeException' });
     await expect(
-      limits.invoke('F', { timeoutSeconds: 5, memoryMb: 128 }, {}, () => Promise.resolve(big)),
-    ).rejects.toMatchObject({ name: 'Function.ResponseSizeTooLarge' });
+      limits.invoke('F', LAMBDA_DEFAULT_LIMITS, {}, () => Promise.resolve(big)),
+    ).rejects.toMatchObject({
+      name: 'Function.ResponseSizeTooLarge',
+    });
+    containers.dispose();
   });
 });
