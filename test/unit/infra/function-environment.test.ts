@@ -18,7 +18,7 @@ const runtimeProvided = (name: string): boolean => /^(AWS_|LAMBDA_|_)/.test(name
 
 export interface EnvRead {
   readonly name: string;
-  /** Read with a default or `.optional()`: the handler works without it. */
+  /** Read with a default or optional (`z.optional(…)`, `z._default(…)`): the handler works without it. */
   readonly optional: boolean;
   readonly file: string;
 }
@@ -32,7 +32,7 @@ export function envReadsIn(text: string, file: string): EnvRead[] {
     if (shape) {
       reads.push({
         name: shape[1] as string,
-        optional: /\.optional\(|\.default\(/.test(shape[3] ?? ''),
+        optional: shape[2] === 'z.' && /^(optional|_default)\(/.test(shape[3] ?? ''),
         file,
       });
     }
@@ -109,7 +109,8 @@ describe('function environments', () => {
       [
         'const config = lazyConfig({ STATE_TABLE_NAME: requiredString(), EVENT_BUS_NAME: requiredString() });',
         '  OUTPUT_BUCKET_NAME: requiredString(),',
-        '  ARTIFACT_KMS_KEY_ARN: z.string().optional(),',
+        '  ARTIFACT_KMS_KEY_ARN: z.optional(z.string()),',
+        '  QUALITY_GATE: z.string().check(z.minLength(1)),',
         "  const level = process.env.LOG_LEVEL ?? 'INFO';",
         "  const name = process.env['TABLE_NAME'];",
       ].join('\n'),
@@ -120,6 +121,7 @@ describe('function environments', () => {
       ['EVENT_BUS_NAME', false],
       ['OUTPUT_BUCKET_NAME', false],
       ['ARTIFACT_KMS_KEY_ARN', true],
+      ['QUALITY_GATE', false],
       ['LOG_LEVEL', true],
       ['TABLE_NAME', false],
     ]);
