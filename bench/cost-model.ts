@@ -2,6 +2,12 @@
  * The cost model of a pipeline run: prices, dollars, and the analytic poll and transition counts
  * the measured runs are checked against. Pure functions (unit-tested).
  */
+import {
+  firstWaitSeconds,
+  nextWaitSeconds,
+  type JobEstimate,
+  type JobKind,
+} from '../src/pipeline/job-estimate.ts';
 import { nextPollDelaySeconds, type PollPolicy } from '../src/pipeline/polling.ts';
 
 /**
@@ -66,6 +72,41 @@ export function expectedPolls(policy: PollPolicy, durationSeconds: number): numb
   return polls;
 }
 
+/**
+ * Polls the loop makes for a job of `durationSeconds` (all of it running, none queued) when the
+ * feed's history gives `estimate`: the first poll at the expected end, then the tight steps.
+ */
+export function expectedPollsWithHistory(
+  kind: JobKind,
+  policy: PollPolicy,
+  estimate: JobEstimate,
+  durationSeconds: number,
+): number {
+  let elapsed = firstWaitSeconds(estimate);
+  let polls = 1;
+  while (elapsed < durationSeconds) {
+    elapsed += nextWaitSeconds(
+      kind,
+      estimate,
+      {
+        elapsedSeconds: elapsed,
+        startedAfterSeconds: 0,
+        status: 'running',
+        stage: null,
+        latePolls: polls - 1,
+      },
+      policy.maxSeconds,
+    );
+    polls += 1;
+  }
+  return polls;
+}
+
+/** The estimate a feed has after one earlier job of exactly `durationSeconds`. */
+export function oneSampleEstimate(durationSeconds: number): JobEstimate {
+  return { queueSeconds: 0, runSeconds: durationSeconds, spreadSeconds: 0, samples: 1 };
+}
+
 /** Polls of a machine that polls every `everySeconds` (the vendor quickstart: 2 s). */
 export function fixedIntervalPolls(durationSeconds: number, everySeconds: number): number {
   return Math.max(1, Math.ceil(durationSeconds / everySeconds));
@@ -73,16 +114,17 @@ export function fixedIntervalPolls(durationSeconds: number, everySeconds: number
 
 /**
  * State transitions of a single-scenario ingest run with `trainingPolls` and `generationPolls`
- * (docs/pipeline.md, "State transitions per run"): 9 fixed states, and Wait + Poll + Choice per poll.
+ * (docs/pipeline.md, "State transitions per run"): 14 fixed states, and Wait + Poll + Choice per poll.
  */
 export function singleScenarioTransitions(trainingPolls: number, generationPolls: number): number {
-  return 9 + 3 * (trainingPolls + generationPolls);
+  return 14 + 3 * (trainingPolls + generationPolls);
 }
 
 /**
  * Lambda requests of a single-scenario ingest run: StartIngest, UploadSeed, ResolveScenarios,
- * CreateGeneration, LandArtifact, RegisterCatalog, RecordRun, plus one PollJob per poll.
+ * CreateGeneration, LandArtifact, RegisterCatalog, RecordRun twice (the scenario, the run), plus
+ * one PollJob per poll.
  */
 export function singleScenarioLambdaRequests(trainingPolls: number, generationPolls: number): number {
-  return 7 + trainingPolls + generationPolls;
+  return 8 + trainingPolls + generationPolls;
 }

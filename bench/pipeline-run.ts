@@ -2,11 +2,14 @@
  * One ingest run of the real pipeline (real handlers, real ASL via LocalPipelineRunner, moto, the
  * simulator) on a SCALED clock, so a 5-minute training and a 2-minute generation take seconds:
  *
- * - the simulator's job durations are divided by `scale`;
+ * - the simulator's job durations are divided by `scale`, and its clock runs `scale` times as fast
+ *   from the start, so the job timestamps it reports (and the feed's job history built from them)
+ *   are in the run's simulated seconds;
  * - the runner's Wait states are near-instant (`waitMs: 1`), and the PollJob binding sleeps the
  *   wait the ASL would do (`poll.nextWaitSeconds` from the poll Lambda) divided by `scale`,
- *   counted from the start of the previous vendor call, so the real time a handler takes does not
- *   stretch the schedule;
+ *   counted from the end of the create call before the first poll (a Wait starts when its Task
+ *   returned) and from the start of the previous poll after that, so the real time a poll handler
+ *   takes does not stretch the schedule;
  * - every handler is timed (for Lambda GB-seconds) around the real handler.
  *
  * `policy: 'naive'` emulates the vendor quickstart's machine: the same states, but every wait is
@@ -31,6 +34,14 @@ export interface ScaledRunOptions {
   readonly generationSeconds: number;
   /** Real time = simulated time / scale. */
   readonly scale: number;
+  /** Rows of the dropped seed (default 120): each run of a feed drops a new seed version. */
+  readonly seedRows?: number;
+}
+
+/** A clock that starts now and runs `scale` times as fast as the real one. */
+export function dilatedClock(scale: number, start: number = Date.now()): () => number {
+  const realStart = performance.now();
+  return () => start + Math.round((performance.now() - realStart) * scale);
 }
 
 export interface InvocationTiming {
@@ -74,6 +85,7 @@ export function startScaledEnvironment(options: ScaledRunOptions): Promise<Local
   return startLocalEnvironment({
     feeds: ['bench'],
     simulator: {
+      now: dilatedClock(options.scale),
       timings: {
         trainingMs: Math.round((options.trainingSeconds * 1000) / options.scale),
         generationMs: Math.round((options.generationSeconds * 1000) / options.scale),
@@ -92,7 +104,7 @@ export async function runScaledIngest(
   if (!env.simulator) throw new Error('the scaled run needs the built-in simulator');
   Object.assign(process.env, quietHandlerEnv(env.env));
   const invocations: InvocationTiming[] = [];
-  // Start of the last vendor-facing call (create or poll): the next poll is due a scaled wait later.
+  // When the Wait before the next poll started: the end of a create call, the start of a poll.
   let lastCallStart = performance.now();
   const overrides: Record<string, LocalHandler> = {};
   for (const spec of pipelineFunctions) {
@@ -111,7 +123,9 @@ export async function runScaledIngest(
         const result = await real(event, context);
         return options.policy === 'naive' ? forceWaitSeconds(result, NAIVE_POLL_SECONDS) : result;
       } finally {
-        invocations.push({ functionId: spec.id, memoryMb: spec.memoryMb, ms: performance.now() - started });
+        const ended = performance.now();
+        if (spec.id !== 'PollJob') lastCallStart = ended;
+        invocations.push({ functionId: spec.id, memoryMb: spec.memoryMb, ms: ended - started });
       }
     };
   }
@@ -128,7 +142,7 @@ export async function runScaledIngest(
       Body: JSON.stringify({ scenarios: [{ name: 'baseline', row_count: 100, output_format: 'csv' }] }),
     }),
   );
-  const seed = Buffer.from(exampleSeedCsv());
+  const seed = Buffer.from(exampleSeedCsv(options.seedRows));
   const put = await s3.send(
     new PutObjectCommand({ Bucket: env.names.seedBucket, Key: `seeds/${feed}/seed.csv`, Body: seed }),
   );

@@ -9,6 +9,7 @@ import { REPO_ROOT, isMain, readResult, runAsScript, type BenchResult } from './
 import type { ColdStartData } from './cold-start.ts';
 import { coldStartChecks, coldStartSection, landingChecks, landingSection } from './report-perf.ts';
 import { fmt, table, verdict, type TargetCheck } from './report-format.ts';
+import { costSection, economySection, waitingChecks } from './report-waiting.ts';
 import type { CostData } from './cost.ts';
 import { readFaultMatrix, type FaultMatrixRow } from './fault-matrix.ts';
 import type { LandingData } from './landing.ts';
@@ -53,24 +54,7 @@ export interface RunMeta {
 export function checkTargets(results: AllResults): TargetCheck[] {
   const checks: TargetCheck[] = [];
   checks.push(...landingChecks(results.landing?.data));
-  const cost = results.cost?.data;
-  const pipelineCost = cost?.policies.find((p) => p.policy === 'pipeline');
-  const maxTransitions = cost?.targets.maxTransitionsPerSingleScenarioRun ?? 40;
-  checks.push({
-    target: `< ${maxTransitions} state transitions per single-scenario run (training ${cost?.trainingSeconds ?? 300} s, generation ${cost?.generationSeconds ?? 120} s)`,
-    measured: pipelineCost
-      ? `${pipelineCost.measured.stateTransitions} (analytic ${pipelineCost.analytic.stateTransitions}; ${pipelineCost.measured.trainingPolls} + ${pipelineCost.measured.generationPolls} polls)`
-      : '–',
-    verdict: verdict(pipelineCost ? pipelineCost.measured.stateTransitions < maxTransitions : null),
-    limitedBy:
-      pipelineCost && pipelineCost.measured.stateTransitions >= maxTransitions
-        ? `Each poll costs 3 transitions (Wait, Poll, Choice) on top of 9 fixed ones, so < ${maxTransitions} allows at most ` +
-          `${Math.floor((maxTransitions - 1 - 9) / 3)} polls per run; the 2 s-doubling backoff needs ${pipelineCost.analytic.trainingPolls} polls for ` +
-          `${cost?.trainingSeconds} s and ${pipelineCost.analytic.generationPolls} for ${cost?.generationSeconds} s. The target holds up to about ` +
-          `60 s + 20 s jobs (see the table). Fix (PIPELINE): start from a longer first wait or a larger factor (e.g. 10 s ×2 gives 5 + 4 polls = 36 here), ` +
-          `at the price of up to one longer wait of latency.`
-        : null,
-  });
+  checks.push(...waitingChecks(results.cost?.data, results.economy?.data));
   const economy = results.economy?.data;
   const herd = economy?.tokenMints.find((c) => c.shape.includes('same instant'));
   const warm = economy?.tokenMints.find((c) => c.shape.includes('warms'));
@@ -122,96 +106,6 @@ export function checkTargets(results: AllResults): TargetCheck[] {
     limitedBy: null,
   });
   return checks;
-}
-
-const usd = (n: number): string => `$${n < 0.01 ? n.toFixed(6) : n.toFixed(4)}`;
-
-function costSection(r: BenchResult<CostData> | null): string {
-  if (!r) return '## 2. Cost per run\n\nNot measured in this run.\n';
-  const d = r.data;
-  const rows = d.policies.map((p) => [
-    p.policy === 'pipeline'
-      ? 'this pipeline (first wait 15 s training, 10 s generation, ×2, cap 120 s, ±10 %)'
-      : 'naive: fixed 2 s polling (vendor quickstart)',
-    `${p.measured.stateTransitions} (${p.analytic.stateTransitions})`,
-    `${p.measured.trainingPolls} + ${p.measured.generationPolls} (${p.analytic.trainingPolls} + ${p.analytic.generationPolls})`,
-    `${p.measured.lambdaRequests} (${p.analytic.lambdaRequests})`,
-    fmt(p.measured.lambdaGbSeconds, 3),
-    usd(p.measured.dollars.stepFunctions),
-    usd(p.measured.dollars.lambdaRequests + p.measured.dollars.lambdaDuration),
-    usd(p.measured.dollars.total),
-  ]);
-  return [
-    '## 2. Cost per run',
-    '',
-    `One single-scenario ingest run, training ${d.trainingSeconds} s and generation ${d.generationSeconds} s, clock scaled 1:${d.scale}. Method: ${d.method}`,
-    '',
-    table(
-      [
-        'machine',
-        'state transitions (analytic)',
-        'polls training + generation (analytic)',
-        'Lambda requests (analytic)',
-        'Lambda GB-s',
-        'Step Functions',
-        'Lambda',
-        'total per run',
-      ],
-      rows,
-    ),
-    '',
-    `Naive / pipeline: ${fmt(d.naiveOverPipeline.stateTransitions, 1)}× the transitions, ${fmt(d.naiveOverPipeline.dollars, 1)}× the dollars per run.`,
-    '',
-    'Analytic transitions for other job lengths (jitter at its midpoint):',
-    '',
-    table(
-      ['training s', 'generation s', 'pipeline', 'naive 2 s', 'naive / pipeline'],
-      d.analyticTable.map((t) => [
-        t.trainingSeconds,
-        t.generationSeconds,
-        t.pipeline,
-        t.naive,
-        fmt(t.naive / t.pipeline, 1),
-      ]),
-    ),
-    '',
-    `Prices: Step Functions Standard $${fmt(d.prices.perStateTransition * 1000, 3)} per 1,000 transitions; Lambda arm64 $${d.prices.perLambdaGbSecond} per GB-s and $${fmt(d.prices.perLambdaRequest * 1e6, 2)} per 1M requests. Source: ${d.prices.source}.`,
-  ].join('\n');
-}
-
-function economySection(r: BenchResult<EconomyData> | null): string {
-  if (!r) return '## 3. Vendor economy\n\nNot measured in this run.\n';
-  const d = r.data;
-  return [
-    '## 3. Vendor economy',
-    '',
-    `Vendor calls of one run (training ${d.trainingSeconds} s, generation ${d.generationSeconds} s), from the simulator's counters:`,
-    '',
-    table(
-      ['route', 'calls per run'],
-      Object.entries(d.callsByRoute)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([route, n]) => [`\`${route}\``, n]),
-    ),
-    '',
-    table(
-      ['', 'this pipeline', 'naive 2 s polling'],
-      [
-        ['vendor calls per run', d.totalCalls, d.naive.totalCalls],
-        ['job polls', d.totalPolls, d.naive.totalPolls],
-        ['polls that found nothing new (waste)', d.wastedPolls, d.naive.wastedPolls],
-      ],
-    ),
-    '',
-    `Naive / pipeline vendor calls: ${fmt(d.naiveOverPipelineCalls, 1)}×. Token mints in the run: ${d.tokenMintsPerRun}.`,
-    '',
-    'Token mints when 100 runs start, each in its own container (own token provider) sharing the DynamoDB token cache (KMS-encrypted, on moto):',
-    '',
-    table(
-      ['shape', 'runs', 'token mints'],
-      d.tokenMints.map((c) => [c.shape, c.runs, c.tokenMints]),
-    ),
-  ].join('\n');
 }
 
 function scaleSection(r: BenchResult<ScaleData> | null): string {

@@ -8,6 +8,7 @@ import type { ResolvedScenario } from '../src/pipeline/resolve-scenarios.ts';
 import { isVendorWait } from '../src/pipeline/vendor-wait.ts';
 import { defineHandler, stringField } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
+import { jobHistory } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const createGenerationInputSchema = z.object({
@@ -38,7 +39,7 @@ export const handler = defineHandler({
   run: async (input) => {
     const out = await createGeneration(
       { ...input, resolved: input.resolved as unknown as ResolvedScenario },
-      { api: await vendorClient() },
+      { api: await vendorClient(), history: jobHistory() },
     );
     if (isVendorWait(out)) {
       logger.info('Generation request waits its turn', { ...out.vendorWait });

@@ -1,18 +1,22 @@
 /**
  * One poll of a vendor job inside a Wait → Poll → Choice loop. Output: the next loop state
- * `{ status, jobId, attempt, nextWaitSeconds, deadlineAt, jobStatus }`.
+ * `{ status, jobId, attempt, nextWaitSeconds, deadlineAt, jobStatus, createdAt, waitedSeconds,
+ * size, estimate }`. A completed job's queue and run time go into the feed's job history.
  */
 import * as z from '../src/contracts/zod.ts';
-import { pollJob } from '../src/pipeline/poll-job.ts';
+import { jobKindOf, pollJob } from '../src/pipeline/poll-job.ts';
 import { pollStateSchema } from '../src/pipeline/polling.ts';
 import { defineHandler, stringField } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
+import { jobHistory } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const pollJobInputSchema = z.object({
   kind: z.enum(['dataset', 'generation']),
   poll: pollStateSchema,
   expectedId: z.string().check(z.minLength(1)),
+  /** The feed whose job history records this job's duration (absent in states from before it). */
+  feed: z.optional(z.string().check(z.minLength(1))),
 });
 
 export const handler = defineHandler({
@@ -28,7 +32,17 @@ export const handler = defineHandler({
       : { generation_id: expectedId, job_id: jobId };
   },
   run: async (input) => {
-    const next = await pollJob(input, { api: await vendorClient() });
+    const { next, finished } = await pollJob(input, { api: await vendorClient() });
+    if (finished && input.feed) {
+      // The history only places future polls: failing to write it must not fail this run.
+      try {
+        await jobHistory().record(input.feed, jobKindOf(input.kind), finished);
+        logger.info('Job duration recorded', { ...finished });
+      } catch (err) {
+        metrics.addMetric('JobHistoryWriteFailures', MetricUnit.Count, 1);
+        logger.warn('Job duration not recorded', { error: err as Error });
+      }
+    }
     metrics.addMetric(input.kind === 'dataset' ? 'TrainingPolls' : 'GenerationPolls', MetricUnit.Count, 1);
     logger.info('Job polled', {
       status: next.status,

@@ -8,7 +8,7 @@ import { prepareFeed } from '../src/pipeline/prepare-feed.ts';
 import { s3 } from './commons/clients/s3.ts';
 import { defineHandler } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
-import { stateRepository } from './commons/state.ts';
+import { jobHistory, stateRepository } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const prepareFeedInputSchema = z.object({
@@ -27,6 +27,7 @@ export const handler = defineHandler({
       api: await vendorClient(),
       s3: s3(),
       repo: stateRepository(),
+      history: jobHistory(),
     });
     metrics.addMetric(prepared.dataset.reused ? 'DatasetsReused' : 'DatasetsRetrained', MetricUnit.Count, 1);
     logger.info('Feed prepared', {

@@ -9,7 +9,7 @@ import { s3 } from './commons/clients/s3.ts';
 import { isVendorWait } from '../src/pipeline/vendor-wait.ts';
 import { defineHandler } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
-import { contentLedger, stateRepository } from './commons/state.ts';
+import { contentLedger, jobHistory, stateRepository } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const uploadSeedInputSchema = z.object({
@@ -28,6 +28,7 @@ export const handler = defineHandler({
       s3: s3(),
       repo: stateRepository(),
       contents: contentLedger(),
+      history: jobHistory(),
     });
     if (isVendorWait(result)) {
       logger.info('Seed upload waits its turn', { ...result.vendorWait });

@@ -135,7 +135,13 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     entry: 'lambdas/upload-seed.ts',
     aslPlaceholder: 'UploadSeedFunctionArn',
     env: vendorEnv,
-    grants: [...vendorGrants, readSeeds, seedListing(), stateRecords(['dynamodb:UpdateItem'])],
+    // GetItem: the feed's past trainings place the first poll (src/state/job-history.ts).
+    grants: [
+      ...vendorGrants,
+      readSeeds,
+      seedListing(),
+      stateRecords(['dynamodb:GetItem', 'dynamodb:UpdateItem']),
+    ],
     memoryMb: 512,
     timeoutSeconds: 900,
   },
@@ -144,7 +150,8 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     entry: 'lambdas/poll-job.ts',
     aslPlaceholder: 'PollJobFunctionArn',
     env: vendorEnv,
-    grants: vendorGrants,
+    // UpdateItem: a finished job's duration goes into the feed's job history.
+    grants: [...vendorGrants, stateRecords(['dynamodb:UpdateItem'])],
     memoryMb: 256,
     timeoutSeconds: 60,
   },
@@ -173,7 +180,8 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     entry: 'lambdas/create-generation.ts',
     aslPlaceholder: 'CreateGenerationFunctionArn',
     env: vendorEnv,
-    grants: vendorGrants,
+    // GetItem: the feed's past generations place the first poll.
+    grants: [...vendorGrants, stateRecords(['dynamodb:GetItem'])],
     memoryMb: 256,
     timeoutSeconds: 120,
   },

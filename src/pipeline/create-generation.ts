@@ -6,6 +6,7 @@
 import { VendorTerminalError, failure, toStateError } from '../contracts/state-errors.ts';
 import type { CreateGenerationResult, SimulacraApi } from '../client/contract.ts';
 import { canonicalScenarioJson } from '../conditions/scenario-file.ts';
+import { feedJobEstimate, type JobHistoryReader } from './job-estimate.ts';
 import { GENERATION_POLL_POLICY, initialPollState, type PollState } from './polling.ts';
 import type { ResolvedScenario } from './resolve-scenarios.ts';
 import { sha256Hex } from './seed-object.ts';
@@ -32,6 +33,8 @@ export interface CreatedGeneration {
 
 export interface CreateGenerationDeps {
   readonly api: SimulacraApi;
+  /** The feed's past generations, to place the first poll near the expected end. */
+  readonly history?: JobHistoryReader;
   readonly now?: () => Date;
   readonly random?: () => number;
 }
@@ -62,6 +65,7 @@ export async function createGeneration(
     input.resolved,
     input.resolved.keyRunId ?? input.runId,
   );
+  const estimate = await feedJobEstimate(deps.history, input.feed, 'generation', scenario.row_count);
   let created: CreateGenerationResult;
   try {
     created = await deps.api.createGeneration({
@@ -103,6 +107,8 @@ export async function createGeneration(
     poll: initialPollState(GENERATION_POLL_POLICY, {
       jobId: created.job_id,
       completed,
+      estimate,
+      size: scenario.row_count,
       ...(deps.now ? { now: deps.now() } : {}),
       ...(deps.random ? { random: deps.random } : {}),
     }),

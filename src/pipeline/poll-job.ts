@@ -1,11 +1,13 @@
 /**
  * One iteration of a Wait → Poll → Choice loop: reads the vendor job and says whether to leave
- * the loop (`completed`), wait again (with the next delay), or fail (terminal job status,
- * missing result id, deadline).
+ * the loop (`completed`, with the job's duration for the feed's history), wait again (with the
+ * next delay: from the estimate and what the vendor said, or the policy's schedule), or fail
+ * (terminal job status, missing result id, deadline).
  */
 import { SimulacraApiError, SimulacraNetworkError } from '../client/errors.ts';
 import type { Job, SimulacraApi } from '../client/contract.ts';
 import { VendorTerminalError, failure, toStateError } from '../contracts/state-errors.ts';
+import { nextWaitSeconds, type JobDurationSample, type JobKind } from './job-estimate.ts';
 import {
   GENERATION_POLL_POLICY,
   TRAINING_POLL_POLICY,
@@ -30,7 +32,40 @@ export interface PollJobDeps {
   readonly random?: () => number;
 }
 
+/** The next loop state, and the finished job's timing when this poll found it completed. */
+export interface PollJobResult {
+  readonly next: PollState;
+  readonly finished: JobDurationSample | null;
+}
+
 const TERMINAL_FAILURES = new Set(['failed', 'cancelled', 'expired']);
+
+/** The feed history a poll kind feeds: dataset jobs are trainings. */
+export function jobKindOf(kind: PollKind): JobKind {
+  return kind === 'dataset' ? 'training' : 'generation';
+}
+
+function secondsBetween(from: string | null, to: string | null): number | null {
+  if (!from || !to) return null;
+  const seconds = (Date.parse(to) - Date.parse(from)) / 1000;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
+}
+
+/**
+ * The job's queue and run time as the vendor timed them; without usable timestamps, the time
+ * since the create call as the run time (an upper bound).
+ */
+function finishedSample(job: Job, poll: PollState, elapsedSeconds: number, now: Date): JobDurationSample {
+  const queue = secondsBetween(job.created_at, job.started_at);
+  const run = secondsBetween(job.started_at, job.completed_at);
+  const usable = queue !== null && run !== null;
+  return {
+    queueSeconds: usable ? queue : 0,
+    runSeconds: usable ? run : Math.round(elapsedSeconds),
+    size: poll.size ?? 0,
+    completedAt: job.completed_at ?? now.toISOString(),
+  };
+}
 
 function policyFor(kind: PollKind): PollPolicy {
   return kind === 'dataset' ? TRAINING_POLL_POLICY : GENERATION_POLL_POLICY;
@@ -41,11 +76,11 @@ function ids(kind: PollKind, jobId: string, id: string): Record<string, string> 
 }
 
 /** Polls the job once and returns the next loop state. */
-export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<PollState> {
+export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<PollJobResult> {
   const now = deps.now?.() ?? new Date();
   const { poll, kind } = input;
   const jobId = poll.jobId;
-  if (poll.status === 'completed') return poll;
+  if (poll.status === 'completed') return { next: poll, finished: null };
   if (!jobId) {
     throw new VendorTerminalError(
       failure('poll_without_job', `No job to poll for ${kind} ${input.expectedId}.`),
@@ -64,15 +99,46 @@ export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<P
   }
   const attempt = poll.attempt + 1;
   const policy = policyFor(kind);
-  const waitAgain = (jobStatus: string | null, retryAfterSeconds: number | null): PollState => {
+  // The job's age: the clock since the create call, or the waits so far when they are longer
+  // (a local run on a compressed clock); a state from before the estimate has neither.
+  const waitedSeconds = (poll.waitedSeconds ?? 0) + poll.nextWaitSeconds;
+  const createdAt = poll.createdAt ? Date.parse(poll.createdAt) : Number.NaN;
+  const elapsedSeconds = Math.max(
+    waitedSeconds,
+    Number.isFinite(createdAt) ? (now.getTime() - createdAt) / 1000 : 0,
+  );
+  const polled = { ...poll, attempt, ...(poll.createdAt ? { waitedSeconds } : {}) };
+  const scheduled = (job: Job | null): number => {
+    if (!poll.estimate || !job) return nextPollDelaySeconds(policy, attempt, null, deps.random);
+    return nextWaitSeconds(
+      jobKindOf(kind),
+      poll.estimate,
+      {
+        elapsedSeconds,
+        startedAfterSeconds: secondsBetween(job.created_at, job.started_at),
+        status: job.status,
+        stage: job.stage,
+        latePolls: attempt - 1,
+      },
+      policy.maxSeconds,
+    );
+  };
+  const waitAgain = (
+    jobStatus: string | null,
+    retryAfterSeconds: number | null,
+    job: Job | null = null,
+  ): PollJobResult => {
     // A throttled poll learnt nothing about the job: come back when the vendor asks (not sooner
     // than the first wait), rather than after the next, longer step of the schedule.
     const delay =
       retryAfterSeconds !== null && retryAfterSeconds > 0
         ? Math.max(Math.ceil(retryAfterSeconds), policy.baseSeconds)
-        : nextPollDelaySeconds(policy, attempt, null, deps.random);
+        : scheduled(job);
     const remaining = Math.max(1, Math.ceil((deadline - now.getTime()) / 1000));
-    return { ...poll, status: 'running', attempt, nextWaitSeconds: Math.min(delay, remaining), jobStatus };
+    return {
+      next: { ...polled, status: 'running', nextWaitSeconds: Math.min(delay, remaining), jobStatus },
+      finished: null,
+    };
   };
 
   let job: Job;
@@ -109,7 +175,10 @@ export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<P
         operation: 'getJob',
       });
     }
-    return { ...poll, status: 'completed', attempt, nextWaitSeconds: 0, jobStatus: job.status };
+    return {
+      next: { ...polled, status: 'completed', nextWaitSeconds: 0, jobStatus: job.status },
+      finished: finishedSample(job, poll, elapsedSeconds, now),
+    };
   }
   if (TERMINAL_FAILURES.has(job.status)) {
     const code = job.error?.code ?? `job_${job.status}`;
@@ -124,5 +193,5 @@ export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<P
     });
   }
   // queued, running, or a status added by the vendor later: keep waiting.
-  return waitAgain(job.status, null);
+  return waitAgain(job.status, null, job);
 }

@@ -1,9 +1,11 @@
 /**
- * Job polling policy for the Wait → Poll → Choice loops: a long first wait, then jittered
- * exponential delays with a cap, never shorter than the vendor's Retry-After, bounded by a
- * deadline carried in the state.
+ * Job polling policy for the Wait → Poll → Choice loops. A feed with past jobs of the kind polls
+ * just after the expected completion, then tightly around it (src/pipeline/job-estimate.ts); a
+ * feed without history starts with a long first wait, then jittered exponential delays with a
+ * cap. Never shorter than the vendor's Retry-After, bounded by a deadline carried in the state.
  */
 import * as z from '../contracts/zod.ts';
+import { firstWaitSeconds, jobEstimateSchema, type JobEstimate } from './job-estimate.ts';
 
 /** What a poll loop carries between iterations (no secrets: ids and numbers only). */
 export const pollStateSchema = z.object({
@@ -18,6 +20,14 @@ export const pollStateSchema = z.object({
   deadlineAt: z.string(),
   /** Last job status the vendor reported (diagnostic only). */
   jobStatus: z.nullable(z.string()),
+  /** When the create call returned (this clock): the job's age is measured from here. */
+  createdAt: z.optional(z.string()),
+  /** Seconds the Wait states slept so far (a lower bound of the age when the clock is compressed). */
+  waitedSeconds: z.optional(z.number().check(z.nonnegative())),
+  /** Seed bytes (training) or rows requested (generation), recorded with the job's duration. */
+  size: z.optional(z.number().check(z.nonnegative())),
+  /** Expected duration from the feed's past jobs; null: no history, the policy's schedule. */
+  estimate: z.optional(z.nullable(jobEstimateSchema)),
 });
 export type PollState = z.infer<typeof pollStateSchema>;
 
@@ -76,18 +86,45 @@ export function nextPollDelaySeconds(
   return Math.max(1, Math.ceil(Math.max(jittered, floor)));
 }
 
-/** The loop state right after a create call: done already, or wait for the first poll. */
+/**
+ * The loop state right after a create call: done already, or wait for the first poll (just after
+ * the expected completion with an `estimate`, the policy's first wait without).
+ */
 export function initialPollState(
   policy: PollPolicy,
-  input: { jobId: string | null; completed: boolean; now?: Date; random?: () => number },
+  input: {
+    jobId: string | null;
+    completed: boolean;
+    now?: Date;
+    random?: () => number;
+    estimate?: JobEstimate | null;
+    size?: number;
+  },
 ): PollState {
   const now = input.now ?? new Date();
+  const deadlineAt = new Date(now.getTime() + policy.budgetSeconds * 1000).toISOString();
+  if (input.completed) {
+    return {
+      status: 'completed',
+      jobId: input.jobId,
+      attempt: 0,
+      nextWaitSeconds: 0,
+      deadlineAt,
+      jobStatus: 'completed',
+    };
+  }
+  const estimate = input.estimate ?? null;
+  const first = estimate ? firstWaitSeconds(estimate) : nextPollDelaySeconds(policy, 0, null, input.random);
   return {
-    status: input.completed ? 'completed' : 'running',
+    status: 'running',
     jobId: input.jobId,
     attempt: 0,
-    nextWaitSeconds: input.completed ? 0 : nextPollDelaySeconds(policy, 0, null, input.random),
-    deadlineAt: new Date(now.getTime() + policy.budgetSeconds * 1000).toISOString(),
-    jobStatus: input.completed ? 'completed' : null,
+    nextWaitSeconds: Math.min(first, policy.budgetSeconds),
+    deadlineAt,
+    jobStatus: null,
+    createdAt: now.toISOString(),
+    waitedSeconds: 0,
+    size: input.size ?? 0,
+    estimate,
   };
 }

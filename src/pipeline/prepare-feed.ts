@@ -9,6 +9,7 @@ import { InputValidationError, VendorRetryableError, failure } from '../contract
 import type { Dataset, SimulacraApi } from '../client/contract.ts';
 import { SimulacraApiError } from '../client/errors.ts';
 import type { StateRepository } from '../state/repository.ts';
+import type { JobHistoryReader } from './job-estimate.ts';
 import { initialPollState, TRAINING_POLL_POLICY } from './polling.ts';
 import type { SeedObject } from './seed-object.ts';
 import { uploadSeed, type UploadedDataset } from './upload-seed.ts';
@@ -43,6 +44,8 @@ export interface PrepareFeedDeps {
   readonly api: SimulacraApi;
   readonly s3: S3Client;
   readonly repo: StateRepository;
+  /** The feed's past trainings (a re-training places its first poll from them). */
+  readonly history?: JobHistoryReader;
   readonly now?: () => Date;
   readonly random?: () => number;
 }

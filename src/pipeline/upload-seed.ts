@@ -9,6 +9,7 @@ import { InputValidationError, VendorTerminalError, failure } from '../contracts
 import type { CreateDatasetResult, SimulacraApi } from '../client/contract.ts';
 import type { ContentLedger } from '../state/content-ledger.ts';
 import type { StateRepository } from '../state/repository.ts';
+import { feedJobEstimate, type JobHistoryReader } from './job-estimate.ts';
 import { initialPollState, TRAINING_POLL_POLICY, type PollState } from './polling.ts';
 import { asSeedUnavailable, s3SeedSource } from './s3-seed-source.ts';
 import { loadFeedScenarios } from './scenario-source.ts';
@@ -41,6 +42,8 @@ export interface UploadSeedDeps {
   readonly repo: StateRepository;
   /** Content-addressed seeds; without it every seed version is uploaded. */
   readonly contents?: ContentLedger;
+  /** The feed's past trainings, to place the first poll near the expected end. */
+  readonly history?: JobHistoryReader;
   readonly now?: () => Date;
   readonly random?: () => number;
 }
@@ -63,6 +66,7 @@ export async function uploadSeed(
     if (reused) return reused;
   }
   const idempotencyKey = datasetIdempotencyKey(input.seed, replaces);
+  const estimate = await feedJobEstimate(deps.history, input.feed, 'training', input.seed.size);
   let created: CreateDatasetResult;
   try {
     created = await deps.api.createDataset({
@@ -109,6 +113,8 @@ export async function uploadSeed(
     poll: initialPollState(TRAINING_POLL_POLICY, {
       jobId: created.job_id,
       completed,
+      estimate,
+      size: input.seed.size,
       ...(deps.now ? { now: deps.now() } : {}),
       ...(deps.random ? { random: deps.random } : {}),
     }),

@@ -11,6 +11,7 @@
  * | run | `RUN#<runId>` | `RUN` |
  * | scenario outcome | `RUN#<runId>` | `SCENARIO#<name>` |
  * | token cache (client) | `TOKEN#<client_id>#<audience>` | `TOKEN` |
+ * | job history (src/state/job-history.ts) | `FEED#<feed>` | `JOBS#training` / `JOBS#generation` |
  */
 import type { SeedObject } from '../contracts/seed-object.ts';
 import type { QualityHeadline } from '../landing/content-check.ts';

@@ -1,10 +1,17 @@
 import { context } from '../../support/lambda-env.ts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/create-generation.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import type { CreateGenerationResult } from '../../../src/client/contract.ts';
 import { apiError, fakeApi, meta } from '../../support/fake-vendor-api.ts';
 
+const ddb = mockClient(DynamoDBDocumentClient);
+beforeEach(() => {
+  ddb.reset();
+  ddb.on(GetCommand).resolves({});
+});
 afterEach(() => resetVendorClientForTests());
 
 const resolved = {
@@ -40,6 +47,29 @@ function answer(fields: Partial<CreateGenerationResult>): CreateGenerationResult
 }
 
 describe('create-generation handler', () => {
+  it("places the first poll from the feed's past generations (cold feed: the policy's 10 s)", async () => {
+    setVendorClientForTests(fakeApi({ createGeneration: () => Promise.resolve(answer({})) }));
+    const cold = (await handler(input, context)) as { poll: { nextWaitSeconds: number; estimate: unknown } };
+    expect(cold.poll.estimate).toBeNull();
+    expect(cold.poll.nextWaitSeconds).toBeGreaterThanOrEqual(9);
+    expect(cold.poll.nextWaitSeconds).toBeLessThanOrEqual(11);
+    const past = (seq: number, runSeconds: number) => ({
+      seq,
+      queueSeconds: 0,
+      runSeconds,
+      size: 500,
+      completedAt: 'x',
+    });
+    ddb.on(GetCommand, { Key: { pk: 'FEED#retail-panel', sk: 'JOBS#generation' } }).resolves({
+      Item: { samples: { s1: past(1, 118), s2: past(2, 122), s3: past(3, 120) } },
+    });
+    const warm = await handler(input, context);
+    expect(warm).toMatchObject({
+      // 120 s + max(3 s, 4 %, 1.5 × spread) = 124.8 s.
+      poll: { estimate: { runSeconds: 120, samples: 3 }, size: 500, nextWaitSeconds: 125 },
+    });
+  });
+
   it('sends the resolved conditions with a key stable per dataset, scenario and run', async () => {
     const api = fakeApi({ createGeneration: () => Promise.resolve(answer({})) });
     setVendorClientForTests(api);

@@ -1,10 +1,17 @@
 import { context } from '../../support/lambda-env.ts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/poll-job.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import type { Job } from '../../../src/client/contract.ts';
 import { apiError, fakeApi, meta } from '../../support/fake-vendor-api.ts';
 
+const ddb = mockClient(DynamoDBDocumentClient);
+beforeEach(() => {
+  ddb.reset();
+  ddb.on(UpdateCommand).resolves({ Attributes: { seq: 4 } });
+});
 afterEach(() => resetVendorClientForTests());
 
 const future = new Date(Date.now() + 3600_000).toISOString();
@@ -46,6 +53,46 @@ describe('poll-job handler', () => {
       attempt: 3,
       nextWaitSeconds: 0,
     });
+  });
+
+  it("records a finished job's vendor-timed duration in the feed's history", async () => {
+    setVendorClientForTests(
+      fakeApi({
+        getJob: () =>
+          Promise.resolve(
+            job({
+              status: 'completed',
+              generation_id: 'gen_1',
+              started_at: '2026-05-01T17:30:05Z',
+              completed_at: '2026-05-01T17:32:05Z',
+            }),
+          ),
+      }),
+    );
+    await handler({ ...input, feed: 'retail', poll: { ...poll, size: 500 } }, context);
+    const [counter, slot] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(counter).toMatchObject({ Key: { pk: 'FEED#retail', sk: 'JOBS#generation' } });
+    expect(slot).toMatchObject({
+      UpdateExpression: 'SET samples.#slot = :sample',
+      ExpressionAttributeNames: { '#slot': 's4' },
+      ExpressionAttributeValues: {
+        ':sample': {
+          queueSeconds: 5,
+          runSeconds: 120,
+          size: 500,
+          completedAt: '2026-05-01T17:32:05Z',
+          seq: 4,
+        },
+      },
+    });
+  });
+
+  it('still leaves the loop when the history cannot be written', async () => {
+    ddb.on(UpdateCommand).rejects(new Error('throttled'));
+    setVendorClientForTests(
+      fakeApi({ getJob: () => Promise.resolve(job({ status: 'completed', generation_id: 'gen_1' })) }),
+    );
+    expect(await handler({ ...input, feed: 'retail' }, context)).toMatchObject({ status: 'completed' });
   });
 
   it('waits longer each time while the job runs', async () => {
