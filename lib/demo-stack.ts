@@ -2,7 +2,7 @@
  * The demo deployment: one `SimulacraPipeline` configured from `cdk.json` context
  * (`simulacra:*` keys), with cdk-nag's AWS Solutions checks applied by `bin/app.ts`.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct, Node } from 'constructs';
@@ -16,6 +16,7 @@ export const ContextKeys = {
   schedules: 'simulacra:schedules',
   mapMaxConcurrency: 'simulacra:mapMaxConcurrency',
   notifications: 'simulacra:notifications',
+  credentialsRotationDays: 'simulacra:credentialsRotationDays',
 } as const;
 
 /** Context key of the removed `mode` setting (refused with how to migrate). */
@@ -40,6 +41,8 @@ export interface DemoSettings {
   }[];
   readonly mapMaxConcurrency?: number;
   readonly notifications: boolean;
+  /** Days between automatic credential rotations (no automatic rotation when unset). */
+  readonly credentialsRotationDays?: number;
 }
 
 const demoDefaults = {
@@ -107,6 +110,14 @@ export function readDemoSettings(node: Node): DemoSettings {
     problems.push(`${ContextKeys.mapMaxConcurrency} must be a number`);
   }
   const notifications = node.tryGetContext(ContextKeys.notifications) as unknown;
+  const rotation = node.tryGetContext(ContextKeys.credentialsRotationDays) as unknown;
+  const credentialsRotationDays = typeof rotation === 'string' ? Number(rotation) : rotation;
+  if (
+    credentialsRotationDays !== undefined &&
+    (typeof credentialsRotationDays !== 'number' || !Number.isInteger(credentialsRotationDays))
+  ) {
+    problems.push(`${ContextKeys.credentialsRotationDays} must be a whole number of days, e.g. 30`);
+  }
   if (problems.length > 0) {
     throw new ContextValueError(`Invalid cdk.json context:\n  - ${problems.join('\n  - ')}`);
   }
@@ -117,6 +128,7 @@ export function readDemoSettings(node: Node): DemoSettings {
     schedules: schedules as DemoSettings['schedules'],
     ...(typeof mapMaxConcurrency === 'number' ? { mapMaxConcurrency } : {}),
     notifications: notifications === true || notifications === 'true',
+    ...(typeof credentialsRotationDays === 'number' ? { credentialsRotationDays } : {}),
   };
 }
 
@@ -145,6 +157,9 @@ export class SimulacraDemoStack extends Stack {
       schedules,
       ...(settings.mapMaxConcurrency !== undefined ? { mapMaxConcurrency: settings.mapMaxConcurrency } : {}),
       enableNotifications: settings.notifications,
+      ...(settings.credentialsRotationDays !== undefined
+        ? { credentialsRotation: { schedule: Duration.days(settings.credentialsRotationDays) } }
+        : {}),
     });
     new CfnOutput(this, 'SeedBucketName', { value: this.pipeline.seedBucket.bucketName });
     new CfnOutput(this, 'OutputBucketName', { value: this.pipeline.outputBucket.bucketName });

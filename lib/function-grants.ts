@@ -127,6 +127,22 @@ export function applyFunctionGrants(
   }
 }
 
+/** The vendor credential secret, and its key as Secrets Manager uses it for this secret only. */
+export function credentialsSecretTarget(
+  scope: IConstruct,
+  secret: secretsmanager.ISecret,
+): GrantTargetResources {
+  return {
+    arns: [secret.secretArn],
+    ...(secret.encryptionKey
+      ? {
+          key: secret.encryptionKey,
+          keyConditions: serviceKeyConditions(scope, 'secretsmanager', 'SecretARN', `${secret.secretArn}*`),
+        }
+      : {}),
+  };
+}
+
 const prefixReason =
   'Object keys under this prefix are data-driven (feed, scenario, date, id); access is limited to the one prefix of the one bucket.';
 
@@ -139,15 +155,7 @@ export function grantTargetMap(scope: IConstruct, targets: GrantTargets): GrantT
   const { credentialsSecret: secret, stateTable: table, seedBucket, outputBucket, eventBus } = targets;
   const seedKey = seedBucket.encryptionKey;
   return {
-    credentialsSecret: {
-      arns: [secret.secretArn],
-      ...(secret.encryptionKey
-        ? {
-            key: secret.encryptionKey,
-            keyConditions: serviceKeyConditions(scope, 'secretsmanager', 'SecretARN', `${secret.secretArn}*`),
-          }
-        : {}),
-    },
+    credentialsSecret: credentialsSecretTarget(scope, secret),
     stateTable: {
       arns: [table.tableArn],
       ...(table.encryptionKey

@@ -318,6 +318,38 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
   },
 ];
 
+/**
+ * The vendor credential's rotation function, made only with `credentialsRotation` (lib/parts/
+ * credentials.ts); Secrets Manager invokes it once per rotation step with the secret in the event,
+ * so it reads no environment. Its role holds exactly these statements (Secrets Manager's automatic
+ * rotation grants, which include `secretsmanager:GetRandomPassword` and unconditioned key use, are
+ * not made).
+ */
+export const rotationFunction: PipelineFunctionSpec = {
+  id: 'RotateCredentials',
+  entry: 'lambdas/rotate-credentials.ts',
+  aslPlaceholder: null,
+  env: [],
+  grants: [
+    {
+      sid: 'RotateSecret',
+      target: 'credentialsSecret',
+      // The four-step protocol: check the version's stages, read AWSCURRENT (and a pending version
+      // on a retried step), store the claimed credential as AWSPENDING, promote it to AWSCURRENT.
+      actions: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecretVersionStage',
+      ],
+      // Secrets Manager decrypts for GetSecretValue and makes a data key for PutSecretValue.
+      keyActions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    },
+  ],
+  memoryMb: 256,
+  timeoutSeconds: 300,
+};
+
 /** ASL placeholders that are not function ARNs. */
 export const aslValuePlaceholders = ['MapMaxConcurrency'] as const;
 

@@ -9,13 +9,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { createPipelineFunction } from '../function-factory.ts';
+import { applyFunctionGrants, credentialsSecretTarget } from '../function-grants.ts';
+import { rotationFunction } from '../pipeline-functions.ts';
 import type { FunctionNetwork } from './network.ts';
 import { DEFAULT_API_BASE, type SimulacraCredentialsRotationProps } from '../pipeline-props.ts';
 import { acknowledgeNag } from '../secure-defaults.ts';
 import { PipelinePart } from './pipeline-part.ts';
 
-export const ROTATION_ENTRY = 'lambdas/rotate-credentials.ts';
+export const ROTATION_ENTRY = rotationFunction.entry;
 
 export interface PipelineCredentialsProps {
   readonly key: kms.IKey;
@@ -54,12 +57,11 @@ export class PipelineCredentials extends PipelinePart {
 
   /** Rotates the created secret on a schedule with `lambdas/rotate-credentials.ts`. */
   enableRotation(options: CredentialsRotationOptions): lambda.Function {
-    // Secrets Manager passes the secret id in each rotation event, so the function needs no
-    // environment; the rotation schedule grants it exactly the secret and key actions it uses.
-    const { fn } = createPipelineFunction(this, 'RotateCredentials', {
-      entry: ROTATION_ENTRY,
-      memoryMb: 256,
-      timeout: Duration.minutes(5),
+    const secret = this.credentialsSecret as secretsmanager.Secret;
+    const { fn } = createPipelineFunction(this, rotationFunction.id, {
+      entry: rotationFunction.entry,
+      memoryMb: rotationFunction.memoryMb,
+      timeout: Duration.seconds(rotationFunction.timeoutSeconds),
       environment: {},
       key: this.props.key,
       logRetention: options.logRetention,
@@ -67,17 +69,23 @@ export class PipelineCredentials extends PipelinePart {
       metricsNamespace: options.metricsNamespace,
       ...(options.network ? { network: options.network } : {}),
     });
-    (this.credentialsSecret as secretsmanager.Secret).addRotationSchedule('Rotation', {
-      rotationLambda: fn,
+    // Exactly the statements of lib/pipeline-functions.ts, key use limited to this secret's
+    // encryption context (docs/permissions.md): the schedule below names the function by ARN, so
+    // Secrets Manager's automatic rotation grants are not made.
+    applyFunctionGrants(fn.role as iam.IRole, rotationFunction.grants, {
+      credentialsSecret: credentialsSecretTarget(this, secret),
+    });
+    // Only rotations of this secret may invoke the function.
+    fn.addPermission('InvokedByRotation', {
+      principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
+      sourceArn: secret.secretArn,
+    });
+    const schedule = secret.addRotationSchedule('Rotation', {
+      rotationLambda: lambda.Function.fromFunctionArn(this, 'RotationTarget', fn.functionArn),
       automaticallyAfter: options.rotation.schedule,
     });
-    // Only rotations of this secret may invoke the function (the stock permission names just the
-    // service principal).
-    for (const child of fn.node.findAll()) {
-      if (child instanceof lambda.CfnPermission && child.principal === 'secretsmanager.amazonaws.com') {
-        child.sourceArn = this.credentialsSecret.secretArn;
-      }
-    }
+    // Secrets Manager invokes the function when the schedule is created: permission first.
+    schedule.node.addDependency(fn.permissionsNode.findChild('InvokedByRotation'));
     this.rotationFunction = fn;
     this.pinLogicalIds();
     return fn;

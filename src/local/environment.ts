@@ -57,6 +57,8 @@ export interface LocalEnvironmentOptions {
   readonly externalApi?: ExternalApi;
   /** Feeds known to the stack (example Athena queries). @default ['quickstart'] */
   readonly feeds?: readonly string[];
+  /** Synthesize the stack with automatic credential rotation (its RotateCredentials function). */
+  readonly credentialsRotation?: boolean;
 }
 
 /** Names of the local resources the pipeline uses, read from the resolved Lambda environments. */
@@ -185,6 +187,7 @@ export async function startLocalEnvironment(
     // Synthesized with a fixed stand-in ARN so the cached template serves every run.
     const synthesized = synthesizeLocalTemplate({
       ...localTemplateContext(options.feeds),
+      ...(options.credentialsRotation ? { 'simulacra:credentialsRotationDays': '30' } : {}),
       ...(artifactKeyArn ? { 'simulacra:artifactKeyArn': ARTIFACT_KEY_STAND_IN } : {}),
     });
     const template = artifactKeyArn

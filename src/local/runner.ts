@@ -116,6 +116,17 @@ export class LocalPipelineRunner {
     return this.functions.containers;
   }
 
+  /**
+   * Invokes a function directly, as a service other than Step Functions does (Secrets Manager
+   * invokes the rotation function once per step): within its limits, its calls judged.
+   */
+  async invokeFunction(spec: PipelineFunctionSpec, event: unknown): Promise<unknown> {
+    this.applyEnv();
+    return asLambdaJson(
+      await this.functions.invoke(spec, asLambdaJson(event), new LambdaLimits(this.containers)),
+    );
+  }
+
   /** Removes every function container's `/tmp` (call when done with the runner). */
   dispose(): void {
     this.functions.containers.dispose();

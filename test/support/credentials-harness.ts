@@ -103,6 +103,22 @@ export async function beginRotation(sm: SecretsManagerClient, secretId: string):
   return token;
 }
 
+/**
+ * A whole rotation as Secrets Manager performs it with a rotation function: a new AWSPENDING
+ * version, then one invocation of the function per step (`invoke`: the local runner's, so each
+ * invocation runs within the function's limits and its AWS calls are judged against its role).
+ */
+export async function rotateWithFunction(
+  sm: SecretsManagerClient,
+  secretId: string,
+  invoke: (event: { SecretId: string; ClientRequestToken: string; Step: RotationStep }) => Promise<unknown>,
+  steps: readonly RotationStep[] = ALL_STEPS,
+): Promise<string> {
+  const token = await beginRotation(sm, secretId);
+  for (const step of steps) await invoke({ SecretId: secretId, ClientRequestToken: token, Step: step });
+  return token;
+}
+
 /** Runs rotation steps in order for one version. */
 export async function runSteps(
   deps: RotationDeps,

@@ -51,6 +51,8 @@ export interface HarnessOptions {
   readonly runner?: Omit<LocalRunnerOptions, 'env' | 'iam' | 'functionLimits'>;
   /** Handler variables over the stack's (what another construct configuration would set). */
   readonly env?: Readonly<Record<string, string>>;
+  /** A stack with automatic credential rotation (its RotateCredentials function). */
+  readonly credentialsRotation?: boolean;
 }
 
 /** A small seed with a categorical and a numeric column (enough rows to train). */
@@ -69,6 +71,7 @@ export function exampleSeedCsv(rows = 120): string {
 export async function startPipelineHarness(options: HarnessOptions = {}): Promise<PipelineHarness> {
   const environment = await startLocalEnvironment({
     mode: options.mode ?? 'managed',
+    ...(options.credentialsRotation ? { credentialsRotation: true } : {}),
     simulator: {
       ...options.simulator,
       timings: { trainingMs: 30, generationMs: 30, pollAfterSeconds: 1, ...options.simulator?.timings },

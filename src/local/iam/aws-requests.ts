@@ -295,15 +295,25 @@ function eventsRequests(call: SdkCall, lookup: EncryptionLookup): IamRequest[] {
   return out;
 }
 
+const secretKeyUse: Readonly<Record<string, readonly string[]>> = {
+  GetSecretValue: ['kms:Decrypt'],
+  PutSecretValue: ['kms:GenerateDataKey', 'kms:Decrypt'],
+};
+
 function secretsRequests(call: SdkCall, lookup: EncryptionLookup): IamRequest[] {
   const arn = str(call.output?.['ARN']) || str(call.input['SecretId']);
   const out: IamRequest[] = [
     { action: `secretsmanager:${call.operation}`, resource: arn, context: secureTransport },
   ];
   const keyArn = lookup.resourceKey(arn);
-  if (keyArn && call.operation === 'GetSecretValue') {
-    const context = { SecretARN: arn, SecretVersionId: str(call.output?.['VersionId']) || 'unknown' };
-    out.push(...implicitKms('secretsmanager', ['kms:Decrypt'], keyArn, context, lookup));
+  // Secrets Manager uses the secret's key for the caller: Decrypt to read a value, a new data key
+  // (GenerateDataKey, and Decrypt) to store one ("Permissions for the KMS key",
+  // https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
+  const keyActions = secretKeyUse[call.operation];
+  if (keyArn && keyActions) {
+    const version = str(call.output?.['VersionId']) || str(call.input['ClientRequestToken']) || 'unknown';
+    const context = { SecretARN: arn, SecretVersionId: version };
+    out.push(...implicitKms('secretsmanager', keyActions, keyArn, context, lookup));
   }
   return out;
 }

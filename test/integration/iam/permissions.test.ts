@@ -1,6 +1,7 @@
 /**
  * docs/permissions.md is what the local runs show: a managed run (with a rejected and a vanished
- * seed and a scheduled generation) and an enterprise run, every AWS call judged against the
+ * seed and a scheduled generation) and an enterprise run followed by a credential rotation
+ * (Secrets Manager invoking the rotation function per step), every AWS call judged against the
  * synthesized roles. Fails when the table drifts from the source, when IAM denied a call, or when
  * a granted action no run uses has no written reason. `npm run gen:permissions` rewrites the file.
  */
@@ -8,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { pipelineFunctions } from '../../../lib/pipeline-functions.ts';
+import { pipelineFunctions, rotationFunction } from '../../../lib/pipeline-functions.ts';
 import type { JudgedCall } from '../../../src/local/iam/judge.ts';
 import { permissionsReport, renderPermissions } from '../../../src/local/iam/permissions-table.ts';
 import type { FunctionRole } from '../../../src/local/iam/stack-policies.ts';
@@ -31,10 +32,11 @@ afterAll(async () => {
  */
 async function harness(
   mode: 'managed' | 'enterprise',
+  credentialsRotation = false,
 ): Promise<{ h: PipelineHarness; seedCsv: () => string }> {
   vi.resetModules();
   const { startPipelineHarness, exampleSeedCsv } = await import('../../support/pipeline-harness.ts');
-  open = await startPipelineHarness({ mode });
+  open = await startPipelineHarness({ mode, credentialsRotation });
   return { h: open, seedCsv: () => exampleSeedCsv() };
 }
 
@@ -61,21 +63,30 @@ describe('function permissions', () => {
     await h.stop();
   });
 
-  it('enterprise: the artifact key unwraps the data key', async () => {
-    const { h, seedCsv } = await harness('enterprise');
+  it('enterprise, with credential rotation: the artifact key unwraps the data key; Secrets Manager rotates the credential', async () => {
+    const { h, seedCsv } = await harness('enterprise', true);
     await h.putScenarios('vault', { scenarios: [PREMIUM_SCENARIO] });
-    // The enterprise roles are a superset of the managed ones (the artifact key grant).
+    // The enterprise roles with rotation are a superset of the managed ones (the artifact key
+    // grant, the rotation function's role).
     roles = h.environment.iam.policies.roles;
     const drop = await h.runner.runSeedDrop(await h.putSeed('vault', 'seed.csv', seedCsv()));
-    calls.push(...h.environment.iam.calls());
     expect(drop.execution?.status, JSON.stringify(drop.outcome) + (drop.execution?.cause ?? '')).toBe(
       'SUCCEEDED',
     );
+    const { rotateWithFunction, versionStages } = await import('../../support/credentials-harness.ts');
+    const { clients, names } = h.environment;
+    const token = await rotateWithFunction(clients.secretsManager, names.credentialsSecretArn, (event) =>
+      h.runner.invokeFunction(rotationFunction, event),
+    );
+    expect((await versionStages(clients.secretsManager, names.credentialsSecretArn))[token]).toContain(
+      'AWSCURRENT',
+    );
+    calls.push(...h.environment.iam.calls());
   });
 
   it('matches docs/permissions.md, with no denied call and a reason for every unused grant', () => {
     expect(calls.length).toBeGreaterThan(0);
-    const report = permissionsReport(pipelineFunctions, roles, calls);
+    const report = permissionsReport([...pipelineFunctions, rotationFunction], roles, calls);
     const markdown = renderPermissions(report);
     if (process.env.SIMULACRA_WRITE_PERMISSIONS === '1') writeFileSync(DOC, markdown);
     expect(report.problems).toEqual([]);

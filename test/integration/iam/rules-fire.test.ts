@@ -1,7 +1,9 @@
 /**
  * The IAM rules fire: with a needed grant removed from the synthesized template, the call that
  * needs it fails as on AWS and names function, action and resource; KMS use outside the token
- * cache's encryption context is refused; a missing object without `s3:ListBucket` is a 403.
+ * cache's encryption context is refused; a missing object without `s3:ListBucket` is a 403; the
+ * rotation function, invoked as Secrets Manager invokes it, is refused the key use Secrets Manager
+ * makes for it when its key statement is cut.
  */
 import { ListMultipartUploadsCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { EncryptCommand } from '@aws-sdk/client-kms';
@@ -12,11 +14,15 @@ import { s3 } from '../../../lambdas/commons/clients/s3.ts';
 import { IamAccessDeniedError, IamJudge } from '../../../src/local/iam/judge.ts';
 import { invokeAs } from '../../../src/local/iam/sdk-recorder.ts';
 import { startLocalEnvironment, type LocalEnvironment } from '../../../src/local/environment.ts';
+import { LocalPipelineRunner } from '../../../src/local/runner.ts';
+import { rotationFunction } from '../../../lib/pipeline-functions.ts';
+import { rotateWithFunction } from '../../support/credentials-harness.ts';
 
 let env: LocalEnvironment;
 beforeAll(async () => {
   resetAwsClientsForTests();
-  env = await startLocalEnvironment();
+  // With the rotation function, so its role is judged too.
+  env = await startLocalEnvironment({ credentialsRotation: true });
 });
 afterAll(async () => env?.close());
 
@@ -84,5 +90,37 @@ describe('IAM rules fire', () => {
     await expect(invokeAs('RegisterCatalog', cut, read)).rejects.toThrow(
       /RegisterCatalog is not authorized to perform s3:ListBucket/,
     );
+  });
+
+  it('refuses the rotation function the key use Secrets Manager makes for it when the grant is cut', async () => {
+    const cut = judgeWith((id, statements) => {
+      if (id !== 'RotateCredentials') return;
+      for (const statement of statements) {
+        if (statement.Sid === 'RotateSecretKey') statement.Action = ['kms:Decrypt'];
+      }
+    });
+    const runner = new LocalPipelineRunner({
+      env: { ...env.env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      iam: cut,
+      functionLimits: env.stack.functionLimits,
+    });
+    const rotation = rotateWithFunction(
+      env.clients.secretsManager,
+      env.names.credentialsSecretArn,
+      (event) => runner.invokeFunction(rotationFunction, event),
+      ['createSecret'],
+    );
+    // The step keeps what it knows (the vendor rotated; storing failed) and names the refusal.
+    const failed = (await rotation.catch((err: unknown) => err)) as Error;
+    expect(failed).toMatchObject({ name: 'RotationStoreError' });
+    expect(failed.message).toMatch(/storing it as AWSPENDING .* failed \(AccessDenied\)/);
+    expect(failed.cause).toBeInstanceOf(IamAccessDeniedError);
+    expect((failed.cause as Error).message).toMatch(
+      /function RotateCredentials is not authorized to perform kms:GenerateDataKey on arn:aws:kms:\S+ \(used by secretsmanager for secretsmanager:PutSecretValue\)/,
+    );
+    expect(cut.denied().map((c) => [c.functionId, c.action])).toEqual([
+      ['RotateCredentials', 'kms:GenerateDataKey'],
+    ]);
+    runner.dispose();
   });
 });

@@ -28,4 +28,11 @@ describe('demo stack context (cdk.json simulacra:* keys)', () => {
     );
     expect(read).toThrow(/simulacra:feeds must be a list of feed names/);
   });
+
+  it('turns automatic credential rotation on with a whole number of days (cdk -c passes strings)', () => {
+    expect(settingsOf({ [ContextKeys.credentialsRotationDays]: '30' }).credentialsRotationDays).toBe(30);
+    expect(() => settingsOf({ [ContextKeys.credentialsRotationDays]: 'monthly' })).toThrow(
+      /simulacra:credentialsRotationDays must be a whole number of days/,
+    );
+  });
 });
