@@ -30,6 +30,9 @@ export function landingChecks(landing: LandingData | undefined): TargetCheck[] {
   const cpuPer100MB = deployed
     .filter((c) => c.cpuSeconds !== undefined && c.bytes > 0)
     .map((c) => (c.cpuSeconds! * 1e8) / c.bytes);
+  const busyShare = deployed
+    .filter((c) => c.cpuSeconds !== undefined && c.seconds > 0)
+    .map((c) => c.cpuSeconds! / c.seconds);
   const loads = cases.flatMap((c) => (c.loadAverage === undefined ? [] : [c.loadAverage]));
   const range = (values: number[], digits: number) =>
     `${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}`;
@@ -41,7 +44,7 @@ export function landingChecks(landing: LandingData | undefined): TargetCheck[] {
           ? 'run `npm run bench` without `--quick`'
           : `${fmt(peak1G, 1)} MiB (max of managed, enterprise)`,
       verdict: verdict(peak1G === null ? null : peak1G <= peakTarget),
-      limitedBy: null,
+      limitedBy: peak1G !== null && peak1G > peakTarget ? rssLimitedBy(large, cases, peak1G) : null,
     },
     {
       target: `Landing throughput >= ${minRatio} of the slowest raw limit (100 MB and 1 GB, managed and enterprise)`,
@@ -49,24 +52,40 @@ export function landingChecks(landing: LandingData | undefined): TargetCheck[] {
       verdict: verdict(worst === null ? null : worst >= minRatio),
       limitedBy:
         worst !== null && worst < minRatio && landing
-          ? `CPU on this machine, not the landing's design: 2 cores for everything, one mostly taken by the local S3 (moto, ` +
-            `Python) while it receives the parts, shared with the other work on the machine` +
+          ? `CPU on this machine, not the landing's design: 2 cores shared by the local S3 (moto, Python), the artifact ` +
+            `server, the landing and the other work on the machine` +
             (loads.length > 0 ? ` (1-minute load average ${range(loads, 1)} as the cases started)` : '') +
-            `. Each raw limit measures one stage alone; the landing runs them all at once` +
+            `. Each raw limit runs one stage alone; the landing runs them all at once` +
             (cpuPer100MB.length > 0
-              ? `, and its process used ${range(cpuPer100MB, 1)} CPU-seconds per 100 MB (both threads: download, ` +
-                `decrypt, CRC32 of each part, part copies, SHA-256 and the CSV scan, ${fmt(landing.inspectMbPerSecond, 0)} MB/s alone)`
+              ? `: its process needed ${range(cpuPer100MB, 1)} CPU-seconds per 100 MB (both threads: download, decrypt, ` +
+                `CRC32 of each part, part copies, SHA-256 and the CSV scan, ${fmt(landing.inspectMbPerSecond, 0)} MB/s alone) ` +
+                `but was on a CPU for only ${range(busyShare, 2)} of its wall time, waiting for a core or for moto ` +
+                `(which needs CPU for the same bytes)`
               : '') +
-            `, more than the core moto leaves it at the raw upload rate. ` +
+            `. ` +
             (workerVsInline.length > 0
-              ? `Same run, managed, scan in a worker vs on the landing's thread: ${workerVsInline.join('; ')} ` +
-                `(a third busy thread on two contended cores). `
+              ? `Same run, managed, scan in a worker vs on the landing's thread: ${workerVsInline.join('; ')}. `
               : '') +
             `On Lambda the function gets ${fmt(landing.vcpus ?? null, 1)} vCPUs (${landing.memoryMb ?? '–'} MB) of its own ` +
             `and S3 is not on the same machine, which this local measurement cannot show.`
           : null,
     },
   ];
+}
+
+/** What a peak RSS above the target is made of, from the same run's figures. */
+function rssLimitedBy(large: LandingData['cases'], cases: LandingData['cases'], peak: number): string {
+  const worst = large.find((c) => c.peakRssMiB === peak) ?? large[0]!;
+  const inline = cases.find((c) => c.scanThread === 'inline' && c.sizeLabel === worst.sizeLabel);
+  return (
+    `${fmt(worst.baselineRssMiB, 0)} MiB of the ${fmt(peak, 1)} MiB is the process before the landing starts ` +
+    `(Node, tsx compiling the sources, the AWS SDK); the landing itself holds 4 part buffers of 8 MiB and the scan ` +
+    `worker's batches.` +
+    (inline
+      ? ` The same landing with the scan on its own thread peaked at ${fmt(inline.peakRssMiB, 1)} MiB: the worker ` +
+        `thread (its own V8 isolate and module copies) costs about ${fmt(peak - inline.peakRssMiB, 0)} MiB.`
+      : '')
+  );
 }
 
 export function landingSection(r: BenchResult<LandingData> | null, large: boolean): string {

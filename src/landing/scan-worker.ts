@@ -21,8 +21,13 @@ import {
 const ROLE = 'simulacra-landing-stream-scan';
 /** Plaintext bytes per message to the worker. */
 export const BATCH_BYTES = 1024 * 1024;
-/** Bytes posted but not yet scanned before `write` waits. */
-export const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+/** Bytes posted but not yet scanned before `write` waits (4 batches: the worker never starves). */
+export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+/**
+ * The worker's young generation: the scan allocates little per batch, so a small one costs no
+ * time and keeps the worker's share of peak RSS down (the landing stays under 256 MiB at 1 GB).
+ */
+const WORKER_YOUNG_GENERATION_MB = 8;
 
 type ToWorker = { readonly batch: Uint8Array } | { readonly end: RowCounts };
 /** `ack` hands the scanned batch back (transferred), for the next batch to reuse. */
@@ -111,6 +116,7 @@ export function workerStreamScan(setup: StreamScanSetup): StreamScan {
   const execArgv = workerExecArgv(url);
   const worker = new Worker(url, {
     workerData: { role: ROLE, setup },
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     ...(execArgv ? { execArgv } : {}),
   });
   // Batches come back with their ack and are reused: at most MAX_PENDING_BYTES / BATCH_BYTES + 2
