@@ -162,6 +162,7 @@ export const handler = defineHandler({
   mapError: toLandingStateError,
   run: async (input: LandArtifactInput, config): Promise<LandArtifactResult> => {
     const api = await vendorClient();
+    const ephemeralStorageBytes = (config.EPHEMERAL_STORAGE_MB ?? 512) * 2 ** 20;
     const quality =
       config.QUALITY_GATE === 'off'
         ? undefined
@@ -172,6 +173,7 @@ export const handler = defineHandler({
             kmsKeyId: config.OUTPUT_KMS_KEY_ARN,
             defaults: { ...DEFAULT_SETTINGS, gate: gateFromJson(config.QUALITY_GATE) },
             tmpDir: containerTmpDir(),
+            ephemeralStorageBytes,
           });
     const result = await landArtifact(
       {
@@ -182,7 +184,7 @@ export const handler = defineHandler({
         outputKmsKeyId: config.OUTPUT_KMS_KEY_ARN,
         artifactKmsKeyId: config.ARTIFACT_KMS_KEY_ARN,
         tmpDir: containerTmpDir(),
-        ephemeralStorageBytes: (config.EPHEMERAL_STORAGE_MB ?? 512) * 2 ** 20,
+        ephemeralStorageBytes,
         contentCheck: quality,
       },
       { ...input, tenantId: input.tenantId ?? (config.ARTIFACT_TENANT_ID || undefined) },

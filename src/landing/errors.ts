@@ -82,13 +82,15 @@ export class EphemeralStorageError extends Error {
     generationId: string,
     details: { readonly neededBytes: number; readonly freeBytes: number; readonly storageBytes: number },
     what: string,
+    /** The other way out, after raising the setting. */
+    alternative = 'request a smaller row_count',
   ) {
     const mib = (bytes: number): string =>
       bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
     super(
       `generation ${generationId}: ${what} (${details.neededBytes} bytes, ${mib(details.neededBytes)}) does not fit in /tmp: ` +
         `the function's ephemeral storage is ${mib(details.storageBytes)}, ${details.freeBytes} bytes free. ` +
-        `Raise functionOverrides.LandArtifact.ephemeralStorageSize (512 MiB..10 GiB) or request a smaller row_count.`,
+        `Raise functionOverrides.LandArtifact.ephemeralStorageSize (512 MiB..10 GiB) or ${alternative}.`,
     );
     this.generationId = generationId;
     this.neededBytes = details.neededBytes;

@@ -144,10 +144,51 @@ export interface ArtifactSpool {
   readonly stream: Writable;
 }
 
+/** A spool's bound: the function's ephemeral storage, and what to say when a file cannot fit. */
+export interface SpoolBound {
+  /** The function's ephemeral storage, bytes (unbounded when absent). */
+  readonly storageBytes?: number | undefined;
+  readonly generationId: string;
+  /** What is spooled ("the artifact"), for the error. */
+  readonly what: string;
+  /** The other way out, after raising the setting. */
+  readonly alternative?: string;
+}
+
 /**
- * Makes the spool of one artifact under `baseDir` (`/tmp`). With `storageBytes` (the function's
- * ephemeral storage) an artifact whose `contentLength` exceeds what `/tmp` has left is refused
- * before a byte is spooled, and a spool that outgrows it (length unknown) fails as a full disk.
+ * A spool file under `baseDir` (`/tmp`) that holds at most what the storage has left: a file whose
+ * `contentLength` exceeds it is refused before a byte is written, one of unknown length fails as a
+ * full disk when it outgrows it ({@link EphemeralStorageError} either way).
+ */
+export async function openBoundedSpoolFile(
+  baseDir: string,
+  file: string,
+  contentLength: number | null,
+  bound: SpoolBound,
+  highWaterMark?: number,
+): Promise<Writable> {
+  const storageBytes = bound.storageBytes ?? Number.POSITIVE_INFINITY;
+  const freeBytes = Number.isFinite(storageBytes)
+    ? Math.max(0, storageBytes - (await directoryBytes(baseDir)))
+    : storageBytes;
+  const refuse = (neededBytes: number, what: string): EphemeralStorageError =>
+    new EphemeralStorageError(
+      bound.generationId,
+      { neededBytes, freeBytes, storageBytes },
+      what,
+      ...(bound.alternative ? [bound.alternative] : []),
+    );
+  if (contentLength !== null && contentLength > freeBytes) throw refuse(contentLength, bound.what);
+  return createSpoolFile(file, {
+    budgetBytes: freeBytes,
+    full: (attempted) => refuse(attempted, `the spooled ${bound.what.replace(/^the /, '')}`),
+    highWaterMark,
+  });
+}
+
+/**
+ * Makes the spool of one artifact under `baseDir` (`/tmp`), bounded by `storageBytes` (see
+ * {@link openBoundedSpoolFile}); nothing is left behind when it is refused.
  */
 export async function openArtifactSpool(options: {
   readonly baseDir: string;
@@ -157,21 +198,19 @@ export async function openArtifactSpool(options: {
   readonly storageBytes?: number | undefined;
   readonly highWaterMark?: number | undefined;
 }): Promise<ArtifactSpool> {
-  const storageBytes = options.storageBytes ?? Number.POSITIVE_INFINITY;
-  const freeBytes = Number.isFinite(storageBytes)
-    ? Math.max(0, storageBytes - (await directoryBytes(options.baseDir)))
-    : storageBytes;
-  const refuse = (neededBytes: number, what: string): EphemeralStorageError =>
-    new EphemeralStorageError(options.generationId, { neededBytes, freeBytes, storageBytes }, what);
-  if (options.contentLength !== null && options.contentLength > freeBytes) {
-    throw refuse(options.contentLength, 'the artifact');
-  }
   const dir = await createSpoolDir(options.baseDir);
   const file = join(dir, options.fileName);
-  const stream = createSpoolFile(file, {
-    budgetBytes: freeBytes,
-    full: (attempted) => refuse(attempted, 'the spooled artifact'),
-    highWaterMark: options.highWaterMark,
-  });
-  return { dir, file, stream };
+  try {
+    const stream = await openBoundedSpoolFile(
+      options.baseDir,
+      file,
+      options.contentLength,
+      { storageBytes: options.storageBytes, generationId: options.generationId, what: 'the artifact' },
+      options.highWaterMark,
+    );
+    return { dir, file, stream };
+  } catch (err) {
+    await removeSpoolDir(dir);
+    throw err;
+  }
 }

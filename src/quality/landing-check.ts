@@ -24,6 +24,8 @@ export interface QualityCheckDeps {
   /** Settings a scenario's `quality` section overrides (the construct's defaults). */
   readonly defaults: QualitySettings;
   readonly tmpDir: string;
+  /** The function's ephemeral storage (`tmpDir`), bytes: the seed must fit. Default: unbounded. */
+  readonly ephemeralStorageBytes?: number | undefined;
   readonly sampleRows?: number;
 }
 
@@ -85,7 +87,7 @@ export function metricsRow(
 
 /** Landing's content check backed by the quality report; null for landings without a seed. */
 export function qualityCheck(deps: QualityCheckDeps): ContentCheckFactory {
-  return async (input) => {
+  return async (input, generation) => {
     const seed: SeedLocation | null | undefined = input.seed;
     if (!seed) return null;
     const settings = resolveSettings(input.scenario['quality'], deps.defaults);
@@ -93,7 +95,11 @@ export function qualityCheck(deps: QualityCheckDeps): ContentCheckFactory {
     const dir = await createSpoolDir(deps.tmpDir);
     let outcome: AssessmentOutcome | null = null;
     try {
-      const seedPath = await spoolSeed(deps.s3, seed, dir);
+      const seedPath = await spoolSeed(deps.s3, seed, dir, {
+        baseDir: deps.tmpDir,
+        storageBytes: deps.ephemeralStorageBytes,
+        generationId: generation.generation_id,
+      });
       const format = seedFormatOf(seed.key);
       const assessment = await prepareAssessment({
         seedPath,

@@ -2,7 +2,6 @@
  * Reads the seed a generation was made from (the exact object version in the seed bucket) for
  * the quality report: spooled to local disk, then scanned in batches like a landed artifact.
  */
-import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -11,7 +10,9 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetSchema } from 'hyparquet';
 import { parquetColumns } from '../landing/columns.ts';
 import { CsvScanner, fieldText } from '../landing/csv-scan.ts';
+import { EphemeralStorageError } from '../landing/errors.ts';
 import { inspectArtifact, type BatchVisitor } from '../landing/inspect.ts';
+import { openBoundedSpoolFile, type SpoolBound } from '../landing/spool.ts';
 
 export type SeedFileFormat = 'csv' | 'parquet';
 
@@ -34,8 +35,17 @@ export function seedFormatOf(key: string): SeedFileFormat {
   throw new SeedReadError(`seed s3 object ${key} is neither .csv nor .parquet`);
 }
 
-/** Downloads the seed version into `dir`; returns the local path. */
-export async function spoolSeed(s3: S3Client, seed: SeedLocation, dir: string): Promise<string> {
+/**
+ * Downloads the seed version into `dir`; returns the local path. With `bound`, the seed must fit
+ * in what `/tmp` (`bound.baseDir`) has left of the function's ephemeral storage, else
+ * {@link EphemeralStorageError}.
+ */
+export async function spoolSeed(
+  s3: S3Client,
+  seed: SeedLocation,
+  dir: string,
+  bound?: Omit<SpoolBound, 'what' | 'alternative'> & { readonly baseDir: string },
+): Promise<string> {
   const path = join(dir, `seed.${seedFormatOf(seed.key)}`);
   try {
     const out = await s3.send(
@@ -46,8 +56,18 @@ export async function spoolSeed(s3: S3Client, seed: SeedLocation, dir: string): 
       }),
     );
     if (!out.Body) throw new Error('empty response body');
-    await pipeline(out.Body as Readable, createWriteStream(path));
+    const file = await openBoundedSpoolFile(bound?.baseDir ?? dir, path, out.ContentLength ?? null, {
+      ...bound,
+      generationId: bound?.generationId ?? '',
+      what: 'the seed for the quality report',
+      alternative: "turn the scenario's quality report off",
+    }).catch((err: unknown) => {
+      (out.Body as Readable).destroy();
+      throw err;
+    });
+    await pipeline(out.Body as Readable, file);
   } catch (err) {
+    if (err instanceof EphemeralStorageError) throw err;
     throw new SeedReadError(
       `reading seed s3://${seed.bucket}/${seed.key} for the quality report failed: ${(err as Error).message}`,
       { cause: err },

@@ -118,6 +118,8 @@ export interface LandingEnvironment {
   readonly iam: IamJudge;
   /** The stack's Glue database (the one RegisterCatalog may write). */
   readonly glueDatabase: string;
+  /** The stack's seed bucket (seeds under `seeds/<feed>/`). */
+  readonly seedBucket: string;
   /** Clients acting as `functionId` (LandArtifact, RegisterCatalog): each call judged by its role. */
   as(functionId: string): FunctionClients;
   readonly bucket: string;
@@ -179,6 +181,7 @@ export async function startLandingEnvironment(): Promise<LandingEnvironment> {
     glue,
     iam: local.iam,
     glueDatabase: local.names.glueDatabase,
+    seedBucket: local.names.seedBucket,
     as,
     bucket,
     outputKeyArn,

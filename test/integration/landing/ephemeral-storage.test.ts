@@ -2,15 +2,17 @@
  * LandArtifact spools Parquet and Arrow to `/tmp`, which Lambda bounds by the function's ephemeral
  * storage: an artifact that cannot fit is refused before a byte is spooled (its size known) or
  * fails as a full disk while it spools (size unknown), naming the setting and the size; nothing
- * lands and the spool is removed. A fitting one lands and leaves `/tmp` empty. Every AWS call is
- * made, and judged, as LandArtifact.
+ * lands and the spool is removed. A fitting one lands and leaves `/tmp` empty. The seed the
+ * quality report reads is bounded the same way. Every AWS call is made, and judged, as LandArtifact.
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EphemeralStorageError } from '../../../src/landing/errors.ts';
 import { landArtifact, type LandArtifactInput } from '../../../src/landing/land.ts';
+import { spoolSeed } from '../../../src/quality/seed-source.ts';
 import { generation, parquetBytes } from '../../unit/landing/fixtures.ts';
 import {
   httpVendorApi,
@@ -150,5 +152,28 @@ describe("LandArtifact's /tmp bounded by its ephemeral storage", () => {
       expect.arrayContaining(['s3:ListBucketMultipartUploads', 's3:PutObject', 'kms:GenerateDataKey']),
     );
     expect(env.iam.denied()).toEqual([]);
+  });
+
+  it('refuses a quality-report seed that cannot fit in /tmp, naming the setting and the way out', async () => {
+    fresh();
+    const key = 'seeds/retail-panel/big-seed.csv';
+    const body = Buffer.from(`a,b\n${'1,2\n'.repeat(2_000)}`);
+    const put = await env.s3.send(new PutObjectCommand({ Bucket: env.seedBucket, Key: key, Body: body }));
+    const seed = { bucket: env.seedBucket, key, versionId: put.VersionId ?? null };
+    const bound = { baseDir: tmp, generationId: 'gen_seed', storageBytes: body.byteLength - 1 };
+    const spooled = spoolSeed(env.as('LandArtifact').s3, seed, tmp, bound);
+    await expect(spooled).rejects.toBeInstanceOf(EphemeralStorageError);
+    await expect(spooled).rejects.toThrow(
+      new RegExp(
+        `the seed for the quality report \\(${body.byteLength} bytes.*ephemeralStorageSize.*quality report off`,
+      ),
+    );
+    expect(readdirSync(tmp)).toEqual([]);
+    // With room for it, the same seed version is spooled.
+    const path = await spoolSeed(env.as('LandArtifact').s3, seed, tmp, {
+      ...bound,
+      storageBytes: body.byteLength,
+    });
+    expect(readdirSync(tmp)).toEqual([basename(path)]);
   });
 });
