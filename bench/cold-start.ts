@@ -1,55 +1,44 @@
 /**
  * Benchmark 5, cold start: bundles every Lambda entry of lib/pipeline-functions.ts with esbuild
- * using the CDK construct's options (ESM, minified, node24, AWS SDK bundled, external source
- * map, the `require` banner, the aliases of lib/bundling.ts), and reports the bundle size and the module-load time (a fresh
- * `node` process `import()`ing the bundle, median of N) as ratios of a trivial handler bundled
- * the same way and loaded in alternation with each bundle. Run alone: `tsx bench/cold-start.ts`.
+ * exactly as the construct and the package build do (`functionBundleOptions` of lib/bundling.ts:
+ * ESM, minified, node24, AWS SDK bundled, linked source map, code splitting), and reports what a
+ * cold start loads (`index.mjs` and the chunks it imports statically) apart from the lazy chunks
+ * (read only when a dynamic `import()` runs), and the module-load time (a fresh `node` process
+ * `import()`ing the bundle, median of N) as ratios of a trivial handler bundled the same way and
+ * loaded in alternation with each bundle. Run alone: `tsx bench/cold-start.ts`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build, type BuildOptions } from 'esbuild';
-import { bundleAliases } from '../lib/bundling.ts';
+import { build, type Metafile } from 'esbuild';
+import { BUNDLE_ENTRY_FILE, LAMBDA_NODE_OPTIONS, functionBundleOptions } from '../lib/bundling.ts';
 import { PipelineEnv, pipelineFunctions } from '../lib/pipeline-functions.ts';
 import { REPO_ROOT, isMain, median, ratio, round, runAsScript, writeResult } from './common.ts';
 
 const run = promisify(execFile);
 
-/** Mirrors `bundling` of the functions in lib/simulacra-pipeline.ts. */
-export const CDK_BUNDLING: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  minify: true,
-  sourcemap: 'external',
-  sourcesContent: false,
-  mainFields: ['module', 'main'],
-  alias: bundleAliases(REPO_ROOT),
-  banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  },
-  logLevel: 'silent',
-};
-
-/** NODE_OPTIONS the functions run with (lib/simulacra-pipeline.ts). */
-export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+export { LAMBDA_NODE_OPTIONS };
 
 export interface BundleFigures {
   readonly id: string;
   readonly entry: string;
+  /** Bytes a cold start reads: `index.mjs` and the chunks it imports statically. */
   readonly bytes: number;
+  /** Bytes of the chunks read only when a dynamic `import()` runs (e.g. the Arrow reader). */
+  readonly lazyBytes?: number;
+  /** The three packages contributing most bytes to the lazy chunks. */
+  readonly lazyTopPackages?: readonly { readonly name: string; readonly kib: number }[];
   readonly loadMsMedian: number;
   /** The trivial bundle's median, loaded in alternation with this one (the load ratio's base). */
   readonly trivialLoadMsMedian?: number;
   readonly sizeRatio: number | null;
   readonly loadRatio: number | null;
-  /** The three packages (or `project` for our own code) contributing most bytes to the bundle. */
+  /** The three packages (or `project` for our own code) contributing most bytes to what loads. */
   readonly topPackages: readonly { readonly name: string; readonly kib: number }[];
-  /** KiB of the bundle that are the AWS SDK (see {@link isAwsSdkPackage}). */
+  /** KiB of what loads that are the AWS SDK (see {@link isAwsSdkPackage}). */
   readonly awsSdkKib?: number;
 }
 
@@ -135,33 +124,65 @@ export function packageOf(inputPath: string): string {
   return match?.[1] ?? 'project';
 }
 
-async function bundle(
-  entry: string,
-  outfile: string,
-): Promise<{ bytes: number; topPackages: BundleFigures['topPackages']; awsSdkKib: number }> {
-  const result = await build({
-    ...CDK_BUNDLING,
-    entryPoints: [entry],
-    outfile,
-    absWorkingDir: REPO_ROOT,
-    // Entries written to a temp dir still resolve packages from the repository.
-    nodePaths: [join(REPO_ROOT, 'node_modules')],
-    metafile: true,
-  });
+/** The outputs a cold start reads: the entry and, transitively, the chunks it imports statically. */
+export function eagerOutputs(metafile: Metafile): Set<string> {
+  const outputs = metafile.outputs;
+  const entry = Object.keys(outputs).find((key) => outputs[key]!.entryPoint !== undefined);
+  const eager = new Set<string>();
+  const visit = (key: string): void => {
+    if (eager.has(key)) return;
+    eager.add(key);
+    for (const imported of outputs[key]!.imports) {
+      if (imported.kind === 'import-statement' && outputs[imported.path]) visit(imported.path);
+    }
+  };
+  if (entry) visit(entry);
+  return eager;
+}
+
+function topPackagesOf(metafile: Metafile, keys: readonly string[]): Map<string, number> {
   const byPackage = new Map<string, number>();
-  for (const output of Object.values(result.metafile.outputs)) {
-    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+  for (const key of keys) {
+    for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[key]!.inputs)) {
       byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + bytesInOutput);
     }
   }
-  const topPackages = [...byPackage.entries()]
+  return byPackage;
+}
+
+const top3 = (byPackage: Map<string, number>) =>
+  [...byPackage.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
     .map(([name, bytes]) => ({ name, kib: round(bytes / 1024, 0) }));
+
+/** Bundles `entry` (absolute) into `outdir`; returns the entry file and its eager and lazy figures. */
+async function bundle(entry: string, outdir: string) {
+  const result = await build({
+    ...functionBundleOptions(REPO_ROOT, entry, outdir),
+    entryPoints: { index: entry },
+    // Entries written to a temp dir still resolve packages from the repository.
+    nodePaths: [join(REPO_ROOT, 'node_modules')],
+    logLevel: 'silent',
+    metafile: true,
+  });
+  const metafile = result.metafile;
+  const code = Object.keys(metafile.outputs).filter((key) => !key.endsWith('.map'));
+  const eager = eagerOutputs(metafile);
+  const lazy = code.filter((key) => !eager.has(key));
+  const sum = (keys: Iterable<string>) => [...keys].reduce((n, key) => n + metafile.outputs[key]!.bytes, 0);
+  const byPackage = topPackagesOf(metafile, [...eager]);
   const sdkBytes = [...byPackage.entries()]
     .filter(([name]) => isAwsSdkPackage(name))
-    .reduce((sum, [, bytes]) => sum + bytes, 0);
-  return { bytes: statSync(outfile).size, topPackages, awsSdkKib: round(sdkBytes / 1024, 0) };
+    .reduce((total, [, bytes]) => total + bytes, 0);
+  return {
+    file: join(outdir, BUNDLE_ENTRY_FILE),
+    bytes: sum(eager),
+    topPackages: top3(byPackage),
+    awsSdkKib: round(sdkBytes / 1024, 0),
+    lazyBytes: sum(lazy),
+    lazyTopPackages: top3(topPackagesOf(metafile, lazy)),
+  };
 }
 
 export async function runColdStartBenchmark(options: { repetitions?: number } = {}) {
@@ -174,13 +195,14 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
       trivialEntry,
       'export const handler = async (): Promise<{ ok: boolean }> => ({ ok: true });\n',
     );
-    const trivialFile = join(out, 'trivial.mjs');
-    const { bytes: trivialBytes } = await bundle(trivialEntry, trivialFile);
+    const { file: trivialFile, bytes: trivialBytes } = await bundle(trivialEntry, join(out, 'trivial'));
     const trivialSamples: number[] = [];
     const bundles: BundleFigures[] = [];
     for (const spec of pipelineFunctions) {
-      const file = join(out, `${spec.id}.mjs`);
-      const { bytes, topPackages, awsSdkKib } = await bundle(join(REPO_ROOT, spec.entry), file);
+      const { file, bytes, topPackages, awsSdkKib, lazyBytes, lazyTopPackages } = await bundle(
+        join(REPO_ROOT, spec.entry),
+        join(out, spec.id),
+      );
       const { ms: loadMsMedian, trivialMs } = await pairedLoadMs(file, trivialFile, repetitions);
       trivialSamples.push(trivialMs);
       const figures: BundleFigures = {
@@ -193,10 +215,12 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
         loadRatio: ratio(loadMsMedian, trivialMs, 1),
         topPackages,
         awsSdkKib,
+        lazyBytes,
+        lazyTopPackages,
       };
       bundles.push(figures);
       console.log(
-        `[cold-start] ${spec.id}: ${round(bytes / 1024, 0)} KiB, ${loadMsMedian} ms (${figures.loadRatio}x)`,
+        `[cold-start] ${spec.id}: ${round(bytes / 1024, 0)} KiB (+${round(lazyBytes / 1024, 0)} KiB lazy), ${loadMsMedian} ms (${figures.loadRatio}x)`,
       );
     }
     // The floor any S3-using function starts from: the S3 client alone, bundled the same way.
@@ -207,9 +231,12 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
         'let client: S3Client | undefined;\n' +
         "export const handler = async () => (client ??= new S3Client({})).send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }));\n",
     );
-    const s3File = join(out, 's3-alone.mjs');
-    const s3Alone = await bundle(s3Entry, s3File);
-    const { ms: s3LoadMs, trivialMs: s3TrivialMs } = await pairedLoadMs(s3File, trivialFile, repetitions);
+    const s3Alone = await bundle(s3Entry, join(out, 's3-alone'));
+    const { ms: s3LoadMs, trivialMs: s3TrivialMs } = await pairedLoadMs(
+      s3Alone.file,
+      trivialFile,
+      repetitions,
+    );
     const trivialMs = round(median(trivialSamples), 1);
     console.log(`[cold-start] trivial: ${trivialBytes} B, ${trivialMs} ms (median over the runs)`);
     console.log(`[cold-start] S3 client alone: ${round(s3Alone.bytes / 1024, 0)} KiB, ${s3LoadMs} ms`);

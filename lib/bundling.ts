@@ -1,6 +1,8 @@
 /**
- * Bundling choices shared by the construct (lib/function-factory.ts) and the cold-start benchmark
- * (bench/cold-start.ts), so both build the same bundles. No SDK and no CDK import: plain data.
+ * How every function bundle is built, shared by the construct (lib/function-factory.ts, at synth
+ * in this repository), the package build (scripts/build-package.ts), the cold-start benchmark
+ * (bench/cold-start.ts) and the bundle tests, so all of them build the same bundles. No SDK, no
+ * CDK and no esbuild import: plain data in esbuild's option names.
  */
 import path from 'node:path';
 
@@ -18,4 +20,45 @@ export function bundleAliases(projectRoot: string): Record<string, string> {
   return Object.fromEntries(
     Object.entries(LAMBDA_BUNDLE_ALIASES).map(([pkg, file]) => [pkg, path.join(projectRoot, file)]),
   );
+}
+
+/** The bundle's entry file inside its asset directory (handler `index.handler`). */
+export const BUNDLE_ENTRY_FILE = 'index.mjs';
+/** Where the lazily loaded chunks go inside the asset directory. */
+export const BUNDLE_CHUNK_DIR = 'chunks';
+
+/** `NODE_OPTIONS` the functions run with (lib/function-factory.ts). */
+export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+
+/**
+ * esbuild options (a subset of its `BuildOptions`, same names) bundling the handler `entry`
+ * (relative to `projectRoot`) into `outdir`: `index.mjs` plus, with code splitting, one chunk per
+ * dynamic `import()` (`chunks/`), which the function reads only when that code path runs: the
+ * Arrow and Parquet readers of LandArtifact, the SDK's event-stream codec, browser-only helpers.
+ * ESM, minified, node24, the AWS SDK bundled (its version is ours, not the runtime's), linked
+ * source maps without sources (`--enable-source-maps` maps stack traces), and the `require`
+ * banner that bundled CommonJS dependencies need.
+ */
+export function functionBundleOptions(projectRoot: string, entry: string, outdir: string) {
+  return {
+    entryPoints: { index: path.join(projectRoot, entry) },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: `${BUNDLE_CHUNK_DIR}/[name]-[hash]`,
+    bundle: true,
+    splitting: true,
+    format: 'esm' as const,
+    platform: 'node' as const,
+    target: 'node24',
+    minify: true,
+    sourcemap: 'linked' as const,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    alias: bundleAliases(projectRoot),
+    absWorkingDir: projectRoot,
+    logLevel: 'warning' as const,
+  };
 }

@@ -6,16 +6,16 @@
  * bundled from the handler's TypeScript source at synth.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Size, type Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Size, type Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PROJECT_ROOT } from './asl-definition.ts';
-import { bundleAliases } from './bundling.ts';
+import { BUNDLE_ENTRY_FILE, LAMBDA_NODE_OPTIONS, functionBundleOptions } from './bundling.ts';
 import { functionLogDataProtectionPolicy } from './log-data-protection.ts';
 import { grantVpcAccess, type FunctionNetwork } from './parts/network.ts';
 import { acknowledgeNag, createEncryptedLogGroup, skipCheckov } from './secure-defaults.ts';
@@ -48,21 +48,6 @@ export interface PipelineFunction {
   readonly logGroup: logs.LogGroup;
 }
 
-/** The esbuild settings of every function bundle (at synth here, at package build for the package). */
-export const FUNCTION_BUNDLE = {
-  format: 'esm',
-  target: 'node24',
-  platform: 'node',
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  mainFields: ['module', 'main'],
-  /** ESM bundles of CommonJS dependencies call `require`. */
-  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  /** The bundle's file name inside its asset directory (handler `index.handler`). */
-  outfile: 'index.mjs',
-} as const;
-
 /** Where the package build puts the bundle of `entry` (e.g. `assets/lambdas/poll-job/`). */
 export function prebuiltAssetDir(entry: string, root: string = PROJECT_ROOT): string {
   return path.join(root, 'assets', entry.replace(/\.ts$/, ''));
@@ -71,7 +56,41 @@ export function prebuiltAssetDir(entry: string, root: string = PROJECT_ROOT): st
 /** The prebuilt bundle of `entry`, when the package build made one. */
 function prebuiltCode(entry: string): lambda.Code | undefined {
   const dir = prebuiltAssetDir(entry);
-  return existsSync(path.join(dir, FUNCTION_BUNDLE.outfile)) ? lambda.Code.fromAsset(dir) : undefined;
+  return existsSync(path.join(dir, BUNDLE_ENTRY_FILE)) ? lambda.Code.fromAsset(dir) : undefined;
+}
+
+/**
+ * The handler bundled from its TypeScript source at synth (this repository only: the npm package
+ * ships prebuilt bundles), with esbuild's code splitting, which `NodejsFunction` cannot do (it
+ * writes one `--outfile`): lazily imported code goes to chunks the function reads only when used.
+ */
+function bundledAtSynth(entry: string): lambda.Code {
+  return lambda.Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // The entry must be part of the bundling options, which CDK's asset cache is keyed by:
+      // otherwise every function (same source directory) would get the first function's bundle.
+      environment: { SIMULACRA_FUNCTION_ENTRY: entry },
+      // Only used if local bundling fails, which it does not: it throws instead.
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          const require = createRequire(import.meta.url);
+          let esbuild: { buildSync(options: object): unknown };
+          try {
+            esbuild = require('esbuild') as typeof esbuild;
+          } catch (err) {
+            throw new Error(
+              `Bundling ${entry} needs esbuild (a devDependency of this repository): run npm install.`,
+              { cause: err },
+            );
+          }
+          esbuild.buildSync(functionBundleOptions(PROJECT_ROOT, entry, outputDir));
+          return true;
+        },
+      },
+    },
+  });
 }
 
 export function createPipelineFunction(
@@ -117,38 +136,18 @@ export function createPipelineFunction(
       : {}),
     environment: {
       ...options.environment,
-      NODE_OPTIONS: '--enable-source-maps',
+      NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
       POWERTOOLS_SERVICE_NAME: 'simulacra-pipeline',
       POWERTOOLS_METRICS_NAMESPACE: options.metricsNamespace,
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_LOGGER_LOG_EVENT: 'false',
     },
   };
-  const prebuilt = prebuiltCode(options.entry);
-  const fn = prebuilt
-    ? new lambda.Function(scope, id, { ...settings, code: prebuilt, handler: 'index.handler' })
-    : new nodejs.NodejsFunction(scope, id, {
-        ...settings,
-        entry: path.join(PROJECT_ROOT, options.entry),
-        handler: 'handler',
-        projectRoot: PROJECT_ROOT,
-        depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-        bundling: {
-          format: nodejs.OutputFormat.ESM,
-          target: FUNCTION_BUNDLE.target,
-          minify: FUNCTION_BUNDLE.minify,
-          sourceMap: FUNCTION_BUNDLE.sourcemap,
-          sourceMapMode: nodejs.SourceMapMode.DEFAULT,
-          sourcesContent: FUNCTION_BUNDLE.sourcesContent,
-          mainFields: [...FUNCTION_BUNDLE.mainFields],
-          bundleAwsSDK: true,
-          forceDockerBundling: false,
-          banner: FUNCTION_BUNDLE.banner,
-          esbuildArgs: {
-            '--alias': Object.entries(bundleAliases(PROJECT_ROOT)).map(([pkg, file]) => `${pkg}=${file}`),
-          },
-        },
-      });
+  const fn = new lambda.Function(scope, id, {
+    ...settings,
+    code: prebuiltCode(options.entry) ?? bundledAtSynth(options.entry),
+    handler: 'index.handler',
+  });
   acknowledgeNag(role, {
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:

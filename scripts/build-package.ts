@@ -2,7 +2,7 @@
  * `npm run build`: the npm package in `dist/`. Compiles the construct (`lib/index.ts` and what it
  * imports) to ESM JavaScript and `.d.ts` with TypeScript, keeps only the files its entry reaches,
  * copies the state machine definitions, and bundles every Lambda handler with esbuild into
- * `dist/assets/<entry>/index.mjs`, which the construct deploys with `Code.fromAsset`. A consumer
+ * `dist/assets/<entry>/` (`index.mjs` and its lazily loaded `chunks/`), which the construct deploys with `Code.fromAsset`. A consumer
  * then needs no esbuild, Docker or lock file to synthesize.
  */
 import { execFileSync } from 'node:child_process';
@@ -10,8 +10,8 @@ import { cpSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { PROJECT_ROOT } from '../lib/asl-definition.ts';
-import { bundleAliases } from '../lib/bundling.ts';
-import { FUNCTION_BUNDLE, prebuiltAssetDir } from '../lib/function-factory.ts';
+import { BUNDLE_ENTRY_FILE, functionBundleOptions } from '../lib/bundling.ts';
+import { prebuiltAssetDir } from '../lib/function-factory.ts';
 import {
   emittedModules,
   FUNCTION_ENTRIES,
@@ -34,22 +34,7 @@ function compile(): void {
 
 async function bundleFunctions(): Promise<void> {
   for (const entry of FUNCTION_ENTRIES) {
-    const outdir = prebuiltAssetDir(entry, DIST);
-    await build({
-      entryPoints: [path.join(PROJECT_ROOT, entry)],
-      bundle: true,
-      outfile: path.join(outdir, FUNCTION_BUNDLE.outfile),
-      format: FUNCTION_BUNDLE.format,
-      platform: FUNCTION_BUNDLE.platform,
-      target: FUNCTION_BUNDLE.target,
-      minify: FUNCTION_BUNDLE.minify,
-      sourcemap: FUNCTION_BUNDLE.sourcemap,
-      sourcesContent: FUNCTION_BUNDLE.sourcesContent,
-      mainFields: [...FUNCTION_BUNDLE.mainFields],
-      banner: { js: FUNCTION_BUNDLE.banner },
-      alias: bundleAliases(PROJECT_ROOT),
-      logLevel: 'warning',
-    });
+    await build(functionBundleOptions(PROJECT_ROOT, entry, prebuiltAssetDir(entry, DIST)));
   }
 }
 
@@ -62,7 +47,7 @@ async function main(): Promise<void> {
   });
   await bundleFunctions();
   const missing = FUNCTION_ENTRIES.filter(
-    (entry) => !existsSync(path.join(prebuiltAssetDir(entry, DIST), FUNCTION_BUNDLE.outfile)),
+    (entry) => !existsSync(path.join(prebuiltAssetDir(entry, DIST), BUNDLE_ENTRY_FILE)),
   );
   if (missing.length > 0) throw new Error(`build: no bundle for ${missing.join(', ')}`);
   const version = (

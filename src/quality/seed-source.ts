@@ -7,8 +7,6 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetSchema } from 'hyparquet';
-import { parquetColumns } from '../landing/columns.ts';
 import { CsvScanner, fieldText } from '../landing/csv-scan.ts';
 import { EphemeralStorageError } from '../landing/errors.ts';
 import { inspectArtifact, type BatchVisitor } from '../landing/inspect.ts';
@@ -107,8 +105,8 @@ async function csvHeader(path: string): Promise<string[]> {
 /** The seed's column names, in file order. */
 export async function seedColumns(path: string, format: SeedFileFormat): Promise<string[]> {
   if (format === 'csv') return csvHeader(path);
-  const file = await asyncBufferFromFile(path);
-  return parquetColumns(parquetSchema(await parquetMetadataAsync(file))).map((c) => c.name);
+  // Loaded on first use: hyparquet stays out of the cold start of the function bundle.
+  return (await import('../landing/parquet-inspect.ts')).parquetColumnNames(path);
 }
 
 /** Feeds every row of the seed's `columns` to `visitor`, in batches. */

@@ -1,8 +1,9 @@
 /**
  * Each function's bundle carries only what its handler uses: the AWS SDK clients it calls, no
  * X-Ray SDK, zod/mini only (no classic zod, no locale but English), no credential chain beyond the environment (Lambda's), and
- * apache-arrow only in LandArtifact. Bundled as the construct does
- * (bench/cold-start.ts `CDK_BUNDLING`), without minifying, reading esbuild's metafile.
+ * apache-arrow only in LandArtifact, where it and hyparquet are in lazy chunks. Bundled as the
+ * construct does (`functionBundleOptions` of lib/bundling.ts), without minifying, reading
+ * esbuild's metafile.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CDK_BUNDLING, packageOf } from '../../../bench/cold-start.ts';
+import { eagerOutputs, packageOf } from '../../../bench/cold-start.ts';
+import { functionBundleOptions } from '../../../lib/bundling.ts';
 import { pipelineFunctions } from '../../../lib/pipeline-functions.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '../../..');
@@ -35,22 +37,25 @@ const entries = [
   { id: 'RotateCredentials', entry: 'lambdas/rotate-credentials.ts' },
 ];
 
-async function bundledInputs(entry: string): Promise<string[]> {
+/** The inputs in the bundle of `entry`: in what a cold start loads, and in the lazy chunks. */
+async function bundledInputs(entry: string): Promise<{ eager: string[]; lazy: string[] }> {
   const result = await build({
-    ...CDK_BUNDLING,
+    ...functionBundleOptions(REPO_ROOT, entry, join(tmpdir(), 'bundle-contents')),
     minify: false,
     sourcemap: false,
     write: false,
-    outfile: 'bundle.mjs',
-    entryPoints: [join(REPO_ROOT, entry)],
-    absWorkingDir: REPO_ROOT,
     metafile: true,
   });
-  return Object.values(result.metafile.outputs).flatMap((o) =>
-    Object.entries(o.inputs)
-      .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
-      .map(([input]) => input),
-  );
+  const eager = eagerOutputs(result.metafile);
+  const inputsOf = (lazy: boolean) =>
+    Object.entries(result.metafile.outputs)
+      .filter(([key]) => eager.has(key) !== lazy)
+      .flatMap(([, output]) =>
+        Object.entries(output.inputs)
+          .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+          .map(([input]) => input),
+      );
+  return { eager: inputsOf(false), lazy: inputsOf(true) };
 }
 
 describe('function bundles', () => {
@@ -61,7 +66,8 @@ describe('function bundles', () => {
   it.each(entries)(
     '$id bundles only the SDK clients it calls, no X-Ray SDK, zod/mini without other locales, env credentials only',
     async ({ id, entry }) => {
-      const inputs = await bundledInputs(entry);
+      const { eager, lazy } = await bundledInputs(entry);
+      const inputs = [...eager, ...lazy];
       const packages = new Set(inputs.map(packageOf));
       const clients = [...packages]
         .filter((p) => p.startsWith('@aws-sdk/client-'))
@@ -70,6 +76,9 @@ describe('function bundles', () => {
       expect(clients).toEqual([...EXPECTED_CLIENTS[id]!].sort());
       expect(packages).not.toContain('aws-xray-sdk-core');
       expect(packages.has('apache-arrow')).toBe(id === 'LandArtifact');
+      // The Arrow and Parquet readers load only when an Arrow or Parquet artifact is landed.
+      const eagerPackages = new Set(eager.map(packageOf));
+      expect(['apache-arrow', 'hyparquet', 'flatbuffers'].filter((p) => eagerPackages.has(p))).toEqual([]);
       expect(inputs.filter((i) => /zod\/v4\/locales\/(?!en\.)/.test(i))).toEqual([]);
       expect(inputs.filter((i) => i.includes('zod/v4/classic/'))).toEqual([]);
       // Lambda's credentials come from the environment: no default chain, no STS/SSO clients.
@@ -99,11 +108,9 @@ describe('function bundles', () => {
       );
       const outfile = join(dir, 'entry.mjs');
       await build({
-        ...CDK_BUNDLING,
+        ...functionBundleOptions(REPO_ROOT, entry, dir),
+        entryPoints: { entry },
         sourcemap: false,
-        entryPoints: [entry],
-        outfile,
-        absWorkingDir: REPO_ROOT,
         nodePaths: [join(REPO_ROOT, 'node_modules')],
       });
       const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' };
