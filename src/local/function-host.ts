@@ -40,13 +40,22 @@ export class FunctionHost {
     return { ...configured, ...this.options.lambdaLimits?.[spec.id] };
   }
 
-  /** Invokes a function's handler within its limits, in one of its containers, its calls judged. */
-  async invoke(spec: PipelineFunctionSpec, event: unknown, lambda: LambdaLimits): Promise<unknown> {
+  /**
+   * Invokes a function's handler (or `handler`, one built for the local run) within its limits, in
+   * one of its containers, its calls judged.
+   */
+  async invoke(
+    spec: PipelineFunctionSpec,
+    event: unknown,
+    lambda: LambdaLimits,
+    handler?: LocalHandler,
+  ): Promise<unknown> {
     const limits = await this.limitsFor(spec);
-    const handler = await this.handlerFor(spec);
+    handler ??= await this.handlerFor(spec);
     const context = fakeContext(spec, limits, this.region, this.accountId);
+    const run = handler;
     return lambda.invoke(spec.id, limits, event, (tmpDir) =>
-      invokeAs(spec.id, this.options.iam ?? null, () => handler(event, context), tmpDir),
+      invokeAs(spec.id, this.options.iam ?? null, () => run(event, context), tmpDir),
     );
   }
 

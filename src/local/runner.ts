@@ -15,14 +15,13 @@ import { STATE_MACHINE_FILES, loadAslDefinition } from '../../lib/asl-definition
 import { pipelineFunctions, type PipelineFunctionSpec } from '../../lib/pipeline-functions.ts';
 import type { IngestExecutionInput, StartExecutionFn, StartIngestOutcome } from '../pipeline/start-ingest.ts';
 import { startExecutionRequests } from './iam/aws-requests.ts';
-import { invokeAs, judgeDirectCall } from './iam/sdk-recorder.ts';
+import { judgeDirectCall } from './iam/sdk-recorder.ts';
 import { FunctionHost } from './function-host.ts';
 import { LambdaLimits } from './lambda-limits.ts';
 import type { TmpContainers } from './lambda-tmp.ts';
 import {
   asLambdaJson,
   executionStatusChangeEvent,
-  fakeContext,
   objectCreatedEvent,
   type SeedDrop,
 } from './lambda-events.ts';
@@ -377,11 +376,11 @@ export class LocalPipelineRunner {
     };
     const spec = pipelineFunctions.find((f) => f.id === 'StartIngest');
     if (!spec) throw new Error('lib/pipeline-functions.ts lists no StartIngest function');
+    // Within StartIngest's limits and container, as every other invocation.
     const handler = makeHandler({ startExecution: this.startIngestExecution });
-    const context = fakeContext(spec, await this.functions.limitsFor(spec), this.region, this.accountId);
-    const outcome = (await invokeAs(spec.id, this.options.iam ?? null, () =>
-      handler(objectCreatedEvent(drop, this.region, this.accountId), context),
-    )) as StartIngestOutcome;
+    const event = objectCreatedEvent(drop, this.region, this.accountId);
+    const lambda = new LambdaLimits(this.containers);
+    const outcome = (await this.functions.invoke(spec, event, lambda, handler)) as StartIngestOutcome;
     const execution = outcome.outcome === 'started' ? await this.startedExecution(outcome.runId) : null;
     return { outcome, execution };
   }
