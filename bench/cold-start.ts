@@ -66,6 +66,16 @@ export interface ColdStartData {
   /** KiB of a bundle holding only an S3 client and one GetObject call, built the same way. */
   readonly s3ClientAloneKib?: number;
   readonly s3ClientAloneLoadRatio?: number | null;
+  /** One function with the AWS SDK left to the runtime (not bundled), see {@link runtimeSdkVariant}. */
+  readonly runtimeSdk?: RuntimeSdkFigures;
+}
+
+export interface RuntimeSdkFigures {
+  readonly id: string;
+  /** What a cold start reads of the bundle itself (the SDK comes from node_modules). */
+  readonly kib: number;
+  readonly loadMsMedian: number;
+  readonly loadRatio: number | null;
 }
 
 /** Dummy values for every variable the handlers read, so a module-level config read succeeds. */
@@ -237,6 +247,10 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
       trivialFile,
       repetitions,
     );
+    const runtimeSdk = await runtimeSdkVariant(trivialFile, repetitions);
+    console.log(
+      `[cold-start] ${runtimeSdk.id} with the runtime's SDK: ${runtimeSdk.kib} KiB, ${runtimeSdk.loadMsMedian} ms (${runtimeSdk.loadRatio}x)`,
+    );
     const trivialMs = round(median(trivialSamples), 1);
     console.log(`[cold-start] trivial: ${trivialBytes} B, ${trivialMs} ms (median over the runs)`);
     console.log(`[cold-start] S3 client alone: ${round(s3Alone.bytes / 1024, 0)} KiB, ${s3LoadMs} ms`);
@@ -248,10 +262,43 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
       targets: COLD_START_TARGETS,
       s3ClientAloneKib: round(s3Alone.bytes / 1024, 0),
       s3ClientAloneLoadRatio: ratio(s3LoadMs, s3TrivialMs, 1),
+      runtimeSdk,
     };
     return writeResult('cold-start', startedAt, data);
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** The function measured with the runtime's AWS SDK. */
+const RUNTIME_SDK_FUNCTION = 'RecordRun';
+
+/**
+ * `RUNTIME_SDK_FUNCTION` bundled with `@aws-sdk/*`, `@smithy/*` and `@aws-crypto/*` external, as
+ * with the Lambda runtime's own SDK, and loaded from inside the repository so that Node reads the
+ * SDK from node_modules at import (as the runtime reads its own): a smaller bundle, not a faster
+ * load.
+ */
+async function runtimeSdkVariant(trivialFile: string, repetitions: number): Promise<RuntimeSdkFigures> {
+  const spec = pipelineFunctions.find((f) => f.id === RUNTIME_SDK_FUNCTION)!;
+  const outdir = join(REPO_ROOT, 'bench', 'results', 'tmp', 'cold-start-runtime-sdk');
+  rmSync(outdir, { recursive: true, force: true });
+  try {
+    const result = await build({
+      ...functionBundleOptions(REPO_ROOT, spec.entry, outdir),
+      external: ['@aws-sdk/*', '@smithy/*', '@aws-crypto/*'],
+      logLevel: 'silent',
+      metafile: true,
+    });
+    const bytes = [...eagerOutputs(result.metafile)].reduce(
+      (n, key) => n + result.metafile.outputs[key]!.bytes,
+      0,
+    );
+    const file = join(outdir, BUNDLE_ENTRY_FILE);
+    const { ms, trivialMs } = await pairedLoadMs(file, trivialFile, repetitions);
+    return { id: spec.id, kib: round(bytes / 1024, 0), loadMsMedian: ms, loadRatio: ratio(ms, trivialMs, 1) };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
   }
 }
 
