@@ -10,6 +10,7 @@ import type { ColdStartData } from './cold-start.ts';
 import { coldStartChecks, coldStartSection, landingChecks, landingSection } from './report-perf.ts';
 import { fmt, table, verdict, type TargetCheck } from './report-format.ts';
 import { costSection, economySection, waitingChecks } from './report-waiting.ts';
+import { scaleChecks, scaleSection } from './report-scale.ts';
 import type { CostData } from './cost.ts';
 import { readFaultMatrix, type FaultMatrixRow } from './fault-matrix.ts';
 import type { LandingData } from './landing.ts';
@@ -76,25 +77,7 @@ export function checkTargets(results: AllResults): TargetCheck[] {
           `short-lived "minting" item; losers poll the cache for a few hundred ms before minting themselves).`
         : null,
   });
-  const scale = results.scale?.data;
-  const exactlyOnce = scale
-    ? scale.succeededRuns === scale.seeds &&
-      scale.landedObjects === scale.seeds &&
-      scale.distinctLandedFeeds === scale.seeds &&
-      scale.duplicateWork === 0
-    : null;
-  checks.push({
-    target: `Scale: ${scale?.seeds ?? 200} seeds dropped at once all land exactly once, duplicate vendor work 0`,
-    measured: scale
-      ? `${scale.succeededRuns}/${scale.seeds} runs succeeded, ${scale.landedObjects} objects, duplicate work ${scale.duplicateWork}, ${fmt(scale.wallOverIdeal)}× the rate limit's ideal time`
-      : '–',
-    verdict: verdict(exactlyOnce),
-    limitedBy:
-      scale && exactlyOnce === false
-        ? `${scale.failedRuns.length} runs exhausted their retries against the ${scale.ratePerSecond}/s limiter ` +
-          `(first: ${(scale.failedRuns[0]?.error ?? '').slice(0, 160)}). Nothing landed twice and no vendor work was duplicated.`
-        : null,
-  });
+  checks.push(...scaleChecks(results.scale?.data));
   checks.push(...coldStartChecks(results.coldStart?.data));
   const rows = results.faultMatrix.rows;
   const dup = rows.reduce((s, r) => s + r.duplicateVendorWork, 0);
@@ -106,48 +89,6 @@ export function checkTargets(results: AllResults): TargetCheck[] {
     limitedBy: null,
   });
   return checks;
-}
-
-function scaleSection(r: BenchResult<ScaleData> | null): string {
-  if (!r) return '## 4. Scale\n\nNot measured in this run.\n';
-  const d = r.data;
-  return [
-    '## 4. Scale',
-    '',
-    `${d.seeds} seed files (one per feed, distinct bytes, one 20-row CSV scenario each) dropped at once through the real start-ingest handler; ` +
-      `the simulator answers 429 with Retry-After beyond ${d.ratePerSecond} requests/s on every route. The local runner replaces the ASL's ` +
-      `retry backoff (5 attempts from 5 s, ×2, full jitter: ≈ 77 s expected in total) with a fixed ${d.retryIntervalMs / 1000} s per attempt (the same total).`,
-    '',
-    table(
-      ['figure', 'value'],
-      [
-        ['runs succeeded', `${d.succeededRuns} / ${d.seeds}`],
-        ['objects landed (distinct feeds)', `${d.landedObjects} (${d.distinctLandedFeeds})`],
-        ['trainings / generations executed by the vendor', `${d.trainings} / ${d.generationsExecuted}`],
-        ['duplicate vendor work', d.duplicateWork],
-        ['wall time', `${fmt(d.wallSeconds, 1)} s`],
-        [
-          'ideal at the rate limit (accepted calls / rate)',
-          `${fmt(d.idealSeconds, 1)} s (${d.acceptedVendorCalls} calls)`,
-        ],
-        ['wall / ideal', `${fmt(d.wallOverIdeal)}×`],
-        ['429 answers per run (retried by the client)', fmt(d.vendor429sPerRun)],
-        ['Step Functions retries per run', fmt(d.stateRetriesPerRun)],
-        ['max state transitions of a run', d.maxStateTransitionsPerRun],
-      ],
-    ),
-    d.vendor429sPerRun > 5
-      ? `\nThe limiter accepted ${d.acceptedVendorCalls} calls and refused ${d.rateLimited429s}: the client waits exactly the ` +
-        `Retry-After (1 s for a per-second window) without jitter, so throttled runs retry in lockstep and most retries hit the limit again. ` +
-        `Adding jitter on top of Retry-After (CLIENT, src/client/retry.ts) would cut the refused calls, not the wall time much.`
-      : '',
-    d.failedRuns.length > 0
-      ? `\nFailed runs (first 3): ${d.failedRuns
-          .slice(0, 3)
-          .map((f) => `\`${f.feed}\`: ${(f.error ?? '').slice(0, 200)}`)
-          .join('; ')}`
-      : '',
-  ].join('\n');
 }
 
 function faultMatrixSection(fm: AllResults['faultMatrix']): string {

@@ -59,13 +59,21 @@ export function taskStates(definition: StateMachineDefinition): Map<string, stri
   return out;
 }
 
-/** Every Wait state's name (including those inside Map/Parallel): all run shortened locally. */
-export function waitStates(definition: StateMachineDefinition): string[] {
+/**
+ * Every Wait state's name (including those inside Map/Parallel): all run shortened locally. With
+ * `vendor`, only those that wait for the vendor's Retry-After or the shared pacing.
+ */
+export function waitStates(definition: StateMachineDefinition, which: 'all' | 'vendor' = 'all'): string[] {
   const out: string[] = [];
   const visit = (states: Record<string, unknown>): void => {
     for (const [name, raw] of Object.entries(states)) {
-      const state = raw as { Type?: string; ItemProcessor?: { States: Record<string, unknown> } };
-      if (state.Type === 'Wait') out.push(name);
+      const state = raw as {
+        Type?: string;
+        SecondsPath?: string;
+        ItemProcessor?: { States: Record<string, unknown> };
+      };
+      const vendorWait = state.SecondsPath?.endsWith('.vendorWait.seconds') ?? false;
+      if (state.Type === 'Wait' && (which === 'all' || vendorWait)) out.push(name);
       if (state.ItemProcessor) visit(state.ItemProcessor.States);
     }
   };

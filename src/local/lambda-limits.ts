@@ -23,8 +23,42 @@ export const LAMBDA_DEFAULT_LIMITS: FunctionLimits = {
   ephemeralStorageMb: 512,
 };
 
-/** How often a running invocation's `/tmp` is measured. */
+/** How often a running invocation's `/tmp` is measured (alone; see {@link tmpSampleMs}). */
 const TMP_SAMPLE_MS = 50;
+/** How often the process's resident memory is sampled while any invocation runs. */
+const RSS_SAMPLE_MS = 25;
+
+/** Invocations running now, across runners: what the shared samplers look after. */
+const inFlight = new Set<{ peakRssMb: number }>();
+let rssSampler: NodeJS.Timeout | null = null;
+
+/**
+ * One process-wide memory sampler, however many invocations run at once (a timer per invocation
+ * would, at 1,000 concurrent executions, take the event loop the handlers need).
+ */
+function trackRss(report: { peakRssMb: number }): () => void {
+  inFlight.add(report);
+  rssSampler ??= setInterval(() => {
+    const rss = Math.round(process.memoryUsage.rss() / 2 ** 20);
+    for (const r of inFlight) r.peakRssMb = Math.max(r.peakRssMb, rss);
+  }, RSS_SAMPLE_MS).unref();
+  return () => {
+    inFlight.delete(report);
+    if (inFlight.size === 0 && rssSampler) {
+      clearInterval(rssSampler);
+      rssSampler = null;
+    }
+  };
+}
+
+/**
+ * The interval between two `/tmp` measurements of one invocation: 50 ms alone, longer when many
+ * run at once so all of them together walk at most about 400 directories a second (an overfilled
+ * `/tmp` is still caught at the end of the invocation).
+ */
+function tmpSampleMs(): number {
+  return Math.max(TMP_SAMPLE_MS, inFlight.size * 2.5);
+}
 
 export interface FunctionLimits {
   readonly timeoutSeconds: number;
@@ -125,8 +159,8 @@ export class LambdaLimits {
       return bytes;
     };
     const started = Date.now();
-    const sampler = setInterval(() => this.sample(report), 25);
-    sampler.unref();
+    this.sample(report);
+    const untrack = trackRss(report);
     const stop = new AbortController();
     try {
       const result = await Promise.race([
@@ -153,7 +187,7 @@ export class LambdaLimits {
       return result;
     } finally {
       stop.abort();
-      clearInterval(sampler);
+      untrack();
       this.sample(report);
       report.maxDurationMs = Math.max(report.maxDurationMs, Date.now() - started);
       report.tmpBytesAfter = await measureTmp();
@@ -195,7 +229,7 @@ async function watchTmp(
     const bytes = await measure();
     if (bytes > storageBytes) return bytes;
     try {
-      await delay(TMP_SAMPLE_MS, undefined, { signal });
+      await delay(tmpSampleMs(), undefined, { signal });
     } catch {
       // Aborted: the invocation ended; stay pending forever (the race is settled).
       return new Promise<number>(() => undefined);

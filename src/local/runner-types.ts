@@ -52,6 +52,12 @@ export interface LocalRunnerOptions {
    * pass at once. A local run then polls as often as a deployed run would, only faster.
    */
   readonly pollTimeScale?: number;
+  /**
+   * Wait states that wait for the vendor's Retry-After or the shared pacing's turn (SecondsPath
+   * `….vendorWait.seconds`) sleep their real seconds, as deployed, instead of `waitMs`: runs that
+   * queue for the vendor then take turns in real time (a scale run with pacing on).
+   */
+  readonly realVendorWaits?: boolean;
   /** Real milliseconds between Task retries (default 5). */
   readonly retryIntervalMs?: number;
   /** Replace the handler of a function id (e.g. to observe calls); default: its real handler. */

@@ -218,10 +218,16 @@ export class LocalPipelineRunner {
       };
     }
     const waitMs = this.options.pollTimeScale ? 0 : (this.options.waitMs ?? 20);
+    // A Wait state without an override sleeps its real seconds (aws-local-stepfunctions).
+    const realWaits = new Set(this.options.realVendorWaits ? waitStates(definition, 'vendor') : []);
     const executionArn = this.executionArn(stateMachine, name);
     const run = await runWithQuotas(definition, input, {
       handlers,
-      waitTimeOverrides: Object.fromEntries(waitStates(definition).map((state) => [state, waitMs])),
+      waitTimeOverrides: Object.fromEntries(
+        waitStates(definition)
+          .filter((state) => !realWaits.has(state))
+          .map((state) => [state, waitMs]),
+      ),
       retryIntervalOverrides,
       context: {
         Execution: {

@@ -89,6 +89,38 @@ describe('StartExecution as Step Functions answers it', () => {
   });
 });
 
+describe('vendor waits', () => {
+  /** The real milliseconds between the first and the second UploadSeed (a 1 s vendor wait between). */
+  async function gapAroundVendorWait(realVendorWaits: boolean): Promise<number> {
+    const world = blockingWorld();
+    const at: number[] = [];
+    const runner = new LocalPipelineRunner({
+      realVendorWaits,
+      handlerOverrides: {
+        ...world.handlerOverrides,
+        UploadSeed: () => {
+          at.push(Date.now());
+          if (at.length === 1) {
+            return Promise.resolve({
+              vendorWait: { seconds: 1, reason: 'paced', operation: 'createDataset' },
+            });
+          }
+          return Promise.reject(Object.assign(new Error('stop here'), { name: 'UploadFailed' }));
+        },
+      },
+    });
+    const run = await runner.execute('ingest', { feed: 'demo', seed }, `run-wait-${realVendorWaits}`);
+    expect(run.status).toBe('FAILED');
+    expect(at).toHaveLength(2);
+    return (at[1] as number) - (at[0] as number);
+  }
+
+  it('sleeps a vendor wait in real time with realVendorWaits, shortened otherwise', async () => {
+    expect(await gapAroundVendorWait(true)).toBeGreaterThanOrEqual(950);
+    expect(await gapAroundVendorWait(false)).toBeLessThan(900);
+  });
+});
+
 describe('Lambda limits', () => {
   it("abandons an invocation at the function's timeout with Lambda.Unknown, retried as the ASL says", async () => {
     const world = blockingWorld();
