@@ -1,10 +1,11 @@
 /**
  * Generation step 1: a live dataset for the feed — reused (GET slides its expiry, extended
  * when close to expiring) or re-trained from the feed's latest seed. Output replaces the state:
- * `{ runId, feed, scenarios, seed, dataset: { datasetId, jobId, reused, replacedDatasetId, poll } }`.
+ * `{ runId, feed, scenarios, seed, dataset: { datasetId, jobId, reused, replacedDatasetId, poll } }`,
+ * or for a scheduled run of a feed without a trained seed `{ runId, feed, scenarios, skipped }`.
  */
 import * as z from '../src/contracts/zod.ts';
-import { prepareFeed } from '../src/pipeline/prepare-feed.ts';
+import { isSkipped, prepareFeed } from '../src/pipeline/prepare-feed.ts';
 import { s3 } from './commons/clients/s3.ts';
 import { defineHandler } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
@@ -16,6 +17,7 @@ export const prepareFeedInputSchema = z.object({
   executionArn: z.optional(z.nullable(z.string())),
   feed: z.string().check(z.minLength(1)),
   scenarios: z.optional(z.nullable(z.array(z.string().check(z.minLength(1))))),
+  slot: z.optional(z.nullable(z.string().check(z.minLength(1)))),
 });
 
 export const handler = defineHandler({
@@ -29,6 +31,10 @@ export const handler = defineHandler({
       repo: stateRepository(),
       history: jobHistory(),
     });
+    if (isSkipped(prepared)) {
+      logger.info('Scheduled run skipped', { ...prepared.skipped });
+      return prepared;
+    }
     metrics.addMetric(prepared.dataset.reused ? 'DatasetsReused' : 'DatasetsRetrained', MetricUnit.Count, 1);
     logger.info('Feed prepared', {
       datasetId: prepared.dataset.datasetId,

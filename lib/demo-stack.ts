@@ -36,7 +36,10 @@ export interface DemoSettings {
     readonly feed: string;
     readonly expression: string;
     readonly scenarios?: string[];
-    /** Deployed disabled unless `true`: the feed has no trained dataset until its first seed lands. */
+    /**
+     * Unset: deployed disabled and enabled by the pipeline once the feed's first ingest succeeds
+     * (`SimulacraScheduleProps.enabled`); `true`/`false`: enabled or kept disabled from deployment.
+     */
     readonly enabled?: boolean;
   }[];
   readonly mapMaxConcurrency?: number;
@@ -143,10 +146,8 @@ export class SimulacraDemoStack extends Stack {
       feed: entry.feed,
       schedule: scheduler.ScheduleExpression.expression(entry.expression),
       ...(entry.scenarios ? { scenarios: entry.scenarios } : {}),
-      // A schedule for a feed without a trained dataset fails every run with feed_not_ready, so the
-      // demo's schedules start disabled; enable one (`"enabled": true`) once its feed's first ingest
-      // succeeded.
-      enabled: entry.enabled ?? false,
+      // Unset: disabled until the feed's first ingest succeeds, then enabled by the pipeline.
+      ...(entry.enabled !== undefined ? { enabled: entry.enabled } : {}),
     }));
     this.pipeline = new SimulacraPipeline(this, 'Pipeline', {
       ...(settings.apiBase ? { apiBase: settings.apiBase } : {}),

@@ -33,7 +33,11 @@ export type GrantTarget =
   /** The pipeline event bus (key use via EventBridge). */
   | 'eventBus'
   /** The ingest state machine (key use via Step Functions). */
-  | 'ingestStateMachine';
+  | 'ingestStateMachine'
+  /** The schedules the pipeline enables once their feed has a dataset. */
+  | 'feedSchedules'
+  /** The role those schedules start generation runs with (passed to EventBridge Scheduler only). */
+  | 'schedulerRole';
 
 /** One statement of a function's role. */
 export interface FunctionGrant {

@@ -25,6 +25,8 @@ export interface GrantTargetResources {
   readonly key?: kms.IKey;
   /** Conditions for the key statement (service and encryption context). */
   readonly keyConditions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Conditions for the target's own statement (e.g. `iam:PassedToService` of a role). */
+  readonly conditions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Why an ARN ending in `*` is needed (cdk-nag acknowledgement), for wildcard ARNs. */
   readonly wildcardReason?: string;
 }
@@ -108,7 +110,12 @@ export function applyFunctionGrants(
       continue;
     }
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: grant.sid, actions: [...grant.actions], resources: [...target.arns] }),
+      new iam.PolicyStatement({
+        sid: grant.sid,
+        actions: [...grant.actions],
+        resources: [...target.arns],
+        ...(target.conditions ? { conditions: target.conditions } : {}),
+      }),
     );
     for (const arn of target.arns) {
       if (target.wildcardReason && arn.endsWith('*'))
@@ -146,7 +153,10 @@ export function credentialsSecretTarget(
 const prefixReason =
   'Object keys under this prefix are data-driven (feed, scenario, date, id); access is limited to the one prefix of the one bucket.';
 
-/** Each grant target of lib/pipeline-functions.ts on the pipeline's resources (all but the ingest state machine). */
+/**
+ * Each grant target of lib/pipeline-functions.ts on the pipeline's resources (all but the ingest
+ * state machine and the schedules, which the workflows add once they exist).
+ */
 export function grantTargetMap(scope: IConstruct, targets: GrantTargets): GrantTargetMap {
   const seedPrefixes = ['seeds/'];
   const outputPrefixes = [`${DATA_PREFIX}/`, `${MANIFEST_PREFIX}/`];

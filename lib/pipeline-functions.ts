@@ -35,6 +35,8 @@ export const PipelineEnv = {
   glueDatabaseName: 'GLUE_DATABASE_NAME',
   eventBusName: 'EVENT_BUS_NAME',
   ingestStateMachineArn: 'INGEST_STATE_MACHINE_ARN',
+  /** JSON `{ "<feed>": [{ "name", "group" }] }`: the schedules to enable once the feed has a dataset. */
+  feedSchedules: 'FEED_SCHEDULES',
   /** Publish-gate defaults (JSON) or `off`; gives access to the quarantine and metrics prefixes. */
   qualityGate: 'QUALITY_GATE',
   /** The function's own ephemeral storage (`/tmp`) in MB: the construct sets it from the same value. */
@@ -281,7 +283,7 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     id: 'RecordRun',
     entry: 'lambdas/record-run.ts',
     aslPlaceholder: 'RecordRunFunctionArn',
-    env: [PipelineEnv.stateTableName, PipelineEnv.eventBusName],
+    env: [PipelineEnv.stateTableName, PipelineEnv.eventBusName, PipelineEnv.feedSchedules],
     grants: [
       // Query: a run's outcome is assembled from its partition (the run and its scenario outcomes).
       stateRecords(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], {
@@ -289,6 +291,14 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
           'Finishing a run that is already finished (a retried RecordRun) reads the record to replay its outcome (test/integration/pipeline/retention.test.ts).',
       }),
       publishEvents('PublishRunEvents'),
+      // A feed's first dataset turns on its schedules (created disabled): UpdateSchedule needs the
+      // whole definition (GetSchedule first) and passes the schedules' role to Scheduler.
+      {
+        sid: 'EnableFeedSchedules',
+        target: 'feedSchedules',
+        actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
+      },
+      { sid: 'PassSchedulerRole', target: 'schedulerRole', actions: ['iam:PassRole'] },
     ],
     memoryMb: 256,
     timeoutSeconds: 30,

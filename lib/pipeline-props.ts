@@ -31,7 +31,16 @@ export interface SimulacraScheduleProps {
    * @default Duration.minutes(15)
    */
   readonly flexibleWindow?: Duration;
-  /** Whether the schedule runs (a disabled schedule is kept, not deleted). @default true */
+  /**
+   * Whether the schedule runs. `true`: enabled from deployment (for a feed that already has a
+   * dataset); `false`: kept disabled (not deleted) until you enable it. Left unset, the schedule
+   * is created DISABLED and the pipeline enables it when the feed's first ingest run succeeds
+   * (a generation before then would have no dataset to generate from; one that still starts is
+   * recorded as SKIPPED, not FAILED). A later deployment that changes the schedule sends its
+   * DISABLED state again: the feed's next successful ingest enables it again, or enable it in
+   * the console (docs/runbook.md, "Schedules").
+   * @default - disabled until the feed has a dataset, then enabled by the pipeline
+   */
   readonly enabled?: boolean;
   /** Shown in the EventBridge Scheduler console. @default - "Simulacra generation for feed <feed>" */
   readonly description?: string;

@@ -10,7 +10,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DETAIL_TYPES, EVENT_SCHEMA_VERSION, EVENT_SOURCE } from '../../src/events/catalog.ts';
+import { DETAIL_TYPES, EVENT_SOURCE, SCHEMA_VERSIONS } from '../../src/events/catalog.ts';
 import { eventSchema, schemaName } from '../../src/events/schemas.ts';
 import { allowServiceToUseKey, createDeadLetterQueue } from '../secure-defaults.ts';
 import { PipelinePart, uniqueIdWithoutParts } from './pipeline-part.ts';
@@ -46,7 +46,7 @@ export class PipelineEvents extends PipelinePart {
     });
     this.eventBus = eventBus;
     this.schemaRegistry = new eventschemas.CfnRegistry(this, 'SchemaRegistry', {
-      description: `Schemas of the ${EVENT_SOURCE} events on the Simulacra pipeline bus (v${EVENT_SCHEMA_VERSION})`,
+      description: `Schemas of the ${EVENT_SOURCE} events on the Simulacra pipeline bus`,
     });
     const schemas: Record<string, eventschemas.CfnSchema> = {};
     for (const detailType of DETAIL_TYPES) {
@@ -55,7 +55,8 @@ export class PipelineEvents extends PipelinePart {
         schemaName: schemaName(detailType),
         type: 'JSONSchemaDraft4',
         content: JSON.stringify(eventSchema(detailType)),
-        description: `"${detailType}" events (source ${EVENT_SOURCE}, schemaVersion ${EVENT_SCHEMA_VERSION}); see docs/events.md`,
+        // A new content is a new version of the registry schema; earlier versions stay readable.
+        description: `"${detailType}" events (source ${EVENT_SOURCE}, schemaVersion ${SCHEMA_VERSIONS[detailType]}); see docs/events.md`,
       });
     }
     this.schemas = schemas;

@@ -56,7 +56,7 @@ export class PipelineFunctions extends PipelinePart {
     const { targets } = props;
     /** Values shared by every function; the state machine ARN and the storage size are per function. */
     const values: Record<
-      Exclude<PipelineEnvName, 'INGEST_STATE_MACHINE_ARN' | 'EPHEMERAL_STORAGE_MB'>,
+      Exclude<PipelineEnvName, 'INGEST_STATE_MACHINE_ARN' | 'EPHEMERAL_STORAGE_MB' | 'FEED_SCHEDULES'>,
       string
     > = {
       [PipelineEnv.credentialsSecretArn]: targets.credentialsSecret.secretArn,
@@ -81,7 +81,8 @@ export class PipelineFunctions extends PipelinePart {
         if (name === PipelineEnv.ephemeralStorageMb) {
           // The handler bounds its /tmp use by the same value the function is configured with.
           environment[name] = String(ephemeralStorageMb ?? DEFAULT_EPHEMERAL_STORAGE_MB);
-        } else if (name !== PipelineEnv.ingestStateMachineArn) {
+        } else if (name !== PipelineEnv.ingestStateMachineArn && name !== PipelineEnv.feedSchedules) {
+          // The workflows set those once the state machine and the schedules exist.
           environment[name] = values[name];
         }
       }

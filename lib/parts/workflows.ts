@@ -2,9 +2,9 @@
  * Workflows: the ingest and generate state machines built from `statemachines/*.asl.json`, the
  * starter's permission to start ingestion, the rule that finishes the run record of an
  * execution that ended without recording it, and the EventBridge Scheduler schedules that start
- * generation runs.
+ * generation runs (disabled until their feed has a dataset, unless `enabled` says otherwise).
  */
-import { Duration, Names, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Names, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -106,24 +106,30 @@ export class PipelineWorkflows extends PipelinePart {
     this.pinLogicalIds();
   }
 
-  /** EventBridge Scheduler schedules that start generation runs (failed deliveries to `deadLetterQueue`). */
+  /**
+   * EventBridge Scheduler schedules that start generation runs (failed deliveries to
+   * `deadLetterQueue`). A schedule without `enabled` is created DISABLED and turned on by the
+   * run-record function when its feed's ingest leaves the feed with a dataset (`FEED_SCHEDULES`);
+   * that function may read and update only those schedules and pass only their role.
+   */
   createSchedules(
     entries: readonly SimulacraScheduleProps[],
     deadLetterQueue: sqs.IQueue,
   ): scheduler.Schedule[] {
-    if (entries.length === 0) return [];
-    const role = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: 'EventBridge Scheduler role that starts Simulacra generation runs',
-    });
-    grantKeyUse(role, this.props.key, 'kms:GenerateDataKey', 'kms:Decrypt');
-    const schedules = entries.map((entry) => {
-      return new scheduler.Schedule(this, scheduleConstructId(entry), {
+    const schedules: scheduler.Schedule[] = [];
+    const untilFeedReady: { readonly feed: string; readonly id: string; readonly name: string }[] = [];
+    const role = entries.length > 0 ? this.createSchedulerRole() : null;
+    for (const entry of entries) {
+      if (!role) break;
+      // A name fixed at synth (the stack name and the schedule's path), not CloudFormation's:
+      // the run-record function names the schedules in its environment and policy, and a
+      // reference to them would close a cycle (schedule → generate workflow → run-record function).
+      const name = Lazy.string({ produce: () => Names.uniqueResourceName(schedule, { maxLength: 64 }) });
+      const schedule: scheduler.Schedule = new scheduler.Schedule(this, scheduleConstructId(entry), {
+        scheduleName: name,
         description: entry.description ?? `Simulacra generation for feed ${entry.feed}`,
         schedule: entry.schedule,
-        enabled: entry.enabled ?? true,
+        enabled: entry.enabled ?? false,
         timeWindow: scheduler.TimeWindow.flexible(entry.flexibleWindow ?? DEFAULT_FLEXIBLE_WINDOW),
         target: new schedulerTargets.StepFunctionsStartExecution(this.generateStateMachine, {
           role,
@@ -140,9 +146,60 @@ export class PipelineWorkflows extends PipelinePart {
           }),
         }),
       });
-    });
+      schedules.push(schedule);
+      if (entry.enabled === undefined) untilFeedReady.push({ feed: entry.feed, id: schedule.node.id, name });
+    }
+    this.grantScheduleEnabling(untilFeedReady, role);
     this.pinLogicalIds();
     return schedules;
+  }
+
+  private createSchedulerRole(): iam.Role {
+    const role = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'EventBridge Scheduler role that starts Simulacra generation runs',
+    });
+    grantKeyUse(role, this.props.key, 'kms:GenerateDataKey', 'kms:Decrypt');
+    return role;
+  }
+
+  /** `FEED_SCHEDULES` and the grants to enable those schedules, on every function that reads it. */
+  private grantScheduleEnabling(
+    untilFeedReady: readonly { readonly feed: string; readonly id: string; readonly name: string }[],
+    role: iam.IRole | null,
+  ): void {
+    const byFeed: Record<string, { name: string; group: string }[]> = {};
+    const arns: string[] = [];
+    // In construct-id order, so reordering `schedules` changes neither the variable nor the policy.
+    const ordered = [...untilFeedReady].sort(
+      (a, b) => a.feed.localeCompare(b.feed) || a.id.localeCompare(b.id),
+    );
+    for (const { feed, name } of ordered) {
+      (byFeed[feed] ??= []).push({ name, group: 'default' });
+      arns.push(
+        Stack.of(this).formatArn({
+          service: 'scheduler',
+          resource: 'schedule',
+          resourceName: `default/${name}`,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+      );
+    }
+    for (const spec of pipelineFunctions) {
+      if (!spec.env.includes(PipelineEnv.feedSchedules)) continue;
+      const fn = this.props.functions.fn(spec.id);
+      fn.addEnvironment(PipelineEnv.feedSchedules, Stack.of(this).toJsonString(byFeed));
+      if (untilFeedReady.length === 0 || !role) continue;
+      applyFunctionGrants(fn.role as iam.IRole, spec.grants, {
+        feedSchedules: { arns },
+        schedulerRole: {
+          arns: [role.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        },
+      });
+    }
   }
 
   private createStateMachine(

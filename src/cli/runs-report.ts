@@ -50,6 +50,7 @@ export function runsText(runs: readonly ListedRun[]): string {
     }
     if (run.rejection)
       lines.push(`  rejected seed ${run.rejection.code}: ${firstLine(run.rejection.reason)}`);
+    if (run.skip) lines.push(`  skipped ${run.skip.code}: ${firstLine(run.skip.reason)}`);
     lines.push(...run.scenarios.map(scenarioLine));
     if (run.failureCode) lines.push(`  failed    ${run.failureCode}: ${firstLine(run.failureMessage)}`);
     return lines.join('\n');

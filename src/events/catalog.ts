@@ -8,19 +8,16 @@
  * | `Seed Rejected` | a dropped object is refused (code and reason) | object version |
  * | `Scenario Landed` | a scenario's data and manifest are in the output bucket | generation |
  * | `Scenario Failed` | a scenario did not land (vendor problem code, or skipped) | scenario per run attempt |
- * | `Run Finished` | a run ends SUCCEEDED, PARTIAL or FAILED | run attempt |
+ * | `Run Finished` | a run ends SUCCEEDED, PARTIAL, FAILED or SKIPPED | run attempt |
  *
  * Delivery is at least once: each detail carries `eventId`, stable across re-sends of the same
  * outcome, for consumers to de-duplicate on. The JSON Schemas are in `./schemas.ts`.
  */
 import type { SeedObject } from '../contracts/seed-object.ts';
-import type { RunFailure, RunKind, RunOutput } from '../state/records.ts';
+import type { RunFailure, RunKind, RunOutput, RunSkip } from '../state/records.ts';
 
 /** `source` of every pipeline event. */
 export const EVENT_SOURCE = 'simulacra.pipeline';
-
-/** Major version of the detail schemas; a breaking change to any detail bumps it. */
-export const EVENT_SCHEMA_VERSION = 1;
 
 export const DetailType = {
   seedAccepted: 'Seed Accepted',
@@ -31,12 +28,28 @@ export const DetailType = {
 } as const;
 export type DetailTypeName = (typeof DetailType)[keyof typeof DetailType];
 
+/**
+ * The major version of each detail type's schema (`detail.schemaVersion`). Fields may be added
+ * within a version; a change consumers must handle (a field removed or changed, a new value of
+ * an enumerated field) bumps that detail type's version. History:
+ * - `Run Finished` v2: `status` may be `SKIPPED` (a scheduled generation for a feed without a
+ *   dataset yet), with `skip: { code, reason }` (null otherwise).
+ */
+export const SCHEMA_VERSIONS = {
+  'Seed Accepted': 1,
+  'Seed Rejected': 1,
+  'Scenario Landed': 1,
+  'Scenario Failed': 1,
+  'Run Finished': 2,
+} as const satisfies Readonly<Record<DetailTypeName, number>>;
+
 /** Every detail type, in the order of the table above. */
 export const DETAIL_TYPES: readonly DetailTypeName[] = Object.values(DetailType);
 
 /** Fields every detail starts with. */
-export interface DetailBase {
-  readonly schemaVersion: typeof EVENT_SCHEMA_VERSION;
+export interface DetailBase<T extends DetailTypeName = DetailTypeName> {
+  /** `SCHEMA_VERSIONS[detail type]`. */
+  readonly schemaVersion: (typeof SCHEMA_VERSIONS)[T];
   /** Stable id of this outcome: equal on every re-send, different for every other outcome. */
   readonly eventId: string;
   readonly runId: string;
@@ -45,7 +58,7 @@ export interface DetailBase {
 /** The seed version an event is about (never its content). */
 export type SeedRef = Pick<SeedObject, 'bucket' | 'key' | 'versionId' | 'etag' | 'size'>;
 
-export interface SeedAcceptedDetail extends DetailBase {
+export interface SeedAcceptedDetail extends DetailBase<'Seed Accepted'> {
   readonly feed: string;
   readonly seed: SeedRef;
   /** The ingest execution; null when this seed version's execution already existed. */
@@ -53,7 +66,7 @@ export interface SeedAcceptedDetail extends DetailBase {
   readonly acceptedAt: string;
 }
 
-export interface SeedRejectedDetail extends DetailBase {
+export interface SeedRejectedDetail extends DetailBase<'Seed Rejected'> {
   /** Null when the object is not under a valid `seeds/<feed>/` folder. */
   readonly feed: string | null;
   /** The `seeds/<folder>/` segment as uploaded (the run index key when the feed name is invalid). */
@@ -63,14 +76,14 @@ export interface SeedRejectedDetail extends DetailBase {
   readonly rejectedAt: string;
 }
 
-export interface ScenarioLandedDetail extends DetailBase, RunOutput {
+export interface ScenarioLandedDetail extends DetailBase<'Scenario Landed'>, RunOutput {
   readonly kind: RunKind;
   readonly feed: string;
   readonly datasetId: string | null;
   readonly seed: SeedRef | null;
 }
 
-export interface ScenarioFailedDetail extends DetailBase {
+export interface ScenarioFailedDetail extends DetailBase<'Scenario Failed'> {
   readonly kind: RunKind;
   readonly feed: string;
   readonly datasetId: string | null;
@@ -80,9 +93,9 @@ export interface ScenarioFailedDetail extends DetailBase {
   readonly failure: RunFailure;
 }
 
-export type RunFinishedStatus = 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
+export type RunFinishedStatus = 'SUCCEEDED' | 'PARTIAL' | 'FAILED' | 'SKIPPED';
 
-export interface RunFinishedDetail extends DetailBase {
+export interface RunFinishedDetail extends DetailBase<'Run Finished'> {
   readonly kind: RunKind;
   readonly feed: string | null;
   readonly status: RunFinishedStatus;
@@ -92,6 +105,8 @@ export interface RunFinishedDetail extends DetailBase {
   readonly scenarios: { readonly landed: number; readonly failed: number };
   /** The run-level failure (FAILED runs); null otherwise. */
   readonly failure: RunFailure | null;
+  /** Why a SKIPPED run did nothing (code `feed_not_ready`); null otherwise. Since v2. */
+  readonly skip: RunSkip | null;
   readonly finishedAt: string;
 }
 

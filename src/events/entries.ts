@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { SeedObject } from '../pipeline/seed-object.ts';
-import type { RunFailure, RunKind, RunOutput } from '../state/records.ts';
+import type { RunFailure, RunKind, RunOutput, RunSkip } from '../state/records.ts';
 import {
   DetailType,
-  EVENT_SCHEMA_VERSION,
   EVENT_SOURCE,
+  SCHEMA_VERSIONS,
   seedRef,
   type DetailBase,
   type DetailByType,
@@ -32,8 +32,16 @@ export function eventId(detailType: DetailTypeName, ...parts: readonly (string |
   return `evt_${createHash('sha256').update(basis, 'utf8').digest('hex').slice(0, 40)}`;
 }
 
-function base(detailType: DetailTypeName, runId: string, ...parts: readonly (string | null)[]): DetailBase {
-  return { schemaVersion: EVENT_SCHEMA_VERSION, eventId: eventId(detailType, runId, ...parts), runId };
+function base<T extends DetailTypeName>(
+  detailType: T,
+  runId: string,
+  ...parts: readonly (string | null)[]
+): DetailBase<T> {
+  return {
+    schemaVersion: SCHEMA_VERSIONS[detailType],
+    eventId: eventId(detailType, runId, ...parts),
+    runId,
+  };
 }
 
 /** The run an event belongs to. */
@@ -143,6 +151,7 @@ export function runFinishedEvent(
     landed: number;
     failed: number;
     failure: RunFailure | null;
+    skip?: RunSkip | null;
     finishedAt: string;
   },
 ): PipelineEvent<'Run Finished'> {
@@ -158,6 +167,7 @@ export function runFinishedEvent(
       seed: seedRef(run.seed),
       scenarios: { landed: outcome.landed, failed: outcome.failed },
       failure: outcome.failure,
+      skip: outcome.skip ?? null,
       finishedAt: outcome.finishedAt,
     },
     resources: run.executionArn ? [run.executionArn] : [],

@@ -6,13 +6,7 @@
  * so a field added without a schema change fails the tests; consumers should still ignore fields
  * they do not know, as later minor versions may add some.
  */
-import {
-  DETAIL_TYPES,
-  DetailType,
-  EVENT_SCHEMA_VERSION,
-  EVENT_SOURCE,
-  type DetailTypeName,
-} from './catalog.ts';
+import { DETAIL_TYPES, DetailType, EVENT_SOURCE, SCHEMA_VERSIONS, type DetailTypeName } from './catalog.ts';
 
 /** A JSON Schema document (draft-04). */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -51,25 +45,28 @@ const runFailure = object({
   generation_id: nullableString,
 });
 
-const base = {
-  schemaVersion: { type: 'integer', enum: [EVENT_SCHEMA_VERSION] },
-  eventId: { type: 'string', pattern: '^evt_[0-9a-f]{40}$' },
-  runId: string,
-};
+/** The fields every detail starts with; `schemaVersion` is the detail type's current version. */
+function base(detailType: DetailTypeName): Record<string, unknown> {
+  return {
+    schemaVersion: { type: 'integer', enum: [SCHEMA_VERSIONS[detailType]] },
+    eventId: { type: 'string', pattern: '^evt_[0-9a-f]{40}$' },
+    runId: string,
+  };
+}
 const kind = { type: 'string', enum: ['ingest', 'generate'] };
 const time = { type: 'string', format: 'date-time' };
 
 /** The `detail` schema of each detail type. */
 export const DETAIL_SCHEMAS: Readonly<Record<DetailTypeName, JsonSchema>> = {
   [DetailType.seedAccepted]: object({
-    ...base,
+    ...base(DetailType.seedAccepted),
     feed: string,
     seed: seedRef,
     executionArn: nullableString,
     acceptedAt: time,
   }),
   [DetailType.seedRejected]: object({
-    ...base,
+    ...base(DetailType.seedRejected),
     feed: nullableString,
     folder: nullableString,
     seed: seedRef,
@@ -77,7 +74,7 @@ export const DETAIL_SCHEMAS: Readonly<Record<DetailTypeName, JsonSchema>> = {
     rejectedAt: time,
   }),
   [DetailType.scenarioLanded]: object({
-    ...base,
+    ...base(DetailType.scenarioLanded),
     kind,
     feed: string,
     datasetId: nullableString,
@@ -93,7 +90,7 @@ export const DETAIL_SCHEMAS: Readonly<Record<DetailTypeName, JsonSchema>> = {
     bytes: { type: ['integer', 'null'], minimum: 0 },
   }),
   [DetailType.scenarioFailed]: object({
-    ...base,
+    ...base(DetailType.scenarioFailed),
     kind,
     feed: string,
     datasetId: nullableString,
@@ -102,15 +99,16 @@ export const DETAIL_SCHEMAS: Readonly<Record<DetailTypeName, JsonSchema>> = {
     failure: runFailure,
   }),
   [DetailType.runFinished]: object({
-    ...base,
+    ...base(DetailType.runFinished),
     kind,
     feed: nullableString,
-    status: { type: 'string', enum: ['SUCCEEDED', 'PARTIAL', 'FAILED'] },
+    status: { type: 'string', enum: ['SUCCEEDED', 'PARTIAL', 'FAILED', 'SKIPPED'] },
     executionArn: nullableString,
     datasetId: nullableString,
     seed: nullableSeedRef,
     scenarios: object({ landed: count, failed: count }),
     failure: { oneOf: [{ type: 'null' }, runFailure] },
+    skip: { oneOf: [{ type: 'null' }, object({ code: string, reason: string })] },
     finishedAt: time,
   }),
 };
@@ -124,8 +122,8 @@ export function schemaName(detailType: DetailTypeName): string {
 export function eventSchema(detailType: DetailTypeName): JsonSchema {
   return {
     $schema: DRAFT_04,
-    id: `https://schemas.simulacra-pipeline.dev/events/v${EVENT_SCHEMA_VERSION}/${schemaName(detailType)}.json`,
-    title: `${detailType} (${EVENT_SOURCE}, v${EVENT_SCHEMA_VERSION})`,
+    id: `https://schemas.simulacra-pipeline.dev/events/v${SCHEMA_VERSIONS[detailType]}/${schemaName(detailType)}.json`,
+    title: `${detailType} (${EVENT_SOURCE}, v${SCHEMA_VERSIONS[detailType]})`,
     type: 'object',
     required: ['detail-type', 'source', 'detail'],
     properties: {

@@ -19,12 +19,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GlueClient } from '@aws-sdk/client-glue';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
-import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { App } from 'aws-cdk-lib';
 import { SimulacraDemoStack } from '../../lib/demo-stack.ts';
 import { PipelineEnv } from '../../lib/pipeline-functions.ts';
@@ -33,6 +29,7 @@ import { IamDeniedCallsError, IamJudge } from './iam/judge.ts';
 import { stackPolicies } from './iam/stack-policies.ts';
 import { awsClientConfig, startMoto, type RunningMoto } from './moto.ts';
 import {
+  localAwsClients,
   provisionTemplate,
   type CfnTemplate,
   type LocalAwsClients,
@@ -59,6 +56,15 @@ export interface LocalEnvironmentOptions {
   readonly feeds?: readonly string[];
   /** Synthesize the stack with automatic credential rotation (its RotateCredentials function). */
   readonly credentialsRotation?: boolean;
+  /**
+   * Schedules of the stack (the demo stack's `simulacra:schedules` entries), created on moto's
+   * EventBridge Scheduler. @default [] (none)
+   */
+  readonly schedules?: readonly {
+    readonly feed: string;
+    readonly expression: string;
+    readonly enabled?: boolean;
+  }[];
 }
 
 /** Names of the local resources the pipeline uses, read from the resolved Lambda environments. */
@@ -144,9 +150,15 @@ export function synthesizeLocalTemplate(context: Record<string, unknown>): CfnTe
   }
 }
 
-/** The template context of a local stack with `feeds` (managed mode, no schedules). */
-function localTemplateContext(feeds: readonly string[] = ['quickstart']): Record<string, unknown> {
-  return { 'simulacra:feeds': JSON.stringify(feeds), 'simulacra:schedules': '[]' };
+/** The template context of a local stack with `feeds` and `schedules` (managed mode). */
+function localTemplateContext(
+  feeds: readonly string[] = ['quickstart'],
+  schedules: LocalEnvironmentOptions['schedules'] = [],
+): Record<string, unknown> {
+  return {
+    'simulacra:feeds': JSON.stringify([...new Set([...feeds, ...schedules.map((entry) => entry.feed)])]),
+    'simulacra:schedules': JSON.stringify(schedules),
+  };
 }
 
 /** The template of the default local stack (what a runner without an environment is configured by). */
@@ -170,14 +182,7 @@ export async function startLocalEnvironment(
   let simulator: RunningSimulator | null = null;
   try {
     const config = awsClientConfig(moto);
-    const clients: LocalAwsClients = {
-      s3: new S3Client(config),
-      kms: new KMSClient(config),
-      dynamodb: new DynamoDBClient(config),
-      glue: new GlueClient(config),
-      eventBridge: new EventBridgeClient(config),
-      secretsManager: new SecretsManagerClient(config),
-    };
+    const clients = localAwsClients(config);
     // Enterprise mode: the customer's artifact key exists before the stack, as in a real account.
     let artifactKeyArn: string | null = null;
     if (mode === 'enterprise') {
@@ -186,7 +191,7 @@ export async function startLocalEnvironment(
     }
     // Synthesized with a fixed stand-in ARN so the cached template serves every run.
     const synthesized = synthesizeLocalTemplate({
-      ...localTemplateContext(options.feeds),
+      ...localTemplateContext(options.feeds, options.schedules),
       ...(options.credentialsRotation ? { 'simulacra:credentialsRotationDays': '30' } : {}),
       ...(artifactKeyArn ? { 'simulacra:artifactKeyArn': ARTIFACT_KEY_STAND_IN } : {}),
     });

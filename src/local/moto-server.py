@@ -2,11 +2,13 @@
 
 The local world must refuse what AWS refuses. moto accepts any Glue UpdateTable, while AWS
 Glue refuses one whose VersionId is not the table's current version (optimistic concurrency)
-with ConcurrentModificationException; and moto stores an S3 object or part whatever its
+with ConcurrentModificationException; moto stores an S3 object or part whatever its
 declared checksum (x-amz-checksum-crc32/-sha1/-sha256) or signed payload hash
 (x-amz-content-sha256) says, while S3 refuses a mismatch (BadDigest,
-XAmzContentSHA256Mismatch). This launcher adds those checks, then runs moto_server with the
-same arguments.
+XAmzContentSHA256Mismatch); and moto accepts an EventBridge Scheduler UpdateSchedule without
+the members AWS requires (the whole definition: ScheduleExpression, FlexibleTimeWindow, Target
+with Arn and RoleArn), which AWS refuses with ValidationException. This launcher adds those
+checks, then runs moto_server with the same arguments.
 """
 
 import base64
@@ -19,6 +21,8 @@ from moto.glue import responses as glue_responses
 from moto.glue.exceptions import GlueClientError
 from moto.s3 import responses as s3_responses
 from moto.s3.exceptions import S3ClientError
+from moto.scheduler import responses as scheduler_responses
+from moto.scheduler.exceptions import ValidationException as SchedulerValidationException
 from moto.server import main
 
 
@@ -83,6 +87,32 @@ def _verified(method):  # type: ignore[no-untyped-def]
 
 s3_responses.S3Response.upload_part = _verified(s3_responses.S3Response.upload_part)
 s3_responses.S3Response.put_object = _verified(s3_responses.S3Response.put_object)
+
+
+_update_schedule = scheduler_responses.EventBridgeSchedulerResponse.update_schedule
+
+
+def _update_schedule_whole(self):  # type: ignore[no-untyped-def]
+    target = self._get_param("Target") or {}
+    missing = [
+        name
+        for name, value in (
+            ("ScheduleExpression", self._get_param("ScheduleExpression")),
+            ("FlexibleTimeWindow", self._get_param("FlexibleTimeWindow")),
+            ("Target", self._get_param("Target")),
+            ("Target.Arn", target.get("Arn")),
+            ("Target.RoleArn", target.get("RoleArn")),
+        )
+        if not value
+    ]
+    if missing:
+        raise SchedulerValidationException(
+            f"UpdateSchedule replaces the whole schedule; missing required members: {', '.join(missing)}"
+        )
+    return _update_schedule(self)
+
+
+scheduler_responses.EventBridgeSchedulerResponse.update_schedule = _update_schedule_whole
 
 if __name__ == "__main__":
     sys.argv[0] = "moto_server"

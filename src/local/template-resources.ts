@@ -5,30 +5,36 @@
  * environment is resolved against them. Nothing here is re-listed by hand: add a bucket to the
  * construct and the local run gets it too.
  */
-import { CreateKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
   PutBucketEncryptionCommand,
   PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
-  type S3Client,
+  S3Client,
   type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
 import {
   CreateTableCommand,
   UpdateTimeToLiveCommand,
+  DynamoDBClient,
   type AttributeDefinition,
-  type DynamoDBClient,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import {
   CreateDatabaseCommand,
   CreateTableCommand as CreateGlueTableCommand,
-  type GlueClient,
+  GlueClient,
   type TableInput,
 } from '@aws-sdk/client-glue';
-import { CreateEventBusCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateScheduleCommand,
+  SchedulerClient,
+  type CreateScheduleCommandInput,
+} from '@aws-sdk/client-scheduler';
+import type { MotoClientConfig } from './moto.ts';
 import { templateFunctionLimits, type FunctionLimits } from './lambda-limits.ts';
 
 /** The parts of a CloudFormation template this module reads. */
@@ -57,6 +63,20 @@ export interface LocalAwsClients {
   readonly glue: GlueClient;
   readonly eventBridge: EventBridgeClient;
   readonly secretsManager: SecretsManagerClient;
+  readonly scheduler: SchedulerClient;
+}
+
+/** One client per service the stack's resources live in, all pointed at `config`. */
+export function localAwsClients(config: MotoClientConfig): LocalAwsClients {
+  return {
+    s3: new S3Client(config),
+    kms: new KMSClient(config),
+    dynamodb: new DynamoDBClient(config),
+    glue: new GlueClient(config),
+    eventBridge: new EventBridgeClient(config),
+    secretsManager: new SecretsManagerClient(config),
+    scheduler: new SchedulerClient(config),
+  };
 }
 
 export interface LocalStack {
@@ -283,6 +303,14 @@ const creators: Readonly<Record<string, Creator>> = {
       attributes: { Arn: bus.EventBusArn ?? '', Name: name },
     };
   },
+  // Created as the template says (state DISABLED included), so a local run sees what the
+  // pipeline changes on them.
+  'AWS::Scheduler::Schedule': async (id, props, { clients, resolve }) => {
+    const input = resolve(props) as Omit<CreateScheduleCommandInput, 'Name'> & { Name?: string };
+    const name = input.Name ?? localName(id);
+    const created = await clients.scheduler.send(new CreateScheduleCommand({ ...input, Name: name }));
+    return { type: 'AWS::Scheduler::Schedule', ref: name, attributes: { Arn: created.ScheduleArn ?? '' } };
+  },
   'AWS::SecretsManager::Secret': async (id, _props, { clients }) => {
     const secret = await clients.secretsManager.send(
       new CreateSecretCommand({ Name: localName(id), Description: 'Local vendor credential' }),
@@ -338,6 +366,7 @@ const creationOrder = [
   'AWS::Glue::Table',
   'AWS::Events::EventBus',
   'AWS::SecretsManager::Secret',
+  'AWS::Scheduler::Schedule',
 ];
 
 /**

@@ -2,18 +2,24 @@
  * First step of a scheduled generation: make sure the feed has a live vendor dataset. Reuse
  * the current one while it is alive (a GET slides its expiry; extend it when it is close to
  * expiring), otherwise re-upload the feed's latest trained seed and let the state machine wait
- * for training again.
+ * for training again. A feed that never trained a seed has nothing to generate from: a
+ * scheduled run is skipped (recorded as SKIPPED, not a failure: the schedule fired before the
+ * first seed landed), a run started by hand fails with `feed_not_ready` and what to do.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InputValidationError, VendorRetryableError, failure } from '../contracts/state-errors.ts';
 import type { Dataset, SimulacraApi } from '../client/contract.ts';
 import { SimulacraApiError } from '../client/errors.ts';
+import type { RunSkip } from '../state/records.ts';
 import type { StateRepository } from '../state/repository.ts';
 import type { JobHistoryReader } from './job-estimate.ts';
 import { initialPollState, TRAINING_POLL_POLICY } from './polling.ts';
 import type { SeedObject } from './seed-object.ts';
 import { uploadSeed, type UploadedDataset } from './upload-seed.ts';
 import { isVendorWait } from './vendor-wait.ts';
+
+/** The code of a generation for a feed that has not trained a seed yet. */
+export const FEED_NOT_READY = 'feed_not_ready';
 
 /** Extend the dataset when fewer than this many ms remain after the GET. */
 export const EXTEND_WHEN_REMAINING_BELOW_MS = 6 * 60 * 60 * 1000;
@@ -26,6 +32,8 @@ export interface PrepareFeedInput {
   readonly executionArn?: string | null;
   /** Scenario names the run asked for; empty or absent: every scenario of the feed. */
   readonly scenarios?: readonly string[] | null;
+  /** The schedule slot (`<aws.scheduler.scheduled-time>`) of a scheduled run; null when started by hand. */
+  readonly slot?: string | null;
 }
 
 /**
@@ -38,6 +46,19 @@ export interface PreparedFeed {
   readonly scenarios: readonly string[];
   readonly seed: SeedObject;
   readonly dataset: UploadedDataset & { readonly reused: boolean };
+}
+
+/** A scheduled run with nothing to generate from: the state machine records it as SKIPPED. */
+export interface SkippedFeed {
+  readonly runId: string;
+  readonly feed: string;
+  readonly scenarios: readonly string[];
+  readonly skipped: RunSkip;
+}
+
+/** Did preparation skip the run (rather than prepare a dataset)? */
+export function isSkipped(prepared: PreparedFeed | SkippedFeed): prepared is SkippedFeed {
+  return 'skipped' in prepared;
 }
 
 export interface PrepareFeedDeps {
@@ -54,17 +75,27 @@ function isCode(err: unknown, status: number, code: string): boolean {
   return err instanceof SimulacraApiError && err.status === status && err.code === code;
 }
 
-/** Returns the live dataset to generate from, re-uploading the latest seed when needed. */
-export async function prepareFeed(input: PrepareFeedInput, deps: PrepareFeedDeps): Promise<PreparedFeed> {
+/**
+ * Returns the live dataset to generate from, re-uploading the latest seed when needed, or, for a
+ * scheduled run of a feed that has none yet, why the run is skipped.
+ */
+export async function prepareFeed(
+  input: PrepareFeedInput,
+  deps: PrepareFeedDeps,
+): Promise<PreparedFeed | SkippedFeed> {
   const now = (): Date => deps.now?.() ?? new Date();
   const feed = await deps.repo.getFeed(input.feed);
   if (!feed?.latestSeed) {
-    throw new InputValidationError(
-      failure(
-        'feed_not_ready',
-        `Feed "${input.feed}" has no trained seed yet; drop a seed at seeds/${input.feed}/<file>.csv and wait for its ingest run to succeed.`,
-      ),
-    );
+    const reason = `Feed "${input.feed}" has no trained seed yet; drop a seed at seeds/${input.feed}/<file>.csv and wait for its ingest run to succeed.`;
+    if (input.slot) {
+      return {
+        runId: input.runId,
+        feed: input.feed,
+        scenarios: input.scenarios ?? [],
+        skipped: { code: FEED_NOT_READY, reason },
+      };
+    }
+    throw new InputValidationError(failure(FEED_NOT_READY, reason));
   }
   const seed = feed.latestSeed;
   const resumedFrom = await startOrResumeRun(input, seed, feed.datasetId ?? null, deps.repo);
@@ -115,7 +146,7 @@ export async function prepareFeed(input: PrepareFeedInput, deps: PrepareFeedDeps
 
 /**
  * Creates the run record, or re-uses the one a previous execution of the same run id (a
- * scheduled slot started twice) wrote: a FAILED one is reopened so this execution can finish
+ * scheduled slot started twice) wrote: a FAILED or SKIPPED one is reopened so this execution can finish
  * it; a RUNNING or SUCCEEDED one is left as is, and every later step replays idempotently.
  * Returns the dataset and seed an earlier execution of the run used, or null.
  */
@@ -135,7 +166,10 @@ async function startOrResumeRun(
     executionArn,
     datasetId,
   });
-  if (!created && run.status === 'FAILED') await repo.reopenFailedRun(input.runId, { executionArn });
+  // A slot that failed, or was skipped before the feed had a dataset, runs again from the start.
+  if (!created && (run.status === 'FAILED' || run.status === 'SKIPPED')) {
+    await repo.reopenFailedRun(input.runId, { executionArn });
+  }
   return !created && run.datasetId ? { datasetId: run.datasetId, seed: run.seed ?? seed } : null;
 }
 

@@ -1,12 +1,16 @@
 /**
  * Finishes a run: its status from its scenarios' recorded outcomes (SUCCEEDED, PARTIAL, FAILED;
- * see docs/run-outcomes.md), the final record in DynamoDB (conditional, replay-safe), then its
+ * SKIPPED for a scheduled generation of a feed without a dataset yet; see docs/run-outcomes.md),
+ * the final record in DynamoDB (conditional, replay-safe), then its
  * EventBridge events: "Scenario Failed" for each scenario refused before any vendor call (it has
  * no Map iteration to announce it) and one "Run Finished". "Scenario Landed" and the other
  * "Scenario Failed" events went out from each Map iteration already. Delivery is at least once:
  * each accepted id is recorded on the run, and a retried Task re-sends only what was not accepted.
+ * An ingest run that leaves its feed with a dataset then enables the feed's schedules
+ * (feed-schedules.ts), which the construct creates disabled.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as z from '../contracts/zod.ts';
 import { InputValidationError, failure, parseFailureCause } from '../contracts/state-errors.ts';
 import type {
@@ -25,6 +29,7 @@ import {
   type RunContext,
 } from '../events/entries.ts';
 import { publishEvents } from '../events/publish.ts';
+import { enableFeedSchedules, type EnabledSchedules, type FeedSchedules } from './feed-schedules.ts';
 import { seedObjectSchema } from './seed-object.ts';
 
 /** One Map iteration's result: what RecordScenario returned (see record-scenario.ts). */
@@ -38,7 +43,8 @@ const scenarioResultSchema = z.looseObject({
  * whole execution state (`$`), whose optional parts depend on how far the run got.
  */
 export const recordRunInputSchema = z.object({
-  outcome: z.enum(['succeeded', 'failed']),
+  /** `skipped`: PrepareFeed found nothing to generate from (`state.skipped` says why). */
+  outcome: z.enum(['succeeded', 'failed', 'skipped']),
   kind: z.enum(['ingest', 'generate']),
   runId: z.string().check(z.minLength(1)),
   executionArn: z.optional(z.nullable(z.string())),
@@ -53,6 +59,9 @@ export const recordRunInputSchema = z.object({
       (value) => (Array.isArray(value) ? value : undefined),
       z.optional(z.array(scenarioResultSchema)),
     ),
+    skipped: z.optional(
+      z.object({ code: z.string().check(z.minLength(1)), reason: z.string().check(z.minLength(1)) }),
+    ),
     /** What a Catch stored: `{ Error, Cause }`. */
     error: z.optional(
       z.object({ Error: z.optional(z.nullable(z.string())), Cause: z.optional(z.nullable(z.string())) }),
@@ -65,6 +74,8 @@ export interface RecordRunDeps {
   readonly repo: StateRepository;
   readonly eventBridge: EventBridgeClient;
   readonly eventBusName: string;
+  /** The schedules to enable when a feed gets its dataset. @default - none enabled */
+  readonly schedules?: { readonly byFeed: FeedSchedules; readonly scheduler: SchedulerClient };
 }
 
 export interface RecordRunResult {
@@ -77,6 +88,8 @@ export interface RecordRunResult {
   readonly error: string | null;
   readonly cause: string | null;
   readonly counts: ScenarioCounts;
+  /** For an ingest run that left its feed with a dataset: what became of the feed's schedules. */
+  readonly schedules?: EnabledSchedules;
 }
 
 /** Builds the failure record from a Catch's `{ Error, Cause }`. */
@@ -201,6 +214,7 @@ export async function recordRun(input: RecordRunInput, deps: RecordRunDeps): Pro
     datasetId: state.dataset?.datasetId ?? null,
     seed: state.seed ?? null,
   };
+  if (input.outcome === 'skipped') return recordSkippedRun(input, base, deps);
   if (input.outcome === 'succeeded' && (!state.results || !base.feed)) {
     throw new InputValidationError(
       failure('invalid_input', 'A finished run needs state.feed and state.results (the Map output).'),
@@ -248,6 +262,11 @@ export async function recordRun(input: RecordRunInput, deps: RecordRunDeps): Pro
     }),
   );
   const published = await sendOnce(run, events, deps);
+  // The feed has its dataset now (ResolveScenarios recorded it): its schedules can start.
+  const schedules =
+    input.kind === 'ingest' && feed && base.datasetId && status !== 'FAILED' && deps.schedules
+      ? await enableFeedSchedules(feed, deps.schedules.byFeed, deps.schedules.scheduler)
+      : undefined;
   const failedNames = scenarios.filter((s) => s.outcome === 'failed').map((s) => s.scenario);
   return {
     runId: input.runId,
@@ -266,6 +285,51 @@ export async function recordRun(input: RecordRunInput, deps: RecordRunDeps): Pro
         : status === 'PARTIAL'
           ? `${counts.landed + counts.partial} scenario(s) landed; not landed: ${failedNames.join(', ') || 'the run failed outside any scenario'} (${runFailure?.code ?? 'unknown'}).`
           : JSON.stringify(runFailure),
+    counts,
+    ...(schedules ? { schedules } : {}),
+  };
+}
+
+/**
+ * A scheduled generation with nothing to generate from: the run is SKIPPED with its reason, and
+ * its Run Finished event says so. The execution then succeeds: nothing failed, no alarm fires.
+ */
+async function recordSkippedRun(
+  input: RecordRunInput,
+  base: RunContext,
+  deps: RecordRunDeps,
+): Promise<RecordRunResult> {
+  const skip = input.state.skipped;
+  if (!skip) {
+    throw new InputValidationError(
+      failure('invalid_input', 'A skipped run needs state.skipped ({ code, reason }) from PrepareFeed.'),
+    );
+  }
+  const counts = { landed: 0, partial: 0, failed: 0, skipped: 0 };
+  const run = await deps.repo.finishRun({
+    ...base,
+    redriveCount: input.redriveCount ?? 0,
+    status: 'SKIPPED',
+    outputs: [],
+    failure: null,
+    skip,
+    scenarioCounts: counts,
+  });
+  const event = runFinishedEvent(base, {
+    status: 'SKIPPED',
+    landed: 0,
+    failed: 0,
+    failure: null,
+    skip,
+    finishedAt: run.finishedAt ?? run.updatedAt,
+  });
+  return {
+    runId: input.runId,
+    status: run.status,
+    eventsPublished: await sendOnce(run, [event], deps),
+    code: skip.code,
+    error: null,
+    cause: null,
     counts,
   };
 }

@@ -20,11 +20,27 @@ export type RunKind = 'ingest' | 'generate';
 
 /**
  * QUEUED (accepted, execution starting) → RUNNING → SUCCEEDED (every scenario landed) | PARTIAL
- * (some landed, some not) | FAILED (none landed); REJECTED never starts. See docs/run-outcomes.md.
+ * (some landed, some not) | FAILED (none landed); REJECTED never starts; SKIPPED is a scheduled
+ * generation with nothing to generate from yet (`skip` says why). See docs/run-outcomes.md.
  */
-export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'PARTIAL' | 'FAILED' | 'REJECTED';
+export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'PARTIAL' | 'FAILED' | 'REJECTED' | 'SKIPPED';
 
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'PARTIAL', 'FAILED', 'REJECTED'];
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
+  'SUCCEEDED',
+  'PARTIAL',
+  'FAILED',
+  'REJECTED',
+  'SKIPPED',
+];
+
+/** The statuses a finished run records (REJECTED seeds never start one). */
+export type FinishedRunStatus = 'SUCCEEDED' | 'PARTIAL' | 'FAILED' | 'SKIPPED';
+
+/** Why a run was skipped: a code to match on and a sentence saying what to do. */
+export interface RunSkip {
+  readonly code: string;
+  readonly reason: string;
+}
 
 /**
  * What became of one scenario of a run: `landed` (all rows), `partial` (landed with fewer rows
@@ -164,6 +180,8 @@ export interface RunRecord {
   readonly scenarioCounts?: ScenarioCounts | null;
   /** The run-level failure, or for a FAILED run without one the first failed scenario's. */
   readonly failure?: RunFailure | null;
+  /** For SKIPPED: why nothing ran. */
+  readonly skip?: RunSkip | null;
   /** sha256 of the seed's bytes (content-addressed seeds). */
   readonly seedSha256?: string | null;
   /** The earlier run whose live dataset this run reused because its seed had the same bytes. */

@@ -19,11 +19,13 @@ import {
   feedPk,
   runIndexSk,
   runPk,
+  type FinishedRunStatus,
   type RunFailure,
   type RunIndexEntry,
   type RunKind,
   type RunOutput,
   type RunRecord,
+  type RunSkip,
   type RunStatus,
   type ScenarioRejection,
 } from './records.ts';
@@ -148,9 +150,10 @@ export class StateRepository {
   }
 
   /**
-   * Moves a FAILED run back to RUNNING for another execution of the same run id (a scheduled
-   * slot started again): clears the failure, the finish time and the events marker, so the run
-   * can finish (and announce) afresh. Returns false when the run is not FAILED (any more).
+   * Moves a FAILED or SKIPPED run back to RUNNING for another execution of the same run id (a
+   * scheduled slot started again, perhaps after the feed got its dataset): clears the failure or
+   * skip, the finish time and the events marker, so the run can finish (and announce) afresh.
+   * Returns false when the run is neither (any more).
    */
   async reopenFailedRun(runId: string, fields: { executionArn?: string | null }): Promise<boolean> {
     let out;
@@ -161,12 +164,13 @@ export class StateRepository {
           Key: { pk: runPk(runId), sk: RUN_SK },
           UpdateExpression:
             'SET #status = :running, executionArn = :arn, updatedAt = :now ' +
-            'REMOVE failure, finishedAt, durationMs, eventsPublishedAt',
-          ConditionExpression: 'attribute_exists(pk) AND #status = :failed',
+            'REMOVE failure, skip, finishedAt, durationMs, eventsPublishedAt',
+          ConditionExpression: 'attribute_exists(pk) AND #status IN (:failed, :skipped)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':running': 'RUNNING',
             ':failed': 'FAILED',
+            ':skipped': 'SKIPPED',
             ':arn': fields.executionArn ?? null,
             ':now': this.iso(),
           },
@@ -219,7 +223,7 @@ export class StateRepository {
   }
 
   /**
-   * Finishes a run as SUCCEEDED, PARTIAL or FAILED. Creates the record if the run had none (e.g. a
+   * Finishes a run as SUCCEEDED, PARTIAL, FAILED or SKIPPED. Creates the record if the run had none (e.g. a
    * scheduled generation that failed before writing it). Replaying the same outcome is a no-op
    * returning the stored record; a different outcome on a finished run throws RunTransitionError,
    * except from a Step Functions redrive of the execution that finished it as PARTIAL or FAILED
@@ -230,12 +234,14 @@ export class StateRepository {
     runId: string;
     kind: RunKind;
     feed: string | null;
-    status: 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
+    status: FinishedRunStatus;
     executionArn?: string | null;
     datasetId?: string | null;
     seed?: SeedObject | null;
     outputs?: readonly RunOutput[];
     failure?: RunFailure | null;
+    /** For SKIPPED: why. */
+    skip?: RunSkip | null;
     scenarioCounts?: RunIndexEntry['scenarioCounts'];
     /** `$$.Execution.RedriveCount` of the finishing attempt (default 0). */
     redriveCount?: number;
@@ -256,7 +262,7 @@ export class StateRepository {
             'SET #status = :status, runId = :run, kind = if_not_exists(kind, :kind), ' +
             'feed = if_not_exists(feed, :feed), startedAt = if_not_exists(startedAt, :now), ' +
             'executionArn = if_not_exists(executionArn, :arn), datasetId = :ds, ' +
-            'seed = if_not_exists(seed, :seed), outputs = :outputs, failure = :failure, ' +
+            'seed = if_not_exists(seed, :seed), outputs = :outputs, failure = :failure, skip = :skip, ' +
             'scenarioCounts = :counts, redriveCount = :rc, finishedAt = :now, updatedAt = :now ' +
             'REMOVE eventsPublishedAt',
           ConditionExpression: `attribute_not_exists(#status) OR #status IN (:queued, :running)${redrive}`,
@@ -271,6 +277,7 @@ export class StateRepository {
             ':seed': input.seed ?? null,
             ':outputs': input.outputs ?? [],
             ':failure': input.failure ?? null,
+            ':skip': input.skip ?? null,
             ':counts': input.scenarioCounts ?? null,
             ':now': now.toISOString(),
             ':queued': 'QUEUED',

@@ -44,6 +44,8 @@ export interface ListedRun {
   readonly failureCode: string | null;
   readonly failureMessage: string | null;
   readonly rejection: { readonly code: string; readonly reason: string } | null;
+  /** For a SKIPPED run: why nothing ran. */
+  readonly skip: { readonly code: string; readonly reason: string } | null;
   readonly scenarios: readonly ScenarioOutcomeLine[];
 }
 
@@ -98,6 +100,7 @@ export function toListedRun(run: RunRecord): ListedRun {
     failureCode: run.failure?.code ?? null,
     failureMessage: run.failure?.detail ?? run.failure?.message ?? null,
     rejection: run.rejection ?? null,
+    skip: run.skip ?? null,
     scenarios: scenarioOutcomes(run),
   };
 }

@@ -8,6 +8,7 @@ Object.assign(process.env, {
   STATE_TABLE_NAME: 'state-table',
   SEED_BUCKET_NAME: 'acme-seeds',
   EVENT_BUS_NAME: 'pipeline-bus',
+  FEED_SCHEDULES: '{}',
   INGEST_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:simulacra-ingest',
   SIMULACRA_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:simulacra',
   TOKEN_CACHE_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/token',

@@ -9,7 +9,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { eventBridge } from '../../lambdas/commons/clients/event-bridge.ts';
 import type { RunningSimulator, SimulatorOptions } from '../../simulator/index.ts';
-import { startLocalEnvironment, type LocalEnvironment } from '../../src/local/environment.ts';
+import {
+  startLocalEnvironment,
+  type LocalEnvironment,
+  type LocalEnvironmentOptions,
+} from '../../src/local/environment.ts';
 import type { RunningMoto } from '../../src/local/moto.ts';
 import { LocalPipelineRunner, type LocalRunnerOptions, type SeedDrop } from '../../src/local/runner.ts';
 import { readManifest, type LandingManifest } from '../../src/landing/manifest.ts';
@@ -53,6 +57,8 @@ export interface HarnessOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** A stack with automatic credential rotation (its RotateCredentials function). */
   readonly credentialsRotation?: boolean;
+  /** Schedules of the stack (created on moto's EventBridge Scheduler). @default none */
+  readonly schedules?: LocalEnvironmentOptions['schedules'];
 }
 
 /** A small seed with a categorical and a numeric column (enough rows to train). */
@@ -72,6 +78,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
   const environment = await startLocalEnvironment({
     mode: options.mode ?? 'managed',
     ...(options.credentialsRotation ? { credentialsRotation: true } : {}),
+    ...(options.schedules ? { schedules: options.schedules } : {}),
     simulator: {
       ...options.simulator,
       timings: { trainingMs: 30, generationMs: 30, pollAfterSeconds: 1, ...options.simulator?.timings },

@@ -54,6 +54,7 @@ export const servicePrefixes: Readonly<Record<string, string>> = {
   SFNClient: 'states',
   EventBridgeClient: 'events',
   SecretsManagerClient: 'secretsmanager',
+  SchedulerClient: 'scheduler',
 };
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
@@ -337,6 +338,27 @@ function statesRequests(call: SdkCall, lookup: EncryptionLookup): IamRequest[] {
   return [{ action: `states:${call.operation}`, resource: arn, context: secureTransport }];
 }
 
+/**
+ * EventBridge Scheduler: the action on the schedule, and for a create or update the role it
+ * hands to Scheduler (`iam:PassRole`, with `iam:PassedToService`).
+ */
+function schedulerRequests(call: SdkCall, lookup: EncryptionLookup): IamRequest[] {
+  const group = str(call.input['GroupName']) || 'default';
+  const arn = `arn:aws:scheduler:${lookup.region}:${lookup.accountId}:schedule/${group}/${str(call.input['Name'])}`;
+  const out: IamRequest[] = [
+    { action: `scheduler:${call.operation}`, resource: arn, context: secureTransport },
+  ];
+  const roleArn = str((call.input['Target'] as { RoleArn?: unknown } | undefined)?.RoleArn);
+  if (roleArn && (call.operation === 'CreateSchedule' || call.operation === 'UpdateSchedule')) {
+    out.push({
+      action: 'iam:PassRole',
+      resource: roleArn,
+      context: { ...secureTransport, 'iam:PassedToService': 'scheduler.amazonaws.com' },
+    });
+  }
+  return out;
+}
+
 function dedupe(requests: IamRequest[]): IamRequest[] {
   const seen = new Set<string>();
   return requests.filter((request) => {
@@ -355,6 +377,7 @@ const byService: Readonly<Record<string, (call: SdkCall, lookup: EncryptionLooku
   events: eventsRequests,
   secretsmanager: secretsRequests,
   states: statesRequests,
+  scheduler: schedulerRequests,
 };
 
 /** Every authorization AWS performs for `call`. */

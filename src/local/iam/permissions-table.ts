@@ -21,6 +21,8 @@ const targetLabels: Readonly<Record<GrantTarget, string>> = {
   glueCatalog: 'Glue catalog, pipeline database and its tables',
   eventBus: 'pipeline event bus',
   ingestStateMachine: 'ingest state machine',
+  feedSchedules: 'schedules enabled once their feed has a dataset',
+  schedulerRole: "the schedules' role, passed to EventBridge Scheduler only",
 };
 
 const keyUsers: Readonly<Partial<Record<GrantTarget, string>>> = {

@@ -1,6 +1,6 @@
 /**
  * docs/permissions.md is what the local runs show: a managed run (with a rejected and a vanished
- * seed and a scheduled generation) and an enterprise run followed by a credential rotation
+ * seed, a feed schedule the ingest enables and a scheduled generation) and an enterprise run followed by a credential rotation
  * (Secrets Manager invoking the rotation function per step), every AWS call judged against the
  * synthesized roles. Fails when the table drifts from the source, when IAM denied a call, or when
  * a granted action no run uses has no written reason. `npm run gen:permissions` rewrites the file.
@@ -32,17 +32,20 @@ afterAll(async () => {
  */
 async function harness(
   mode: 'managed' | 'enterprise',
+  feed: string,
   credentialsRotation = false,
 ): Promise<{ h: PipelineHarness; seedCsv: () => string }> {
   vi.resetModules();
   const { startPipelineHarness, exampleSeedCsv } = await import('../../support/pipeline-harness.ts');
-  open = await startPipelineHarness({ mode, credentialsRotation });
+  // The feed's schedule waits (disabled) for its first dataset; the ingest run enables it.
+  const schedules = [{ feed, expression: 'rate(1 day)' }];
+  open = await startPipelineHarness({ mode, credentialsRotation, schedules });
   return { h: open, seedCsv: () => exampleSeedCsv() };
 }
 
 describe('function permissions', () => {
   it('managed: a seed, a rejected seed, a vanished seed and a scheduled generation', async () => {
-    const { h, seedCsv } = await harness('managed');
+    const { h, seedCsv } = await harness('managed', 'retail');
     await h.putScenarios('retail', {
       scenarios: [PREMIUM_SCENARIO, { name: 'baseline', row_count: 100, output_format: 'csv' }],
     });
@@ -64,7 +67,7 @@ describe('function permissions', () => {
   });
 
   it('enterprise, with credential rotation: the artifact key unwraps the data key; Secrets Manager rotates the credential', async () => {
-    const { h, seedCsv } = await harness('enterprise', true);
+    const { h, seedCsv } = await harness('enterprise', 'vault', true);
     await h.putScenarios('vault', { scenarios: [PREMIUM_SCENARIO] });
     // The enterprise roles with rotation are a superset of the managed ones (the artifact key
     // grant, the rotation function's role).

@@ -1,12 +1,10 @@
-import { DynamoDBClient, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { GetBucketEncryptionCommand, GetBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { GetDatabaseCommand } from '@aws-sdk/client-glue';
+import { GetBucketEncryptionCommand, GetBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig, startMoto } from '../../../src/local/moto.ts';
 import {
+  localAwsClients,
   provisionTemplate,
   resolveValue,
   TemplateResolutionError,
@@ -77,15 +75,7 @@ describe('provisionTemplate on moto', () => {
 
   beforeAll(async () => {
     moto = await startMoto();
-    const config = awsClientConfig(moto);
-    clients = {
-      s3: new S3Client(config),
-      kms: new KMSClient(config),
-      dynamodb: new DynamoDBClient(config),
-      glue: new GlueClient(config),
-      eventBridge: new EventBridgeClient(config),
-      secretsManager: new SecretsManagerClient(config),
-    };
+    clients = localAwsClients(awsClientConfig(moto));
   });
   afterAll(async () => moto?.stop());
 

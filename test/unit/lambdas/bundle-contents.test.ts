@@ -27,7 +27,7 @@ const EXPECTED_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   CreateGeneration: vendor,
   LandArtifact: [...vendor, 'client-s3'],
   RegisterCatalog: ['client-glue', 'client-s3'],
-  RecordRun: ['client-dynamodb', 'client-eventbridge'],
+  RecordRun: ['client-dynamodb', 'client-eventbridge', 'client-scheduler'],
   PrepareFeed: [...vendor, 'client-s3'],
   RotateCredentials: ['client-secrets-manager'],
 };

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/prepare-feed.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import type { Dataset } from '../../../src/client/contract.ts';
+import { isSkipped, type PreparedFeed } from '../../../src/pipeline/prepare-feed.ts';
 import { datasetIdempotencyKey } from '../../../src/pipeline/seed-object.ts';
 import { apiError, fakeApi, meta, seed } from '../../support/fake-vendor-api.ts';
 
@@ -14,6 +15,13 @@ const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);
 const input = { runId: 'gen-run-1', executionArn: 'arn:exec', feed: 'retail-panel' };
 const hours = (h: number): string => new Date(Date.now() + h * 3600_000).toISOString();
+
+/** The handler's answer for a feed that has a dataset (never a skip). */
+async function prepared(event: Record<string, unknown> = input): Promise<PreparedFeed> {
+  const out = await handler(event, context);
+  if (isSkipped(out)) throw new Error(`unexpected skip: ${out.skipped.reason}`);
+  return out;
+}
 
 function dataset(expiresAt: string): Dataset {
   return {
@@ -73,36 +81,42 @@ describe('prepare-feed handler', () => {
     expect(await handler(input, context)).toMatchObject({ runId: 'gen-run-1', scenarios: [] });
   });
 
-  it('reopens the FAILED run of an earlier execution with the same run id', async () => {
-    const runKey = { pk: 'RUN#gen-run-1', sk: 'RUN' };
-    const failedRun = {
-      ...runKey,
-      runId: 'gen-run-1',
-      kind: 'generate',
-      feed: 'retail-panel',
-      status: 'FAILED',
-    };
-    ddb
-      .on(PutCommand, { Item: { pk: 'RUN#gen-run-1' } })
-      .rejects(Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' }));
-    ddb
-      .on(GetCommand, { Key: runKey })
-      .resolves({ Item: { ...failedRun, startedAt: '2026-05-01T06:00:00Z' } });
-    ddb.on(UpdateCommand, { Key: runKey }).resolves({
-      Attributes: { ...failedRun, status: 'RUNNING', startedAt: '2026-05-01T06:00:00Z' },
-    });
-    setVendorClientForTests(fakeApi({ getDataset: () => Promise.resolve(dataset(hours(23))) }));
-    await handler(input, context);
-    const reopen = ddb
-      .commandCalls(UpdateCommand)
-      .map((c) => c.args[0].input)
-      .find((i) => i.Key?.pk === 'RUN#gen-run-1');
-    expect(reopen).toMatchObject({
-      ConditionExpression: 'attribute_exists(pk) AND #status = :failed',
-      ExpressionAttributeValues: { ':running': 'RUNNING', ':arn': 'arn:exec' },
-    });
-    expect(reopen?.UpdateExpression).toContain('REMOVE failure, finishedAt, durationMs, eventsPublishedAt');
-  });
+  // SKIPPED: the slot fired before the feed had a dataset, and is delivered again after it got one.
+  it.each(['FAILED', 'SKIPPED'])(
+    'reopens the %s run of an earlier execution with the same run id',
+    async (status) => {
+      const runKey = { pk: 'RUN#gen-run-1', sk: 'RUN' };
+      const failedRun = {
+        ...runKey,
+        runId: 'gen-run-1',
+        kind: 'generate',
+        feed: 'retail-panel',
+        status,
+      };
+      ddb
+        .on(PutCommand, { Item: { pk: 'RUN#gen-run-1' } })
+        .rejects(Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' }));
+      ddb
+        .on(GetCommand, { Key: runKey })
+        .resolves({ Item: { ...failedRun, startedAt: '2026-05-01T06:00:00Z' } });
+      ddb.on(UpdateCommand, { Key: runKey }).resolves({
+        Attributes: { ...failedRun, status: 'RUNNING', startedAt: '2026-05-01T06:00:00Z' },
+      });
+      setVendorClientForTests(fakeApi({ getDataset: () => Promise.resolve(dataset(hours(23))) }));
+      await handler(input, context);
+      const reopen = ddb
+        .commandCalls(UpdateCommand)
+        .map((c) => c.args[0].input)
+        .find((i) => i.Key?.pk === 'RUN#gen-run-1');
+      expect(reopen).toMatchObject({
+        ConditionExpression: 'attribute_exists(pk) AND #status IN (:failed, :skipped)',
+        ExpressionAttributeValues: { ':running': 'RUNNING', ':arn': 'arn:exec' },
+      });
+      expect(reopen?.UpdateExpression).toContain(
+        'REMOVE failure, skip, finishedAt, durationMs, eventsPublishedAt',
+      );
+    },
+  );
 
   it('a run started again keeps the dataset it started with while it lives, though the feed has a newer one', async () => {
     const runKey = { pk: 'RUN#gen-run-1', sk: 'RUN' };
@@ -120,7 +134,7 @@ describe('prepare-feed handler', () => {
     const alive = (id: string) => ({ ...dataset(hours(23)), dataset_id: id });
     const api = fakeApi({ getDataset: (id: string) => Promise.resolve(alive(id)) });
     setVendorClientForTests(api);
-    expect((await handler(input, context)).dataset).toMatchObject({ datasetId: 'ds_run', reused: true });
+    expect((await prepared()).dataset).toMatchObject({ datasetId: 'ds_run', reused: true });
     expect(api.getDataset).toHaveBeenCalledTimes(1);
 
     // Once the run's dataset is gone, the feed's current one serves the retry.
@@ -129,7 +143,7 @@ describe('prepare-feed handler', () => {
         ? Promise.reject(apiError(404, 'simio_dataset_not_found', 'gone'))
         : Promise.resolve(alive(id)),
     );
-    expect((await handler(input, context)).dataset).toMatchObject({ datasetId: 'ds_old', reused: true });
+    expect((await prepared()).dataset).toMatchObject({ datasetId: 'ds_old', reused: true });
     expect(api.createDataset).not.toHaveBeenCalled();
   });
 
@@ -139,7 +153,7 @@ describe('prepare-feed handler', () => {
       extendDatasetRetention: () => Promise.resolve(dataset(hours(26))),
     });
     setVendorClientForTests(api);
-    const out = await handler(input, context);
+    const out = await prepared();
     expect(out.dataset).toMatchObject({ datasetId: 'ds_old', reused: true });
     expect(api.extendDatasetRetention).toHaveBeenCalledWith('ds_old');
   });
@@ -160,7 +174,7 @@ describe('prepare-feed handler', () => {
         }),
     });
     setVendorClientForTests(api);
-    const out = await handler(input, context);
+    const out = await prepared();
     expect(out.dataset).toMatchObject({
       datasetId: 'ds_new',
       reused: false,
@@ -189,7 +203,7 @@ describe('prepare-feed handler', () => {
         }),
     });
     setVendorClientForTests(api);
-    expect((await handler(input, context)).dataset).toMatchObject({ datasetId: 'ds_new', reused: false });
+    expect((await prepared()).dataset).toMatchObject({ datasetId: 'ds_new', reused: false });
   });
 
   it('explains what to do for a feed without a trained seed', async () => {
@@ -199,5 +213,21 @@ describe('prepare-feed handler', () => {
     expect(err.name).toBe('InputValidationError');
     expect(JSON.parse(err.message)).toMatchObject({ code: 'feed_not_ready' });
     expect(err.message).toContain('seeds/retail-panel/');
+  });
+
+  it('skips a scheduled run of a feed without a trained seed: no vendor call, no run record, the reason', async () => {
+    ddb.on(GetCommand).resolves({});
+    const api = fakeApi();
+    setVendorClientForTests(api);
+    const out = await handler({ ...input, slot: '2026-05-02T06:00:00Z', scenarios: ['base'] }, context);
+    expect(out).toEqual({
+      runId: 'gen-run-1',
+      feed: 'retail-panel',
+      scenarios: ['base'],
+      skipped: { code: 'feed_not_ready', reason: expect.stringContaining('seeds/retail-panel/') as string },
+    });
+    expect(api.getDataset).not.toHaveBeenCalled();
+    expect(api.createDataset).not.toHaveBeenCalled();
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 });

@@ -1,67 +1,20 @@
 import { context, fixture } from '../../support/lambda-env.ts';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/record-run.ts';
 import { seed } from '../../support/fake-vendor-api.ts';
-import { asDelivered, eventSchemaProblems } from '../../support/event-schemas.ts';
+import {
+  ddb,
+  events,
+  finished,
+  scenarioItem,
+  sent,
+  useRecordRunMocks,
+} from '../../support/record-run-mocks.ts';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const events = mockClient(EventBridgeClient);
-
-beforeEach(() => {
-  ddb.reset();
-  events.reset();
-  ddb.on(PutCommand).resolves({});
-  ddb.on(QueryCommand).resolves({ Items: [] });
-  ddb.on(GetCommand).resolves({ Item: { pk: 'RUN#r', sk: 'RUN', runId: 'r', kind: 'ingest', seed } });
-  ddb
-    .on(UpdateCommand)
-    .callsFake((input: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> }) =>
-      input.UpdateExpression.startsWith('SET #status')
-        ? {
-            Attributes: {
-              pk: 'RUN#r',
-              sk: 'RUN',
-              runId: 'r',
-              status: input.ExpressionAttributeValues[':status'],
-              startedAt: '2026-05-01T17:30:00Z',
-              finishedAt: '2026-05-01T17:40:00Z',
-              updatedAt: '2026-05-01T17:40:00Z',
-              feed: 'retail-panel',
-              kind: 'ingest',
-            },
-          }
-        : {},
-    );
-  events.on(PutEventsCommand).callsFake(acceptAll);
-});
-
-/** PutEvents accepting every entry of the call. */
-function acceptAll(input: { Entries?: unknown[] }) {
-  return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map((_, i) => ({ EventId: `e${i}` })) };
-}
-
-/** Every entry sent, in order, with its detail parsed; each must match its published schema. */
-function sent(): { detailType: string; detail: Record<string, unknown> }[] {
-  const out = events.commandCalls(PutEventsCommand).flatMap((call) =>
-    (call.args[0].input.Entries ?? []).map((entry) => ({
-      source: entry.Source ?? '',
-      detailType: entry.DetailType ?? '',
-      detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>,
-    })),
-  );
-  for (const entry of out) expect(eventSchemaProblems(asDelivered(entry))).toEqual([]);
-  return out;
-}
+useRecordRunMocks();
 
 const landed = {
   outputKey: 'synthetic/feed=retail-panel/scenario=base/dt=2026-05-01/gen_1.parquet',
@@ -219,42 +172,6 @@ describe('record-run handler', () => {
     expect(out).toMatchObject({ outcome: 'skipped', code: 'already_landed' });
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
-
-  const scenarioItem = (scenario: string, outcome: string, extra: Record<string, unknown> = {}) => ({
-    pk: 'RUN#r',
-    sk: `SCENARIO#${scenario}`,
-    runId: 'r',
-    scenario,
-    outcome,
-    generationId: `gen_${scenario}`,
-    jobId: null,
-    outputKey: outcome === 'failed' ? null : `synthetic/${scenario}.parquet`,
-    manifestKey: outcome === 'failed' ? null : `_manifests/${scenario}.json`,
-    format: 'parquet',
-    rowsRequested: 10,
-    rowsGenerated: outcome === 'failed' ? null : 10,
-    bytes: 5,
-    failure: null,
-    reason: null,
-    recordedAt: '2026-05-01T17:31:00Z',
-    eventPublishedAt: '2026-05-01T17:31:00Z',
-    ...extra,
-  });
-  const finished = {
-    outcome: 'succeeded',
-    kind: 'ingest',
-    runId: 'r',
-    executionArn: 'arn:exec',
-    state: {
-      feed: 'retail-panel',
-      seed,
-      dataset: { datasetId: 'ds_1' },
-      results: [
-        { scenario: 'a', outcome: 'landed' },
-        { scenario: 'b', outcome: 'failed' },
-      ],
-    },
-  };
 
   it('finishes a run whose scenarios all landed as SUCCEEDED, sending only Run Finished', async () => {
     ddb.on(QueryCommand).resolves({ Items: [scenarioItem('a', 'landed'), scenarioItem('b', 'partial')] });
