@@ -34,8 +34,8 @@ import {
   SchedulerClient,
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
-import type { MotoClientConfig } from './moto.ts';
 import { templateFunctionLimits, type FunctionLimits } from './lambda-limits.ts';
+import type { MotoClientConfig } from './moto.ts';
 
 /** The parts of a CloudFormation template this module reads. */
 export interface CfnTemplate {

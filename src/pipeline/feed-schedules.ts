@@ -52,7 +52,11 @@ export function feedSchedulesVariable(text: string, ctx: z.core.ParsePayload): F
   try {
     return parseFeedSchedules(text);
   } catch (err) {
-    ctx.issues.push({ code: 'custom', input: text, message: err instanceof Error ? err.message : String(err) });
+    ctx.issues.push({
+      code: 'custom',
+      input: text,
+      message: err instanceof Error ? err.message : String(err),
+    });
     return z.NEVER;
   }
 }
