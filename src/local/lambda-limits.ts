@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { directoryBytes } from '../landing/spool.ts';
 import { noSpaceLeft, type TmpContainers } from './lambda-tmp.ts';
 import { utf8JsonBytes } from './sfn-quotas.ts';
-import { functionIdOf, type CfnTemplate } from './template-resources.ts';
+import { functionIdOf, type CfnTemplate } from './template-model.ts';
 
 /** Synchronous invocation request and response payloads: 6 MB each. */
 export const LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;

@@ -9,8 +9,8 @@ import {
   type CfnResource,
   type CfnTemplate,
   type LocalResource,
-  type LocalStack,
-} from '../template-resources.ts';
+} from '../template-model.ts';
+import type { LocalStack } from '../template-resources.ts';
 import type { EncryptionLookup } from './aws-requests.ts';
 
 /** An IAM policy document (as the template holds it, intrinsics resolved). */

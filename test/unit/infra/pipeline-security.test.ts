@@ -1,20 +1,18 @@
-import type { Stack } from 'aws-cdk-lib';
-import { Duration } from 'aws-cdk-lib';
+/**
+ * The construct's security defaults on a synthesized pipeline with one feed and a daily schedule
+ * (the mutations proving each check fails are in pipeline-security-mutations.test.ts, the optional
+ * features in pipeline-variants.test.ts).
+ */
 import { Match } from 'aws-cdk-lib/assertions';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { describe, expect, it } from 'vitest';
 import { PipelineEnv, pipelineFunctions } from '../../../lib/pipeline-functions.ts';
 import {
-  checkBucketPolicies,
-  checkBuckets,
-  checkEncryptionAtRest,
   checkFunctions,
   checkIamScoping,
   checkSecurityBaseline,
   checkStateMachines,
-  cloneTemplate,
   resourcesOfType,
   synthPipeline,
   type CfnTemplateJson,
@@ -308,216 +306,5 @@ describe('SimulacraPipeline security defaults', () => {
     expect(pipeline.metricIngestsFailed().metricName).toBe('ExecutionsFailed');
     expect(pipeline.metricGenerationsSucceeded().metricName).toBe('ExecutionsSucceeded');
     expect(pipeline.metricDeadLetterQueueDepth().metricName).toBe('ApproximateNumberOfMessagesVisible');
-  });
-});
-
-describe('security checks fail when a default is removed (mutations)', () => {
-  const mutate = (edit: (doc: CfnTemplateJson) => void): CfnTemplateJson => {
-    const copy = cloneTemplate(json);
-    edit(copy);
-    return copy;
-  };
-  const first = (doc: CfnTemplateJson, type: string): Record<string, unknown> =>
-    resourcesOfType(doc, type)[0]![1].Properties!;
-  const dataBucket = (doc: CfnTemplateJson): Record<string, unknown> =>
-    doc.Resources[logicalId(pipeline.seedBucket)]!.Properties!;
-
-  it.each([
-    ['bucket encryption', checkBuckets, (doc: CfnTemplateJson) => delete dataBucket(doc)['BucketEncryption']],
-    [
-      'bucket key',
-      checkBuckets,
-      (doc: CfnTemplateJson) => {
-        const rules = (
-          dataBucket(doc)['BucketEncryption'] as {
-            ServerSideEncryptionConfiguration: Record<string, unknown>[];
-          }
-        ).ServerSideEncryptionConfiguration;
-        rules[0]!['BucketKeyEnabled'] = false;
-      },
-    ],
-    [
-      'public access block',
-      checkBuckets,
-      (doc: CfnTemplateJson) =>
-        ((dataBucket(doc)['PublicAccessBlockConfiguration'] as Record<string, unknown>)['BlockPublicPolicy'] =
-          false),
-    ],
-    ['versioning', checkBuckets, (doc: CfnTemplateJson) => delete dataBucket(doc)['VersioningConfiguration']],
-    ['access logs', checkBuckets, (doc: CfnTemplateJson) => delete dataBucket(doc)['LoggingConfiguration']],
-    [
-      'TLS-only bucket policy',
-      checkBucketPolicies,
-      (doc: CfnTemplateJson) => {
-        for (const [, policy] of resourcesOfType(doc, 'AWS::S3::BucketPolicy')) {
-          const document = policy.Properties!['PolicyDocument'] as { Statement: Record<string, unknown>[] };
-          document.Statement = document.Statement.filter((s) => s['Effect'] !== 'Deny');
-        }
-      },
-    ],
-    [
-      'includeExecutionData false',
-      checkStateMachines,
-      (doc: CfnTemplateJson) =>
-        ((first(doc, 'AWS::StepFunctions::StateMachine')['LoggingConfiguration'] as Record<string, unknown>)[
-          'IncludeExecutionData'
-        ] = true),
-    ],
-    [
-      'state machine tracing',
-      checkStateMachines,
-      (doc: CfnTemplateJson) => delete first(doc, 'AWS::StepFunctions::StateMachine')['TracingConfiguration'],
-    ],
-    [
-      'state machine CMK',
-      checkStateMachines,
-      (doc: CfnTemplateJson) =>
-        delete first(doc, 'AWS::StepFunctions::StateMachine')['EncryptionConfiguration'],
-    ],
-    [
-      'Lambda env encryption',
-      checkFunctions,
-      (doc: CfnTemplateJson) => delete first(doc, 'AWS::Lambda::Function')['KmsKeyArn'],
-    ],
-    [
-      'log group encryption',
-      checkEncryptionAtRest,
-      (doc: CfnTemplateJson) => delete first(doc, 'AWS::Logs::LogGroup')['KmsKeyId'],
-    ],
-    [
-      'table PITR',
-      checkEncryptionAtRest,
-      (doc: CfnTemplateJson) => delete first(doc, 'AWS::DynamoDB::Table')['PointInTimeRecoverySpecification'],
-    ],
-    [
-      'key rotation',
-      checkEncryptionAtRest,
-      (doc: CfnTemplateJson) => (first(doc, 'AWS::KMS::Key')['EnableKeyRotation'] = false),
-    ],
-    [
-      'secret value out of the template',
-      checkEncryptionAtRest,
-      (doc: CfnTemplateJson) => (first(doc, 'AWS::SecretsManager::Secret')['SecretString'] = 'hunter2'),
-    ],
-    [
-      'scoped IAM resources',
-      checkIamScoping,
-      (doc: CfnTemplateJson) =>
-        (first(doc, 'AWS::IAM::Policy')['PolicyDocument'] as { Statement: unknown[] }).Statement.push({
-          Effect: 'Allow',
-          Action: 's3:GetObject',
-          Resource: '*',
-        }),
-    ],
-    [
-      'no wildcard actions',
-      checkIamScoping,
-      (doc: CfnTemplateJson) =>
-        (first(doc, 'AWS::IAM::Policy')['PolicyDocument'] as { Statement: unknown[] }).Statement.push({
-          Effect: 'Allow',
-          Action: 'kms:*',
-          Resource: 'arn:aws:kms:us-east-1:123456789012:key/x',
-        }),
-    ],
-  ])('detects a missing %s', (_name, check, edit) => {
-    expect(() => check(json)).not.toThrow();
-    expect(() => check(mutate(edit))).toThrow();
-  });
-});
-
-describe('SimulacraPipeline variants', () => {
-  it('enterprise mode: only the landing function may decrypt with the artifact key', () => {
-    const { json: doc, template: t } = synthPipeline((s: Stack) => ({
-      artifactDecryptionKey: kms.Key.fromKeyArn(
-        s,
-        'ArtifactKey',
-        'arn:aws:kms:us-east-1:123456789012:key/artifact',
-      ),
-    }));
-    t.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          ARTIFACT_KMS_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/artifact',
-        }),
-      },
-    });
-    const decrypters = resourcesOfType(doc, 'AWS::IAM::Policy').filter(([, p]) =>
-      JSON.stringify(p.Properties).includes('key/artifact'),
-    );
-    expect(decrypters).toHaveLength(1);
-    expect(JSON.stringify(decrypters[0]![1].Properties?.['Roles'])).toContain('LandArtifactRole');
-    expect(() => checkSecurityBaseline(doc)).not.toThrow();
-  });
-
-  it('notifications: an encrypted TLS-only topic receives alarms, failed or partial runs and rejected seeds', () => {
-    const { json: doc, template: t, pipeline: p, stack: s } = synthPipeline({ enableNotifications: true });
-    const topicId = s.getLogicalId(p.notificationTopic!.node.defaultChild as never);
-    t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
-      },
-    });
-    t.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: {
-        source: ['simulacra.pipeline'],
-        'detail-type': ['Run Finished'],
-        detail: { status: ['FAILED', 'PARTIAL'] },
-      },
-      Targets: [Match.objectLike({ Arn: { Ref: topicId } })],
-    });
-    t.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['simulacra.pipeline'], 'detail-type': ['Seed Rejected'] },
-      Targets: [Match.objectLike({ Arn: { Ref: topicId } })],
-    });
-    t.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topicId }] });
-    expect(() => checkSecurityBaseline(doc)).not.toThrow();
-  });
-
-  it('credentialsRotation: the rotation function rotates the secret on the given schedule', () => {
-    const {
-      template: t,
-      pipeline: p,
-      stack: s,
-      json: doc,
-    } = synthPipeline({
-      credentialsRotation: { schedule: Duration.days(30) },
-    });
-    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-      RotationLambdaARN: {
-        'Fn::GetAtt': [s.getLogicalId(p.rotationFunction!.node.defaultChild as never), 'Arn'],
-      },
-      RotationRules: { ScheduleExpression: 'rate(30 days)' },
-    });
-    t.hasResourceProperties('AWS::Lambda::Permission', {
-      Principal: 'secretsmanager.amazonaws.com',
-      SourceArn: { Ref: s.getLogicalId(p.credentialsSecret.node.defaultChild as never) },
-    });
-    expect(p.monitoring.alarms['CredentialRotationFailed']).toBeDefined();
-    expect(() => checkSecurityBaseline(doc)).not.toThrow();
-  });
-
-  it('vendorConcurrency reserves concurrency on vendor-calling functions only', () => {
-    const { json: doc, pipeline: p, stack: s } = synthPipeline({ vendorConcurrency: 3 });
-    for (const spec of pipelineFunctions) {
-      const fn = doc.Resources[s.getLogicalId(p.functions[spec.id]!.node.defaultChild as never)]!;
-      const expected = spec.env.includes(PipelineEnv.credentialsSecretArn) ? 3 : undefined;
-      expect(fn.Properties?.['ReservedConcurrentExecutions'], spec.id).toBe(expected);
-    }
-  });
-
-  it('mapMaxConcurrency reaches the definition substitutions', () => {
-    const { template: t } = synthPipeline({ mapMaxConcurrency: 12 });
-    t.allResourcesProperties('AWS::StepFunctions::StateMachine', {
-      DefinitionSubstitutions: Match.objectLike({ MapMaxConcurrency: '12' }),
-    });
-  });
-
-  it('throws the collected prop problems before creating anything', () => {
-    expect(() => synthPipeline({ mapMaxConcurrency: 99, feeds: ['a', 'a'] })).toThrow(
-      /mapMaxConcurrency is 99[\s\S]*feeds lists "a" more than once/,
-    );
   });
 });
