@@ -1,103 +1,41 @@
-import { randomBytes } from 'node:crypto';
+/**
+ * landArtifact in managed mode: streamed multipart landing under SSE-KMS, manifest last, format
+ * and row-count checks, expired download URLs, and replay (enterprise mode: land-enterprise.test.ts).
+ */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListMultipartUploadsCommand,
   PutObjectCommand,
-  S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
 import { ArtifactUrlExpiredError } from '../../../src/client/errors.ts';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ArtifactFormatError,
-  ArtifactVerificationError,
   ArtifactNotReadyError,
   RowCountMismatchError,
 } from '../../../src/landing/errors.ts';
-import { landArtifact, type LandArtifactDeps, type LandArtifactInput } from '../../../src/landing/land.ts';
-import type { LandingManifest } from '../../../src/landing/manifest.ts';
+import { landArtifact } from '../../../src/landing/land.ts';
 import { apiError, fakeApi } from '../../support/fake-vendor-api.ts';
+import { csvBytes, DATASET_ID, download, GENERATION_ID, generation, parquetBytes } from './fixtures.ts';
 import {
-  csvBytes,
-  DATASET_ID,
-  download,
-  GENERATION_ID,
-  gcmEncrypt,
-  generation,
-  parquetBytes,
-} from './fixtures.ts';
+  dataKey,
+  deps,
+  input,
+  manifestKey,
+  s3Mock,
+  uploadedBodies,
+  useLandMocks,
+  writtenManifest,
+} from '../../support/land-mocks.ts';
 
-const s3Mock = mockClient(S3Client);
-const kmsMock = mockClient(KMSClient);
-const s3 = new S3Client({ region: 'us-east-1' });
-const kms = new KMSClient({ region: 'us-east-1' });
-
-const input: LandArtifactInput = {
-  runId: 'run_1',
-  feed: 'retail-panel',
-  scenario: { name: 'baseline', row_count: 3, output_format: 'csv' },
-  datasetId: DATASET_ID,
-  generationId: GENERATION_ID,
-  requestedConditions: { categorical: { segment: { a: 0.5, b: 0.5 } } },
-  clamps: [],
-  mappings: [{ requested: 'Segment', resolved: 'segment', via: 'normalised', kind: 'categorical' }],
-  requestIds: { createGeneration: 'req_create1' },
-};
-
-const dataKey =
-  'synthetic/feed=retail-panel/scenario=baseline/dt=2026-05-01/generation=gen_abc123/gen_abc123.csv';
-const manifestKey = '_manifests/feed=retail-panel/scenario=baseline/dt=2026-05-01/gen_abc123.json';
-
-function deps(api: ReturnType<typeof fakeApi>, extra: Partial<LandArtifactDeps> = {}): LandArtifactDeps {
-  return {
-    api,
-    s3,
-    kms,
-    bucket: 'lake',
-    outputKmsKeyId: 'arn:aws:kms:us-east-1:1:key/out',
-    partBytes: 16,
-    now: () => new Date('2026-05-01T18:00:00Z'),
-    ...extra,
-  };
-}
-
-let uploadedBodies: Buffer[] = [];
-
-function noSuchKey(): Error {
-  return Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
-}
-
-beforeEach(() => {
-  s3Mock.reset();
-  kmsMock.reset();
-  s3Mock.on(GetObjectCommand).rejects(noSuchKey());
-  s3Mock.on(ListMultipartUploadsCommand).resolves({ Uploads: [] });
-  s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
-  let part = 0;
-  uploadedBodies = [];
-  // The sink reuses its part buffers once a part is acknowledged: keep a copy of each body.
-  s3Mock.on(UploadPartCommand).callsFake((partInput: { Body: Buffer }) => {
-    uploadedBodies.push(Buffer.from(partInput.Body));
-    return { ETag: `"etag-${(part += 1)}"` };
-  });
-  s3Mock.on(CompleteMultipartUploadCommand).resolves({ ETag: '"final"' });
-  s3Mock.on(PutObjectCommand).resolves({});
-  s3Mock.on(AbortMultipartUploadCommand).resolves({});
-});
-
-function writtenManifest(): LandingManifest {
-  const body = s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input.Body as string;
-  return JSON.parse(body) as LandingManifest;
-}
+useLandMocks();
 
 describe('landArtifact (managed)', () => {
   it('streams the CSV into a multipart upload under SSE-KMS, completes it, then writes the manifest', async () => {
@@ -335,85 +273,5 @@ describe('landArtifact (managed)', () => {
     expect(api.downloadArtifact).toHaveBeenCalledTimes(1);
     expect(s3Mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
-  });
-});
-
-describe('landArtifact (enterprise)', () => {
-  const key = randomBytes(32);
-  const encrypted = (plaintext: Buffer) => gcmEncrypt(plaintext, key);
-  const enterprise = (
-    iv: Buffer,
-    context: Record<string, string> = { tenant_id: 'ten_1', generation_id: GENERATION_ID },
-  ) =>
-    generation({
-      artifact_url: 'http://storage.local/artifact?sig=1',
-      artifact_encryption: {
-        scheme: 'envelope-aes-256-gcm',
-        wrapped_dek: Buffer.from('wrapped').toString('base64'),
-        iv: iv.toString('base64'),
-        encryption_context: context,
-      },
-    });
-
-  it('unwraps the key with the exact context, decrypts and lands the plaintext', async () => {
-    const plaintext = csvBytes(3);
-    const { body, iv } = encrypted(plaintext);
-    kmsMock.on(DecryptCommand).resolves({ Plaintext: new Uint8Array(key) });
-    const api = fakeApi({
-      getGeneration: () => Promise.resolve(enterprise(iv)),
-      downloadArtifact: () => Promise.resolve(download(body, 5)),
-    });
-    const result = await landArtifact(deps(api, { artifactKmsKeyId: 'arn:aws:kms:us-east-1:1:key/wrap' }), {
-      ...input,
-      tenantId: 'ten_1',
-    });
-    expect(result.bytes).toBe(plaintext.byteLength);
-    expect(Buffer.concat(uploadedBodies).equals(plaintext)).toBe(true);
-    expect(kmsMock.commandCalls(DecryptCommand)[0]!.args[0].input).toMatchObject({
-      EncryptionContext: { tenant_id: 'ten_1', generation_id: GENERATION_ID },
-      KeyId: 'arn:aws:kms:us-east-1:1:key/wrap',
-    });
-    expect(writtenManifest().artifactEncryption).toBe('envelope-aes-256-gcm');
-  });
-
-  it('aborts and lands nothing when the ciphertext was tampered with', async () => {
-    const { body, iv } = encrypted(csvBytes(3));
-    body[3] = body[3]! ^ 0xff;
-    kmsMock.on(DecryptCommand).resolves({ Plaintext: new Uint8Array(key) });
-    const api = fakeApi({
-      getGeneration: () => Promise.resolve(enterprise(iv)),
-      downloadArtifact: () => Promise.resolve(download(body, 5)),
-    });
-    await expect(landArtifact(deps(api), input)).rejects.toThrow(ArtifactVerificationError);
-    await expect(landArtifact(deps(api), input)).rejects.toThrow(/tag does not verify/);
-    expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
-    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(2);
-    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
-  });
-
-  it('reports a failed tag, not a format error, when the tampered plaintext is also malformed CSV', async () => {
-    const { body, iv } = encrypted(csvBytes(40));
-    // Flip bits in the middle of the body: the plaintext there changes (e.g. commas appear).
-    for (let i = 100; i < 140; i += 1) body[i] = body[i]! ^ 0x2c;
-    kmsMock.on(DecryptCommand).resolves({ Plaintext: new Uint8Array(key) });
-    const api = fakeApi({
-      getGeneration: () => Promise.resolve({ ...enterprise(iv), rows_requested: 40, rows_generated: 40 }),
-      downloadArtifact: () => Promise.resolve(download(body, 5)),
-    });
-    await expect(landArtifact(deps(api), input)).rejects.toThrow(/tag does not verify/);
-    expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
-    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
-  });
-
-  it('refuses an envelope of another generation before calling KMS or S3', async () => {
-    const { iv } = encrypted(csvBytes(3));
-    const api = fakeApi({
-      getGeneration: () =>
-        Promise.resolve(enterprise(iv, { tenant_id: 'ten_1', generation_id: 'gen_other' })),
-    });
-    await expect(landArtifact(deps(api), input)).rejects.toThrow(/refusing to unwrap/);
-    expect(kmsMock.commandCalls(DecryptCommand)).toHaveLength(0);
-    expect(s3Mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
-    expect(api.downloadArtifact).not.toHaveBeenCalled();
   });
 });
