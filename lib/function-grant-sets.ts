@@ -62,6 +62,8 @@ export const unversionedSeeds =
   'Seeds announced without a version id (an existing, unversioned seed bucket passed to the construct) are read without VersionId.';
 export const tokenReuse =
   'A container that finds a valid shared token decrypts it; only the first function of a run (the one that mints) never does.';
+export const sharedPacing =
+  'Shared vendor pacing (vendorRequestsPerSecond set): each vendor request takes its slot with one conditional UpdateItem on the pacing item; the demo runs without pacing, test/integration/client/pacing-moto.test.ts covers it.';
 export const dynamoKeyUse =
   'Documented for callers of a table encrypted with a customer managed key (DynamoDB uses it for the caller when it refreshes the table key); local runs only see the Decrypt every request needs.';
 
@@ -76,11 +78,12 @@ export const vendorGrants: readonly FunctionGrant[] = [
   {
     sid: 'TokenCache',
     target: 'stateTable',
-    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
     keyActions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
     keptBecause: {
       'dynamodb:PutItem': mintPath,
       'dynamodb:DeleteItem': mintPath,
+      'dynamodb:UpdateItem': sharedPacing,
       'kms:Encrypt': dynamoKeyUse,
       'kms:GenerateDataKey': dynamoKeyUse,
       'kms:DescribeKey': dynamoKeyUse,

@@ -2,14 +2,15 @@
  * Shared pacing of vendor requests: a token bucket (kept as a GCRA "theoretical arrival time")
  * in the pipeline's DynamoDB state table, drawn from by every Lambda container and every run of
  * a deployment, so concurrent runs take turns instead of all meeting the vendor's 429s. Each
- * take is a read plus a conditional write on one item (`PACING#<client_id>` / `PACING`); a lost
- * race reads again. For the operations whose pipeline step can wait outside
+ * take is one atomic conditional UpdateItem on one item (`PACING#<client_id>` / `PACING`):
+ * `tat += interval` while there is a backlog, `tat = now + interval` once the bucket has refilled.
+ * There is no read-then-write race, so N runs taking at once cost about N writes, not N². For the operations whose pipeline step can wait outside
  * ({@link QUEUED_OPERATIONS}), a short wait for the next request is slept in process and a longer
  * one is refused with {@link VendorPacingError}, so the step waits in a Step Functions Wait. Other
  * operations (a schema read, a download while landing) take their turn in process, sleeping at
  * most `maxInlineWaitOtherMs` before they go anyway.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { VendorPacingError } from './errors.ts';
 
@@ -101,60 +102,113 @@ export function validatePacingRate(rate: PacingRate): PacingRate {
 /** The token bucket in DynamoDB (see the module comment). */
 export class DynamoDbPacer implements VendorPacer {
   readonly #options: DynamoDbPacerOptions;
-  readonly #key: string;
+  readonly #key: { pk: string; sk: string };
+  /** The bucket state this container saw last: picks which atomic take to try first. */
+  #lastTat: number | null = null;
 
   constructor(options: DynamoDbPacerOptions) {
     validatePacingRate(options);
     this.#options = options;
-    this.#key = `PACING#${options.clientId}`;
+    this.#key = { pk: `PACING#${options.clientId}`, sk: PACING_SORT_KEY };
   }
 
   async acquire(operation: string): Promise<void> {
-    const { dynamo, tableName } = this.#options;
     const now = this.#options.now ?? Date.now;
     const queued = (this.#options.queuedOperations ?? QUEUED_OPERATIONS).has(operation);
     const maxInline = queued ? (this.#options.maxInlineWaitMs ?? 1_000) : Number.POSITIVE_INFINITY;
     const sleepCap = queued ? maxInline : (this.#options.maxInlineWaitOtherMs ?? 5_000);
     for (let race = 0; race < MAX_RACES; race += 1) {
-      const { Item } = await dynamo.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: { pk: this.#key, sk: PACING_SORT_KEY },
-          ConsistentRead: true,
-        }),
-      );
-      const tat = typeof Item?.['tat'] === 'number' ? Item['tat'] : null;
       const at = now();
-      const decision = decidePacing(tat, at, this.#options, maxInline);
-      if (decision.nextTat === null) {
+      const backlogFirst = this.#lastTat !== null && this.#lastTat >= at;
+      const waitMs =
+        (backlogFirst ? await this.#takeQueued(at, maxInline) : await this.#takeIdle(at)) ??
+        (backlogFirst ? await this.#takeIdle(at) : await this.#takeQueued(at, maxInline));
+      if (waitMs === null) {
+        // Neither take applied: the backlog is longer than this caller may wait (or it moved
+        // between the two takes; the loop tries again after reading it).
+        const tat = await this.#readTat();
+        const decision = decidePacing(tat, now(), this.#options, maxInline);
+        if (decision.nextTat !== null) continue;
         const spread = 1 + (this.#options.random ?? Math.random)() * 0.25;
         throw new VendorPacingError(operation, Math.max(1, Math.ceil((decision.waitMs * spread) / 1000)));
       }
-      try {
-        await dynamo.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              pk: this.#key,
-              sk: PACING_SORT_KEY,
-              tat: decision.nextTat,
-              ttl: Math.ceil(decision.nextTat / 1000) + 3600,
-            },
-            ConditionExpression: tat === null ? 'attribute_not_exists(pk)' : 'tat = :tat',
-            ...(tat === null ? {} : { ExpressionAttributeValues: { ':tat': tat } }),
-          }),
-        );
-      } catch (err) {
-        if (isConditionFailure(err)) continue;
-        throw err;
-      }
-      const waitMs = Math.min(decision.waitMs, sleepCap);
-      if (waitMs > 0) await (this.#options.sleep ?? defaultSleep)(waitMs);
+      const capped = Math.min(waitMs, sleepCap);
+      if (capped > 0) await (this.#options.sleep ?? defaultSleep)(capped);
       return;
     }
     // Every race lost: the bucket is contended right now; come back after a short spell.
     if (queued) throw new VendorPacingError(operation, 1);
   }
+
+  /** Backlog: one atomic `tat += interval` if the slot is within `maxWaitMs`; the wait, or null. */
+  async #takeQueued(at: number, maxWaitMs: number): Promise<number | null> {
+    const { requestsPerSecond, burst } = this.#options;
+    const interval = 1000 / requestsPerSecond;
+    const ceiling = at + (burst - 1) * interval + maxWaitMs;
+    // An operation that may wait any time (Infinity) takes the next slot however far it is.
+    const bounded = Number.isFinite(ceiling);
+    const attributes = await this.#update(
+      'SET tat = tat + :interval, #ttl = :ttl',
+      bounded ? 'tat BETWEEN :now AND :ceiling' : 'tat >= :now',
+      {
+        ':interval': interval,
+        ':now': at,
+        ':ttl': expiry(at + 60_000),
+        ...(bounded ? { ':ceiling': ceiling } : {}),
+      },
+    );
+    if (attributes === null) return null;
+    const start = Number(attributes['tat']) - interval;
+    return Math.max(0, Math.ceil(start - (burst - 1) * interval - at));
+  }
+
+  /** Refilled bucket (no backlog): one atomic `tat = now + interval`; 0, or null. */
+  async #takeIdle(at: number): Promise<number | null> {
+    const next = at + 1000 / this.#options.requestsPerSecond;
+    const attributes = await this.#update(
+      'SET tat = :next, #ttl = :ttl',
+      'attribute_not_exists(tat) OR tat < :now',
+      { ':next': next, ':now': at, ':ttl': expiry(next) },
+    );
+    return attributes === null ? null : 0;
+  }
+
+  async #update(
+    update: string,
+    condition: string,
+    values: Record<string, number>,
+  ): Promise<Record<string, unknown> | null> {
+    try {
+      const { Attributes } = await this.#options.dynamo.send(
+        new UpdateCommand({
+          TableName: this.#options.tableName,
+          Key: this.#key,
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      this.#lastTat = typeof Attributes?.['tat'] === 'number' ? Attributes['tat'] : this.#lastTat;
+      return Attributes ?? {};
+    } catch (err) {
+      if (isConditionFailure(err)) return null;
+      throw err;
+    }
+  }
+
+  async #readTat(): Promise<number | null> {
+    const { Item } = await this.#options.dynamo.send(
+      new GetCommand({ TableName: this.#options.tableName, Key: this.#key, ConsistentRead: true }),
+    );
+    const tat = typeof Item?.['tat'] === 'number' ? Item['tat'] : null;
+    this.#lastTat = tat;
+    return tat;
+  }
 }
+
+/** The item's TTL (epoch seconds): an hour after its last slot. */
+const expiry = (tatMs: number): number => Math.ceil(tatMs / 1000) + 3600;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -71,6 +71,39 @@ describe('DynamoDbPacer on moto', () => {
     expect(Item?.['tat']).toBe(now + 9 * 200);
   });
 
+  it('costs each of 30 concurrent takers at most two conditional writes and no read (no read-then-write race)', async () => {
+    const sent: string[] = [];
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name);
+        return dynamo.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const now = 5_000_000;
+    const slept: number[] = [];
+    await Promise.all(
+      Array.from({ length: 30 }, () =>
+        new DynamoDbPacer({
+          tableName: TABLE,
+          dynamo: counting,
+          clientId: 'client-contended',
+          requestsPerSecond: 10,
+          burst: 1,
+          maxInlineWaitMs: 60_000,
+          now: () => now,
+          sleep: (ms) => {
+            slept.push(ms);
+            return Promise.resolve();
+          },
+        }).acquire('getJob'),
+      ),
+    );
+    expect(sent.filter((name) => name === 'GetCommand')).toEqual([]);
+    expect(sent.length).toBeLessThanOrEqual(60);
+    // Thirty distinct slots, 100 ms apart: one goes at once, the others wait 100 ms … 2.9 s.
+    expect(slept.sort((a, b) => a - b)).toEqual(Array.from({ length: 29 }, (_, i) => (i + 1) * 100));
+  });
+
   it('refuses a wait beyond the in-process limit with the time to come back, taking no slot', async () => {
     const pacer = (now: number) =>
       new DynamoDbPacer({
