@@ -1,37 +1,13 @@
 /** The run-record function's safety net: "Execution Status Change" events from ExecutionEndedRule. */
 import { context } from '../../support/lambda-env.ts';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/record-run.ts';
 import { seed } from '../../support/fake-vendor-api.ts';
+import { ddb, events, useRecordRunMocks } from '../../support/record-run-mocks.ts';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const events = mockClient(EventBridgeClient);
-
-beforeEach(() => {
-  ddb.reset();
-  events.reset();
-  ddb.on(QueryCommand).resolves({ Items: [] });
-  ddb.on(UpdateCommand).callsFake((input: { UpdateExpression: string }) =>
-    input.UpdateExpression.startsWith('SET #status')
-      ? {
-          Attributes: {
-            pk: 'RUN#r',
-            sk: 'RUN',
-            runId: 'r',
-            status: 'FAILED',
-            startedAt: '2026-05-01T17:30:00Z',
-          },
-        }
-      : {},
-  );
-  events.on(PutEventsCommand).callsFake((input: { Entries?: unknown[] }) => ({
-    FailedEntryCount: 0,
-    Entries: (input.Entries ?? []).map((_, i) => ({ EventId: `e${i}` })),
-  }));
-});
+useRecordRunMocks();
 
 function finishUpdate() {
   return ddb
