@@ -26,6 +26,14 @@ function scaleLimits(d: ScaleData): string {
     parts.push(`Measured at ${d.seeds} seeds, not ${SCALE_TARGETS.seeds}.`);
   }
   if (!d.pacing) parts.push('Measured before the shared pacing: throttled runs retried in lockstep.');
+  if (d.pacing && (d.wallOverIdeal ?? 0) > SCALE_TARGETS.maxWallOverIdeal) {
+    parts.push(
+      `With the shared pacing the vendor refused ${fmt(refusedPerAccepted(d))}× the accepted calls, so its limit is not what stretches the wall time. ` +
+        'Two things do: the local stack (one moto process and one Node for the runner, handlers and simulator, on the same 2 cores) and the pacing itself, ' +
+        'where a step refused a slot waits outside in a Step Functions Wait without holding one, so the bucket can idle while callers wait. ' +
+        'Reserving the slot and carrying it through the Wait is the next step; the local share is not separated from it here.',
+    );
+  }
   if (d.failedRuns.length > 0) {
     parts.push(
       `${d.failedRuns.length} runs failed (first: ${(d.failedRuns[0]?.error ?? '').slice(0, 200)}).`,

@@ -26,6 +26,13 @@ export const SCALE_RETRY_INTERVAL_MS = 15_000;
 export const SCALE_TARGETS = { seeds: 1000, maxWallOverIdeal: 1.2, maxRefusedPerAccepted: 0.5 } as const;
 
 /**
+ * Seeds `npm run bench` drops by default. 1,000 (the target) does not finish within the
+ * benchmark's 15-minute budget on the local stack here (one moto process and one Node for the
+ * runner, handlers and simulator on 2 cores); `--seeds 1000` runs the target size alone.
+ */
+export const SCALE_DEFAULT_SEEDS = 200;
+
+/**
  * The pacing a user sets for a vendor limit of `ratePerSecond` in any second: a little below it,
  * with a burst small enough that rate + burst stays within the limit over any second.
  */
@@ -82,7 +89,7 @@ async function listAll(s3: S3Client, bucket: string, prefix: string): Promise<st
 
 export async function runScaleBenchmark(options: { seeds?: number; ratePerSecond?: number } = {}) {
   const startedAt = performance.now();
-  const seeds = options.seeds ?? SCALE_TARGETS.seeds;
+  const seeds = options.seeds ?? SCALE_DEFAULT_SEEDS;
   const ratePerSecond = options.ratePerSecond ?? 30;
   const pacing = pacingFor(ratePerSecond);
   let peakRss = process.memoryUsage.rss();
