@@ -11,8 +11,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeFaultMatrix, type FaultMatrixRow } from '../../bench/fault-matrix.ts';
 import { CLIENT_TIMEOUT_MS, type FaultWorld } from '../support/e2e/fault-world.ts';
-import { measureFaultRow, type CaseRuns, type MeasuredRow } from '../support/e2e/fault-row.ts';
-import { exampleSeedCsv } from '../support/e2e/local-pipeline.ts';
+import { measureFaultRow, type MeasuredRow } from '../support/e2e/fault-row.ts';
+import {
+  dropSeed,
+  feedOf,
+  statusOnEachRoute,
+  uniqueSeed,
+  withFaults,
+  withTenantLimits,
+  type FaultCase,
+} from '../support/e2e/fault-case-kit.ts';
 import { expectFailedRun, expectSucceededRun } from '../support/e2e/run-checks.ts';
 import { INFEASIBLE_SCENARIO } from '../fixtures/scenarios.ts';
 import { measureTwoScenarioRow, twoScenarioCases } from '../support/e2e/two-scenario-rows.ts';
@@ -20,32 +28,11 @@ import { measureTwoScenarioRow, twoScenarioCases } from '../support/e2e/two-scen
 const MALFORMED_SEED = join(import.meta.dirname, '..', '..', 'examples', 'seeds', 'malformed.csv');
 const SLOWER_THAN_TIMEOUT = `${CLIENT_TIMEOUT_MS + 1500}ms`;
 const DAY_MS = 24 * 3_600_000;
-/** The simulator's default tenant limits (docs/simulator.md), restored after the limit rows. */
-const DEFAULT_ROW_QUOTA = 100_000_000;
-const DEFAULT_PER_REQUEST_CAP = 1_000_000;
 
 const CREATE_DATASET = 'POST /v1/datasets';
 const CREATE_GENERATION = 'POST /v1/datasets/{dataset_id}/generations';
 const DOWNLOAD = 'GET /v1/generations/{generation_id}/download';
-/** The vendor routes of one run, for faults that hit each of them once. */
-const RUN_ROUTES = [
-  'POST /v1/datasets',
-  'GET /v1/jobs/*',
-  'POST /v1/datasets/*/generations',
-  'GET /v1/generations/*',
-];
-
 const BASELINE = { name: 'baseline', row_count: 40, output_format: 'csv' } as const;
-
-/** One fault class: how to inject it, and what the pipeline must make of it. */
-interface FaultCase {
-  readonly fault: string;
-  readonly expected: Pick<FaultMatrixRow, 'outcome' | 'dataLanded'>;
-  /** Scenarios of the case's feed (default: one small CSV scenario); a string is written verbatim. */
-  readonly scenarios?: readonly ({ readonly name: string } & Record<string, unknown>)[] | string;
-  run(world: FaultWorld, feed: string): Promise<CaseRuns>;
-  check?(measured: MeasuredRow, world: FaultWorld): void | Promise<void>;
-}
 
 const rows: FaultMatrixRow[] = [];
 afterAll(() => {
@@ -53,66 +40,6 @@ afterAll(() => {
   const total = managedCases.length + enterpriseCases.length + twoScenarioCases.length;
   if (rows.length === total) writeFaultMatrix(rows);
 });
-
-let seedRows = 120;
-/** Seed bytes no other row uses: the vendor counts training twice on the same bytes as duplicate work. */
-function uniqueSeed(): string {
-  seedRows += 1;
-  return exampleSeedCsv(seedRows);
-}
-
-function feedOf(fault: string): string {
-  return `fm-${fault.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`.slice(0, 40).replace(/-+$/, '');
-}
-
-/** Drops a fresh seed for `feed` through the pipeline's own runner. */
-async function dropSeed(
-  world: FaultWorld,
-  feed: string,
-  body: string | Uint8Array = uniqueSeed(),
-): Promise<CaseRuns> {
-  const run = await world.p.dropSeed(await world.p.putSeed(feed, 'seed.csv', body));
-  return { runs: [run] };
-}
-
-/** Drops a fresh seed with `faults` injected into the simulator. */
-function withFaults(faults: string): FaultCase['run'] {
-  return (world, feed) => {
-    world.p.simulator.setFaults(faults);
-    return dropSeed(world, feed);
-  };
-}
-
-/** With each vendor route of a run answering `status` once. */
-function statusOnEachRoute(status: number): FaultCase {
-  return {
-    fault: `HTTP ${status} once on each vendor route`,
-    expected: { outcome: 'landed', dataLanded: 'yes' },
-    run: withFaults(RUN_ROUTES.map((route) => `${route}:${status}x1@retry=0`).join(';')),
-    check({ counters }) {
-      expect(counters.faults[`status:${status}`]).toBe(RUN_ROUTES.length);
-      expect(counters.trainings).toBe(1);
-      expect(counters.generationsExecuted).toBe(1);
-    },
-  };
-}
-
-/** Runs `work` with the demo tenant's limits changed, then restores the defaults. */
-async function withTenantLimits<T>(
-  world: FaultWorld,
-  limits: { rowQuota?: number; perRequestCap?: number },
-  work: () => Promise<T>,
-): Promise<T> {
-  world.p.simulator.operator.setTenantLimits(world.tenantId, limits);
-  try {
-    return await work();
-  } finally {
-    world.p.simulator.operator.setTenantLimits(world.tenantId, {
-      rowQuota: DEFAULT_ROW_QUOTA,
-      perRequestCap: DEFAULT_PER_REQUEST_CAP,
-    });
-  }
-}
 
 const managedCases: FaultCase[] = [
   {
