@@ -27,6 +27,12 @@ export const PipelineMetricName = {
   tokenMints: 'TokenMints',
   /** Seconds left of the vendor's retention of an artifact when it landed. */
   artifactRetentionRemaining: 'ArtifactRetentionRemaining',
+  /** Runs recorded by outcome (the run-record step). */
+  runsSucceeded: 'RunsSucceeded',
+  runsPartial: 'RunsPartial',
+  runsFailed: 'RunsFailed',
+  /** Scheduled runs of a feed without a dataset yet: skipped, not failed. */
+  runsSkipped: 'RunsSkipped',
 } as const;
 
 /** Metrics the landing step emits per feed (dimensions `service`, `feed`). */
@@ -215,6 +221,18 @@ export class PipelineMonitoring extends Construct {
       graph('Retention left at landing (s, minimum)', [
         own(PipelineMetricName.artifactRetentionRemaining, 'Minimum'),
       ]),
+    );
+    dashboard.addWidgets(
+      graph(
+        'Runs by outcome (skipped: scheduled before the feed had a dataset)',
+        [
+          own(PipelineMetricName.runsSucceeded),
+          own(PipelineMetricName.runsPartial),
+          own(PipelineMetricName.runsFailed),
+          own(PipelineMetricName.runsSkipped),
+        ],
+        24,
+      ),
     );
     dashboard.addWidgets(
       ...Object.entries(props.stateMachines).map(([name, machine]) =>

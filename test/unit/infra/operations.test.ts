@@ -78,6 +78,10 @@ describe('SimulacraPipeline operations', () => {
       'TokenMints',
       'SeedRejected',
       'ArtifactRetentionRemaining',
+      'RunsSucceeded',
+      'RunsPartial',
+      'RunsFailed',
+      'RunsSkipped',
       'ExecutionsFailed',
       'ApproximateNumberOfMessagesVisible',
     ]) {
