@@ -14,8 +14,21 @@ export interface HookableClient {
 /** Called with every client created here (local runs judge each call with it). */
 export type AwsClientHook = (client: HookableClient) => void;
 
-const hooks: AwsClientHook[] = [];
-const created = new Set<HookableClient>();
+/**
+ * Kept on `globalThis` under a registered symbol so that every copy of this module in one process
+ * shares it: a built function bundle carries its own copy, and the local runner's IAM judge must
+ * see that bundle's clients too (test/integration/lambdas/function-bundles.test.ts).
+ */
+interface HookRegistry {
+  readonly hooks: AwsClientHook[];
+  readonly created: Set<HookableClient>;
+}
+const REGISTRY_KEY = Symbol.for('simulacra-pipeline.aws-client-hooks');
+const registry = ((globalThis as Record<symbol, HookRegistry | undefined>)[REGISTRY_KEY] ??= {
+  hooks: [],
+  created: new Set<HookableClient>(),
+});
+const { hooks, created } = registry;
 
 /**
  * Applies `hook` to every client created so far and every client created later. Local tooling

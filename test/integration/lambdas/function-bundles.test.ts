@@ -4,8 +4,8 @@
  * zod/mini, the Lambda credential alias), and a whole ingest run (managed mode, moto, simulator)
  * calls every Task's handler from its built `index.mjs`. The scenarios land CSV, Parquet and
  * Arrow, so LandArtifact reads its lazily loaded chunks (hyparquet, apache-arrow) as on Lambda,
- * and its stream scan starts its worker thread from the bundle. Every other chunk must at least
- * load on its own.
+ * and its stream scan starts its worker thread from the bundle. The bundles' SDK calls are judged
+ * against each function's role like the source's. Every other chunk must at least load on its own.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,6 +95,14 @@ describe('the built function bundles', () => {
     // Every Task ran from its bundle (StartIngest needs the runner's Step Functions: see below).
     const tasks = pipelineFunctions.filter((f) => f.aslPlaceholder && f.id !== 'PrepareFeed');
     expect(tasks.filter((f) => !calls[f.id]).map((f) => f.id)).toEqual([]);
+    // The bundles' own SDK clients were judged against their roles too (none denied, or the run
+    // would have failed): each Task made judged calls, landing included.
+    const judged = new Set(h.environment.iam?.calls().map((c) => c.functionId));
+    expect(tasks.filter((f) => !judged.has(f.id)).map((f) => f.id)).toEqual([]);
+    expect(
+      h.environment.iam?.calls().some((c) => c.functionId === 'LandArtifact' && c.action === 's3:PutObject'),
+    ).toBe(true);
+    expect(h.environment.iam?.denied()).toEqual([]);
 
     // PrepareFeed (scheduled runs) from its bundle: the feed's live dataset is reused.
     const prepared = (await invoke('PrepareFeed', { runId: 'bundle-prepare', feed: 'bundled' })) as {
