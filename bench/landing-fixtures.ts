@@ -14,14 +14,24 @@ export const FEED = 'bench';
 export const TENANT = 'ten_bench';
 export const DATASET = 'ds_bench';
 
+const SEGMENTS = ['Premium', 'Mainstream', 'Value'];
+const REGIONS = ['North', 'South', 'East', 'West'];
+
+/** A row `id,segment,region,age,spend` whose values derive from `m`, the spend shifted by `spendShift`. */
+export function syntheticRow(id: string, m: number, spendShift = 0): string {
+  return `${id},${SEGMENTS[m % 3]},${REGIONS[(m * 7) % 4]},${18 + ((m * 13) % 60)},${((m * 37) % 40_000) / 100 + spendShift}\n`;
+}
+
 /**
- * Writes a CSV of about `bytes` bytes (header + rows of 5 mixed columns) and returns its row
- * count. Deterministic and fast (about 1 s per 100 MB).
+ * Writes a CSV of about `bytes` bytes (header + rows of 5 mixed columns, `row(n)` each, the
+ * artifact's by default) and returns its row count. Deterministic and fast (about 1 s per 100 MB).
  */
-export async function writeSyntheticCsv(path: string, bytes: number): Promise<number> {
+export async function writeSyntheticCsv(
+  path: string,
+  bytes: number,
+  row: (n: number) => string = (n) => syntheticRow(String(n), n),
+): Promise<number> {
   const out = createWriteStream(path);
-  const segments = ['Premium', 'Mainstream', 'Value'];
-  const regions = ['North', 'South', 'East', 'West'];
   let written = 0;
   let rows = 0;
   const header = 'id,segment,region,age,spend\n';
@@ -29,12 +39,7 @@ export async function writeSyntheticCsv(path: string, bytes: number): Promise<nu
   written += header.length;
   while (written < bytes) {
     const lines: string[] = [];
-    for (let i = 0; i < 20_000; i++) {
-      const n = rows + i;
-      lines.push(
-        `${n},${segments[n % 3]},${regions[(n * 7) % 4]},${18 + ((n * 13) % 60)},${((n * 37) % 40_000) / 100}\n`,
-      );
-    }
+    for (let i = 0; i < 20_000; i++) lines.push(row(rows + i));
     const chunk = lines.join('');
     rows += lines.length;
     written += chunk.length;

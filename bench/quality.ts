@@ -6,15 +6,14 @@
  * Figures are ratios of the two: throughput with / without, peak RSS with / without.
  * Run alone: `tsx bench/quality.ts [--large]`.
  */
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig, startMoto } from '../src/local/moto.ts';
 import { MB, isMain, mbPerSecond, ratio, round, runAsScript, runChild, writeResult } from './common.ts';
-import { DATASET, FEED, startArtifactServer, writeSyntheticCsv } from './landing-fixtures.ts';
+import { DATASET, FEED, startArtifactServer, syntheticRow, writeSyntheticCsv } from './landing-fixtures.ts';
 import type { QualityChildJob, QualityChildResult } from './quality-child.ts';
 
 /** Seed size: seeds are capped at 500 MB by the vendor; 20 MB (≈ 650k rows) is a large one. */
@@ -40,30 +39,8 @@ export interface QualityBenchData {
 }
 
 /** A seed from the same population as the artifact (other ids, shifted amounts): no row in common. */
-async function writeSeed(path: string, bytes: number): Promise<number> {
-  const out = createWriteStream(path);
-  const segments = ['Premium', 'Mainstream', 'Value'];
-  const regions = ['North', 'South', 'East', 'West'];
-  let written = 0;
-  let rows = 0;
-  out.write(`${COLUMNS.join(',')}\n`);
-  while (written < bytes) {
-    const lines: string[] = [];
-    for (let i = 0; i < 20_000; i++) {
-      const n = rows + i;
-      const m = n * 7919 + 13;
-      lines.push(
-        `s${n},${segments[m % 3]},${regions[(m * 7) % 4]},${18 + ((m * 13) % 60)},${((m * 37) % 40_000) / 100 + 0.005}\n`,
-      );
-    }
-    const chunk = lines.join('');
-    rows += lines.length;
-    written += chunk.length;
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  return rows;
+function writeSeed(path: string, bytes: number): Promise<number> {
+  return writeSyntheticCsv(path, bytes, (n) => syntheticRow(`s${n}`, n * 7919 + 13, 0.005));
 }
 
 export async function runQualityBenchmark(options: { large?: boolean } = {}) {
