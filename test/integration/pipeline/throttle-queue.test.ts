@@ -96,6 +96,8 @@ describe('shared pacing across concurrent runs', () => {
     const runner = new LocalPipelineRunner({
       env: { ...h.env, VENDOR_REQUESTS_PER_SECOND: '2', VENDOR_REQUEST_BURST: '1' },
       retryIntervalMs: 5,
+      // The pacing's UpdateItem on the state table is judged against each function's role.
+      iam: h.environment.iam,
     });
     const drops = await Promise.all(
       [0, 1, 2, 3].map((i) =>
