@@ -1,7 +1,8 @@
 /**
  * One poll of a vendor job inside a Wait → Poll → Choice loop. Output: the next loop state
  * `{ status, jobId, attempt, nextWaitSeconds, deadlineAt, jobStatus, createdAt, waitedSeconds,
- * size, estimate }`. A completed job's queue and run time go into the feed's job history.
+ * size, estimate }`. A completed job's queue and run time go into the feed's job history and the
+ * deployment prior (the first poll of other feeds' first jobs).
  */
 import * as z from '../src/contracts/zod.ts';
 import { jobKindOf, pollJob } from '../src/pipeline/poll-job.ts';
@@ -34,13 +35,21 @@ export const handler = defineHandler({
   run: async (input) => {
     const { next, finished } = await pollJob(input, { api: await vendorClient() });
     if (finished && input.feed) {
-      // The history only places future polls: failing to write it must not fail this run.
-      try {
-        await jobHistory().record(input.feed, jobKindOf(input.kind), finished);
-        logger.info('Job duration recorded', { ...finished });
-      } catch (err) {
+      // The feed's history and the deployment prior only place future polls: failing to write
+      // them must not fail this run. Written side by side; one failing does not stop the other.
+      const kind = jobKindOf(input.kind);
+      const [own, prior] = await Promise.allSettled([
+        jobHistory().record(input.feed, kind, finished),
+        jobHistory().recordForDeployment(input.feed, kind, finished),
+      ]);
+      if (own.status === 'fulfilled') logger.info('Job duration recorded', { ...finished });
+      else {
         metrics.addMetric('JobHistoryWriteFailures', MetricUnit.Count, 1);
-        logger.warn('Job duration not recorded', { error: err as Error });
+        logger.warn('Job duration not recorded', { error: own.reason as Error });
+      }
+      if (prior.status === 'rejected') {
+        metrics.addMetric('JobPriorWriteFailures', MetricUnit.Count, 1);
+        logger.warn('Job duration not recorded in the deployment prior', { error: prior.reason as Error });
       }
     }
     metrics.addMetric(input.kind === 'dataset' ? 'TrainingPolls' : 'GenerationPolls', MetricUnit.Count, 1);

@@ -137,7 +137,8 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     entry: 'lambdas/upload-seed.ts',
     aslPlaceholder: 'UploadSeedFunctionArn',
     env: vendorEnv,
-    // GetItem: the feed's past trainings place the first poll (src/state/job-history.ts).
+    // GetItem: the feed's past trainings (for its first, other feeds': the deployment prior) place
+    // the first poll (src/state/job-history.ts).
     grants: [
       ...vendorGrants,
       readSeeds,
@@ -152,7 +153,7 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     entry: 'lambdas/poll-job.ts',
     aslPlaceholder: 'PollJobFunctionArn',
     env: vendorEnv,
-    // UpdateItem: a finished job's duration goes into the feed's job history.
+    // UpdateItem: a finished job's duration goes into the feed's job history and the deployment prior.
     grants: [...vendorGrants, stateRecords(['dynamodb:UpdateItem'])],
     memoryMb: 256,
     timeoutSeconds: 60,
@@ -182,7 +183,7 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     entry: 'lambdas/create-generation.ts',
     aslPlaceholder: 'CreateGenerationFunctionArn',
     env: vendorEnv,
-    // GetItem: the feed's past generations place the first poll.
+    // GetItem: the feed's past generations (for its first, the deployment prior) place the first poll.
     grants: [...vendorGrants, stateRecords(['dynamodb:GetItem'])],
     memoryMb: 256,
     timeoutSeconds: 120,

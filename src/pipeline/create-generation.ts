@@ -33,7 +33,7 @@ export interface CreatedGeneration {
 
 export interface CreateGenerationDeps {
   readonly api: SimulacraApi;
-  /** The feed's past generations, to place the first poll near the expected end. */
+  /** The feed's past generations (or, for its first, other feeds'), to place the first poll. */
   readonly history?: JobHistoryReader;
   readonly now?: () => Date;
   readonly random?: () => number;
@@ -65,7 +65,13 @@ export async function createGeneration(
     input.resolved,
     input.resolved.keyRunId ?? input.runId,
   );
-  const estimate = await feedJobEstimate(deps.history, input.feed, 'generation', scenario.row_count);
+  const estimate = await feedJobEstimate(
+    deps.history,
+    input.feed,
+    'generation',
+    scenario.row_count,
+    deps.now?.(),
+  );
   let created: CreateGenerationResult;
   try {
     created = await deps.api.createGeneration({

@@ -18,7 +18,8 @@ export const jobDurationSampleSchema = z.object({
   runSeconds: z.number().check(z.nonnegative()),
   /** Seed bytes (training) or rows requested (generation); 0 when unknown. */
   size: z.number().check(z.nonnegative()),
-  completedAt: z.string(),
+  /** ISO time; bounded so a slot written by anything else cannot bloat the item it lives in. */
+  completedAt: z.string().check(z.maxLength(64)),
 });
 export type JobDurationSample = z.infer<typeof jobDurationSampleSchema>;
 
@@ -29,6 +30,8 @@ export const jobEstimateSchema = z.object({
   /** Robust spread of the run times (scaled MAD), 0 with one sample. */
   spreadSeconds: z.number().check(z.nonnegative()),
   samples: z.number().check(z.int(), z.positive()),
+  /** `deployment`: from other feeds' jobs (the feed had none of its own); absent: the feed's own. */
+  source: z.optional(z.literal('deployment')),
 });
 export type JobEstimate = z.infer<typeof jobEstimateSchema>;
 
@@ -42,6 +45,14 @@ const MAD_TO_SIGMA = 1.4826;
 const SAME_SIZE_RATIO = 1.25;
 /** Scaling by size is bounded: a job 10× larger than any seen is not 10× longer with certainty. */
 const MAX_SIZE_SCALE = 4;
+/**
+ * Other feeds' jobs place a new feed's first poll only when their size is within this ratio of
+ * the job's: run time is not proportional to size across feeds of very different sizes (fixed
+ * costs, other columns), so farther samples are not scaled but left out.
+ */
+const PRIOR_MAX_SIZE_RATIO = MAX_SIZE_SCALE;
+/** Other feeds' jobs older than this no longer describe the vendor's speed. */
+const PRIOR_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 /** The first poll comes this much after the expected completion, at least. */
 const MIN_MARGIN_SECONDS = 3;
 const MARGIN_FRACTION = 0.04;
@@ -93,6 +104,32 @@ export function estimateJob(history: readonly JobDurationSample[], size: number)
     spreadSeconds: round1(spreadSeconds),
     samples: history.length,
   };
+}
+
+/**
+ * The estimate for a feed's first job of a kind from the deployment's other feeds' recent jobs
+ * (the prior): only samples of a known size within {@link PRIOR_MAX_SIZE_RATIO} of the job's and
+ * younger than 30 days, then as {@link estimateJob}; null when none qualifies (the default backoff).
+ */
+export function estimateFromPrior(
+  prior: readonly JobDurationSample[],
+  size: number,
+  now: Date,
+): JobEstimate | null {
+  if (size <= 0) return null;
+  const usable = prior.filter((s) => {
+    const ratio = size / s.size;
+    const age = now.getTime() - Date.parse(s.completedAt);
+    return (
+      s.size > 0 &&
+      ratio <= PRIOR_MAX_SIZE_RATIO &&
+      ratio >= 1 / PRIOR_MAX_SIZE_RATIO &&
+      Number.isFinite(age) &&
+      age <= PRIOR_MAX_AGE_MS
+    );
+  });
+  const estimate = estimateJob(usable, size);
+  return estimate && { ...estimate, source: 'deployment' };
 }
 
 function round1(n: number): number {
@@ -164,17 +201,27 @@ export function nextWaitSeconds(
   return Math.max(1, Math.ceil(wait));
 }
 
-/** Where a create step reads the feed's past jobs (the state table in a deployment). */
+/** Where a create step reads past jobs (the state table in a deployment). */
 export interface JobHistoryReader {
+  /** The feed's own recent jobs of the kind. */
   recent(feed: string, kind: JobKind): Promise<readonly JobDurationSample[]>;
+  /** Recent jobs of the kind of the deployment's feeds (the prior for a feed without history). */
+  deploymentRecent(kind: JobKind): Promise<readonly JobDurationSample[]>;
 }
 
-/** The estimate for a new job of the feed, or null without a reader or history. */
+/**
+ * The estimate for a new job of the feed: from its own history when it has one, else from the
+ * deployment's other feeds (read only then: one GetItem for a feed with history, two for its
+ * first job), else null (a deployment's very first job: the policy's backoff).
+ */
 export async function feedJobEstimate(
   history: JobHistoryReader | undefined,
   feed: string,
   kind: JobKind,
   size: number,
+  now: Date = new Date(),
 ): Promise<JobEstimate | null> {
-  return history ? estimateJob(await history.recent(feed, kind), size) : null;
+  if (!history) return null;
+  const own = estimateJob(await history.recent(feed, kind), size);
+  return own ?? estimateFromPrior(await history.deploymentRecent(kind), size, now);
 }

@@ -66,7 +66,7 @@ export async function uploadSeed(
     if (reused) return reused;
   }
   const idempotencyKey = datasetIdempotencyKey(input.seed, replaces);
-  const estimate = await feedJobEstimate(deps.history, input.feed, 'training', input.seed.size);
+  const estimate = await feedJobEstimate(deps.history, input.feed, 'training', input.seed.size, deps.now?.());
   let created: CreateDatasetResult;
   try {
     created = await deps.api.createDataset({

@@ -3,7 +3,14 @@
  * {@link JOB_HISTORY_LIMIT} durations, as a ring of slots filled in completion order. Appending
  * is two UpdateItems and no read: an atomic counter picks the slot, so jobs of the same feed that
  * finish together (a run's scenarios) never overwrite each other, and the item stays bounded.
+ *
+ * The deployment prior (`DEPLOYMENT` / `JOBS#training|generation`): the latest job of each feed,
+ * in one of {@link JOB_PRIOR_SLOTS} top-level attributes picked by a hash of the feed name, so a
+ * busy feed does not crowd out the others and the item stays bounded (a few KB). Recording is one
+ * UpdateItem with no read and no condition (a SET of a top-level attribute also creates the item);
+ * reading projects only those slots, so anything else an item holds is never transferred.
  */
+import { createHash } from 'node:crypto';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   JOB_HISTORY_LIMIT,
@@ -14,6 +21,18 @@ import {
 import { feedPk } from './records.ts';
 
 export const jobHistorySk = (kind: JobKind): string => `JOBS#${kind}`;
+
+/** Partition of the deployment-wide items (the job prior). */
+export const DEPLOYMENT_PK = 'DEPLOYMENT';
+/** Feeds' latest jobs kept in the deployment prior, per kind (at most one per slot). */
+export const JOB_PRIOR_SLOTS = 32;
+const priorSlotNames = Array.from({ length: JOB_PRIOR_SLOTS }, (_, i) => `slot${String(i).padStart(2, '0')}`);
+
+/** The prior's slot of a feed: stable across containers and versions. */
+export function jobPriorSlot(feed: string): string {
+  const hash = createHash('sha256').update(feed).digest().readUInt32BE(0);
+  return priorSlotNames[hash % JOB_PRIOR_SLOTS] as string;
+}
 
 export interface JobHistoryOptions {
   readonly tableName: string;
@@ -46,17 +65,27 @@ export class JobHistory {
     );
     const item = out.Item as HistoryItem | undefined;
     const slots = Object.values(item?.samples ?? {}).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
-    const samples: JobDurationSample[] = [];
-    // Items written by another version may hold what this one cannot read: skipped, not fatal.
-    for (const slot of slots) {
-      const parsed = jobDurationSampleSchema.safeParse(slot);
-      if (parsed.success) samples.push(parsed.data);
-    }
-    return samples.slice(-this.limit);
+    return readableSamples(slots).slice(-this.limit);
+  }
+
+  /** The latest job of `kind` of each feed that shares the deployment's prior, oldest first. */
+  async deploymentRecent(kind: JobKind): Promise<JobDurationSample[]> {
+    const names = Object.fromEntries(priorSlotNames.map((name, i) => [`#s${i}`, name]));
+    const out = await this.dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: DEPLOYMENT_PK, sk: jobHistorySk(kind) },
+        ProjectionExpression: Object.keys(names).join(', '),
+        ExpressionAttributeNames: names,
+      }),
+    );
+    const samples = readableSamples(Object.values(out.Item ?? {}));
+    return samples.sort((a, b) => Date.parse(a.completedAt) - Date.parse(b.completedAt));
   }
 
   /** Appends one finished job, replacing the oldest once the ring is full. */
-  async record(feed: string, kind: JobKind, sample: JobDurationSample): Promise<void> {
+  async record(feed: string, kind: JobKind, finished: JobDurationSample): Promise<void> {
+    const sample = jobDurationSampleSchema.parse(finished);
     const key = { pk: feedPk(feed), sk: jobHistorySk(kind) };
     const counted = await this.dynamo.send(
       new UpdateCommand({
@@ -80,4 +109,28 @@ export class JobHistory {
       }),
     );
   }
+
+  /** Makes `feed`'s finished job its latest in the deployment prior (one UpdateItem). */
+  async recordForDeployment(feed: string, kind: JobKind, finished: JobDurationSample): Promise<void> {
+    const sample = jobDurationSampleSchema.parse(finished);
+    await this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: DEPLOYMENT_PK, sk: jobHistorySk(kind) },
+        UpdateExpression: 'SET #slot = :sample, #kind = :kind',
+        ExpressionAttributeNames: { '#slot': jobPriorSlot(feed), '#kind': 'kind' },
+        ExpressionAttributeValues: { ':sample': { ...sample, feed }, ':kind': kind },
+      }),
+    );
+  }
+}
+
+/** The slots that hold a sample this version reads; anything else (another version's) is skipped. */
+function readableSamples(slots: readonly unknown[]): JobDurationSample[] {
+  const samples: JobDurationSample[] = [];
+  for (const slot of slots) {
+    const parsed = jobDurationSampleSchema.safeParse(slot);
+    if (parsed.success) samples.push(parsed.data);
+  }
+  return samples;
 }

@@ -12,6 +12,7 @@
  * | scenario outcome | `RUN#<runId>` | `SCENARIO#<name>` |
  * | token cache (client) | `TOKEN#<client_id>#<audience>` | `TOKEN` |
  * | job history (src/state/job-history.ts) | `FEED#<feed>` | `JOBS#training` / `JOBS#generation` |
+ * | job prior, each feed's latest job (src/state/job-history.ts) | `DEPLOYMENT` | `JOBS#training` / `JOBS#generation` |
  */
 import type { SeedObject } from '../contracts/seed-object.ts';
 import type { QualityHeadline } from '../landing/content-check.ts';

@@ -1,14 +1,22 @@
 /**
  * The feeds' job history in the state table: the ring stays bounded and concurrent appends keep
  * every sample (moto), and a pipeline run records its training and generation as the vendor timed
- * them, so the feed's next run places its first polls from them and polls less.
+ * them, so the feed's next run places its first polls from them and polls less. The deployment
+ * prior (each feed's latest job) stays bounded whatever it is given, and places the first polls of
+ * a new feed's first run; every call of those runs is judged against the functions' IAM roles.
  */
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dilatedClock } from '../../../bench/pipeline-run.ts';
 import type { JobDurationSample } from '../../../src/pipeline/job-estimate.ts';
 import { startMoto, type RunningMoto } from '../../../src/local/moto.ts';
-import { JobHistory, jobHistorySk } from '../../../src/state/job-history.ts';
+import {
+  DEPLOYMENT_PK,
+  JOB_PRIOR_SLOTS,
+  JobHistory,
+  jobHistorySk,
+  jobPriorSlot,
+} from '../../../src/state/job-history.ts';
 import { feedPk } from '../../../src/state/records.ts';
 import { exampleSeedCsv, usePipelineHarness } from '../../support/pipeline-harness.ts';
 import { createTokenCacheResources } from '../../support/token-cache-moto.ts';
@@ -65,6 +73,67 @@ describe('JobHistory on moto', () => {
   });
 });
 
+describe('the deployment prior on moto', () => {
+  const priorKey = (kind: 'training' | 'generation') => ({ pk: DEPLOYMENT_PK, sk: jobHistorySk(kind) });
+
+  it("keeps each feed's latest job in a bounded number of slots", async () => {
+    const history = new JobHistory({ tableName: TABLE, dynamo });
+    expect(await history.deploymentRecent('training')).toEqual([]);
+    await history.recordForDeployment('alpha', 'training', sample(100));
+    await history.recordForDeployment('alpha', 'training', sample(110));
+    await history.recordForDeployment('beta', 'training', sample(90));
+    // alpha's newer job replaced its older one; oldest first.
+    expect((await history.deploymentRecent('training')).map((s) => s.runSeconds)).toEqual([90, 110]);
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => history.recordForDeployment(`feed-${i}`, 'training', sample(i))),
+    );
+    const item = await dynamo.send(new GetCommand({ TableName: TABLE, Key: priorKey('training') }));
+    const slots = Object.keys(item.Item ?? {}).filter((k) => k.startsWith('slot'));
+    expect(slots.length).toBeLessThanOrEqual(JOB_PRIOR_SLOTS);
+    expect((await history.deploymentRecent('training')).length).toBe(slots.length);
+    expect(JSON.stringify(item.Item).length).toBeLessThan(8 * 1024);
+    expect(await history.deploymentRecent('generation')).toEqual([]);
+  });
+
+  it('reads past a corrupt or oversized item, and refuses to write a sample that would bloat it', async () => {
+    const history = new JobHistory({ tableName: TABLE, dynamo });
+    expect(new Set(['corrupt', 'bloated', 'good'].map(jobPriorSlot)).size).toBe(3);
+    // An item near DynamoDB's 400 KB limit: another writer's 390 KB attribute, a corrupt slot, a
+    // slot with a giant timestamp, one good slot.
+    await dynamo.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          ...priorKey('generation'),
+          junk: 'x'.repeat(390 * 1024),
+          [jobPriorSlot('corrupt')]: { runSeconds: 'slow' },
+          [jobPriorSlot('bloated')]: { ...sample(70), completedAt: 'y'.repeat(4000) },
+          [jobPriorSlot('good')]: sample(60),
+        },
+      }),
+    );
+    // Only the slots are projected: the junk is never read, the bad slots are skipped.
+    expect((await history.deploymentRecent('generation')).map((s) => s.runSeconds)).toEqual([60]);
+    await expect(
+      history.recordForDeployment('bloated', 'generation', { ...sample(70), completedAt: 'z'.repeat(4000) }),
+    ).rejects.toThrow();
+    // A write that would take the item past 400 KB is refused by DynamoDB, not half-applied;
+    // PollJob logs it (JobPriorWriteFailures) and the run goes on (test/unit/lambdas/poll-job.test.ts).
+    await expect(
+      dynamo.send(
+        new UpdateCommand({
+          TableName: TABLE,
+          Key: priorKey('generation'),
+          UpdateExpression: 'SET more = :more',
+          ExpressionAttributeValues: { ':more': 'x'.repeat(20 * 1024) },
+        }),
+      ),
+    ).rejects.toThrow(/size/i);
+    await history.recordForDeployment('good', 'generation', sample(65));
+    expect((await history.deploymentRecent('generation')).map((s) => s.runSeconds)).toEqual([65]);
+  });
+});
+
 // Jobs of 120 s and 60 s on a clock compressed 1:40 (the simulator's clock runs 40× as fast, the
 // runner sleeps each computed wait / 40), as bench/pipeline-run.ts does.
 const SCALE = 40;
@@ -74,10 +143,15 @@ const h = usePipelineHarness({
 });
 
 describe('a feed learns its job durations', () => {
-  it('records the vendor-timed durations and polls less on its next run', async () => {
+  it("records the vendor-timed durations and polls less on its next run, and a new feed's first run polls by them", async () => {
     const polls: Array<{ training: number; generation: number }> = [];
-    for (const rows of [120, 121]) {
-      const drop = await h.putSeed('learning', `seed-${rows}.csv`, exampleSeedCsv(rows));
+    // The deployment's first run, the feed's next one, then another feed's first run.
+    for (const [feed, rows] of [
+      ['learning', 120],
+      ['learning', 121],
+      ['newcomer', 130],
+    ] as const) {
+      const drop = await h.putSeed(feed, `seed-${rows}.csv`, exampleSeedCsv(rows));
       const { execution } = await h.runner.runSeedDrop(drop);
       expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
       polls.push({
@@ -101,11 +175,32 @@ describe('a feed learns its job durations', () => {
     // First run: the cold schedule (15, 30, 60, 120 s … and 10, 20, 40 s …; the handlers' real time
     // counts 40× on this clock, so one poll fewer may do); next run: the first poll just after the
     // recorded end, at most one tight step more.
-    const [cold, warm] = polls as [(typeof polls)[0], (typeof polls)[0]];
+    const [cold, warm, newcomer] = polls as [(typeof polls)[0], (typeof polls)[0], (typeof polls)[0]];
     expect(cold.training).toBeGreaterThanOrEqual(3);
     expect(cold.generation).toBeGreaterThanOrEqual(2);
     expect(warm.training).toBeLessThanOrEqual(2);
     expect(warm.generation).toBeLessThanOrEqual(2);
     expect(warm.training + warm.generation).toBeLessThan(cold.training + cold.generation);
+    // The new feed had no history of its own: its first polls came from the deployment prior
+    // (PollJob wrote each feed's latest job there; UploadSeed and CreateGeneration read it).
+    expect(newcomer.training).toBeLessThanOrEqual(2);
+    expect(newcomer.generation).toBeLessThanOrEqual(2);
+    expect(newcomer.training + newcomer.generation).toBeLessThan(cold.training + cold.generation);
+    const prior = await history.deploymentRecent('training');
+    expect(prior.map((s) => s.size).sort()).toEqual(
+      [exampleSeedCsv(121).length, exampleSeedCsv(130).length].sort(),
+    );
+    expect(await history.deploymentRecent('generation')).toHaveLength(2);
+    // Judged by IAM: the prior's UpdateItem (PollJob) and GetItem (UploadSeed, CreateGeneration)
+    // on the state table were allowed by the functions' roles; nothing was refused.
+    const judged = h.environment.iam.calls();
+    expect(h.environment.iam.denied()).toEqual([]);
+    for (const [functionId, action] of [
+      ['PollJob', 'dynamodb:UpdateItem'],
+      ['UploadSeed', 'dynamodb:GetItem'],
+      ['CreateGeneration', 'dynamodb:GetItem'],
+    ]) {
+      expect(judged.some((c) => c.functionId === functionId && c.action === action)).toBe(true);
+    }
   });
 });

@@ -70,6 +70,30 @@ describe('create-generation handler', () => {
     });
   });
 
+  it("places a feed's first generation from other feeds' (the deployment prior, read only then)", async () => {
+    setVendorClientForTests(fakeApi({ createGeneration: () => Promise.resolve(answer({})) }));
+    const recent = new Date(Date.now() - 3600_000).toISOString();
+    ddb.on(GetCommand, { Key: { pk: 'DEPLOYMENT', sk: 'JOBS#generation' } }).resolves({
+      Item: {
+        slot03: { queueSeconds: 2, runSeconds: 30, size: 250, completedAt: recent, feed: 'a' },
+        slot17: { queueSeconds: 2, runSeconds: 64, size: 500, completedAt: recent, feed: 'b' },
+        slot20: { runSeconds: 'slow' },
+      },
+    });
+    const first = await handler(input, context);
+    // 30 s for 250 rows scales to 60 s for 500; the median of 60 and 64 s.
+    expect(first).toMatchObject({
+      poll: { estimate: { runSeconds: 62, samples: 2, source: 'deployment' }, size: 500 },
+    });
+    const reads = ddb.commandCalls(GetCommand).map((c) => c.args[0].input);
+    expect(reads.map((r) => r.Key)).toEqual([
+      { pk: 'FEED#retail-panel', sk: 'JOBS#generation' },
+      { pk: 'DEPLOYMENT', sk: 'JOBS#generation' },
+    ]);
+    // Only the prior's slots are read, whatever else the item holds.
+    expect(Object.values(reads[1]!.ExpressionAttributeNames ?? {})).toHaveLength(32);
+  });
+
   it('sends the resolved conditions with a key stable per dataset, scenario and run', async () => {
     const api = fakeApi({ createGeneration: () => Promise.resolve(answer({})) });
     setVendorClientForTests(api);

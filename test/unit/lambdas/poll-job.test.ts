@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/poll-job.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import type { Job } from '../../../src/client/contract.ts';
+import { jobPriorSlot } from '../../../src/state/job-history.ts';
 import { apiError, fakeApi, meta } from '../../support/fake-vendor-api.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -55,7 +56,7 @@ describe('poll-job handler', () => {
     });
   });
 
-  it("records a finished job's vendor-timed duration in the feed's history", async () => {
+  it("records a finished job's vendor-timed duration in the feed's history and the deployment prior", async () => {
     setVendorClientForTests(
       fakeApi({
         getJob: () =>
@@ -70,8 +71,23 @@ describe('poll-job handler', () => {
       }),
     );
     await handler({ ...input, feed: 'retail', poll: { ...poll, size: 500 } }, context);
-    const [counter, slot] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    const [counter, slot] = updates.filter((u) => u.Key?.pk === 'FEED#retail');
     expect(counter).toMatchObject({ Key: { pk: 'FEED#retail', sk: 'JOBS#generation' } });
+    // One write for the prior: the feed's slot of the deployment item, no read, no condition.
+    const prior = updates.filter((u) => u.Key?.pk === 'DEPLOYMENT');
+    expect(prior).toEqual([
+      expect.objectContaining({
+        Key: { pk: 'DEPLOYMENT', sk: 'JOBS#generation' },
+        UpdateExpression: 'SET #slot = :sample, #kind = :kind',
+        ExpressionAttributeNames: { '#slot': jobPriorSlot('retail'), '#kind': 'kind' },
+        ExpressionAttributeValues: {
+          ':sample': expect.objectContaining({ runSeconds: 120, size: 500, feed: 'retail' }),
+          ':kind': 'generation',
+        },
+      }),
+    ]);
+    expect(prior[0]).not.toHaveProperty('ConditionExpression');
     expect(slot).toMatchObject({
       UpdateExpression: 'SET samples.#slot = :sample',
       ExpressionAttributeNames: { '#slot': 's4' },
@@ -85,6 +101,20 @@ describe('poll-job handler', () => {
         },
       },
     });
+  });
+
+  it('records the feed history when the deployment prior cannot be written (a hot item throttled)', async () => {
+    ddb
+      .on(UpdateCommand, { Key: { pk: 'DEPLOYMENT', sk: 'JOBS#generation' } })
+      .rejects(new Error('throttled'));
+    setVendorClientForTests(
+      fakeApi({ getJob: () => Promise.resolve(job({ status: 'completed', generation_id: 'gen_1' })) }),
+    );
+    expect(await handler({ ...input, feed: 'retail' }, context)).toMatchObject({ status: 'completed' });
+    const feedWrites = ddb
+      .commandCalls(UpdateCommand)
+      .filter((c) => c.args[0].input.Key?.pk === 'FEED#retail');
+    expect(feedWrites).toHaveLength(2);
   });
 
   it('still leaves the loop when the history cannot be written', async () => {

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  estimateFromPrior,
   estimateJob,
+  feedJobEstimate,
   firstWaitSeconds,
   nextWaitSeconds,
   type JobDurationSample,
   type JobEstimate,
+  type JobHistoryReader,
   type JobProgress,
 } from '../../../src/pipeline/job-estimate.ts';
 import {
@@ -139,5 +142,74 @@ describe('nextWaitSeconds', () => {
 
   it('waits until the expected end when polled early (a throttled first poll, a redrive)', () => {
     expect(nextWaitSeconds('generation', estimate, running(100), 120)).toBe(212);
+  });
+});
+
+describe('a feed without history: the deployment prior', () => {
+  const now = new Date('2026-05-10T00:00:00Z');
+  const other = (runSeconds: number, size: number, completedAt = '2026-05-09T00:00:00Z') => ({
+    ...sample(runSeconds, size, 4),
+    completedAt,
+  });
+  /** A reader over fixed samples that counts its reads. */
+  function reader(own: JobDurationSample[], prior: JobDurationSample[]) {
+    const reads: string[] = [];
+    const history: JobHistoryReader = {
+      recent: (feed) => (reads.push(`feed:${feed}`), Promise.resolve(own)),
+      deploymentRecent: (kind) => (reads.push(`deployment:${kind}`), Promise.resolve(prior)),
+    };
+    return { history, reads };
+  }
+
+  it("places the first poll from the feed's own history first, then the prior, then the backoff", async () => {
+    const prior = [other(290, 1000), other(300, 1100), other(310, 900)];
+    const own = reader([sample(200, 1000)], prior);
+    expect(await feedJobEstimate(own.history, 'f', 'training', 1000, now)).toEqual({
+      queueSeconds: 0,
+      runSeconds: 200,
+      spreadSeconds: 0,
+      samples: 1,
+    });
+    // A feed with history reads one item only.
+    expect(own.reads).toEqual(['feed:f']);
+
+    const first = reader([], prior);
+    const fromPrior = (await feedJobEstimate(first.history, 'f', 'training', 1000, now))!;
+    expect(fromPrior).toMatchObject({ queueSeconds: 4, runSeconds: 300, samples: 3, source: 'deployment' });
+    expect(first.reads).toEqual(['feed:f', 'deployment:training']);
+    // 4 + 300 + max(3, 12, 1.5 × 14.8) = 326.2: one poll for a job like the other feeds'.
+    expect(firstWaitSeconds(fromPrior)).toBe(327);
+    expect(pollsFor('training', fromPrior, 304)).toBe(1);
+
+    const cold = reader([], []);
+    expect(await feedJobEstimate(cold.history, 'f', 'training', 1000, now)).toBeNull();
+    expect(await feedJobEstimate(undefined, 'f', 'training', 1000, now)).toBeNull();
+    expect(
+      initialPollState(TRAINING_POLL_POLICY, { jobId: 'job_1', completed: false, random: () => 0.5 })
+        .nextWaitSeconds,
+    ).toBe(15);
+  });
+
+  it('scales other feeds by size only within 4×, and leaves farther sizes out', () => {
+    // Twice the size: linearly scaled, as a feed's own samples are.
+    expect(estimateFromPrior([other(100, 1000)], 2000, now)).toMatchObject({ runSeconds: 200 });
+    // 10× larger or smaller than every other feed's job: no prior, the backoff.
+    expect(estimateFromPrior([other(100, 1000)], 10_000, now)).toBeNull();
+    expect(estimateFromPrior([other(100, 1000)], 100, now)).toBeNull();
+    // Only the comparable samples count.
+    expect(estimateFromPrior([other(100, 1000), other(5000, 1_000_000)], 1000, now)).toMatchObject({
+      runSeconds: 100,
+      samples: 1,
+    });
+    // Unknown sizes cannot be compared across feeds.
+    expect(estimateFromPrior([other(100, 0)], 1000, now)).toBeNull();
+    expect(estimateFromPrior([other(100, 1000)], 0, now)).toBeNull();
+  });
+
+  it('ignores stale and undated samples, and outliers as a feed does', () => {
+    expect(estimateFromPrior([other(100, 1000, '2026-03-01T00:00:00Z')], 1000, now)).toBeNull();
+    expect(estimateFromPrior([other(100, 1000, 'yesterday')], 1000, now)).toBeNull();
+    const prior = [...Array.from({ length: 8 }, (_, i) => other(118 + i, 1000)), other(4000, 1000)];
+    expect(estimateFromPrior(prior, 1000, now)!.runSeconds).toBeLessThan(125);
   });
 });
