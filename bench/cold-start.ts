@@ -14,13 +14,16 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE_ENTRY_FILE, LAMBDA_NODE_OPTIONS, functionBundleOptions } from '../lib/bundling.ts';
+import { BUNDLE_ENTRY_FILE, functionBundleOptions, lambdaNodeOptions } from '../lib/bundling.ts';
 import { PipelineEnv, pipelineFunctions } from '../lib/pipeline-functions.ts';
 import { REPO_ROOT, isMain, median, ratio, round, runAsScript, writeResult } from './common.ts';
 
 const run = promisify(execFile);
 
-export { LAMBDA_NODE_OPTIONS };
+/** `NODE_OPTIONS` the construct gives the functions by default (none: source maps are opt-in). */
+const DEFAULT_NODE_OPTIONS = lambdaNodeOptions()['NODE_OPTIONS'] ?? '';
+/** `NODE_OPTIONS` with the construct's `enableSourceMaps: true`. */
+const SOURCE_MAPS_NODE_OPTIONS = lambdaNodeOptions(true)['NODE_OPTIONS'] ?? '';
 
 export interface BundleFigures {
   readonly id: string;
@@ -34,6 +37,13 @@ export interface BundleFigures {
   readonly loadMsMedian: number;
   /** The trivial bundle's median, loaded in alternation with this one (the load ratio's base). */
   readonly trivialLoadMsMedian?: number;
+  /** Median load with the construct's `enableSourceMaps: true` (`--enable-source-maps`). */
+  readonly sourceMapsLoadMsMedian?: number;
+  /**
+   * Median load of a module importing only the Node built-ins this bundle imports at load (its
+   * static `node:` imports, e.g. https, crypto, stream): the part of the load that is Node's.
+   */
+  readonly builtinsLoadMsMedian?: number;
   readonly sizeRatio: number | null;
   readonly loadRatio: number | null;
   /** The three packages (or `project` for our own code) contributing most bytes to what loads. */
@@ -59,7 +69,10 @@ export function isAwsSdkPackage(name: string): boolean {
 
 export interface ColdStartData {
   readonly repetitions: number;
+  /** `NODE_OPTIONS` of the measured loads: the construct's default environment. */
   readonly nodeOptions: string;
+  /** `NODE_OPTIONS` of the `sourceMapsLoadMsMedian` loads (the construct's `enableSourceMaps`). */
+  readonly sourceMapsNodeOptions?: string;
   readonly trivial: { readonly bytes: number; readonly loadMsMedian: number };
   readonly bundles: readonly BundleFigures[];
   readonly targets?: typeof COLD_START_TARGETS;
@@ -79,13 +92,13 @@ export interface RuntimeSdkFigures {
 }
 
 /** Dummy values for every variable the handlers read, so a module-level config read succeeds. */
-function handlerEnv(): Record<string, string> {
+function handlerEnv(nodeOptions: string): Record<string, string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
-    NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+    NODE_OPTIONS: nodeOptions,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };
   for (const name of Object.values(PipelineEnv)) {
@@ -94,17 +107,15 @@ function handlerEnv(): Record<string, string> {
   return env;
 }
 
-/** Milliseconds a fresh Node process spends in `import()` of `file`. */
-async function loadMs(file: string): Promise<number> {
+/** Milliseconds a fresh Node process (with `nodeOptions`) spends in `import()` of `file`. */
+async function loadMs(file: string, nodeOptions = DEFAULT_NODE_OPTIONS): Promise<number> {
   const script =
     'const t = performance.now(); await import(process.argv[1]); ' +
     'process.stdout.write(String(performance.now() - t));';
   const { stdout } = await run(
     process.execPath,
     ['--input-type=module', '-e', script, pathToFileURL(file).href],
-    {
-      env: handlerEnv(),
-    },
+    { env: handlerEnv(nodeOptions) },
   );
   return Number(stdout);
 }
@@ -112,20 +123,49 @@ async function loadMs(file: string): Promise<number> {
 /**
  * Medians of `repetitions` loads of `file` and of the trivial bundle, taken in alternation, so
  * both see the same machine load (the machine is shared: a baseline measured minutes earlier
- * would turn load changes into ratio changes).
+ * would turn load changes into ratio changes); with `extra`, also of `file` with source maps
+ * and of a module importing only `extra.builtinsFile`'s built-ins, in the same rounds.
  */
 async function pairedLoadMs(
   file: string,
   trivialFile: string,
   repetitions: number,
-): Promise<{ ms: number; trivialMs: number }> {
+  extra?: { readonly builtinsFile: string },
+): Promise<{ ms: number; trivialMs: number; sourceMapsMs?: number; builtinsMs?: number }> {
   const samples: number[] = [];
   const trivial: number[] = [];
+  const sourceMaps: number[] = [];
+  const builtins: number[] = [];
   for (let i = 0; i < repetitions; i++) {
     trivial.push(await loadMs(trivialFile));
     samples.push(await loadMs(file));
+    if (extra) {
+      sourceMaps.push(await loadMs(file, SOURCE_MAPS_NODE_OPTIONS));
+      builtins.push(await loadMs(extra.builtinsFile));
+    }
   }
-  return { ms: round(median(samples), 1), trivialMs: round(median(trivial), 1) };
+  const ms = round(median(samples), 1);
+  const trivialMs = round(median(trivial), 1);
+  if (!extra) return { ms, trivialMs };
+  return {
+    ms,
+    trivialMs,
+    sourceMapsMs: round(median(sourceMaps), 1),
+    builtinsMs: round(median(builtins), 1),
+  };
+}
+
+/** The Node built-ins (`node:…`) that `outputs` import statically, i.e. at load. */
+export function staticBuiltins(metafile: Metafile, outputs: Iterable<string>): string[] {
+  const names = new Set<string>();
+  for (const key of outputs) {
+    for (const imported of metafile.outputs[key]!.imports) {
+      if (imported.kind === 'import-statement' && imported.external && imported.path.startsWith('node:')) {
+        names.add(imported.path);
+      }
+    }
+  }
+  return [...names].sort();
 }
 
 /** `node_modules/@scope/name/...` -> `@scope/name`; anything else is the project's own code. */
@@ -192,6 +232,7 @@ async function bundle(entry: string, outdir: string) {
     awsSdkKib: round(sdkBytes / 1024, 0),
     lazyBytes: sum(lazy),
     lazyTopPackages: top3(topPackagesOf(metafile, lazy)),
+    builtins: staticBuiltins(metafile, eager),
   };
 }
 
@@ -209,11 +250,14 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
     const trivialSamples: number[] = [];
     const bundles: BundleFigures[] = [];
     for (const spec of pipelineFunctions) {
-      const { file, bytes, topPackages, awsSdkKib, lazyBytes, lazyTopPackages } = await bundle(
+      const { file, bytes, topPackages, awsSdkKib, lazyBytes, lazyTopPackages, builtins } = await bundle(
         join(REPO_ROOT, spec.entry),
         join(out, spec.id),
       );
-      const { ms: loadMsMedian, trivialMs } = await pairedLoadMs(file, trivialFile, repetitions);
+      const builtinsFile = join(out, `${spec.id}-builtins.mjs`);
+      writeFileSync(builtinsFile, builtins.map((name) => `import '${name}';\n`).join(''));
+      const loads = await pairedLoadMs(file, trivialFile, repetitions, { builtinsFile });
+      const { ms: loadMsMedian, trivialMs } = loads;
       trivialSamples.push(trivialMs);
       const figures: BundleFigures = {
         id: spec.id,
@@ -221,6 +265,8 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
         bytes,
         loadMsMedian,
         trivialLoadMsMedian: trivialMs,
+        ...(loads.sourceMapsMs === undefined ? {} : { sourceMapsLoadMsMedian: loads.sourceMapsMs }),
+        ...(loads.builtinsMs === undefined ? {} : { builtinsLoadMsMedian: loads.builtinsMs }),
         sizeRatio: ratio(bytes, trivialBytes, 0),
         loadRatio: ratio(loadMsMedian, trivialMs, 1),
         topPackages,
@@ -230,7 +276,8 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
       };
       bundles.push(figures);
       console.log(
-        `[cold-start] ${spec.id}: ${round(bytes / 1024, 0)} KiB (+${round(lazyBytes / 1024, 0)} KiB lazy), ${loadMsMedian} ms (${figures.loadRatio}x)`,
+        `[cold-start] ${spec.id}: ${round(bytes / 1024, 0)} KiB (+${round(lazyBytes / 1024, 0)} KiB lazy), ${loadMsMedian} ms (${figures.loadRatio}x; ` +
+          `source maps ${loads.sourceMapsMs} ms, built-ins alone ${loads.builtinsMs} ms, trivial ${trivialMs} ms)`,
       );
     }
     // The floor any S3-using function starts from: the S3 client alone, bundled the same way.
@@ -256,7 +303,8 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
     console.log(`[cold-start] S3 client alone: ${round(s3Alone.bytes / 1024, 0)} KiB, ${s3LoadMs} ms`);
     const data: ColdStartData = {
       repetitions,
-      nodeOptions: LAMBDA_NODE_OPTIONS,
+      nodeOptions: DEFAULT_NODE_OPTIONS,
+      sourceMapsNodeOptions: SOURCE_MAPS_NODE_OPTIONS,
       trivial: { bytes: trivialBytes, loadMsMedian: trivialMs },
       bundles,
       targets: COLD_START_TARGETS,

@@ -27,8 +27,23 @@ export const BUNDLE_ENTRY_FILE = 'index.mjs';
 /** Where the lazily loaded chunks go inside the asset directory. */
 export const BUNDLE_CHUNK_DIR = 'chunks';
 
-/** `NODE_OPTIONS` the functions run with (lib/function-factory.ts). */
-export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+/**
+ * Whether the functions map stack traces through their source maps by default (the construct's
+ * `enableSourceMaps` prop). Off: Node's `--enable-source-maps` reads and decodes the bundle's
+ * source map while the module loads, on every cold start, before the first invocation
+ * (bench/cold-start.ts measures the cost); the `.map` files stay in every asset either way.
+ */
+export const DEFAULT_ENABLE_SOURCE_MAPS = false;
+
+/**
+ * The `NODE_OPTIONS` variable the functions run with (lib/function-factory.ts): source-mapped
+ * stack traces when `enableSourceMaps`, else none.
+ */
+export function lambdaNodeOptions(
+  enableSourceMaps: boolean = DEFAULT_ENABLE_SOURCE_MAPS,
+): Readonly<Record<string, string>> {
+  return enableSourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {};
+}
 
 /**
  * esbuild options (a subset of its `BuildOptions`, same names) bundling the handler `entry`
@@ -36,7 +51,8 @@ export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
  * dynamic `import()` (`chunks/`), which the function reads only when that code path runs: the
  * Arrow and Parquet readers of LandArtifact, the SDK's event-stream codec, browser-only helpers.
  * ESM, minified, node24, the AWS SDK bundled (its version is ours, not the runtime's), linked
- * source maps without sources (`--enable-source-maps` maps stack traces), and the `require`
+ * source maps without sources (read only with `--enable-source-maps`, see
+ * {@link lambdaNodeOptions}), and the `require`
  * banner that bundled CommonJS dependencies need.
  */
 export function functionBundleOptions(projectRoot: string, entry: string, outdir: string) {

@@ -15,7 +15,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PROJECT_ROOT } from './asl-definition.ts';
-import { BUNDLE_ENTRY_FILE, LAMBDA_NODE_OPTIONS, functionBundleOptions } from './bundling.ts';
+import { BUNDLE_ENTRY_FILE, functionBundleOptions, lambdaNodeOptions } from './bundling.ts';
 import { functionLogDataProtectionPolicy } from './log-data-protection.ts';
 import { grantVpcAccess, type FunctionNetwork } from './parts/network.ts';
 import { acknowledgeNag, createEncryptedLogGroup, skipCheckov } from './secure-defaults.ts';
@@ -41,6 +41,8 @@ export interface PipelineFunctionOptions {
   readonly architecture?: lambda.Architecture;
   /** @default - outside any VPC */
   readonly network?: FunctionNetwork;
+  /** `NODE_OPTIONS=--enable-source-maps`. @default DEFAULT_ENABLE_SOURCE_MAPS (false) */
+  readonly enableSourceMaps?: boolean;
 }
 
 export interface PipelineFunction {
@@ -136,7 +138,7 @@ export function createPipelineFunction(
       : {}),
     environment: {
       ...options.environment,
-      NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+      ...lambdaNodeOptions(options.enableSourceMaps),
       POWERTOOLS_SERVICE_NAME: 'simulacra-pipeline',
       POWERTOOLS_METRICS_NAMESPACE: options.metricsNamespace,
       POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -202,6 +202,14 @@ export interface SimulacraPipelineProps {
    */
   readonly enableDashboard?: boolean;
   /**
+   * Map the functions' stack traces to the TypeScript sources (`NODE_OPTIONS=--enable-source-maps`).
+   * Off by default: when on, Node reads and decodes each bundle's source map on every cold start,
+   * before the first invocation (BENCHMARKS.md, "Cold start"). The `.map` files ship in every
+   * function's asset either way, so a trace from the minified bundle can be mapped offline.
+   * @default false
+   */
+  readonly enableSourceMaps?: boolean;
+  /**
    * Retention of the function and state machine logs.
    * @default logs.RetentionDays.THREE_MONTHS
    */

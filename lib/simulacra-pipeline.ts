@@ -205,6 +205,7 @@ export class SimulacraPipeline extends Construct {
       vendorRequestBurst: props.vendorRequestBurst,
       ...(props.functionOverrides ? { functionOverrides: props.functionOverrides } : {}),
       ...(network ? { network } : {}),
+      ...(props.enableSourceMaps !== undefined ? { enableSourceMaps: props.enableSourceMaps } : {}),
     });
     this.functions = functions.functions;
     this.vendorQuotaFilterMetricValue = functions.vendorQuotaExhausted;
@@ -227,6 +228,7 @@ export class SimulacraPipeline extends Construct {
         logRetention,
         metricsNamespace: this.metricsNamespace,
         ...(network ? { network } : {}),
+        ...(props.enableSourceMaps !== undefined ? { enableSourceMaps: props.enableSourceMaps } : {}),
       });
     } else if (credentials.ownsSecret) {
       credentials.acknowledgeManualRotation();

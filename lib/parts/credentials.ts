@@ -35,6 +35,8 @@ export interface CredentialsRotationOptions {
   readonly metricsNamespace: string;
   /** @default - outside any VPC */
   readonly network?: FunctionNetwork;
+  /** Source-mapped stack traces. @default false */
+  readonly enableSourceMaps?: boolean;
 }
 
 export class PipelineCredentials extends PipelinePart {
@@ -68,6 +70,7 @@ export class PipelineCredentials extends PipelinePart {
       removalPolicy: this.props.removalPolicy,
       metricsNamespace: options.metricsNamespace,
       ...(options.network ? { network: options.network } : {}),
+      ...(options.enableSourceMaps !== undefined ? { enableSourceMaps: options.enableSourceMaps } : {}),
     });
     // Exactly the statements of lib/pipeline-functions.ts, key use limited to this secret's
     // encryption context (docs/permissions.md): the schedule below names the function by ARN, so

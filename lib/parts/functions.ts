@@ -43,6 +43,8 @@ export interface PipelineFunctionsProps {
   readonly functionOverrides?: Readonly<Record<string, SimulacraFunctionOverrides>>;
   /** @default - outside any VPC */
   readonly network?: FunctionNetwork;
+  /** Source-mapped stack traces. @default false */
+  readonly enableSourceMaps?: boolean;
 }
 
 export class PipelineFunctions extends PipelinePart {
@@ -111,6 +113,7 @@ export class PipelineFunctions extends PipelinePart {
         ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
         ...(override.architecture ? { architecture: override.architecture } : {}),
         ...(props.network ? { network: props.network } : {}),
+        ...(props.enableSourceMaps !== undefined ? { enableSourceMaps: props.enableSourceMaps } : {}),
       });
       applyFunctionGrants(fn.role as iam.IRole, spec.grants, grantTargets);
       if (callsVendor(spec)) quotaLogGroups.push({ id: spec.id, logGroup });

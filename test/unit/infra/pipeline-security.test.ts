@@ -23,7 +23,6 @@ const base = synthPipeline({ feeds: ['customers'], schedules: [{ feed: 'customer
 const { json, template, stack, pipeline } = base;
 
 const powertoolsEnv = [
-  'NODE_OPTIONS',
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_METRICS_NAMESPACE',
   'POWERTOOLS_LOG_LEVEL',
@@ -123,12 +122,12 @@ describe('SimulacraPipeline security defaults', () => {
     }
   });
 
-  it('bundles handlers as minified ESM with source maps for Node 24 on arm64', () => {
+  it('bundles handlers as minified ESM for Node 24 on arm64, source maps not read by default', () => {
     expect(() => checkFunctions(json)).not.toThrow();
     template.allResourcesProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
       Runtime: 'nodejs24.x',
-      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: Match.absent() }) },
     });
   });
 
