@@ -149,19 +149,23 @@ export function runChild<T>(
   });
 }
 
-/** Samples RSS every 20 ms until stopped; call in a child before the measured work. */
+/**
+ * Samples RSS every 20 ms until stopped; call in a child before the measured work. Reads RSS alone
+ * (`memoryUsage.rss()`): the full `memoryUsage()` walks the heap spaces, which cost the measured
+ * process about 1 % of its CPU.
+ */
 export function startRssSampler(): {
   stop(): { peakRssMiB: number; maxRssMiB: number; baselineRssMiB: number };
 } {
-  const baseline = process.memoryUsage().rss;
+  const baseline = process.memoryUsage.rss();
   let peak = baseline;
   const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
   }, 20);
   return {
     stop() {
       clearInterval(timer);
-      peak = Math.max(peak, process.memoryUsage().rss);
+      peak = Math.max(peak, process.memoryUsage.rss());
       return {
         peakRssMiB: round(peak / MiB, 1),
         // Linux reports maxRSS in KiB.

@@ -107,7 +107,14 @@ export function parquetColumns(root: SchemaTree): LandedColumn[] {
   return root.children.map((child) => ({ name: child.element.name, type: parquetType(child) }));
 }
 
-type CsvKind = 'empty' | 'boolean' | 'bigint' | 'double' | 'string';
+/** What a CSV column's cells read as so far, widest last; numbers keep the per-cell loop cheap. */
+const EMPTY = 0;
+const BOOLEAN = 1;
+const BIGINT = 2;
+const DOUBLE = 3;
+const STRING = 4;
+type CsvKind = typeof EMPTY | typeof BOOLEAN | typeof BIGINT | typeof DOUBLE | typeof STRING;
+const KIND_TYPES = ['string', 'boolean', 'bigint', 'double', 'string'] as const;
 
 const CSV_NULLS = new Set(['', 'NA', 'NaN', 'null', 'NULL']);
 /** Longer cells are text: no number, boolean or null keyword is this long. */
@@ -117,18 +124,18 @@ const CSV_INTEGER = /^[+-]?\d{1,18}$/;
 const CSV_DOUBLE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 function kindOf(value: string): CsvKind {
-  if (CSV_NULLS.has(value)) return 'empty';
-  if (CSV_BOOLEAN.test(value)) return 'boolean';
-  if (CSV_INTEGER.test(value)) return 'bigint';
-  if (CSV_DOUBLE.test(value) || value === 'Inf' || value === '-Inf') return 'double';
-  return 'string';
+  if (CSV_NULLS.has(value)) return EMPTY;
+  if (CSV_BOOLEAN.test(value)) return BOOLEAN;
+  if (CSV_INTEGER.test(value)) return BIGINT;
+  if (CSV_DOUBLE.test(value) || value === 'Inf' || value === '-Inf') return DOUBLE;
+  return STRING;
 }
 
 const KEYWORD_KINDS: ReadonlyMap<string, CsvKind> = new Map([
-  ...[...CSV_NULLS].filter((k) => k !== '').map((k) => [k, 'empty'] as const),
-  ...['true', 'false', 'TRUE', 'FALSE', 'True', 'False'].map((k) => [k, 'boolean'] as const),
-  ['Inf', 'double'],
-  ['-Inf', 'double'],
+  ...[...CSV_NULLS].filter((k) => k !== '').map((k) => [k, EMPTY] as const),
+  ...['true', 'false', 'TRUE', 'FALSE', 'True', 'False'].map((k) => [k, BOOLEAN] as const),
+  ['Inf', DOUBLE],
+  ['-Inf', DOUBLE],
 ]);
 /** Longest keyword of {@link KEYWORD_KINDS}, in bytes. */
 const MAX_KEYWORD_BYTES = 5;
@@ -136,22 +143,23 @@ const MAX_KEYWORD_BYTES = 5;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 const NULL_KEYWORD_BYTES = [...CSV_NULLS].filter((k) => k !== '').map((k) => Buffer.from(k, 'latin1'));
-/** First bytes of the null keywords: most text cells are ruled out without a comparison. */
-const NULL_KEYWORD_FIRST_BYTES = new Set(NULL_KEYWORD_BYTES.map((k) => k[0]!));
+/** 1 for the first bytes of the null keywords: most text cells are ruled out by one lookup. */
+const NULL_KEYWORD_FIRST_BYTE = new Uint8Array(256);
+for (const k of NULL_KEYWORD_BYTES) NULL_KEYWORD_FIRST_BYTE[k[0]!] = 1;
 
 /** True for an empty or null-keyword cell, compared on raw bytes. */
 function isNullBytes(buf: Buffer, start: number, end: number): boolean {
   const length = end - start;
   if (length === 0) return true;
-  if (length > 4 || !NULL_KEYWORD_FIRST_BYTES.has(buf[start]!)) return false;
+  if (length > 4 || NULL_KEYWORD_FIRST_BYTE[buf[start]!] === 0) return false;
   return NULL_KEYWORD_BYTES.some((k) => k.length === length && buf.compare(k, 0, length, start, end) === 0);
 }
 
 /** {@link kindOf} on raw bytes `buf[start..end)`, without creating a string. */
 function kindOfBytes(buf: Buffer, start: number, end: number): CsvKind {
   const length = end - start;
-  if (length === 0) return 'empty';
-  if (length > MAX_CLASSIFIED_BYTES) return 'string';
+  if (length === 0) return EMPTY;
+  if (length > MAX_CLASSIFIED_BYTES) return STRING;
   let i = start;
   if (buf[i] === 0x2b || buf[i] === 0x2d) i += 1; // + -
   let intDigits = 0;
@@ -159,7 +167,7 @@ function kindOfBytes(buf: Buffer, start: number, end: number): CsvKind {
     i += 1;
     intDigits += 1;
   }
-  if (i === end && intDigits > 0) return intDigits <= 18 ? 'bigint' : 'double';
+  if (i === end && intDigits > 0) return intDigits <= 18 ? BIGINT : DOUBLE;
   let fracDigits = 0;
   if (i < end && buf[i] === 0x2e) {
     i += 1;
@@ -177,19 +185,19 @@ function kindOfBytes(buf: Buffer, start: number, end: number): CsvKind {
         i += 1;
         expDigits += 1;
       }
-      if (expDigits === 0) return 'string';
+      if (expDigits === 0) return STRING;
     }
-    if (i === end) return 'double';
+    if (i === end) return DOUBLE;
   }
-  if (length <= MAX_KEYWORD_BYTES) return KEYWORD_KINDS.get(buf.toString('latin1', start, end)) ?? 'string';
-  return 'string';
+  if (length <= MAX_KEYWORD_BYTES) return KEYWORD_KINDS.get(buf.toString('latin1', start, end)) ?? STRING;
+  return STRING;
 }
 
 function widen(a: CsvKind, b: CsvKind): CsvKind {
-  if (a === b || b === 'empty') return a;
-  if (a === 'empty') return b;
-  if ((a === 'bigint' && b === 'double') || (a === 'double' && b === 'bigint')) return 'double';
-  return 'string';
+  if (a === b || b === EMPTY) return a;
+  if (a === EMPTY) return b;
+  if ((a === BIGINT && b === DOUBLE) || (a === DOUBLE && b === BIGINT)) return DOUBLE;
+  return STRING;
 }
 
 /** True for CSV cells that read as null (`""`, `NA`, `NaN`, `null`, `NULL`). */
@@ -202,18 +210,18 @@ export function isCsvNull(value: string): boolean {
  * digits), `double`, else `string`; empty/NA cells do not vote; an all-empty column is `string`.
  */
 export class CsvTypeInference {
-  private readonly kinds: CsvKind[];
-  private readonly nulls: boolean[];
+  private readonly kinds: Uint8Array;
+  private readonly nulls: Uint8Array;
   readonly names: readonly string[];
 
   constructor(header: readonly string[]) {
     this.names = header;
-    this.kinds = header.map(() => 'empty');
-    this.nulls = header.map(() => false);
+    this.kinds = new Uint8Array(header.length).fill(EMPTY);
+    this.nulls = new Uint8Array(header.length);
   }
 
   observe(record: readonly string[]): void {
-    for (let i = 0; i < this.kinds.length; i += 1) this.observeValue(i, record[i] ?? '');
+    for (let i = 0; i < this.kinds.length; i += 1) this.observeKind(i, kindOf(record[i] ?? ''));
   }
 
   /**
@@ -221,35 +229,32 @@ export class CsvTypeInference {
    * created, which keeps the scan of a large file allocation-free).
    */
   observeRecord(record: CsvRecord): void {
-    for (let i = 0; i < this.kinds.length; i += 1) {
-      const start = record.starts[i]!;
-      const end = record.ends[i]!;
-      if (this.kinds[i] === 'string') {
+    const { kinds, nulls } = this;
+    const { buffer, starts, ends } = record;
+    for (let i = 0; i < kinds.length; i += 1) {
+      if (kinds[i] === STRING) {
         // Text stays text; only an empty/NA cell can still change what is known.
-        if (!this.nulls[i] && isNullBytes(record.buffer, start, end)) this.nulls[i] = true;
+        if (nulls[i] === 0 && isNullBytes(buffer, starts[i]!, ends[i]!)) nulls[i] = 1;
         continue;
       }
-      this.observeKind(i, kindOfBytes(record.buffer, start, end));
+      this.observeKind(i, kindOfBytes(buffer, starts[i]!, ends[i]!));
     }
-  }
-
-  private observeValue(i: number, value: string): void {
-    this.observeKind(i, kindOf(value));
   }
 
   private observeKind(i: number, kind: CsvKind): void {
-    if (kind === 'empty') {
-      this.nulls[i] = true;
+    if (kind === EMPTY) {
+      this.nulls[i] = 1;
       return;
     }
-    const current = this.kinds[i]!;
-    if (current !== 'string') this.kinds[i] = widen(current, kind);
+    const current = this.kinds[i]! as CsvKind;
+    if (current !== kind) this.kinds[i] = widen(current, kind);
   }
 
   columns(): LandedColumn[] {
-    return this.names.map((name, i) => {
-      const kind = this.kinds[i]!;
-      return { name, type: kind === 'empty' ? 'string' : kind, hasNulls: this.nulls[i]! };
-    });
+    return this.names.map((name, i) => ({
+      name,
+      type: KIND_TYPES[this.kinds[i]!]!,
+      hasNulls: this.nulls[i] === 1,
+    }));
   }
 }

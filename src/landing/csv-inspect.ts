@@ -6,7 +6,8 @@
  */
 import { numericColumnsOf } from './batch-visitors.ts';
 import { CsvTypeInference, isCsvNull } from './columns.ts';
-import { CsvScanner, FieldTextCache, fieldNumber, fieldText, type CsvRecord } from './csv-scan.ts';
+import { FieldTextCache, fieldNumber } from './csv-fields.ts';
+import { CsvScanner, fieldText, type CsvRecord } from './csv-scan.ts';
 import { ArtifactFormatError } from './errors.ts';
 import type { LandedFormat } from './layout.ts';
 import type { ArtifactInspection, BatchVisitor } from './inspection.ts';

@@ -72,9 +72,107 @@ class RecordBuilder implements CsvRecord {
 }
 
 /**
+ * Scans the record at `recordStart` when no quote comes before `limit` (the next quote in `buf`):
+ * one comparison per byte for most bytes (every byte above `,` is field content). Returns the
+ * offset after the record's line break (or after `buf` with `final`), `NEEDS_MORE` when `buf`
+ * ends first, or `SLOW_PATH` when the record reaches `limit` (the caller then scans it with
+ * {@link scanRecord}, which handles quotes).
+ */
+function scanPlainRecord(
+  buf: Buffer,
+  recordStart: number,
+  limit: number,
+  final: boolean,
+  record: RecordBuilder,
+): number {
+  const length = buf.length;
+  let fieldStart = recordStart;
+  for (let i = recordStart; i < limit; i += 1) {
+    const c = buf[i]!;
+    if (c > COMMA) continue;
+    if (c === COMMA) {
+      record.push(fieldStart, i, false);
+      fieldStart = i + 1;
+    } else if (c === LF) {
+      record.push(fieldStart, i, false);
+      return i + 1;
+    } else if (c === CR) {
+      if (i + 1 >= length && !final) return NEEDS_MORE;
+      record.push(fieldStart, i, false);
+      return buf[i + 1] === LF ? i + 2 : i + 1;
+    }
+  }
+  if (limit < length) return SLOW_PATH;
+  if (!final) return NEEDS_MORE;
+  record.push(fieldStart, length, false);
+  return length;
+}
+
+const NEEDS_MORE = -1;
+const SLOW_PATH = -2;
+
+/** Scans the record at `recordStart`, quotes included; returns as {@link scanPlainRecord} does (never `SLOW_PATH`). */
+function scanRecord(buf: Buffer, recordStart: number, final: boolean, record: RecordBuilder): number {
+  const length = buf.length;
+  let i = recordStart;
+  for (;;) {
+    // one field
+    let start = i;
+    let end: number;
+    let quoted = false;
+    if (i < length && buf[i] === QUOTE) {
+      quoted = true;
+      start = i + 1;
+      let j = start;
+      for (;;) {
+        j = buf.indexOf(QUOTE, j);
+        if (j === -1 || j + 1 > length) {
+          if (final) throw new CsvSyntaxError('unterminated quoted field at end of file');
+          return NEEDS_MORE;
+        }
+        if (j + 1 === length && !final) return NEEDS_MORE; // cannot tell "" from the closing quote yet
+        if (buf[j + 1] === QUOTE) {
+          j += 2;
+          continue;
+        }
+        break;
+      }
+      end = j;
+      i = j + 1;
+      if (i < length && buf[i] !== COMMA && buf[i] !== LF && buf[i] !== CR) {
+        throw new CsvSyntaxError(`unexpected character after a closing quote at byte ${i}`);
+      }
+    } else {
+      while (i < length && ENDS_UNQUOTED_FIELD[buf[i]!] === 0) i += 1;
+      end = i;
+    }
+    record.push(start, end, quoted);
+    if (i >= length) {
+      if (!final) return NEEDS_MORE;
+      return length;
+    }
+    const c = buf[i];
+    if (c === COMMA) {
+      i += 1;
+      if (i >= length && final) {
+        record.push(i, i, false);
+        return length;
+      }
+      continue;
+    }
+    if (c === CR) {
+      if (i + 1 >= length && !final) return NEEDS_MORE;
+      return buf[i + 1] === LF ? i + 2 : i + 1;
+    }
+    return i + 1;
+  }
+}
+
+/**
  * Parses records from `buf` starting at 0. Returns the offset of the first record that is not
  * complete (=== buf.length when all were), calling `onRecord` for each complete non-blank record.
- * With `final`, the end of `buf` terminates the last record.
+ * With `final`, the end of `buf` terminates the last record. Records before the next quote take
+ * the quote-free fast path; the quote position is found natively (`indexOf`), once per quote.
  */
 function scanBuffer(
   buf: Buffer,
@@ -84,74 +182,23 @@ function scanBuffer(
 ): number {
   const length = buf.length;
   let recordStart = 0;
+  let nextQuote = -1;
   record.buffer = buf;
   while (recordStart < length) {
+    if (nextQuote < recordStart) {
+      nextQuote = buf.indexOf(QUOTE, recordStart);
+      if (nextQuote === -1) nextQuote = length;
+    }
     record.count = 0;
-    let i = recordStart;
-    let complete = false;
-    for (;;) {
-      // one field
-      let start = i;
-      let end: number;
-      let quoted = false;
-      if (i < length && buf[i] === QUOTE) {
-        quoted = true;
-        start = i + 1;
-        let j = start;
-        for (;;) {
-          j = buf.indexOf(QUOTE, j);
-          if (j === -1 || j + 1 > length) {
-            if (final) throw new CsvSyntaxError('unterminated quoted field at end of file');
-            return recordStart;
-          }
-          if (j + 1 === length && !final) return recordStart; // cannot tell "" from the closing quote yet
-          if (buf[j + 1] === QUOTE) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        end = j;
-        i = j + 1;
-        if (i < length && buf[i] !== COMMA && buf[i] !== LF && buf[i] !== CR) {
-          throw new CsvSyntaxError(`unexpected character after a closing quote at byte ${i}`);
-        }
-      } else {
-        // The hottest loop of a scan: one table lookup per byte.
-        while (i < length && ENDS_UNQUOTED_FIELD[buf[i]!] === 0) i += 1;
-        end = i;
-      }
-      record.push(start, end, quoted);
-      if (i >= length) {
-        if (!final) return recordStart;
-        complete = true;
-        i = length;
-        break;
-      }
-      const c = buf[i];
-      if (c === COMMA) {
-        i += 1;
-        if (i >= length && final) {
-          record.push(i, i, false);
-          complete = true;
-          break;
-        }
-        continue;
-      }
-      if (c === CR) {
-        if (i + 1 >= length && !final) return recordStart;
-        i += buf[i + 1] === LF ? 2 : 1;
-      } else {
-        i += 1;
-      }
-      complete = true;
-      break;
+    let next = scanPlainRecord(buf, recordStart, nextQuote, final, record);
+    if (next === SLOW_PATH) {
+      record.count = 0;
+      next = scanRecord(buf, recordStart, final, record);
     }
-    if (complete) {
-      const blank = record.count === 1 && record.ends[0] === record.starts[0] && record.quoted[0] === 0;
-      if (!blank) onRecord(record);
-      recordStart = i;
-    }
+    if (next === NEEDS_MORE) return recordStart;
+    const blank = record.count === 1 && record.ends[0] === record.starts[0] && record.quoted[0] === 0;
+    if (!blank) onRecord(record);
+    recordStart = next;
   }
   return recordStart;
 }
@@ -255,104 +302,4 @@ export function fileByteReader(file: FileHandle): CsvByteReader {
     position += bytesRead;
     return bytesRead;
   };
-}
-
-const MAX_FAST_DIGITS = 15;
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
-/**
- * Reads field `i` as a number without creating a string when it is a plain decimal with at most
- * 15 significant digits and a small exponent (exact: one correctly rounded operation). Returns
- * `null` for an empty field and `undefined` when the fast path does not apply (the caller then
- * decodes the text).
- */
-export function fieldNumber(record: CsvRecord, index: number): number | null | undefined {
-  const buf = record.buffer;
-  const end = record.ends[index]!;
-  let i = record.starts[index]!;
-  if (i === end) return null;
-  let negative = false;
-  if (buf[i] === 0x2d || buf[i] === 0x2b) {
-    negative = buf[i] === 0x2d;
-    i += 1;
-  }
-  let mantissa = 0;
-  let digits = 0;
-  let scale = 0;
-  let seenDigit = false;
-  while (i < end) {
-    const c = buf[i]!;
-    if (c >= 0x30 && c <= 0x39) {
-      seenDigit = true;
-      if (mantissa !== 0 || c !== 0x30) digits += 1;
-      if (digits > MAX_FAST_DIGITS) return undefined;
-      mantissa = mantissa * 10 + (c - 0x30);
-      i += 1;
-    } else break;
-  }
-  if (i < end && buf[i] === 0x2e) {
-    i += 1;
-    while (i < end) {
-      const c = buf[i]!;
-      if (c < 0x30 || c > 0x39) break;
-      seenDigit = true;
-      if (mantissa !== 0 || c !== 0x30) digits += 1;
-      if (digits > MAX_FAST_DIGITS) return undefined;
-      mantissa = mantissa * 10 + (c - 0x30);
-      scale += 1;
-      i += 1;
-    }
-  }
-  if (!seenDigit || i !== end || scale >= POWERS_OF_TEN.length) return undefined;
-  const value = scale === 0 ? mantissa : mantissa / POWERS_OF_TEN[scale]!;
-  return negative ? -value : value;
-}
-
-/**
- * Decodes short fields through a small per-column cache keyed by their bytes, so repeated
- * categorical levels cost no allocation. Lookup is by a hash of the bytes (one pass in JS, no
- * native call per entry). A high-cardinality column (ids, amounts read as text) fills the cache
- * and then keeps missing: after a few times the capacity in misses, its fields are decoded
- * directly without the lookup.
- */
-export class FieldTextCache {
-  private readonly byHash = new Map<number, Array<{ bytes: Buffer; text: string }>>();
-  private size = 0;
-  /** Misses since the cache filled up; past a few times its capacity the column is high-cardinality. */
-  private missesWhenFull = 0;
-  constructor(private readonly capacity = 256) {}
-
-  text(record: CsvRecord, index: number): string {
-    const start = record.starts[index]!;
-    const end = record.ends[index]!;
-    const length = end - start;
-    if (length > MAX_CACHED_FIELD_BYTES || this.missesWhenFull > 4 * this.capacity) {
-      return fieldText(record, index);
-    }
-    const buf = record.buffer;
-    let hash = 0x811c9dc5 ^ length;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
-    const bucket = this.byHash.get(hash);
-    if (bucket) {
-      for (const entry of bucket) {
-        if (entry.bytes.length === length && sameBytes(entry.bytes, buf, start)) return entry.text;
-      }
-    }
-    const text = fieldText(record, index);
-    if (this.size < this.capacity) {
-      const entry = { bytes: Buffer.from(buf.subarray(start, end)), text };
-      if (bucket) bucket.push(entry);
-      else this.byHash.set(hash, [entry]);
-      this.size += 1;
-    } else this.missesWhenFull += 1;
-    return text;
-  }
-}
-
-/** Fields longer than this are decoded every time (free text rarely repeats). */
-const MAX_CACHED_FIELD_BYTES = 64;
-
-function sameBytes(cached: Buffer, buf: Uint8Array, start: number): boolean {
-  for (let i = 0; i < cached.length; i++) if (cached[i] !== buf[start + i]) return false;
-  return true;
 }

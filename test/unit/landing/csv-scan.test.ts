@@ -1,12 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import {
-  CsvSyntaxError,
-  FieldTextCache,
-  fieldText,
-  scanCsv,
-  type CsvRecord,
-} from '../../../src/landing/csv-scan.ts';
+import { FieldTextCache } from '../../../src/landing/csv-fields.ts';
+import { CsvSyntaxError, fieldText, scanCsv, type CsvRecord } from '../../../src/landing/csv-scan.ts';
 
 /** Scans `text`, reading at most `size` bytes per read into a scan buffer of `bufferBytes`. */
 async function records(text: string | Buffer, size = 1 << 20, bufferBytes?: number): Promise<string[][]> {
@@ -54,6 +49,20 @@ describe('scanCsv', () => {
   it('grows its buffer for a record larger than the buffer', async () => {
     const expected = await records(tricky);
     expect(await records(tricky, 3, 4)).toEqual(expected);
+  });
+
+  it('agrees with csv-parse when quoted records sit among many plain ones, whatever the chunks', async () => {
+    // Plain records take the quote-free fast path up to the next quote; quoted ones the full parser.
+    const lines = ['id,text,n'];
+    for (let i = 0; i < 300; i++) {
+      const text = i % 37 === 0 ? `"q ""${i}"",\nx"` : i % 11 === 0 ? '""' : `t${i}`;
+      lines.push(`${i},${text},${i * 3}${i % 5 === 0 ? '\r' : ''}`);
+    }
+    const csv = `${lines.join('\n')}\n`;
+    const expected: string[][] = parse(csv, { skip_empty_lines: true, relax_column_count: true }).map(
+      (r: string[]) => r.map((f) => f.replace(/\r$/, '')),
+    );
+    for (const size of [1, 7, 64, 1 << 20]) expect(await records(csv, size, 128)).toEqual(expected);
   });
 
   it('keeps a trailing empty field', async () => {
