@@ -2,9 +2,11 @@
  * How every function bundle is built, shared by the construct (lib/function-factory.ts, at synth
  * in this repository), the package build (scripts/build-package.ts), the cold-start benchmark
  * (bench/cold-start.ts) and the bundle tests, so all of them build the same bundles. No SDK, no
- * CDK and no esbuild import: plain data in esbuild's option names.
+ * CDK and no esbuild import: plain data in esbuild's option names, and one plugin (so esbuild's
+ * asynchronous `build` only: lib/bundle-function.ts runs it for a synchronous caller).
  */
 import path from 'node:path';
+import { sdkSchemaKeysPlugin } from './sdk-schema-keys.ts';
 
 /**
  * esbuild `alias`es applied to every function bundle: package -> file (relative to the repository
@@ -52,8 +54,8 @@ export function lambdaNodeOptions(
  * Arrow and Parquet readers of LandArtifact, the SDK's event-stream codec, browser-only helpers.
  * ESM, minified, node24, the AWS SDK bundled (its version is ours, not the runtime's), linked
  * source maps without sources (read only with `--enable-source-maps`, see
- * {@link lambdaNodeOptions}), and the `require`
- * banner that bundled CommonJS dependencies need.
+ * {@link lambdaNodeOptions}), the `require` banner that bundled CommonJS dependencies need, and
+ * the plugin that lets esbuild drop the SDK schemas a handler does not use (lib/sdk-schema-keys.ts).
  */
 export function functionBundleOptions(projectRoot: string, entry: string, outdir: string) {
   return {
@@ -74,6 +76,7 @@ export function functionBundleOptions(projectRoot: string, entry: string, outdir
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
     alias: bundleAliases(projectRoot),
+    plugins: [sdkSchemaKeysPlugin],
     absWorkingDir: projectRoot,
     logLevel: 'warning' as const,
   };

@@ -6,7 +6,6 @@
  * bundled from the handler's TypeScript source at synth.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AssetHashType, DockerImage, Size, type Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,7 +14,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PROJECT_ROOT } from './asl-definition.ts';
-import { BUNDLE_ENTRY_FILE, functionBundleOptions, lambdaNodeOptions } from './bundling.ts';
+import { bundleFunctionSync } from './bundle-function.ts';
+import { BUNDLE_ENTRY_FILE, lambdaNodeOptions } from './bundling.ts';
 import { functionLogDataProtectionPolicy } from './log-data-protection.ts';
 import { grantVpcAccess, type FunctionNetwork } from './parts/network.ts';
 import { acknowledgeNag, createEncryptedLogGroup, skipCheckov } from './secure-defaults.ts';
@@ -63,8 +63,9 @@ function prebuiltCode(entry: string): lambda.Code | undefined {
 
 /**
  * The handler bundled from its TypeScript source at synth (this repository only: the npm package
- * ships prebuilt bundles), with esbuild's code splitting, which `NodejsFunction` cannot do (it
- * writes one `--outfile`): lazily imported code goes to chunks the function reads only when used.
+ * ships prebuilt bundles), with esbuild's code splitting and a plugin, which `NodejsFunction`
+ * cannot do (it writes one `--outfile`): lazily imported code goes to chunks the function reads
+ * only when used.
  */
 function bundledAtSynth(entry: string): lambda.Code {
   return lambda.Code.fromAsset(PROJECT_ROOT, {
@@ -77,17 +78,7 @@ function bundledAtSynth(entry: string): lambda.Code {
       image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
       local: {
         tryBundle(outputDir: string): boolean {
-          const require = createRequire(import.meta.url);
-          let esbuild: { buildSync(options: object): unknown };
-          try {
-            esbuild = require('esbuild') as typeof esbuild;
-          } catch (err) {
-            throw new Error(
-              `Bundling ${entry} needs esbuild (a devDependency of this repository): run npm install.`,
-              { cause: err },
-            );
-          }
-          esbuild.buildSync(functionBundleOptions(PROJECT_ROOT, entry, outputDir));
+          bundleFunctionSync(PROJECT_ROOT, entry, outputDir);
           return true;
         },
       },

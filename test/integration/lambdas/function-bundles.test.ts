@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildSync } from 'esbuild';
+import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE_CHUNK_DIR, BUNDLE_ENTRY_FILE, functionBundleOptions } from '../../../lib/bundling.ts';
 import { pipelineFunctions } from '../../../lib/pipeline-functions.ts';
@@ -21,13 +21,12 @@ import { exampleSeedCsv, usePipelineHarness } from '../../support/pipeline-harne
 
 const REPO_ROOT = join(import.meta.dirname, '../../..');
 const out = mkdtempSync(join(tmpdir(), 'function-bundles-'));
-const bundleDirs = Object.fromEntries(
-  pipelineFunctions.map((spec) => {
-    const dir = join(out, spec.id);
-    buildSync(functionBundleOptions(REPO_ROOT, spec.entry, dir));
-    return [spec.id, dir];
-  }),
-);
+const bundleDirs: Record<string, string> = {};
+for (const spec of pipelineFunctions) {
+  const dir = join(out, spec.id);
+  await build(functionBundleOptions(REPO_ROOT, spec.entry, dir));
+  bundleDirs[spec.id] = dir;
+}
 
 // A bundle has its own copy of lambdas/commons/container.ts, outside the runner's per-container
 // /tmp: its /tmp is os.tmpdir(), which LandArtifact measures against its ephemeral storage. As on

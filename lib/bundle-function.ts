@@ -1,0 +1,49 @@
+/**
+ * Bundles one function for a caller that must wait synchronously (the construct's synth-time
+ * bundling in lib/function-factory.ts, CDK's `tryBundle`): esbuild runs plugins only in its
+ * asynchronous `build`, so the caller runs this file in a child `node` and waits for it.
+ * `node lib/bundle-function.ts <projectRoot> <entry> <outdir>` (Node 24 runs the TypeScript as is).
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type * as Esbuild from 'esbuild';
+import { functionBundleOptions } from './bundling.ts';
+
+/** Bundles `entry` (relative to `projectRoot`) into `outdir` in a child process; throws on failure. */
+export function bundleFunctionSync(projectRoot: string, entry: string, outdir: string): void {
+  const result = spawnSync(process.execPath, [fileURLToPath(import.meta.url), projectRoot, entry, outdir], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(
+      `Bundling ${entry} failed: ${result.stderr || result.error?.message || `exit ${result.status}`}`,
+    );
+  }
+}
+
+async function main(args: readonly string[]): Promise<void> {
+  const [projectRoot, entry, outdir] = args;
+  if (!projectRoot || !entry || !outdir) {
+    throw new Error('usage: node lib/bundle-function.ts <projectRoot> <entry> <outdir>');
+  }
+  let esbuild: typeof Esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch (err) {
+    throw new Error(
+      `Bundling ${entry} needs esbuild (a devDependency of this repository): run npm install.`,
+      {
+        cause: err,
+      },
+    );
+  }
+  await esbuild.build(functionBundleOptions(projectRoot, entry, outdir));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
