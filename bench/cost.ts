@@ -1,10 +1,11 @@
 /**
  * Benchmark 2, cost per run: state transitions, Lambda requests and Lambda GB-seconds of one
  * single-scenario ingest run with a 5-minute training and a 2-minute generation: the pipeline on
- * a feed's first run (no job history: the backoff schedule) and on its next run (the first poll
- * placed from the recorded durations), and the vendor quickstart's fixed 2-second polling, all
- * run for real on a scaled clock (bench/pipeline-run.ts) and checked against the analytic counts;
- * converted to dollars with {@link PRICES}. Run alone: `tsx bench/cost.ts`.
+ * a deployment's very first run (no job recorded anywhere: the backoff schedule), on the feed's
+ * next run (the first poll placed from its recorded durations), on another feed's first run (placed
+ * from the deployment prior, what the first feed's jobs took), and the vendor quickstart's fixed
+ * 2-second polling, all run for real on a scaled clock (bench/pipeline-run.ts) and checked against
+ * the analytic counts; converted to dollars with {@link PRICES}. Run alone: `tsx bench/cost.ts`.
  */
 import { GENERATION_POLL_POLICY, TRAINING_POLL_POLICY } from '../src/pipeline/polling.ts';
 import { isMain, ratio, round, runAsScript, writeResult } from './common.ts';
@@ -35,10 +36,11 @@ export const COST_TARGETS = {
 } as const;
 
 /**
- * `pipeline`: a feed with job history (its run after the first), the figure the targets judge;
- * `pipeline-cold`: the feed's first run (no history); `naive`: 2 s polling.
+ * `pipeline`: a feed with job history (its run after the first); `pipeline-new-feed`: another
+ * feed's first run in the same deployment (the deployment prior); the targets judge both.
+ * `pipeline-cold`: the deployment's very first run (no job recorded anywhere); `naive`: 2 s polling.
  */
-export type CostPolicy = 'pipeline' | 'pipeline-cold' | 'naive';
+export type CostPolicy = 'pipeline' | 'pipeline-new-feed' | 'pipeline-cold' | 'naive';
 
 export interface PolicyCost {
   readonly policy: CostPolicy;
@@ -66,15 +68,17 @@ export interface CostData {
   readonly scale: number;
   readonly method: string;
   readonly policies: readonly PolicyCost[];
-  /** naive / pipeline. */
+  /** naive / pipeline (a feed with history). */
   readonly naiveOverPipeline: { readonly stateTransitions: number | null; readonly dollars: number | null };
+  /** naive / pipeline-new-feed (a new feed's first run, by the deployment prior). */
+  readonly naiveOverNewFeed?: { readonly stateTransitions: number | null; readonly dollars: number | null };
   /** Analytic transitions for other job lengths. */
   readonly analyticTable: ReadonlyArray<{
     readonly trainingSeconds: number;
     readonly generationSeconds: number;
     /** A feed with history of jobs of these lengths. */
     readonly pipeline: number;
-    /** A feed's first run. */
+    /** A deployment's very first run. */
     readonly pipelineCold?: number;
     readonly naive: number;
   }>;
@@ -85,7 +89,8 @@ export interface CostData {
 export const COST_METHOD =
   'Real handlers and ASL on aws-local-stepfunctions, moto and the simulator; job durations and every Wait divided by the scale ' +
   "(the PollJob binding sleeps poll.nextWaitSeconds / scale from the create call's end or the previous poll's start; the simulator's clock runs scale times as fast, so the job timestamps and the recorded durations are in simulated seconds). " +
-  "Pipeline = the feed's second run (a new seed version), its first poll placed from the durations its first run recorded in the state table; pipeline, first run = the same feed without history. " +
+  "Pipeline, first run of the deployment = a feed's first run with nothing recorded in the state table (the backoff schedule); pipeline, feed with history = the same feed's second run (a new seed version), its first poll placed from the durations its first run recorded; " +
+  "pipeline, new feed = another feed's first run right after (a seed of 130 rows against 121, the same 100-row scenario), placed from the deployment prior (the first feed's latest jobs; other feeds' samples count only within 4x of the job's size, so a new feed 4x larger or smaller than every other feed's jobs polls like the deployment's first run). " +
   'Naive = the same machine with every wait forced to 2 s. ' +
   'Lambda GB-seconds = measured local handler durations (rounded up to 1 ms) x memory from lib/pipeline-functions.ts; ' +
   'StartIngest counts as a request, its duration is not measured (it runs outside the state machine).';
@@ -95,21 +100,24 @@ function analyticFor(
   trainingSeconds: number,
   generationSeconds: number,
 ): PolicyCost['analytic'] {
+  // One earlier job of the same length: the feed's own, or (a new feed's first run) another feed's.
+  const withHistory = () => [
+    expectedPollsWithHistory(
+      'training',
+      TRAINING_POLL_POLICY,
+      oneSampleEstimate(trainingSeconds),
+      trainingSeconds,
+    ),
+    expectedPollsWithHistory(
+      'generation',
+      GENERATION_POLL_POLICY,
+      oneSampleEstimate(generationSeconds),
+      generationSeconds,
+    ),
+  ];
   const polls = {
-    pipeline: () => [
-      expectedPollsWithHistory(
-        'training',
-        TRAINING_POLL_POLICY,
-        oneSampleEstimate(trainingSeconds),
-        trainingSeconds,
-      ),
-      expectedPollsWithHistory(
-        'generation',
-        GENERATION_POLL_POLICY,
-        oneSampleEstimate(generationSeconds),
-        generationSeconds,
-      ),
-    ],
+    pipeline: withHistory,
+    'pipeline-new-feed': withHistory,
     'pipeline-cold': () => [
       expectedPolls(TRAINING_POLL_POLICY, trainingSeconds),
       expectedPolls(GENERATION_POLL_POLICY, generationSeconds),
@@ -163,10 +171,12 @@ export async function runCostBenchmark(
   };
   const env = await startScaledEnvironment({ ...run, policy: 'pipeline' });
   const policies: PolicyCost[] = [];
-  // The feed's first run records its job durations; its second run (a new seed version) polls by them.
+  // The deployment's first run records its job durations; the feed's second run (a new seed
+  // version) polls by them, then another feed's first run by the deployment prior.
   const runs = [
     { policy: 'pipeline-cold', feed: 'cost-pipeline', seedRows: 120 },
     { policy: 'pipeline', feed: 'cost-pipeline', seedRows: 121 },
+    { policy: 'pipeline-new-feed', feed: 'cost-new-feed', seedRows: 130 },
     { policy: 'naive', feed: 'cost-naive', seedRows: 120 },
   ] as const;
   try {
@@ -190,7 +200,12 @@ export async function runCostBenchmark(
   } finally {
     await env.close();
   }
-  const [, pipeline, naive] = policies as [PolicyCost, PolicyCost, PolicyCost];
+  const byPolicy = (name: CostPolicy): PolicyCost => policies.find((p) => p.policy === name)!;
+  const [pipeline, newFeed, naive] = [byPolicy('pipeline'), byPolicy('pipeline-new-feed'), byPolicy('naive')];
+  const naiveOver = (p: PolicyCost) => ({
+    stateTransitions: ratio(naive.measured.stateTransitions, p.measured.stateTransitions, 1),
+    dollars: ratio(naive.measured.dollars.total, p.measured.dollars.total, 1),
+  });
   const analyticTable = [
     [60, 20],
     [300, 120],
@@ -209,10 +224,8 @@ export async function runCostBenchmark(
     ...run,
     method: COST_METHOD,
     policies,
-    naiveOverPipeline: {
-      stateTransitions: ratio(naive.measured.stateTransitions, pipeline.measured.stateTransitions, 1),
-      dollars: ratio(naive.measured.dollars.total, pipeline.measured.dollars.total, 1),
-    },
+    naiveOverPipeline: naiveOver(pipeline),
+    naiveOverNewFeed: naiveOver(newFeed),
     analyticTable,
     prices: PRICES,
     targets: COST_TARGETS,

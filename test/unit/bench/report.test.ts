@@ -85,6 +85,8 @@ function policy(name: PolicyCost['policy'], transitions: number, total: number):
 function results(
   overrides: {
     transitions?: number;
+    newFeedTransitions?: number;
+    newFeedWasted?: number;
     herd?: number;
     ratio?: number;
     peak?: number;
@@ -100,9 +102,11 @@ function results(
     policies: [
       policy('pipeline-cold', 41, 0.001),
       policy('pipeline', overrides.transitions ?? 20, 0.0005),
+      policy('pipeline-new-feed', overrides.newFeedTransitions ?? 20, 0.0005),
       policy('naive', 644, 0.016),
     ],
     naiveOverPipeline: { stateTransitions: 32.2, dollars: 16 },
+    naiveOverNewFeed: { stateTransitions: 32.2, dollars: 16 },
     analyticTable: [
       { trainingSeconds: 60, generationSeconds: 20, pipeline: 20, pipelineCold: 29, naive: 134 },
     ],
@@ -117,6 +121,11 @@ function results(
     wastedPolls: overrides.wasted ?? 0,
     totalPolls: 2 + (overrides.wasted ?? 0),
     cold: { totalPolls: 9, wastedPolls: 7, totalCalls: 17 },
+    newFeed: {
+      totalPolls: 2 + (overrides.newFeedWasted ?? 0),
+      wastedPolls: overrides.newFeedWasted ?? 0,
+      totalCalls: 10,
+    },
     naive: { totalPolls: 210, wastedPolls: 208, totalCalls: 218 },
     naiveOverPipelineCalls: 9.9,
     tokenMintsPerRun: 1,
@@ -293,6 +302,27 @@ describe('BENCHMARKS.md rendering', () => {
     expect(md).toMatch(/\*\*Wasted polls[^*]*\*\*: With a training and a generation/);
     expect(md).toMatch(/mint lease/);
     expect(md).toContain('**MISSED**');
+  });
+
+  it("judges the waiting targets on a feed with history and a new feed's first run, and states the deployment's first", () => {
+    const [transitions, wasted] = checkTargets(results()).filter((c) => /transitions|Wasted/.test(c.target));
+    expect(transitions).toMatchObject({ verdict: 'met' });
+    expect(transitions!.measured).toContain("New feed's first run (deployment prior): 20");
+    expect(transitions!.measured).toMatch(
+      /Deployment's very first run \(no job recorded anywhere, backoff\): 41 .*, outside the target\./,
+    );
+    expect(wasted!.measured).toBe(
+      "Feed with history: 0 of 2; new feed's first run (deployment prior): 0 of 2; deployment's very first run (backoff): 7 of 9, outside the target",
+    );
+    const missed = checkTargets(results({ newFeedTransitions: 35, newFeedWasted: 2 }));
+    const [t, w] = missed.filter((c) => /transitions|Wasted/.test(c.target));
+    expect(t).toMatchObject({ verdict: 'MISSED' });
+    expect(t!.limitedBy).toContain("the new feed's first run made 3 + 2 polls");
+    expect(t!.limitedBy).not.toContain('the feed with history');
+    expect(w).toMatchObject({ verdict: 'MISSED' });
+    const md = renderBenchmarks(results());
+    expect(md).toContain("this pipeline, a new feed's first run (deployment prior)");
+    expect(md).toContain("Naive / pipeline (a new feed's first run)");
   });
 
   it('says what was not measured instead of failing', () => {
