@@ -5,7 +5,7 @@
 import * as z from '../src/contracts/zod.ts';
 import { createGeneration } from '../src/pipeline/create-generation.ts';
 import type { ResolvedScenario } from '../src/pipeline/resolve-scenarios.ts';
-import { isVendorWait } from '../src/pipeline/vendor-wait.ts';
+import { carriedVendorWaitSchema, isVendorWait } from '../src/pipeline/vendor-wait.ts';
 import { defineHandler, stringField } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { jobHistory } from './commons/state.ts';
@@ -24,6 +24,8 @@ export const createGenerationInputSchema = z.object({
     }),
     conditions: z.nullable(z.looseObject({})),
   }),
+  /** The step's last wait (null before any), carried back through the state machine's Wait. */
+  vendorWait: z.optional(carriedVendorWaitSchema),
 });
 
 export const handler = defineHandler({

@@ -6,7 +6,7 @@ import * as z from '../src/contracts/zod.ts';
 import { seedObjectSchema } from '../src/pipeline/seed-object.ts';
 import { uploadSeed } from '../src/pipeline/upload-seed.ts';
 import { s3 } from './commons/clients/s3.ts';
-import { isVendorWait } from '../src/pipeline/vendor-wait.ts';
+import { carriedVendorWaitSchema, isVendorWait } from '../src/pipeline/vendor-wait.ts';
 import { defineHandler } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
 import { contentLedger, jobHistory, stateRepository } from './commons/state.ts';
@@ -16,6 +16,8 @@ export const uploadSeedInputSchema = z.object({
   runId: z.string().check(z.minLength(1)),
   feed: z.string().check(z.minLength(1)),
   seed: seedObjectSchema,
+  /** The step's last wait (null before any), carried back through the state machine's Wait. */
+  vendorWait: z.optional(carriedVendorWaitSchema),
 });
 
 export const handler = defineHandler({

@@ -2,6 +2,7 @@
  * Typed errors raised by the Simulacra client. Every error carries what a support request needs
  * (status, problem `code`, `type`, `detail`, body `request_id`, `X-Request-Id`) and nothing secret.
  */
+import type { PacingReservation } from './pacing-reservation.ts';
 
 /** How the client (and the pipeline's Retry policies) should treat an error. */
 export type ErrorClass = 'retryable' | 'terminal';
@@ -162,18 +163,24 @@ export class SimulacraCredentialsError extends Error {
 /**
  * The shared pacing of vendor calls (a token bucket every Lambda of a deployment draws from) has
  * no request free for longer than the caller may wait in process. Nothing was sent; try again
- * after `retryAfterSeconds` (a Step Functions Wait in the pipeline).
+ * after `retryAfterSeconds` (a Step Functions Wait in the pipeline). With `reservation`, the slot
+ * is already this caller's: the step carries it through its wait and goes on it without taking
+ * again (src/client/pacing-reservation.ts).
  */
 export class VendorPacingError extends Error {
   override readonly name = 'VendorPacingError';
   readonly operation: string;
   readonly retryAfterSeconds: number;
+  readonly reservation: PacingReservation | null;
   readonly retryable = true;
-  constructor(operation: string, retryAfterSeconds: number) {
+  constructor(operation: string, retryAfterSeconds: number, reservation: PacingReservation | null = null) {
     super(
-      `${operation} not sent: the shared vendor request pacing has no request free for ${retryAfterSeconds} s`,
+      reservation
+        ? `${operation} not sent yet: its slot in the shared vendor request pacing is reserved for ${new Date(reservation.reservedAt).toISOString()}`
+        : `${operation} not sent: the shared vendor request pacing has no request free for ${retryAfterSeconds} s`,
     );
     this.operation = operation;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.reservation = reservation;
   }
 }

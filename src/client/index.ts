@@ -29,6 +29,15 @@ export {
   validatePacingRate,
 } from './pacing.ts';
 export type { DynamoDbPacerOptions, PacingDecision, PacingRate, VendorPacer } from './pacing.ts';
+export {
+  MAX_RESERVATION_AHEAD_MS,
+  RESERVATION_GRACE_MS,
+  decideReservation,
+  heldReservation,
+  secondsBefore,
+  withPacingTurn,
+} from './pacing-reservation.ts';
+export type { PacingReservation, ReservationUse } from './pacing-reservation.ts';
 export { MAX_SEED_BYTES } from './multipart.ts';
 export { DEFAULT_EXPIRY_MARGIN_MS, createTokenProvider, tokenCacheKey } from './token-provider.ts';
 export type {

@@ -6,13 +6,21 @@
  * `tat += interval` while there is a backlog, `tat = now + interval` once the bucket has refilled.
  * There is no read-then-write race, so N runs taking at once cost about N writes, not N². For the operations whose pipeline step can wait outside
  * ({@link QUEUED_OPERATIONS}), a short wait for the next request is slept in process and a longer
- * one is refused with {@link VendorPacingError}, so the step waits in a Step Functions Wait. Other
+ * one is refused with {@link VendorPacingError}, so the step waits in a Step Functions Wait; a step
+ * that carries a reservation through that Wait reserves the slot as it is refused and goes on it
+ * without taking again (src/client/pacing-reservation.ts). Other
  * operations (a schema read, a download while landing) take their turn in process, sleeping at
  * most `maxInlineWaitOtherMs` before they go anyway.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { VendorPacingError } from './errors.ts';
+import {
+  MAX_RESERVATION_AHEAD_MS,
+  currentPacingTurn,
+  decideReservation,
+  secondsBefore,
+} from './pacing-reservation.ts';
 
 /** Called by the client before every HTTP request it sends. */
 export interface VendorPacer {
@@ -40,6 +48,8 @@ export interface DynamoDbPacerOptions extends PacingRate {
   readonly queuedOperations?: ReadonlySet<string>;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** How late a held reservation is still used (default 2 s: `RESERVATION_GRACE_MS`). */
+  readonly reservationGraceMs?: number;
   /** Jitter on the refusal's wait, so refused callers do not return in lockstep. */
   readonly random?: () => number;
 }
@@ -114,26 +124,44 @@ export class DynamoDbPacer implements VendorPacer {
 
   async acquire(operation: string): Promise<void> {
     const now = this.#options.now ?? Date.now;
+    const sleep = this.#options.sleep ?? defaultSleep;
     const queued = (this.#options.queuedOperations ?? QUEUED_OPERATIONS).has(operation);
     const maxInline = queued ? (this.#options.maxInlineWaitMs ?? 1_000) : Number.POSITIVE_INFINITY;
     const sleepCap = queued ? maxInline : (this.#options.maxInlineWaitOtherMs ?? 5_000);
+    // A step that carries a reservation through its Wait: a queued operation reserves its slot.
+    const turn = queued ? currentPacingTurn() : undefined;
+    if (turn && !turn.used && turn.held?.operation === operation) {
+      const held = turn.held;
+      const use = decideReservation(held, now(), maxInline, this.#options.reservationGraceMs);
+      if (use.use === 'early') throw new VendorPacingError(operation, secondsBefore(use.waitMs), held);
+      if (use.use === 'go') {
+        turn.used = true;
+        if (use.waitMs > 0) await sleep(use.waitMs);
+        return;
+      }
+    }
+    const maxAhead = turn ? Math.max(maxInline, MAX_RESERVATION_AHEAD_MS) : maxInline;
     for (let race = 0; race < MAX_RACES; race += 1) {
       const at = now();
       const backlogFirst = this.#lastTat !== null && this.#lastTat >= at;
       const waitMs =
-        (backlogFirst ? await this.#takeQueued(at, maxInline) : await this.#takeIdle(at)) ??
-        (backlogFirst ? await this.#takeIdle(at) : await this.#takeQueued(at, maxInline));
+        (backlogFirst ? await this.#takeQueued(at, maxAhead) : await this.#takeIdle(at)) ??
+        (backlogFirst ? await this.#takeIdle(at) : await this.#takeQueued(at, maxAhead));
       if (waitMs === null) {
-        // Neither take applied: the backlog is longer than this caller may wait (or it moved
-        // between the two takes; the loop tries again after reading it).
+        // Neither take applied: the backlog is longer than this caller may wait or reserve (or it
+        // moved between the two takes; the loop tries again after reading it).
         const tat = await this.#readTat();
-        const decision = decidePacing(tat, now(), this.#options, maxInline);
+        const decision = decidePacing(tat, now(), this.#options, maxAhead);
         if (decision.nextTat !== null) continue;
         const spread = 1 + (this.#options.random ?? Math.random)() * 0.25;
         throw new VendorPacingError(operation, Math.max(1, Math.ceil((decision.waitMs * spread) / 1000)));
       }
+      if (waitMs > maxInline) {
+        // Reserved (only within a turn): the slot is this caller's; it comes back for it.
+        throw new VendorPacingError(operation, secondsBefore(waitMs), { operation, reservedAt: at + waitMs });
+      }
       const capped = Math.min(waitMs, sleepCap);
-      if (capped > 0) await (this.#options.sleep ?? defaultSleep)(capped);
+      if (capped > 0) await sleep(capped);
       return;
     }
     // Every race lost: the bucket is contended right now; come back after a short spell.
@@ -153,7 +181,7 @@ export class DynamoDbPacer implements VendorPacer {
       {
         ':interval': interval,
         ':now': at,
-        ':ttl': expiry(at + 60_000),
+        ':ttl': expiry(bounded ? ceiling : at + 60_000),
         ...(bounded ? { ':ceiling': ceiling } : {}),
       },
     );

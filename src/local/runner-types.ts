@@ -54,8 +54,9 @@ export interface LocalRunnerOptions {
   readonly pollTimeScale?: number;
   /**
    * Wait states that wait for the vendor's Retry-After or the shared pacing's turn (SecondsPath
-   * `….vendorWait.seconds`) sleep their real seconds, as deployed, instead of `waitMs`: runs that
-   * queue for the vendor then take turns in real time (a scale run with pacing on).
+   * `….vendorWait.seconds`) sleep their real seconds, as deployed, instead of `waitMs`, and so
+   * does a poll waiting for its reserved pacing slot (`poll.reservation`): runs that queue for
+   * the vendor then take turns in real time (a scale run with pacing on).
    */
   readonly realVendorWaits?: boolean;
   /** Real milliseconds between Task retries (default 5). */

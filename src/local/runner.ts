@@ -138,9 +138,12 @@ export class LocalPipelineRunner {
   /** With {@link LocalRunnerOptions.pollTimeScale}: sleeps a poll Task's scaled wait. */
   private async scaledPollWait(taskInput: unknown): Promise<void> {
     const scale = this.options.pollTimeScale;
-    const seconds = (taskInput as { poll?: { nextWaitSeconds?: unknown } } | null)?.poll?.nextWaitSeconds;
-    if (!scale || typeof seconds !== 'number' || seconds <= 0) return;
-    await delay((seconds * 1000) / scale);
+    const poll = (taskInput as { poll?: { nextWaitSeconds?: unknown; reservation?: unknown } } | null)?.poll;
+    const seconds = poll?.nextWaitSeconds;
+    if (typeof seconds !== 'number' || seconds <= 0) return;
+    // A poll waiting for its reserved pacing slot is a vendor wait: real seconds when those are real.
+    if (poll?.reservation && this.options.realVendorWaits) await delay(seconds * 1000);
+    else if (scale) await delay((seconds * 1000) / scale);
   }
 
   /**

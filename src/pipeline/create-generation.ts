@@ -10,13 +10,20 @@ import { feedJobEstimate, type JobHistoryReader } from './job-estimate.ts';
 import { GENERATION_POLL_POLICY, initialPollState, type PollState } from './polling.ts';
 import type { ResolvedScenario } from './resolve-scenarios.ts';
 import { sha256Hex } from './seed-object.ts';
-import { vendorWaitFor, type VendorWaitOutcome } from './vendor-wait.ts';
+import {
+  inPacingTurn,
+  vendorWaitFor,
+  type CarriedVendorWait,
+  type VendorWaitOutcome,
+} from './vendor-wait.ts';
 
 export interface CreateGenerationInput {
   readonly runId: string;
   readonly feed: string;
   readonly datasetId: string;
   readonly resolved: ResolvedScenario;
+  /** The step's last wait, carried back by the state machine (null before any): see inPacingTurn. */
+  readonly vendorWait?: CarriedVendorWait;
 }
 
 export interface CreatedGeneration {
@@ -74,14 +81,16 @@ export async function createGeneration(
   );
   let created: CreateGenerationResult;
   try {
-    created = await deps.api.createGeneration({
-      datasetId: input.datasetId,
-      idempotencyKey,
-      row_count: scenario.row_count,
-      output_format: scenario.output_format,
-      ...(scenario.seed !== undefined ? { seed: scenario.seed } : {}),
-      ...(conditions ? { conditions } : {}),
-    });
+    created = await inPacingTurn(input.vendorWait, () =>
+      deps.api.createGeneration({
+        datasetId: input.datasetId,
+        idempotencyKey,
+        row_count: scenario.row_count,
+        output_format: scenario.output_format,
+        ...(scenario.seed !== undefined ? { seed: scenario.seed } : {}),
+        ...(conditions ? { conditions } : {}),
+      }),
+    );
   } catch (err) {
     const vendorWait = vendorWaitFor(err, deps.random);
     if (vendorWait) return { vendorWait };

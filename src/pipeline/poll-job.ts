@@ -15,7 +15,7 @@ import {
   type PollPolicy,
   type PollState,
 } from './polling.ts';
-import { vendorWaitFor } from './vendor-wait.ts';
+import { inPacingTurn, vendorWaitFor } from './vendor-wait.ts';
 
 export type PollKind = 'dataset' | 'generation';
 
@@ -107,7 +107,9 @@ export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<P
     waitedSeconds,
     Number.isFinite(createdAt) ? (now.getTime() - createdAt) / 1000 : 0,
   );
-  const polled = { ...poll, attempt, ...(poll.createdAt ? { waitedSeconds } : {}) };
+  // A reservation is used (or missed) by this poll: the next state carries only a new one.
+  const { reservation: held, ...unreserved } = poll;
+  const polled = { ...unreserved, attempt, ...(poll.createdAt ? { waitedSeconds } : {}) };
   const scheduled = (job: Job | null): number => {
     if (!poll.estimate || !job) return nextPollDelaySeconds(policy, attempt, null, deps.random);
     return nextWaitSeconds(
@@ -143,11 +145,27 @@ export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<P
 
   let job: Job;
   try {
-    job = await deps.api.getJob(jobId);
+    job = await inPacingTurn(held ?? null, () => deps.api.getJob(jobId));
   } catch (err) {
     // A throttled, paced or failing poll is just another loop iteration, after the server's
     // Retry-After (jittered) or the pacing's turn.
     const vendorWait = vendorWaitFor(err, deps.random);
+    if (vendorWait?.reservedAt !== undefined) {
+      // The slot is reserved: come back just before it (not after the schedule's next step).
+      const reservation = { operation: vendorWait.operation, reservedAt: vendorWait.reservedAt };
+      const remaining = Math.max(1, Math.ceil((deadline - now.getTime()) / 1000));
+      const nextWait = Math.min(vendorWait.seconds, remaining);
+      return {
+        next: {
+          ...polled,
+          status: 'running',
+          nextWaitSeconds: nextWait,
+          jobStatus: poll.jobStatus,
+          reservation,
+        },
+        finished: null,
+      };
+    }
     if (vendorWait) return waitAgain(poll.jobStatus, vendorWait.seconds);
     if (err instanceof SimulacraApiError && err.retryable)
       return waitAgain(poll.jobStatus, err.retryAfterSeconds);

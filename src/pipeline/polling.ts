@@ -28,6 +28,15 @@ export const pollStateSchema = z.object({
   size: z.optional(z.number().check(z.nonnegative())),
   /** Expected duration from the feed's past jobs; null: no history, the policy's schedule. */
   estimate: z.optional(z.nullable(jobEstimateSchema)),
+  /** The pacing slot reserved for the next poll (src/client/pacing-reservation.ts), if paced. */
+  reservation: z.optional(
+    z.nullable(
+      z.object({
+        operation: z.string().check(z.minLength(1)),
+        reservedAt: z.number().check(z.nonnegative()),
+      }),
+    ),
+  ),
 });
 export type PollState = z.infer<typeof pollStateSchema>;
 

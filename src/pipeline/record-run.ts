@@ -31,6 +31,7 @@ import {
 import { publishEvents } from '../events/publish.ts';
 import { enableFeedSchedules, type EnabledSchedules, type FeedSchedules } from './feed-schedules.ts';
 import { seedObjectSchema } from './seed-object.ts';
+import { stepResultSchema } from './vendor-wait.ts';
 
 /** One Map iteration's result: what RecordScenario returned (see record-scenario.ts). */
 const scenarioResultSchema = z.looseObject({
@@ -53,7 +54,7 @@ export const recordRunInputSchema = z.object({
   state: z.looseObject({
     feed: z.optional(z.nullable(z.string().check(z.minLength(1)))),
     seed: z.optional(z.nullable(seedObjectSchema)),
-    dataset: z.optional(z.nullable(z.looseObject({ datasetId: z.string().check(z.minLength(1)) }))),
+    dataset: z.optional(stepResultSchema(z.looseObject({ datasetId: z.string().check(z.minLength(1)) }))),
     /** The Map's output; before the Map ends it holds the pending scenarios (an object), not results. */
     results: z.preprocess(
       (value) => (Array.isArray(value) ? value : undefined),

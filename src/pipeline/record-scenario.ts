@@ -11,6 +11,7 @@ import type { StateRepository } from '../state/repository.ts';
 import { scenarioFailedEvent, scenarioLandedEvent, type RunContext } from '../events/entries.ts';
 import { publishEvents } from '../events/publish.ts';
 import { toRunFailure } from './record-run.ts';
+import { stepResultSchema } from './vendor-wait.ts';
 
 const share = z.nullable(z.number());
 const qualityHeadlineSchema = z.object({
@@ -45,7 +46,7 @@ export const scenarioIterationSchema = z.looseObject({
     ),
   }),
   generation: z.optional(
-    z.nullable(
+    stepResultSchema(
       z.looseObject({
         generationId: z.string().check(z.minLength(1)),
         jobId: z.optional(z.nullable(z.string())),

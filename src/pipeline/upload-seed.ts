@@ -15,7 +15,12 @@ import { asSeedUnavailable, s3SeedSource } from './s3-seed-source.ts';
 import { loadFeedScenarios } from './scenario-source.ts';
 import { findReusableDataset, seedContentSha256, utcDay } from './seed-content.ts';
 import { datasetIdempotencyKey, type SeedObject } from './seed-object.ts';
-import { vendorWaitFor, type VendorWaitOutcome } from './vendor-wait.ts';
+import {
+  inPacingTurn,
+  vendorWaitFor,
+  type CarriedVendorWait,
+  type VendorWaitOutcome,
+} from './vendor-wait.ts';
 
 export interface UploadSeedInput {
   readonly runId: string;
@@ -23,6 +28,8 @@ export interface UploadSeedInput {
   readonly seed: SeedObject;
   /** The expired or capped dataset this upload replaces (re-training), if any. */
   readonly replacesDatasetId?: string | null;
+  /** The step's last wait, carried back by the state machine (null before any): see inPacingTurn. */
+  readonly vendorWait?: CarriedVendorWait;
 }
 
 /** What goes into the state: ids and the poll loop, nothing else. */
@@ -69,12 +76,14 @@ export async function uploadSeed(
   const estimate = await feedJobEstimate(deps.history, input.feed, 'training', input.seed.size, deps.now?.());
   let created: CreateDatasetResult;
   try {
-    created = await deps.api.createDataset({
-      seed: s3SeedSource(deps.s3, input.seed),
-      idempotencyKey,
-      displayName: displayNameFor(input.feed, input.seed.key),
-      autoClean: true,
-    });
+    created = await inPacingTurn(input.vendorWait, () =>
+      deps.api.createDataset({
+        seed: s3SeedSource(deps.s3, input.seed),
+        idempotencyKey,
+        displayName: displayNameFor(input.feed, input.seed.key),
+        autoClean: true,
+      }),
+    );
   } catch (err) {
     // The seed vanished or changed under us: retrying will not help, the user must drop it again.
     const vendorWait = vendorWaitFor(err, deps.random);

@@ -3,9 +3,13 @@
  * longer than a Lambda should sleep, or still throttled after the client's retries) or the shared
  * pacing has no request free, a vendor-calling step returns `{ vendorWait }` instead of failing.
  * The state machine then waits that long in a Wait state (no Lambda running, no Retry budget
- * used) and runs the step again. docs/runbook.md, "Throttling".
+ * used) and runs the step again. A paced wait carries the slot the pacing reserved for it
+ * (`reservedAt`): the step's next run gets it back in its input and sends on that slot without
+ * taking another (src/client/pacing-reservation.ts). docs/runbook.md, "Throttling".
  */
 import { SimulacraApiError, VendorPacingError } from '../client/errors.ts';
+import { heldReservation, withPacingTurn } from '../client/pacing-reservation.ts';
+import * as z from '../contracts/zod.ts';
 
 /** The longest single wait (Step Functions' execution timeout bounds the total). */
 export const MAX_VENDOR_WAIT_SECONDS = 3600;
@@ -19,11 +23,36 @@ export interface VendorWait {
   readonly reason: 'throttled' | 'paced';
   /** The vendor operation that has to wait. */
   readonly operation: string;
+  /** `paced` only: the start of the slot reserved for it (epoch ms); the wait ends just before. */
+  readonly reservedAt?: number;
 }
+
+/**
+ * The last wait as a step's input carries it back (`null` before any wait): the state machine
+ * passes `$.<result>.vendorWait`, which the first run finds initialised to null.
+ */
+export const carriedVendorWaitSchema = z.nullable(
+  z.looseObject({
+    operation: z.string().check(z.minLength(1)),
+    reservedAt: z.optional(z.number().check(z.nonnegative())),
+  }),
+);
 
 /** What a step returns instead of its result when it has to wait its turn. */
 export interface VendorWaitOutcome {
   readonly vendorWait: VendorWait;
+}
+
+export type CarriedVendorWait = z.infer<typeof carriedVendorWaitSchema>;
+
+/**
+ * Runs a step's vendor call in its pacing turn when the step carries its wait through the state
+ * machine (`carried` is defined, null before the first wait): a refused call then reserves its
+ * slot, and a reservation `carried` holds is used. A caller that cannot carry it (undefined)
+ * is refused without reserving.
+ */
+export function inPacingTurn<T>(carried: CarriedVendorWait | undefined, call: () => Promise<T>): Promise<T> {
+  return carried === undefined ? call() : withPacingTurn(heldReservation(carried), call);
 }
 
 function bounded(seconds: number): number {
@@ -33,7 +62,12 @@ function bounded(seconds: number): number {
 /** The wait `err` asks for, or null when it is not a throttling or pacing refusal. */
 export function vendorWaitFor(err: unknown, random: () => number = Math.random): VendorWait | null {
   if (err instanceof VendorPacingError) {
-    return { seconds: bounded(err.retryAfterSeconds), reason: 'paced', operation: err.operation };
+    const wait = {
+      seconds: bounded(err.retryAfterSeconds),
+      reason: 'paced',
+      operation: err.operation,
+    } as const;
+    return err.reservation ? { ...wait, reservedAt: err.reservation.reservedAt } : wait;
   }
   if (
     err instanceof SimulacraApiError &&
@@ -50,4 +84,13 @@ export function vendorWaitFor(err: unknown, random: () => number = Math.random):
 /** True for a step result that is a wait rather than the step's own result. */
 export function isVendorWait(value: unknown): value is VendorWaitOutcome {
   return typeof value === 'object' && value !== null && 'vendorWait' in value;
+}
+
+/**
+ * A step's result as a later state reads it: null while the step's path holds only its wait (the
+ * state machine initialises it to `{ vendorWait: null }`, and a step that failed after waiting
+ * leaves its last wait there).
+ */
+export function stepResultSchema<S extends z.core.$ZodType>(schema: S) {
+  return z.preprocess((value) => (isVendorWait(value) ? null : value), z.nullable(schema));
 }

@@ -2,16 +2,21 @@
  * The shared vendor request pacing (DynamoDbPacer) against moto: real conditional writes, several
  * pacers (Lambda containers) on one item. Concurrent takers get distinct slots one interval apart
  * after the burst, waits beyond the in-process limit are refused with a Retry-After-like wait,
- * and nothing is taken for a refusal.
+ * and nothing is taken for a refusal outside a pacing turn; inside one (a step that carries its
+ * wait through the state machine) the refusal reserves the slot, and the reservation is used
+ * without taking again.
  */
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DynamoDbPacer,
+  MAX_RESERVATION_AHEAD_MS,
   PACING_SORT_KEY,
   VendorPacingError,
   decidePacing,
+  withPacingTurn,
 } from '../../../src/client/index.ts';
+import type { DynamoDbPacerOptions } from '../../../src/client/index.ts';
 import { startMoto } from '../../../src/local/moto.ts';
 import type { RunningMoto } from '../../../src/local/moto.ts';
 import { createTokenCacheResources } from '../../support/token-cache-moto.ts';
@@ -183,5 +188,123 @@ describe('DynamoDbPacer on moto', () => {
     expect(
       () => new DynamoDbPacer({ tableName: TABLE, dynamo, clientId: 'x', requestsPerSecond: 0, burst: 1 }),
     ).toThrow(/requestsPerSecond must be a number > 0/);
+  });
+});
+
+describe('slot reservations carried through a Wait (DynamoDbPacer in a pacing turn)', () => {
+  /** A pacer for `clientId` at 1 request/s (burst 1) whose clock reads `clock.now`. */
+  function pacerAt(clock: { now: number }, clientId: string, extra: Partial<DynamoDbPacerOptions> = {}) {
+    const sent: string[] = [];
+    const slept: number[] = [];
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name);
+        return dynamo.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const pacer = new DynamoDbPacer({
+      tableName: TABLE,
+      dynamo: counting,
+      clientId,
+      requestsPerSecond: 1,
+      burst: 1,
+      maxInlineWaitMs: 1_000,
+      now: () => clock.now,
+      sleep: (ms) => {
+        slept.push(ms);
+        return Promise.resolve();
+      },
+      random: () => 0,
+      ...extra,
+    });
+    return { pacer, sent, slept };
+  }
+  const tatOf = async (clientId: string): Promise<unknown> => {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: `PACING#${clientId}`, sk: PACING_SORT_KEY } }),
+    );
+    return Item?.['tat'];
+  };
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => null,
+      (e: unknown) => e as VendorPacingError,
+    );
+
+  it('reserves the slot of a refused queued call, returning its start, and the next caller queues after it', async () => {
+    const clock = { now: 10_000_000 };
+    const { pacer } = pacerAt(clock, 'reserve-a');
+    await pacer.acquire('createDataset'); // now
+    await pacer.acquire('createDataset'); // 1 s: slept in process
+    const err = await refusal(withPacingTurn(null, () => pacer.acquire('createDataset')));
+    expect(err).toBeInstanceOf(VendorPacingError);
+    expect(err?.reservation).toEqual({ operation: 'createDataset', reservedAt: clock.now + 2_000 });
+    expect(err?.retryAfterSeconds).toBe(2);
+    expect(await tatOf('reserve-a')).toBe(clock.now + 3_000);
+    // The slot is taken: the next caller is refused for the one after it.
+    const next = await refusal(withPacingTurn(null, () => pacer.acquire('createGeneration')));
+    expect(next?.reservation?.reservedAt).toBe(clock.now + 3_000);
+  });
+
+  it('sends on a due reservation without any DynamoDB call, once per turn', async () => {
+    const clock = { now: 20_000_000 };
+    const { pacer, sent, slept } = pacerAt(clock, 'reserve-b');
+    await pacer.acquire('getJob');
+    await pacer.acquire('getJob');
+    const reservation = (await refusal(withPacingTurn(null, () => pacer.acquire('getJob'))))!.reservation!;
+    const tat = await tatOf('reserve-b');
+    sent.length = 0;
+    slept.length = 0;
+    // The Wait woke 400 ms before the slot: the rest is slept in process, nothing is taken.
+    clock.now = reservation.reservedAt - 400;
+    await withPacingTurn(reservation, async () => {
+      await pacer.acquire('getJob');
+      expect(sent).toEqual([]);
+      expect(slept).toEqual([400]);
+      // A second request in the same turn (a client retry) takes its own slot.
+      await expect(pacer.acquire('getJob')).rejects.toBeInstanceOf(VendorPacingError);
+    });
+    expect(sent.length).toBeGreaterThan(0);
+    expect(await tatOf('reserve-b')).toBeGreaterThan(tat as number);
+  });
+
+  it('uses a reservation up to the grace late; later, or for another operation, takes anew', async () => {
+    const clock = { now: 30_000_000 };
+    const { pacer, sent } = pacerAt(clock, 'reserve-c');
+    const reservation = { operation: 'createGeneration', reservedAt: clock.now };
+    clock.now += 1_900;
+    await withPacingTurn(reservation, () => pacer.acquire('createGeneration'));
+    expect(sent).toEqual([]);
+    clock.now += 500; // 2.4 s late: missed, a fresh take (the bucket is idle: goes at once)
+    await withPacingTurn(reservation, () => pacer.acquire('createGeneration'));
+    expect(sent).toHaveLength(1);
+    await withPacingTurn(reservation, () => pacer.acquire('createDataset').catch(() => undefined));
+    expect(sent.length).toBeGreaterThan(1);
+  });
+
+  it('sends a step that woke too early back to wait for the same slot, taking nothing', async () => {
+    const clock = { now: 40_000_000 };
+    const { pacer, sent } = pacerAt(clock, 'reserve-d');
+    const reservation = { operation: 'getJob', reservedAt: clock.now + 5_500 };
+    const err = await refusal(withPacingTurn(reservation, () => pacer.acquire('getJob')));
+    expect(err?.reservation).toEqual(reservation);
+    expect(err?.retryAfterSeconds).toBe(5);
+    expect(sent).toEqual([]);
+  });
+
+  it('reserves nothing for a backlog beyond the reservation horizon', async () => {
+    const clock = { now: 50_000_000 };
+    const { pacer } = pacerAt(clock, 'reserve-e', { requestsPerSecond: 1000, burst: 1 });
+    const far = clock.now + MAX_RESERVATION_AHEAD_MS + 10_000;
+    await dynamo.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { pk: 'PACING#reserve-e', sk: PACING_SORT_KEY, tat: far, ttl: Math.ceil(far / 1000) + 3600 },
+      }),
+    );
+    const err = await refusal(withPacingTurn(null, () => pacer.acquire('createDataset')));
+    expect(err).toBeInstanceOf(VendorPacingError);
+    expect(err?.reservation).toBeNull();
+    expect(await tatOf('reserve-e')).toBe(far);
   });
 });

@@ -1,9 +1,17 @@
 /**
  * Throttling that queues, on the local runner: a Retry-After longer than a Lambda may sleep turns
  * into a Step Functions Wait of that length (jittered) before the step runs again, instead of
- * Retry attempts that fail the run; the shared pacing makes concurrent runs take turns.
+ * Retry attempts that fail the run; the shared pacing makes concurrent runs take turns, a step
+ * refused by it reserves its slot, and the step's next run goes on that slot without a second take.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as createGenerationHandler } from '../../../lambdas/create-generation.ts';
+import { onAwsClient } from '../../../lambdas/commons/clients/lazy.ts';
+import { handler as pollJobHandler } from '../../../lambdas/poll-job.ts';
+import { handler as uploadSeedHandler } from '../../../lambdas/upload-seed.ts';
+import { PACING_SORT_KEY, RESERVATION_GRACE_MS } from '../../../src/client/index.ts';
+import type { LocalHandler } from '../../../src/local/runner-types.ts';
 import type { ExecutionResult, HistoryEvent } from '../../../src/local/runner.ts';
 import { LocalPipelineRunner } from '../../../src/local/runner.ts';
 import {
@@ -91,11 +99,19 @@ describe('a long Retry-After waits in Step Functions', () => {
 });
 
 describe('shared pacing across concurrent runs', () => {
-  it('runs dropped together queue for the vendor instead of colliding with its rate limit', async () => {
+  it('runs dropped together queue for the vendor on reserved slots instead of colliding with its rate limit', async () => {
     h.simulator.setFaults('*:rate=4/s');
+    const observed: StepInvocation[] = [];
     const runner = new LocalPipelineRunner({
       env: { ...h.env, VENDOR_REQUESTS_PER_SECOND: '2', VENDOR_REQUEST_BURST: '1' },
       retryIntervalMs: 5,
+      // Paced waits (and polls waiting for their reserved slot) sleep their real seconds.
+      realVendorWaits: true,
+      handlerOverrides: {
+        UploadSeed: observedStep(uploadSeedHandler, observed),
+        CreateGeneration: observedStep(createGenerationHandler, observed),
+        PollJob: observedStep(pollJobHandler, observed),
+      },
       // The pacing's UpdateItem on the state table is judged against each function's role.
       iam: h.environment.iam,
     });
@@ -114,6 +130,19 @@ describe('shared pacing across concurrent runs', () => {
       // Paced at half the vendor's limit, no request of the four runs was refused.
       expect(h.simulator.counters().faults['rate'] ?? 0).toBe(0);
       expect(h.simulator.counters().duplicateWork).toBe(0);
+      // Four uploads at once at 2/s: the later ones reserve their slots and wait for them.
+      const reserving = observed.filter((call) => call.reserved !== null);
+      expect(reserving.length).toBeGreaterThan(0);
+      for (const call of reserving) expect(call.takes).toBe(1);
+      // A step that comes back on time for its reservation sends without taking a second slot.
+      const onTime = observed.filter(
+        (call) => call.held !== null && call.startedAt - call.held <= RESERVATION_GRACE_MS,
+      );
+      expect(onTime.length).toBeGreaterThan(0);
+      for (const call of onTime) {
+        expect(call.takes, JSON.stringify(call)).toBe(0);
+        expect(call.reserved).toBeNull();
+      }
     } finally {
       delete process.env['VENDOR_REQUESTS_PER_SECOND'];
       delete process.env['VENDOR_REQUEST_BURST'];
@@ -121,3 +150,61 @@ describe('shared pacing across concurrent runs', () => {
     }
   });
 });
+
+/** One invocation of a vendor-calling step: the reservation it held and made, and its pacing writes. */
+interface StepInvocation {
+  readonly functionName: string;
+  readonly startedAt: number;
+  /** `reservedAt` of the reservation its input carried. */
+  readonly held: number | null;
+  /** `reservedAt` of the reservation it returned (it waits for it). */
+  readonly reserved: number | null;
+  /** Applied UpdateItem calls on the pacing item: the slots it took. */
+  readonly takes: number;
+}
+
+const pacingWrites = new AsyncLocalStorage<{ takes: number }>();
+onAwsClient((client) => {
+  (client.middlewareStack.add as (mw: unknown, options: unknown) => void)(
+    (
+      next: (args: { input: Record<string, unknown> }) => Promise<unknown>,
+      context: { commandName?: string },
+    ) =>
+      async (args: { input: Record<string, unknown> }) => {
+        const store = pacingWrites.getStore();
+        const key = JSON.stringify(args.input['Key'] ?? null);
+        const result = await next(args);
+        // Counted once applied: a take that lost a race (condition failed) threw above.
+        if (store && context.commandName === 'UpdateItemCommand' && key.includes(`"${PACING_SORT_KEY}"`))
+          store.takes += 1;
+        return result;
+      },
+    { step: 'serialize', name: 'throttleQueuePacingWrites', override: true },
+  );
+});
+
+/** The reservation (its `reservedAt`) a step's input or output carries, if any. */
+function reservationIn(value: unknown): number | null {
+  const v = value as {
+    vendorWait?: { reservedAt?: number } | null;
+    poll?: { reservation?: { reservedAt: number } | null };
+    reservation?: { reservedAt: number } | null;
+  } | null;
+  return v?.vendorWait?.reservedAt ?? v?.poll?.reservation?.reservedAt ?? v?.reservation?.reservedAt ?? null;
+}
+
+function observedStep(handler: LocalHandler, into: StepInvocation[]): LocalHandler {
+  return async (event, context) => {
+    const store = { takes: 0 };
+    const startedAt = Date.now();
+    const output = await pacingWrites.run(store, () => handler(event, context));
+    into.push({
+      functionName: context.functionName,
+      startedAt,
+      held: reservationIn(event),
+      reserved: reservationIn(output),
+      takes: store.takes,
+    });
+    return output;
+  };
+}

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, SimulacraApi } from '../../../src/client/contract.ts';
+import { VendorPacingError } from '../../../src/client/errors.ts';
+import { currentPacingTurn } from '../../../src/client/pacing-reservation.ts';
 import { pollJob } from '../../../src/pipeline/poll-job.ts';
 import { GENERATION_POLL_POLICY, initialPollState, type PollState } from '../../../src/pipeline/polling.ts';
 
@@ -110,5 +112,41 @@ describe('pollJob with a feed estimate', () => {
       { api: api(job({})), now: () => at(10), random: () => 0.5 },
     );
     expect(next).toEqual({ ...legacy, attempt: 1, nextWaitSeconds: 20, jobStatus: 'running' });
+  });
+});
+
+describe('pollJob paced by the shared pacing', () => {
+  const reservedAt = at(140).getTime();
+  it('comes back just before a reserved slot (not after the schedule), carrying it', async () => {
+    const paced = {
+      getJob: () => Promise.reject(new VendorPacingError('getJob', 14, { operation: 'getJob', reservedAt })),
+    } as unknown as SimulacraApi;
+    const { next } = await pollJob(
+      { kind: 'generation', poll: warmState(), expectedId: 'gen_1' },
+      { api: paced, now: () => at(126) },
+    );
+    expect(next).toMatchObject({
+      status: 'running',
+      nextWaitSeconds: 14,
+      reservation: { operation: 'getJob', reservedAt },
+    });
+  });
+
+  it('hands the held reservation to the call, and drops it from the next state', async () => {
+    let held: unknown = 'none';
+    const observing = {
+      getJob: () => {
+        held = currentPacingTurn()?.held;
+        return Promise.resolve(job({}));
+      },
+    } as unknown as SimulacraApi;
+    const poll = { ...warmState(), reservation: { operation: 'getJob', reservedAt } };
+    const { next } = await pollJob(
+      { kind: 'generation', poll, expectedId: 'gen_1' },
+      { api: observing, now: () => at(140) },
+    );
+    expect(held).toEqual({ operation: 'getJob', reservedAt });
+    expect(next.status).toBe('running');
+    expect(next).not.toHaveProperty('reservation');
   });
 });

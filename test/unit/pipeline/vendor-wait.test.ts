@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SimulacraApiError, SimulacraNetworkError, VendorPacingError } from '../../../src/client/index.ts';
 import { toStateError } from '../../../src/contracts/state-errors.ts';
-import { MAX_VENDOR_WAIT_SECONDS, isVendorWait, vendorWaitFor } from '../../../src/pipeline/vendor-wait.ts';
+import * as z from '../../../src/contracts/zod.ts';
+import {
+  MAX_VENDOR_WAIT_SECONDS,
+  isVendorWait,
+  stepResultSchema,
+  vendorWaitFor,
+} from '../../../src/pipeline/vendor-wait.ts';
 
 function apiError(status: number, retryAfterSeconds: number | null, retryable = true) {
   return new SimulacraApiError({
@@ -28,6 +34,24 @@ describe('vendorWaitFor', () => {
       reason: 'paced',
       operation: 'getJob',
     });
+  });
+  it('carries the slot a pacing refusal reserved, waiting until just before it', () => {
+    const reservation = { operation: 'createDataset', reservedAt: 1_700_000_000_000 };
+    expect(vendorWaitFor(new VendorPacingError('createDataset', 42, reservation))).toEqual({
+      seconds: 42,
+      reason: 'paced',
+      operation: 'createDataset',
+      reservedAt: reservation.reservedAt,
+    });
+  });
+  it('reads a step result as null while its path holds only its wait', () => {
+    const schema = stepResultSchema(z.looseObject({ datasetId: z.string() }));
+    expect(schema.parse({ vendorWait: null })).toBeNull();
+    expect(
+      schema.parse({ vendorWait: { seconds: 3, reason: 'paced', operation: 'createDataset' } }),
+    ).toBeNull();
+    expect(schema.parse({ datasetId: 'ds_1' })).toEqual({ datasetId: 'ds_1' });
+    expect(() => schema.parse({ poll: {} })).toThrow();
   });
   it('bounds a single wait to an hour', () => {
     expect(vendorWaitFor(apiError(429, 86_400), () => 0)?.seconds).toBe(MAX_VENDOR_WAIT_SECONDS);

@@ -1,0 +1,88 @@
+/**
+ * Pacing slots reserved across a Step Functions Wait. A queued vendor operation whose turn is
+ * further away than a Lambda should sleep takes its slot anyway (the bucket's `tat` moves on, so
+ * nobody else gets it) and is refused with that slot's start time; the step returns it in its
+ * `vendorWait`, the state machine waits until just before it, and the step runs again holding
+ * the reservation: the request then goes on its slot without taking another. Only a step that
+ * carries the reservation through its Wait runs inside {@link withPacingTurn}; elsewhere a
+ * queued operation is refused without taking anything (the slot would be lost).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** A slot taken from the shared bucket for one vendor operation (not a secret: a time). */
+export interface PacingReservation {
+  readonly operation: string;
+  /** When the reserved request may start, epoch milliseconds. */
+  readonly reservedAt: number;
+}
+
+/**
+ * How late a held reservation may still be used. Step Functions wakes a Wait within about a
+ * second and a Lambda starts in well under one; a slot used this late adds at most this much
+ * time's worth of requests to a burst. Later, the slot is forgotten and the request takes anew.
+ */
+export const RESERVATION_GRACE_MS = 2_000;
+
+/**
+ * How far ahead a queued operation may reserve: within the longest single Step Functions wait
+ * (src/pipeline/vendor-wait.ts, an hour) with room to spare. A backlog deeper than this is
+ * refused without taking, as before reservations.
+ */
+export const MAX_RESERVATION_AHEAD_MS = 55 * 60 * 1000;
+
+/** What a step re-run does with the reservation it holds. */
+export type ReservationUse =
+  /** Due: sleep `waitMs` (≤ the in-process limit), then send without taking a slot. */
+  | { readonly use: 'go'; readonly waitMs: number }
+  /** Not due yet (the Wait was bounded or woke early): wait outside again, holding it. */
+  | { readonly use: 'early'; readonly waitMs: number }
+  /** Missed by more than the grace (late wake-up, a redrive): take a slot anew. */
+  | { readonly use: 'missed' };
+
+export function decideReservation(
+  reservation: PacingReservation,
+  now: number,
+  maxInlineWaitMs: number,
+  graceMs: number = RESERVATION_GRACE_MS,
+): ReservationUse {
+  const waitMs = Math.ceil(reservation.reservedAt - now);
+  if (waitMs > maxInlineWaitMs) return { use: 'early', waitMs };
+  if (waitMs >= -graceMs) return { use: 'go', waitMs: Math.max(0, waitMs) };
+  return { use: 'missed' };
+}
+
+/** Whole seconds a Wait sleeps for a slot `waitMs` away: it wakes just before, never after. */
+export function secondsBefore(waitMs: number): number {
+  return Math.max(1, Math.floor(waitMs / 1000));
+}
+
+/** One step invocation's pacing turn: the reservation it holds, used at most once. */
+export interface PacingTurn {
+  readonly held: PacingReservation | null;
+  used: boolean;
+}
+
+const turns = new AsyncLocalStorage<PacingTurn>();
+
+/**
+ * Runs `fn` (a step's vendor call) so that a refused queued operation reserves its slot, and
+ * `held` (the reservation the step's input carries from its last wait, if any) is used by the
+ * first request of its operation.
+ */
+export function withPacingTurn<T>(held: PacingReservation | null, fn: () => Promise<T>): Promise<T> {
+  return turns.run({ held, used: false }, fn);
+}
+
+/** The turn of the step invocation calling, or undefined outside {@link withPacingTurn}. */
+export function currentPacingTurn(): PacingTurn | undefined {
+  return turns.getStore();
+}
+
+/** The reservation a step's last wait carries, when it is one (a vendor Retry-After is not). */
+export function heldReservation(
+  wait: { readonly operation: string; readonly reservedAt?: number | undefined } | null | undefined,
+): PacingReservation | null {
+  return wait && typeof wait.reservedAt === 'number'
+    ? { operation: wait.operation, reservedAt: wait.reservedAt }
+    : null;
+}
