@@ -192,7 +192,7 @@ describe('a feed learns its job durations', () => {
     );
     expect(await history.deploymentRecent('generation')).toHaveLength(2);
     // Judged by IAM: the prior's UpdateItem (PollJob) and GetItem (UploadSeed, CreateGeneration)
-    // on the state table were allowed by the functions' roles; nothing was refused.
+    // on the state table were allowed by the functions' run-state statement; nothing was refused.
     const judged = h.environment.iam.calls();
     expect(h.environment.iam.denied()).toEqual([]);
     for (const [functionId, action] of [
@@ -200,7 +200,12 @@ describe('a feed learns its job durations', () => {
       ['UploadSeed', 'dynamodb:GetItem'],
       ['CreateGeneration', 'dynamodb:GetItem'],
     ]) {
-      expect(judged.some((c) => c.functionId === functionId && c.action === action)).toBe(true);
+      const calls = judged.filter((c) => c.functionId === functionId && c.action === action);
+      expect(calls.length, `${functionId} ${action}`).toBeGreaterThan(0);
+      expect(
+        calls.every((c) => c.allowedBy.includes('RunState')),
+        `${functionId} ${action}`,
+      ).toBe(true);
     }
   });
 });
