@@ -5,10 +5,13 @@ Glue refuses one whose VersionId is not the table's current version (optimistic 
 with ConcurrentModificationException; moto stores an S3 object or part whatever its
 declared checksum (x-amz-checksum-crc32/-sha1/-sha256) or signed payload hash
 (x-amz-content-sha256) says, while S3 refuses a mismatch (BadDigest,
-XAmzContentSHA256Mismatch); and moto accepts an EventBridge Scheduler UpdateSchedule without
+XAmzContentSHA256Mismatch); moto accepts an EventBridge Scheduler UpdateSchedule without
 the members AWS requires (the whole definition: ScheduleExpression, FlexibleTimeWindow, Target
-with Arn and RoleArn), which AWS refuses with ValidationException. This launcher adds those
-checks, then runs moto_server with the same arguments.
+with Arn and RoleArn), which AWS refuses with ValidationException; and moto's threaded server
+applies concurrent DynamoDB writes to one item as unlocked read-modify-writes, so two UpdateItems
+racing (an atomic counter's ADD, a conditional put) can lose one, where DynamoDB applies every
+single-item write atomically. This launcher adds those checks and serializes DynamoDB requests,
+then runs moto_server with the same arguments.
 """
 
 import base64
@@ -16,7 +19,9 @@ import binascii
 import hashlib
 import re
 import sys
+import threading
 
+from moto.dynamodb import responses as dynamodb_responses
 from moto.glue import responses as glue_responses
 from moto.glue.exceptions import GlueClientError
 from moto.s3 import responses as s3_responses
@@ -113,6 +118,17 @@ def _update_schedule_whole(self):  # type: ignore[no-untyped-def]
 
 
 scheduler_responses.EventBridgeSchedulerResponse.update_schedule = _update_schedule_whole
+
+_dynamodb_lock = threading.RLock()
+_dynamodb_call_action = dynamodb_responses.DynamoHandler.call_action
+
+
+def _dynamodb_call_action_atomic(self):  # type: ignore[no-untyped-def]
+    with _dynamodb_lock:
+        return _dynamodb_call_action(self)
+
+
+dynamodb_responses.DynamoHandler.call_action = _dynamodb_call_action_atomic
 
 if __name__ == "__main__":
     sys.argv[0] = "moto_server"
