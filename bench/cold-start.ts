@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
@@ -44,6 +44,8 @@ export interface BundleFigures {
    * static `node:` imports, e.g. https, crypto, stream): the part of the load that is Node's.
    */
   readonly builtinsLoadMsMedian?: number;
+  /** Median time V8 takes to parse and compile what loads (`vm.SourceTextModule`, not run). */
+  readonly compileMsMedian?: number;
   readonly sizeRatio: number | null;
   readonly loadRatio: number | null;
   /** The three packages (or `project` for our own code) contributing most bytes to what loads. */
@@ -120,6 +122,28 @@ async function loadMs(file: string, nodeOptions = DEFAULT_NODE_OPTIONS): Promise
   return Number(stdout);
 }
 
+/** Milliseconds a fresh Node process spends compiling (not running) the ES modules `files`. */
+async function compileMs(files: readonly string[]): Promise<number> {
+  const script =
+    "import { readFileSync } from 'node:fs'; import vm from 'node:vm'; " +
+    "const sources = JSON.parse(process.argv[1]).map((f) => readFileSync(f, 'utf8')); " +
+    'const t = performance.now(); for (const source of sources) new vm.SourceTextModule(source); ' +
+    'process.stdout.write(String(performance.now() - t));';
+  const { stdout } = await run(
+    process.execPath,
+    [
+      '--experimental-vm-modules',
+      '--no-warnings',
+      '--input-type=module',
+      '-e',
+      script,
+      JSON.stringify(files),
+    ],
+    { env: handlerEnv(DEFAULT_NODE_OPTIONS) },
+  );
+  return Number(stdout);
+}
+
 /**
  * Medians of `repetitions` loads of `file` and of the trivial bundle, taken in alternation, so
  * both see the same machine load (the machine is shared: a baseline measured minutes earlier
@@ -130,18 +154,26 @@ async function pairedLoadMs(
   file: string,
   trivialFile: string,
   repetitions: number,
-  extra?: { readonly builtinsFile: string },
-): Promise<{ ms: number; trivialMs: number; sourceMapsMs?: number; builtinsMs?: number }> {
+  extra?: { readonly builtinsFile: string; readonly eagerFiles: readonly string[] },
+): Promise<{
+  ms: number;
+  trivialMs: number;
+  sourceMapsMs?: number;
+  builtinsMs?: number;
+  compileMs?: number;
+}> {
   const samples: number[] = [];
   const trivial: number[] = [];
   const sourceMaps: number[] = [];
   const builtins: number[] = [];
+  const compiles: number[] = [];
   for (let i = 0; i < repetitions; i++) {
     trivial.push(await loadMs(trivialFile));
     samples.push(await loadMs(file));
     if (extra) {
       sourceMaps.push(await loadMs(file, SOURCE_MAPS_NODE_OPTIONS));
       builtins.push(await loadMs(extra.builtinsFile));
+      compiles.push(await compileMs(extra.eagerFiles));
     }
   }
   const ms = round(median(samples), 1);
@@ -152,6 +184,7 @@ async function pairedLoadMs(
     trivialMs,
     sourceMapsMs: round(median(sourceMaps), 1),
     builtinsMs: round(median(builtins), 1),
+    compileMs: round(median(compiles), 1),
   };
 }
 
@@ -233,6 +266,7 @@ async function bundle(entry: string, outdir: string) {
     lazyBytes: sum(lazy),
     lazyTopPackages: top3(topPackagesOf(metafile, lazy)),
     builtins: staticBuiltins(metafile, eager),
+    eagerFiles: [...eager].map((key) => resolve(REPO_ROOT, key)),
   };
 }
 
@@ -250,13 +284,11 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
     const trivialSamples: number[] = [];
     const bundles: BundleFigures[] = [];
     for (const spec of pipelineFunctions) {
-      const { file, bytes, topPackages, awsSdkKib, lazyBytes, lazyTopPackages, builtins } = await bundle(
-        join(REPO_ROOT, spec.entry),
-        join(out, spec.id),
-      );
+      const { file, bytes, topPackages, awsSdkKib, lazyBytes, lazyTopPackages, builtins, eagerFiles } =
+        await bundle(join(REPO_ROOT, spec.entry), join(out, spec.id));
       const builtinsFile = join(out, `${spec.id}-builtins.mjs`);
       writeFileSync(builtinsFile, builtins.map((name) => `import '${name}';\n`).join(''));
-      const loads = await pairedLoadMs(file, trivialFile, repetitions, { builtinsFile });
+      const loads = await pairedLoadMs(file, trivialFile, repetitions, { builtinsFile, eagerFiles });
       const { ms: loadMsMedian, trivialMs } = loads;
       trivialSamples.push(trivialMs);
       const figures: BundleFigures = {
@@ -267,6 +299,7 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
         trivialLoadMsMedian: trivialMs,
         ...(loads.sourceMapsMs === undefined ? {} : { sourceMapsLoadMsMedian: loads.sourceMapsMs }),
         ...(loads.builtinsMs === undefined ? {} : { builtinsLoadMsMedian: loads.builtinsMs }),
+        ...(loads.compileMs === undefined ? {} : { compileMsMedian: loads.compileMs }),
         sizeRatio: ratio(bytes, trivialBytes, 0),
         loadRatio: ratio(loadMsMedian, trivialMs, 1),
         topPackages,
@@ -277,7 +310,8 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
       bundles.push(figures);
       console.log(
         `[cold-start] ${spec.id}: ${round(bytes / 1024, 0)} KiB (+${round(lazyBytes / 1024, 0)} KiB lazy), ${loadMsMedian} ms (${figures.loadRatio}x; ` +
-          `source maps ${loads.sourceMapsMs} ms, built-ins alone ${loads.builtinsMs} ms, trivial ${trivialMs} ms)`,
+          `source maps ${loads.sourceMapsMs} ms, built-ins alone ${loads.builtinsMs} ms, ` +
+          `compile alone ${loads.compileMs} ms, trivial ${trivialMs} ms)`,
       );
     }
     // The floor any S3-using function starts from: the S3 client alone, bundled the same way.

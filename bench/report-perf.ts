@@ -2,7 +2,7 @@
  * The performance parts of BENCHMARKS.md (issue 16 rows 1-3): landing throughput and memory, and
  * cold start (bundle size, module load), with their target checks and what limits a missed one.
  */
-import type { BenchResult } from './common.ts';
+import { median, type BenchResult } from './common.ts';
 import type { BundleFigures, ColdStartData } from './cold-start.ts';
 import type { LandingData } from './landing.ts';
 import { fmt, table, verdict, type TargetCheck } from './report-format.ts';
@@ -196,7 +196,11 @@ export function coldStartChecks(d: ColdStartData | undefined): TargetCheck[] {
     `a cold start loads (${largestSdk?.id ?? '–'} ${sdk(largestSdk)} KiB of ${largestSdk ? fmt(bundleKib(largestSdk), 0) : '–'}, ` +
     `LandArtifact ${sdk(land)} KiB of ${land ? fmt(bundleKib(land), 0) : '–'}), already without the default credential chain ` +
     `(Lambda's environment credentials only) and with the SDK's event-stream codec and browser helpers in lazy chunks ` +
-    `(code splitting, lib/bundling.ts); what is ours, Powertools (Logger and Metrics, about 30 KiB; no X-Ray SDK) and zod/mini ` +
+    `(code splitting, lib/bundling.ts), and without the schemas of the operations a handler never calls (lib/sdk-schema-keys.ts: ` +
+    `esbuild kept every S3 shape, about 57 KiB more per S3 function). What each client still brings whatever the handler ` +
+    `calls is its service's error classes (all registered for error parsing), its endpoint rules, its runtime config and the ` +
+    `@smithy and @aws-sdk/core runtime of its protocol (XML for S3, JSON for the others: a function with S3 and a JSON ` +
+    `service carries both); what is ours, Powertools (Logger and Metrics, about 30 KiB; no X-Ray SDK) and zod/mini ` +
     `(about 30 KiB; classic zod was about 95) is the rest. What is left to cut is the SDK itself: the runtime's own AWS SDK ` +
     `(not bundled) makes smaller bundles, but the SDK version is then Lambda's, not ours, and its load time moves out of the ` +
     `bundle (read from node_modules at import), not away${runtimeSdkNote(d)}.`;
@@ -243,34 +247,46 @@ function span(values: readonly number[], digits: number): string {
 }
 
 /**
- * Where a bundle's load goes, from the loads measured in the same rounds: the source-map cost
- * (`enableSourceMaps`), the Node built-ins it imports at load, and the rest (compiling the bundle
- * and running its module-level code).
+ * Where a bundle's load goes, from what was measured in the same rounds: the Node built-ins it
+ * imports at load (alone), compiling what loads (not run), the rest (running its module-level
+ * code), and the source-map cost of `enableSourceMaps`.
  */
 export function loadBreakdown(d: ColdStartData | undefined): string {
   const measured = (d?.bundles ?? []).filter(
     (b) =>
-      b.builtinsLoadMsMedian !== undefined && b.sourceMapsLoadMsMedian !== undefined && b.trivialLoadMsMedian,
+      b.builtinsLoadMsMedian !== undefined &&
+      b.sourceMapsLoadMsMedian !== undefined &&
+      b.compileMsMedian !== undefined &&
+      b.trivialLoadMsMedian,
   );
   if (measured.length === 0) {
     return 'Compiling the bundled SDK and loading the Node built-ins it needs (http, https, crypto, stream) at import; the bundle size sets the first. ';
   }
-  const perTrivial = (ms: number, b: BundleFigures) => ms / b.trivialLoadMsMedian!;
-  const sourceMapExtra = measured.map((b) => b.sourceMapsLoadMsMedian! - b.loadMsMedian);
-  const builtins = measured.map((b) => perTrivial(b.builtinsLoadMsMedian!, b));
-  const rest = measured.map((b) => b.loadMsMedian - b.builtinsLoadMsMedian!);
-  const restShare = measured.map((b) => (100 * (b.loadMsMedian - b.builtinsLoadMsMedian!)) / b.loadMsMedian);
+  /** `median (min–max)` of `value` over the measured functions. */
+  const summary = (value: (b: BundleFigures) => number, digits: number) => {
+    const values = measured.map(value);
+    return `${fmt(median(values), digits)} (${span(values, digits)})`;
+  };
+  const builtins = (b: BundleFigures) => b.builtinsLoadMsMedian!;
+  const compile = (b: BundleFigures) => b.compileMsMedian!;
+  const share = (part: (b: BundleFigures) => number) =>
+    `${summary((b) => Math.max(0, (100 * part(b)) / b.loadMsMedian), 0)} %`;
+  const perTrivial = (part: (b: BundleFigures) => number) =>
+    `${summary((b) => part(b) / b.trivialLoadMsMedian!, 1)}×`;
+  const sourceMapExtra = median(measured.map((b) => b.sourceMapsLoadMsMedian! - b.loadMsMedian));
   return (
-    `Measured per function in the same rounds as its load: a module importing only the Node built-ins the bundle ` +
-    `imports at load (https, crypto, stream, …) takes ${span(builtins, 1)}× the trivial load by itself, the floor of any ` +
-    `function that calls AWS; the rest of the load, ${span(rest, 0)} ms (${span(restShare, 0)} %), is V8 parsing and ` +
-    `compiling the bundle and running its module-level code (SDK client and protocol setup, Powertools Logger and Metrics, ` +
-    `zod/mini schemas), which grows with the bundle. Source maps are off by default (the construct's \`enableSourceMaps\`); ` +
-    `with them Node reads and decodes the map at load: ${span(sourceMapExtra, 0)} ms more ` +
-    `(${span(
-      measured.map((b) => b.sourceMapsLoadMsMedian! / b.trivialLoadMsMedian!),
-      1,
-    )}× the trivial load). `
+    `Measured per function in the same rounds as its load (median over the functions, their range in parentheses): ` +
+    `the Node built-ins it imports at load (https, crypto, stream, …), loaded by a module of their own, take ` +
+    `${share(builtins)} of the load, ${perTrivial(builtins)} the trivial load by themselves: the floor of any function ` +
+    `that calls AWS; V8 parsing and compiling what loads (\`vm.SourceTextModule\`, not run) ${share(compile)}, ` +
+    `${perTrivial(compile)}; running the module-level code (the SDK clients' and protocols' setup, Powertools Logger and ` +
+    `Metrics, zod/mini schemas) and linking, the remaining ${share((b) => b.loadMsMedian - builtins(b) - compile(b))}. ` +
+    `Compiling grows with the bytes that load, which is why the SDK schemas a handler never uses are left out ` +
+    `(lib/sdk-schema-keys.ts). Source maps are off by default (the construct's \`enableSourceMaps\`): with them Node ` +
+    `reads and decodes the map at load, ` +
+    (sourceMapExtra > 0
+      ? `${fmt(sourceMapExtra, 0)} ms more (median; ${perTrivial((b) => b.sourceMapsLoadMsMedian!)} the trivial load). `
+      : `which this run could not tell apart from the machine's noise (median difference ${fmt(sourceMapExtra, 0)} ms). `)
   );
 }
 
@@ -289,7 +305,8 @@ export function coldStartSection(r: BenchResult<ColdStartData> | null): string {
       `median of ${d.repetitions}. Baseline: a trivial handler bundled the same way (${d.trivial.bytes} B, ${fmt(d.trivial.loadMsMedian, 1)} ms), ` +
       `loaded in alternation with each bundle so that both see the same load on this shared machine (\`trivial ms\`: its median beside that bundle). ` +
       `In the same rounds: the bundle with \`NODE_OPTIONS=${d.sourceMapsNodeOptions ?? '--enable-source-maps'}\` (the construct's \`enableSourceMaps: true\`), ` +
-      `and a module importing only the Node built-ins the bundle imports at load (\`built-ins alone\`).` +
+      `a module importing only the Node built-ins the bundle imports at load (\`built-ins alone\`), and V8 compiling ` +
+      `what loads without running it (\`compile alone\`: \`vm.SourceTextModule\` of \`index.mjs\` and its static chunks).` +
       (d.s3ClientAloneKib === undefined
         ? ''
         : ` Reference: an S3 client alone (one GetObject) bundled the same way, ${d.s3ClientAloneKib} KiB, ${fmt(d.s3ClientAloneLoadRatio ?? null, 1)}× the trivial load.`),
@@ -306,6 +323,7 @@ export function coldStartSection(r: BenchResult<ColdStartData> | null): string {
         '× trivial load',
         'with source maps ms',
         'built-ins alone ms',
+        'compile alone ms',
         'largest contributors (KiB)',
       ],
       d.bundles.map((b) => [
@@ -321,6 +339,7 @@ export function coldStartSection(r: BenchResult<ColdStartData> | null): string {
         fmt(b.loadRatio, 1),
         b.sourceMapsLoadMsMedian === undefined ? '–' : fmt(b.sourceMapsLoadMsMedian, 1),
         b.builtinsLoadMsMedian === undefined ? '–' : fmt(b.builtinsLoadMsMedian, 1),
+        b.compileMsMedian === undefined ? '–' : fmt(b.compileMsMedian, 1),
         b.topPackages.map((p) => `${p.name} ${p.kib}`).join(', '),
       ]),
     ),
