@@ -12,7 +12,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LANDING_MEMORY_MB } from '../lib/pipeline-functions.ts';
+import { lambdaNodeOptions } from '../lib/bundling.ts';
+import { LANDING_MEMORY_MB, LANDING_NODE_OPTIONS } from '../lib/pipeline-functions.ts';
 import { DEFAULT_UPLOAD_CONCURRENCY } from '../src/landing/landing-sink.ts';
 import { awsClientConfig, startMoto } from '../src/local/moto.ts';
 import {
@@ -38,6 +39,11 @@ import {
 } from './landing-fixtures.ts';
 
 export const LANDING_TARGETS = { peakRssMiBAt1GB: 256, minRatioOfSlowestLimit: 0.8 } as const;
+
+/** The environment of a landing child: LandArtifact's `NODE_OPTIONS` as the construct deploys it. */
+export const LANDING_CHILD_ENV: Readonly<Record<string, string>> = {
+  NODE_OPTIONS: lambdaNodeOptions(false, LANDING_NODE_OPTIONS)['NODE_OPTIONS'] ?? '',
+};
 
 export interface RawLimit {
   readonly name: 'download' | 'upload' | 'decrypt';
@@ -72,6 +78,8 @@ export interface LandingData {
   /** LandArtifact's memory size as the construct deploys it, and the vCPUs Lambda gives it. */
   readonly memoryMb?: number;
   readonly vcpus?: number;
+  /** LandArtifact's `NODE_OPTIONS` as deployed, which the landing children ran with. */
+  readonly nodeOptions?: string;
   readonly rawLimits: readonly RawLimit[];
   /** The row-count/schema pass alone over the same 100 MB CSV (the landing runs it on the stream). */
   readonly inspectMbPerSecond: number;
@@ -118,7 +126,9 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
       artifactKeyArn: await newKey(),
     };
     const child = (job: LandingChildJob): Promise<ChildReport<LandingChildResult>> =>
-      runChild<LandingChildResult>('bench/landing-child.ts', [JSON.stringify(job)]);
+      runChild<LandingChildResult>('bench/landing-child.ts', [JSON.stringify(job)], {
+        ...(job.kind === 'land' ? { env: { ...LANDING_CHILD_ENV } } : {}),
+      });
 
     // Raw limits, measured on 100 MB; the upload again at each larger case size (see uploadLimitsBySize).
     const rawBytes = 100 * MB;
@@ -239,6 +249,7 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
       format: 'csv',
       memoryMb: LANDING_MEMORY_MB,
       vcpus: round(LANDING_MEMORY_MB / 1769, 2),
+      nodeOptions: LANDING_CHILD_ENV['NODE_OPTIONS'] ?? '',
       rawLimits,
       inspectMbPerSecond: inspectRate,
       uploadLimitsBySize,

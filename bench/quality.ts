@@ -14,6 +14,7 @@ import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } 
 import { awsClientConfig, startMoto } from '../src/local/moto.ts';
 import { MB, isMain, mbPerSecond, ratio, round, runAsScript, runChild, writeResult } from './common.ts';
 import { DATASET, FEED, startArtifactServer, syntheticRow, writeSyntheticCsv } from './landing-fixtures.ts';
+import { LANDING_CHILD_ENV } from './landing.ts';
 import type { QualityChildJob, QualityChildResult } from './quality-child.ts';
 
 /** Seed size: seeds are capped at 500 MB by the vendor; 20 MB (≈ 650k rows) is a large one. */
@@ -33,6 +34,8 @@ export interface QualityCase {
 }
 
 export interface QualityBenchData {
+  /** LandArtifact's `NODE_OPTIONS` as deployed, which both landings ran with. */
+  readonly nodeOptions?: string;
   readonly seedBytes: number;
   readonly seedRows: number;
   readonly cases: readonly QualityCase[];
@@ -82,6 +85,7 @@ export async function runQualityBenchmark(options: { large?: boolean } = {}) {
         };
         const report = await runChild<QualityChildResult>('bench/quality-child.ts', [JSON.stringify(job)], {
           timeoutMs: 60 * 60 * 1000,
+          env: { ...LANDING_CHILD_ENV },
         });
         await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: report.result.outputKey }));
         return {
@@ -113,7 +117,12 @@ export async function runQualityBenchmark(options: { large?: boolean } = {}) {
       );
       rmSync(path, { force: true });
     }
-    const data: QualityBenchData = { seedBytes: SEED_BYTES, seedRows, cases };
+    const data: QualityBenchData = {
+      nodeOptions: LANDING_CHILD_ENV['NODE_OPTIONS'] ?? '',
+      seedBytes: SEED_BYTES,
+      seedRows,
+      cases,
+    };
     return writeResult('quality', startedAt, data);
   } finally {
     await server.close();

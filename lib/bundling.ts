@@ -39,12 +39,15 @@ export const DEFAULT_ENABLE_SOURCE_MAPS = false;
 
 /**
  * The `NODE_OPTIONS` variable the functions run with (lib/function-factory.ts): source-mapped
- * stack traces when `enableSourceMaps`, else none.
+ * stack traces when `enableSourceMaps`, then the function's own `flags` (its spec's
+ * `nodeOptions`, e.g. LandArtifact's heap settings); none when there are neither.
  */
 export function lambdaNodeOptions(
   enableSourceMaps: boolean = DEFAULT_ENABLE_SOURCE_MAPS,
+  flags: readonly string[] = [],
 ): Readonly<Record<string, string>> {
-  return enableSourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {};
+  const options = [...(enableSourceMaps ? ['--enable-source-maps'] : []), ...flags];
+  return options.length > 0 ? { NODE_OPTIONS: options.join(' ') } : {};
 }
 
 /**

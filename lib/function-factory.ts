@@ -43,6 +43,8 @@ export interface PipelineFunctionOptions {
   readonly network?: FunctionNetwork;
   /** `NODE_OPTIONS=--enable-source-maps`. @default DEFAULT_ENABLE_SOURCE_MAPS (false) */
   readonly enableSourceMaps?: boolean;
+  /** Node/V8 flags of this function, added to `NODE_OPTIONS`. @default - none */
+  readonly nodeOptions?: readonly string[];
 }
 
 export interface PipelineFunction {
@@ -129,7 +131,7 @@ export function createPipelineFunction(
       : {}),
     environment: {
       ...options.environment,
-      ...lambdaNodeOptions(options.enableSourceMaps),
+      ...lambdaNodeOptions(options.enableSourceMaps, options.nodeOptions),
       POWERTOOLS_SERVICE_NAME: 'simulacra-pipeline',
       POWERTOOLS_METRICS_NAMESPACE: options.metricsNamespace,
       POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -113,7 +113,11 @@ describe('SimulacraPipeline security defaults', () => {
     for (const spec of pipelineFunctions) {
       const fn = json.Resources[logicalId(pipeline.functions[spec.id]!)]!;
       const variables = (fn.Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
-      expect(Object.keys(variables).sort(), spec.id).toEqual([...spec.env, ...powertoolsEnv].sort());
+      const nodeOptions = spec.nodeOptions ? ['NODE_OPTIONS'] : [];
+      expect(Object.keys(variables).sort(), spec.id).toEqual(
+        [...spec.env, ...powertoolsEnv, ...nodeOptions].sort(),
+      );
+      expect(variables['NODE_OPTIONS'], spec.id).toBe(spec.nodeOptions?.join(' '));
       expect(fn.Properties?.['MemorySize']).toBe(spec.memoryMb);
       expect(fn.Properties?.['Timeout']).toBe(spec.timeoutSeconds);
       expect(fn.Properties?.['EphemeralStorage'], spec.id).toEqual(
@@ -127,8 +131,14 @@ describe('SimulacraPipeline security defaults', () => {
     template.allResourcesProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
       Runtime: 'nodejs24.x',
-      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: Match.absent() }) },
     });
+    // No function reads source maps; only the specs' own flags (LandArtifact's heap) are set.
+    for (const [, fn] of Object.entries(json.Resources).filter(
+      ([, r]) => r.Type === 'AWS::Lambda::Function',
+    )) {
+      const variables = (fn.Properties?.['Environment'] as { Variables: Record<string, string> }).Variables;
+      expect(variables['NODE_OPTIONS'] ?? '').not.toContain('--enable-source-maps');
+    }
   });
 
   it('scopes each function role to what its environment implies', () => {
