@@ -4,7 +4,9 @@
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import type { MotoClientConfig } from '../../src/local/moto.ts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
+import { startMoto, type MotoClientConfig, type RunningMoto } from '../../src/local/moto.ts';
 
 /** The clients and the key of {@link createTokenCacheResources}; the caller destroys the clients. */
 export interface TokenCacheResources {
@@ -37,4 +39,33 @@ export async function createTokenCacheResources(
   );
   const key = (await kms.send(new CreateKeyCommand({ Description: 'token cache' }))).KeyMetadata!;
   return { dynamo, kms, keyId: key.KeyId!, keyArn: key.Arn! };
+}
+
+/** A test file's moto and its state-shaped table, through a document client. */
+export interface MotoStateTable {
+  readonly moto: RunningMoto;
+  readonly dynamo: DynamoDBDocumentClient;
+}
+
+/** Starts moto with the table `tableName` before the file's tests and stops it after them. */
+export function useMotoStateTable(tableName: string): MotoStateTable {
+  let moto: RunningMoto | undefined;
+  let dynamo: DynamoDBDocumentClient | undefined;
+  beforeAll(async () => {
+    moto = await startMoto();
+    dynamo = DynamoDBDocumentClient.from((await createTokenCacheResources(moto, tableName)).dynamo);
+  });
+  afterAll(async () => moto?.stop());
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useMotoStateTable: moto is started in beforeAll');
+    return value;
+  };
+  return {
+    get moto() {
+      return started(moto);
+    },
+    get dynamo() {
+      return started(dynamo);
+    },
+  };
 }

@@ -6,24 +6,17 @@
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsClientConfig, startMoto, type RunningMoto } from '../../../src/local/moto.ts';
-import { createTokenCacheResources } from '../../support/token-cache-moto.ts';
+import { describe, expect, it } from 'vitest';
+import { awsClientConfig } from '../../../src/local/moto.ts';
+import { useMotoStateTable } from '../../support/token-cache-moto.ts';
 
 const TABLE = 'atomic-writes';
-let moto: RunningMoto;
-let dynamo: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  dynamo = DynamoDBDocumentClient.from((await createTokenCacheResources(moto, TABLE)).dynamo);
-});
-afterAll(async () => moto?.stop());
+const local = useMotoStateTable(TABLE);
 
 /** Writers with their own client each: fresh connections, so moto serves them on parallel threads. */
 function freshClients(count: number): DynamoDBDocumentClient[] {
   return Array.from({ length: count }, () =>
-    DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig(moto))),
+    DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig(local.moto))),
   );
 }
 
@@ -46,7 +39,7 @@ describe('DynamoDB single-item writes on the local moto', () => {
           ),
         ),
       );
-      const out = await dynamo.send(new GetCommand({ TableName: TABLE, Key }));
+      const out = await local.dynamo.send(new GetCommand({ TableName: TABLE, Key }));
       expect(out.Item?.seq, `round ${round}`).toBe(writers);
     }
   });

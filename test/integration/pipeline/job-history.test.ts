@@ -6,10 +6,9 @@
  * a new feed's first run; every call of those runs is judged against the functions' IAM roles.
  */
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dilatedClock } from '../../../bench/pipeline-run.ts';
 import type { JobDurationSample } from '../../../src/pipeline/job-estimate.ts';
-import { startMoto, type RunningMoto } from '../../../src/local/moto.ts';
 import {
   DEPLOYMENT_PK,
   JOB_PRIOR_SLOTS,
@@ -19,17 +18,10 @@ import {
 } from '../../../src/state/job-history.ts';
 import { feedPk } from '../../../src/state/records.ts';
 import { exampleSeedCsv, usePipelineHarness } from '../../support/pipeline-harness.ts';
-import { createTokenCacheResources } from '../../support/token-cache-moto.ts';
+import { useMotoStateTable } from '../../support/token-cache-moto.ts';
 
 const TABLE = 'job-history';
-let moto: RunningMoto;
-let dynamo: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  dynamo = DynamoDBDocumentClient.from((await createTokenCacheResources(moto, TABLE)).dynamo);
-});
-afterAll(async () => moto?.stop());
+const local = useMotoStateTable(TABLE);
 
 const sample = (runSeconds: number): JobDurationSample => ({
   queueSeconds: 1,
@@ -40,7 +32,7 @@ const sample = (runSeconds: number): JobDurationSample => ({
 
 describe('JobHistory on moto', () => {
   it('keeps the newest samples in completion order, bounded by the limit', async () => {
-    const history = new JobHistory({ tableName: TABLE, dynamo, limit: 3 });
+    const history = new JobHistory({ tableName: TABLE, dynamo: local.dynamo, limit: 3 });
     expect(await history.recent('ring', 'training')).toEqual([]);
     for (const seconds of [10, 20, 30, 40, 50]) await history.record('ring', 'training', sample(seconds));
     expect((await history.recent('ring', 'training')).map((s) => s.runSeconds)).toEqual([30, 40, 50]);
@@ -49,7 +41,7 @@ describe('JobHistory on moto', () => {
   });
 
   it('loses no sample when jobs of a feed finish at the same time', async () => {
-    const history = new JobHistory({ tableName: TABLE, dynamo });
+    const history = new JobHistory({ tableName: TABLE, dynamo: local.dynamo });
     await Promise.all(
       Array.from({ length: 12 }, (_, i) => history.record('burst', 'generation', sample(100 + i))),
     );
@@ -58,9 +50,9 @@ describe('JobHistory on moto', () => {
   });
 
   it('skips a slot it cannot read instead of failing the run', async () => {
-    const history = new JobHistory({ tableName: TABLE, dynamo });
+    const history = new JobHistory({ tableName: TABLE, dynamo: local.dynamo });
     await history.record('odd', 'training', sample(60));
-    await dynamo.send(
+    await local.dynamo.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: { pk: feedPk('odd'), sk: jobHistorySk('training') },
@@ -77,7 +69,7 @@ describe('the deployment prior on moto', () => {
   const priorKey = (kind: 'training' | 'generation') => ({ pk: DEPLOYMENT_PK, sk: jobHistorySk(kind) });
 
   it("keeps each feed's latest job in a bounded number of slots", async () => {
-    const history = new JobHistory({ tableName: TABLE, dynamo });
+    const history = new JobHistory({ tableName: TABLE, dynamo: local.dynamo });
     expect(await history.deploymentRecent('training')).toEqual([]);
     await history.recordForDeployment('alpha', 'training', sample(100));
     await history.recordForDeployment('alpha', 'training', sample(110));
@@ -87,7 +79,7 @@ describe('the deployment prior on moto', () => {
     await Promise.all(
       Array.from({ length: 200 }, (_, i) => history.recordForDeployment(`feed-${i}`, 'training', sample(i))),
     );
-    const item = await dynamo.send(new GetCommand({ TableName: TABLE, Key: priorKey('training') }));
+    const item = await local.dynamo.send(new GetCommand({ TableName: TABLE, Key: priorKey('training') }));
     const slots = Object.keys(item.Item ?? {}).filter((k) => k.startsWith('slot'));
     expect(slots.length).toBeLessThanOrEqual(JOB_PRIOR_SLOTS);
     expect((await history.deploymentRecent('training')).length).toBe(slots.length);
@@ -96,11 +88,11 @@ describe('the deployment prior on moto', () => {
   });
 
   it('reads past a corrupt or oversized item, and refuses to write a sample that would bloat it', async () => {
-    const history = new JobHistory({ tableName: TABLE, dynamo });
+    const history = new JobHistory({ tableName: TABLE, dynamo: local.dynamo });
     expect(new Set(['corrupt', 'bloated', 'good'].map(jobPriorSlot)).size).toBe(3);
     // An item near DynamoDB's 400 KB limit: another writer's 390 KB attribute, a corrupt slot, a
     // slot with a giant timestamp, one good slot.
-    await dynamo.send(
+    await local.dynamo.send(
       new PutCommand({
         TableName: TABLE,
         Item: {
@@ -120,7 +112,7 @@ describe('the deployment prior on moto', () => {
     // A write that would take the item past 400 KB is refused by DynamoDB, not half-applied;
     // PollJob logs it (JobPriorWriteFailures) and the run goes on (test/unit/lambdas/poll-job.test.ts).
     await expect(
-      dynamo.send(
+      local.dynamo.send(
         new UpdateCommand({
           TableName: TABLE,
           Key: priorKey('generation'),
