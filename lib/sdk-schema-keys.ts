@@ -38,7 +38,7 @@ export function inlineSchemaKeys(source: string): string {
 }
 
 /** The part of esbuild's `PluginBuild` the plugin uses. */
-interface OnLoadBuild {
+export interface OnLoadBuild {
   onLoad(
     options: { filter: RegExp },
     callback: (args: { path: string }) => Promise<{ contents: string; loader: 'js' }>,
