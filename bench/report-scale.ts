@@ -1,10 +1,47 @@
 /**
  * The scale parts of BENCHMARKS.md (issue 16 rows "wall time vs rate-limit ideal, 1,000 seeds at
  * once" and "refused (429) calls vs accepted calls"): their target checks and the scale section.
+ * Besides the default-size drop of `npm run bench` (scale.json), they show the runs made by their
+ * own commands when present: the target size (scale-1000.json, `npm run bench:scale-1000`) and
+ * the local stack alone (scale-floor.json, `tsx bench/scale.ts --floor`).
  */
 import type { BenchResult } from './common.ts';
 import { fmt, table, verdict, type TargetCheck } from './report-format.ts';
 import { SCALE_TARGETS, type ScaleData } from './scale.ts';
+
+/** Scale runs made by their own commands, shown beside the default-size run. */
+export interface ScaleExtras {
+  /** The target size (`SCALE_TARGETS.seeds`). */
+  readonly target?: BenchResult<ScaleData> | null;
+  /** Neither rate limit nor pacing: the local stack's own time for the default drop. */
+  readonly floor?: BenchResult<ScaleData> | null;
+}
+
+/** How a run made by its own command was measured: command, date, load. */
+function provenance(r: BenchResult<ScaleData>): string {
+  const load = r.data.loadAverage;
+  return (
+    `\`${r.data.command ?? 'tsx bench/scale.ts'}\`, ${r.generatedAt.slice(0, 16).replace('T', ' ')} UTC` +
+    (load ? `, load average ${fmt(load.start, 1)}→${fmt(load.end, 1)} on ${r.machine.cpus} cores` : '')
+  );
+}
+
+function stoppedNote(d: ScaleData): string {
+  return d.stoppedAfterSeconds
+    ? ` (stopped after ${d.stoppedAfterSeconds} s with ${d.unfinishedRuns ?? '?'} of ${d.seeds} runs unfinished: figures so far)`
+    : '';
+}
+
+/** The most common failure of a run's failed drops, e.g. ` (140: \`start-ingest failed: …\`)`. */
+function failureKinds(d: ScaleData): string {
+  const counts = new Map<string, number>();
+  for (const f of d.failedRuns) {
+    const kind = (f.error ?? 'unknown').slice(0, 80);
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  const [top] = [...counts].sort((a, b) => b[1] - a[1]);
+  return top ? ` (${top[1]}: \`${top[0]}\`)` : '';
+}
 
 function refusedPerAccepted(d: ScaleData): number {
   return d.refusedPerAccepted ?? d.rateLimited429s / Math.max(1, d.acceptedVendorCalls);
@@ -20,18 +57,43 @@ function runsLine(d: ScaleData): string {
 }
 
 /** What limits a missed scale row, from what was measured. */
-function scaleLimits(d: ScaleData): string {
+function scaleLimits(d: ScaleData, extras: ScaleExtras): string {
   const parts: string[] = [];
-  if (d.seeds < SCALE_TARGETS.seeds) {
+  const target = extras.target?.data;
+  if (d.seeds < SCALE_TARGETS.seeds && !target) {
     parts.push(`Measured at ${d.seeds} seeds, not ${SCALE_TARGETS.seeds}.`);
   }
+  if (target && target.stoppedAfterSeconds) {
+    parts.push(
+      `${target.seeds} seeds did not finish here: stopped after ${target.stoppedAfterSeconds} s with ${target.succeededRuns} runs succeeded, ` +
+        `${target.failedRuns.length} failed${failureKinds(target)}, ${target.unfinishedRuns ?? 0} still running, ` +
+        `and ${target.acceptedVendorCalls} vendor calls accepted (${fmt(target.acceptedVendorCalls / target.stoppedAfterSeconds, 1)}/s ` +
+        `against a ${target.ratePerSecond}/s limit).`,
+    );
+  }
   if (!d.pacing) parts.push('Measured before the shared pacing: throttled runs retried in lockstep.');
+  const floor = extras.floor?.data;
+  if (floor && floor.acceptedVendorCalls > 0) {
+    const floorIdeal = floor.acceptedVendorCalls / d.ratePerSecond;
+    parts.push(
+      `The local stack alone (${floor.seeds} seeds with neither rate limit nor pacing, ${provenance(extras.floor)}) took ` +
+        `${fmt(floor.wallSeconds, 1)} s, ${fmt(floor.wallSeconds / floorIdeal)}× the ${d.ratePerSecond}/s ideal for its ${floor.acceptedVendorCalls} calls` +
+        (floor.failedRuns.length > 0
+          ? `; ${floor.failedRuns.length} runs failed${failureKinds(floor)}`
+          : '') +
+        `: one moto process serves every S3, DynamoDB, Glue and EventBridge call (about 60 per run) and one Node runs the runner, ` +
+        `the handlers and the simulator, on ${extras.floor.machine.cpus} cores shared with other work. A wall time within ` +
+        `${SCALE_TARGETS.maxWallOverIdeal}× of the ideal cannot be measured on a stack whose own floor is above it.`,
+    );
+  }
   if (d.pacing && (d.wallOverIdeal ?? 0) > SCALE_TARGETS.maxWallOverIdeal) {
     parts.push(
       `With the shared pacing the vendor refused ${fmt(refusedPerAccepted(d))}× the accepted calls, so its limit is not what stretches the wall time. ` +
-        'Two things do: the local stack (one moto process and one Node for the runner, handlers and simulator, on the same 2 cores) and the pacing itself, ' +
-        'where a step refused a slot waits outside in a Step Functions Wait without holding one, so the bucket can idle while callers wait. ' +
-        'Reserving the slot and carrying it through the Wait is the next step; the local share is not separated from it here.',
+        'A step the pacing refuses reserves its slot and waits for it in a Step Functions Wait, then sends on it without competing again ' +
+        '(src/client/pacing-reservation.ts), so the bucket does not idle while callers wait.' +
+        (floor
+          ? ` Paced, this run took ${fmt(d.wallSeconds, 1)} s against the floor's ${fmt(floor.wallSeconds, 1)} s (the two runs were made at different times on a shared machine).`
+          : ''),
     );
   }
   if (d.failedRuns.length > 0) {
@@ -42,41 +104,102 @@ function scaleLimits(d: ScaleData): string {
   return parts.join(' ');
 }
 
-export function scaleChecks(d: ScaleData | undefined): TargetCheck[] {
-  const t = d?.targets ?? SCALE_TARGETS;
-  const exactlyOnce = d
-    ? d.succeededRuns === d.seeds &&
-      d.landedObjects === d.seeds &&
-      d.distinctLandedFeeds === d.seeds &&
-      d.duplicateWork === 0
+export function scaleChecks(d: ScaleData | undefined, extras: ScaleExtras = {}): TargetCheck[] {
+  // The rows are judged on the target-size run when there is one, shown beside this run's figure.
+  const target = extras.target?.data;
+  const judged = target ?? d;
+  const t = judged?.targets ?? SCALE_TARGETS;
+  const exactlyOnce = judged
+    ? judged.succeededRuns === judged.seeds &&
+      judged.landedObjects === judged.seeds &&
+      judged.distinctLandedFeeds === judged.seeds &&
+      judged.duplicateWork === 0
     : null;
   const wallMet =
-    d && exactlyOnce !== null
-      ? exactlyOnce && d.seeds >= t.seeds && (d.wallOverIdeal ?? Infinity) <= t.maxWallOverIdeal
+    judged && exactlyOnce !== null
+      ? exactlyOnce && judged.seeds >= t.seeds && (judged.wallOverIdeal ?? Infinity) <= t.maxWallOverIdeal
       : null;
-  const refused = d ? refusedPerAccepted(d) : null;
-  const refusedMet = d && refused !== null ? d.seeds >= t.seeds && refused <= t.maxRefusedPerAccepted : null;
+  const refused = judged ? refusedPerAccepted(judged) : null;
+  // A drop stopped before its end did not show the ratio at that scale, however low it was so far.
+  const refusedMet =
+    judged && refused !== null
+      ? judged.seeds >= t.seeds && !judged.stoppedAfterSeconds && refused <= t.maxRefusedPerAccepted
+      : null;
+  const beside = target && d ? `; this run, ${d.seeds} seeds: ` : null;
+  const limits = judged ? scaleLimits(d ?? judged, extras) : null;
   return [
     {
       target: `Scale: ${t.seeds} seeds dropped at once all land exactly once, duplicate vendor work 0, wall time ≤ ${t.maxWallOverIdeal}× the rate limit's ideal`,
-      measured: d ? `${fmt(d.wallOverIdeal)}× the ideal; ${runsLine(d)}` : '–',
+      measured: judged
+        ? `${fmt(judged.wallOverIdeal)}× the ideal${stoppedNote(judged)}; ${runsLine(judged)}` +
+          (beside && d ? `${beside}${fmt(d.wallOverIdeal)}× the ideal, ${runsLine(d)}` : '')
+        : '–',
       verdict: verdict(wallMet),
-      limitedBy: d && wallMet === false ? scaleLimits(d) : null,
+      limitedBy: wallMet === false ? limits : null,
     },
     {
       target: `Scale: refused (429) calls ≤ ${t.maxRefusedPerAccepted}× the accepted calls at ${t.seeds} seeds`,
-      measured: d
-        ? `${fmt(refused)}× (${d.rateLimited429s} refused, ${d.acceptedVendorCalls} accepted, ${d.seeds} seeds)`
+      measured: judged
+        ? `${fmt(refused)}× (${judged.rateLimited429s} refused, ${judged.acceptedVendorCalls} accepted, ${judged.seeds} seeds${stoppedNote(judged)})` +
+          (beside && d ? `${beside}${fmt(refusedPerAccepted(d))}×` : '')
         : '–',
       verdict: verdict(refusedMet),
-      limitedBy: d && refusedMet === false ? scaleLimits(d) : null,
+      limitedBy: refusedMet === false ? limits : null,
     },
   ];
 }
 
-export function scaleSection(r: BenchResult<ScaleData> | null): string {
+/** One column of the scale table: a run's figures. */
+function figures(d: ScaleData): string[] {
+  return [
+    `${d.succeededRuns} / ${d.seeds}` + (d.unfinishedRuns ? ` (${d.unfinishedRuns} unfinished)` : ''),
+    `${d.landedObjects} (${d.distinctLandedFeeds})`,
+    `${d.trainings} / ${d.generationsExecuted}`,
+    String(d.duplicateWork),
+    `${fmt(d.wallSeconds, 1)} s` + (d.stoppedAfterSeconds ? ' (stopped)' : ''),
+    d.floor
+      ? `${d.acceptedVendorCalls} calls (no limit)`
+      : `${fmt(d.idealSeconds, 1)} s (${d.acceptedVendorCalls} calls)`,
+    d.floor
+      ? `${fmt(d.wallSeconds / (d.acceptedVendorCalls / d.ratePerSecond))}× the ${d.ratePerSecond}/s ideal`
+      : `${fmt(d.wallOverIdeal)}×`,
+    d.floor ? '– (no limit)' : `${fmt(refusedPerAccepted(d))}× (${d.rateLimited429s} refused)`,
+    fmt(d.stateRetriesPerRun),
+    String(d.maxStateTransitionsPerRun),
+    d.peakRssMiB === undefined ? '–' : `${d.peakRssMiB} MiB`,
+    d.loadAverage ? `${fmt(d.loadAverage.start, 1)} → ${fmt(d.loadAverage.end, 1)}` : '–',
+  ];
+}
+
+const FIGURE_NAMES = [
+  'runs succeeded',
+  'objects landed (distinct feeds)',
+  'trainings / generations executed by the vendor',
+  'duplicate vendor work',
+  'wall time',
+  'ideal at the rate limit (accepted calls / rate)',
+  'wall / ideal',
+  'refused (429) / accepted calls',
+  'Step Functions retries per run',
+  'max state transitions of a run',
+  'peak RSS of the benchmark process',
+  '1-minute load average, start → end',
+];
+
+export function scaleSection(r: BenchResult<ScaleData> | null, extras: ScaleExtras = {}): string {
   if (!r) return '## 4. Scale\n\nNot measured in this run.\n';
   const d = r.data;
+  const columns: { head: string; data: ScaleData }[] = [{ head: `this run (${d.seeds} seeds)`, data: d }];
+  const notes: string[] = [];
+  for (const [extra, head] of [
+    [extras.target, 'target size, own command'],
+    [extras.floor, 'local floor: no limit, no pacing'],
+  ] as const) {
+    if (!extra) continue;
+    columns.push({ head: `${head} (${extra.data.seeds} seeds)`, data: extra.data });
+    notes.push(`${head}: ${provenance(extra)}${stoppedNote(extra.data)}.`);
+  }
+  const cells = columns.map((c) => figures(c.data));
   return [
     '## 4. Scale',
     '',
@@ -84,30 +207,16 @@ export function scaleSection(r: BenchResult<ScaleData> | null): string {
       `the simulator answers 429 with Retry-After beyond ${d.ratePerSecond} requests in any second (all routes together). ` +
       (d.pacing
         ? `The deployment's shared pacing is on, set a little below that limit (VENDOR_REQUESTS_PER_SECOND ${d.pacing.requestsPerSecond}, ` +
-          `VENDOR_REQUEST_BURST ${d.pacing.burst}); runs refused by it or by a Retry-After wait in real time (the runner's realVendorWaits), ` +
+          `VENDOR_REQUEST_BURST ${d.pacing.burst}); a step it refuses reserves its slot and waits for it in real time (the runner's realVendorWaits), ` +
           `the poll schedule runs 5× faster. `
         : 'Measured without the shared pacing. ') +
       `The local runner replaces the ASL's retry backoff (5 attempts from 5 s, ×2, full jitter: ≈ 77 s expected in total) with a fixed ` +
-      `${d.retryIntervalMs / 1000} s per attempt (the same total).`,
+      `${d.retryIntervalMs / 1000} s per attempt (the same total).` +
+      (notes.length > 0 ? ` Beside this run, measured by their own commands: ${notes.join(' ')}` : ''),
     '',
     table(
-      ['figure', 'value'],
-      [
-        ['runs succeeded', `${d.succeededRuns} / ${d.seeds}`],
-        ['objects landed (distinct feeds)', `${d.landedObjects} (${d.distinctLandedFeeds})`],
-        ['trainings / generations executed by the vendor', `${d.trainings} / ${d.generationsExecuted}`],
-        ['duplicate vendor work', d.duplicateWork],
-        ['wall time', `${fmt(d.wallSeconds, 1)} s`],
-        [
-          'ideal at the rate limit (accepted calls / rate)',
-          `${fmt(d.idealSeconds, 1)} s (${d.acceptedVendorCalls} calls)`,
-        ],
-        ['wall / ideal', `${fmt(d.wallOverIdeal)}×`],
-        ['refused (429) / accepted calls', `${fmt(refusedPerAccepted(d))}× (${d.rateLimited429s} refused)`],
-        ['Step Functions retries per run', fmt(d.stateRetriesPerRun)],
-        ['max state transitions of a run', d.maxStateTransitionsPerRun],
-        ['peak RSS of the benchmark process', d.peakRssMiB === undefined ? '–' : `${d.peakRssMiB} MiB`],
-      ],
+      ['figure', ...columns.map((c) => c.head)],
+      FIGURE_NAMES.map((name, row) => [name, ...cells.map((column) => column[row] ?? '–')]),
     ),
     d.failedRuns.length > 0
       ? `\nFailed runs (first 3): ${d.failedRuns

@@ -10,13 +10,13 @@ import type { ColdStartData } from './cold-start.ts';
 import { coldStartChecks, coldStartSection, landingChecks, landingSection } from './report-perf.ts';
 import { fmt, table, verdict, type TargetCheck } from './report-format.ts';
 import { costSection, economySection, waitingChecks } from './report-waiting.ts';
-import { scaleChecks, scaleSection } from './report-scale.ts';
+import { scaleChecks, scaleSection, type ScaleExtras } from './report-scale.ts';
 import type { CostData } from './cost.ts';
 import { readFaultMatrix, type FaultMatrixRow } from './fault-matrix.ts';
 import type { LandingData } from './landing.ts';
 import type { QualityBenchData } from './quality.ts';
 import { qualitySection } from './quality-report.ts';
-import type { ScaleData } from './scale.ts';
+import { SCALE_DEFAULT_SEEDS, SCALE_TARGETS, scaleResultName, type ScaleData } from './scale.ts';
 import type { EconomyData } from './vendor-economy.ts';
 
 export type { TargetCheck, Verdict } from './report-format.ts';
@@ -26,6 +26,8 @@ export interface AllResults {
   readonly cost: BenchResult<CostData> | null;
   readonly economy: BenchResult<EconomyData> | null;
   readonly scale: BenchResult<ScaleData> | null;
+  /** The scale runs made by their own commands (target size, local floor), if measured. */
+  readonly scaleExtras?: ScaleExtras;
   readonly coldStart: BenchResult<ColdStartData> | null;
   /** The quality report's cost (bench/quality.ts). */
   readonly quality?: BenchResult<QualityBenchData> | null;
@@ -77,7 +79,7 @@ export function checkTargets(results: AllResults): TargetCheck[] {
           `short-lived "minting" item; losers poll the cache for a few hundred ms before minting themselves).`
         : null,
   });
-  checks.push(...scaleChecks(results.scale?.data));
+  checks.push(...scaleChecks(results.scale?.data, results.scaleExtras));
   checks.push(...coldStartChecks(results.coldStart?.data));
   const rows = results.faultMatrix.rows;
   const dup = rows.reduce((s, r) => s + r.duplicateVendorWork, 0);
@@ -172,7 +174,7 @@ export function renderBenchmarks(results: AllResults): string {
     '',
     economySection(results.economy),
     '',
-    scaleSection(results.scale),
+    scaleSection(results.scale, results.scaleExtras),
     '',
     coldStartSection(results.coldStart),
     '',
@@ -195,6 +197,10 @@ export function readAllResults(): AllResults {
     cost: readResult<CostData>('cost'),
     economy: readResult<EconomyData>('vendor-economy'),
     scale: readResult<ScaleData>('scale'),
+    scaleExtras: {
+      target: readResult<ScaleData>(scaleResultName(SCALE_TARGETS.seeds, false)),
+      floor: readResult<ScaleData>(scaleResultName(SCALE_DEFAULT_SEEDS, true)),
+    },
     coldStart: readResult<ColdStartData>('cold-start'),
     quality: readResult<QualityBenchData>('quality'),
     faultMatrix: { ...faultMatrix, note: noteIsCurrent ? (meta?.faultMatrixNote ?? null) : null },

@@ -6,8 +6,14 @@
  * below it: {@link pacingFor}). Checks that every run lands exactly once (objects in the lake,
  * run records, simulator duplicate work) and compares the wall time with the limiter's ideal
  * (accepted vendor calls / rate), and the refused (429) calls with the accepted ones.
- * Run alone: `tsx bench/scale.ts [--seeds N] [--rate R]`.
+ * Run alone: `tsx bench/scale.ts [--seeds N] [--rate R] [--floor] [--max-seconds S]` (S: stop
+ * after S seconds and record how far the drop got). The default size writes
+ * `bench/results/scale.json`; another size writes `scale-<N>.json` (`npm run bench:scale-1000`
+ * for the target size), shown beside it in BENCHMARKS.md. `--floor` measures the local stack
+ * alone: the same drop with neither the vendor's rate limit nor the pacing (`scale-floor.json`).
  */
+import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { startLocalEnvironment } from '../src/local/environment.ts';
 import { LocalPipelineRunner, type SeedDropResult } from '../src/local/runner.ts';
@@ -43,6 +49,16 @@ export function pacingFor(ratePerSecond: number): { requestsPerSecond: number; b
 
 export interface ScaleData {
   readonly seeds: number;
+  /** The command that measured it. */
+  readonly command?: string;
+  /** Neither rate limit nor pacing: what the local stack alone takes for the drop. */
+  readonly floor?: boolean;
+  /** Set when `--max-seconds` stopped the drop before every run finished: the figures are so far. */
+  readonly stoppedAfterSeconds?: number;
+  /** Runs still going when it stopped. */
+  readonly unfinishedRuns?: number;
+  /** The machine's 1-minute load average when the drop started and when it ended (shared machine). */
+  readonly loadAverage?: { readonly start: number; readonly end: number };
   readonly ratePerSecond: number;
   /** VENDOR_REQUESTS_PER_SECOND / VENDOR_REQUEST_BURST of the run (absent: measured without pacing). */
   readonly pacing?: { readonly requestsPerSecond: number; readonly burst: number };
@@ -87,16 +103,25 @@ async function listAll(s3: S3Client, bucket: string, prefix: string): Promise<st
   return keys;
 }
 
-export async function runScaleBenchmark(options: { seeds?: number; ratePerSecond?: number } = {}) {
+/** The results file of a run: `scale` at the default size, `scale-<N>` or `scale-floor` otherwise. */
+export function scaleResultName(seeds: number, floor: boolean): string {
+  if (floor) return seeds === SCALE_DEFAULT_SEEDS ? 'scale-floor' : `scale-floor-${seeds}`;
+  return seeds === SCALE_DEFAULT_SEEDS ? 'scale' : `scale-${seeds}`;
+}
+
+export async function runScaleBenchmark(
+  options: { seeds?: number; ratePerSecond?: number; floor?: boolean; maxSeconds?: number } = {},
+) {
   const startedAt = performance.now();
   const seeds = options.seeds ?? SCALE_DEFAULT_SEEDS;
   const ratePerSecond = options.ratePerSecond ?? 30;
-  const pacing = pacingFor(ratePerSecond);
+  const floor = options.floor ?? false;
+  const pacing = floor ? null : pacingFor(ratePerSecond);
   let peakRss = process.memoryUsage.rss();
   const env = await startLocalEnvironment({
     simulator: {
       timings: { trainingMs: 50, generationMs: 50, pollAfterSeconds: 1 },
-      faults: `*:rate=${ratePerSecond}/s`,
+      ...(floor ? {} : { faults: `*:rate=${ratePerSecond}/s` }),
     },
   });
   try {
@@ -131,8 +156,12 @@ export async function runScaleBenchmark(options: { seeds?: number; ratePerSecond
     const runner = new LocalPipelineRunner({
       env: quietHandlerEnv({
         ...env.env,
-        VENDOR_REQUESTS_PER_SECOND: String(pacing.requestsPerSecond),
-        VENDOR_REQUEST_BURST: String(pacing.burst),
+        ...(pacing
+          ? {
+              VENDOR_REQUESTS_PER_SECOND: String(pacing.requestsPerSecond),
+              VENDOR_REQUEST_BURST: String(pacing.burst),
+            }
+          : {}),
       }),
       retryIntervalMs: SCALE_RETRY_INTERVAL_MS,
       // Runs queued by the pacing or a Retry-After wait their real turn, as deployed; the poll
@@ -144,20 +173,48 @@ export async function runScaleBenchmark(options: { seeds?: number; ratePerSecond
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
     }, 500);
     simulator.resetCounters();
+    const loadAtStart = loadavg()[0] ?? 0;
     const dropped = performance.now();
     // A drop whose start-ingest invocation fails (e.g. it times out) is a failed run, not a crash.
-    const settled = await Promise.allSettled(drops.map((drop) => runner.runSeedDrop(drop))).finally(() =>
-      clearInterval(rssTimer),
-    );
+    let finished = 0;
+    // Progress, so a run stopped before the end still shows how far it got.
+    const progressTimer = setInterval(() => {
+      const c = simulator.counters();
+      const accepted = Object.values(c.calls).reduce((a, b) => a + b, 0) - (c.faults.rate ?? 0);
+      console.log(
+        `[scale] ${round((performance.now() - dropped) / 1000, 0)} s: ${finished}/${seeds} runs finished, ` +
+          `${accepted} vendor calls accepted, ${c.faults.rate ?? 0} refused, ${c.generationsExecuted} generations, load ${round(loadavg()[0] ?? 0, 1)}`,
+      );
+    }, 30_000);
+    // Each drop's outcome as it settles (undefined: still running when a time limit stopped it).
+    const settled: (PromiseSettledResult<SeedDropResult> | undefined)[] = drops.map(() => undefined);
+    const all = Promise.allSettled(
+      drops.map((drop, i) =>
+        runner.runSeedDrop(drop).then(
+          (value) => {
+            finished += 1;
+            settled[i] = { status: 'fulfilled', value };
+          },
+          (reason: unknown) => {
+            finished += 1;
+            settled[i] = { status: 'rejected', reason };
+          },
+        ),
+      ),
+    ).then(() => false);
+    const limit = options.maxSeconds;
+    const stopped = await (limit ? Promise.race([all, sleep(limit * 1000).then(() => true)]) : all);
+    clearInterval(rssTimer);
+    clearInterval(progressTimer);
     const wallSeconds = round((performance.now() - dropped) / 1000, 1);
     const counters = simulator.counters();
     const results: (SeedDropResult | null)[] = settled.map((r) =>
-      r.status === 'fulfilled' ? r.value : null,
+      r?.status === 'fulfilled' ? r.value : null,
     );
     const executions = results.map((r) => r?.execution ?? null);
     const failedRuns = executions.flatMap((e, i) => {
-      if (e?.status === 'SUCCEEDED') return [];
       const s = settled[i];
+      if (e?.status === 'SUCCEEDED' || s === undefined) return [];
       const error = e
         ? `${e.error}: ${e.cause}`
         : s?.status === 'rejected'
@@ -176,8 +233,16 @@ export async function runScaleBenchmark(options: { seeds?: number; ratePerSecond
     );
     const data: ScaleData = {
       seeds,
+      ...(stopped
+        ? { stoppedAfterSeconds: limit, unfinishedRuns: settled.filter((r) => r === undefined).length }
+        : {}),
+      command:
+        `tsx bench/scale.ts --seeds ${seeds} --rate ${ratePerSecond}${floor ? ' --floor' : ''}` +
+        (limit ? ` --max-seconds ${limit}` : ''),
+      ...(floor ? { floor } : {}),
+      loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0] ?? 0, 2) },
       ratePerSecond,
-      pacing,
+      ...(pacing ? { pacing } : {}),
       refusedPerAccepted: ratio(counters.faults.rate ?? 0, acceptedVendorCalls),
       targets: SCALE_TARGETS,
       peakRssMiB: round(peakRss / 1024 / 1024, 0),
@@ -200,11 +265,11 @@ export async function runScaleBenchmark(options: { seeds?: number; ratePerSecond
       retryIntervalMs: SCALE_RETRY_INTERVAL_MS,
     };
     console.log(
-      `[scale] ${data.succeededRuns}/${seeds} runs succeeded, ${data.landedObjects} objects landed, duplicate work ${data.duplicateWork}, ` +
+      `[${scaleResultName(seeds, floor)}] load ${data.loadAverage?.start}→${data.loadAverage?.end}, ${data.succeededRuns}/${seeds} runs succeeded, ${data.landedObjects} objects landed, duplicate work ${data.duplicateWork}, ` +
         `${wallSeconds} s vs ideal ${idealSeconds} s (${data.wallOverIdeal}x), ${data.rateLimited429s} 429s (${data.refusedPerAccepted} per accepted call), ` +
         `${data.stateRetriesPerRun} state retries/run, peak RSS ${data.peakRssMiB} MiB`,
     );
-    return writeResult('scale', startedAt, data);
+    return writeResult(scaleResultName(seeds, floor), startedAt, data);
   } finally {
     await env.close();
   }
@@ -216,4 +281,11 @@ function numberFlag(name: string): number | undefined {
 }
 
 if (isMain(import.meta.url))
-  runAsScript(() => runScaleBenchmark({ seeds: numberFlag('--seeds'), ratePerSecond: numberFlag('--rate') }));
+  runAsScript(() =>
+    runScaleBenchmark({
+      seeds: numberFlag('--seeds'),
+      ratePerSecond: numberFlag('--rate'),
+      floor: process.argv.includes('--floor'),
+      maxSeconds: numberFlag('--max-seconds'),
+    }),
+  );

@@ -57,6 +57,25 @@ function oversized(what: string, bytes: number): string {
   return `${what} with a size exceeding the maximum number of bytes service limit (${bytes} > ${STATE_PAYLOAD_LIMIT_BYTES} UTF-8 bytes).`;
 }
 
+/**
+ * Definitions (as JSON) already validated. asl-validator compiles its JSON schema on every
+ * validation: once per execution it was the runner's largest CPU cost when hundreds of runs
+ * start together. A definition is still validated (ARNs and paths checked) the first time it
+ * runs in this process; an identical one is not validated again.
+ */
+const validatedDefinitions = new Set<string>();
+
+function validatedStateMachine(definition: StateMachineDefinition): StateMachine {
+  const key = JSON.stringify(definition);
+  const validationOptions = validatedDefinitions.has(key)
+    ? { noValidate: true }
+    : { checkArn: true, checkPaths: true };
+  // Throws for an invalid definition, which is then not remembered.
+  const machine = new StateMachine(definition, { validationOptions });
+  validatedDefinitions.add(key);
+  return machine;
+}
+
 /** Runs `definition` on `input` to the end under Step Functions' quotas. */
 export async function runWithQuotas(
   definition: StateMachineDefinition,
@@ -92,7 +111,7 @@ export async function runWithQuotas(
       return result;
     };
   }
-  const machine = new StateMachine(capped, { validationOptions: { checkArn: true, checkPaths: true } });
+  const machine = validatedStateMachine(capped);
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: handlers as never,

@@ -185,3 +185,28 @@ describe('inline Map concurrency and history length', () => {
     expect(run.historyLength).toBe(HISTORY_EVENT_LIMIT);
   }, 60_000);
 });
+
+describe('definition validation', () => {
+  const passThrough: StateMachineDefinition = {
+    StartAt: 'Only',
+    States: { Only: { Type: 'Pass', End: true } },
+  };
+  it('validates a definition the first time it runs, and runs an identical one again', async () => {
+    const first = await runWithQuotas(passThrough, { a: 1 }, { handlers: {} });
+    const again = await runWithQuotas(structuredClone(passThrough), { a: 2 }, { handlers: {} });
+    expect([first.output, again.output]).toEqual([{ a: 1 }, { a: 2 }]);
+  });
+  it('still refuses an invalid definition after valid ones ran (a bad path, a bad ARN)', async () => {
+    const badPath = {
+      StartAt: 'Only',
+      States: { Only: { Type: 'Pass', InputPath: 'not-a-path', End: true } },
+    } as unknown as StateMachineDefinition;
+    await expect(runWithQuotas(badPath, {}, { handlers: {} })).rejects.toThrow();
+    await expect(runWithQuotas(badPath, {}, { handlers: {} })).rejects.toThrow();
+    const badArn: StateMachineDefinition = {
+      StartAt: 'Call',
+      States: { Call: { Type: 'Task', Resource: 'not-an-arn', End: true } },
+    };
+    await expect(runWithQuotas(badArn, {}, { handlers: {} })).rejects.toThrow();
+  });
+});
