@@ -11,7 +11,12 @@ import { functionBundleOptions } from './bundling.ts';
 
 /** Bundles `entry` (relative to `projectRoot`) into `outdir` in a child process; throws on failure. */
 export function bundleFunctionSync(projectRoot: string, entry: string, outdir: string): void {
-  const result = spawnSync(process.execPath, [fileURLToPath(import.meta.url), projectRoot, entry, outdir], {
+  const script = fileURLToPath(import.meta.url);
+  // Node 24 strips the types itself; an older Node (e.g. `npx cdk synth` on Node 20) needs tsx.
+  const typescript = (process.features as { typescript?: unknown }).typescript;
+  const loader = script.endsWith('.ts') && !typescript ? ['--import', 'tsx'] : [];
+  const result = spawnSync(process.execPath, [...loader, script, projectRoot, entry, outdir], {
+    cwd: projectRoot,
     stdio: ['ignore', 'inherit', 'pipe'],
     encoding: 'utf8',
   });
