@@ -3,7 +3,7 @@
  * child processes that report JSON and their peak memory, and "run this module alone" support.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -103,7 +103,7 @@ export const MiB = 1024 * 1024;
 /** What a child process reports: its JSON answer plus its memory high-water mark. */
 export interface ChildReport<T> {
   readonly result: T;
-  /** Highest `process.memoryUsage().rss` sampled every 20 ms, MiB. */
+  /** Highest `process.memoryUsage.rss()` sampled every 100 ms, MiB. */
   readonly peakRssMiB: number;
   /** `process.resourceUsage().maxRSS` at exit, MiB (the kernel's own high-water mark). */
   readonly maxRssMiB: number;
@@ -150,9 +150,10 @@ export function runChild<T>(
 }
 
 /**
- * Samples RSS every 20 ms until stopped; call in a child before the measured work. Reads RSS alone
- * (`memoryUsage.rss()`): the full `memoryUsage()` walks the heap spaces, which cost the measured
- * process about 1 % of its CPU.
+ * Samples RSS every 100 ms until stopped; call in a child before the measured work. Reads RSS alone
+ * (`memoryUsage.rss()`, not the full `memoryUsage()`, which walks the heap spaces) and not more
+ * often: the samples cost the measured process CPU, and the kernel's high-water mark
+ * (`resourceUsage().maxRSS`, reported beside them) catches a peak between two samples.
  */
 export function startRssSampler(): {
   stop(): { peakRssMiB: number; maxRssMiB: number; baselineRssMiB: number };
@@ -161,7 +162,7 @@ export function startRssSampler(): {
   let peak = baseline;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());
-  }, 20);
+  }, 100);
   return {
     stop() {
       clearInterval(timer);
@@ -174,6 +175,33 @@ export function startRssSampler(): {
       };
     },
   };
+}
+
+/** Linux's clock ticks per second (`getconf CLK_TCK`), the unit of CPU times in /proc. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds (user + system, all threads) used so far by the live processes of process group
+ * `group`, from /proc; null where there is no /proc. Differences around a step give what the
+ * group (e.g. the moto server) spent on it.
+ */
+export function processGroupCpuSeconds(group: number | undefined): number | null {
+  if (group === undefined || !existsSync('/proc/self/stat')) return null;
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited since the listing
+    }
+    // After "pid (comm) ": state, ppid, pgrp, ... utime (14th field), stime (15th).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== group) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
 }
 
 /** Prints a child's report on stdout for {@link runChild}. */

@@ -20,6 +20,7 @@ import {
   MB,
   isMain,
   mbPerSecond,
+  processGroupCpuSeconds,
   ratio,
   round,
   runAsScript,
@@ -50,6 +51,8 @@ export interface RawLimit {
   readonly what: string;
   readonly mbPerSecond: number;
   readonly bytes: number;
+  /** CPU seconds the moto server spent during the measurement (the upload's other side). */
+  readonly motoCpuSeconds?: number | null;
 }
 
 export interface LandingCase {
@@ -71,6 +74,9 @@ export interface LandingCase {
   /** CPU seconds the landing process used (both threads), and the machine's 1-minute load average as it started. */
   readonly cpuSeconds?: number;
   readonly loadAverage?: number;
+  /** CPU seconds moto (the local S3) and this benchmark process (the artifact server) spent meanwhile. */
+  readonly motoCpuSeconds?: number | null;
+  readonly serverCpuSeconds?: number;
 }
 
 export interface LandingData {
@@ -88,7 +94,11 @@ export interface LandingData {
    * in CompleteMultipartUpload, which costs more per byte as objects grow (about 0.4 s for
    * 100 MB, 11 s for 1 GB here), so the 100 MB rate does not hold for larger cases.
    */
-  readonly uploadLimitsBySize?: readonly { readonly sizeLabel: string; readonly mbPerSecond: number }[];
+  readonly uploadLimitsBySize?: readonly {
+    readonly sizeLabel: string;
+    readonly mbPerSecond: number;
+    readonly motoCpuSeconds?: number | null;
+  }[];
   readonly cases: readonly LandingCase[];
   readonly targets: typeof LANDING_TARGETS;
 }
@@ -139,7 +149,14 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
       kind: 'raw-download',
       url: `${server.apiBase}/v1/generations/gen_raw/download`,
     });
+    const motoCpu = (): number | null => processGroupCpuSeconds(moto.processGroup);
+    const since = (before: number | null): number | null => {
+      const now = motoCpu();
+      return before === null || now === null ? null : round(now - before, 2);
+    };
+    const motoBeforeUpload = motoCpu();
     const upload = await child({ kind: 'raw-upload', aws, bytes: rawBytes });
+    const uploadMotoCpu = since(motoBeforeUpload);
     const decrypt = await child({ kind: 'raw-decrypt', bytes: 4 * rawBytes });
     const rawLimits: RawLimit[] = [
       {
@@ -153,6 +170,7 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
         what: `S3 multipart upload to moto, 8 MiB parts, ${DEFAULT_UPLOAD_CONCURRENCY} in flight (as the landing), SSE-KMS, completed`,
         bytes: upload.result.bytes,
         mbPerSecond: mbPerSecond(upload.result.bytes, upload.result.seconds),
+        motoCpuSeconds: uploadMotoCpu,
       },
       {
         name: 'decrypt',
@@ -169,13 +187,22 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
     );
 
     const cases: LandingCase[] = [];
-    const uploadLimitsBySize: Array<{ sizeLabel: string; mbPerSecond: number }> = [];
+    const uploadLimitsBySize: Array<{
+      sizeLabel: string;
+      mbPerSecond: number;
+      motoCpuSeconds: number | null;
+    }> = [];
     for (const size of sizes) {
       let limits = rawLimits;
       if (size.bytes !== rawBytes) {
+        const motoBefore = motoCpu();
         const sized = await child({ kind: 'raw-upload', aws, bytes: size.bytes });
         const rate = mbPerSecond(sized.result.bytes, sized.result.seconds);
-        uploadLimitsBySize.push({ sizeLabel: size.label, mbPerSecond: rate });
+        uploadLimitsBySize.push({
+          sizeLabel: size.label,
+          mbPerSecond: rate,
+          motoCpuSeconds: since(motoBefore),
+        });
         console.log(`[landing] raw upload limit at ${size.label}: ${rate} MB/s`);
         limits = rawLimits.map((l) =>
           l.name === 'upload' ? { ...l, bytes: sized.result.bytes, mbPerSecond: rate } : l,
@@ -202,6 +229,8 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
         }
         server.serve({ generationId, path, rows, mode, ...(envelope ? { envelope } : {}) });
         const loadAverage = round(loadavg()[0] ?? 0, 2);
+        const motoBefore = motoCpu();
+        const serverBefore = process.cpuUsage();
         const report = await child({
           kind: 'land',
           aws,
@@ -213,6 +242,8 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
           mode,
           scanThread,
         });
+        const serverCpu = process.cpuUsage(serverBefore);
+        const motoCpuSeconds = since(motoBefore);
         if (report.result.rows !== rows) {
           throw new Error(`landing ${generationId} counted ${report.result.rows} rows, expected ${rows}`);
         }
@@ -233,11 +264,14 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
           baselineRssMiB: report.baselineRssMiB,
           cpuSeconds: round(report.result.cpuSeconds ?? 0, 2),
           loadAverage,
+          motoCpuSeconds,
+          serverCpuSeconds: round((serverCpu.user + serverCpu.system) / 1e6, 2),
         };
         cases.push(landed);
         console.log(
           `[landing] ${mode} (scan ${scanThread}) ${size.label}: ${rate} MB/s (${landed.ratioOfSlowestLimit} of ${slowest.name}), ` +
-            `peak RSS ${landed.peakRssMiB} MiB, ${landed.cpuSeconds} CPU s, load ${loadAverage}`,
+            `peak RSS ${landed.peakRssMiB} MiB, ${landed.cpuSeconds} CPU s (moto ${motoCpuSeconds}, server ` +
+            `${landed.serverCpuSeconds}), load ${loadAverage}`,
         );
         if (report.result.outputKey) {
           await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: report.result.outputKey }));

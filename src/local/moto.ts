@@ -27,6 +27,8 @@ export interface RunningMoto {
   readonly endpoint: string;
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** The server's process group (benchmarks read its CPU time from /proc). */
+  readonly processGroup?: number;
   /** Kills the server's process group and waits for it to exit. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -84,6 +86,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<RunningMoto>
         endpoint,
         region,
         credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        ...(child.pid === undefined ? {} : { processGroup: child.pid }),
         stop,
       };
     } catch (error) {
