@@ -2,10 +2,11 @@
  * How every function bundle is built, shared by the construct (lib/function-factory.ts, at synth
  * in this repository), the package build (scripts/build-package.ts), the cold-start benchmark
  * (bench/cold-start.ts) and the bundle tests, so all of them build the same bundles. No SDK, no
- * CDK and no esbuild import: plain data in esbuild's option names, and one plugin (so esbuild's
+ * CDK and no esbuild import: plain data in esbuild's option names, and plugins (so esbuild's
  * asynchronous `build` only: lib/bundle-function.ts runs it for a synchronous caller).
  */
 import path from 'node:path';
+import { sdkPackageInfoPlugin } from './sdk-package-info.ts';
 import { sdkSchemaKeysPlugin } from './sdk-schema-keys.ts';
 
 /**
@@ -58,7 +59,9 @@ export function lambdaNodeOptions(
  * ESM, minified, node24, the AWS SDK bundled (its version is ours, not the runtime's), linked
  * source maps without sources (read only with `--enable-source-maps`, see
  * {@link lambdaNodeOptions}), the `require` banner that bundled CommonJS dependencies need, and
- * the plugin that lets esbuild drop the SDK schemas a handler does not use (lib/sdk-schema-keys.ts).
+ * two plugins that let esbuild drop what of the SDK a handler never reads: the schemas of the
+ * operations it does not call (lib/sdk-schema-keys.ts), and all of each client's `package.json`
+ * but its version (lib/sdk-package-info.ts).
  */
 export function functionBundleOptions(projectRoot: string, entry: string, outdir: string) {
   return {
@@ -79,7 +82,7 @@ export function functionBundleOptions(projectRoot: string, entry: string, outdir
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
     alias: bundleAliases(projectRoot),
-    plugins: [sdkSchemaKeysPlugin],
+    plugins: [sdkSchemaKeysPlugin, sdkPackageInfoPlugin],
     absWorkingDir: projectRoot,
     logLevel: 'warning' as const,
   };

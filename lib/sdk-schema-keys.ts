@@ -9,10 +9,8 @@
  * commands. With the constants' string values written into those keys, unused shapes are dead
  * code esbuild removes; the module means exactly the same (`{ ["httpHeader"]: ... }`).
  *
- * No esbuild import (lib/bundling.ts is plain data): the plugin is typed by the part of esbuild's
- * plugin API it uses.
  */
-import { readFile } from 'node:fs/promises';
+import { loadTransformPlugin } from './load-transform-plugin.ts';
 
 /** The generated schema modules of the SDK's service clients. */
 export const SDK_SCHEMA_MODULE =
@@ -37,21 +35,10 @@ export function inlineSchemaKeys(source: string): string {
   });
 }
 
-/** The part of esbuild's `PluginBuild` the plugin uses. */
-export interface OnLoadBuild {
-  onLoad(
-    options: { filter: RegExp },
-    callback: (args: { path: string }) => Promise<{ contents: string; loader: 'js' }>,
-  ): void;
-}
-
 /** esbuild plugin applying {@link inlineSchemaKeys} to every SDK schema module it bundles. */
-export const sdkSchemaKeysPlugin = {
-  name: 'sdk-schema-keys',
-  setup(build: OnLoadBuild): void {
-    build.onLoad({ filter: SDK_SCHEMA_MODULE }, async ({ path }) => ({
-      contents: inlineSchemaKeys(await readFile(path, 'utf8')),
-      loader: 'js',
-    }));
-  },
-};
+export const sdkSchemaKeysPlugin = loadTransformPlugin(
+  'sdk-schema-keys',
+  SDK_SCHEMA_MODULE,
+  'js',
+  inlineSchemaKeys,
+);
