@@ -17,11 +17,15 @@ export interface PacingReservation {
 }
 
 /**
- * How late a held reservation may still be used. Step Functions wakes a Wait within about a
- * second and a Lambda starts in well under one; a slot used this late adds at most this much
- * time's worth of requests to a burst. Later, the slot is forgotten and the request takes anew.
+ * How late a held reservation may still be used. A slot used late adds one request to whatever
+ * second it lands in (the vendor may answer 429, which the client retries after its Retry-After);
+ * a slot forgotten instead is wasted and the request queues again behind the whole backlog. On
+ * AWS a Wait wakes within about a second; on a loaded local stack, where the step's own reads
+ * before the call queue for one moto, steps came back 2–20 s late and a 2 s grace made most of
+ * them queue twice. Later than this (a redrive, a step throttled for long), the slot is
+ * forgotten and the request takes anew.
  */
-export const RESERVATION_GRACE_MS = 2_000;
+export const RESERVATION_GRACE_MS = 30_000;
 
 /**
  * How far ahead a queued operation may reserve: within the longest single Step Functions wait

@@ -12,6 +12,7 @@ import {
   DynamoDbPacer,
   MAX_RESERVATION_AHEAD_MS,
   PACING_SORT_KEY,
+  RESERVATION_GRACE_MS,
   VendorPacingError,
   decidePacing,
   withPacingTurn,
@@ -272,10 +273,10 @@ describe('slot reservations carried through a Wait (DynamoDbPacer in a pacing tu
     const clock = { now: 30_000_000 };
     const { pacer, sent } = pacerAt(clock, 'reserve-c');
     const reservation = { operation: 'createGeneration', reservedAt: clock.now };
-    clock.now += 1_900;
+    clock.now += RESERVATION_GRACE_MS;
     await withPacingTurn(reservation, () => pacer.acquire('createGeneration'));
     expect(sent).toEqual([]);
-    clock.now += 500; // 2.4 s late: missed, a fresh take (the bucket is idle: goes at once)
+    clock.now += 1; // later than the grace: missed, a fresh take (the bucket is idle: goes at once)
     await withPacingTurn(reservation, () => pacer.acquire('createGeneration'));
     expect(sent).toHaveLength(1);
     await withPacingTurn(reservation, () => pacer.acquire('createDataset').catch(() => undefined));

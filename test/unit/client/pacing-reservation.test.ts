@@ -23,7 +23,7 @@ describe('decideReservation', () => {
   it('still uses a slot missed by up to the grace, and takes anew after that', () => {
     expect(decideReservation(slot, 100_000 + RESERVATION_GRACE_MS, 1_000)).toEqual({ use: 'go', waitMs: 0 });
     expect(decideReservation(slot, 100_001 + RESERVATION_GRACE_MS, 1_000)).toEqual({ use: 'missed' });
-    expect(decideReservation(slot, 105_000, 1_000, 10_000)).toEqual({ use: 'go', waitMs: 0 });
+    expect(decideReservation(slot, 105_000, 1_000, 2_000)).toEqual({ use: 'missed' });
   });
   it('sends a step that woke more than the in-process limit early back to wait for it', () => {
     expect(decideReservation(slot, 90_000, 1_000)).toEqual({ use: 'early', waitMs: 10_000 });
