@@ -242,7 +242,8 @@ export function coldStartChecks(d: ColdStartData | undefined): TargetCheck[] {
     `LandArtifact ${sdk(land)} KiB of ${land ? fmt(bundleKib(land), 0) : '–'}), already without the default credential chain ` +
     `(Lambda's environment credentials only) and with the SDK's event-stream codec and browser helpers in lazy chunks ` +
     `(code splitting, lib/bundling.ts), and without the schemas of the operations a handler never calls (lib/sdk-schema-keys.ts: ` +
-    `esbuild kept every S3 shape, about 57 KiB more per S3 function). What each client still brings whatever the handler ` +
+    `esbuild kept every S3 shape, about 57 KiB more per S3 function) and with each client's package.json reduced to its ` +
+    `version (lib/sdk-package-info.ts, about 2 KiB per client). What each client still brings whatever the handler ` +
     `calls is its service's error classes (all registered for error parsing), its endpoint rules, its runtime config and the ` +
     `@smithy and @aws-sdk/core runtime of its protocol (XML for S3, JSON for the others: a function with S3 and a JSON ` +
     `service carries both); what is ours, Powertools (Logger and Metrics, about 30 KiB; no X-Ray SDK) and zod/mini ` +
