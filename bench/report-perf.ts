@@ -325,8 +325,8 @@ export function loadBreakdown(d: ColdStartData | undefined): string {
     `the Node built-ins it imports at load (https, crypto, stream, …), loaded by a module of their own, take ` +
     `${share(builtins)} of the load, ${perTrivial(builtins)} the trivial load by themselves: the floor of any function ` +
     `that calls AWS; V8 parsing and compiling what loads (\`vm.SourceTextModule\`, not run) ${share(compile)}, ` +
-    `${perTrivial(compile)}; running the module-level code (the SDK clients' and protocols' setup, Powertools Logger and ` +
-    `Metrics, zod/mini schemas) and linking, the remaining ${share((b) => b.loadMsMedian - builtins(b) - compile(b))}. ` +
+    `${perTrivial(compile)}; running the module-level code (the SDK's schema and error registries and constant tables, Powertools Logger and ` +
+    `Metrics, zod/mini schemas; the SDK clients themselves are created in the first invocation) and linking, the remaining ${share((b) => b.loadMsMedian - builtins(b) - compile(b))}. ` +
     `Compiling grows with the bytes that load, which is why the SDK schemas a handler never uses are left out ` +
     `(lib/sdk-schema-keys.ts). Source maps are off by default (the construct's \`enableSourceMaps\`): with them Node ` +
     `reads and decodes the map at load, ` +
