@@ -8,7 +8,7 @@ import type { ResolvedScenario } from '../src/pipeline/resolve-scenarios.ts';
 import { carriedVendorWaitSchema, isVendorWait } from '../src/pipeline/vendor-wait.ts';
 import { defineHandler, stringField } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
-import { jobHistory } from './commons/state.ts';
+import { jobHistoryReader } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const createGenerationInputSchema = z.object({
@@ -41,7 +41,7 @@ export const handler = defineHandler({
   run: async (input) => {
     const out = await createGeneration(
       { ...input, resolved: input.resolved as unknown as ResolvedScenario },
-      { api: await vendorClient(), history: jobHistory() },
+      { api: await vendorClient(), history: jobHistoryReader() },
     );
     if (isVendorWait(out)) {
       logger.info('Generation request waits its turn', { ...out.vendorWait });

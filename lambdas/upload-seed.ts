@@ -9,7 +9,7 @@ import { s3 } from './commons/clients/s3.ts';
 import { carriedVendorWaitSchema, isVendorWait } from '../src/pipeline/vendor-wait.ts';
 import { defineHandler } from './commons/handler.ts';
 import { MetricUnit, logger, metrics } from './commons/observability.ts';
-import { contentLedger, jobHistory, stateRepository } from './commons/state.ts';
+import { contentLedger, jobHistoryReader, stateRepository } from './commons/state.ts';
 import { vendorClient } from './commons/vendor.ts';
 
 export const uploadSeedInputSchema = z.object({
@@ -30,7 +30,7 @@ export const handler = defineHandler({
       s3: s3(),
       repo: stateRepository(),
       contents: contentLedger(),
-      history: jobHistory(),
+      history: jobHistoryReader(),
     });
     if (isVendorWait(result)) {
       logger.info('Seed upload waits its turn', { ...result.vendorWait });

@@ -212,7 +212,9 @@ export interface JobHistoryReader {
 /**
  * The estimate for a new job of the feed: from its own history when it has one, else from the
  * deployment's other feeds (read only then: one GetItem for a feed with history, two for its
- * first job), else null (a deployment's very first job: the policy's backoff).
+ * first job), else null (a deployment's very first job: the policy's backoff). A failed read
+ * also gives null: the estimate only places polls, so it must not fail the create step (the
+ * handlers' reader logs and counts the failure).
  */
 export async function feedJobEstimate(
   history: JobHistoryReader | undefined,
@@ -222,6 +224,10 @@ export async function feedJobEstimate(
   now: Date = new Date(),
 ): Promise<JobEstimate | null> {
   if (!history) return null;
-  const own = estimateJob(await history.recent(feed, kind), size);
-  return own ?? estimateFromPrior(await history.deploymentRecent(kind), size, now);
+  try {
+    const own = estimateJob(await history.recent(feed, kind), size);
+    return own ?? estimateFromPrior(await history.deploymentRecent(kind), size, now);
+  } catch {
+    return null;
+  }
 }

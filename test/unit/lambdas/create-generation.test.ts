@@ -1,8 +1,9 @@
 import { context } from '../../support/lambda-env.ts';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../lambdas/create-generation.ts';
+import { logger, metrics } from '../../../lambdas/commons/observability.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import type { CreateGenerationResult } from '../../../src/client/contract.ts';
 import { apiError, fakeApi, meta } from '../../support/fake-vendor-api.ts';
@@ -12,7 +13,10 @@ beforeEach(() => {
   ddb.reset();
   ddb.on(GetCommand).resolves({});
 });
-afterEach(() => resetVendorClientForTests());
+afterEach(() => {
+  resetVendorClientForTests();
+  vi.restoreAllMocks();
+});
 
 const resolved = {
   scenario: {
@@ -92,6 +96,31 @@ describe('create-generation handler', () => {
     ]);
     // Only the prior's slots are read, whatever else the item holds.
     expect(Object.values(reads[1]!.ExpressionAttributeNames ?? {})).toHaveLength(32);
+  });
+
+  it('creates the generation on the backoff when a job history read fails, and counts the failure', async () => {
+    setVendorClientForTests(fakeApi({ createGeneration: () => Promise.resolve(answer({})) }));
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+    const warn = vi.spyOn(logger, 'warn');
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ProvisionedThroughputExceededException',
+    });
+    ddb.on(GetCommand, { Key: { pk: 'DEPLOYMENT', sk: 'JOBS#generation' } }).rejects(throttled);
+    const first = (await handler(input, context)) as { poll: { nextWaitSeconds: number; estimate: unknown } };
+    expect(first).toMatchObject({ generationId: 'gen_1', poll: { status: 'running', estimate: null } });
+    expect(first.poll.nextWaitSeconds).toBeGreaterThanOrEqual(9);
+    expect(first.poll.nextWaitSeconds).toBeLessThanOrEqual(11);
+    expect(addMetric).toHaveBeenCalledWith('JobPriorReadFailures', 'Count', 1);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('deployment prior'), { error: throttled });
+
+    // The feed's own history failing: no estimate either, and the prior is not read in its place.
+    ddb.reset();
+    addMetric.mockClear();
+    ddb.on(GetCommand, { Key: { pk: 'FEED#retail-panel', sk: 'JOBS#generation' } }).rejects(throttled);
+    expect(await handler(input, context)).toMatchObject({ poll: { estimate: null } });
+    expect(addMetric).toHaveBeenCalledWith('JobHistoryReadFailures', 'Count', 1);
+    expect(addMetric).not.toHaveBeenCalledWith('JobPriorReadFailures', 'Count', 1);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
   });
 
   it('sends the resolved conditions with a key stable per dataset, scenario and run', async () => {

@@ -4,7 +4,8 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { metrics } from '../../../lambdas/commons/observability.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import { handler } from '../../../lambdas/upload-seed.ts';
 import type { CreateDatasetInput } from '../../../src/client/contract.ts';
@@ -26,7 +27,10 @@ beforeEach(() => {
     Object.assign(new Error('no key'), { name: 'NoSuchKey' }),
   );
 });
-afterEach(() => resetVendorClientForTests());
+afterEach(() => {
+  resetVendorClientForTests();
+  vi.restoreAllMocks();
+});
 
 describe('upload-seed handler', () => {
   it('streams the pinned seed version with a deterministic Idempotency-Key and records the dataset', async () => {
@@ -68,6 +72,33 @@ describe('upload-seed handler', () => {
     // Same seed again (e.g. a Step Functions retry): same key.
     await handler(input, context);
     expect(api.createDataset.mock.calls[1]![0].idempotencyKey).toBe(req.idempotencyKey);
+  });
+
+  it('uploads on the backoff schedule when the deployment prior cannot be read', async () => {
+    setVendorClientForTests(
+      fakeApi({
+        createDataset: () =>
+          Promise.resolve({
+            dataset_id: 'ds_1',
+            status: 'processing',
+            request_id: 'req_1',
+            job_id: 'job_train1',
+            expires_at: null,
+            cleaning_summary: null,
+            training_summary: null,
+            meta,
+          }),
+      }),
+    );
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+    ddb.on(GetCommand, { Key: { pk: 'DEPLOYMENT', sk: 'JOBS#training' } }).rejects(new Error('Throttled'));
+    const out = (await handler(input, context)) as { poll: { nextWaitSeconds: number } };
+    expect(out).toMatchObject({ datasetId: 'ds_1', poll: { status: 'running', estimate: null } });
+    // The training policy's first wait: 15 s with jitter.
+    expect(out.poll.nextWaitSeconds).toBeGreaterThanOrEqual(13);
+    expect(out.poll.nextWaitSeconds).toBeLessThanOrEqual(17);
+    expect(addMetric).toHaveBeenCalledWith('JobPriorReadFailures', 'Count', 1);
+    expect(addMetric).toHaveBeenCalledWith('SeedsUploaded', 'Count', 1);
   });
 
   it('leaves the loop at once when training finished synchronously', async () => {

@@ -190,6 +190,15 @@ describe('a feed without history: the deployment prior', () => {
     ).toBe(15);
   });
 
+  it('gives no estimate (the backoff) when a history read fails', async () => {
+    const failing = (which: 'own' | 'prior'): JobHistoryReader => ({
+      recent: () => (which === 'own' ? Promise.reject(new Error('Throttled')) : Promise.resolve([])),
+      deploymentRecent: () => Promise.reject(new Error('Throttled')),
+    });
+    expect(await feedJobEstimate(failing('own'), 'f', 'training', 1000, now)).toBeNull();
+    expect(await feedJobEstimate(failing('prior'), 'f', 'training', 1000, now)).toBeNull();
+  });
+
   it('scales other feeds by size only within 4×, and leaves farther sizes out', () => {
     // Twice the size: linearly scaled, as a feed's own samples are.
     expect(estimateFromPrior([other(100, 1000)], 2000, now)).toMatchObject({ runSeconds: 200 });
