@@ -20,7 +20,7 @@ import { REPO_ROOT, isMain, median, ratio, round, runAsScript, writeResult } fro
 
 const run = promisify(execFile);
 
-/** `NODE_OPTIONS` the construct gives the functions by default (none: source maps are opt-in). */
+/** `NODE_OPTIONS` of the construct's default environment (none: source maps are opt-in). */
 const DEFAULT_NODE_OPTIONS = lambdaNodeOptions()['NODE_OPTIONS'] ?? '';
 /** `NODE_OPTIONS` with the construct's `enableSourceMaps: true`. */
 const SOURCE_MAPS_NODE_OPTIONS = lambdaNodeOptions(true)['NODE_OPTIONS'] ?? '';
@@ -37,6 +37,8 @@ export interface BundleFigures {
   readonly loadMsMedian: number;
   /** The trivial bundle's median, loaded in alternation with this one (the load ratio's base). */
   readonly trivialLoadMsMedian?: number;
+  /** `NODE_OPTIONS` of this function's loads when it has flags of its own (its spec's `nodeOptions`). */
+  readonly nodeOptions?: string;
   /** Median load with the construct's `enableSourceMaps: true` (`--enable-source-maps`). */
   readonly sourceMapsLoadMsMedian?: number;
   /**
@@ -154,7 +156,12 @@ async function pairedLoadMs(
   file: string,
   trivialFile: string,
   repetitions: number,
-  extra?: { readonly builtinsFile: string; readonly eagerFiles: readonly string[] },
+  extra?: {
+    readonly builtinsFile: string;
+    readonly eagerFiles: readonly string[];
+    readonly nodeOptions: string;
+    readonly sourceMapsNodeOptions: string;
+  },
 ): Promise<{
   ms: number;
   trivialMs: number;
@@ -169,9 +176,9 @@ async function pairedLoadMs(
   const compiles: number[] = [];
   for (let i = 0; i < repetitions; i++) {
     trivial.push(await loadMs(trivialFile));
-    samples.push(await loadMs(file));
+    samples.push(await loadMs(file, extra?.nodeOptions));
     if (extra) {
-      sourceMaps.push(await loadMs(file, SOURCE_MAPS_NODE_OPTIONS));
+      sourceMaps.push(await loadMs(file, extra.sourceMapsNodeOptions));
       builtins.push(await loadMs(extra.builtinsFile));
       compiles.push(await compileMs(extra.eagerFiles));
     }
@@ -288,7 +295,15 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
         await bundle(join(REPO_ROOT, spec.entry), join(out, spec.id));
       const builtinsFile = join(out, `${spec.id}-builtins.mjs`);
       writeFileSync(builtinsFile, builtins.map((name) => `import '${name}';\n`).join(''));
-      const loads = await pairedLoadMs(file, trivialFile, repetitions, { builtinsFile, eagerFiles });
+      // As the construct sets it: the spec's own Node flags, if any.
+      const nodeOptions = lambdaNodeOptions(undefined, spec.nodeOptions)['NODE_OPTIONS'] ?? '';
+      const sourceMapsNodeOptions = lambdaNodeOptions(true, spec.nodeOptions)['NODE_OPTIONS'] ?? '';
+      const loads = await pairedLoadMs(file, trivialFile, repetitions, {
+        builtinsFile,
+        eagerFiles,
+        nodeOptions,
+        sourceMapsNodeOptions,
+      });
       const { ms: loadMsMedian, trivialMs } = loads;
       trivialSamples.push(trivialMs);
       const figures: BundleFigures = {
@@ -297,6 +312,7 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
         bytes,
         loadMsMedian,
         trivialLoadMsMedian: trivialMs,
+        ...(nodeOptions ? { nodeOptions } : {}),
         ...(loads.sourceMapsMs === undefined ? {} : { sourceMapsLoadMsMedian: loads.sourceMapsMs }),
         ...(loads.builtinsMs === undefined ? {} : { builtinsLoadMsMedian: loads.builtinsMs }),
         ...(loads.compileMs === undefined ? {} : { compileMsMedian: loads.compileMs }),
