@@ -97,6 +97,8 @@ export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<P
       ),
     );
   }
+  // No wait runs past the deadline: the last poll comes at it.
+  const remainingSeconds = Math.max(1, Math.ceil((deadline - now.getTime()) / 1000));
   const attempt = poll.attempt + 1;
   const policy = policyFor(kind);
   // The job's age: the clock since the create call, or the waits so far when they are longer
@@ -136,9 +138,8 @@ export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<P
       retryAfterSeconds !== null && retryAfterSeconds > 0
         ? Math.max(Math.ceil(retryAfterSeconds), policy.baseSeconds)
         : scheduled(job);
-    const remaining = Math.max(1, Math.ceil((deadline - now.getTime()) / 1000));
     return {
-      next: { ...polled, status: 'running', nextWaitSeconds: Math.min(delay, remaining), jobStatus },
+      next: { ...polled, status: 'running', nextWaitSeconds: Math.min(delay, remainingSeconds), jobStatus },
       finished: null,
     };
   };
@@ -153,8 +154,7 @@ export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<P
     if (vendorWait?.reservedAt !== undefined) {
       // The slot is reserved: come back just before it (not after the schedule's next step).
       const reservation = { operation: vendorWait.operation, reservedAt: vendorWait.reservedAt };
-      const remaining = Math.max(1, Math.ceil((deadline - now.getTime()) / 1000));
-      const nextWait = Math.min(vendorWait.seconds, remaining);
+      const nextWait = Math.min(vendorWait.seconds, remainingSeconds);
       return {
         next: {
           ...polled,

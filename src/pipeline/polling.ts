@@ -6,6 +6,7 @@
  */
 import * as z from '../contracts/zod.ts';
 import { firstWaitSeconds, jobEstimateSchema, type JobEstimate } from './job-estimate.ts';
+import { pacingReservationSchema } from './vendor-wait.ts';
 
 /** What a poll loop carries between iterations (no secrets: ids and numbers only). */
 export const pollStateSchema = z.object({
@@ -29,14 +30,7 @@ export const pollStateSchema = z.object({
   /** Expected duration from the feed's past jobs; null: no history, the policy's schedule. */
   estimate: z.optional(z.nullable(jobEstimateSchema)),
   /** The pacing slot reserved for the next poll (src/client/pacing-reservation.ts), if paced. */
-  reservation: z.optional(
-    z.nullable(
-      z.object({
-        operation: z.string().check(z.minLength(1)),
-        reservedAt: z.number().check(z.nonnegative()),
-      }),
-    ),
-  ),
+  reservation: z.optional(z.nullable(pacingReservationSchema)),
 });
 export type PollState = z.infer<typeof pollStateSchema>;
 

@@ -28,14 +28,22 @@ export interface VendorWait {
 }
 
 /**
+ * A pacing slot reserved for a step's next vendor call (src/client/pacing-reservation.ts), as the
+ * state carries it: in a poll state (`poll.reservation`) and in a paced wait (`vendorWait`).
+ */
+export const pacingReservationSchema = z.object({
+  operation: z.string().check(z.minLength(1)),
+  /** The start of the slot, epoch ms. */
+  reservedAt: z.number().check(z.nonnegative()),
+});
+
+/**
  * The last wait as a step's input carries it back (`null` before any wait): the state machine
- * passes `$.<result>.vendorWait`, which the first run finds initialised to null.
+ * passes `$.<result>.vendorWait`, which the first run finds initialised to null. A throttled
+ * wait holds no slot (no `reservedAt`); the wait's other fields pass through.
  */
 export const carriedVendorWaitSchema = z.nullable(
-  z.looseObject({
-    operation: z.string().check(z.minLength(1)),
-    reservedAt: z.optional(z.number().check(z.nonnegative())),
-  }),
+  z.looseObject(z.partial(pacingReservationSchema, { reservedAt: true }).shape),
 );
 
 /** What a step returns instead of its result when it has to wait its turn. */
