@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 import type * as Esbuild from 'esbuild';
 import { functionBundleOptions } from './bundling.ts';
 
-/** Bundles `entry` (relative to `projectRoot`) into `outdir` in a child process; throws on failure. */
+/** esbuild's output kept from the child: its warnings, or a failure with every error named. */
+const CHILD_OUTPUT_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Bundles `entry` (relative to `projectRoot`) into `outdir` in a child process; throws on failure.
+ * Whatever esbuild reports (warnings of a build that succeeds too) goes to the synth's stderr.
+ */
 export function bundleFunctionSync(projectRoot: string, entry: string, outdir: string): void {
   const script = fileURLToPath(import.meta.url);
   // Node 24 strips the types itself; an older Node (e.g. `npx cdk synth` on Node 20) needs tsx.
@@ -19,7 +25,9 @@ export function bundleFunctionSync(projectRoot: string, entry: string, outdir: s
     cwd: projectRoot,
     stdio: ['ignore', 'inherit', 'pipe'],
     encoding: 'utf8',
+    maxBuffer: CHILD_OUTPUT_MAX_BYTES,
   });
+  if (result.stderr) process.stderr.write(result.stderr);
   if (result.status !== 0) {
     throw new Error(
       `Bundling ${entry} failed: ${result.stderr || result.error?.message || `exit ${result.status}`}`,
