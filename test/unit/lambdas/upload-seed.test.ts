@@ -32,22 +32,25 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/** The vendor's answer to an upload whose training runs on. */
+const training = {
+  dataset_id: 'ds_1',
+  status: 'processing',
+  request_id: 'req_1',
+  job_id: 'job_train1',
+  expires_at: null,
+  cleaning_summary: null,
+  training_summary: null,
+  meta,
+} as const;
+
 describe('upload-seed handler', () => {
   it('streams the pinned seed version with a deterministic Idempotency-Key and records the dataset', async () => {
     let body = '';
     const api = fakeApi({
       createDataset: async (req: CreateDatasetInput) => {
         for await (const chunk of await req.seed.open()) body += String(chunk);
-        return {
-          dataset_id: 'ds_1',
-          status: 'processing',
-          request_id: 'req_1',
-          job_id: 'job_train1',
-          expires_at: null,
-          cleaning_summary: null,
-          training_summary: null,
-          meta,
-        };
+        return training;
       },
     });
     setVendorClientForTests(api);
@@ -75,21 +78,7 @@ describe('upload-seed handler', () => {
   });
 
   it('uploads on the backoff schedule when the deployment prior cannot be read', async () => {
-    setVendorClientForTests(
-      fakeApi({
-        createDataset: () =>
-          Promise.resolve({
-            dataset_id: 'ds_1',
-            status: 'processing',
-            request_id: 'req_1',
-            job_id: 'job_train1',
-            expires_at: null,
-            cleaning_summary: null,
-            training_summary: null,
-            meta,
-          }),
-      }),
-    );
+    setVendorClientForTests(fakeApi({ createDataset: () => Promise.resolve(training) }));
     const addMetric = vi.spyOn(metrics, 'addMetric');
     ddb.on(GetCommand, { Key: { pk: 'DEPLOYMENT', sk: 'JOBS#training' } }).rejects(new Error('Throttled'));
     const out = (await handler(input, context)) as { poll: { nextWaitSeconds: number } };
