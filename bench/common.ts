@@ -113,6 +113,16 @@ export interface ChildReport<T> {
 
 const CHILD_MARKER = '@@bench-result@@';
 
+/** How {@link runChild} starts node: as a Lambda runtime does (see bench/landing.ts). */
+export interface ChildLaunch {
+  /** node's arguments before the script (e.g. the runtime's memory flags). */
+  readonly nodeArgs: readonly string[];
+  /** An executable run with the whole node command line as its arguments, which execs it. */
+  readonly wrapper?: string;
+  /** Variables the wrapper or node read. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /**
  * Runs `script` (a TypeScript module under bench/) in a fresh Node process through tsx and
  * returns what it printed with {@link reportFromChild}. Throws with the child's stderr on failure.
@@ -120,15 +130,26 @@ const CHILD_MARKER = '@@bench-result@@';
 export function runChild<T>(
   script: string,
   args: readonly string[],
-  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; launch?: ChildLaunch } = {},
 ): Promise<ChildReport<T>> {
   return new Promise((resolvePromise, reject) => {
     // BENCH_CPU_PROF_DIR=<dir>: every child writes a V8 CPU profile there (open in Chrome DevTools).
     const profileDir = process.env.BENCH_CPU_PROF_DIR;
     const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir)] : [];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(REPO_ROOT, script), ...args], {
+    const launch = options.launch;
+    const node = [
+      process.execPath,
+      ...(launch?.nodeArgs ?? []),
+      ...profile,
+      '--import',
+      'tsx',
+      join(REPO_ROOT, script),
+      ...args,
+    ];
+    const [command, ...commandArgs] = launch?.wrapper ? [launch.wrapper, ...node] : node;
+    const child = spawn(command!, commandArgs, {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, ...options.env, ...launch?.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

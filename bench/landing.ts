@@ -12,12 +12,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { lambdaNodeOptions } from '../lib/bundling.ts';
-import { LANDING_MEMORY_MB, LANDING_NODE_OPTIONS } from '../lib/pipeline-functions.ts';
+import { EXEC_WRAPPER_SOURCE, SEMI_SPACE_ENV, lambdaBootstrapNodeArgs } from '../lib/lambda-runtime.ts';
+import { LANDING_MEMORY_MB, LANDING_SEMI_SPACE_MB } from '../lib/pipeline-functions.ts';
 import { DEFAULT_UPLOAD_CONCURRENCY } from '../src/landing/landing-sink.ts';
 import { awsClientConfig, startMoto } from '../src/local/moto.ts';
 import {
   MB,
+  REPO_ROOT,
   isMain,
   mbPerSecond,
   processGroupCpuSeconds,
@@ -26,6 +27,7 @@ import {
   runAsScript,
   runChild,
   writeResult,
+  type ChildLaunch,
   type ChildReport,
 } from './common.ts';
 import type { LandingChildJob, LandingChildResult } from './landing-child.ts';
@@ -41,10 +43,31 @@ import {
 
 export const LANDING_TARGETS = { peakRssMiBAt1GB: 256, minRatioOfSlowestLimit: 0.8 } as const;
 
-/** The environment of a landing child: LandArtifact's `NODE_OPTIONS` as the construct deploys it. */
-export const LANDING_CHILD_ENV: Readonly<Record<string, string>> = {
-  NODE_OPTIONS: lambdaNodeOptions(false, LANDING_NODE_OPTIONS)['NODE_OPTIONS'] ?? '',
-};
+/**
+ * How a landing child starts: as Lambda's runtime starts LandArtifact at the memory size the
+ * construct deploys (the runtime's V8 memory flags on node's command line), through the exec
+ * wrapper that LandArtifact ships, which sets its semi-space size; `execWrapper: false` is the
+ * runtime's flags alone (what a `NODE_OPTIONS` setting would have left in force).
+ */
+export function landingChildLaunch(execWrapper = true): ChildLaunch {
+  const nodeArgs = lambdaBootstrapNodeArgs(LANDING_MEMORY_MB);
+  if (!execWrapper) return { nodeArgs };
+  return {
+    nodeArgs,
+    wrapper: join(REPO_ROOT, EXEC_WRAPPER_SOURCE),
+    env: { [SEMI_SPACE_ENV]: String(LANDING_SEMI_SPACE_MB) },
+  };
+}
+
+/** The launch as one line for the results: wrapper, then node's flags. */
+export function describeLaunch(launch: ChildLaunch): string {
+  const wrapper = launch.wrapper
+    ? `exec-wrapper.sh (${Object.entries(launch.env ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}) `
+    : '';
+  return `${wrapper}node ${launch.nodeArgs.join(' ')}`;
+}
 
 export interface RawLimit {
   readonly name: 'download' | 'upload' | 'decrypt';
@@ -84,8 +107,8 @@ export interface LandingData {
   /** LandArtifact's memory size as the construct deploys it, and the vCPUs Lambda gives it. */
   readonly memoryMb?: number;
   readonly vcpus?: number;
-  /** LandArtifact's `NODE_OPTIONS` as deployed, which the landing children ran with. */
-  readonly nodeOptions?: string;
+  /** How the landing children started: Lambda's runtime flags for `memoryMb`, through the exec wrapper. */
+  readonly launch?: string;
   readonly rawLimits: readonly RawLimit[];
   /** The row-count/schema pass alone over the same 100 MB CSV (the landing runs it on the stream). */
   readonly inspectMbPerSecond: number;
@@ -137,7 +160,7 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
     };
     const child = (job: LandingChildJob): Promise<ChildReport<LandingChildResult>> =>
       runChild<LandingChildResult>('bench/landing-child.ts', [JSON.stringify(job)], {
-        ...(job.kind === 'land' ? { env: { ...LANDING_CHILD_ENV } } : {}),
+        ...(job.kind === 'land' ? { launch: landingChildLaunch() } : {}),
       });
 
     // Raw limits, measured on 100 MB; the upload again at each larger case size (see uploadLimitsBySize).
@@ -283,7 +306,7 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
       format: 'csv',
       memoryMb: LANDING_MEMORY_MB,
       vcpus: round(LANDING_MEMORY_MB / 1769, 2),
-      nodeOptions: LANDING_CHILD_ENV['NODE_OPTIONS'] ?? '',
+      launch: describeLaunch(landingChildLaunch()),
       rawLimits,
       inspectMbPerSecond: inspectRate,
       uploadLimitsBySize,

@@ -4,17 +4,20 @@
  * child process: without the report (straight to the data key) and with it (upload to quarantine,
  * profile every row against a seed read from S3, build the report, publish by server-side copy).
  * Figures are ratios of the two: throughput with / without, peak RSS with / without.
- * Run alone: `tsx bench/quality.ts [--large]`.
+ * Both start as Lambda starts LandArtifact (bench/landing.ts `landingChildLaunch`).
+ * `--compare-exec-wrapper` lands a third time with the report, with the runtime's V8 flags alone
+ * (no exec wrapper), to show what the wrapper's semi-space size changes.
+ * Run alone: `tsx bench/quality.ts [--large] [--compare-exec-wrapper]`.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig, startMoto } from '../src/local/moto.ts';
 import { MB, isMain, mbPerSecond, ratio, round, runAsScript, runChild, writeResult } from './common.ts';
 import { DATASET, FEED, startArtifactServer, syntheticRow, writeSyntheticCsv } from './landing-fixtures.ts';
-import { LANDING_CHILD_ENV } from './landing.ts';
+import { describeLaunch, landingChildLaunch } from './landing.ts';
 import type { QualityChildJob, QualityChildResult } from './quality-child.ts';
 
 /** Seed size: seeds are capped at 500 MB by the vendor; 20 MB (≈ 650k rows) is a large one. */
@@ -31,11 +34,15 @@ export interface QualityCase {
   readonly throughputRatio: number | null;
   /** Peak RSS with the report / without it. */
   readonly peakRssRatio: number | null;
+  /** With the report, started with the runtime's V8 flags alone (`--compare-exec-wrapper`). */
+  readonly withReportWithoutWrapper?: { seconds: number; mbPerSecond: number; peakRssMiB: number };
 }
 
 export interface QualityBenchData {
-  /** LandArtifact's `NODE_OPTIONS` as deployed, which both landings ran with. */
-  readonly nodeOptions?: string;
+  /** How the landings started: Lambda's runtime flags for LandArtifact's memory, through the exec wrapper. */
+  readonly launch?: string;
+  /** How the `withReportWithoutWrapper` landings started. */
+  readonly launchWithoutWrapper?: string;
   readonly seedBytes: number;
   readonly seedRows: number;
   readonly cases: readonly QualityCase[];
@@ -46,7 +53,7 @@ function writeSeed(path: string, bytes: number): Promise<number> {
   return writeSyntheticCsv(path, bytes, (n) => syntheticRow(`s${n}`, n * 7919 + 13, 0.005));
 }
 
-export async function runQualityBenchmark(options: { large?: boolean } = {}) {
+export async function runQualityBenchmark(options: { large?: boolean; compareExecWrapper?: boolean } = {}) {
   const startedAt = performance.now();
   const sizes = [{ label: '100 MB', bytes: 100 * MB }];
   if (options.large) sizes.push({ label: '1 GB', bytes: 1000 * MB });
@@ -71,8 +78,8 @@ export async function runQualityBenchmark(options: { large?: boolean } = {}) {
     for (const size of sizes) {
       const path = join(work, `artifact-${size.bytes}.csv`);
       const rows = await writeSyntheticCsv(path, size.bytes);
-      const measure = async (withReport: boolean) => {
-        const generationId = `gen_${withReport ? 'report' : 'plain'}_${size.bytes}`;
+      const measure = async (withReport: boolean, execWrapper = true) => {
+        const generationId = `gen_${withReport ? 'report' : 'plain'}${execWrapper ? '' : '_nowrap'}_${size.bytes}`;
         server.serve({ generationId, path, rows, mode: 'managed' });
         const job: QualityChildJob = {
           aws,
@@ -85,7 +92,7 @@ export async function runQualityBenchmark(options: { large?: boolean } = {}) {
         };
         const report = await runChild<QualityChildResult>('bench/quality-child.ts', [JSON.stringify(job)], {
           timeoutMs: 60 * 60 * 1000,
-          env: { ...LANDING_CHILD_ENV },
+          launch: landingChildLaunch(execWrapper),
         });
         await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: report.result.outputKey }));
         return {
@@ -97,6 +104,7 @@ export async function runQualityBenchmark(options: { large?: boolean } = {}) {
       };
       const without = await measure(false);
       const withIt = await measure(true);
+      const unwrapped = options.compareExecWrapper ? await measure(true, false) : null;
       const landed: QualityCase = {
         sizeLabel: size.label,
         bytes: size.bytes,
@@ -109,16 +117,32 @@ export async function runQualityBenchmark(options: { large?: boolean } = {}) {
         withReport: withIt,
         throughputRatio: ratio(withIt.mbPerSecond, without.mbPerSecond),
         peakRssRatio: ratio(withIt.peakRssMiB, without.peakRssMiB),
+        ...(unwrapped
+          ? {
+              withReportWithoutWrapper: {
+                seconds: unwrapped.seconds,
+                mbPerSecond: unwrapped.mbPerSecond,
+                peakRssMiB: unwrapped.peakRssMiB,
+              },
+            }
+          : {}),
       };
       cases.push(landed);
       console.log(
         `[quality] ${size.label}: ${without.mbPerSecond} MB/s without, ${withIt.mbPerSecond} MB/s with the report ` +
-          `(${landed.throughputRatio}); peak RSS ${without.peakRssMiB} -> ${withIt.peakRssMiB} MiB (${landed.peakRssRatio})`,
+          `(${landed.throughputRatio}); peak RSS ${without.peakRssMiB} -> ${withIt.peakRssMiB} MiB (${landed.peakRssRatio})` +
+          (unwrapped
+            ? `; without the exec wrapper ${unwrapped.mbPerSecond} MB/s, peak RSS ${unwrapped.peakRssMiB} MiB`
+            : '') +
+          `; load ${loadavg()[0]?.toFixed(2)}`,
       );
       rmSync(path, { force: true });
     }
     const data: QualityBenchData = {
-      nodeOptions: LANDING_CHILD_ENV['NODE_OPTIONS'] ?? '',
+      launch: describeLaunch(landingChildLaunch()),
+      ...(options.compareExecWrapper
+        ? { launchWithoutWrapper: describeLaunch(landingChildLaunch(false)) }
+        : {}),
       seedBytes: SEED_BYTES,
       seedRows,
       cases,
@@ -132,5 +156,10 @@ export async function runQualityBenchmark(options: { large?: boolean } = {}) {
 }
 
 if (isMain(import.meta.url)) {
-  runAsScript(() => runQualityBenchmark({ large: process.argv.includes('--large') }));
+  runAsScript(() =>
+    runQualityBenchmark({
+      large: process.argv.includes('--large'),
+      compareExecWrapper: process.argv.includes('--compare-exec-wrapper'),
+    }),
+  );
 }

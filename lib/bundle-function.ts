@@ -2,12 +2,14 @@
  * Bundles one function for a caller that must wait synchronously (the construct's synth-time
  * bundling in lib/function-factory.ts, CDK's `tryBundle`): esbuild runs plugins only in its
  * asynchronous `build`, so the caller runs this file in a child `node` and waits for it.
- * `node lib/bundle-function.ts <projectRoot> <entry> <outdir>` (Node 24 runs the TypeScript as is).
+ * `node lib/bundle-function.ts <projectRoot> <entry> <outdir> [--exec-wrapper]` (Node 24 runs the
+ * TypeScript as is); `--exec-wrapper` also puts the exec wrapper in the asset (lib/lambda-runtime.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type * as Esbuild from 'esbuild';
 import { functionBundleOptions } from './bundling.ts';
+import { installExecWrapper } from './lambda-runtime.ts';
 
 /** esbuild's output kept from the child: its warnings, or a failure with every error named. */
 const CHILD_OUTPUT_MAX_BYTES = 64 * 1024 * 1024;
@@ -15,18 +17,28 @@ const CHILD_OUTPUT_MAX_BYTES = 64 * 1024 * 1024;
 /**
  * Bundles `entry` (relative to `projectRoot`) into `outdir` in a child process; throws on failure.
  * Whatever esbuild reports (warnings of a build that succeeds too) goes to the synth's stderr.
+ * `execWrapper` also puts the exec wrapper in the asset (lib/lambda-runtime.ts).
  */
-export function bundleFunctionSync(projectRoot: string, entry: string, outdir: string): void {
+export function bundleFunctionSync(
+  projectRoot: string,
+  entry: string,
+  outdir: string,
+  options: { readonly execWrapper?: boolean } = {},
+): void {
   const script = fileURLToPath(import.meta.url);
   // Node 24 strips the types itself; an older Node (e.g. `npx cdk synth` on Node 20) needs tsx.
   const typescript = (process.features as { typescript?: unknown }).typescript;
   const loader = script.endsWith('.ts') && !typescript ? ['--import', 'tsx'] : [];
-  const result = spawnSync(process.execPath, [...loader, script, projectRoot, entry, outdir], {
-    cwd: projectRoot,
-    stdio: ['ignore', 'inherit', 'pipe'],
-    encoding: 'utf8',
-    maxBuffer: CHILD_OUTPUT_MAX_BYTES,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [...loader, script, projectRoot, entry, outdir, ...(options.execWrapper ? ['--exec-wrapper'] : [])],
+    {
+      cwd: projectRoot,
+      stdio: ['ignore', 'inherit', 'pipe'],
+      encoding: 'utf8',
+      maxBuffer: CHILD_OUTPUT_MAX_BYTES,
+    },
+  );
   if (result.stderr) process.stderr.write(result.stderr);
   if (result.status !== 0) {
     throw new Error(
@@ -36,9 +48,9 @@ export function bundleFunctionSync(projectRoot: string, entry: string, outdir: s
 }
 
 async function main(args: readonly string[]): Promise<void> {
-  const [projectRoot, entry, outdir] = args;
-  if (!projectRoot || !entry || !outdir) {
-    throw new Error('usage: node lib/bundle-function.ts <projectRoot> <entry> <outdir>');
+  const [projectRoot, entry, outdir, flag] = args;
+  if (!projectRoot || !entry || !outdir || (flag !== undefined && flag !== '--exec-wrapper')) {
+    throw new Error('usage: node lib/bundle-function.ts <projectRoot> <entry> <outdir> [--exec-wrapper]');
   }
   let esbuild: typeof Esbuild;
   try {
@@ -52,6 +64,7 @@ async function main(args: readonly string[]): Promise<void> {
     );
   }
   await esbuild.build(functionBundleOptions(projectRoot, entry, outdir));
+  if (flag === '--exec-wrapper') installExecWrapper(projectRoot, outdir);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -40,15 +40,13 @@ export const DEFAULT_ENABLE_SOURCE_MAPS = false;
 
 /**
  * The `NODE_OPTIONS` variable the functions run with (lib/function-factory.ts): source-mapped
- * stack traces when `enableSourceMaps`, then the function's own `flags` (its spec's
- * `nodeOptions`, e.g. LandArtifact's heap settings); none when there are neither.
+ * stack traces when `enableSourceMaps`, none otherwise. Not V8 heap flags: Lambda's runtime sets
+ * its own on node's command line, which wins (see lib/lambda-runtime.ts).
  */
 export function lambdaNodeOptions(
   enableSourceMaps: boolean = DEFAULT_ENABLE_SOURCE_MAPS,
-  flags: readonly string[] = [],
 ): Readonly<Record<string, string>> {
-  const options = [...(enableSourceMaps ? ['--enable-source-maps'] : []), ...flags];
-  return options.length > 0 ? { NODE_OPTIONS: options.join(' ') } : {};
+  return enableSourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {};
 }
 
 /**

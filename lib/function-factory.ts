@@ -16,6 +16,7 @@ import type { Construct } from 'constructs';
 import { PROJECT_ROOT } from './asl-definition.ts';
 import { bundleFunctionSync } from './bundle-function.ts';
 import { BUNDLE_ENTRY_FILE, lambdaNodeOptions } from './bundling.ts';
+import { execWrapperEnvironment, hasExecWrapper } from './lambda-runtime.ts';
 import { functionLogDataProtectionPolicy } from './log-data-protection.ts';
 import { grantVpcAccess, type FunctionNetwork } from './parts/network.ts';
 import { acknowledgeNag, createEncryptedLogGroup, skipCheckov } from './secure-defaults.ts';
@@ -43,8 +44,11 @@ export interface PipelineFunctionOptions {
   readonly network?: FunctionNetwork;
   /** `NODE_OPTIONS=--enable-source-maps`. @default DEFAULT_ENABLE_SOURCE_MAPS (false) */
   readonly enableSourceMaps?: boolean;
-  /** Node/V8 flags of this function, added to `NODE_OPTIONS`. @default - none */
-  readonly nodeOptions?: readonly string[];
+  /**
+   * V8 semi-space size, MiB: the asset ships the exec wrapper and `AWS_LAMBDA_EXEC_WRAPPER` names
+   * it (lib/lambda-runtime.ts). @default - the runtime's
+   */
+  readonly maxSemiSpaceMb?: number;
 }
 
 export interface PipelineFunction {
@@ -58,9 +62,15 @@ export function prebuiltAssetDir(entry: string, root: string = PROJECT_ROOT): st
 }
 
 /** The prebuilt bundle of `entry`, when the package build made one. */
-function prebuiltCode(entry: string): lambda.Code | undefined {
+function prebuiltCode(entry: string, execWrapper: boolean): lambda.Code | undefined {
   const dir = prebuiltAssetDir(entry);
-  return existsSync(path.join(dir, BUNDLE_ENTRY_FILE)) ? lambda.Code.fromAsset(dir) : undefined;
+  if (!existsSync(path.join(dir, BUNDLE_ENTRY_FILE))) return undefined;
+  if (execWrapper && !hasExecWrapper(dir)) {
+    throw new Error(
+      `The prebuilt asset ${dir} has no exec wrapper, which this function starts through: rebuild the package (npm run build).`,
+    );
+  }
+  return lambda.Code.fromAsset(dir);
 }
 
 /**
@@ -69,18 +79,21 @@ function prebuiltCode(entry: string): lambda.Code | undefined {
  * cannot do (it writes one `--outfile`): lazily imported code goes to chunks the function reads
  * only when used.
  */
-function bundledAtSynth(entry: string): lambda.Code {
+function bundledAtSynth(entry: string, execWrapper: boolean): lambda.Code {
   return lambda.Code.fromAsset(PROJECT_ROOT, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // The entry must be part of the bundling options, which CDK's asset cache is keyed by:
       // otherwise every function (same source directory) would get the first function's bundle.
-      environment: { SIMULACRA_FUNCTION_ENTRY: entry },
+      environment: {
+        SIMULACRA_FUNCTION_ENTRY: entry,
+        ...(execWrapper ? { SIMULACRA_EXEC_WRAPPER: '1' } : {}),
+      },
       // Only used if local bundling fails, which it does not: it throws instead.
       image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
       local: {
         tryBundle(outputDir: string): boolean {
-          bundleFunctionSync(PROJECT_ROOT, entry, outputDir);
+          bundleFunctionSync(PROJECT_ROOT, entry, outputDir, { execWrapper });
           return true;
         },
       },
@@ -131,16 +144,18 @@ export function createPipelineFunction(
       : {}),
     environment: {
       ...options.environment,
-      ...lambdaNodeOptions(options.enableSourceMaps, options.nodeOptions),
+      ...lambdaNodeOptions(options.enableSourceMaps),
+      ...execWrapperEnvironment(options.maxSemiSpaceMb),
       POWERTOOLS_SERVICE_NAME: 'simulacra-pipeline',
       POWERTOOLS_METRICS_NAMESPACE: options.metricsNamespace,
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_LOGGER_LOG_EVENT: 'false',
     },
   };
+  const execWrapper = options.maxSemiSpaceMb !== undefined;
   const fn = new lambda.Function(scope, id, {
     ...settings,
-    code: prebuiltCode(options.entry) ?? bundledAtSynth(options.entry),
+    code: prebuiltCode(options.entry, execWrapper) ?? bundledAtSynth(options.entry, execWrapper),
     handler: 'index.handler',
   });
   acknowledgeNag(role, {

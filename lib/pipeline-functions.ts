@@ -67,8 +67,12 @@ export interface PipelineFunctionSpec {
    * @default DEFAULT_EPHEMERAL_STORAGE_MB
    */
   readonly ephemeralStorageMb?: number;
-  /** Node/V8 flags the function runs with (`NODE_OPTIONS`). @default - none */
-  readonly nodeOptions?: readonly string[];
+  /**
+   * V8's semi-space size, MiB, set through the exec wrapper shipped in the function's asset
+   * (lib/lambda-runtime.ts): Lambda's runtime puts its own on node's command line, which
+   * `NODE_OPTIONS` cannot override. @default - the runtime's (a twentieth of the memory size)
+   */
+  readonly maxSemiSpaceMb?: number;
 }
 
 /** Lambda's ephemeral storage (`/tmp`) when none is configured, MB. */
@@ -78,14 +82,14 @@ export const DEFAULT_EPHEMERAL_STORAGE_MB = 512;
 export const LANDING_MEMORY_MB = 3538;
 
 /**
- * LandArtifact's V8 young generation, capped: with a heap limit as large as its memory size
- * gives, V8 grows the young generation (up to 64 MiB semi-spaces) as a long landing keeps
- * promoting short-lived objects (the quality report's cells, the download's chunks), and the
- * dead chunks' buffers wait for the rarer scavenges: peak RSS with the report rose from 229 MiB
- * at 100 MB to 307 MiB at 1 GB while the report's state stayed the same size. 16 MiB
- * semi-spaces keep it flat (bench/quality.ts, bench/landing.ts run their landings with it).
+ * LandArtifact's V8 semi-space size, MiB. Lambda's runtime starts node with semi-spaces of a
+ * twentieth of the memory size (176 MiB at 3,538 MB): V8 grows the young generation toward that
+ * as a long landing keeps promoting short-lived objects (the quality report's cells, the
+ * download's chunks), and the dead chunks' buffers wait for the rarer scavenges, so peak RSS grows
+ * with the artifact. 16 MiB semi-spaces keep it flat (bench/quality.ts, bench/landing.ts start
+ * their landings as Lambda does, through the exec wrapper that sets this).
  */
-export const LANDING_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=16'];
+export const LANDING_SEMI_SPACE_MB = 16;
 
 const failedUpload =
   'A landing that fails midway (a tampered or truncated artifact) aborts its upload, and stale uploads of its slot are aborted first; test/integration/pipeline/enterprise.test.ts covers it.';
@@ -245,7 +249,7 @@ export const pipelineFunctions: readonly PipelineFunctionSpec[] = [
     // schema, conformance) runs in a worker thread on the second while the first downloads,
     // decrypts and uploads. Memory itself is not needed: peak RSS stays under 256 MiB at 1 GB.
     memoryMb: LANDING_MEMORY_MB,
-    nodeOptions: LANDING_NODE_OPTIONS,
+    maxSemiSpaceMb: LANDING_SEMI_SPACE_MB,
     timeoutSeconds: 900,
     // The landed plaintext is spooled to /tmp to count rows and read the schema with bounded
     // memory: the maximum (10 GB) covers the vendor's largest artifacts.

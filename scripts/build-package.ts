@@ -12,6 +12,8 @@ import { build } from 'esbuild';
 import { PROJECT_ROOT } from '../lib/asl-definition.ts';
 import { BUNDLE_ENTRY_FILE, functionBundleOptions } from '../lib/bundling.ts';
 import { prebuiltAssetDir } from '../lib/function-factory.ts';
+import { installExecWrapper } from '../lib/lambda-runtime.ts';
+import { pipelineFunctions } from '../lib/pipeline-functions.ts';
 import {
   emittedModules,
   FUNCTION_ENTRIES,
@@ -34,7 +36,10 @@ function compile(): void {
 
 async function bundleFunctions(): Promise<void> {
   for (const entry of FUNCTION_ENTRIES) {
-    await build(functionBundleOptions(PROJECT_ROOT, entry, prebuiltAssetDir(entry, DIST)));
+    const assetDir = prebuiltAssetDir(entry, DIST);
+    await build(functionBundleOptions(PROJECT_ROOT, entry, assetDir));
+    const spec = pipelineFunctions.find((s) => s.entry === entry);
+    if (spec?.maxSemiSpaceMb !== undefined) installExecWrapper(PROJECT_ROOT, assetDir);
   }
 }
 

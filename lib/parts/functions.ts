@@ -105,7 +105,7 @@ export class PipelineFunctions extends PipelinePart {
         memoryMb: override.memorySize ?? spec.memoryMb,
         timeout: override.timeout ?? Duration.seconds(spec.timeoutSeconds),
         ...(ephemeralStorageMb !== undefined ? { ephemeralStorageMb } : {}),
-        ...(spec.nodeOptions ? { nodeOptions: spec.nodeOptions } : {}),
+        ...(spec.maxSemiSpaceMb !== undefined ? { maxSemiSpaceMb: spec.maxSemiSpaceMb } : {}),
         environment,
         key: targets.key,
         logRetention: props.logRetention,

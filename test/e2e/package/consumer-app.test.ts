@@ -3,14 +3,16 @@
  * repository (strict TypeScript, `cdk init app` layout) with only aws-cdk-lib, constructs, cdk-nag
  * and the tarball installed, no esbuild and no Docker. It type-checks, synthesizes the construct
  * with no props and with a full set, and cdk-nag finds nothing. The tarball holds the compiled
- * construct, its declarations, the state machine definitions and one prebuilt bundle per function,
- * and nothing else.
+ * construct, its declarations, the state machine definitions and one prebuilt bundle per function
+ * (LandArtifact's with its exec wrapper, which must reach the consumer's asset still executable:
+ * Lambda refuses an `AWS_LAMBDA_EXEC_WRAPPER` without the exec bit), and nothing else.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXEC_WRAPPER_FILE } from '../../../lib/lambda-runtime.ts';
 import { FUNCTION_ENTRIES, reachableModules } from '../../../scripts/package-files.ts';
 import { FINDINGS_MARKER, writeConsumerApp } from '../../support/consumer-app.ts';
 
@@ -105,7 +107,8 @@ describe('the packed tarball', () => {
         !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE|docs\/construct\.md)$/.test(file) &&
         !/^dist\/(lib|src)\/.+\.(js|d\.ts)$/.test(file) &&
         !/^dist\/statemachines\/.+\.json$/.test(file) &&
-        !/^dist\/assets\/lambdas\/[a-z-]+\/(index|chunks\/[\w-]+)\.mjs(\.map)?$/.test(file),
+        !/^dist\/assets\/lambdas\/[a-z-]+\/(index|chunks\/[\w-]+)\.mjs(\.map)?$/.test(file) &&
+        file !== `dist/assets/lambdas/land-artifact/${EXEC_WRAPPER_FILE}`,
     );
     expect(unexpected).toEqual([]);
     expect(files.filter((file) => /(^|\/)test\/|\.test\.|(?<!\.d)\.ts$/.test(file))).toEqual([]);
@@ -149,6 +152,7 @@ describe('a consumer CDK app', () => {
 
   it('deploys the prebuilt bundles as assets, one per function', () => {
     for (const stackName of ['Minimal', 'Full']) {
+      let wrapped = 0;
       const template = JSON.parse(
         readFileSync(path.join(app, 'cdk.out', `${stackName}.template.json`), 'utf8'),
       ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
@@ -168,7 +172,14 @@ describe('a consumer CDK app', () => {
         expect(bundle).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
         // Lambda refuses a function whose code exceeds 250 MB unzipped.
         expect(directoryBytes(assetDir)).toBeLessThan(LAMBDA_UNZIPPED_LIMIT_BYTES);
+        const variables = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+        if (variables['AWS_LAMBDA_EXEC_WRAPPER'] !== undefined) {
+          wrapped += 1;
+          // CDK zips the asset with each file's mode: the exec bit must survive pack and install.
+          expect(statSync(path.join(assetDir, EXEC_WRAPPER_FILE)).mode & 0o111).toBe(0o111);
+        }
       }
+      expect(wrapped, stackName).toBe(1);
       if (stackName === 'Full') {
         expect(functions.every((fn) => fn.Properties['VpcConfig'] !== undefined)).toBe(true);
       }

@@ -7,6 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { describe, expect, it } from 'vitest';
+import { execWrapperEnvironment } from '../../../lib/lambda-runtime.ts';
 import { PipelineEnv, pipelineFunctions } from '../../../lib/pipeline-functions.ts';
 import {
   checkFunctions,
@@ -113,11 +114,10 @@ describe('SimulacraPipeline security defaults', () => {
     for (const spec of pipelineFunctions) {
       const fn = json.Resources[logicalId(pipeline.functions[spec.id]!)]!;
       const variables = (fn.Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
-      const nodeOptions = spec.nodeOptions ? ['NODE_OPTIONS'] : [];
+      const wrapper = Object.keys(execWrapperEnvironment(spec.maxSemiSpaceMb));
       expect(Object.keys(variables).sort(), spec.id).toEqual(
-        [...spec.env, ...powertoolsEnv, ...nodeOptions].sort(),
+        [...spec.env, ...powertoolsEnv, ...wrapper].sort(),
       );
-      expect(variables['NODE_OPTIONS'], spec.id).toBe(spec.nodeOptions?.join(' '));
       expect(fn.Properties?.['MemorySize']).toBe(spec.memoryMb);
       expect(fn.Properties?.['Timeout']).toBe(spec.timeoutSeconds);
       expect(fn.Properties?.['EphemeralStorage'], spec.id).toEqual(
@@ -132,12 +132,12 @@ describe('SimulacraPipeline security defaults', () => {
       Handler: 'index.handler',
       Runtime: 'nodejs24.x',
     });
-    // No function reads source maps; only the specs' own flags (LandArtifact's heap) are set.
+    // No function reads source maps, and none has NODE_OPTIONS by default.
     for (const [, fn] of Object.entries(json.Resources).filter(
       ([, r]) => r.Type === 'AWS::Lambda::Function',
     )) {
       const variables = (fn.Properties?.['Environment'] as { Variables: Record<string, string> }).Variables;
-      expect(variables['NODE_OPTIONS'] ?? '').not.toContain('--enable-source-maps');
+      expect(variables['NODE_OPTIONS']).toBeUndefined();
     }
   });
 
