@@ -295,9 +295,9 @@ export async function runColdStartBenchmark(options: { repetitions?: number } = 
         await bundle(join(REPO_ROOT, spec.entry), join(out, spec.id));
       const builtinsFile = join(out, `${spec.id}-builtins.mjs`);
       writeFileSync(builtinsFile, builtins.map((name) => `import '${name}';\n`).join(''));
-      // As the construct sets it: the spec's own Node flags, if any.
-      const nodeOptions = lambdaNodeOptions(undefined, spec.nodeOptions)['NODE_OPTIONS'] ?? '';
-      const sourceMapsNodeOptions = lambdaNodeOptions(true, spec.nodeOptions)['NODE_OPTIONS'] ?? '';
+      // As the construct sets it (heap flags go through an exec wrapper, not NODE_OPTIONS).
+      const nodeOptions = lambdaNodeOptions()['NODE_OPTIONS'] ?? '';
+      const sourceMapsNodeOptions = lambdaNodeOptions(true)['NODE_OPTIONS'] ?? '';
       const loads = await pairedLoadMs(file, trivialFile, repetitions, {
         builtinsFile,
         eagerFiles,
