@@ -33,6 +33,37 @@ beforeAll(async () => {
 });
 afterAll(async () => moto?.stop());
 
+/** What pacers sent to DynamoDB (command names) and slept; pacers may share one log. */
+interface PacerLog {
+  readonly sent: string[];
+  readonly slept: number[];
+}
+const newLog = (): PacerLog => ({ sent: [], slept: [] });
+
+/** A pacer on moto (1 request/s, burst 1 unless `options` says otherwise) that records into `log`. */
+function loggedPacer(
+  options: Partial<DynamoDbPacerOptions> & Pick<DynamoDbPacerOptions, 'clientId' | 'now'>,
+  log: PacerLog = newLog(),
+): DynamoDbPacer {
+  const counting = {
+    send: (command: { constructor: { name: string } }) => {
+      log.sent.push(command.constructor.name);
+      return dynamo.send(command as never);
+    },
+  } as unknown as DynamoDBDocumentClient;
+  return new DynamoDbPacer({
+    tableName: TABLE,
+    dynamo: counting,
+    requestsPerSecond: 1,
+    burst: 1,
+    sleep: (ms) => {
+      log.slept.push(ms);
+      return Promise.resolve();
+    },
+    ...options,
+  });
+}
+
 describe('decidePacing (GCRA)', () => {
   const rate = { requestsPerSecond: 5, burst: 2 };
   it('lets a burst through, then spaces requests one interval apart', () => {
@@ -51,26 +82,16 @@ describe('decidePacing (GCRA)', () => {
 describe('DynamoDbPacer on moto', () => {
   it('gives concurrent containers distinct slots, one interval apart after the burst', async () => {
     const now = 1_000_000;
-    const slept: number[] = [];
-    const pacers = [0, 1, 2].map(
-      () =>
-        new DynamoDbPacer({
-          tableName: TABLE,
-          dynamo,
-          clientId: 'client-a',
-          requestsPerSecond: 5,
-          burst: 2,
-          maxInlineWaitMs: 60_000,
-          now: () => now,
-          sleep: (ms) => {
-            slept.push(ms);
-            return Promise.resolve();
-          },
-        }),
+    const log = newLog();
+    const pacers = [0, 1, 2].map(() =>
+      loggedPacer(
+        { clientId: 'client-a', requestsPerSecond: 5, burst: 2, maxInlineWaitMs: 60_000, now: () => now },
+        log,
+      ),
     );
     await Promise.all(Array.from({ length: 9 }, (_, i) => pacers[i % 3]!.acquire('getJob')));
     // Two go at once (burst), the other seven each wait one more 200 ms interval.
-    expect(slept.sort((a, b) => a - b)).toEqual([200, 400, 600, 800, 1000, 1200, 1400]);
+    expect(log.slept.sort((a, b) => a - b)).toEqual([200, 400, 600, 800, 1000, 1200, 1400]);
     const { Item } = await dynamo.send(
       new GetCommand({ TableName: TABLE, Key: { pk: 'PACING#client-a', sk: PACING_SORT_KEY } }),
     );
@@ -78,51 +99,30 @@ describe('DynamoDbPacer on moto', () => {
   });
 
   it('costs each of 30 concurrent takers at most two conditional writes and no read (no read-then-write race)', async () => {
-    const sent: string[] = [];
-    const counting = {
-      send: (command: { constructor: { name: string } }) => {
-        sent.push(command.constructor.name);
-        return dynamo.send(command as never);
-      },
-    } as unknown as DynamoDBDocumentClient;
     const now = 5_000_000;
-    const slept: number[] = [];
+    const log = newLog();
     await Promise.all(
       Array.from({ length: 30 }, () =>
-        new DynamoDbPacer({
-          tableName: TABLE,
-          dynamo: counting,
-          clientId: 'client-contended',
-          requestsPerSecond: 10,
-          burst: 1,
-          maxInlineWaitMs: 60_000,
-          now: () => now,
-          sleep: (ms) => {
-            slept.push(ms);
-            return Promise.resolve();
+        loggedPacer(
+          {
+            clientId: 'client-contended',
+            requestsPerSecond: 10,
+            maxInlineWaitMs: 60_000,
+            now: () => now,
           },
-        }).acquire('getJob'),
+          log,
+        ).acquire('getJob'),
       ),
     );
-    expect(sent.filter((name) => name === 'GetCommand')).toEqual([]);
-    expect(sent.length).toBeLessThanOrEqual(60);
+    expect(log.sent.filter((name) => name === 'GetCommand')).toEqual([]);
+    expect(log.sent.length).toBeLessThanOrEqual(60);
     // Thirty distinct slots, 100 ms apart: one goes at once, the others wait 100 ms … 2.9 s.
-    expect(slept.sort((a, b) => a - b)).toEqual(Array.from({ length: 29 }, (_, i) => (i + 1) * 100));
+    expect(log.slept.sort((a, b) => a - b)).toEqual(Array.from({ length: 29 }, (_, i) => (i + 1) * 100));
   });
 
   it('refuses a wait beyond the in-process limit with the time to come back, taking no slot', async () => {
     const pacer = (now: number) =>
-      new DynamoDbPacer({
-        tableName: TABLE,
-        dynamo,
-        clientId: 'client-b',
-        requestsPerSecond: 1,
-        burst: 1,
-        maxInlineWaitMs: 1_000,
-        now: () => now,
-        sleep: () => Promise.resolve(),
-        random: () => 0,
-      });
+      loggedPacer({ clientId: 'client-b', maxInlineWaitMs: 1_000, now: () => now, random: () => 0 });
     const t0 = 2_000_000;
     await pacer(t0).acquire('createGeneration');
     await pacer(t0).acquire('createGeneration'); // waits 1 s: allowed in process
@@ -132,54 +132,22 @@ describe('DynamoDbPacer on moto', () => {
     expect(err).toBeInstanceOf(VendorPacingError);
     expect(err).toMatchObject({ operation: 'createGeneration', retryAfterSeconds: 2 });
     // The refusal took nothing: two seconds later the next slot is free at once.
-    const slept: number[] = [];
-    await new DynamoDbPacer({
-      tableName: TABLE,
-      dynamo,
-      clientId: 'client-b',
-      requestsPerSecond: 1,
-      burst: 1,
-      now: () => t0 + 2_000,
-      sleep: (ms) => {
-        slept.push(ms);
-        return Promise.resolve();
-      },
-    }).acquire('getJob');
-    expect(slept).toEqual([]);
+    const log = newLog();
+    await loggedPacer({ clientId: 'client-b', now: () => t0 + 2_000 }, log).acquire('getJob');
+    expect(log.slept).toEqual([]);
   });
 
   it('lets an operation without a wait loop take its turn in process, sleeping at most the cap', async () => {
-    const slept: number[] = [];
+    const log = newLog();
     const make = () =>
-      new DynamoDbPacer({
-        tableName: TABLE,
-        dynamo,
-        clientId: 'client-e',
-        requestsPerSecond: 1,
-        burst: 1,
-        maxInlineWaitOtherMs: 1_500,
-        now: () => 4_000_000,
-        sleep: (ms) => {
-          slept.push(ms);
-          return Promise.resolve();
-        },
-      });
+      loggedPacer({ clientId: 'client-e', maxInlineWaitOtherMs: 1_500, now: () => 4_000_000 }, log);
     for (let i = 0; i < 4; i += 1) await make().acquire('getDatasetSchema');
     // Waits of 1, 2 and 3 s: each slot is taken (the queue moves on), sleeping at most 1.5 s.
-    expect(slept).toEqual([1000, 1500, 1500]);
+    expect(log.slept).toEqual([1000, 1500, 1500]);
   });
 
   it('keeps separate buckets per vendor client', async () => {
-    const make = (clientId: string) =>
-      new DynamoDbPacer({
-        tableName: TABLE,
-        dynamo,
-        clientId,
-        requestsPerSecond: 1,
-        burst: 1,
-        maxInlineWaitMs: 0,
-        now: () => 3_000_000,
-      });
+    const make = (clientId: string) => loggedPacer({ clientId, maxInlineWaitMs: 0, now: () => 3_000_000 });
     await make('client-c').acquire('getJob');
     await expect(make('client-c').acquire('getJob')).rejects.toBeInstanceOf(VendorPacingError);
     await expect(make('client-d').acquire('getJob')).resolves.toBeUndefined();
@@ -195,30 +163,12 @@ describe('DynamoDbPacer on moto', () => {
 describe('slot reservations carried through a Wait (DynamoDbPacer in a pacing turn)', () => {
   /** A pacer for `clientId` at 1 request/s (burst 1) whose clock reads `clock.now`. */
   function pacerAt(clock: { now: number }, clientId: string, extra: Partial<DynamoDbPacerOptions> = {}) {
-    const sent: string[] = [];
-    const slept: number[] = [];
-    const counting = {
-      send: (command: { constructor: { name: string } }) => {
-        sent.push(command.constructor.name);
-        return dynamo.send(command as never);
-      },
-    } as unknown as DynamoDBDocumentClient;
-    const pacer = new DynamoDbPacer({
-      tableName: TABLE,
-      dynamo: counting,
-      clientId,
-      requestsPerSecond: 1,
-      burst: 1,
-      maxInlineWaitMs: 1_000,
-      now: () => clock.now,
-      sleep: (ms) => {
-        slept.push(ms);
-        return Promise.resolve();
-      },
-      random: () => 0,
-      ...extra,
-    });
-    return { pacer, sent, slept };
+    const log = newLog();
+    const pacer = loggedPacer(
+      { clientId, maxInlineWaitMs: 1_000, now: () => clock.now, random: () => 0, ...extra },
+      log,
+    );
+    return { pacer, ...log };
   }
   const tatOf = async (clientId: string): Promise<unknown> => {
     const { Item } = await dynamo.send(
