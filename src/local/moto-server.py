@@ -10,8 +10,10 @@ the members AWS requires (the whole definition: ScheduleExpression, FlexibleTime
 with Arn and RoleArn), which AWS refuses with ValidationException; and moto's threaded server
 applies concurrent DynamoDB writes to one item as unlocked read-modify-writes, so two UpdateItems
 racing (an atomic counter's ADD, a conditional put) can lose one, where DynamoDB applies every
-single-item write atomically. This launcher adds those checks and serializes DynamoDB requests,
-then runs moto_server with the same arguments.
+single-item write atomically. moto answers an object request whose versionId (query, or the
+copy source's) is malformed with 404 NoSuchVersion, as if the version had been deleted; S3 refuses
+it with 400 InvalidArgument "Invalid version id specified" (HEAD: a bare 400). This launcher adds
+those checks and serializes DynamoDB requests, then runs moto_server with the same arguments.
 """
 
 import base64
@@ -20,12 +22,13 @@ import hashlib
 import re
 import sys
 import threading
+from urllib.parse import parse_qs, unquote, urlparse
 
 from moto.dynamodb import responses as dynamodb_responses
 from moto.glue import responses as glue_responses
 from moto.glue.exceptions import GlueClientError
 from moto.s3 import responses as s3_responses
-from moto.s3.exceptions import S3ClientError
+from moto.s3.exceptions import InvalidVersion, S3ClientError
 from moto.scheduler import responses as scheduler_responses
 from moto.scheduler.exceptions import ValidationException as SchedulerValidationException
 from moto.server import main
@@ -92,6 +95,38 @@ def _verified(method):  # type: ignore[no-untyped-def]
 
 s3_responses.S3Response.upload_part = _verified(s3_responses.S3Response.upload_part)
 s3_responses.S3Response.put_object = _verified(s3_responses.S3Response.put_object)
+
+
+# The version ids this emulator issues (moto: a UUID; "null" names the unversioned object). Any
+# other id is one S3 could not have issued: S3 answers 400 InvalidArgument, not NoSuchVersion.
+_ISSUED_VERSION_ID = re.compile(r"^(null|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+
+
+def _malformed_version_id(request, full_url):  # type: ignore[no-untyped-def]
+    candidates = parse_qs(urlparse(full_url).query, keep_blank_values=True).get("versionId", [])
+    copy_source = request.headers.get("x-amz-copy-source")
+    if isinstance(copy_source, bytes):
+        copy_source = copy_source.decode("utf-8")
+    if copy_source:
+        candidates += parse_qs(urlparse(unquote(copy_source)).query, keep_blank_values=True).get(
+            "versionId", []
+        )
+    return next((v for v in candidates if not _ISSUED_VERSION_ID.match(v)), None)
+
+
+_key_response = s3_responses.S3Response._key_response
+
+
+def _key_response_valid_version(self, request, full_url):  # type: ignore[no-untyped-def]
+    malformed = _malformed_version_id(request, full_url)
+    if malformed is not None:
+        if request.method == "HEAD":
+            return 400, {}, ""
+        raise InvalidVersion(malformed)
+    return _key_response(self, request, full_url)
+
+
+s3_responses.S3Response._key_response = _key_response_valid_version
 
 
 _update_schedule = scheduler_responses.EventBridgeSchedulerResponse.update_schedule

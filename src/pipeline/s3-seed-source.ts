@@ -50,17 +50,44 @@ export function s3SeedSource(s3: S3Client, seed: SeedObject): SeedSource {
   };
 }
 
+/**
+ * S3's answers meaning "this version of the seed is gone": a deleted key or version is 404
+ * (`NoSuchKey`, `NoSuchVersion`; HEAD has no body, so `NotFound`), and a version id S3 could not
+ * have issued is 400 `InvalidArgument` "Invalid version id specified" (HEAD: a bare 400, `BadRequest`).
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+ */
+const GONE_ERRORS = new Set(['NoSuchKey', 'NotFound', 'NoSuchVersion', 'NoSuchBucket']);
+const BAD_VERSION_ERRORS = new Set(['InvalidArgument', 'BadRequest']);
+
+/** True when `err` is S3 saying the object version does not exist (deleted, or never issued). */
+export function isMissingObjectVersion(err: unknown, versionId: string | null | undefined): boolean {
+  if (!(err instanceof Error)) return false;
+  if (GONE_ERRORS.has(err.name)) return true;
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status === 404) return true;
+  return Boolean(versionId) && (BAD_VERSION_ERRORS.has(err.name) || status === 400);
+}
+
+/** `s3://bucket/key`, with ` version <id>` when pinned: what a user looks for in the console. */
+export function describeSeedVersion(
+  seed: Pick<SeedObject, 'bucket' | 'key'> & { readonly versionId?: string | null },
+): string {
+  return `s3://${seed.bucket}/${seed.key}${seed.versionId ? ` version ${seed.versionId}` : ''}`;
+}
+
 /** Maps S3 "gone" / "changed" errors (anywhere in a cause chain) to {@link SeedUnavailableError}. */
 export function asSeedUnavailable(
   err: unknown,
-  seed: Pick<SeedObject, 'bucket' | 'key'>,
+  seed: Pick<SeedObject, 'bucket' | 'key'> & { readonly versionId?: string | null },
 ): SeedUnavailableError | null {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (e instanceof SeedUnavailableError) return e;
-    if (['NoSuchKey', 'NotFound', 'NoSuchVersion', 'NoSuchBucket'].includes(e.name)) {
+    if (isMissingObjectVersion(e, seed.versionId)) {
       return new SeedUnavailableError(
         'seed_missing',
-        `Seed s3://${seed.bucket}/${seed.key} (this version) no longer exists; drop the seed again.`,
+        `Seed ${describeSeedVersion(seed)} no longer exists (S3 answered ${e.name}: the object or ` +
+          'this version of it was deleted after the drop); nothing was uploaded. Drop the file again ' +
+          'to process it.',
         { cause: e },
       );
     }

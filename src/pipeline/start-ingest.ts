@@ -17,6 +17,7 @@ import { seedAcceptedEvent, seedRejectedEvent, type PipelineEvent } from '../eve
 import { publishEvents } from '../events/publish.ts';
 import type { StateRepository } from '../state/repository.ts';
 import { classifySeedKey, ingestExecutionName, type SeedObject, type SeedRejection } from './seed-object.ts';
+import { describeSeedVersion, isMissingObjectVersion } from './s3-seed-source.ts';
 
 /** The EventBridge "Object Created" event S3 sends (only the fields the pipeline reads). */
 export const objectCreatedEventSchema = z.object({
@@ -106,7 +107,7 @@ export async function startIngest(
   if (!head) {
     const rejection: SeedRejection = {
       code: 'object_missing',
-      reason: `s3://${bucket}/${object.key} no longer exists (deleted or overwritten before it could be read); drop it again.`,
+      reason: `${describeSeedVersion({ bucket, key: object.key, versionId: seed.versionId })} no longer exists (deleted or overwritten before it could be read); drop it again.`,
     };
     await deps.repo.createRun({ runId, kind: 'ingest', feed: null, status: 'REJECTED', seed, rejection });
     await announce(
@@ -209,13 +210,7 @@ async function headObject(
         versionId: out.VersionId ?? versionId,
       };
     } catch (err) {
-      if (err instanceof Error && ['NotFound', 'NoSuchKey', 'NoSuchVersion'].includes(err.name)) continue;
-      if (
-        err instanceof Error &&
-        (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
-      ) {
-        continue;
-      }
+      if (isMissingObjectVersion(err, versionId)) continue;
       throw err;
     }
   }
