@@ -11,6 +11,7 @@ import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { EphemeralStorageError } from './errors.ts';
+import { chargeTmpWrite, creditTmpRemoval } from './tmp-volume.ts';
 
 const SPOOL_PREFIX = 'landing-';
 const SPOOL_NAME = /^landing-(\d+)-[^/]+$/;
@@ -49,10 +50,13 @@ export async function removeStaleSpoolDirs(baseDir: string): Promise<number> {
     const pid = Number(match[1]);
     const stale = pid === process.pid ? !owned.has(path) : !isAlive(pid);
     if (!stale) continue;
-    await rm(path, { recursive: true, force: true }).then(
-      () => (removed += 1),
-      () => undefined,
-    );
+    if (
+      await removeTmpDir(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      removed += 1;
   }
   return removed;
 }
@@ -75,8 +79,15 @@ export async function createSpoolDir(baseDir: string): Promise<string> {
 
 /** Removes a directory made by {@link createSpoolDir}. */
 export async function removeSpoolDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
+  await removeTmpDir(dir);
   owned.delete(dir);
+}
+
+/** Removes `dir`, crediting what it held back to its `/tmp` volume (tmp-volume.ts). */
+async function removeTmpDir(dir: string): Promise<void> {
+  const bytes = await directoryBytes(dir);
+  await rm(dir, { recursive: true, force: true });
+  creditTmpRemoval(dir, bytes);
 }
 
 /** Bytes held by the files under `dir` (recursively); 0 when it does not exist. */
@@ -120,6 +131,13 @@ export function createSpoolFile(path: string, options: SpoolFileOptions): Writab
     write(chunk: Buffer, _encoding, callback) {
       if (written + chunk.byteLength > options.budgetBytes) {
         callback(options.full(written + chunk.byteLength));
+        return;
+      }
+      try {
+        // What else shares /tmp counts too: the write that does not fit fails as on Lambda.
+        chargeTmpWrite(path, chunk.byteLength);
+      } catch (err) {
+        callback(err as Error);
         return;
       }
       written += chunk.byteLength;

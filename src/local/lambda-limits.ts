@@ -9,6 +9,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { directoryBytes } from '../landing/spool.ts';
+import { declareTmpVolume } from '../landing/tmp-volume.ts';
 import { noSpaceLeft, type TmpContainers } from './lambda-tmp.ts';
 import { utf8JsonBytes } from './sfn-quotas.ts';
 import { functionIdOf, type CfnTemplate } from './template-model.ts';
@@ -133,7 +134,8 @@ export class LambdaLimits {
    * Invokes `run` with `event` as Lambda would: a request over 6 MB is refused; `run` gets its
    * container's `/tmp`; the invocation is abandoned with `Lambda.Unknown` at the timeout and with
    * ENOSPC as soon as `/tmp` holds more than the ephemeral storage (the handler's promise is left
-   * behind, as a frozen sandbox would be); a response over 6 MB fails, and so does an invocation
+   * behind, as a frozen sandbox would be; a write through the spool helpers that would not fit
+   * fails itself with ENOSPC, see tmp-volume.ts); a response over 6 MB fails, and so does an invocation
    * after which `/tmp` holds more than the storage (a write the sampling missed).
    */
   async invoke(
@@ -158,6 +160,14 @@ export class LambdaLimits {
       report.peakTmpBytes = Math.max(report.peakTmpBytes, bytes);
       return bytes;
     };
+    // Writes through the spool helpers are charged to the container's /tmp as they happen: one
+    // that would not fit fails at once, as on Lambda, even if its file is gone before a sample.
+    const withdrawVolume = declareTmpVolume({
+      root: container.dir,
+      capacityBytes: storageBytes,
+      usedBytes: await measureTmp(),
+      full: (attempted) => noSpaceLeft(functionId, attempted, limits.ephemeralStorageMb),
+    });
     const started = Date.now();
     this.sample(report);
     const untrack = trackRss(report);
@@ -186,6 +196,7 @@ export class LambdaLimits {
       }
       return result;
     } finally {
+      withdrawVolume();
       stop.abort();
       untrack();
       this.sample(report);

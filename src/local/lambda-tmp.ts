@@ -4,7 +4,8 @@
  * leaves behind is still there, and counts against the storage) and a new one when all are busy
  * (a cold start). The local runner bounds each directory by the function's configured ephemeral
  * storage (`EphemeralStorage.Size` in the synthesized template), measuring it while the
- * invocation runs and after it.
+ * invocation runs and after it, and charging each write through the spool helpers as it happens
+ * (src/landing/tmp-volume.ts), so the write that would not fit fails then, as on Lambda.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
