@@ -26,6 +26,8 @@ export const createGenerationInputSchema = z.object({
   }),
   /** The step's last wait (null before any), carried back through the state machine's Wait. */
   vendorWait: z.optional(carriedVendorWaitSchema),
+  /** `$$.State.RetryCount`: a retried attempt does not reuse the slot its wait reserved. */
+  retryCount: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 export const handler = defineHandler({
@@ -38,10 +40,10 @@ export const handler = defineHandler({
     scenario: input.resolved.scenario.name,
   }),
   failureIds: (event) => ({ dataset_id: stringField(event, 'datasetId') }),
-  run: async (input) => {
+  run: async (input, _config, { startedAt }) => {
     const out = await createGeneration(
       { ...input, resolved: input.resolved as unknown as ResolvedScenario },
-      { api: await vendorClient(), history: jobHistoryReader() },
+      { api: await vendorClient(), history: jobHistoryReader(), startedAt },
     );
     if (isVendorWait(out)) {
       logger.info('Generation request waits its turn', { ...out.vendorWait });

@@ -18,6 +18,8 @@ export const pollJobInputSchema = z.object({
   expectedId: z.string().check(z.minLength(1)),
   /** The feed whose job history records this job's duration (absent in states from before it). */
   feed: z.optional(z.string().check(z.minLength(1))),
+  /** `$$.State.RetryCount`: a retried attempt does not reuse the slot its poll reserved. */
+  retryCount: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 export const handler = defineHandler({
@@ -32,8 +34,8 @@ export const handler = defineHandler({
       ? { dataset_id: expectedId, job_id: jobId }
       : { generation_id: expectedId, job_id: jobId };
   },
-  run: async (input) => {
-    const { next, finished } = await pollJob(input, { api: await vendorClient() });
+  run: async (input, _config, { startedAt }) => {
+    const { next, finished } = await pollJob(input, { api: await vendorClient(), startedAt });
     if (finished && input.feed) {
       // The feed's history and the deployment prior only place future polls: failing to write
       // them must not fail this run. Written side by side; one failing does not stop the other.

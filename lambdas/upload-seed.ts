@@ -18,19 +18,22 @@ export const uploadSeedInputSchema = z.object({
   seed: seedObjectSchema,
   /** The step's last wait (null before any), carried back through the state machine's Wait. */
   vendorWait: z.optional(carriedVendorWaitSchema),
+  /** `$$.State.RetryCount`: a retried attempt does not reuse the slot its wait reserved. */
+  retryCount: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 export const handler = defineHandler({
   name: 'Seed upload',
   input: uploadSeedInputSchema,
   logKeys: (input) => ({ runId: input.runId, feed: input.feed }),
-  run: async (input) => {
+  run: async (input, _config, { startedAt }) => {
     const result = await uploadSeed(input, {
       api: await vendorClient(),
       s3: s3(),
       repo: stateRepository(),
       contents: contentLedger(),
       history: jobHistoryReader(),
+      startedAt,
     });
     if (isVendorWait(result)) {
       logger.info('Seed upload waits its turn', { ...result.vendorWait });

@@ -40,7 +40,13 @@ export interface HandlerDefinition<I, O, S extends ConfigShape> {
    */
   readonly mapError?: (err: unknown, ids: FailureIds) => Error;
   /** The work: validated input and configuration in, result out. */
-  readonly run: (input: I, config: z.infer<z.ZodMiniObject<S>>) => Promise<O>;
+  readonly run: (input: I, config: z.infer<z.ZodMiniObject<S>>, invocation: Invocation) => Promise<O>;
+}
+
+/** Facts about one invocation the skeleton records before any work. */
+export interface Invocation {
+  /** When the handler was entered, epoch ms (a held pacing slot's lateness is judged at it). */
+  readonly startedAt: number;
 }
 
 /** Logs a failure once: a state error's name and (already scrubbed) details, else name and redacted message. */
@@ -59,12 +65,13 @@ export function defineHandler<I, O, S extends ConfigShape = Record<never, never>
   const config = lazyConfig((definition.config ?? {}) as S);
   const mapError = definition.mapError ?? toStateError;
   return withObservability(async (event: unknown): Promise<O> => {
+    const invocation = { startedAt: Date.now() };
     const ids = definition.failureIds?.(event) ?? {};
     try {
       const env = config();
       const input = definition.input.parse(event);
       if (definition.logKeys) logger.appendKeys(definition.logKeys(input));
-      return await definition.run(input, env);
+      return await definition.run(input, env, invocation);
     } catch (err) {
       const mapped =
         err instanceof ConfigurationError

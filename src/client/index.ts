@@ -24,6 +24,7 @@ export type { FetchLike } from './http.ts';
 export {
   DynamoDbPacer,
   PACING_SORT_KEY,
+  PACING_TTL_MARGIN_SECONDS,
   QUEUED_OPERATIONS,
   decidePacing,
   validatePacingRate,

@@ -17,15 +17,16 @@ export interface PacingReservation {
 }
 
 /**
- * How late a held reservation may still be used. A slot used late adds one request to whatever
- * second it lands in (the vendor may answer 429, which the client retries after its Retry-After);
- * a slot forgotten instead is wasted and the request queues again behind the whole backlog. On
- * AWS a Wait wakes within about a second; on a loaded local stack, where the step's own reads
- * before the call queue for one moto, steps came back 2–20 s late and a 2 s grace made most of
- * them queue twice. Later than this (a redrive, a step throttled for long), the slot is
- * forgotten and the request takes anew.
+ * How late after its slot a step holding a reservation may start and still use it. Lateness is
+ * judged at the step's entry (its handler's first line), not when the request is about to go:
+ * the step's own work before the call (re-reading a seed, a DynamoDB read) is not lateness, it
+ * only delays a slot the step already holds. What remains is the Wait's wake-up (within about a
+ * second on AWS) and the invocation's start, a cold start's init included: 3 s covers both. A
+ * slot used late adds one request to whatever second it lands in (the vendor may answer 429,
+ * which the client retries after its Retry-After); a step starting later than this (a redrive, a
+ * step throttled for long) forgets the slot and takes anew.
  */
-export const RESERVATION_GRACE_MS = 30_000;
+export const RESERVATION_GRACE_MS = 3_000;
 
 /**
  * How far ahead a queued operation may reserve: within the longest single Step Functions wait
@@ -43,15 +44,20 @@ export type ReservationUse =
   /** Missed by more than the grace (late wake-up, a redrive): take a slot anew. */
   | { readonly use: 'missed' };
 
+/**
+ * What to do with `reservation` at `now`, for a step that started at `startedAt` (its handler's
+ * entry; default `now`): early is judged at `now`, late at `startedAt`.
+ */
 export function decideReservation(
   reservation: PacingReservation,
   now: number,
   maxInlineWaitMs: number,
   graceMs: number = RESERVATION_GRACE_MS,
+  startedAt: number = now,
 ): ReservationUse {
   const waitMs = Math.ceil(reservation.reservedAt - now);
   if (waitMs > maxInlineWaitMs) return { use: 'early', waitMs };
-  if (waitMs >= -graceMs) return { use: 'go', waitMs: Math.max(0, waitMs) };
+  if (startedAt - reservation.reservedAt <= graceMs) return { use: 'go', waitMs: Math.max(0, waitMs) };
   return { use: 'missed' };
 }
 
@@ -63,6 +69,8 @@ export function secondsBefore(waitMs: number): number {
 /** One step invocation's pacing turn: the reservation it holds, used at most once. */
 export interface PacingTurn {
   readonly held: PacingReservation | null;
+  /** When the step started (epoch ms), before its own work: what lateness is judged at. */
+  readonly startedAt?: number | undefined;
   used: boolean;
 }
 
@@ -71,10 +79,15 @@ const turns = new AsyncLocalStorage<PacingTurn>();
 /**
  * Runs `fn` (a step's vendor call) so that a refused queued operation reserves its slot, and
  * `held` (the reservation the step's input carries from its last wait, if any) is used by the
- * first request of its operation.
+ * first request of its operation, when the step started (`startedAt`, default: now) within the
+ * grace of it.
  */
-export function withPacingTurn<T>(held: PacingReservation | null, fn: () => Promise<T>): Promise<T> {
-  return turns.run({ held, used: false }, fn);
+export function withPacingTurn<T>(
+  held: PacingReservation | null,
+  fn: () => Promise<T>,
+  startedAt?: number,
+): Promise<T> {
+  return turns.run({ held, used: false, startedAt }, fn);
 }
 
 /** The turn of the step invocation calling, or undefined outside {@link withPacingTurn}. */

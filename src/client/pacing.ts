@@ -9,8 +9,13 @@
  * one is refused with {@link VendorPacingError}, so the step waits in a Step Functions Wait; a step
  * that carries a reservation through that Wait reserves the slot as it is refused and goes on it
  * without taking again (src/client/pacing-reservation.ts). Other
- * operations (a schema read, a download while landing) take their turn in process, sleeping at
- * most `maxInlineWaitOtherMs` before they go anyway.
+ * operations (a schema read, a download while landing) have no Wait to carry a reservation
+ * through: they take a slot only when it starts within `maxInlineWaitOtherMs`, sleep until it and
+ * go on it. Behind a deeper backlog they take nothing (a slot far ahead that they would not wait
+ * for would push every later reservation back by one interval, and going at once would exceed
+ * the vendor's rate) and are refused with {@link VendorPacingError} like a queued call outside a
+ * turn: a step with a wait loop waits in Step Functions, any other fails with the retryable
+ * `VendorRetryableError` its Retry policy backs off on.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -42,13 +47,13 @@ export interface DynamoDbPacerOptions extends PacingRate {
   readonly clientId: string;
   /** Longest wait for a request slot slept in process by a queued operation (default 1 s). */
   readonly maxInlineWaitMs?: number;
-  /** Longest wait slept by any other operation before it goes anyway (default 5 s). */
+  /** Longest wait for a slot any other operation sleeps in process; beyond it, it is refused (default 5 s). */
   readonly maxInlineWaitOtherMs?: number;
   /** Operations refused (rather than slept) beyond `maxInlineWaitMs` (default {@link QUEUED_OPERATIONS}). */
   readonly queuedOperations?: ReadonlySet<string>;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
-  /** How late a held reservation is still used (default 2 s: `RESERVATION_GRACE_MS`). */
+  /** How late after its slot a step holding a reservation may start and still use it (`RESERVATION_GRACE_MS`). */
   readonly reservationGraceMs?: number;
   /** Jitter on the refusal's wait, so refused callers do not return in lockstep. */
   readonly random?: () => number;
@@ -118,6 +123,12 @@ export class DynamoDbPacer implements VendorPacer {
 
   constructor(options: DynamoDbPacerOptions) {
     validatePacingRate(options);
+    for (const name of ['maxInlineWaitMs', 'maxInlineWaitOtherMs'] as const) {
+      const value = options[name];
+      if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
+        throw new RangeError(`pacing ${name} must be a finite number of ms >= 0 (got ${value}), e.g. 1000`);
+      }
+    }
     this.#options = options;
     this.#key = { pk: `PACING#${options.clientId}`, sk: PACING_SORT_KEY };
   }
@@ -126,13 +137,14 @@ export class DynamoDbPacer implements VendorPacer {
     const now = this.#options.now ?? Date.now;
     const sleep = this.#options.sleep ?? defaultSleep;
     const queued = (this.#options.queuedOperations ?? QUEUED_OPERATIONS).has(operation);
-    const maxInline = queued ? (this.#options.maxInlineWaitMs ?? 1_000) : Number.POSITIVE_INFINITY;
-    const sleepCap = queued ? maxInline : (this.#options.maxInlineWaitOtherMs ?? 5_000);
+    const maxInline = queued
+      ? (this.#options.maxInlineWaitMs ?? 1_000)
+      : (this.#options.maxInlineWaitOtherMs ?? 5_000);
     // A step that carries a reservation through its Wait: a queued operation reserves its slot.
     const turn = queued ? currentPacingTurn() : undefined;
     if (turn && !turn.used && turn.held?.operation === operation) {
       const held = turn.held;
-      const use = decideReservation(held, now(), maxInline, this.#options.reservationGraceMs);
+      const use = decideReservation(held, now(), maxInline, this.#options.reservationGraceMs, turn.startedAt);
       if (use.use === 'early') throw new VendorPacingError(operation, secondsBefore(use.waitMs), held);
       if (use.use === 'go') {
         turn.used = true;
@@ -160,30 +172,24 @@ export class DynamoDbPacer implements VendorPacer {
         // Reserved (only within a turn): the slot is this caller's; it comes back for it.
         throw new VendorPacingError(operation, secondsBefore(waitMs), { operation, reservedAt: at + waitMs });
       }
-      const capped = Math.min(waitMs, sleepCap);
-      if (capped > 0) await sleep(capped);
+      if (waitMs > 0) await sleep(waitMs);
       return;
     }
     // Every race lost: the bucket is contended right now; come back after a short spell.
-    if (queued) throw new VendorPacingError(operation, 1);
+    throw new VendorPacingError(operation, 1);
   }
 
   /** Backlog: one atomic `tat += interval` if the slot is within `maxWaitMs`; the wait, or null. */
   async #takeQueued(at: number, maxWaitMs: number): Promise<number | null> {
     const { requestsPerSecond, burst } = this.#options;
     const interval = 1000 / requestsPerSecond;
+    // Every take is bounded: the queue's end never passes `ceiling + interval`, so a TTL from it
+    // always outlives the latest slot anyone holds.
     const ceiling = at + (burst - 1) * interval + maxWaitMs;
-    // An operation that may wait any time (Infinity) takes the next slot however far it is.
-    const bounded = Number.isFinite(ceiling);
     const attributes = await this.#update(
       'SET tat = tat + :interval, #ttl = :ttl',
-      bounded ? 'tat BETWEEN :now AND :ceiling' : 'tat >= :now',
-      {
-        ':interval': interval,
-        ':now': at,
-        ':ttl': expiry(bounded ? ceiling : at + 60_000),
-        ...(bounded ? { ':ceiling': ceiling } : {}),
-      },
+      'tat BETWEEN :now AND :ceiling',
+      { ':interval': interval, ':now': at, ':ceiling': ceiling, ':ttl': expiry(ceiling + interval) },
     );
     if (attributes === null) return null;
     const start = Number(attributes['tat']) - interval;
@@ -236,7 +242,13 @@ export class DynamoDbPacer implements VendorPacer {
   }
 }
 
-/** The item's TTL (epoch seconds): an hour after its last slot. */
-const expiry = (tatMs: number): number => Math.ceil(tatMs / 1000) + 3600;
+/** How long the pacing item outlives the end of its queue. */
+export const PACING_TTL_MARGIN_SECONDS = 3600;
+
+/** The item's TTL (epoch seconds) for a queue ending at `queueEndMs`: the margin after it. */
+const expiry = (queueEndMs: number): number => {
+  if (!Number.isFinite(queueEndMs)) throw new RangeError('pacing takes must be bounded (a finite wait)');
+  return Math.ceil(queueEndMs / 1000) + PACING_TTL_MARGIN_SECONDS;
+};
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

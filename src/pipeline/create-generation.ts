@@ -24,6 +24,8 @@ export interface CreateGenerationInput {
   readonly resolved: ResolvedScenario;
   /** The step's last wait, carried back by the state machine (null before any): see inPacingTurn. */
   readonly vendorWait?: CarriedVendorWait;
+  /** `$$.State.RetryCount` of this attempt (see StepAttempt). */
+  readonly retryCount?: number;
 }
 
 export interface CreatedGeneration {
@@ -44,6 +46,8 @@ export interface CreateGenerationDeps {
   readonly history?: JobHistoryReader;
   readonly now?: () => Date;
   readonly random?: () => number;
+  /** When the step's handler was entered (epoch ms); default: when createGeneration is called. */
+  readonly startedAt?: number;
 }
 
 /**
@@ -66,6 +70,7 @@ export async function createGeneration(
   input: CreateGenerationInput,
   deps: CreateGenerationDeps,
 ): Promise<CreatedGeneration | VendorWaitOutcome> {
+  const startedAt = deps.startedAt ?? Date.now();
   const { scenario, conditions } = input.resolved;
   const idempotencyKey = generationIdempotencyKey(
     input.datasetId,
@@ -81,15 +86,18 @@ export async function createGeneration(
   );
   let created: CreateGenerationResult;
   try {
-    created = await inPacingTurn(input.vendorWait, () =>
-      deps.api.createGeneration({
-        datasetId: input.datasetId,
-        idempotencyKey,
-        row_count: scenario.row_count,
-        output_format: scenario.output_format,
-        ...(scenario.seed !== undefined ? { seed: scenario.seed } : {}),
-        ...(conditions ? { conditions } : {}),
-      }),
+    created = await inPacingTurn(
+      input.vendorWait,
+      () =>
+        deps.api.createGeneration({
+          datasetId: input.datasetId,
+          idempotencyKey,
+          row_count: scenario.row_count,
+          output_format: scenario.output_format,
+          ...(scenario.seed !== undefined ? { seed: scenario.seed } : {}),
+          ...(conditions ? { conditions } : {}),
+        }),
+      { startedAt, retryCount: input.retryCount },
     );
   } catch (err) {
     const vendorWait = vendorWaitFor(err, deps.random);

@@ -24,12 +24,16 @@ export interface PollJobInput {
   readonly poll: PollState;
   /** The dataset or generation id the job must complete with (from the create call). */
   readonly expectedId: string;
+  /** `$$.State.RetryCount` of this attempt (see StepAttempt). */
+  readonly retryCount?: number;
 }
 
 export interface PollJobDeps {
   readonly api: SimulacraApi;
   readonly now?: () => Date;
   readonly random?: () => number;
+  /** When the step's handler was entered (epoch ms); default: `now`. */
+  readonly startedAt?: number;
 }
 
 /** The next loop state, and the finished job's timing when this poll found it completed. */
@@ -146,7 +150,10 @@ export async function pollJob(input: PollJobInput, deps: PollJobDeps): Promise<P
 
   let job: Job;
   try {
-    job = await inPacingTurn(held ?? null, () => deps.api.getJob(jobId));
+    job = await inPacingTurn(held ?? null, () => deps.api.getJob(jobId), {
+      startedAt: deps.startedAt ?? now.getTime(),
+      retryCount: input.retryCount,
+    });
   } catch (err) {
     // A throttled, paced or failing poll is just another loop iteration, after the server's
     // Retry-After (jittered) or the pacing's turn.

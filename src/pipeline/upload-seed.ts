@@ -14,13 +14,15 @@ import { initialPollState, TRAINING_POLL_POLICY, type PollState } from './pollin
 import { asSeedUnavailable, s3SeedSource } from './s3-seed-source.ts';
 import { loadFeedScenarios } from './scenario-source.ts';
 import { findReusableDataset, seedContentSha256, utcDay } from './seed-content.ts';
-import { datasetIdempotencyKey, type SeedObject } from './seed-object.ts';
+import { datasetIdempotencyKey, seedIdentity, type SeedObject } from './seed-object.ts';
 import {
   inPacingTurn,
   vendorWaitFor,
   type CarriedVendorWait,
+  type VendorWait,
   type VendorWaitOutcome,
 } from './vendor-wait.ts';
+import * as z from '../contracts/zod.ts';
 
 export interface UploadSeedInput {
   readonly runId: string;
@@ -30,6 +32,24 @@ export interface UploadSeedInput {
   readonly replacesDatasetId?: string | null;
   /** The step's last wait, carried back by the state machine (null before any): see inPacingTurn. */
   readonly vendorWait?: CarriedVendorWait;
+  /** `$$.State.RetryCount` of this attempt (see StepAttempt). */
+  readonly retryCount?: number;
+}
+
+/**
+ * The seed's content hash, carried through the step's wait so that its next run does not read
+ * and hash the whole seed again. Only ids and a digest (no rows); valid for the exact seed
+ * version it names (`seedIdentity`: the S3 version id or ETag pins the bytes).
+ */
+const carriedSeedContentSchema = z.object({
+  identity: z.string().check(z.minLength(1)),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+});
+type CarriedSeedContent = z.infer<typeof carriedSeedContentSchema>;
+
+/** UploadSeed's wait: the vendor wait, and the seed's hash once it is known. */
+export interface UploadWaitOutcome extends VendorWaitOutcome {
+  readonly vendorWait: VendorWait & { readonly seedContent?: CarriedSeedContent };
 }
 
 /** What goes into the state: ids and the poll loop, nothing else. */
@@ -53,6 +73,18 @@ export interface UploadSeedDeps {
   readonly history?: JobHistoryReader;
   readonly now?: () => Date;
   readonly random?: () => number;
+  /** When the step's handler was entered (epoch ms); default: when uploadSeed is called. */
+  readonly startedAt?: number;
+}
+
+/** The hash a wait carried for exactly this (pinned) seed version, or null. */
+function carriedSeedSha256(input: UploadSeedInput): string | null {
+  const seed = input.seed;
+  if (!seed.versionId && !seed.etag) return null;
+  const carried = carriedSeedContentSchema.safeParse(
+    (input.vendorWait as { seedContent?: unknown } | null | undefined)?.seedContent,
+  );
+  return carried.success && carried.data.identity === seedIdentity(seed) ? carried.data.sha256 : null;
 }
 
 /** Display names are ≤ 200 characters without control characters. */
@@ -65,29 +97,47 @@ function displayNameFor(feed: string, key: string): string {
 export async function uploadSeed(
   input: UploadSeedInput,
   deps: UploadSeedDeps,
-): Promise<UploadedDataset | VendorWaitOutcome> {
+): Promise<UploadedDataset | UploadWaitOutcome> {
+  const startedAt = deps.startedAt ?? Date.now();
   await loadFeedScenarios(deps.s3, { bucket: input.seed.bucket, feed: input.feed });
   const replaces = input.replacesDatasetId ?? null;
+  let seedContent: CarriedSeedContent | undefined;
+  const waitOutcome = (err: unknown): UploadWaitOutcome | null => {
+    const vendorWait = vendorWaitFor(err, deps.random);
+    return vendorWait ? { vendorWait: { ...vendorWait, ...(seedContent ? { seedContent } : {}) } } : null;
+  };
   if (deps.contents && !replaces) {
-    const reused = await reuseIdenticalSeed(input, { ...deps, contents: deps.contents });
-    if (reused) return reused;
+    const sha256 = carriedSeedSha256(input) ?? (await hashSeed(deps.s3, input.seed));
+    seedContent = { identity: seedIdentity(input.seed), sha256 };
+    try {
+      const reused = await reuseIdenticalSeed(input, sha256, { ...deps, contents: deps.contents });
+      if (reused) return reused;
+    } catch (err) {
+      // The reuse check's getDataset was refused by the pacing or the vendor: wait outside.
+      const waiting = waitOutcome(err);
+      if (waiting) return waiting;
+      throw err;
+    }
   }
   const idempotencyKey = datasetIdempotencyKey(input.seed, replaces);
   const estimate = await feedJobEstimate(deps.history, input.feed, 'training', input.seed.size, deps.now?.());
   let created: CreateDatasetResult;
   try {
-    created = await inPacingTurn(input.vendorWait, () =>
-      deps.api.createDataset({
-        seed: s3SeedSource(deps.s3, input.seed),
-        idempotencyKey,
-        displayName: displayNameFor(input.feed, input.seed.key),
-        autoClean: true,
-      }),
+    created = await inPacingTurn(
+      input.vendorWait,
+      () =>
+        deps.api.createDataset({
+          seed: s3SeedSource(deps.s3, input.seed),
+          idempotencyKey,
+          displayName: displayNameFor(input.feed, input.seed.key),
+          autoClean: true,
+        }),
+      { startedAt, retryCount: input.retryCount },
     );
   } catch (err) {
+    const waiting = waitOutcome(err);
+    if (waiting) return waiting;
     // The seed vanished or changed under us: retrying will not help, the user must drop it again.
-    const vendorWait = vendorWaitFor(err, deps.random);
-    if (vendorWait) return { vendorWait };
     const unavailable = asSeedUnavailable(err, input.seed);
     if (unavailable)
       throw new InputValidationError(failure(unavailable.code, unavailable.message), { cause: err });
@@ -130,24 +180,28 @@ export async function uploadSeed(
   };
 }
 
+/** sha256 of the seed version's bytes; a seed gone or changed is the user's to drop again. */
+async function hashSeed(s3: S3Client, seed: SeedObject): Promise<string> {
+  try {
+    return await seedContentSha256(s3, seed);
+  } catch (err) {
+    const unavailable = asSeedUnavailable(err, seed);
+    if (unavailable)
+      throw new InputValidationError(failure(unavailable.code, unavailable.message), { cause: err });
+    throw err;
+  }
+}
+
 /**
  * Same bytes as a seed whose dataset is still alive: no upload, the run goes on with that
  * dataset and is recorded as a duplicate (same day: with the earlier run's generation keys).
  */
 async function reuseIdenticalSeed(
   input: UploadSeedInput,
+  sha256: string,
   deps: UploadSeedDeps & { readonly contents: ContentLedger },
 ): Promise<UploadedDataset | null> {
   const now = deps.now?.() ?? new Date();
-  let sha256: string;
-  try {
-    sha256 = await seedContentSha256(deps.s3, input.seed);
-  } catch (err) {
-    const unavailable = asSeedUnavailable(err, input.seed);
-    if (unavailable)
-      throw new InputValidationError(failure(unavailable.code, unavailable.message), { cause: err });
-    throw err;
-  }
   const reusable = await findReusableDataset(deps, input.feed, sha256, now);
   const earlier = reusable?.earlier ?? null;
   const run = await deps.repo.getRunHeader(input.runId);

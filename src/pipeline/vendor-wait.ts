@@ -53,14 +53,32 @@ export interface VendorWaitOutcome {
 
 export type CarriedVendorWait = z.infer<typeof carriedVendorWaitSchema>;
 
+/** The invocation a pacing turn belongs to (both optional: a caller that knows neither). */
+export interface StepAttempt {
+  /** When the step's handler was entered (epoch ms), before the step's own work. */
+  readonly startedAt?: number | undefined;
+  /**
+   * `$$.State.RetryCount`: 0 on the state's first attempt, n on its nth Retry. A retried attempt
+   * forgets the reservation its input still carries: the failed attempt may already have sent on
+   * that slot, and one slot serves one request.
+   */
+  readonly retryCount?: number | undefined;
+}
+
 /**
  * Runs a step's vendor call in its pacing turn when the step carries its wait through the state
  * machine (`carried` is defined, null before the first wait): a refused call then reserves its
- * slot, and a reservation `carried` holds is used. A caller that cannot carry it (undefined)
- * is refused without reserving.
+ * slot, and a reservation `carried` holds is used (not on a Retry: see {@link StepAttempt}). A
+ * caller that cannot carry it (undefined) is refused without reserving.
  */
-export function inPacingTurn<T>(carried: CarriedVendorWait | undefined, call: () => Promise<T>): Promise<T> {
-  return carried === undefined ? call() : withPacingTurn(heldReservation(carried), call);
+export function inPacingTurn<T>(
+  carried: CarriedVendorWait | undefined,
+  call: () => Promise<T>,
+  attempt: StepAttempt = {},
+): Promise<T> {
+  if (carried === undefined) return call();
+  const held = (attempt.retryCount ?? 0) > 0 ? null : heldReservation(carried);
+  return withPacingTurn(held, call, attempt.startedAt);
 }
 
 function bounded(seconds: number): number {

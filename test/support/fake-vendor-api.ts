@@ -72,3 +72,15 @@ export const seed = {
   size: 52431,
   eventTime: '2026-05-01T17:30:00Z',
 };
+
+/** The vendor's answer to an upload whose training runs on. */
+export const trainingDataset = {
+  dataset_id: 'ds_1',
+  status: 'processing',
+  request_id: 'req_1',
+  job_id: 'job_train1',
+  expires_at: null,
+  cleaning_summary: null,
+  training_summary: null,
+  meta,
+} as const;

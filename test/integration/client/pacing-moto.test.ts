@@ -12,6 +12,7 @@ import {
   DynamoDbPacer,
   MAX_RESERVATION_AHEAD_MS,
   PACING_SORT_KEY,
+  PACING_TTL_MARGIN_SECONDS,
   RESERVATION_GRACE_MS,
   VendorPacingError,
   decidePacing,
@@ -137,13 +138,24 @@ describe('DynamoDbPacer on moto', () => {
     expect(log.slept).toEqual([]);
   });
 
-  it('lets an operation without a wait loop take its turn in process, sleeping at most the cap', async () => {
+  it('lets an operation without a wait loop take a slot within its in-process limit, going on it', async () => {
+    const t0 = 4_000_000;
     const log = newLog();
-    const make = () =>
-      loggedPacer({ clientId: 'client-e', maxInlineWaitOtherMs: 1_500, now: () => 4_000_000 }, log);
-    for (let i = 0; i < 4; i += 1) await make().acquire('getDatasetSchema');
-    // Waits of 1, 2 and 3 s: each slot is taken (the queue moves on), sleeping at most 1.5 s.
-    expect(log.slept).toEqual([1000, 1500, 1500]);
+    const make = () => loggedPacer({ clientId: 'client-e', maxInlineWaitOtherMs: 2_500, now: () => t0 }, log);
+    for (let i = 0; i < 3; i += 1) await make().acquire('getDatasetSchema');
+    // Each request sleeps until its own slot (sent at t0, t0 + 1 s, t0 + 2 s: within 1/s) ...
+    expect(log.slept).toEqual([1000, 2000]);
+    // ... and a slot 3 s away, beyond the 2.5 s limit, is neither taken nor sent early.
+    const err = await make()
+      .acquire('getDatasetSchema')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VendorPacingError);
+    expect(err).toMatchObject({ operation: 'getDatasetSchema', reservation: null });
+    expect(log.slept).toEqual([1000, 2000]);
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: 'PACING#client-e', sk: PACING_SORT_KEY } }),
+    );
+    expect(Item?.['tat']).toBe(t0 + 3_000);
   });
 
   it('keeps separate buckets per vendor client', async () => {
@@ -257,5 +269,99 @@ describe('slot reservations carried through a Wait (DynamoDbPacer in a pacing tu
     expect(err).toBeInstanceOf(VendorPacingError);
     expect(err?.reservation).toBeNull();
     expect(await tatOf('reserve-e')).toBe(far);
+  });
+
+  it('judges a held slot late at the step start: pre-work beyond the grace keeps it, a late start does not', async () => {
+    const clock = { now: 60_000_000 };
+    const { pacer, sent } = pacerAt(clock, 'reserve-f');
+    const reservation = { operation: 'createDataset', reservedAt: clock.now };
+    // The step started 200 ms before its slot, then re-read and hashed its seed for 10 s more
+    // than the grace: it still goes on its slot, taking nothing.
+    clock.now = reservation.reservedAt + RESERVATION_GRACE_MS + 10_000;
+    await withPacingTurn(reservation, () => pacer.acquire('createDataset'), reservation.reservedAt - 200);
+    expect(sent).toEqual([]);
+    // A step that started later than the grace has lost the slot: it takes anew.
+    const lateStart = reservation.reservedAt + RESERVATION_GRACE_MS + 1;
+    await withPacingTurn(reservation, () => pacer.acquire('createDataset'), lateStart).catch(() => undefined);
+    expect(sent.length).toBeGreaterThan(0);
+  });
+});
+
+describe('calls without a wait loop behind a deep reservation queue', () => {
+  const itemOf = async (clientId: string) =>
+    (
+      await dynamo.send(
+        new GetCommand({ TableName: TABLE, Key: { pk: `PACING#${clientId}`, sk: PACING_SORT_KEY } }),
+      )
+    ).Item as { tat: number; ttl: number };
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => null,
+      (e: unknown) => e as VendorPacingError,
+    );
+
+  it('neither push the reserved slots back nor go before their own slot (within the rate)', async () => {
+    const clock = { now: 70_000_000 };
+    const log = newLog();
+    const pacer = loggedPacer(
+      { clientId: 'deep-a', maxInlineWaitMs: 1_000, maxInlineWaitOtherMs: 5_000, now: () => clock.now },
+      log,
+    );
+    // Twenty steps queue: two go (one after a 1 s sleep), eighteen reserve slots 2 … 19 s ahead.
+    const reserved: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const err = await refusal(withPacingTurn(null, () => pacer.acquire('createDataset')));
+      if (err?.reservation) reserved.push(err.reservation.reservedAt);
+    }
+    expect(reserved).toEqual(Array.from({ length: 18 }, (_, i) => clock.now + (i + 2) * 1_000));
+    const end = clock.now + 20_000;
+    expect((await itemOf('deep-a')).tat).toBe(end);
+    // Ten schema reads and downloads meanwhile: refused without taking (their step retries).
+    const inline = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => refusal(pacer.acquire(i % 2 ? 'getDatasetSchema' : 'download'))),
+    );
+    for (const err of inline) {
+      expect(err).toBeInstanceOf(VendorPacingError);
+      expect(err?.reservation).toBeNull();
+      expect(err?.retryAfterSeconds).toBeGreaterThanOrEqual(20);
+    }
+    expect((await itemOf('deep-a')).tat).toBe(end);
+    // The next step's reservation comes straight after the queue, not ten slots later.
+    const next = await refusal(withPacingTurn(null, () => pacer.acquire('createGeneration')));
+    expect(next?.reservation?.reservedAt).toBe(end);
+    // Once the queue's end is within its limit, an inline call takes the slot after it and
+    // sleeps until that slot: sent 1 s after the last reserved request, not before.
+    clock.now = end - 3_000;
+    log.slept.length = 0;
+    await pacer.acquire('getDatasetSchema');
+    expect(log.slept).toEqual([4_000]);
+    expect((await itemOf('deep-a')).tat).toBe(end + 2_000);
+  });
+
+  it('keep the pacing item alive past the end of its queue, whatever takes last', async () => {
+    const clock = { now: 80_000_000 };
+    const pacer = loggedPacer({ clientId: 'ttl-a', maxInlineWaitMs: 1_000, now: () => clock.now });
+    const coversQueue = async () => {
+      const { tat, ttl } = await itemOf('ttl-a');
+      expect(ttl).toBeGreaterThanOrEqual(Math.ceil(tat / 1000) + PACING_TTL_MARGIN_SECONDS);
+    };
+    await pacer.acquire('getJob'); // idle take
+    await coversQueue();
+    // A queue reserved to near the horizon, then calls of every kind.
+    const deep = clock.now + MAX_RESERVATION_AHEAD_MS - 5_000;
+    await dynamo.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { pk: 'PACING#ttl-a', sk: PACING_SORT_KEY, tat: deep, ttl: 0 },
+      }),
+    );
+    await refusal(withPacingTurn(null, () => pacer.acquire('createDataset')));
+    await coversQueue();
+    await refusal(pacer.acquire('getDatasetSchema'));
+    await refusal(pacer.acquire('getJob'));
+    await coversQueue();
+    clock.now = deep + 500;
+    await pacer.acquire('download');
+    await coversQueue();
   });
 });

@@ -136,7 +136,7 @@ describe('shared pacing across concurrent runs', () => {
       for (const call of reserving) expect(call.takes).toBe(1);
       // A step that comes back on time for its reservation sends without taking a second slot.
       const onTime = observed.filter(
-        (call) => call.held !== null && call.startedAt - call.held <= RESERVATION_GRACE_MS,
+        (call) => call.held !== null && call.startedAt - call.held <= RESERVATION_GRACE_MS - 50,
       );
       expect(onTime.length).toBeGreaterThan(0);
       for (const call of onTime) {

@@ -25,6 +25,21 @@ describe('decideReservation', () => {
     expect(decideReservation(slot, 100_001 + RESERVATION_GRACE_MS, 1_000)).toEqual({ use: 'missed' });
     expect(decideReservation(slot, 105_000, 1_000, 2_000)).toEqual({ use: 'missed' });
   });
+  it('judges lateness at the step start: its own work before the call does not lose the slot', () => {
+    const afterPreWork = 100_000 + RESERVATION_GRACE_MS + 20_000;
+    expect(decideReservation(slot, afterPreWork, 1_000, RESERVATION_GRACE_MS, 99_900)).toEqual({
+      use: 'go',
+      waitMs: 0,
+    });
+    const lateStart = 100_001 + RESERVATION_GRACE_MS;
+    expect(decideReservation(slot, afterPreWork, 1_000, RESERVATION_GRACE_MS, lateStart)).toEqual({
+      use: 'missed',
+    });
+  });
+  it('keeps the grace to a Wait wake-up and an invocation start: 2 to 3 s', () => {
+    expect(RESERVATION_GRACE_MS).toBeGreaterThanOrEqual(2_000);
+    expect(RESERVATION_GRACE_MS).toBeLessThanOrEqual(3_000);
+  });
   it('sends a step that woke more than the in-process limit early back to wait for it', () => {
     expect(decideReservation(slot, 90_000, 1_000)).toEqual({ use: 'early', waitMs: 10_000 });
   });

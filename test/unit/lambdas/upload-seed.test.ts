@@ -9,7 +9,7 @@ import { metrics } from '../../../lambdas/commons/observability.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import { handler } from '../../../lambdas/upload-seed.ts';
 import type { CreateDatasetInput } from '../../../src/client/contract.ts';
-import { fakeApi, meta, seed } from '../../support/fake-vendor-api.ts';
+import { fakeApi, meta, seed, trainingDataset } from '../../support/fake-vendor-api.ts';
 
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -32,17 +32,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** The vendor's answer to an upload whose training runs on. */
-const training = {
-  dataset_id: 'ds_1',
-  status: 'processing',
-  request_id: 'req_1',
-  job_id: 'job_train1',
-  expires_at: null,
-  cleaning_summary: null,
-  training_summary: null,
-  meta,
-} as const;
+const training = trainingDataset;
 
 describe('upload-seed handler', () => {
   it('streams the pinned seed version with a deterministic Idempotency-Key and records the dataset', async () => {

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { SimulacraApiError, SimulacraNetworkError, VendorPacingError } from '../../../src/client/index.ts';
 import { toStateError } from '../../../src/contracts/state-errors.ts';
 import * as z from '../../../src/contracts/zod.ts';
+import { currentPacingTurn } from '../../../src/client/pacing-reservation.ts';
 import {
   MAX_VENDOR_WAIT_SECONDS,
+  inPacingTurn,
   isVendorWait,
   stepResultSchema,
   vendorWaitFor,
@@ -70,5 +72,25 @@ describe('vendorWaitFor', () => {
     const mapped = toStateError(new VendorPacingError('getDatasetSchema', 2));
     expect(mapped.name).toBe('VendorRetryableError');
     expect(mapped.details).toMatchObject({ code: 'vendor_paced', operation: 'getDatasetSchema' });
+  });
+});
+
+describe('inPacingTurn', () => {
+  const wait = { seconds: 2, reason: 'paced', operation: 'createDataset', reservedAt: 5_000 };
+  const turnOf = (carried: typeof wait | null | undefined, attempt = {}) =>
+    inPacingTurn(carried, () => Promise.resolve(currentPacingTurn()), attempt);
+
+  it('holds the carried slot on the first attempt, judged from the step start', async () => {
+    expect(await turnOf(wait, { startedAt: 4_900, retryCount: 0 })).toMatchObject({
+      held: { operation: 'createDataset', reservedAt: 5_000 },
+      startedAt: 4_900,
+      used: false,
+    });
+  });
+  it('forgets the slot on a Retry of the state (the failed attempt may have used it), still reserving', async () => {
+    expect(await turnOf(wait, { retryCount: 1 })).toMatchObject({ held: null, used: false });
+  });
+  it('runs outside any turn for a caller that cannot carry a wait', async () => {
+    expect(await turnOf(undefined)).toBeUndefined();
   });
 });
