@@ -124,32 +124,40 @@ export interface ChildLaunch {
 }
 
 /**
- * Runs `script` (a TypeScript module under bench/) in a fresh Node process through tsx and
- * returns what it printed with {@link reportFromChild}. Throws with the child's stderr on failure.
+ * Runs `script` in a fresh Node process and returns what it printed with {@link reportFromChild}:
+ * a TypeScript module (relative to the repository root) through tsx, or a built `.mjs`/`.js` file
+ * as it is. `cleanEnv` gives the child only PATH and the launch's variables (a Lambda function sees
+ * its own environment, not the machine's). Throws with the child's stderr on failure.
  */
 export function runChild<T>(
   script: string,
   args: readonly string[],
-  options: { env?: Record<string, string>; timeoutMs?: number; launch?: ChildLaunch } = {},
+  options: {
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    launch?: ChildLaunch;
+    cleanEnv?: boolean;
+  } = {},
 ): Promise<ChildReport<T>> {
   return new Promise((resolvePromise, reject) => {
     // BENCH_CPU_PROF_DIR=<dir>: every child writes a V8 CPU profile there (open in Chrome DevTools).
     const profileDir = process.env.BENCH_CPU_PROF_DIR;
     const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir)] : [];
     const launch = options.launch;
+    const built = /\.m?js$/.test(script);
     const node = [
       process.execPath,
       ...(launch?.nodeArgs ?? []),
       ...profile,
-      '--import',
-      'tsx',
-      join(REPO_ROOT, script),
+      ...(built ? [] : ['--import', 'tsx']),
+      resolve(REPO_ROOT, script),
       ...args,
     ];
     const [command, ...commandArgs] = launch?.wrapper ? [launch.wrapper, ...node] : node;
+    const base = options.cleanEnv ? { PATH: process.env.PATH ?? '' } : process.env;
     const child = spawn(command!, commandArgs, {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...options.env, ...launch?.env },
+      env: { ...base, ...options.env, ...launch?.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,10 +1,9 @@
 /**
- * Child process of the landing benchmark (bench/landing.ts): runs ONE measured job in a fresh
- * Node process so its peak RSS is its own, and prints a {@link ChildReport}.
+ * Child process of the landing benchmark (bench/landing.ts) for its raw limits: runs ONE measured
+ * job in a fresh Node process and prints a {@link ChildReport}. (The landings themselves run the
+ * built LandArtifact bundle: bench/landing-lambda-child.ts.)
  *
  * Jobs (argv[2] is a JSON {@link LandingChildJob}):
- * - `land`: the real landing core (`landArtifact` from src/landing) with the real vendor client
- *   (`SimulacraClient`) against the parent's artifact server, S3 and KMS on moto.
  * - `raw-download`: the same HTTP download with bare `fetch`, body discarded.
  * - `raw-upload`: S3 multipart upload of `bytes` in parts of the landing's part size, as many
  *   parts in flight as the landing sink keeps, with the landing's SSE-KMS settings, completed
@@ -15,11 +14,8 @@
  */
 import { createDecipheriv, createCipheriv, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SimulacraClient, type TokenProvider } from '../src/client/index.ts';
 import { inspectArtifact } from '../src/landing/inspect.ts';
-import { landArtifact } from '../src/landing/land.ts';
 import { DEFAULT_UPLOAD_CONCURRENCY } from '../src/landing/landing-sink.ts';
 import { DEFAULT_PART_BYTES, MultipartUpload } from '../src/landing/multipart.ts';
 import { reportFromChild, runAsScript, startRssSampler } from './common.ts';
@@ -33,19 +29,6 @@ interface AwsTarget {
 }
 
 export type LandingChildJob =
-  | {
-      readonly kind: 'land';
-      readonly aws: AwsTarget;
-      readonly apiBase: string;
-      readonly generationId: string;
-      readonly datasetId: string;
-      readonly feed: string;
-      readonly tenantId: string;
-      /** Enterprise mode (the artifact key is configured; plaintext artifacts are refused). */
-      readonly mode: 'managed' | 'enterprise';
-      /** Where the stream scan runs (default: the landing's default, a worker thread). */
-      readonly scanThread?: 'worker' | 'inline';
-    }
   | { readonly kind: 'raw-download'; readonly url: string }
   | { readonly kind: 'raw-upload'; readonly aws: AwsTarget; readonly bytes: number }
   | { readonly kind: 'raw-decrypt'; readonly bytes: number }
@@ -56,9 +39,6 @@ export interface LandingChildResult {
   readonly bytes: number;
   readonly seconds: number;
   readonly rows?: number;
-  readonly outputKey?: string;
-  /** CPU time of the whole process during the job (all its threads, the scan worker included). */
-  readonly cpuSeconds?: number;
 }
 
 function awsConfig(aws: AwsTarget) {
@@ -67,48 +47,6 @@ function awsConfig(aws: AwsTarget) {
     region: aws.region,
     forcePathStyle: true,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
-}
-
-/** The benchmark's artifact server does not check bearer tokens; the client still sends one. */
-const staticTokens: TokenProvider = {
-  getToken: () => Promise.resolve('bench-token'),
-  invalidate: () => undefined,
-};
-
-async function land(job: Extract<LandingChildJob, { kind: 'land' }>): Promise<LandingChildResult> {
-  const s3 = new S3Client(awsConfig(job.aws));
-  const kms = new KMSClient(awsConfig(job.aws));
-  const api = new SimulacraClient({ apiBase: job.apiBase, tokenProvider: staticTokens });
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  const result = await landArtifact(
-    {
-      api,
-      s3,
-      kms,
-      bucket: job.aws.bucket,
-      outputKmsKeyId: job.aws.outputKeyArn,
-      ...(job.mode === 'enterprise' ? { artifactKmsKeyId: job.aws.artifactKeyArn } : {}),
-      ...(job.scanThread ? { scanThread: job.scanThread } : {}),
-    },
-    {
-      runId: 'bench-run',
-      feed: job.feed,
-      scenario: { name: 'bench', row_count: 1, output_format: 'csv' },
-      datasetId: job.datasetId,
-      generationId: job.generationId,
-      tenantId: job.tenantId,
-    },
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  return {
-    bytes: result.bytes,
-    seconds,
-    rows: result.rowsGenerated,
-    outputKey: result.outputKey,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 }
 
@@ -179,8 +117,6 @@ async function inspect(path: string): Promise<LandingChildResult> {
 
 async function run(job: LandingChildJob): Promise<LandingChildResult> {
   switch (job.kind) {
-    case 'land':
-      return land(job);
     case 'raw-download':
       return rawDownload(job.url);
     case 'raw-upload':

@@ -8,11 +8,13 @@ import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 
 export const FEED = 'bench';
 export const TENANT = 'ten_bench';
 export const DATASET = 'ds_bench';
+const TOKEN_PATH = '/oauth/token';
 
 const SEGMENTS = ['Premium', 'Mainstream', 'Value'];
 const REGIONS = ['North', 'South', 'East', 'West'];
@@ -87,12 +89,14 @@ export interface ServedArtifact {
 }
 
 /**
- * The vendor side of a landing: `GET /v1/generations/{id}` (the generation resource) and the
- * artifact bytes streamed from disk (managed: API-relative URL on this origin; enterprise: an
+ * The vendor side of a landing: `GET /v1/generations/{id}` (the generation resource), the
+ * token endpoint, and the artifact bytes streamed from disk (managed: API-relative URL on this origin; enterprise: an
  * absolute URL on a second "storage" listener, another origin, as the vendor does).
  */
 export async function startArtifactServer(): Promise<{
   apiBase: string;
+  /** The vendor's OAuth token endpoint (answers any client-credentials request). */
+  tokenUrl: string;
   storageBase: string;
   serve(artifact: ServedArtifact): void;
   close(): Promise<void>;
@@ -109,6 +113,13 @@ export async function startArtifactServer(): Promise<{
   };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method === 'POST' && url.pathname === TOKEN_PATH) {
+      // The client-credentials grant the deployed handler makes once per container (not checked).
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ access_token: 'bench-token', token_type: 'Bearer', expires_in: 86_400 }));
+      return;
+    }
     const meta = /^\/v1\/generations\/([^/]+)$/.exec(url.pathname);
     const download = /^\/v1\/generations\/([^/]+)\/download$/.exec(url.pathname);
     const object = /^\/objects\/[^/]+\/([^/.]+)\.csv$/.exec(url.pathname);
@@ -159,6 +170,7 @@ export async function startArtifactServer(): Promise<{
   storageBase = await listen(storage);
   return {
     apiBase,
+    tokenUrl: `${apiBase}${TOKEN_PATH}`,
     storageBase,
     serve: (artifact) => artifacts.set(artifact.generationId, artifact),
     async close() {
@@ -170,4 +182,32 @@ export async function startArtifactServer(): Promise<{
       );
     },
   };
+}
+
+/**
+ * Serves the CSV at `path` as `generationId`: as it is in managed mode; in enterprise mode
+ * encrypted for that generation (its own data key and context) into `workDir`. Returns the
+ * encrypted file to remove afterwards (null in managed mode).
+ */
+export async function serveGeneration(
+  server: { serve(artifact: ServedArtifact): void },
+  options: {
+    readonly generationId: string;
+    readonly path: string;
+    readonly rows: number;
+    readonly mode: 'managed' | 'enterprise';
+    readonly kms: KMSClient;
+    readonly artifactKeyArn: string;
+    readonly workDir: string;
+  },
+): Promise<string | null> {
+  const { generationId, path, rows, mode } = options;
+  if (mode === 'managed') {
+    server.serve({ generationId, path, rows, mode });
+    return null;
+  }
+  const encrypted = join(options.workDir, `${generationId}.enc`);
+  const envelope = await encryptArtifact(path, encrypted, options.kms, options.artifactKeyArn, generationId);
+  server.serve({ generationId, path: encrypted, rows, mode, envelope });
+  return encrypted;
 }

@@ -12,13 +12,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { EXEC_WRAPPER_SOURCE, SEMI_SPACE_ENV, lambdaBootstrapNodeArgs } from '../lib/lambda-runtime.ts';
-import { LANDING_MEMORY_MB, LANDING_SEMI_SPACE_MB } from '../lib/pipeline-functions.ts';
+import { LANDING_MEMORY_MB } from '../lib/pipeline-functions.ts';
 import { DEFAULT_UPLOAD_CONCURRENCY } from '../src/landing/landing-sink.ts';
 import { awsClientConfig, startMoto } from '../src/local/moto.ts';
 import {
   MB,
-  REPO_ROOT,
   isMain,
   mbPerSecond,
   processGroupCpuSeconds,
@@ -27,47 +25,13 @@ import {
   runAsScript,
   runChild,
   writeResult,
-  type ChildLaunch,
   type ChildReport,
 } from './common.ts';
 import type { LandingChildJob, LandingChildResult } from './landing-child.ts';
-import {
-  DATASET,
-  FEED,
-  TENANT,
-  encryptArtifact,
-  startArtifactServer,
-  writeSyntheticCsv,
-  type ServedArtifact,
-} from './landing-fixtures.ts';
+import { describeLaunch, landingEvent, prepareLambdaLanding } from './landing-lambda.ts';
+import { serveGeneration, startArtifactServer, writeSyntheticCsv } from './landing-fixtures.ts';
 
 export const LANDING_TARGETS = { peakRssMiBAt1GB: 256, minRatioOfSlowestLimit: 0.8 } as const;
-
-/**
- * How a landing child starts: as Lambda's runtime starts LandArtifact at the memory size the
- * construct deploys (the runtime's V8 memory flags on node's command line), through the exec
- * wrapper that LandArtifact ships, which sets its semi-space size; `execWrapper: false` is the
- * runtime's flags alone (what a `NODE_OPTIONS` setting would have left in force).
- */
-export function landingChildLaunch(execWrapper = true): ChildLaunch {
-  const nodeArgs = lambdaBootstrapNodeArgs(LANDING_MEMORY_MB);
-  if (!execWrapper) return { nodeArgs };
-  return {
-    nodeArgs,
-    wrapper: join(REPO_ROOT, EXEC_WRAPPER_SOURCE),
-    env: { [SEMI_SPACE_ENV]: String(LANDING_SEMI_SPACE_MB) },
-  };
-}
-
-/** The launch as one line for the results: wrapper, then node's flags. */
-export function describeLaunch(launch: ChildLaunch): string {
-  const wrapper = launch.wrapper
-    ? `exec-wrapper.sh (${Object.entries(launch.env ?? {})
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')}) `
-    : '';
-  return `${wrapper}node ${launch.nodeArgs.join(' ')}`;
-}
 
 export interface RawLimit {
   readonly name: 'download' | 'upload' | 'decrypt';
@@ -93,7 +57,10 @@ export interface LandingCase {
   readonly slowestLimitMbPerSecond?: number;
   readonly ratioOfSlowestLimit: number | null;
   readonly peakRssMiB: number;
+  /** RSS after the function's init (its bundle imported, or the sources through tsx before), MiB. */
   readonly baselineRssMiB: number;
+  /** RSS of the bare runtime before the bundle was imported, MiB (absent before the bundle was measured). */
+  readonly runtimeRssMiB?: number;
   /** CPU seconds the landing process used (both threads), and the machine's 1-minute load average as it started. */
   readonly cpuSeconds?: number;
   readonly loadAverage?: number;
@@ -109,6 +76,14 @@ export interface LandingData {
   readonly vcpus?: number;
   /** How the landing children started: Lambda's runtime flags for `memoryMb`, through the exec wrapper. */
   readonly launch?: string;
+  /**
+   * What the landing children ran: `bundle`, the LandArtifact asset built as the construct builds
+   * it, its handler invoked by a bundled bootstrap (no TypeScript loader); absent: the sources
+   * through tsx (results before that change).
+   */
+  readonly measured?: 'bundle';
+  /** KiB of the asset's `index.mjs` and its chunks on disk. */
+  readonly bundleKib?: number;
   readonly rawLimits: readonly RawLimit[];
   /** The row-count/schema pass alone over the same 100 MB CSV (the landing runs it on the stream). */
   readonly inspectMbPerSecond: number;
@@ -159,9 +134,28 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
       artifactKeyArn: await newKey(),
     };
     const child = (job: LandingChildJob): Promise<ChildReport<LandingChildResult>> =>
-      runChild<LandingChildResult>('bench/landing-child.ts', [JSON.stringify(job)], {
-        ...(job.kind === 'land' ? { launch: landingChildLaunch() } : {}),
+      runChild<LandingChildResult>('bench/landing-child.ts', [JSON.stringify(job)]);
+    const lambda = await prepareLambdaLanding(join(work, 'lambda'), {
+      moto,
+      bucket,
+      outputKeyArn: aws.outputKeyArn,
+      artifactKeyArn: aws.artifactKeyArn,
+      apiBase: server.apiBase,
+      tokenUrl: server.tokenUrl,
+    });
+    const serve = (generationId: string, path: string, rows: number, mode: LandingCase['mode']) =>
+      serveGeneration(server, {
+        generationId,
+        path,
+        rows,
+        mode,
+        kms,
+        artifactKeyArn: aws.artifactKeyArn,
+        workDir: work,
       });
+    // What the function lands first in each child, unmeasured, so the measured landing finds a warm container.
+    const warmupPath = join(work, 'warmup.csv');
+    const warmupRows = await writeSyntheticCsv(warmupPath, MB);
 
     // Raw limits, measured on 100 MB; the upload again at each larger case size (see uploadLimitsBySize).
     const rawBytes = 100 * MB;
@@ -244,26 +238,19 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
       ];
       for (const { mode, scanThread } of variants) {
         const generationId = `gen_${mode}_${scanThread}_${size.bytes}`;
-        let path = sourcePath;
-        let envelope: ServedArtifact['envelope'];
-        if (mode === 'enterprise') {
-          path = join(work, `${generationId}.enc`);
-          envelope = await encryptArtifact(sourcePath, path, kms, aws.artifactKeyArn, generationId);
-        }
-        server.serve({ generationId, path, rows, mode, ...(envelope ? { envelope } : {}) });
+        const warmupId = `${generationId}_warmup`;
+        const served = [
+          await serve(generationId, sourcePath, rows, mode),
+          await serve(warmupId, warmupPath, warmupRows, mode),
+        ];
         const loadAverage = round(loadavg()[0] ?? 0, 2);
         const motoBefore = motoCpu();
         const serverBefore = process.cpuUsage();
-        const report = await child({
-          kind: 'land',
-          aws,
-          apiBase: server.apiBase,
-          generationId,
-          datasetId: DATASET,
-          feed: FEED,
-          tenantId: TENANT,
+        const report = await lambda.land({
           mode,
           scanThread,
+          warmup: landingEvent(warmupId),
+          event: landingEvent(generationId),
         });
         const serverCpu = process.cpuUsage(serverBefore);
         const motoCpuSeconds = since(motoBefore);
@@ -285,6 +272,7 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
           ratioOfSlowestLimit: ratio(rate, slowest.mbPerSecond),
           peakRssMiB: Math.max(report.peakRssMiB, report.maxRssMiB),
           baselineRssMiB: report.baselineRssMiB,
+          runtimeRssMiB: report.result.runtimeRssMiB,
           cpuSeconds: round(report.result.cpuSeconds ?? 0, 2),
           loadAverage,
           motoCpuSeconds,
@@ -293,20 +281,22 @@ export async function runLandingBenchmark(options: { large?: boolean } = {}) {
         cases.push(landed);
         console.log(
           `[landing] ${mode} (scan ${scanThread}) ${size.label}: ${rate} MB/s (${landed.ratioOfSlowestLimit} of ${slowest.name}), ` +
-            `peak RSS ${landed.peakRssMiB} MiB, ${landed.cpuSeconds} CPU s (moto ${motoCpuSeconds}, server ` +
+            `RSS ${landed.runtimeRssMiB} -> ${landed.baselineRssMiB} (init) -> peak ${landed.peakRssMiB} MiB, ${landed.cpuSeconds} CPU s (moto ${motoCpuSeconds}, server ` +
             `${landed.serverCpuSeconds}), load ${loadAverage}`,
         );
-        if (report.result.outputKey) {
-          await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: report.result.outputKey }));
+        for (const key of [report.result.outputKey, report.result.warmupOutputKey]) {
+          await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
         }
-        if (mode === 'enterprise') rmSync(path, { force: true });
+        for (const path of served) if (path) rmSync(path, { force: true });
       }
     }
     const data: LandingData = {
       format: 'csv',
       memoryMb: LANDING_MEMORY_MB,
       vcpus: round(LANDING_MEMORY_MB / 1769, 2),
-      launch: describeLaunch(landingChildLaunch()),
+      launch: describeLaunch(lambda.launch),
+      measured: 'bundle',
+      bundleKib: lambda.bundleKib,
       rawLimits,
       inspectMbPerSecond: inspectRate,
       uploadLimitsBySize,

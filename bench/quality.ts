@@ -4,7 +4,7 @@
  * child process: without the report (straight to the data key) and with it (upload to quarantine,
  * profile every row against a seed read from S3, build the report, publish by server-side copy).
  * Figures are ratios of the two: throughput with / without, peak RSS with / without.
- * Both start as Lambda starts LandArtifact (bench/landing.ts `landingChildLaunch`).
+ * Both start as Lambda starts LandArtifact (bench/landing-lambda.ts `landingChildLaunch`).
  * `--compare-exec-wrapper` lands a third time with the report, with the runtime's V8 flags alone
  * (no exec wrapper), to show what the wrapper's semi-space size changes.
  * Run alone: `tsx bench/quality.ts [--large] [--compare-exec-wrapper]`.
@@ -17,7 +17,7 @@ import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } 
 import { awsClientConfig, startMoto } from '../src/local/moto.ts';
 import { MB, isMain, mbPerSecond, ratio, round, runAsScript, runChild, writeResult } from './common.ts';
 import { DATASET, FEED, startArtifactServer, syntheticRow, writeSyntheticCsv } from './landing-fixtures.ts';
-import { describeLaunch, landingChildLaunch } from './landing.ts';
+import { describeLaunch, landingChildLaunch } from './landing-lambda.ts';
 import type { QualityChildJob, QualityChildResult } from './quality-child.ts';
 
 /** Seed size: seeds are capped at 500 MB by the vendor; 20 MB (≈ 650k rows) is a large one. */

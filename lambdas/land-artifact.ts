@@ -53,6 +53,12 @@ const configShape = {
    * (whole MB, 512..10240; local runs may scale it down). Unset: Lambda's default, 512.
    */
   EPHEMERAL_STORAGE_MB: z.optional(z.coerce.number().check(z.positive())),
+  /**
+   * Where the stream scan (SHA-256, CSV row count, schema, conformance) runs: `worker` (default) a
+   * worker thread on the second vCPU of LandArtifact's memory size, `inline` the landing's thread
+   * (a memory size with one vCPU; the landing benchmark measures both from the built bundle).
+   */
+  LANDING_SCAN_THREAD: z.optional(z.enum(['worker', 'inline'])),
 };
 
 const conditionsSchema = z.object({
@@ -186,6 +192,7 @@ export const handler = defineHandler({
         tmpDir: containerTmpDir(),
         ephemeralStorageBytes,
         contentCheck: quality,
+        ...(config.LANDING_SCAN_THREAD ? { scanThread: config.LANDING_SCAN_THREAD } : {}),
       },
       { ...input, tenantId: input.tenantId ?? (config.ARTIFACT_TENANT_ID || undefined) },
     );

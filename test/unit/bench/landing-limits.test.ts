@@ -63,3 +63,23 @@ describe('landing throughput: what limits it', () => {
     expect(text).not.toContain('caps the ratio');
   });
 });
+
+describe('landing peak RSS: what it is made of', () => {
+  const peakRow = (d: LandingData) => landingChecks(d).find((c) => c.target.startsWith('Landing peak RSS'));
+  const large = (overrides: Partial<LandingCase>) =>
+    landingCase({ sizeLabel: '1 GB', bytes: 1e9, peakRssMiB: 260, ...overrides });
+
+  it('names the function after its init and the bare runtime when the built bundle was measured', () => {
+    const d = { ...data([large({ baselineRssMiB: 67, runtimeRssMiB: 48 })]), measured: 'bundle' as const };
+    const text = peakRow(d)?.limitedBy ?? '';
+    expect(text).toContain('67 MiB of the 260 MiB is the function after its init');
+    expect(text).toContain('Node alone 48 MiB');
+    expect(text).not.toContain('tsx');
+  });
+
+  it('says tsx compiled the sources for results from before the bundle', () => {
+    const text = peakRow(data([large({ baselineRssMiB: 106 })]))?.limitedBy ?? '';
+    expect(text).toContain('106 MiB of the 260 MiB is the process before the landing starts');
+    expect(text).toContain('tsx compiling the sources');
+  });
+});
