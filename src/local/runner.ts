@@ -27,6 +27,7 @@ import {
 } from './lambda-events.ts';
 import { REPO_ROOT, substitutePlaceholders, taskStates, waitStates } from './definitions.ts';
 import { runWithQuotas } from './quota-execution.ts';
+import { assertRedrivable, refailedAttempt } from './redrive-rules.ts';
 import type {
   ExecutionResult,
   LocalHandler,
@@ -162,11 +163,12 @@ export class LocalPipelineRunner {
   }
 
   /**
-   * Step Functions' RedriveExecution: the FAILED execution `name` runs again under the same name
-   * and ARN, with the same input and `$$.Execution.RedriveCount` one higher. AWS reruns only its
-   * unsuccessful states; here every state runs again, so each must be safe to re-run under a later
-   * attempt (what landed stays landed, nothing is bought twice). Refuses what AWS refuses: an
-   * unknown execution (ExecutionDoesNotExist) and a SUCCEEDED one (ExecutionNotRedrivable).
+   * Step Functions' RedriveExecution of the FAILED execution `name`: same name, ARN and input,
+   * `$$.Execution.RedriveCount` one higher, with AWS's rules (redrive-rules.ts). An execution that
+   * failed in a Fail state resumes there and fails again, running nothing else. One that failed in
+   * a Task re-runs from it on AWS; here every state runs again, so each must be safe to re-run
+   * under a later attempt (what landed stays landed, nothing is bought twice). Refused as on AWS:
+   * an unknown execution (ExecutionDoesNotExist), a SUCCEEDED one (ExecutionNotRedrivable).
    */
   async redriveExecution(stateMachine: StateMachineName, name: string): Promise<ExecutionResult> {
     const key = `${stateMachine}:${name}`;
@@ -178,13 +180,11 @@ export class LocalPipelineRunner {
       );
     }
     const last = await previous.result;
-    if (last.status === 'SUCCEEDED') {
-      throw new StepFunctionsApiError(
-        'ExecutionNotRedrivable',
-        'Execution is SUCCEEDED and cannot be redriven.',
-      );
-    }
-    const result = this.run(stateMachine, previous.input, name, last.redriveCount + 1);
+    assertRedrivable(last);
+    const refailed = refailedAttempt(last);
+    const result = refailed
+      ? this.reportFailed(refailed)
+      : this.run(stateMachine, previous.input, name, last.redriveCount + 1);
     this.executions.set(key, { input: previous.input, result });
     const started = this.started.get(name);
     if (started?.stateMachine === stateMachine) {
@@ -194,6 +194,16 @@ export class LocalPipelineRunner {
       });
     }
     return result;
+  }
+
+  /** A redriven attempt that failed in its Fail state again, announced as Step Functions does. */
+  private async reportFailed(
+    attempt: NonNullable<ReturnType<typeof refailedAttempt>>,
+  ): Promise<ExecutionResult> {
+    const lambda = new LambdaLimits(this.containers);
+    const { stateMachine, name, executionArn } = attempt;
+    const statusChange = await this.deliverStatusChange(stateMachine, name, executionArn, attempt, lambda);
+    return { ...attempt, functions: lambda.functionReports, statusChange };
   }
 
   private async run(

@@ -66,65 +66,72 @@ describe('redrive', () => {
     expect(out.join('')).toMatch(/No run "ingest-nope"/);
   });
 
-  it("Step Functions' redrive of a FAILED or PARTIAL execution lands the rest under the same run, buying nothing twice", async () => {
+  // https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html: a redrive
+  // "continues the failed execution from the unsuccessful step"; the steps that succeeded are not
+  // rerun. Both workflows catch every error, record it, and end in a Fail state (RunFailed,
+  // RunNotComplete): that state is the unsuccessful step, so a redrive fails there again.
+  it("Step Functions' redrive of an execution that failed in its Fail state fails there again, running nothing; the CLI redrive completes the run", async () => {
     const feed = 'sfn-redrive';
     const tenant = h.simulator.demoTenant.tenantId;
     await h.putScenarios(feed, { scenarios: [SMALL, LARGE] });
-    const landedEvents = (runId: string, from: number) =>
+    const eventsOf = (runId: string, from: number) =>
       h.events
         .slice(from)
-        .filter((e) => e.detailType === DetailType.scenarioLanded && e.detail['runId'] === runId)
-        .map((e) => e.detail['scenario']);
-    const finished = (runId: string, from: number) =>
-      h.events
-        .slice(from)
-        .filter((e) => e.detailType === DetailType.runFinished && e.detail['runId'] === runId)
-        .map((e) => e.detail['status']);
+        .filter((e) => e.detail['runId'] === runId && e.detailType !== DetailType.runFinished);
 
-    for (const [cap, status, landedFirst] of [
-      [10, 'FAILED', []],
-      [100, 'PARTIAL', ['small']],
+    for (const [cap, status] of [
+      [10, 'FAILED'],
+      [100, 'PARTIAL'],
     ] as const) {
       h.simulator.operator.setTenantLimits(tenant, { perRequestCap: cap });
       const drop = await h.runner.runSeedDrop(await h.putSeed(feed, 'seed.csv', exampleSeedCsv(160 + cap)));
       const runId = drop.execution!.name;
       expect(drop.execution?.status).toBe('FAILED');
-      expect((await h.repo.getRun(runId))?.status).toBe(status);
+      const failState = (drop.execution?.events ?? [])
+        .map((e) => e['state'] as { name: string; type: string } | undefined)
+        .findLast((state) => state?.type === 'Fail')?.name;
+      expect(['RunFailed', 'RunNotComplete']).toContain(failState);
+      const before = await h.repo.getRun(runId);
+      expect(before?.status).toBe(status);
       const keysBefore = await h.feedKeys(feed);
 
       h.simulator.operator.setTenantLimits(tenant, { perRequestCap: 1_000_000 });
       h.simulator.resetCounters();
       const firstEvent = h.events.length;
       const redriven = await h.runner.redriveExecution('ingest', runId);
-      expect(redriven.status, redriven.cause ?? '').toBe('SUCCEEDED');
       expect(redriven).toMatchObject({
+        status: 'FAILED',
+        error: drop.execution!.error,
+        cause: drop.execution!.cause,
         name: runId,
         executionArn: drop.execution!.executionArn,
         redriveCount: 1,
+        taskInvocations: {},
+      });
+      expect(redriven.events.filter((e) => e.type === 'StateEntered').map((e) => e['state'])).toEqual([
+        expect.objectContaining({ name: failState, type: 'Fail' }),
+      ]);
+      // Nothing ran: no vendor call, no object, no Scenario Landed; the run keeps its outcome.
+      expect(h.simulator.counters()).toMatchObject({ trainings: 0, generationsExecuted: 0 });
+      expect(h.simulator.counters().calls['POST /v1/datasets/{dataset_id}/generations'] ?? 0).toBe(0);
+      expect(await h.feedKeys(feed)).toEqual(keysBefore);
+      expect(eventsOf(runId, firstEvent)).toEqual([]);
+      // The failed redrive is announced as any failed execution (EventBridge → RecordRun), harmlessly.
+      expect(redriven.statusChange?.error ?? null).toBeNull();
+      expect((await h.repo.getRun(runId))?.status).toBe(status);
+      // A second redrive is allowed (the execution is FAILED again) and fails the same way.
+      expect(await h.runner.redriveExecution('ingest', runId)).toMatchObject({
+        status: 'FAILED',
+        redriveCount: 2,
       });
 
-      const run = await h.repo.getRun(runId);
-      expect(run).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1, failure: null });
-      expect(run?.scenarios?.map((o) => [o.scenario, o.outcome]).sort()).toEqual([
-        ['large', 'landed'],
-        ['small', 'landed'],
-      ]);
-      expect((await h.repo.listFeedRuns(feed)).find((r) => r.runId === runId)?.status).toBe('SUCCEEDED');
-      // Nothing trained, nothing generated or landed again for what had landed.
-      const counters = h.simulator.counters();
-      expect(counters.calls['POST /v1/datasets'] ?? 0).toBe(0);
-      expect(counters).toMatchObject({ trainings: 0, duplicateWork: 0 });
-      expect(counters.generationsExecuted).toBe(2 - landedFirst.length);
-      const keysAfter = await h.feedKeys(feed);
-      for (const key of keysBefore) expect(keysAfter).toContain(key);
-      const written = keysAfter.filter((k) => !keysBefore.includes(k));
-      for (const name of landedFirst)
-        expect(written.filter((k) => k.includes(`scenario=${name}/`))).toEqual([]);
-      // Announced once: the landings of this attempt and one Run Finished with the new status.
-      expect(landedEvents(runId, firstEvent).sort()).toEqual(
-        ['large', 'small'].filter((name) => !(landedFirst as readonly string[]).includes(name)),
-      );
-      expect(finished(runId, firstEvent)).toEqual(['SUCCEEDED']);
+      // What completes the run: the CLI's redrive, a new execution of only what did not land.
+      const out: string[] = [];
+      expect(await redrive(out).run([runId, '--json'])).toBe(0);
+      const plan = JSON.parse(out.join('')) as { runId: string };
+      const completed = await h.runner.startedExecution(plan.runId);
+      expect(completed?.status, completed?.cause ?? '').toBe('SUCCEEDED');
+      expect(h.simulator.counters()).toMatchObject({ trainings: 0, duplicateWork: 0 });
     }
   });
 
