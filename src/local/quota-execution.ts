@@ -3,7 +3,8 @@
  * (see sfn-quotas.ts): Task inputs and results are measured before and after each handler, where
  * an oversized one raises `States.DataLimitExceeded` with AWS's catch rules; every other state's
  * input and output, the history length and Map concurrency are watched in the event stream, and
- * a broken quota fails the execution at once, with nothing after it running.
+ * a broken quota fails the execution at once, with nothing after it running. Task states get
+ * `$$.State.RetryCount`, which the engine does not supply (state-retry-count.ts).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
@@ -21,6 +22,7 @@ import {
   enclosingStates,
   utf8JsonBytes,
 } from './sfn-quotas.ts';
+import { retryCounter, rewriteRetryCount } from './state-retry-count.ts';
 
 /** One entry of an execution's history (aws-local-stepfunctions event log). */
 export interface HistoryEvent {
@@ -82,13 +84,19 @@ export async function runWithQuotas(
   input: unknown,
   options: QuotaRunOptions,
 ): Promise<QuotaRunResult> {
-  const capped = capInlineMapConcurrency(definition);
-  const chains = enclosingStates(capped);
+  const { definition: counted, fields: retryCountFields } = rewriteRetryCount(
+    capInlineMapConcurrency(definition),
+  );
+  const chains = enclosingStates(counted);
   const monitor = new QuotaMonitor();
   const handlers: Record<string, TaskHandler> = {};
   for (const [stateName, handler] of Object.entries(options.handlers)) {
     const chain = chains.get(stateName) ?? [];
-    handlers[stateName] = async (taskInput: unknown) => {
+    const countFields = retryCountFields.get(stateName);
+    const withRetryCount = countFields ? retryCounter(stateName, countFields) : (input: unknown) => input;
+    handlers[stateName] = async (engineInput: unknown) => {
+      // `$$.State.RetryCount`, which the engine lacks (state-retry-count.ts).
+      const taskInput = withRetryCount(engineInput);
       // Let the event stream catch up, so a quota broken by an earlier state stops this one.
       await nextTurn();
       const broken = monitor.violation;
@@ -111,7 +119,7 @@ export async function runWithQuotas(
       return result;
     };
   }
-  const machine = validatedStateMachine(capped);
+  const machine = validatedStateMachine(counted);
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: handlers as never,

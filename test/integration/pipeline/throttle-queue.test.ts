@@ -10,7 +10,8 @@ import { handler as createGenerationHandler } from '../../../lambdas/create-gene
 import { onAwsClient } from '../../../lambdas/commons/clients/lazy.ts';
 import { handler as pollJobHandler } from '../../../lambdas/poll-job.ts';
 import { handler as uploadSeedHandler } from '../../../lambdas/upload-seed.ts';
-import { PACING_SORT_KEY, RESERVATION_GRACE_MS } from '../../../src/client/index.ts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbPacer, PACING_SORT_KEY, RESERVATION_GRACE_MS } from '../../../src/client/index.ts';
 import type { LocalHandler } from '../../../src/local/runner-types.ts';
 import type { ExecutionResult, HistoryEvent } from '../../../src/local/runner.ts';
 import { LocalPipelineRunner } from '../../../src/local/runner.ts';
@@ -136,13 +137,76 @@ describe('shared pacing across concurrent runs', () => {
       for (const call of reserving) expect(call.takes).toBe(1);
       // A step that comes back on time for its reservation sends without taking a second slot.
       const onTime = observed.filter(
-        (call) => call.held !== null && call.startedAt - call.held <= RESERVATION_GRACE_MS - 50,
+        (call) =>
+          call.held !== null && !call.retryCount && call.startedAt - call.held <= RESERVATION_GRACE_MS - 50,
       );
       expect(onTime.length).toBeGreaterThan(0);
       for (const call of onTime) {
         expect(call.takes, JSON.stringify(call)).toBe(0);
         expect(call.reserved).toBeNull();
       }
+    } finally {
+      delete process.env['VENDOR_REQUESTS_PER_SECOND'];
+      delete process.env['VENDOR_REQUEST_BURST'];
+      resetVendorClientForTests();
+    }
+  });
+});
+
+describe('a Retry of a step that held a reservation', () => {
+  it('takes a fresh slot: the failed attempt may already have sent on the reserved one', async () => {
+    const observed: StepInvocation[] = [];
+    const observedUpload = observedStep(uploadSeedHandler, observed);
+    let failedAfterSending = false;
+    const runner = new LocalPipelineRunner({
+      env: { ...h.env, VENDOR_REQUESTS_PER_SECOND: '1', VENDOR_REQUEST_BURST: '1' },
+      retryIntervalMs: 5,
+      realVendorWaits: true,
+      handlerOverrides: {
+        // The attempt that goes on its reserved slot sends the upload, then its Lambda fails
+        // (the connection dropped after the request went): the Retry policy runs it again.
+        UploadSeed: async (event, context) => {
+          const out = await observedUpload(event, context);
+          if (reservationIn(event) !== null && !failedAfterSending) {
+            failedAfterSending = true;
+            throw Object.assign(new Error('the upload was sent; the invocation failed after it'), {
+              name: 'Lambda.ServiceException',
+            });
+          }
+          return out;
+        },
+      },
+      iam: h.environment.iam,
+    });
+    // Other work holds the deployment's next 6 s of vendor requests: the upload reserves its slot.
+    const pacer = new DynamoDbPacer({
+      tableName: h.names.table,
+      dynamo: DynamoDBDocumentClient.from(h.environment.clients.dynamodb),
+      clientId: h.simulator.demoTenant.clientId,
+      requestsPerSecond: 1,
+      burst: 1,
+      maxInlineWaitOtherMs: 10_000,
+      sleep: () => Promise.resolve(),
+    });
+    for (let i = 0; i < 6; i += 1) await pacer.acquire('getDatasetSchema');
+    const drop = await h.putSeed('paced-retry', 'seed.csv', exampleSeedCsv(40));
+    const { resetVendorClientForTests } = await import('../../../lambdas/commons/vendor.ts');
+    resetVendorClientForTests();
+    try {
+      const { execution } = await runner.runSeedDrop(drop);
+      expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
+      expect(retriesOf(execution!, 'UploadSeed')).toBe(1);
+      const uploads = observed.filter((call) => call.functionName.endsWith('UploadSeed'));
+      const [reserving, onSlot, retried] = uploads;
+      expect(uploads, JSON.stringify(uploads)).toHaveLength(3);
+      expect(reserving).toMatchObject({ held: null, takes: 1, retryCount: 0 });
+      expect(reserving!.reserved).not.toBeNull();
+      // The attempt on the slot took nothing; its Retry, within the grace of the same slot, took one.
+      expect(onSlot).toMatchObject({ held: reserving!.reserved, takes: 0, retryCount: 0 });
+      expect(retried).toMatchObject({ held: reserving!.reserved, retryCount: 1, takes: 1 });
+      expect(retried!.startedAt - retried!.held!).toBeLessThanOrEqual(RESERVATION_GRACE_MS);
+      expect(h.simulator.counters().trainings).toBe(1);
+      expect(h.simulator.counters().duplicateWork).toBe(0);
     } finally {
       delete process.env['VENDOR_REQUESTS_PER_SECOND'];
       delete process.env['VENDOR_REQUEST_BURST'];
@@ -161,6 +225,8 @@ interface StepInvocation {
   readonly reserved: number | null;
   /** Applied UpdateItem calls on the pacing item: the slots it took. */
   readonly takes: number;
+  /** `$$.State.RetryCount` as the state machine passed it. */
+  readonly retryCount: number | null;
 }
 
 const pacingWrites = new AsyncLocalStorage<{ takes: number }>();
@@ -204,6 +270,7 @@ function observedStep(handler: LocalHandler, into: StepInvocation[]): LocalHandl
       held: reservationIn(event),
       reserved: reservationIn(output),
       takes: store.takes,
+      retryCount: (event as { retryCount?: number } | null)?.retryCount ?? null,
     });
     return output;
   };
