@@ -53,7 +53,6 @@ import {
   type LandArtifactInput,
   type LandArtifactResult,
 } from './land-contract.ts';
-import { workerStreamScan } from './scan-worker.ts';
 import { openArtifactSpool, removeSpoolDir, type ArtifactSpool } from './spool.ts';
 import { inlineStreamScan, type StreamScan, type StreamScanSetup } from './stream-scan.ts';
 
@@ -174,9 +173,13 @@ export async function landArtifact(
     tolerance: deps.conformanceTolerance,
   };
   // A content check profiles rows against the seed it read on this thread, so it cannot be handed
-  // to the worker: with a check the scan (and the check's visitor) runs inline.
+  // to the worker: with a check the scan (and the check's visitor) runs inline. The worker's module
+  // is imported when used: in the function's bundle it is then a chunk of its own, which is all the
+  // worker thread loads (not the handler's whole bundle: the SDK, Powertools, the vendor client).
   const scan: StreamScan =
-    check || deps.scanThread === 'inline' ? inlineStreamScan(setup, check?.visitor) : workerStreamScan(setup);
+    check || deps.scanThread === 'inline'
+      ? inlineStreamScan(setup, check?.visitor)
+      : (await import('./scan-worker.ts')).workerStreamScan(setup);
   let spool: ArtifactSpool | null = null;
   let upload: MultipartUpload | null = null;
   let completed = false;

@@ -6,7 +6,7 @@
  * both ways the benchmark does (managed with the scan inline, enterprise with the scan worker):
  * the landed object is complete and the figures the benchmark reports are consistent.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -95,6 +95,25 @@ describe('the landing benchmark runs the built LandArtifact bundle', () => {
     expect(result.runtimeRssMiB).toBeGreaterThan(0);
     expect(report.baselineRssMiB).toBeGreaterThan(result.runtimeRssMiB);
     expect(Math.max(report.peakRssMiB, report.maxRssMiB)).toBeGreaterThanOrEqual(report.baselineRssMiB);
+  });
+
+  it("starts the scan worker from a chunk of its own: the thread loads the scan, not the handler's SDK", () => {
+    const chunkDir = join(lambda.assetDir, 'chunks');
+    const entry = readdirSync(chunkDir).find((f) => /^scan-worker-.*\.mjs$/.test(f));
+    expect(entry, 'a scan-worker chunk').toBeDefined();
+    // The chunk and every chunk it imports statically, transitively: what the worker thread loads.
+    const loaded = new Set<string>();
+    const visit = (file: string): void => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      const text = readFileSync(join(chunkDir, file), 'utf8');
+      for (const m of text.matchAll(/(?:from|import)\s*"\.\/([^"]+\.mjs)"/g)) visit(m[1]!);
+    };
+    visit(entry!);
+    const text = [...loaded].map((f) => readFileSync(join(chunkDir, f), 'utf8')).join('\n');
+    expect(text.length).toBeLessThan(64 * 1024);
+    expect(text).not.toMatch(/S3Client|KMSClient|SecretsManager|powertools/i);
+    expect(text).toContain('sha256');
   });
 
   it('ships the exec wrapper in the asset it runs', () => {
