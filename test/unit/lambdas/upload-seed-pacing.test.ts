@@ -2,7 +2,8 @@
  * UploadSeed in the shared pacing: a held slot is judged late at the handler's entry, not after
  * the step re-read and hashed its seed; the seed's hash rides through the wait so the re-run does
  * not hash it again; and an attempt retried by the state machine's Retry (`retryCount` > 0) does
- * not send on the slot its failed attempt may already have used.
+ * not send on the slot its failed attempt may already have used. The reuse check's inline
+ * `getDataset`, refused behind a deep queue, makes the step wait outside too.
  */
 import { context } from '../../support/lambda-env.ts';
 import { createHash } from 'node:crypto';
@@ -13,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import { handler } from '../../../lambdas/upload-seed.ts';
-import { DynamoDbPacer, RESERVATION_GRACE_MS } from '../../../src/client/index.ts';
+import { DynamoDbPacer, RESERVATION_GRACE_MS, VendorPacingError } from '../../../src/client/index.ts';
 import type { CreateDatasetInput } from '../../../src/client/contract.ts';
 import { seedIdentity } from '../../../src/pipeline/seed-object.ts';
 import { fakeApi, seed, trainingDataset } from '../../support/fake-vendor-api.ts';
@@ -145,5 +146,26 @@ describe('upload-seed in the shared pacing', () => {
     const other = { ...first.vendorWait, seedContent: { identity: 'acme-seeds/x/v0', sha256: SHA256 } };
     await handler({ ...input, vendorWait: other }, context);
     expect(seedReads()).toBe(1);
+  });
+
+  it('waits outside, hash carried, when the reuse check cannot get a slot behind a deep queue', async () => {
+    ddb.on(GetCommand, { Key: { pk: 'FEED#retail-panel', sk: `CONTENT#${SHA256}` } }).resolves({
+      Item: { feed: 'retail-panel', sha256: SHA256, datasetId: 'ds_live', runId: 'ingest-earlier' },
+    });
+    const api = fakeApi({
+      getDataset: () => Promise.reject(new VendorPacingError('getDataset', 40)),
+    });
+    setVendorClientForTests(api);
+    const out = (await handler({ ...input, vendorWait: null }, context)) as unknown as {
+      vendorWait: Record<string, unknown>;
+    };
+    expect(out.vendorWait).toMatchObject({
+      seconds: 40,
+      reason: 'paced',
+      operation: 'getDataset',
+      seedContent: { identity: seedIdentity(seed), sha256: SHA256 },
+    });
+    expect(out.vendorWait['reservedAt']).toBeUndefined();
+    expect(api.createDataset).not.toHaveBeenCalled();
   });
 });
