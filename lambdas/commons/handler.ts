@@ -14,6 +14,7 @@ import {
   toStateError,
   type FailureIds,
 } from '../../src/contracts/state-errors.ts';
+import { withinInvocation } from './invocation.ts';
 import { logger, withObservability, type AsyncHandler } from './observability.ts';
 import { redactText } from '../../src/observability/redact.ts';
 
@@ -64,14 +65,14 @@ export function defineHandler<I, O, S extends ConfigShape = Record<never, never>
 ): AsyncHandler<unknown, O> {
   const config = lazyConfig((definition.config ?? {}) as S);
   const mapError = definition.mapError ?? toStateError;
-  return withObservability(async (event: unknown): Promise<O> => {
+  return withObservability(async (event: unknown, context): Promise<O> => {
     const invocation = { startedAt: Date.now() };
     const ids = definition.failureIds?.(event) ?? {};
     try {
       const env = config();
       const input = definition.input.parse(event);
       if (definition.logKeys) logger.appendKeys(definition.logKeys(input));
-      return await definition.run(input, env, invocation);
+      return await withinInvocation(context, () => definition.run(input, env, invocation));
     } catch (err) {
       const mapped =
         err instanceof ConfigurationError

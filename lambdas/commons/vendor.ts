@@ -20,6 +20,7 @@ import { lazyConfig, requiredString } from './config.ts';
 import type { FetchLike } from '../../src/client/http.ts';
 import { MetricUnit, metrics } from './observability.ts';
 import { containerId } from './container.ts';
+import { invocationDeadline } from './invocation.ts';
 
 /** How long a container keeps credentials read from Secrets Manager. */
 export const CREDENTIALS_MAX_AGE_MS = 5 * 60 * 1000;
@@ -97,6 +98,8 @@ async function buildClient(): Promise<SimulacraApi> {
     tokenProvider,
     fetch: countingFetch({ countMints: false }),
     retry: { maxRetryAfterMs: LAMBDA_MAX_RETRY_AFTER_MS },
+    // A slow vendor ends the call (retryable) before the invocation times out.
+    deadline: invocationDeadline,
     ...(pacer ? { pacer } : {}),
     ...(config.SIMULACRA_HTTP_TIMEOUT_MS ? { timeoutMs: config.SIMULACRA_HTTP_TIMEOUT_MS } : {}),
   });

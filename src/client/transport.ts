@@ -6,7 +6,12 @@
 import type * as z from '../contracts/zod.ts';
 import type { ResponseMeta } from './contract.ts';
 import { decode, parseJson } from './decode.ts';
-import { ArtifactUrlExpiredError, SimulacraApiError, SimulacraInputError } from './errors.ts';
+import {
+  ArtifactUrlExpiredError,
+  SimulacraApiError,
+  SimulacraInputError,
+  SimulacraNetworkError,
+} from './errors.ts';
 import { isSameOrigin, readText, send } from './http.ts';
 import type { FetchLike, SendResult } from './http.ts';
 import type { MultipartBody } from './multipart.ts';
@@ -32,6 +37,12 @@ export interface TransportOptions {
   readonly clock?: Partial<Clock>;
   /** Shared pacing every request waits for (e.g. {@link DynamoDbPacer}); none by default. */
   readonly pacer?: VendorPacer;
+  /**
+   * When every call must have ended (epoch ms, read at each call; null: no such bound), e.g. the
+   * Lambda invocation's end: a call then gives up, with a retryable {@link SimulacraNetworkError},
+   * before its host stops it, however long `retry.deadlineMs` and `timeoutMs` are.
+   */
+  readonly deadline?: () => number | null;
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -75,6 +86,7 @@ export class ApiTransport {
   readonly #retry: Required<RetryOptions>;
   readonly #clock: Clock;
   readonly #pacer: VendorPacer | null;
+  readonly #deadline: () => number | null;
 
   constructor(options: TransportOptions) {
     let base: URL;
@@ -96,6 +108,17 @@ export class ApiTransport {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#clock = { ...systemClock, ...options.clock };
     this.#pacer = options.pacer ?? null;
+    this.#deadline = options.deadline ?? (() => null);
+  }
+
+  /** The retry options of a call started at `startedAt`: its deadline cut to the caller's bound. */
+  #retryFor(operation: string, startedAt: number): Required<RetryOptions> {
+    const bound = this.#deadline();
+    if (bound === null || bound >= startedAt + this.#retry.deadlineMs) return this.#retry;
+    if (bound <= startedAt) {
+      throw new SimulacraNetworkError(operation, "no time left before the caller's deadline");
+    }
+    return { ...this.#retry, deadlineMs: bound - startedAt };
   }
 
   async json<T extends object>(
@@ -139,6 +162,7 @@ export class ApiTransport {
   async exchange(spec: CallSpec, consume?: (exchange: Exchange) => Promise<void>): Promise<Exchange> {
     const clock = this.#clock;
     const startedAt = clock.now();
+    const retry = this.#retryFor(spec.operation, startedAt);
     const url = this.#url(spec.target, spec.query);
     const apiOrigin = this.base.origin;
     const sendsBearer = spec.auth && isSameOrigin(url, apiOrigin);
@@ -157,10 +181,10 @@ export class ApiTransport {
       let retryAfterMs: number | null = null;
       let failure: unknown;
       try {
-        const remaining = startedAt + this.#retry.deadlineMs - clock.now();
-        const timeoutMs = Math.max(1, Math.min(this.timeoutMs, remaining));
         const bearer = sendsBearer ? await this.#tokens.getToken() : null;
         if (this.#pacer) await this.#pacer.acquire(spec.operation);
+        const remaining = startedAt + retry.deadlineMs - clock.now();
+        const timeoutMs = Math.max(1, Math.min(this.timeoutMs, remaining));
         const result = await send(this.#fetch, {
           operation: spec.operation,
           method: spec.method,
@@ -207,9 +231,7 @@ export class ApiTransport {
       }
       const retryable =
         spec.retry && !(failure instanceof ArtifactUrlExpiredError) && classifyError(failure) === 'retryable';
-      const delay = retryable
-        ? nextDelay({ attempt, startedAt, retryAfterMs, options: this.#retry, clock })
-        : null;
+      const delay = retryable ? nextDelay({ attempt, startedAt, retryAfterMs, options: retry, clock }) : null;
       if (delay === null) throw failure;
       await clock.sleep(delay);
     }

@@ -102,6 +102,15 @@ export class AwsRetryableError extends StateError {
   override readonly name = 'AwsRetryableError';
 }
 
+/**
+ * The function reached its configured timeout before it finished (what the handler skeleton
+ * throws just before Lambda would stop it). Transient: the state machine retries the step, which
+ * every step is safe to re-run (idempotency keys, check-before-copy).
+ */
+export class InvocationTimeoutError extends StateError {
+  override readonly name = 'InvocationTimeoutError';
+}
+
 /** Convenience for pipeline-side failures that only have a code and a message. */
 export function failure(code: string, message: string, ids: FailureIds = {}): FailureDetails {
   return { message, code, detail: message, ...ids };

@@ -223,6 +223,52 @@ describe('SimulacraClient retries', () => {
   });
 });
 
+describe("SimulacraClient under its caller's deadline (a Lambda invocation's end)", () => {
+  it('ends a hanging call by then with a retryable network error, however long timeoutMs is', async () => {
+    const end = Date.now() + 300;
+    const api = new SimulacraClient({
+      apiBase: server.origin,
+      tokenProvider: countingTokenProvider(),
+      deadline: () => end,
+    });
+    // Without the bound the attempt would wait the default 120 s for an answer.
+    server.script(() => undefined /* never answers */, json(200, DATASET));
+    const err = await api.getJob('job_abcd1234').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SimulacraNetworkError);
+    expect(classifyError(err)).toBe('retryable');
+    expect(Date.now() - end).toBeLessThan(1_000);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('sends nothing once the deadline has passed, and backs off only within it', async () => {
+    const clock = fakeClock();
+    const bounded = new SimulacraClient({
+      apiBase: server.origin,
+      tokenProvider: countingTokenProvider(),
+      clock,
+      deadline: () => clock.time + 3_000,
+    });
+    server.script(problem(503, null, 'down', { 'retry-after': '2' }));
+    const err = await bounded.getDataset('ds_abc').catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503, retryable: true });
+    // 2.2 s fits in 3 s; a second wait would end past the caller's deadline.
+    expect(clock.delays).toEqual([2200]);
+    expect(server.requests).toHaveLength(2);
+
+    const over = new SimulacraClient({
+      apiBase: server.origin,
+      tokenProvider: countingTokenProvider(),
+      clock,
+      deadline: () => clock.time - 1,
+    });
+    server.script(json(200, DATASET));
+    const gone = await over.getDataset('ds_abc').catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(SimulacraNetworkError);
+    expect(classifyError(gone)).toBe('retryable');
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
 describe('SimulacraClient authentication', () => {
   it('re-mints exactly once after a 401, then succeeds', async () => {
     const { api, tokens, clock } = client();

@@ -3,8 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { requiredString } from '../../../lambdas/commons/config.ts';
-import { InputValidationError, VendorTerminalError } from '../../../src/contracts/state-errors.ts';
+import {
+  InputValidationError,
+  InvocationTimeoutError,
+  VendorTerminalError,
+} from '../../../src/contracts/state-errors.ts';
 import { defineHandler } from '../../../lambdas/commons/handler.ts';
+import { INVOCATION_MARGIN_MS, invocationDeadline } from '../../../lambdas/commons/invocation.ts';
 import { logger } from '../../../lambdas/commons/observability.ts';
 
 afterEach(() => {
@@ -99,6 +104,43 @@ describe('defineHandler', () => {
     });
     await expect(handler({}, context)).rejects.toBeInstanceOf(RotationFailed);
     expect(JSON.stringify(error.mock.calls[0])).not.toContain(JWT);
+  });
+});
+
+describe('an invocation running out of time', () => {
+  const shortContext = (remainingMs: number) => ({
+    ...context,
+    getRemainingTimeInMillis: () => remainingMs,
+  });
+
+  it('fails with InvocationTimeoutError, which the state machines retry, not a bare TimeoutError', async () => {
+    const error = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const handler = defineHandler({
+      name: 'Slow',
+      input: z.unknown(),
+      run: () => new Promise<number>(() => undefined),
+    });
+    const err = await handler({}, shortContext(400)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvocationTimeoutError);
+    expect((err as InvocationTimeoutError).name).toBe('InvocationTimeoutError');
+    expect((err as InvocationTimeoutError).details).toMatchObject({ code: 'invocation_timeout' });
+    expect(error).toHaveBeenCalledWith('invocation timed out', expect.anything());
+  });
+
+  it("gives the handler's calls the invocation's end less a margin as their deadline", async () => {
+    const handler = defineHandler({
+      name: 'Deadline',
+      input: z.unknown(),
+      run: () => Promise.resolve(invocationDeadline()),
+    });
+    const before = Date.now();
+    const deadline = await handler({}, shortContext(60_000));
+    expect(deadline).toBeGreaterThanOrEqual(before + 60_000 - INVOCATION_MARGIN_MS);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 60_000 - INVOCATION_MARGIN_MS);
+    // A short invocation keeps a tenth of its time.
+    const short = await handler({}, shortContext(3_000));
+    expect(short! - Date.now()).toBeLessThanOrEqual(2_700);
+    expect(invocationDeadline()).toBeNull();
   });
 });
 

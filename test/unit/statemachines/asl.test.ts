@@ -78,6 +78,8 @@ describe.each(names)('%s.asl.json', (name) => {
         'Lambda.TooManyRequestsException',
         'States.Timeout',
         'Lambda.Unknown',
+        // What the handler skeleton throws at the function's timeout (lambdas/commons/observability.ts).
+        'InvocationTimeoutError',
       ]) {
         expect(retried, `${stateName} retries ${error}`).toContain(error);
       }
