@@ -8,23 +8,23 @@ export interface CliCommand {
 
 /**
  * Runs a command's option parsing (`parse`, e.g. a `parseArgs` call with a `help` flag) and decides
- * whether the command goes on: the values, or the exit code after printing the usage (0 for
- * `--help`, 2 for bad options).
+ * whether the command goes on: the values and positionals, or the exit code after printing the
+ * usage (0 for `--help`, 2 for bad options).
  */
 export function parseOrExit<T extends { readonly help?: boolean | undefined }>(
   usage: string,
-  parse: () => { values: T },
-): { readonly values: T } | { readonly exitCode: number } {
-  let values: T;
+  parse: () => { values: T; positionals?: string[] },
+): { readonly values: T; readonly positionals: string[] } | { readonly exitCode: number } {
+  let parsed: { values: T; positionals?: string[] };
   try {
-    ({ values } = parse());
+    parsed = parse();
   } catch (err) {
     console.error(`${(err as Error).message}\n\n${usage}`);
     return { exitCode: 2 };
   }
-  if (values.help) {
+  if (parsed.values.help) {
     console.log(usage);
     return { exitCode: 0 };
   }
-  return { values };
+  return { values: parsed.values, positionals: parsed.positionals ?? [] };
 }

@@ -52,10 +52,10 @@ export function createRunStatusCommand(deps: RunStatusDeps = {}): CliCommand {
         }),
       );
       if ('exitCode' in parsed) return parsed.exitCode;
-      const { values, positionals } = parsed as typeof parsed & { positionals?: string[] };
-      const runId = positionals?.[0];
+      const { values, positionals } = parsed;
+      const runId = positionals[0];
       const { table, target, problems } = stateTableTarget(values, env);
-      if (!runId || (positionals?.length ?? 0) > 1) problems.unshift('give exactly one RUN_ID');
+      if (!runId || positionals.length > 1) problems.unshift('give exactly one RUN_ID');
       if (problems.length > 0) {
         stderr(`${problems.join('\n')}\n\n${STATUS_USAGE}`);
         return 2;
