@@ -16,10 +16,19 @@ import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { startLocalEnvironment } from '../src/local/environment.ts';
-import { LocalPipelineRunner, type SeedDropResult } from '../src/local/runner.ts';
+import { LocalPipelineRunner } from '../src/local/runner.ts';
 import { exampleSeedCsv } from '../test/support/pipeline-harness.ts';
 import { isMain, ratio, round, runAsScript, writeResult } from './common.ts';
 import { quietHandlerEnv } from './pipeline-run.ts';
+import {
+  dropFigures,
+  recheckDrop,
+  settleDrop,
+  type DropOutcome,
+  type FailedRun,
+  type PendingDrop,
+  type StartIngestFailure,
+} from './scale-drops.ts';
 
 /**
  * Real milliseconds between Step Functions Retry attempts. The ASL retries vendor throttling 5x
@@ -74,7 +83,13 @@ export interface ScaleData {
   readonly idealSeconds: number;
   readonly wallOverIdeal: number | null;
   readonly succeededRuns: number;
-  readonly failedRuns: readonly { feed: string; error: string | null }[];
+  /** Runs whose execution failed (with the state that raised the error), or that never started. */
+  readonly failedRuns: readonly FailedRun[];
+  /**
+   * Start-ingest invocations that failed, with what became of the execution each was to start
+   * (counted by that execution in `succeededRuns` / `failedRuns`). Absent in older results.
+   */
+  readonly startIngestErrors?: readonly StartIngestFailure[];
   readonly landedObjects: number;
   readonly distinctLandedFeeds: number;
   readonly trainings: number;
@@ -175,7 +190,9 @@ export async function runScaleBenchmark(
     simulator.resetCounters();
     const loadAtStart = loadavg()[0] ?? 0;
     const dropped = performance.now();
-    // A drop whose start-ingest invocation fails (e.g. it times out) is a failed run, not a crash.
+    // Each drop counts by its execution's outcome; a failed start-ingest invocation is reported
+    // beside it (bench/scale-drops.ts). undefined: still running when a time limit stopped it.
+    const settled: (DropOutcome | PendingDrop | undefined)[] = drops.map(() => undefined);
     let finished = 0;
     // Progress, so a run stopped before the end still shows how far it got.
     const progressTimer = setInterval(() => {
@@ -186,42 +203,36 @@ export async function runScaleBenchmark(
           `${accepted} vendor calls accepted, ${c.faults.rate ?? 0} refused, ${c.generationsExecuted} generations, load ${round(loadavg()[0] ?? 0, 1)}`,
       );
     }, 30_000);
-    // Each drop's outcome as it settles (undefined: still running when a time limit stopped it).
-    const settled: (PromiseSettledResult<SeedDropResult> | undefined)[] = drops.map(() => undefined);
-    const all = Promise.allSettled(
+    const settle = async (i: number, settling: Promise<DropOutcome>) => {
+      settled[i] = await settling;
+      finished += 1;
+    };
+    const all = Promise.all(
       drops.map((drop, i) =>
-        runner.runSeedDrop(drop).then(
-          (value) => {
-            finished += 1;
-            settled[i] = { status: 'fulfilled', value };
-          },
-          (reason: unknown) => {
-            finished += 1;
-            settled[i] = { status: 'rejected', reason };
-          },
+        settle(
+          i,
+          settleDrop(runner, drop, feeds[i] as string, (pending) => {
+            settled[i] = pending;
+          }),
         ),
       ),
-    ).then(() => false);
+    ).then(async () => {
+      // A start-ingest that failed before its execution was found: looked up again.
+      await Promise.all(
+        settled.map(async (d, i) => {
+          if (d && 'execution' in d) settled[i] = await recheckDrop(runner, d);
+        }),
+      );
+      return false;
+    });
     const limit = options.maxSeconds;
     const stopped = await (limit ? Promise.race([all, sleep(limit * 1000).then(() => true)]) : all);
     clearInterval(rssTimer);
     clearInterval(progressTimer);
     const wallSeconds = round((performance.now() - dropped) / 1000, 1);
     const counters = simulator.counters();
-    const results: (SeedDropResult | null)[] = settled.map((r) =>
-      r?.status === 'fulfilled' ? r.value : null,
-    );
-    const executions = results.map((r) => r?.execution ?? null);
-    const failedRuns = executions.flatMap((e, i) => {
-      const s = settled[i];
-      if (e?.status === 'SUCCEEDED' || s === undefined) return [];
-      const error = e
-        ? `${e.error}: ${e.cause}`
-        : s?.status === 'rejected'
-          ? `start-ingest failed: ${String((s.reason as Error)?.message ?? s.reason)}`
-          : `not started: ${JSON.stringify(results[i]?.outcome ?? null)}`;
-      return [{ feed: feeds[i] as string, error }];
-    });
+    const executions = settled.map((d) => (d && 'execution' in d ? d.execution : null));
+    const { succeededRuns, failedRuns, startIngestErrors, unfinishedRuns } = dropFigures(settled);
     const landed = await listAll(s3, env.names.outputBucket, 'synthetic/');
     const landedFeeds = new Set(landed.map((key) => /feed=([^/]+)/.exec(key)?.[1]));
     const acceptedVendorCalls =
@@ -233,9 +244,7 @@ export async function runScaleBenchmark(
     );
     const data: ScaleData = {
       seeds,
-      ...(stopped
-        ? { stoppedAfterSeconds: limit, unfinishedRuns: settled.filter((r) => r === undefined).length }
-        : {}),
+      ...(stopped ? { stoppedAfterSeconds: limit, unfinishedRuns } : {}),
       command:
         `tsx bench/scale.ts --seeds ${seeds} --rate ${ratePerSecond}${floor ? ' --floor' : ''}` +
         (limit ? ` --max-seconds ${limit}` : ''),
@@ -251,8 +260,9 @@ export async function runScaleBenchmark(
       rateLimited429s: counters.faults.rate ?? 0,
       idealSeconds,
       wallOverIdeal: ratio(wallSeconds, idealSeconds),
-      succeededRuns: executions.filter((e) => e?.status === 'SUCCEEDED').length,
+      succeededRuns,
       failedRuns,
+      startIngestErrors,
       landedObjects: landed.length,
       distinctLandedFeeds: landedFeeds.size,
       trainings: counters.trainings,
@@ -260,7 +270,7 @@ export async function runScaleBenchmark(
       duplicateWork: counters.duplicateWork,
       vendor429sPerRun: round((counters.faults.rate ?? 0) / seeds, 2),
       stateRetriesPerRun: round(stateRetries / seeds, 2),
-      maxStateTransitionsPerRun: Math.max(...executions.map((e) => e?.stateTransitions ?? 0)),
+      maxStateTransitionsPerRun: Math.max(0, ...executions.map((e) => e?.stateTransitions ?? 0)),
       callsByRoute: counters.calls,
       retryIntervalMs: SCALE_RETRY_INTERVAL_MS,
     };
@@ -269,10 +279,22 @@ export async function runScaleBenchmark(
         `${wallSeconds} s vs ideal ${idealSeconds} s (${data.wallOverIdeal}x), ${data.rateLimited429s} 429s (${data.refusedPerAccepted} per accepted call), ` +
         `${data.stateRetriesPerRun} state retries/run, peak RSS ${data.peakRssMiB} MiB`,
     );
+    if (failedRuns.length > 0 || startIngestErrors.length > 0) {
+      console.log(
+        `[scale] ${failedRuns.length} failed runs by state and error: ${JSON.stringify(countBy(failedRuns, (f) => `${f.state ?? '-'} ${(f.error ?? '').slice(0, 60)}`))}; ` +
+          `${startIngestErrors.length} start-ingest errors by execution outcome: ${JSON.stringify(countBy(startIngestErrors, (f) => `${f.execution ?? 'none'} ${f.error.slice(0, 60)}`))}`,
+      );
+    }
     return writeResult(scaleResultName(seeds, floor), startedAt, data);
   } finally {
     await env.close();
   }
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
 }
 
 function numberFlag(name: string): number | undefined {

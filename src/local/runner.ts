@@ -376,6 +376,9 @@ export class LocalPipelineRunner {
     return sdkStartExecution(this.localSfnClient, this.stateMachineArn('ingest'))(request);
   };
 
+  /** Whether start-ingest's StartExecution started an execution named `name`. */
+  readonly hasExecution = (name: string): boolean => this.started.has(name);
+
   /** The execution started under `name`, awaited. */
   async startedExecution(name: string): Promise<ExecutionResult | null> {
     return (await this.started.get(name)?.result) ?? null;
