@@ -5,10 +5,12 @@
  * the page grants nothing a command does not use.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { CliCommand } from '../../../src/cli/command.ts';
 import { createRedriveCommand } from '../../../src/cli/commands/redrive.ts';
+import { createRotateCommand } from '../../../src/cli/commands/rotate.ts';
 import { createRunStatusCommand } from '../../../src/cli/commands/run-status.ts';
 import { createRunsCommand } from '../../../src/cli/commands/runs.ts';
 import type { StateTableCommandDeps } from '../../../src/cli/state-table.ts';
@@ -19,6 +21,8 @@ import { awsClientConfig } from '../../../src/local/moto.ts';
 import { exampleSeedCsv, usePipelineHarness } from '../../support/pipeline-harness.ts';
 
 const h = usePipelineHarness();
+/** The judge of the test running (the rotate command builds its client from it). */
+let currentJudge: IamJudge | null = null;
 
 function operatorJudge(markdown?: string): IamJudge {
   const policies = h.environment.iam.policies;
@@ -31,6 +35,8 @@ function operatorJudge(markdown?: string): IamJudge {
     )!,
     IngestStateMachineArn: h.environment.names.ingestStateMachineArn,
     StateMachineKeyArn: policies.resourceKey(h.environment.names.ingestStateMachineArn)!,
+    CredentialsSecretArn: h.environment.names.credentialsSecretArn,
+    CredentialsKeyArn: policies.resourceKey(h.environment.names.credentialsSecretArn)!,
   };
   return new IamJudge(withOperatorRoles(policies, values, markdown));
 }
@@ -72,6 +78,15 @@ const redrive: Factory = (deps) =>
     startExecution: () => h.runner.startIngestExecution,
   });
 
+const rotate: Factory = (deps) =>
+  createRotateCommand({
+    ...deps,
+    secretsManager: () =>
+      Promise.resolve(
+        actAs(new SecretsManagerClient(awsClientConfig(h.moto)), operatorRoleId('rotate'), currentJudge!),
+      ),
+  });
+
 /** The actions the page grants `command`. */
 function granted(judge: IamJudge, command: string): string[] {
   const role = judge.policies.roles.get(operatorRoleId(command));
@@ -85,7 +100,7 @@ function granted(judge: IamJudge, command: string): string[] {
 }
 
 describe('the CLI judged against docs/operator-permissions.md', () => {
-  it('runs, status and redrive make only the calls their documented policies allow, and use all of it', async () => {
+  it('runs, status, redrive and rotate make only the calls their documented policies allow, and use all of it', async () => {
     const tenant = h.simulator.demoTenant.tenantId;
     const feed = 'operator';
     await h.putScenarios(feed, {
@@ -100,6 +115,7 @@ describe('the CLI judged against docs/operator-permissions.md', () => {
     h.simulator.operator.setTenantLimits(tenant, { perRequestCap: 1_000_000 });
 
     const judge = operatorJudge();
+    currentJudge = judge;
     const runs = await runAs(judge, 'runs', createRunsCommand, ['--feed', feed]);
     expect(runs.code, runs.out).toBe(0);
     expect(runs.out).toContain(runId);
@@ -112,8 +128,15 @@ describe('the CLI judged against docs/operator-permissions.md', () => {
     const { runId: newRun } = JSON.parse(redriven.out) as { runId: string };
     expect((await h.runner.startedExecution(newRun))?.status).toBe('SUCCEEDED');
 
+    const rotated = await runAs(judge, 'rotate', rotate, [
+      '--secret-id',
+      h.environment.names.credentialsSecretArn,
+    ]);
+    expect(rotated.code, rotated.out).toBe(0);
+    expect(rotated.out).toMatch(/is AWSCURRENT and mints tokens/);
+
     expect(judge.denied()).toEqual([]);
-    for (const command of ['runs', 'status', 'redrive']) {
+    for (const command of ['runs', 'status', 'redrive', 'rotate']) {
       const used = [
         ...new Set(
           judge
