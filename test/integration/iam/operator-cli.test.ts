@@ -9,10 +9,13 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { CliCommand } from '../../../src/cli/command.ts';
+import { createClaimCommand } from '../../../src/cli/commands/claim.ts';
 import { createRedriveCommand } from '../../../src/cli/commands/redrive.ts';
 import { createRotateCommand } from '../../../src/cli/commands/rotate.ts';
 import { createRunStatusCommand } from '../../../src/cli/commands/run-status.ts';
 import { createRunsCommand } from '../../../src/cli/commands/runs.ts';
+import { createSignupCommand } from '../../../src/cli/commands/signup.ts';
+import { defaultOnboardingCliDeps } from '../../../src/cli/credential-support.ts';
 import type { StateTableCommandDeps } from '../../../src/cli/state-table.ts';
 import { IamJudge } from '../../../src/local/iam/judge.ts';
 import { operatorRoleId, withOperatorRoles } from '../../../src/local/iam/operator-policy.ts';
@@ -147,6 +150,36 @@ describe('the CLI judged against docs/operator-permissions.md', () => {
       ].sort();
       expect(used, `${command}: what it used is what the page grants`).toEqual(granted(judge, command));
     }
+  });
+
+  it('claim stores the approved credential in the stack secret with only what its policy grants', async () => {
+    const judge = operatorJudge();
+    const out: string[] = [];
+    const onboarding = {
+      ...defaultOnboardingCliDeps(),
+      env: { SIMULACRA_API_BASE: h.simulator.apiBase },
+      stdout: (t: string) => out.push(t),
+      stderr: (t: string) => out.push(t),
+      sleep: () => Promise.resolve(),
+    };
+    expect(
+      await createSignupCommand(onboarding).run(['--company', 'Ops Co', '--email', 'ops@ops.test']),
+    ).toBe(0);
+    const requestId = /request_id: (req_[A-Za-z0-9]+)/.exec(out.join('\n'))?.[1];
+    h.simulator.operator.approveSignup(requestId!);
+    const role = operatorRoleId('claim');
+    const claim = createClaimCommand({
+      ...onboarding,
+      secretsManager: () => actAs(new SecretsManagerClient(awsClientConfig(h.moto)), role, judge),
+    });
+    const secretId = h.environment.names.credentialsSecretArn;
+    const code = await invokeAs(role, judge, () =>
+      claim.run(['--request-id', requestId!, '--secret-id', secretId]),
+    );
+    expect(code, out.join('\n')).toBe(0);
+    expect(out.join('\n')).toMatch(/credential verified/);
+    expect(judge.denied()).toEqual([]);
+    expect([...new Set(judge.calls().map((c) => c.action))].sort()).toEqual(granted(judge, 'claim'));
   });
 
   it('refuses a command a call its documented policy does not grant, naming the action', async () => {
