@@ -14,8 +14,8 @@
  * go on it. Behind a deeper backlog they take nothing (a slot far ahead that they would not wait
  * for would push every later reservation back by one interval, and going at once would exceed
  * the vendor's rate) and are refused with {@link VendorPacingError} like a queued call outside a
- * turn: a step with a wait loop waits in Step Functions, any other fails with the retryable
- * `VendorRetryableError` its Retry policy backs off on.
+ * turn: a step with a wait loop waits in Step Functions, any other fails with `VendorPacedError`,
+ * whose Retry policy is patient enough to outlast the deepest queue of reservations.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

@@ -72,6 +72,15 @@ export class VendorRetryableError extends StateError {
   override readonly name = 'VendorRetryableError';
 }
 
+/**
+ * The shared vendor pacing has no slot for this step's call soon enough (a deep queue of
+ * reserved slots) and the step has no wait loop to wait in: its own Retry policy, patient enough
+ * to outlast the deepest queue (`MAX_RESERVATION_AHEAD_MS`), runs it again later.
+ */
+export class VendorPacedError extends StateError {
+  override readonly name = 'VendorPacedError';
+}
+
 /** A vendor failure that retrying will not fix: goes to the failure path with its code. */
 export class VendorTerminalError extends StateError {
   override readonly name = 'VendorTerminalError';
@@ -166,7 +175,7 @@ export function toStateError(err: unknown, ids: FailureIds = {}): StateError {
     );
   }
   if (err instanceof VendorPacingError) {
-    return new VendorRetryableError(
+    return new VendorPacedError(
       { ...failure('vendor_paced', err.message, ids), operation: err.operation },
       { cause: err },
     );

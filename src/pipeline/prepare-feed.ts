@@ -7,7 +7,12 @@
  * first seed landed), a run started by hand fails with `feed_not_ready` and what to do.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { InputValidationError, VendorRetryableError, failure } from '../contracts/state-errors.ts';
+import {
+  InputValidationError,
+  VendorPacedError,
+  VendorRetryableError,
+  failure,
+} from '../contracts/state-errors.ts';
 import type { Dataset, SimulacraApi } from '../client/contract.ts';
 import { SimulacraApiError } from '../client/errors.ts';
 import type { RunSkip } from '../state/records.ts';
@@ -133,12 +138,14 @@ export async function prepareFeed(
   );
   if (isVendorWait(uploaded)) {
     // The whole step runs again under the Retry policy: it re-reads the feed before uploading.
-    const { seconds, operation } = uploaded.vendorWait;
+    const { seconds, operation, reason } = uploaded.vendorWait;
+    if (reason === 'paced') {
+      throw new VendorPacedError(
+        failure('vendor_paced', `${operation} has to wait ${seconds} s for its turn in the shared pacing.`),
+      );
+    }
     throw new VendorRetryableError(
-      failure(
-        'vendor_throttled',
-        `${operation} has to wait ${seconds} s for the vendor's rate limit or the shared pacing.`,
-      ),
+      failure('vendor_throttled', `${operation} has to wait ${seconds} s for the vendor's rate limit.`),
     );
   }
   return { ...identity, seed, dataset: { ...uploaded, reused: false } };

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/prepare-feed.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import type { Dataset } from '../../../src/client/contract.ts';
+import { VendorPacingError } from '../../../src/client/errors.ts';
 import { isSkipped, type PreparedFeed } from '../../../src/pipeline/prepare-feed.ts';
 import { datasetIdempotencyKey } from '../../../src/pipeline/seed-object.ts';
 import { apiError, fakeApi, meta, seed } from '../../support/fake-vendor-api.ts';
@@ -204,6 +205,22 @@ describe('prepare-feed handler', () => {
     });
     setVendorClientForTests(api);
     expect((await prepared()).dataset).toMatchObject({ datasetId: 'ds_new', reused: false });
+  });
+
+  it('leaves a paced re-training upload, or a paced dataset check, to its patient Retry (VendorPacedError)', async () => {
+    const gone = () => Promise.reject(apiError(404, 'simio_dataset_not_found', 'gone'));
+    for (const api of [
+      fakeApi({
+        getDataset: gone,
+        createDataset: () => Promise.reject(new VendorPacingError('createDataset', 90)),
+      }),
+      fakeApi({ getDataset: () => Promise.reject(new VendorPacingError('getDataset', 90)) }),
+    ]) {
+      setVendorClientForTests(api);
+      const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+      expect(err.name).toBe('VendorPacedError');
+      expect(JSON.parse(err.message)).toMatchObject({ code: 'vendor_paced' });
+    }
   });
 
   it('explains what to do for a feed without a trained seed', async () => {

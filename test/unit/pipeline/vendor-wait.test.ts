@@ -68,9 +68,9 @@ describe('vendorWaitFor', () => {
     expect(isVendorWait({ vendorWait: { seconds: 1 } })).toBe(true);
     expect(isVendorWait({ generationId: 'g' })).toBe(false);
   });
-  it('maps a pacing refusal in a step without a wait loop to a retryable state error', () => {
+  it('maps a pacing refusal in a step without a wait loop to the error its patient Retry matches', () => {
     const mapped = toStateError(new VendorPacingError('getDatasetSchema', 2));
-    expect(mapped.name).toBe('VendorRetryableError');
+    expect(mapped.name).toBe('VendorPacedError');
     expect(mapped.details).toMatchObject({ code: 'vendor_paced', operation: 'getDatasetSchema' });
   });
 });

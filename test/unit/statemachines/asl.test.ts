@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { AslDefinitionError, STATE_MACHINE_FILES, loadAslDefinition } from '../../../lib/asl-definition.ts';
-import { aslValuePlaceholders, pipelineFunctions } from '../../../lib/pipeline-functions.ts';
+import { aslValuePlaceholders, callsVendor, pipelineFunctions } from '../../../lib/pipeline-functions.ts';
+import { MAX_RESERVATION_AHEAD_MS } from '../../../src/client/pacing-reservation.ts';
 import {
   LocalPipelineRunner,
   definitionPath,
@@ -94,6 +95,38 @@ describe.each(names)('%s.asl.json', (name) => {
         Next: 'RecordFailure',
         ResultPath: '$.error',
       });
+    }
+  });
+
+  it('lets every vendor-calling step outlast the deepest pacing queue, and passes its RetryCount', () => {
+    const vendorResources = new Set(
+      pipelineFunctions.filter(callsVendor).map((f) => `\${${f.aslPlaceholder ?? ''}}`),
+    );
+    const vendorTasks = allStates(definition.States).filter(
+      ([, state]) => state.Type === 'Task' && vendorResources.has(state['Resource'] as string),
+    );
+    expect(vendorTasks.length).toBeGreaterThanOrEqual(3);
+    for (const [stateName, state] of vendorTasks) {
+      const paced = (state.Retry ?? []).find((r) => r.ErrorEquals.includes('VendorPacedError')) as
+        | { IntervalSeconds: number; MaxAttempts: number; BackoffRate: number; MaxDelaySeconds: number }
+        | undefined;
+      expect(paced, `${stateName} retries VendorPacedError`).toBeDefined();
+      // FULL jitter waits half the capped backoff on average: that must cover the reservations'
+      // horizon, or a step behind a full queue fails with vendor_paced.
+      let expectedMs = 0;
+      for (let attempt = 0; attempt < paced!.MaxAttempts; attempt += 1) {
+        const capped = Math.min(
+          paced!.IntervalSeconds * paced!.BackoffRate ** attempt,
+          paced!.MaxDelaySeconds,
+        );
+        expectedMs += (capped * 1000) / 2;
+      }
+      expect(expectedMs, stateName).toBeGreaterThanOrEqual(MAX_RESERVATION_AHEAD_MS);
+      // A state that carries a reservation passes $$.State.RetryCount, so a Retry takes a fresh slot.
+      const parameters = state['Parameters'] as Record<string, unknown>;
+      const poll = parameters['poll.$'];
+      const carries = 'vendorWait.$' in parameters || (typeof poll === 'string' && poll.endsWith('.poll'));
+      if (carries) expect(parameters['retryCount.$'], stateName).toBe('$$.State.RetryCount');
     }
   });
 
