@@ -7,10 +7,12 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PipelineFunctionSpec } from '../../lib/pipeline-functions.ts';
 import { REPO_ROOT } from './definitions.ts';
+import { onAwsClient } from '../../lambdas/commons/clients/lazy.ts';
 import { invokeAs } from './iam/sdk-recorder.ts';
 import { templateFunctionLimits, type FunctionLimits, type LambdaLimits } from './lambda-limits.ts';
 import { fakeContext } from './lambda-events.ts';
 import { TmpContainers } from './lambda-tmp.ts';
+import { widenLocalSdkSockets } from './sdk-sockets.ts';
 import type { LocalHandler, LocalRunnerOptions } from './runner-types.ts';
 
 export class FunctionHost {
@@ -23,7 +25,10 @@ export class FunctionHost {
     private readonly options: LocalRunnerOptions,
     private readonly region: string,
     private readonly accountId: string,
-  ) {}
+  ) {
+    // Concurrent invocations share the handlers' SDK clients here, not on AWS (sdk-sockets.ts).
+    onAwsClient(widenLocalSdkSockets);
+  }
 
   /**
    * A function's limits as the synthesized template configures them (the environment's, else the

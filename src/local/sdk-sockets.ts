@@ -1,0 +1,33 @@
+/**
+ * The AWS SDK sockets of functions run by the local runner. On AWS each Lambda instance is its own
+ * process with its own SDK clients, each with an agent of 50 sockets (the SDK's default), and runs
+ * one invocation at a time: a function never queues for a socket behind other invocations. The
+ * local runner runs every invocation in one process, where each service has one client shared by
+ * all of them; with the SDK's default, a thousand concurrent runs would queue for 50 sockets (a
+ * local artefact that made StartIngest and the poll steps reach their timeouts). Here each client
+ * gets an agent with {@link LOCAL_SDK_SOCKETS} sockets instead. Only clients built for the
+ * handlers of a local run are changed (through the clients' hook); the deployed defaults are not.
+ */
+import { Agent } from 'node:http';
+import type { HookableClient } from '../../lambdas/commons/clients/lazy.ts';
+
+/** Sockets per SDK client in a local run: enough for every concurrent invocation's calls. */
+export const LOCAL_SDK_SOCKETS = 2_000;
+
+interface ConfigurableHandler {
+  updateHttpClientConfig?: (key: string, value: unknown) => void;
+}
+
+/**
+ * Gives `client` (an SDK v3 client) a keep-alive agent of `sockets` sockets for its plain-HTTP
+ * endpoint (the local emulator). A client without a configurable handler is left as it is.
+ */
+export function widenSdkSockets(client: HookableClient, sockets = LOCAL_SDK_SOCKETS): void {
+  const config = (client as { config?: { requestHandler?: unknown } }).config;
+  const handler = config?.requestHandler as ConfigurableHandler | undefined;
+  if (typeof handler?.updateHttpClientConfig !== 'function') return;
+  handler.updateHttpClientConfig('httpAgent', new Agent({ keepAlive: true, maxSockets: sockets }));
+}
+
+/** The hook the local runner registers (one function, so registering it again adds nothing). */
+export const widenLocalSdkSockets = (client: HookableClient): void => widenSdkSockets(client);
