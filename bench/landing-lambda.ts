@@ -14,12 +14,14 @@ import { build } from 'esbuild';
 import { BUNDLE_ENTRY_FILE, functionBundleOptions, lambdaNodeOptions } from '../lib/bundling.ts';
 import {
   EXEC_WRAPPER_FILE,
+  INITIAL_OLD_SPACE_ENV,
   SEMI_SPACE_ENV,
   installExecWrapper,
   lambdaBootstrapNodeArgs,
 } from '../lib/lambda-runtime.ts';
 import {
   DEFAULT_EPHEMERAL_STORAGE_MB,
+  LANDING_INITIAL_OLD_SPACE_MB,
   LANDING_MEMORY_MB,
   LANDING_SEMI_SPACE_MB,
   PipelineEnv,
@@ -50,7 +52,10 @@ export function landingChildLaunch(execWrapper = true, assetDir?: string): Child
     wrapper: assetDir
       ? join(assetDir, EXEC_WRAPPER_FILE)
       : join(REPO_ROOT, 'lambdas/runtime', EXEC_WRAPPER_FILE),
-    env: { [SEMI_SPACE_ENV]: String(LANDING_SEMI_SPACE_MB) },
+    env: {
+      [SEMI_SPACE_ENV]: String(LANDING_SEMI_SPACE_MB),
+      [INITIAL_OLD_SPACE_ENV]: String(LANDING_INITIAL_OLD_SPACE_MB),
+    },
   };
 }
 

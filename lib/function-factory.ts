@@ -49,6 +49,8 @@ export interface PipelineFunctionOptions {
    * it (lib/lambda-runtime.ts). @default - the runtime's
    */
   readonly maxSemiSpaceMb?: number;
+  /** V8 initial old-space size, MiB, through the same exec wrapper. @default - V8's */
+  readonly initialOldSpaceMb?: number;
 }
 
 export interface PipelineFunction {
@@ -145,14 +147,14 @@ export function createPipelineFunction(
     environment: {
       ...options.environment,
       ...lambdaNodeOptions(options.enableSourceMaps),
-      ...execWrapperEnvironment(options.maxSemiSpaceMb),
+      ...execWrapperEnvironment(options.maxSemiSpaceMb, options.initialOldSpaceMb),
       POWERTOOLS_SERVICE_NAME: 'simulacra-pipeline',
       POWERTOOLS_METRICS_NAMESPACE: options.metricsNamespace,
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_LOGGER_LOG_EVENT: 'false',
     },
   };
-  const execWrapper = options.maxSemiSpaceMb !== undefined;
+  const execWrapper = options.maxSemiSpaceMb !== undefined || options.initialOldSpaceMb !== undefined;
   const fn = new lambda.Function(scope, id, {
     ...settings,
     code: prebuiltCode(options.entry, execWrapper) ?? bundledAtSynth(options.entry, execWrapper),

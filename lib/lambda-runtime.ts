@@ -19,6 +19,8 @@ export const EXEC_WRAPPER_FILE = 'exec-wrapper.sh';
 export const LAMBDA_TASK_ROOT = '/var/task';
 /** The variable the wrapper reads the semi-space size from, MiB. */
 export const SEMI_SPACE_ENV = 'SIMULACRA_MAX_SEMI_SPACE_MB';
+/** The variable the wrapper reads the initial old-space size from, MiB. */
+export const INITIAL_OLD_SPACE_ENV = 'SIMULACRA_INITIAL_OLD_SPACE_MB';
 
 /**
  * The node arguments Lambda's Node.js runtime bootstrap starts the runtime with for a function of
@@ -41,17 +43,27 @@ export function lambdaBootstrapNodeArgs(memoryMb: number): string[] {
 
 /**
  * The environment that makes Lambda start the function through the wrapper with V8 semi-spaces of
- * `maxSemiSpaceMb`; none without it.
+ * `maxSemiSpaceMb` and an initial old space of `initialOldSpaceMb` (each only when given); none
+ * without either.
  */
-export function execWrapperEnvironment(maxSemiSpaceMb?: number): Record<string, string> {
-  if (maxSemiSpaceMb === undefined) return {};
-  if (!Number.isInteger(maxSemiSpaceMb) || maxSemiSpaceMb < 1) {
-    throw new Error(`maxSemiSpaceMb must be a whole number of MiB of at least 1, got ${maxSemiSpaceMb}`);
+export function execWrapperEnvironment(
+  maxSemiSpaceMb?: number,
+  initialOldSpaceMb?: number,
+): Record<string, string> {
+  const sizes: Array<[string, string, number | undefined]> = [
+    ['maxSemiSpaceMb', SEMI_SPACE_ENV, maxSemiSpaceMb],
+    ['initialOldSpaceMb', INITIAL_OLD_SPACE_ENV, initialOldSpaceMb],
+  ];
+  const env: Record<string, string> = {};
+  for (const [name, variable, mib] of sizes) {
+    if (mib === undefined) continue;
+    if (!Number.isInteger(mib) || mib < 1) {
+      throw new Error(`${name} must be a whole number of MiB of at least 1, got ${mib}`);
+    }
+    env[variable] = String(mib);
   }
-  return {
-    AWS_LAMBDA_EXEC_WRAPPER: path.posix.join(LAMBDA_TASK_ROOT, EXEC_WRAPPER_FILE),
-    [SEMI_SPACE_ENV]: String(maxSemiSpaceMb),
-  };
+  if (Object.keys(env).length === 0) return {};
+  return { AWS_LAMBDA_EXEC_WRAPPER: path.posix.join(LAMBDA_TASK_ROOT, EXEC_WRAPPER_FILE), ...env };
 }
 
 /** Copies the wrapper into an asset directory, executable (Lambda runs it only with the exec bit). */

@@ -106,6 +106,7 @@ export class PipelineFunctions extends PipelinePart {
         timeout: override.timeout ?? Duration.seconds(spec.timeoutSeconds),
         ...(ephemeralStorageMb !== undefined ? { ephemeralStorageMb } : {}),
         ...(spec.maxSemiSpaceMb !== undefined ? { maxSemiSpaceMb: spec.maxSemiSpaceMb } : {}),
+        ...(spec.initialOldSpaceMb !== undefined ? { initialOldSpaceMb: spec.initialOldSpaceMb } : {}),
         environment,
         key: targets.key,
         logRetention: props.logRetention,

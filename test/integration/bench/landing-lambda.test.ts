@@ -14,7 +14,7 @@ import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveGeneration, startArtifactServer, writeSyntheticCsv } from '../../../bench/landing-fixtures.ts';
 import { landingEvent, prepareLambdaLanding, type LambdaLanding } from '../../../bench/landing-lambda.ts';
-import { LANDING_SEMI_SPACE_MB } from '../../../lib/pipeline-functions.ts';
+import { LANDING_INITIAL_OLD_SPACE_MB, LANDING_SEMI_SPACE_MB } from '../../../lib/pipeline-functions.ts';
 import { awsClientConfig, startMoto, type RunningMoto } from '../../../src/local/moto.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'landing-lambda-test-'));
@@ -89,6 +89,7 @@ describe('the landing benchmark runs the built LandArtifact bundle', () => {
 
     // Started as the runtime starts the function, the exec wrapper's semi-space flag in force, no loader.
     expect(result.execArgv).toContain(`--max-semi-space-size=${LANDING_SEMI_SPACE_MB}`);
+    expect(result.execArgv).toContain(`--initial-old-space-size=${LANDING_INITIAL_OLD_SPACE_MB}`);
     expect(result.execArgv).toContain('--expose-gc');
     expect(result.execArgv.join(' ')).not.toMatch(/tsx|--import|--require|--loader/);
     expect(result.cpuSeconds).toBeGreaterThan(0);

@@ -114,7 +114,7 @@ describe('SimulacraPipeline security defaults', () => {
     for (const spec of pipelineFunctions) {
       const fn = json.Resources[logicalId(pipeline.functions[spec.id]!)]!;
       const variables = (fn.Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
-      const wrapper = Object.keys(execWrapperEnvironment(spec.maxSemiSpaceMb));
+      const wrapper = Object.keys(execWrapperEnvironment(spec.maxSemiSpaceMb, spec.initialOldSpaceMb));
       expect(Object.keys(variables).sort(), spec.id).toEqual(
         [...spec.env, ...powertoolsEnv, ...wrapper].sort(),
       );
