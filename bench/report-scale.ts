@@ -15,6 +15,8 @@ export interface ScaleExtras {
   readonly target?: BenchResult<ScaleData> | null;
   /** Neither rate limit nor pacing: the local stack's own time for the default drop. */
   readonly floor?: BenchResult<ScaleData> | null;
+  /** The same at the target size (`tsx bench/scale.ts --seeds 1000 --floor`), when measured. */
+  readonly targetFloor?: BenchResult<ScaleData> | null;
 }
 
 /** How a run made by its own command was measured: command, date, load. */
@@ -32,15 +34,42 @@ function stoppedNote(d: ScaleData): string {
     : '';
 }
 
-/** The most common failure of a run's failed drops, e.g. ` (140: \`start-ingest failed: …\`)`. */
-function failureKinds(d: ScaleData): string {
+/** The most common of `kinds`, e.g. ` (140: \`PollTraining: TimeoutError: …\`)`. */
+function topKind(kinds: readonly string[]): string {
   const counts = new Map<string, number>();
-  for (const f of d.failedRuns) {
-    const kind = (f.error ?? 'unknown').slice(0, 80);
-    counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  }
+  for (const kind of kinds) counts.set(kind.slice(0, 80), (counts.get(kind.slice(0, 80)) ?? 0) + 1);
   const [top] = [...counts].sort((a, b) => b[1] - a[1]);
   return top ? ` (${top[1]}: \`${top[0]}\`)` : '';
+}
+
+/** The most common failure of a run's failed drops, with the state that raised it when known. */
+function failureKinds(d: ScaleData): string {
+  return topKind(d.failedRuns.map((f) => `${f.state ? `${f.state}: ` : ''}${f.error ?? 'unknown'}`));
+}
+
+/**
+ * Start-ingest invocations that failed, and what became of their runs (each counted by its
+ * execution), e.g. `12 start-ingest invocations failed (12: \`TimeoutError: …\`); their runs: 10
+ * succeeded, 2 still running.`
+ */
+function startIngestNote(d: ScaleData): string {
+  const errors = d.startIngestErrors ?? [];
+  if (errors.length === 0) return '';
+  const byOutcome = new Map<string, number>();
+  for (const e of errors) {
+    const outcome = {
+      SUCCEEDED: 'succeeded',
+      FAILED: 'failed',
+      RUNNING: 'still running',
+      none: 'never started',
+    }[e.execution ?? 'none'];
+    byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+  }
+  const outcomes = [...byOutcome].map(([outcome, n]) => `${n} ${outcome}`).join(', ');
+  return (
+    ` ${errors.length} start-ingest invocations failed${topKind(errors.map((e) => e.error))}; ` +
+    `their runs, counted by their executions: ${outcomes}.`
+  );
 }
 
 function refusedPerAccepted(d: ScaleData): number {
@@ -56,47 +85,73 @@ function runsLine(d: ScaleData): string {
   );
 }
 
-/** What limits a missed scale row, from what was measured. */
+/** How the target-size run went, when it stopped early or finished off target. */
+function targetNote(target: ScaleData): string {
+  if (target.stoppedAfterSeconds) {
+    return (
+      `${target.seeds} seeds did not finish here: stopped after ${target.stoppedAfterSeconds} s with ${target.succeededRuns} runs succeeded, ` +
+      `${target.failedRuns.length} failed${failureKinds(target)}, ${target.unfinishedRuns ?? 0} still running, ` +
+      `and ${target.acceptedVendorCalls} vendor calls accepted (${fmt(target.acceptedVendorCalls / target.stoppedAfterSeconds, 1)}/s ` +
+      `against a ${target.ratePerSecond}/s limit).${startIngestNote(target)}`
+    );
+  }
+  return (
+    `${target.seeds} seeds finished in ${fmt(target.wallSeconds, 1)} s, ${fmt(target.wallOverIdeal)}× the ideal ${fmt(target.idealSeconds, 1)} s ` +
+    `for ${target.acceptedVendorCalls} accepted vendor calls, ${fmt(refusedPerAccepted(target))}× refused; ${target.succeededRuns} runs succeeded` +
+    (target.failedRuns.length > 0 ? `, ${target.failedRuns.length} failed${failureKinds(target)}` : '') +
+    `, duplicate work ${target.duplicateWork}.${startIngestNote(target)}`
+  );
+}
+
+/** What the local stack alone took for a drop of the judged size (or the default floor's). */
+function floorNote(floorResult: BenchResult<ScaleData>, ratePerSecond: number): string {
+  const floor = floorResult.data;
+  const floorIdeal = floor.acceptedVendorCalls / ratePerSecond;
+  return (
+    `The local stack alone (${floor.seeds} seeds with neither rate limit nor pacing, ${provenance(floorResult)}${stoppedNote(floor)}) took ` +
+    `${fmt(floor.wallSeconds, 1)} s, ${fmt(floor.wallSeconds / floorIdeal)}× the ${ratePerSecond}/s ideal for its ${floor.acceptedVendorCalls} calls` +
+    (floor.failedRuns.length > 0 ? `; ${floor.failedRuns.length} runs failed${failureKinds(floor)}` : '') +
+    `: one moto process serves every S3, DynamoDB, Glue and EventBridge call (about 60 per run) and one Node runs the runner, ` +
+    `the handlers and the simulator` +
+    (floor.concurrentInvocations
+      ? ` (at most ${floor.concurrentInvocations} function invocations at once)`
+      : '') +
+    `, on ${floorResult.machine.cpus} cores shared with other work. A wall time within ` +
+    `${SCALE_TARGETS.maxWallOverIdeal}× of the ideal cannot be measured on a stack whose own floor is above it.`
+  );
+}
+
+/** What limits a missed scale row, from what was measured (the target-size run when there is one). */
 function scaleLimits(d: ScaleData, extras: ScaleExtras): string {
   const parts: string[] = [];
   const target = extras.target?.data;
+  const judged = target ?? d;
   if (d.seeds < SCALE_TARGETS.seeds && !target) {
     parts.push(`Measured at ${d.seeds} seeds, not ${SCALE_TARGETS.seeds}.`);
   }
-  if (target && target.stoppedAfterSeconds) {
+  if (target) parts.push(targetNote(target));
+  if (!judged.pacing) parts.push('Measured before the shared pacing: throttled runs retried in lockstep.');
+  // The floor of the judged size when measured, else the default size's.
+  const floorResult =
+    extras.targetFloor && extras.targetFloor.data.seeds === judged.seeds ? extras.targetFloor : extras.floor;
+  const floor = floorResult?.data;
+  if (floorResult && floor && floor.acceptedVendorCalls > 0)
+    parts.push(floorNote(floorResult, judged.ratePerSecond));
+  if (
+    judged.pacing &&
+    !judged.stoppedAfterSeconds &&
+    (judged.wallOverIdeal ?? 0) > SCALE_TARGETS.maxWallOverIdeal
+  ) {
     parts.push(
-      `${target.seeds} seeds did not finish here: stopped after ${target.stoppedAfterSeconds} s with ${target.succeededRuns} runs succeeded, ` +
-        `${target.failedRuns.length} failed${failureKinds(target)}, ${target.unfinishedRuns ?? 0} still running, ` +
-        `and ${target.acceptedVendorCalls} vendor calls accepted (${fmt(target.acceptedVendorCalls / target.stoppedAfterSeconds, 1)}/s ` +
-        `against a ${target.ratePerSecond}/s limit).`,
-    );
-  }
-  if (!d.pacing) parts.push('Measured before the shared pacing: throttled runs retried in lockstep.');
-  const floor = extras.floor?.data;
-  if (floor && floor.acceptedVendorCalls > 0) {
-    const floorIdeal = floor.acceptedVendorCalls / d.ratePerSecond;
-    parts.push(
-      `The local stack alone (${floor.seeds} seeds with neither rate limit nor pacing, ${provenance(extras.floor)}) took ` +
-        `${fmt(floor.wallSeconds, 1)} s, ${fmt(floor.wallSeconds / floorIdeal)}× the ${d.ratePerSecond}/s ideal for its ${floor.acceptedVendorCalls} calls` +
-        (floor.failedRuns.length > 0
-          ? `; ${floor.failedRuns.length} runs failed${failureKinds(floor)}`
-          : '') +
-        `: one moto process serves every S3, DynamoDB, Glue and EventBridge call (about 60 per run) and one Node runs the runner, ` +
-        `the handlers and the simulator, on ${extras.floor.machine.cpus} cores shared with other work. A wall time within ` +
-        `${SCALE_TARGETS.maxWallOverIdeal}× of the ideal cannot be measured on a stack whose own floor is above it.`,
-    );
-  }
-  if (d.pacing && (d.wallOverIdeal ?? 0) > SCALE_TARGETS.maxWallOverIdeal) {
-    parts.push(
-      `With the shared pacing the vendor refused ${fmt(refusedPerAccepted(d))}× the accepted calls, so its limit is not what stretches the wall time. ` +
+      `With the shared pacing the vendor refused ${fmt(refusedPerAccepted(judged))}× the accepted calls, so its limit is not what stretches the wall time. ` +
         'A step the pacing refuses reserves its slot and waits for it in a Step Functions Wait, then sends on it without competing again ' +
         '(src/client/pacing-reservation.ts), so the bucket does not idle while callers wait.' +
         (floor
-          ? ` Paced, this run took ${fmt(d.wallSeconds, 1)} s against the floor's ${fmt(floor.wallSeconds, 1)} s (the two runs were made at different times on a shared machine).`
+          ? ` Paced, ${judged.seeds} seeds took ${fmt(judged.wallSeconds, 1)} s against the floor's ${fmt(floor.wallSeconds, 1)} s for ${floor.seeds} (the runs were made at different times on a shared machine).`
           : ''),
     );
   }
-  if (d.failedRuns.length > 0) {
+  if (d.failedRuns.length > 0 && d !== target) {
     parts.push(
       `${d.failedRuns.length} runs failed (first: ${(d.failedRuns[0]?.error ?? '').slice(0, 200)}).`,
     );
@@ -149,10 +204,19 @@ export function scaleChecks(d: ScaleData | undefined, extras: ScaleExtras = {}):
   ];
 }
 
+/** Start-ingest failures of a run and how many of their runs succeeded anyway. */
+function startIngestCell(d: ScaleData): string {
+  const errors = d.startIngestErrors;
+  if (!errors) return '–';
+  if (errors.length === 0) return '0';
+  return `${errors.length} (${errors.filter((e) => e.execution === 'SUCCEEDED').length} of their runs succeeded)`;
+}
+
 /** One column of the scale table: a run's figures. */
 function figures(d: ScaleData): string[] {
   return [
     `${d.succeededRuns} / ${d.seeds}` + (d.unfinishedRuns ? ` (${d.unfinishedRuns} unfinished)` : ''),
+    startIngestCell(d),
     `${d.landedObjects} (${d.distinctLandedFeeds})`,
     `${d.trainings} / ${d.generationsExecuted}`,
     String(d.duplicateWork),
@@ -173,6 +237,7 @@ function figures(d: ScaleData): string[] {
 
 const FIGURE_NAMES = [
   'runs succeeded',
+  'start-ingest invocations failed (their runs counted by execution)',
   'objects landed (distinct feeds)',
   'trainings / generations executed by the vendor',
   'duplicate vendor work',
@@ -194,6 +259,7 @@ export function scaleSection(r: BenchResult<ScaleData> | null, extras: ScaleExtr
   for (const [extra, head] of [
     [extras.target, 'target size, own command'],
     [extras.floor, 'local floor: no limit, no pacing'],
+    [extras.targetFloor, 'local floor at the target size'],
   ] as const) {
     if (!extra) continue;
     columns.push({ head: `${head} (${extra.data.seeds} seeds)`, data: extra.data });
@@ -212,6 +278,10 @@ export function scaleSection(r: BenchResult<ScaleData> | null, extras: ScaleExtr
         : 'Measured without the shared pacing. ') +
       `The local runner replaces the ASL's retry backoff (5 attempts from 5 s, ×2, full jitter: ≈ 77 s expected in total) with a fixed ` +
       `${d.retryIntervalMs / 1000} s per attempt (the same total).` +
+      (d.concurrentInvocations
+        ? ` The local host runs at most ${d.concurrentInvocations} function invocations at once (each one's timeout starts when it runs; ` +
+          'on AWS every invocation has its own sandbox, here all share one Node process and one moto).'
+        : '') +
       (notes.length > 0 ? ` Beside this run, measured by their own commands: ${notes.join(' ')}` : ''),
     '',
     table(

@@ -201,6 +201,7 @@ export function readAllResults(): AllResults {
     scaleExtras: {
       target: readResult<ScaleData>(scaleResultName(SCALE_TARGETS.seeds, false)),
       floor: readResult<ScaleData>(scaleResultName(SCALE_DEFAULT_SEEDS, true)),
+      targetFloor: readResult<ScaleData>(scaleResultName(SCALE_TARGETS.seeds, true)),
     },
     coldStart: readResult<ColdStartData>('cold-start'),
     quality: readResult<QualityBenchData>('quality'),

@@ -6,7 +6,8 @@
  * below it: {@link pacingFor}). Checks that every run lands exactly once (objects in the lake,
  * run records, simulator duplicate work) and compares the wall time with the limiter's ideal
  * (accepted vendor calls / rate), and the refused (429) calls with the accepted ones.
- * Run alone: `tsx bench/scale.ts [--seeds N] [--rate R] [--floor] [--max-seconds S]` (S: stop
+ * Run alone: `tsx bench/scale.ts [--seeds N] [--rate R] [--floor] [--max-seconds S] [--invocations K]`
+ * (K: function invocations the local host runs at once, default {@link SCALE_CONCURRENT_INVOCATIONS}; S: stop
  * after S seconds and record how far the drop got). The default size writes
  * `bench/results/scale.json`; another size writes `scale-<N>.json` (`npm run bench:scale-1000`
  * for the target size), shown beside it in BENCHMARKS.md. `--floor` measures the local stack
@@ -36,6 +37,14 @@ import {
  * expected patience. The runner only knows one fixed interval; 15 s x 5 gives the same total.
  */
 export const SCALE_RETRY_INTERVAL_MS = 15_000;
+
+/**
+ * Function invocations the local host runs at once (src/local/invocation-slots.ts). Every
+ * invocation shares one Node process and one moto here: with a thousand runs all in flight at once
+ * moto's threads contend for its one interpreter lock, each call slows and start-ingest (30 s) and
+ * the poll steps (60 s) reach their timeouts. A few dozen keep moto busy without that.
+ */
+export const SCALE_CONCURRENT_INVOCATIONS = 32;
 
 /** Issue 16: wall ≤ 1.2× the rate limit's ideal at 1,000 seeds, 429s ≤ 0.5× the accepted calls. */
 export const SCALE_TARGETS = { seeds: 1000, maxWallOverIdeal: 1.2, maxRefusedPerAccepted: 0.5 } as const;
@@ -102,6 +111,8 @@ export interface ScaleData {
   readonly maxStateTransitionsPerRun: number;
   readonly callsByRoute: Readonly<Record<string, number>>;
   readonly retryIntervalMs: number;
+  /** Function invocations the local host ran at once (absent in older results: no limit). */
+  readonly concurrentInvocations?: number;
 }
 
 /** Every object key under `prefix` (paginated). */
@@ -125,7 +136,13 @@ export function scaleResultName(seeds: number, floor: boolean): string {
 }
 
 export async function runScaleBenchmark(
-  options: { seeds?: number; ratePerSecond?: number; floor?: boolean; maxSeconds?: number } = {},
+  options: {
+    seeds?: number;
+    ratePerSecond?: number;
+    floor?: boolean;
+    maxSeconds?: number;
+    concurrentInvocations?: number;
+  } = {},
 ) {
   const startedAt = performance.now();
   const seeds = options.seeds ?? SCALE_DEFAULT_SEEDS;
@@ -179,6 +196,7 @@ export async function runScaleBenchmark(
           : {}),
       }),
       retryIntervalMs: SCALE_RETRY_INTERVAL_MS,
+      maxConcurrentInvocations: options.concurrentInvocations ?? SCALE_CONCURRENT_INVOCATIONS,
       // Runs queued by the pacing or a Retry-After wait their real turn, as deployed; the poll
       // schedule (first poll 15 s / 10 s for these 50 ms jobs) runs 5× faster.
       realVendorWaits: true,
@@ -273,6 +291,7 @@ export async function runScaleBenchmark(
       maxStateTransitionsPerRun: Math.max(0, ...executions.map((e) => e?.stateTransitions ?? 0)),
       callsByRoute: counters.calls,
       retryIntervalMs: SCALE_RETRY_INTERVAL_MS,
+      concurrentInvocations: options.concurrentInvocations ?? SCALE_CONCURRENT_INVOCATIONS,
     };
     console.log(
       `[${scaleResultName(seeds, floor)}] load ${data.loadAverage?.start}→${data.loadAverage?.end}, ${data.succeededRuns}/${seeds} runs succeeded, ${data.landedObjects} objects landed, duplicate work ${data.duplicateWork}, ` +
@@ -309,5 +328,6 @@ if (isMain(import.meta.url))
       ratePerSecond: numberFlag('--rate'),
       floor: process.argv.includes('--floor'),
       maxSeconds: numberFlag('--max-seconds'),
+      concurrentInvocations: numberFlag('--invocations'),
     }),
   );

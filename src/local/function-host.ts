@@ -13,6 +13,7 @@ import { templateFunctionLimits, type FunctionLimits, type LambdaLimits } from '
 import { fakeContext } from './lambda-events.ts';
 import { TmpContainers } from './lambda-tmp.ts';
 import { widenLocalSdkSockets } from './sdk-sockets.ts';
+import { InvocationSlots } from './invocation-slots.ts';
 import type { LocalHandler, LocalRunnerOptions } from './runner-types.ts';
 
 export class FunctionHost {
@@ -20,6 +21,8 @@ export class FunctionHost {
   readonly containers = new TmpContainers();
   private readonly handlers = new Map<string, Promise<LocalHandler>>();
   private configured: Promise<Readonly<Record<string, FunctionLimits>>> | null = null;
+  /** Invocations run at once ({@link LocalRunnerOptions.maxConcurrentInvocations}). */
+  readonly slots: InvocationSlots;
 
   constructor(
     private readonly options: LocalRunnerOptions,
@@ -28,6 +31,7 @@ export class FunctionHost {
   ) {
     // Concurrent invocations share the handlers' SDK clients here, not on AWS (sdk-sockets.ts).
     onAwsClient(widenLocalSdkSockets);
+    this.slots = new InvocationSlots(options.maxConcurrentInvocations);
   }
 
   /**
@@ -56,12 +60,14 @@ export class FunctionHost {
     handler?: LocalHandler,
   ): Promise<unknown> {
     const limits = await this.limitsFor(spec);
-    handler ??= await this.handlerFor(spec);
-    const context = fakeContext(spec, limits, this.region, this.accountId);
-    const run = handler;
-    return lambda.invoke(spec.id, limits, event, (tmpDir) =>
-      invokeAs(spec.id, this.options.iam ?? null, () => run(event, context), tmpDir),
-    );
+    const run = handler ?? (await this.handlerFor(spec));
+    // The timeout and the context's remaining time start once a slot is free.
+    return this.slots.run(() => {
+      const context = fakeContext(spec, limits, this.region, this.accountId);
+      return lambda.invoke(spec.id, limits, event, (tmpDir) =>
+        invokeAs(spec.id, this.options.iam ?? null, () => run(event, context), tmpDir),
+      );
+    });
   }
 
   private handlerFor(spec: PipelineFunctionSpec): Promise<LocalHandler> {

@@ -59,6 +59,12 @@ export interface LocalRunnerOptions {
    * the vendor then take turns in real time (a scale run with pacing on).
    */
   readonly realVendorWaits?: boolean;
+  /**
+   * Function invocations run at once in this process (default: no limit); more wait for a slot,
+   * their timeouts starting when they run (src/local/invocation-slots.ts). For drops of hundreds
+   * of runs at once, which would otherwise all be in flight on one Node process and one moto.
+   */
+  readonly maxConcurrentInvocations?: number;
   /** Real milliseconds between Task retries (default 5). */
   readonly retryIntervalMs?: number;
   /** Replace the handler of a function id (e.g. to observe calls); default: its real handler. */

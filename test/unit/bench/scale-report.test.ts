@@ -65,4 +65,69 @@ describe('BENCHMARKS.md scale rows', () => {
     );
     expect(md).toContain('| wall / ideal | 1.1× | 3.6× | 3× the 30/s ideal |');
   });
+
+  it('states a finished target-size run off target, its start-ingest failures and the floor at that size', () => {
+    const r = results({ scaleSeeds: 200 });
+    const base = r.scale!.data;
+    const target: ScaleData = {
+      ...base,
+      seeds: 1000,
+      command: 'tsx bench/scale.ts --seeds 1000 --rate 30 --max-seconds 720',
+      concurrentInvocations: 32,
+      succeededRuns: 998,
+      failedRuns: [
+        { feed: 'f1', error: 'VendorTerminalError: x', state: 'ResolveScenarios' },
+        { feed: 'f2', error: 'VendorTerminalError: x', state: 'ResolveScenarios' },
+      ],
+      startIngestErrors: [
+        { feed: 'f3', error: 'TimeoutError: aborted', execution: 'SUCCEEDED' },
+        { feed: 'f4', error: 'TimeoutError: aborted', execution: 'SUCCEEDED' },
+        { feed: 'f5', error: 'TimeoutError: aborted', execution: null },
+      ],
+      landedObjects: 998,
+      distinctLandedFeeds: 998,
+      wallSeconds: 450,
+      acceptedVendorCalls: 9000,
+      idealSeconds: 300,
+      wallOverIdeal: 1.5,
+      rateLimited429s: 900,
+      refusedPerAccepted: 0.1,
+    };
+    const targetFloor: ScaleData = {
+      ...base,
+      seeds: 1000,
+      floor: true,
+      concurrentInvocations: 32,
+      command: 'tsx bench/scale.ts --seeds 1000 --rate 30 --floor',
+      wallSeconds: 420,
+      acceptedVendorCalls: 9000,
+      rateLimited429s: 0,
+    };
+    const withExtras: AllResults = {
+      ...r,
+      scaleExtras: {
+        target: envelope('scale-1000', target),
+        targetFloor: envelope('scale-floor-1000', targetFloor),
+      },
+    };
+    const [wall, refused] = checkTargets(withExtras).filter((c) => c.target.startsWith('Scale'));
+    expect(wall).toMatchObject({ verdict: 'MISSED' });
+    expect(wall!.limitedBy).toContain(
+      '1000 seeds finished in 450 s, 1.5× the ideal 300 s for 9000 accepted vendor calls, 0.1× refused; 998 runs succeeded, 2 failed (2: `ResolveScenarios: VendorTerminalError: x`), duplicate work 0.',
+    );
+    expect(wall!.limitedBy).toContain(
+      '3 start-ingest invocations failed (3: `TimeoutError: aborted`); their runs, counted by their executions: 2 succeeded, 1 never started.',
+    );
+    expect(wall!.limitedBy).toMatch(
+      /The local stack alone \(1000 seeds .*took 420 s, 1\.4× the 30\/s ideal for its 9000 calls: .*at most 32 function invocations at once/,
+    );
+    expect(wall!.limitedBy).toContain("Paced, 1000 seeds took 450 s against the floor's 420 s for 1000");
+    // Few 429s and a finished run at the target size: that row is met.
+    expect(refused).toMatchObject({ verdict: 'met' });
+    const md = renderBenchmarks(withExtras);
+    expect(md).toContain(
+      '| start-ingest invocations failed (their runs counted by execution) | – | 3 (2 of their runs succeeded) | – |',
+    );
+    expect(md).toContain('at most 32 function invocations at once');
+  });
 });
