@@ -230,6 +230,12 @@ export function networkErrorCode(err: unknown): string | null {
   return null;
 }
 
+/** A Node/undici network failure (its code, or one in its `cause` chain) that a retry can cure. */
+export function isTransientNetworkError(err: unknown): boolean {
+  const code = networkErrorCode(err);
+  return code !== null && TRANSIENT_NETWORK_CODES.has(code);
+}
+
 /**
  * The single retry decision for every error this client (or fetch) can raise.
  * Retryable: 429, 500, 502, 503, 504 (and 408), network resets/timeouts/truncated bodies, a 409
@@ -250,8 +256,7 @@ export function classifyError(err: unknown): ErrorClass {
   }
   if (err instanceof Error) {
     if (err.name === 'AbortError' || err.name === 'TimeoutError') return 'retryable';
-    const code = networkErrorCode(err);
-    if (code && TRANSIENT_NETWORK_CODES.has(code)) return 'retryable';
+    if (isTransientNetworkError(err)) return 'retryable';
     if (err instanceof TypeError && /fetch failed|terminated|other side closed/i.test(err.message)) {
       return 'retryable';
     }

@@ -14,6 +14,7 @@ import {
   TokenMintError,
   VendorPacingError,
 } from '../client/errors.ts';
+import { isTransientNetworkError } from '../client/problem.ts';
 import { redactText } from '../observability/redact.ts';
 
 /** The resource ids a failure is about; all optional. */
@@ -237,13 +238,21 @@ interface AwsSdkErrorShape extends Error {
   readonly $retryable?: unknown;
 }
 
-/** An AWS SDK error that is worth retrying later (throttling, 5xx). */
+/**
+ * An AWS SDK error that is worth retrying later (throttling, 5xx, a timed-out or reset
+ * connection once the SDK's own retries are spent).
+ */
 export function isTransientAwsError(err: unknown): err is AwsSdkErrorShape {
   if (!(err instanceof Error)) return false;
   const sdk = err as AwsSdkErrorShape;
   if (sdk.$metadata === undefined) return false;
   const status = sdk.$metadata.httpStatusCode ?? 0;
-  return TRANSIENT_AWS_NAMES.has(err.name) || Boolean(sdk.$retryable) || status >= 500;
+  return (
+    TRANSIENT_AWS_NAMES.has(err.name) ||
+    Boolean(sdk.$retryable) ||
+    status >= 500 ||
+    isTransientNetworkError(err)
+  );
 }
 
 /**

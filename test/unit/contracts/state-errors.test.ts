@@ -48,6 +48,17 @@ describe('toStateError', () => {
       $metadata: { httpStatusCode: 400 },
     });
     expect(toStateError(throttled)).toBeInstanceOf(AwsRetryableError);
+    // Timed out or reset after the SDK's own retries (it sets $metadata on every error it throws).
+    const timedOut = Object.assign(new Error('Connection timed out after 1000 ms'), {
+      name: 'TimeoutError',
+      $metadata: { attempts: 3 },
+    });
+    expect(toStateError(timedOut)).toBeInstanceOf(AwsRetryableError);
+    const reset = Object.assign(new Error('socket hang up'), {
+      code: 'ECONNRESET',
+      $metadata: { attempts: 3 },
+    });
+    expect(toStateError(reset)).toBeInstanceOf(AwsRetryableError);
     expect(toStateError(new Error('boom'))).toBeInstanceOf(VendorTerminalError);
   });
 
