@@ -31,6 +31,7 @@ export {
 } from './pacing.ts';
 export type { DynamoDbPacerOptions, PacingDecision, PacingRate, VendorPacer } from './pacing.ts';
 export {
+  DEFAULT_MAX_INLINE_WAIT_OTHER_MS,
   MAX_RESERVATION_AHEAD_MS,
   RESERVATION_GRACE_MS,
   decideReservation,

@@ -35,6 +35,14 @@ export const RESERVATION_GRACE_MS = 3_000;
  */
 export const MAX_RESERVATION_AHEAD_MS = 55 * 60 * 1000;
 
+/**
+ * The longest wait for a slot an operation without a Wait loop sleeps in process (the pacer's
+ * default `maxInlineWaitOtherMs`). It also bounds how late a held slot may still be sent: a step
+ * that started within the grace but whose own work before the call ran on past the grace plus
+ * this sends into a second other callers already fill, so it takes a fresh slot instead.
+ */
+export const DEFAULT_MAX_INLINE_WAIT_OTHER_MS = 5_000;
+
 /** What a step re-run does with the reservation it holds. */
 export type ReservationUse =
   /** Due: sleep `waitMs` (≤ the in-process limit), then send without taking a slot. */
@@ -46,7 +54,9 @@ export type ReservationUse =
 
 /**
  * What to do with `reservation` at `now`, for a step that started at `startedAt` (its handler's
- * entry; default `now`): early is judged at `now`, late at `startedAt`.
+ * entry; default `now`): early is judged at `now`, late at `startedAt` (within `graceMs`) and at
+ * `now` (within `graceMs + sendLateMs`, however early the step started: the send itself must not
+ * come arbitrarily late).
  */
 export function decideReservation(
   reservation: PacingReservation,
@@ -54,10 +64,15 @@ export function decideReservation(
   maxInlineWaitMs: number,
   graceMs: number = RESERVATION_GRACE_MS,
   startedAt: number = now,
+  sendLateMs: number = DEFAULT_MAX_INLINE_WAIT_OTHER_MS,
 ): ReservationUse {
   const waitMs = Math.ceil(reservation.reservedAt - now);
   if (waitMs > maxInlineWaitMs) return { use: 'early', waitMs };
-  if (startedAt - reservation.reservedAt <= graceMs) return { use: 'go', waitMs: Math.max(0, waitMs) };
+  const startLate = startedAt - reservation.reservedAt;
+  const sendLate = now - reservation.reservedAt;
+  if (startLate <= graceMs && sendLate <= graceMs + sendLateMs) {
+    return { use: 'go', waitMs: Math.max(0, waitMs) };
+  }
   return { use: 'missed' };
 }
 

@@ -21,6 +21,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { VendorPacingError } from './errors.ts';
 import {
+  DEFAULT_MAX_INLINE_WAIT_OTHER_MS,
   MAX_RESERVATION_AHEAD_MS,
   currentPacingTurn,
   decideReservation,
@@ -137,14 +138,20 @@ export class DynamoDbPacer implements VendorPacer {
     const now = this.#options.now ?? Date.now;
     const sleep = this.#options.sleep ?? defaultSleep;
     const queued = (this.#options.queuedOperations ?? QUEUED_OPERATIONS).has(operation);
-    const maxInline = queued
-      ? (this.#options.maxInlineWaitMs ?? 1_000)
-      : (this.#options.maxInlineWaitOtherMs ?? 5_000);
+    const maxInlineOther = this.#options.maxInlineWaitOtherMs ?? DEFAULT_MAX_INLINE_WAIT_OTHER_MS;
+    const maxInline = queued ? (this.#options.maxInlineWaitMs ?? 1_000) : maxInlineOther;
     // A step that carries a reservation through its Wait: a queued operation reserves its slot.
     const turn = queued ? currentPacingTurn() : undefined;
     if (turn && !turn.used && turn.held?.operation === operation) {
       const held = turn.held;
-      const use = decideReservation(held, now(), maxInline, this.#options.reservationGraceMs, turn.startedAt);
+      const use = decideReservation(
+        held,
+        now(),
+        maxInline,
+        this.#options.reservationGraceMs,
+        turn.startedAt,
+        maxInlineOther,
+      );
       if (use.use === 'early') throw new VendorPacingError(operation, secondsBefore(use.waitMs), held);
       if (use.use === 'go') {
         turn.used = true;

@@ -9,6 +9,7 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DEFAULT_MAX_INLINE_WAIT_OTHER_MS,
   DynamoDbPacer,
   MAX_RESERVATION_AHEAD_MS,
   PACING_SORT_KEY,
@@ -271,19 +272,28 @@ describe('slot reservations carried through a Wait (DynamoDbPacer in a pacing tu
     expect(await tatOf('reserve-e')).toBe(far);
   });
 
-  it('judges a held slot late at the step start: pre-work beyond the grace keeps it, a late start does not', async () => {
+  it('judges a held slot late at the step start and at the send: pre-work up to the inline limit keeps it', async () => {
     const clock = { now: 60_000_000 };
     const { pacer, sent } = pacerAt(clock, 'reserve-f');
     const reservation = { operation: 'createDataset', reservedAt: clock.now };
-    // The step started 200 ms before its slot, then re-read and hashed its seed for 10 s more
-    // than the grace: it still goes on its slot, taking nothing.
-    clock.now = reservation.reservedAt + RESERVATION_GRACE_MS + 10_000;
-    await withPacingTurn(reservation, () => pacer.acquire('createDataset'), reservation.reservedAt - 200);
+    const startedEarly = reservation.reservedAt - 200;
+    // The step started 200 ms before its slot, then re-read and hashed its seed for 4 s more
+    // than the grace (within the inline limit): it still goes on its slot, taking nothing.
+    clock.now = reservation.reservedAt + RESERVATION_GRACE_MS + 4_000;
+    await withPacingTurn(reservation, () => pacer.acquire('createDataset'), startedEarly);
     expect(sent).toEqual([]);
+    // Its send later than the grace plus the inline limit: the slot's second is others' by now,
+    // it takes a fresh slot however early it started.
+    clock.now = reservation.reservedAt + RESERVATION_GRACE_MS + DEFAULT_MAX_INLINE_WAIT_OTHER_MS + 1;
+    await withPacingTurn(reservation, () => pacer.acquire('createDataset'), startedEarly).catch(
+      () => undefined,
+    );
+    expect(sent).toHaveLength(1);
     // A step that started later than the grace has lost the slot: it takes anew.
-    const lateStart = reservation.reservedAt + RESERVATION_GRACE_MS + 1;
+    clock.now = reservation.reservedAt + RESERVATION_GRACE_MS + 1;
+    const lateStart = clock.now;
     await withPacingTurn(reservation, () => pacer.acquire('createDataset'), lateStart).catch(() => undefined);
-    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.length).toBeGreaterThan(1);
   });
 });
 

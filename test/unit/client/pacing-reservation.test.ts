@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_MAX_INLINE_WAIT_OTHER_MS,
   RESERVATION_GRACE_MS,
   decideReservation,
   heldReservation,
@@ -26,7 +27,7 @@ describe('decideReservation', () => {
     expect(decideReservation(slot, 105_000, 1_000, 2_000)).toEqual({ use: 'missed' });
   });
   it('judges lateness at the step start: its own work before the call does not lose the slot', () => {
-    const afterPreWork = 100_000 + RESERVATION_GRACE_MS + 20_000;
+    const afterPreWork = 100_000 + RESERVATION_GRACE_MS + 4_000;
     expect(decideReservation(slot, afterPreWork, 1_000, RESERVATION_GRACE_MS, 99_900)).toEqual({
       use: 'go',
       waitMs: 0,
@@ -35,6 +36,18 @@ describe('decideReservation', () => {
     expect(decideReservation(slot, afterPreWork, 1_000, RESERVATION_GRACE_MS, lateStart)).toEqual({
       use: 'missed',
     });
+  });
+  it('takes a fresh slot when the send comes later than the grace plus the inline limit, however early the step started', () => {
+    const limit = RESERVATION_GRACE_MS + DEFAULT_MAX_INLINE_WAIT_OTHER_MS;
+    expect(decideReservation(slot, 100_000 + limit, 1_000, RESERVATION_GRACE_MS, 99_900)).toEqual({
+      use: 'go',
+      waitMs: 0,
+    });
+    expect(decideReservation(slot, 100_001 + limit, 1_000, RESERVATION_GRACE_MS, 99_900)).toEqual({
+      use: 'missed',
+    });
+    expect(decideReservation(slot, 120_000, 1_000, RESERVATION_GRACE_MS, 99_900)).toEqual({ use: 'missed' });
+    expect(decideReservation(slot, 106_001, 1_000, 1_000, 99_900, 5_000)).toEqual({ use: 'missed' });
   });
   it('keeps the grace to a Wait wake-up and an invocation start: 2 to 3 s', () => {
     expect(RESERVATION_GRACE_MS).toBeGreaterThanOrEqual(2_000);

@@ -76,6 +76,8 @@ describe.each(names)('%s.asl.json', (name) => {
         'Lambda.ServiceException',
         'Lambda.AWSLambdaException',
         'Lambda.SdkClientException',
+        // AWS's recommended Lambda retrier ("Handle Lambda service exceptions") lists it too.
+        'Lambda.ClientExecutionTimeoutException',
         'Lambda.TooManyRequestsException',
         'States.Timeout',
         'Lambda.Unknown',
