@@ -44,6 +44,12 @@ export interface UploadSeedInput {
 const carriedSeedContentSchema = z.object({
   identity: z.string().check(z.minLength(1)),
   sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  /**
+   * Set once the duplicate-seed check found no live dataset to reuse: the re-run skips it, so it
+   * neither spends its turn on a `getDataset` (refused behind a deep queue, it would wait without
+   * a slot and lose the createDataset slot it holds) nor records the run's content twice.
+   */
+  reusable: z.optional(z.literal(false)),
 });
 type CarriedSeedContent = z.infer<typeof carriedSeedContentSchema>;
 
@@ -77,14 +83,14 @@ export interface UploadSeedDeps {
   readonly startedAt?: number;
 }
 
-/** The hash a wait carried for exactly this (pinned) seed version, or null. */
-function carriedSeedSha256(input: UploadSeedInput): string | null {
+/** What a wait carried for exactly this (pinned) seed version (hash, reuse decision), or null. */
+function carriedSeedContent(input: UploadSeedInput): CarriedSeedContent | null {
   const seed = input.seed;
   if (!seed.versionId && !seed.etag) return null;
   const carried = carriedSeedContentSchema.safeParse(
     (input.vendorWait as { seedContent?: unknown } | null | undefined)?.seedContent,
   );
-  return carried.success && carried.data.identity === seedIdentity(seed) ? carried.data.sha256 : null;
+  return carried.success && carried.data.identity === seedIdentity(seed) ? carried.data : null;
 }
 
 /** Display names are ≤ 200 characters without control characters. */
@@ -107,16 +113,22 @@ export async function uploadSeed(
     return vendorWait ? { vendorWait: { ...vendorWait, ...(seedContent ? { seedContent } : {}) } } : null;
   };
   if (deps.contents && !replaces) {
-    const sha256 = carriedSeedSha256(input) ?? (await hashSeed(deps.s3, input.seed));
+    const carried = carriedSeedContent(input);
+    const sha256 = carried?.sha256 ?? (await hashSeed(deps.s3, input.seed));
     seedContent = { identity: seedIdentity(input.seed), sha256 };
-    try {
-      const reused = await reuseIdenticalSeed(input, sha256, { ...deps, contents: deps.contents });
-      if (reused) return reused;
-    } catch (err) {
-      // The reuse check's getDataset was refused by the pacing or the vendor: wait outside.
-      const waiting = waitOutcome(err);
-      if (waiting) return waiting;
-      throw err;
+    if (carried?.reusable === false) {
+      seedContent = { ...seedContent, reusable: false };
+    } else {
+      try {
+        const reused = await reuseIdenticalSeed(input, sha256, { ...deps, contents: deps.contents });
+        if (reused) return reused;
+        seedContent = { ...seedContent, reusable: false };
+      } catch (err) {
+        // The reuse check's getDataset was refused by the pacing or the vendor: wait outside.
+        const waiting = waitOutcome(err);
+        if (waiting) return waiting;
+        throw err;
+      }
     }
   }
   const idempotencyKey = datasetIdempotencyKey(input.seed, replaces);

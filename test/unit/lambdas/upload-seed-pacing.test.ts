@@ -3,7 +3,8 @@
  * the step re-read and hashed its seed; the seed's hash rides through the wait so the re-run does
  * not hash it again; and an attempt retried by the state machine's Retry (`retryCount` > 0) does
  * not send on the slot its failed attempt may already have used. The reuse check's inline
- * `getDataset`, refused behind a deep queue, makes the step wait outside too.
+ * `getDataset`, refused behind a deep queue, makes the step wait outside too; once the check has
+ * found nothing to reuse, its decision rides through the wait and the re-run skips it.
  */
 import { context } from '../../support/lambda-env.ts';
 import { createHash } from 'node:crypto';
@@ -54,8 +55,9 @@ beforeEach(() => {
   ddb.on(UpdateCommand).resolves({});
   ddb.on(GetCommand).resolves({});
   s3.on(GetObjectCommand).callsFake(() => {
-    // Each read of the seed (the content hash, the upload stream) is slow: longer than the grace.
-    preWorkMs += RESERVATION_GRACE_MS + 5_000;
+    // Each read of the seed (the content hash, the upload stream) is slow: longer than the grace
+    // (though within the inline limit after it, past which a held slot is not sent on).
+    preWorkMs += RESERVATION_GRACE_MS + 4_000;
     return { Body: Readable.from([Buffer.from(SEED_BYTES)]) };
   });
   s3.on(GetObjectCommand, { Key: 'seeds/retail-panel/scenarios.json' }).rejects(
@@ -131,7 +133,7 @@ describe('upload-seed in the shared pacing', () => {
     };
     expect(first.vendorWait).toMatchObject({
       reason: 'paced',
-      seedContent: { identity: seedIdentity(seed), sha256: SHA256 },
+      seedContent: { identity: seedIdentity(seed), sha256: SHA256, reusable: false },
     });
     expect(Object.keys(first.vendorWait).sort()).toEqual(
       ['operation', 'reason', 'reservedAt', 'seconds', 'seedContent'].sort(),
@@ -167,5 +169,53 @@ describe('upload-seed in the shared pacing', () => {
     });
     expect(out.vendorWait['reservedAt']).toBeUndefined();
     expect(api.createDataset).not.toHaveBeenCalled();
+  });
+
+  it('carries the reuse check\'s "nothing to reuse" through its wait: the re-run sends on its slot without a getDataset', async () => {
+    // First run: nothing in the content ledger to reuse; the upload reserves a slot and waits.
+    const reservedAt = Date.now() + 120_000;
+    setVendorClientForTests(
+      fakeApi({
+        createDataset: () =>
+          Promise.reject(
+            new VendorPacingError('createDataset', 120, { operation: 'createDataset', reservedAt }),
+          ),
+      }),
+    );
+    const first = (await handler({ ...input, vendorWait: null }, context)) as unknown as {
+      vendorWait: Record<string, unknown>;
+    };
+    expect(first.vendorWait).toMatchObject({
+      reservedAt,
+      seedContent: { identity: seedIdentity(seed), sha256: SHA256, reusable: false },
+    });
+    // By the re-run the ledger has a candidate whose check would need a getDataset that a deep
+    // queue refuses: the carried decision skips it, the held slot is used for createDataset.
+    ddb.on(GetCommand, { Key: { pk: 'FEED#retail-panel', sk: `CONTENT#${SHA256}` } }).resolves({
+      Item: { feed: 'retail-panel', sha256: SHA256, datasetId: 'ds_live', runId: 'ingest-earlier' },
+    });
+    const api = fakeApi({
+      getDataset: () => Promise.reject(new VendorPacingError('getDataset', 40)),
+      createDataset: async () => {
+        await pacer.acquire('createDataset');
+        return training;
+      },
+    });
+    setVendorClientForTests(api);
+    s3.resetHistory();
+    preWorkMs = 0;
+    const slot = { ...first.vendorWait, reservedAt: Date.now() + 200 };
+    const out = await handler({ ...input, vendorWait: slot }, context);
+    expect(out).toMatchObject({ datasetId: 'ds_1' });
+    expect(api.getDataset).not.toHaveBeenCalled();
+    expect(takes).toBe(0);
+    expect(seedReads()).toBe(0);
+    // Without the decision (a wait from before the check), the check runs and waits outside.
+    const unchecked = { ...slot, seedContent: { identity: seedIdentity(seed), sha256: SHA256 } };
+    const waiting = (await handler({ ...input, vendorWait: unchecked }, context)) as unknown as {
+      vendorWait: Record<string, unknown>;
+    };
+    expect(api.getDataset).toHaveBeenCalled();
+    expect(waiting.vendorWait).toMatchObject({ operation: 'getDataset' });
   });
 });
