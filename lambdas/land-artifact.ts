@@ -26,6 +26,7 @@ import { requiredString } from './commons/config.ts';
 import { containerTmpDir } from './commons/container.ts';
 import {
   ArtifactIntegrityError,
+  AwsRetryableError,
   QualityGateError,
   fromAwsCause,
   failure,
@@ -104,7 +105,11 @@ export function toLandingStateError(err: unknown, ids: FailureIds): StateError {
     return fromAwsCause(err, failure('quality_seed_unreadable', err.message, ids));
   }
   if (err instanceof EphemeralStorageError) {
-    return new InputValidationError(failure('ephemeral_storage_exceeded', err.message, ids), { cause: err });
+    // Leftovers in /tmp (an abandoned attempt's spool) are nobody's bad input: retried, by when
+    // they are gone. Only an artifact bigger than the whole storage is refused for good.
+    return err.fitsWhenEmpty
+      ? new AwsRetryableError(failure('ephemeral_storage_busy', err.message, ids), { cause: err })
+      : new InputValidationError(failure('ephemeral_storage_exceeded', err.message, ids), { cause: err });
   }
   if (err instanceof RowCountMismatchError) {
     return new ArtifactIntegrityError(failure('row_count_mismatch', err.message, ids), { cause: err });
@@ -166,7 +171,7 @@ export const handler = defineHandler({
     dataset_id: stringField(event, 'datasetId'),
   }),
   mapError: toLandingStateError,
-  run: async (input: LandArtifactInput, config): Promise<LandArtifactResult> => {
+  run: async (input: LandArtifactInput, config, { signal }): Promise<LandArtifactResult> => {
     const api = await vendorClient();
     const ephemeralStorageBytes = (config.EPHEMERAL_STORAGE_MB ?? 512) * 2 ** 20;
     const quality =
@@ -192,6 +197,7 @@ export const handler = defineHandler({
         tmpDir: containerTmpDir(),
         ephemeralStorageBytes,
         contentCheck: quality,
+        signal,
         ...(config.LANDING_SCAN_THREAD ? { scanThread: config.LANDING_SCAN_THREAD } : {}),
       },
       { ...input, tenantId: input.tenantId ?? (config.ARTIFACT_TENANT_ID || undefined) },

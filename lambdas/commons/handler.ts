@@ -48,6 +48,12 @@ export interface HandlerDefinition<I, O, S extends ConfigShape> {
 export interface Invocation {
   /** When the handler was entered, epoch ms (a held pacing slot's lateness is judged at it). */
   readonly startedAt: number;
+  /**
+   * Aborted when the invocation gives up at its early timeout (`InvocationTimeoutError`): the
+   * abandoned attempt must stop, or it resumes beside the step's Retry in the same warm sandbox.
+   * Also what `invocationSignal()` (invocation.ts) returns inside the invocation.
+   */
+  readonly signal: AbortSignal;
 }
 
 /** Logs a failure once: a state error's name and (already scrubbed) details, else name and redacted message. */
@@ -65,15 +71,21 @@ export function defineHandler<I, O, S extends ConfigShape = Record<never, never>
 ): AsyncHandler<unknown, O> {
   const config = lazyConfig((definition.config ?? {}) as S);
   const mapError = definition.mapError ?? toStateError;
-  return withObservability(async (event: unknown, context): Promise<O> => {
-    const invocation = { startedAt: Date.now() };
+  return withObservability(async (event: unknown, context, { signal }): Promise<O> => {
+    const invocation: Invocation = { startedAt: Date.now(), signal };
     const ids = definition.failureIds?.(event) ?? {};
     try {
       const env = config();
       const input = definition.input.parse(event);
       if (definition.logKeys) logger.appendKeys(definition.logKeys(input));
-      return await withinInvocation(context, () => definition.run(input, env, invocation));
+      return await withinInvocation(context, signal, () => definition.run(input, env, invocation));
     } catch (err) {
+      if (signal.aborted) {
+        // The invocation already answered InvocationTimeoutError; this is the abandoned attempt
+        // stopping, which nobody receives.
+        logger.warn(`${definition.name} stopped after the invocation timed out`);
+        throw err;
+      }
       const mapped =
         err instanceof ConfigurationError
           ? new VendorTerminalError(failure('configuration_invalid', err.message, ids), { cause: err })

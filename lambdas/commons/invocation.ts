@@ -10,20 +10,38 @@ import type { Context } from 'aws-lambda';
 /** Kept free at the end of an invocation: at most this, at most a tenth of the invocation. */
 export const INVOCATION_MARGIN_MS = 1_000;
 
-const deadlines = new AsyncLocalStorage<number>();
+interface RunningInvocation {
+  readonly deadline: number | null;
+  readonly signal: AbortSignal | null;
+}
 
-/** Runs `work` as the invocation of `context` (its deadline visible to {@link invocationDeadline}). */
+const invocations = new AsyncLocalStorage<RunningInvocation>();
+
+/**
+ * Runs `work` as the invocation of `context` (its deadline visible to {@link invocationDeadline},
+ * its abort signal to {@link invocationSignal}).
+ */
 export function withinInvocation<T>(
   context: Pick<Context, 'getRemainingTimeInMillis'> | undefined,
+  signal: AbortSignal | null,
   work: () => T,
 ): T {
   const remaining = context?.getRemainingTimeInMillis?.();
-  if (typeof remaining !== 'number' || !Number.isFinite(remaining)) return work();
-  const margin = Math.min(INVOCATION_MARGIN_MS, remaining / 10);
-  return deadlines.run(Date.now() + remaining - margin, work);
+  const timed = typeof remaining === 'number' && Number.isFinite(remaining);
+  const deadline = timed ? Date.now() + remaining - Math.min(INVOCATION_MARGIN_MS, remaining / 10) : null;
+  if (deadline === null && signal === null) return work();
+  return invocations.run({ deadline, signal }, work);
 }
 
 /** When the running invocation's calls must have ended (epoch ms), or null outside one. */
 export function invocationDeadline(): number | null {
-  return deadlines.getStore() ?? null;
+  return invocations.getStore()?.deadline ?? null;
+}
+
+/**
+ * The signal aborted when the running invocation gives up at its timeout, or null outside one:
+ * calls made on its behalf (the vendor client's) stop with it.
+ */
+export function invocationSignal(): AbortSignal | null {
+  return invocations.getStore()?.signal ?? null;
 }

@@ -13,8 +13,22 @@ import { InvocationTimeoutError, failure } from '../../src/contracts/state-error
 export { logger, metrics };
 export { MetricUnit } from '@aws-lambda-powertools/metrics';
 
-/** A plain async Lambda handler. */
-export type AsyncHandler<TEvent, TResult> = (event: TEvent, context: Context) => Promise<TResult>;
+/** What middy hands a handler beside the event and context. */
+export interface HandlerOptions {
+  /**
+   * Aborted when the invocation gives up at its early timeout. Lambda freezes the sandbox after the
+   * error response and the Retry usually lands in the same warm sandbox, so work that does not stop
+   * here resumes beside the retry: everything long-running must honour it.
+   */
+  readonly signal: AbortSignal;
+}
+
+/** A plain async Lambda handler (`options` is given by middy; a bare caller may omit it). */
+export type AsyncHandler<TEvent, TResult> = (
+  event: TEvent,
+  context: Context,
+  options?: HandlerOptions,
+) => Promise<TResult>;
 
 /** How long before Lambda's timeout the invocation gives up with {@link InvocationTimeoutError}. */
 export const TIMEOUT_EARLY_MS = 250;
@@ -37,10 +51,11 @@ function invocationTimedOut(): never {
 
 /**
  * Wraps `handler` with Powertools middlewares: the Lambda context on every log line (keys reset
- * per invocation) and metrics flushed at the end; {@link invocationTimedOut} at the timeout.
+ * per invocation) and metrics flushed at the end; {@link invocationTimedOut} at the timeout, when
+ * middy also aborts the signal it passes to `handler`.
  */
 export function withObservability<TEvent, TResult>(
-  handler: AsyncHandler<TEvent, TResult>,
+  handler: (event: TEvent, context: Context, options: HandlerOptions) => Promise<TResult>,
 ): AsyncHandler<TEvent, TResult> {
   const wrapped = middy<TEvent, TResult>(handler, {
     timeoutEarlyInMillis: TIMEOUT_EARLY_MS,

@@ -20,7 +20,7 @@ import { lazyConfig, requiredString } from './config.ts';
 import type { FetchLike } from '../../src/client/http.ts';
 import { MetricUnit, metrics } from './observability.ts';
 import { containerId } from './container.ts';
-import { invocationDeadline } from './invocation.ts';
+import { invocationDeadline, invocationSignal } from './invocation.ts';
 
 /** How long a container keeps credentials read from Secrets Manager. */
 export const CREDENTIALS_MAX_AGE_MS = 5 * 60 * 1000;
@@ -52,6 +52,20 @@ export function countingFetch(options: { countMints: boolean }, base: FetchLike 
     if (options.countMints) metrics.singleMetric().addMetric('TokenMints', MetricUnit.Count, 1);
     if (response.status === 429) metrics.singleMetric().addMetric('VendorThrottled', MetricUnit.Count, 1);
     return response;
+  };
+}
+
+/**
+ * `fetch` whose requests (and streamed response bodies, e.g. an artifact download) are also
+ * aborted when the running invocation gives up at its timeout, so an abandoned attempt stops
+ * talking to the vendor instead of resuming beside the step's Retry.
+ */
+export function invocationBoundFetch(base: FetchLike = fetch): FetchLike {
+  return (input, init) => {
+    const invocation = invocationSignal();
+    if (!invocation) return base(input, init);
+    const signal = init.signal ? AbortSignal.any([init.signal, invocation]) : invocation;
+    return base(input, { ...init, signal });
   };
 }
 
@@ -96,7 +110,7 @@ async function buildClient(): Promise<SimulacraApi> {
   return new SimulacraClient({
     apiBase: credentials.api_base,
     tokenProvider,
-    fetch: countingFetch({ countMints: false }),
+    fetch: countingFetch({ countMints: false }, invocationBoundFetch()),
     retry: { maxRetryAfterMs: LAMBDA_MAX_RETRY_AFTER_MS },
     // A slow vendor ends the call (retryable) before the invocation times out.
     deadline: invocationDeadline,

@@ -90,7 +90,15 @@ export async function openDownload(
   }
 }
 
-/** Streams the artifact (decrypting in enterprise mode) into `sink`; zeroes the data key. */
+/** Pipeline options that cut the stream when the landing is stopped (`deps.signal`). */
+function stopWith(deps: LandArtifactDeps): { signal?: AbortSignal } {
+  return deps.signal ? { signal: deps.signal } : {};
+}
+
+/**
+ * Streams the artifact (decrypting in enterprise mode) into `sink`; zeroes the data key. A stopped
+ * landing (`deps.signal`) destroys the download and the sink.
+ */
 export async function streamPlaintext(
   deps: LandArtifactDeps,
   generation: Generation,
@@ -100,7 +108,7 @@ export async function streamPlaintext(
 ): Promise<void> {
   const scheme = generation.artifact_encryption?.scheme ?? MANAGED_SCHEME;
   if (scheme === MANAGED_SCHEME) {
-    await pipeline(body, sink);
+    await pipeline(body, sink, stopWith(deps));
     return;
   }
   if (scheme !== ENVELOPE_SCHEME || !generation.artifact_encryption) {
@@ -128,7 +136,7 @@ export async function streamPlaintext(
     throw err;
   });
   try {
-    await pipeline(body, createGcmDecryptStream(key, envelope.iv), sink);
+    await pipeline(body, createGcmDecryptStream(key, envelope.iv), sink, stopWith(deps));
   } catch (err) {
     if (err instanceof GcmAuthenticationError) {
       throw new ArtifactVerificationError(input.generationId, err.message, { cause: err });

@@ -68,8 +68,9 @@ export class LandingStorageError extends Error {
 /**
  * An artifact does not fit in the function's ephemeral storage (`/tmp`), where Parquet and Arrow
  * are spooled to be inspected. Raised before the download is spooled when the artifact's size is
- * known, and as `ENOSPC` when a spool outgrows the storage left. Terminal: the same artifact never
- * fits until the setting named in the message is raised.
+ * known, and as `ENOSPC` when a spool outgrows the storage left. Terminal when it needs more than
+ * the whole storage (it never fits until the setting named in the message is raised); when only
+ * what else holds `/tmp` is in the way ({@link EphemeralStorageError.fitsWhenEmpty}) a retry can land it.
  */
 export class EphemeralStorageError extends Error {
   override readonly name = 'EphemeralStorageError';
@@ -78,6 +79,8 @@ export class EphemeralStorageError extends Error {
   readonly generationId: string;
   readonly neededBytes: number;
   readonly freeBytes: number;
+  /** The whole ephemeral storage, bytes. */
+  readonly storageBytes: number;
   constructor(
     generationId: string,
     details: { readonly neededBytes: number; readonly freeBytes: number; readonly storageBytes: number },
@@ -95,5 +98,14 @@ export class EphemeralStorageError extends Error {
     this.generationId = generationId;
     this.neededBytes = details.neededBytes;
     this.freeBytes = details.freeBytes;
+    this.storageBytes = details.storageBytes;
+  }
+
+  /**
+   * It would fit in the whole storage: what else holds `/tmp` (an abandoned attempt's spool in the
+   * same warm sandbox, still being removed) is in the way, not the artifact's size.
+   */
+  get fitsWhenEmpty(): boolean {
+    return this.neededBytes <= this.storageBytes;
   }
 }

@@ -74,6 +74,11 @@ export interface LandArtifactDeps {
   readonly now?: (() => Date) | undefined;
   /** Quality report and publish gate (write, audit, publish); none: land straight to the data key. */
   readonly contentCheck?: ContentCheckFactory | undefined;
+  /**
+   * Stops the landing (the invocation gave up at its timeout): the download, part uploads and
+   * scan are cut, the multipart upload aborted and the spool removed; nothing becomes visible.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** What the landing step returns to the state machine: ids, keys and numbers, never a URL. */

@@ -17,6 +17,10 @@
  * With a content check (`deps.contentCheck`, the quality report and publish gate), the upload goes
  * to the quarantine prefix and is published (copied to its data key) only when the check passes;
  * see `content-check.ts`.
+ *
+ * `deps.signal` stops it (the invocation gave up at its timeout, and its Retry may run in the same
+ * sandbox): the download and part uploads are cut, every later step is skipped, the multipart
+ * upload is aborted and the spool removed before the landing rejects.
  */
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -134,6 +138,9 @@ export async function landArtifact(
   deps: LandArtifactDeps,
   input: LandArtifactInput,
 ): Promise<LandArtifactResult> {
+  // A stopped landing (the invocation timed out) ends at the next step with the signal's reason.
+  const checkpoint = (): void => deps.signal?.throwIfAborted();
+  checkpoint();
   let generation = await deps.api.getGeneration(input.generationId);
   checkGeneration(generation, input);
   const format = formatOf(generation);
@@ -157,6 +164,7 @@ export async function landArtifact(
     tenantId: input.tenantId,
   });
 
+  checkpoint();
   const check: ContentCheck | null = (await deps.contentCheck?.(input, generation)) ?? null;
   const uploadKey = check ? quarantineKeys(keys).outputKey : keys.outputKey;
   await abortStaleUploads(deps.s3, deps.bucket, uploadKey, deps.now?.()).catch((err: unknown) => {
@@ -184,14 +192,24 @@ export async function landArtifact(
   let upload: MultipartUpload | null = null;
   let completed = false;
   try {
-    upload = await MultipartUpload.create(deps.s3, {
-      bucket: deps.bucket,
-      key: uploadKey,
-      kmsKeyId: deps.outputKmsKeyId,
-      contentType: contentTypeFor(format),
-      metadata: { 'generation-id': input.generationId, 'dataset-id': input.datasetId, 'run-id': input.runId },
-    });
+    checkpoint();
+    upload = await MultipartUpload.create(
+      deps.s3,
+      {
+        bucket: deps.bucket,
+        key: uploadKey,
+        kmsKeyId: deps.outputKmsKeyId,
+        contentType: contentTypeFor(format),
+        metadata: {
+          'generation-id': input.generationId,
+          'dataset-id': input.datasetId,
+          'run-id': input.runId,
+        },
+      },
+      deps.signal,
+    );
 
+    checkpoint();
     const opened = await openDownload(deps, generation, input);
     generation = opened.generation;
 
@@ -217,6 +235,7 @@ export async function landArtifact(
     });
     await streamPlaintext(deps, generation, opened.download.body, sink.writable, input);
     const stats = sink.stats();
+    checkpoint();
 
     const counts = { rowsRequested: generation.rows_requested, rowsGenerated: generation.rows_generated };
     const scanned = await scan.finish(counts);
@@ -232,6 +251,7 @@ export async function landArtifact(
       });
       conformance = accumulator?.report(counts) ?? null;
     }
+    checkpoint();
     if (inspected.rows !== generation.rows_generated) {
       throw new RowCountMismatchError(input.generationId, generation.rows_generated, inspected.rows);
     }
@@ -242,6 +262,7 @@ export async function landArtifact(
     const quarantined = verdict !== null && !verdict.passed;
     const published = quarantined ? quarantineKeys(keys) : keys;
     if (verdict?.passed) {
+      checkpoint();
       await promoteObject(deps.s3, {
         bucket: deps.bucket,
         from: uploadKey,
@@ -282,6 +303,7 @@ export async function landArtifact(
       generationExpiresAt: generation.expires_at,
       landedAt: (deps.now?.() ?? new Date()).toISOString(),
     };
+    checkpoint();
     await writeManifest(deps.s3, {
       bucket: deps.bucket,
       key: published.manifestKey,

@@ -44,22 +44,38 @@ export interface MultipartTarget {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
+/** Abort the SDK calls of one landing with `signal` (the abort of the upload itself never is). */
+function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {};
+}
+
 export class MultipartUpload {
   readonly bucket: string;
   readonly key: string;
   readonly uploadId: string;
   private readonly s3: S3Client;
   private readonly parts: CompletedPart[] = [];
+  private readonly signal: AbortSignal | undefined;
 
-  private constructor(s3: S3Client, bucket: string, key: string, uploadId: string) {
+  private constructor(
+    s3: S3Client,
+    bucket: string,
+    key: string,
+    uploadId: string,
+    signal: AbortSignal | undefined,
+  ) {
     this.s3 = s3;
     this.bucket = bucket;
     this.key = key;
     this.uploadId = uploadId;
+    this.signal = signal;
   }
 
-  /** Starts a multipart upload under SSE-KMS. */
-  static async create(s3: S3Client, target: MultipartTarget): Promise<MultipartUpload> {
+  /**
+   * Starts a multipart upload under SSE-KMS. `signal` aborts its create, part and complete calls
+   * (not {@link MultipartUpload.abort}, which runs after it).
+   */
+  static async create(s3: S3Client, target: MultipartTarget, signal?: AbortSignal): Promise<MultipartUpload> {
     let uploadId: string | undefined;
     try {
       const out = await s3.send(
@@ -72,13 +88,14 @@ export class MultipartUpload {
           BucketKeyEnabled: true,
           ...(target.metadata ? { Metadata: { ...target.metadata } } : {}),
         }),
+        sendOptions(signal),
       );
       uploadId = out.UploadId;
     } catch (err) {
       throw new LandingStorageError(target.key, 'CreateMultipartUpload failed', { cause: err });
     }
     if (!uploadId) throw new LandingStorageError(target.key, 'CreateMultipartUpload returned no UploadId');
-    return new MultipartUpload(s3, target.bucket, target.key, uploadId);
+    return new MultipartUpload(s3, target.bucket, target.key, uploadId, signal);
   }
 
   /** Number of parts uploaded so far. */
@@ -105,6 +122,7 @@ export class MultipartUpload {
             ChecksumAlgorithm: 'CRC32',
           }),
         ),
+        sendOptions(this.signal),
       );
       slot.ETag = out.ETag;
     } catch (err) {
@@ -114,6 +132,7 @@ export class MultipartUpload {
 
   /** Makes the object visible. Call only after the content has been verified. */
   async complete(): Promise<{ etag: string | null; versionId: string | null }> {
+    this.signal?.throwIfAborted();
     try {
       const out = await this.s3.send(
         new CompleteMultipartUploadCommand({
@@ -122,6 +141,7 @@ export class MultipartUpload {
           UploadId: this.uploadId,
           MultipartUpload: { Parts: this.parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })) },
         }),
+        sendOptions(this.signal),
       );
       return { etag: out.ETag ?? null, versionId: out.VersionId ?? null };
     } catch (err) {

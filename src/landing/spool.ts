@@ -1,10 +1,15 @@
 /**
  * Spool directories in the local temp dir (`/tmp` on Lambda) for artifacts inspected after they
- * stream. Each is named after the process that made it (`landing-<pid>-<random>`). A landing that
- * dies mid-stream (Lambda timeout: the runtime restarts, `/tmp` stays) cannot remove its spool,
- * so the first landing of each process removes spool directories no live landing owns: those of
- * dead processes, and those carrying this process's pid that it did not make (the pid of a
- * restarted Lambda runtime is often the same).
+ * stream. Each is named after the process that made it (`landing-<pid>-<random>`).
+ *
+ * When an invocation gives up at its early timeout the handler answers `InvocationTimeoutError`
+ * and Lambda freezes the sandbox; the process is not restarted, and the step's Retry usually runs
+ * in the same warm sandbox. The abandoned landing is stopped by the invocation's abort signal and
+ * removes its own spool (`land.ts`); this process still owns it until then, so the sweep below
+ * leaves it alone. Only when the process itself dies (Lambda's hard timeout or an out-of-memory
+ * kill: the runtime restarts, `/tmp` stays) is a spool left behind, so the first landing of each
+ * process removes spool directories no live landing owns: those of dead processes, and those
+ * carrying this process's pid that it did not make (the pid of a restarted runtime is often the same).
  */
 import { createWriteStream } from 'node:fs';
 import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';

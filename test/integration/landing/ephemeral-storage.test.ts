@@ -3,11 +3,14 @@
  * storage: an artifact that cannot fit is refused before a byte is spooled (its size known) or
  * fails as a full disk while it spools (size unknown), naming the setting and the size; nothing
  * lands and the spool is removed. A fitting one lands and leaves `/tmp` empty. The seed the
- * quality report reads is bounded the same way. Every AWS call is made, and judged, as LandArtifact.
+ * quality report reads is bounded the same way. A landing stopped mid-stream (its invocation timed
+ * out; the Retry runs in the same warm sandbox) removes its spool, so the retry has the whole of
+ * `/tmp`. Every AWS call is made, and judged, as LandArtifact.
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EphemeralStorageError } from '../../../src/landing/errors.ts';
@@ -175,5 +178,93 @@ describe("LandArtifact's /tmp bounded by its ephemeral storage", () => {
       storageBytes: body.byteLength,
     });
     expect(readdirSync(tmp)).toEqual([basename(path)]);
+  });
+});
+
+/**
+ * The artifact in chunks without a Content-Length; once half of it is sent, `onHalf` runs (the
+ * invocation times out) and the rest trickles on, as a slow download would.
+ */
+function stoppedHalfway(bytes: Buffer, onHalf: () => void) {
+  const half = Math.floor(bytes.byteLength / 2);
+  return async function* () {
+    let stopped = false;
+    for (let offset = 0; offset < bytes.byteLength; offset += 4096) {
+      if (offset >= half && !stopped) {
+        stopped = true;
+        onHalf();
+      }
+      yield bytes.subarray(offset, offset + 4096);
+      await sleep(stopped ? 5 : 0);
+    }
+  };
+}
+
+describe('a landing stopped by its invocation timing out (deps.signal)', () => {
+  it('stops mid-stream: nothing visible, the upload aborted, the spool removed; the retry has all of /tmp', async () => {
+    const { input, base, prefix } = fresh();
+    const controller = new AbortController();
+    let spoolSeen = false;
+    const url = env.server.register(
+      stoppedHalfway(artifact, () => {
+        // The spool holds what has streamed so far when the invocation gives up.
+        spoolSeen = readdirSync(tmp).some((name) => name.startsWith('landing-'));
+        controller.abort(new Error('the invocation timed out'));
+      }),
+    );
+    const before = env.iam.calls().length;
+    const landing = landArtifact(
+      env.deps(
+        httpVendorApi(() => base(url)),
+        // Small parts, so some are uploaded before the stop.
+        {
+          tmpDir: tmp,
+          ephemeralStorageBytes: artifact.byteLength,
+          partBytes: 8192,
+          signal: controller.signal,
+        },
+      ),
+      input,
+    );
+    await expect(landing).rejects.toThrow();
+    expect(spoolSeen).toBe(true);
+    const actions = env.iam
+      .calls()
+      .slice(before)
+      .map((call) => call.action);
+    expect(actions).toContain('s3:PutObject');
+    expect(actions).toContain('s3:AbortMultipartUpload');
+    await expectNothingLanded(prefix, input);
+
+    // The retry, in the same process and /tmp, has the whole storage: the artifact exactly fits.
+    const retryUrl = env.server.register(artifact);
+    const result = await landArtifact(
+      env.deps(
+        httpVendorApi(() => base(retryUrl)),
+        { tmpDir: tmp, ephemeralStorageBytes: artifact.byteLength },
+      ),
+      input,
+    );
+    expect(result).toMatchObject({ rowsGenerated: ROWS, bytes: artifact.byteLength, alreadyLanded: false });
+    expect(await env.listKeys(prefix)).toEqual([result.outputKey]);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(env.iam.denied()).toEqual([]);
+  });
+
+  it('does not start when already stopped: no vendor call, no upload', async () => {
+    const { input, base, prefix } = fresh();
+    let calls = 0;
+    const url = env.server.register(artifact);
+    const controller = new AbortController();
+    controller.abort(new Error('the invocation timed out'));
+    const api = httpVendorApi(() => {
+      calls += 1;
+      return base(url);
+    });
+    await expect(
+      landArtifact(env.deps(api, { tmpDir: tmp, signal: controller.signal }), input),
+    ).rejects.toThrow('the invocation timed out');
+    expect(calls).toBe(0);
+    await expectNothingLanded(prefix, input);
   });
 });

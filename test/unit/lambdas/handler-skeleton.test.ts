@@ -9,7 +9,12 @@ import {
   VendorTerminalError,
 } from '../../../src/contracts/state-errors.ts';
 import { defineHandler } from '../../../lambdas/commons/handler.ts';
-import { INVOCATION_MARGIN_MS, invocationDeadline } from '../../../lambdas/commons/invocation.ts';
+import {
+  INVOCATION_MARGIN_MS,
+  invocationDeadline,
+  invocationSignal,
+} from '../../../lambdas/commons/invocation.ts';
+import { invocationBoundFetch } from '../../../lambdas/commons/vendor.ts';
 import { logger } from '../../../lambdas/commons/observability.ts';
 
 afterEach(() => {
@@ -125,6 +130,70 @@ describe('an invocation running out of time', () => {
     expect((err as InvocationTimeoutError).name).toBe('InvocationTimeoutError');
     expect((err as InvocationTimeoutError).details).toMatchObject({ code: 'invocation_timeout' });
     expect(error).toHaveBeenCalledWith('invocation timed out', expect.anything());
+  });
+
+  it('gives the run a signal that aborts at the early timeout, so the abandoned attempt stops', async () => {
+    vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    let seen: AbortSignal | undefined;
+    let seenInside: AbortSignal | null = null;
+    let stoppedAt = 0;
+    const handler = defineHandler({
+      name: 'Slow',
+      input: z.unknown(),
+      run: (_input, _config, { signal }) => {
+        seen = signal;
+        seenInside = invocationSignal();
+        // Work that stops when told to, as the landing does.
+        return new Promise<number>((_resolve, reject) => {
+          signal.addEventListener('abort', () => {
+            stoppedAt = Date.now();
+            reject(new Error('stopped'));
+          });
+        });
+      },
+    });
+    const started = Date.now();
+    const err = await handler({}, shortContext(400)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvocationTimeoutError);
+    expect(seen?.aborted).toBe(true);
+    expect(seenInside).toBe(seen);
+    // Aborted at the early timeout (400 - 250 ms), not left running.
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(stoppedAt - started).toBeLessThan(400);
+    expect(invocationSignal()).toBeNull();
+  });
+
+  it('leaves the signal untouched when the run finishes in time', async () => {
+    let seen: AbortSignal | undefined;
+    const handler = defineHandler({
+      name: 'Quick',
+      input: z.unknown(),
+      run: (_input, _config, { signal }) => {
+        seen = signal;
+        return Promise.resolve(1);
+      },
+    });
+    await expect(handler({}, shortContext(60_000))).resolves.toBe(1);
+    expect(seen?.aborted).toBe(false);
+  });
+
+  it("aborts the vendor client's requests with the invocation", async () => {
+    vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    let requestSignal: AbortSignal | undefined;
+    const base = (_input: URL | string, init: RequestInit) => {
+      requestSignal = init.signal ?? undefined;
+      return new Promise<Response>((_resolve, reject) => {
+        init.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+      });
+    };
+    const handler = defineHandler({
+      name: 'Vendor',
+      input: z.unknown(),
+      run: () => invocationBoundFetch(base)('https://api.example.test/v1/x', {}).then(() => 1),
+    });
+    const err = await handler({}, shortContext(400)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvocationTimeoutError);
+    expect(requestSignal?.aborted).toBe(true);
   });
 
   it("gives the handler's calls the invocation's end less a margin as their deadline", async () => {

@@ -16,6 +16,7 @@ import {
   ArtifactFormatError,
   ArtifactVerificationError,
   ArtifactNotReadyError,
+  EphemeralStorageError,
   LandingStorageError,
   RowCountMismatchError,
 } from '../../../src/landing/errors.ts';
@@ -108,6 +109,26 @@ describe('toLandingStateError', () => {
     [new ArtifactFormatError('gen_1', 'parquet', 'bad'), 'ArtifactIntegrityError', 'artifact_format_invalid'],
     [new ArtifactNotReadyError('gen_1', 'no url'), 'NotReadyError', 'artifact_not_ready'],
     [new LayoutInputError('feed', 'bad'), 'InputValidationError', 'invalid_input'],
+    // Bigger than the whole /tmp: refused for good, naming the setting.
+    [
+      new EphemeralStorageError(
+        'gen_1',
+        { neededBytes: 600, freeBytes: 500, storageBytes: 500 },
+        'the artifact',
+      ),
+      'InputValidationError',
+      'ephemeral_storage_exceeded',
+    ],
+    // Fits the whole /tmp, but leftovers (an abandoned attempt's spool) hold part of it: retried.
+    [
+      new EphemeralStorageError(
+        'gen_1',
+        { neededBytes: 400, freeBytes: 300, storageBytes: 500 },
+        'the artifact',
+      ),
+      'AwsRetryableError',
+      'ephemeral_storage_busy',
+    ],
     [
       new LandingStorageError('k', 'UploadPart failed', {
         cause: Object.assign(new Error('slow'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }),
