@@ -110,20 +110,34 @@ describe.each(names)('%s.asl.json', (name) => {
     expect(vendorTasks.length).toBeGreaterThanOrEqual(3);
     for (const [stateName, state] of vendorTasks) {
       const paced = (state.Retry ?? []).find((r) => r.ErrorEquals.includes('VendorPacedError')) as
-        | { IntervalSeconds: number; MaxAttempts: number; BackoffRate: number; MaxDelaySeconds: number }
+        | {
+            IntervalSeconds: number;
+            MaxAttempts: number;
+            BackoffRate: number;
+            MaxDelaySeconds: number;
+            JitterStrategy?: string;
+          }
         | undefined;
       expect(paced, `${stateName} retries VendorPacedError`).toBeDefined();
-      // FULL jitter waits half the capped backoff on average: that must cover the reservations'
-      // horizon, or a step behind a full queue fails with vendor_paced.
-      let expectedMs = 0;
+      // The least the Retry can wait in all, not its mean, must cover the reservations' horizon
+      // plus one capped delay (the slot a queue's tail leaves): FULL jitter may wait next to
+      // nothing (about 6% of runs of the former 30 attempts fell short), so the delays are exact.
+      expect(paced!.JitterStrategy, stateName).toBe('NONE');
+      let leastMs = 0;
       for (let attempt = 0; attempt < paced!.MaxAttempts; attempt += 1) {
         const capped = Math.min(
           paced!.IntervalSeconds * paced!.BackoffRate ** attempt,
           paced!.MaxDelaySeconds,
         );
-        expectedMs += (capped * 1000) / 2;
+        leastMs += capped * 1000;
       }
-      expect(expectedMs, stateName).toBeGreaterThanOrEqual(MAX_RESERVATION_AHEAD_MS);
+      expect(leastMs, stateName).toBeGreaterThanOrEqual(
+        MAX_RESERVATION_AHEAD_MS + paced!.MaxDelaySeconds * 1000,
+      );
+      // Each attempt costs 3 history events (toward 25,000 per execution): no more than needed.
+      expect(leastMs - paced!.MaxDelaySeconds * 1000, stateName).toBeLessThan(
+        MAX_RESERVATION_AHEAD_MS + paced!.MaxDelaySeconds * 1000,
+      );
       // A state that carries a reservation passes $$.State.RetryCount, so a Retry takes a fresh slot.
       const parameters = state['Parameters'] as Record<string, unknown>;
       const poll = parameters['poll.$'];
