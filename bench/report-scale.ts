@@ -85,6 +85,12 @@ function runsLine(d: ScaleData): string {
   );
 }
 
+/** The handlers' AWS calls of a run, e.g. `56,100 calls, 56.1 per run, 120/s` ('' when not counted). */
+function awsCallsNote(d: ScaleData): string {
+  if (d.awsCalls === undefined || d.wallSeconds <= 0) return '';
+  return `${d.awsCalls} calls, ${fmt(d.awsCalls / d.seeds, 1)} per run, ${fmt(d.awsCalls / d.wallSeconds, 0)}/s`;
+}
+
 /** How the target-size run went, when it stopped early or finished off target. */
 function targetNote(target: ScaleData): string {
   if (target.stoppedAfterSeconds) {
@@ -92,14 +98,20 @@ function targetNote(target: ScaleData): string {
       `${target.seeds} seeds did not finish here: stopped after ${target.stoppedAfterSeconds} s with ${target.succeededRuns} runs succeeded, ` +
       `${target.failedRuns.length} failed${failureKinds(target)}, ${target.unfinishedRuns ?? 0} still running, ` +
       `and ${target.acceptedVendorCalls} vendor calls accepted (${fmt(target.acceptedVendorCalls / target.stoppedAfterSeconds, 1)}/s ` +
-      `against a ${target.ratePerSecond}/s limit).${startIngestNote(target)}`
+      `against a ${target.ratePerSecond}/s limit)` +
+      (target.awsCalls !== undefined
+        ? `; moto served the handlers' AWS calls (${awsCallsNote(target)})`
+        : '') +
+      `.${startIngestNote(target)}`
     );
   }
   return (
     `${target.seeds} seeds finished in ${fmt(target.wallSeconds, 1)} s, ${fmt(target.wallOverIdeal)}× the ideal ${fmt(target.idealSeconds, 1)} s ` +
     `for ${target.acceptedVendorCalls} accepted vendor calls, ${fmt(refusedPerAccepted(target))}× refused; ${target.succeededRuns} runs succeeded` +
     (target.failedRuns.length > 0 ? `, ${target.failedRuns.length} failed${failureKinds(target)}` : '') +
-    `, duplicate work ${target.duplicateWork}.${startIngestNote(target)}`
+    `, duplicate work ${target.duplicateWork}` +
+    (target.awsCalls !== undefined ? `; moto served the handlers' AWS calls (${awsCallsNote(target)})` : '') +
+    `.${startIngestNote(target)}`
   );
 }
 
@@ -111,7 +123,7 @@ function floorNote(floorResult: BenchResult<ScaleData>, ratePerSecond: number): 
     `The local stack alone (${floor.seeds} seeds with neither rate limit nor pacing, ${provenance(floorResult)}${stoppedNote(floor)}) took ` +
     `${fmt(floor.wallSeconds, 1)} s, ${fmt(floor.wallSeconds / floorIdeal)}× the ${ratePerSecond}/s ideal for its ${floor.acceptedVendorCalls} calls` +
     (floor.failedRuns.length > 0 ? `; ${floor.failedRuns.length} runs failed${failureKinds(floor)}` : '') +
-    `: one moto process serves every S3, DynamoDB, Glue and EventBridge call (about 60 per run) and one Node runs the runner, ` +
+    `: one moto process serves every S3, DynamoDB, Glue and EventBridge call (${awsCallsNote(floor) || 'about 60 per run'}) and one Node runs the runner, ` +
     `the handlers and the simulator` +
     (floor.concurrentInvocations
       ? ` (at most ${floor.concurrentInvocations} function invocations at once)`

@@ -20,6 +20,7 @@ import { startLocalEnvironment } from '../src/local/environment.ts';
 import { LocalPipelineRunner } from '../src/local/runner.ts';
 import { exampleSeedCsv } from '../test/support/pipeline-harness.ts';
 import { isMain, ratio, round, runAsScript, writeResult } from './common.ts';
+import { countAwsCalls } from './aws-call-counter.ts';
 import { quietHandlerEnv } from './pipeline-run.ts';
 import {
   dropFigures,
@@ -113,6 +114,8 @@ export interface ScaleData {
   readonly retryIntervalMs: number;
   /** Function invocations the local host ran at once (absent in older results: no limit). */
   readonly concurrentInvocations?: number;
+  /** AWS SDK calls the handlers made (all served by the one moto), in the measured wall time. */
+  readonly awsCalls?: number;
 }
 
 /** Every object key under `prefix` (paginated). */
@@ -206,6 +209,8 @@ export async function runScaleBenchmark(
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
     }, 500);
     simulator.resetCounters();
+    const awsCalls = countAwsCalls();
+    awsCalls.reset();
     const loadAtStart = loadavg()[0] ?? 0;
     const dropped = performance.now();
     // Each drop counts by its execution's outcome; a failed start-ingest invocation is reported
@@ -249,6 +254,7 @@ export async function runScaleBenchmark(
     clearInterval(progressTimer);
     const wallSeconds = round((performance.now() - dropped) / 1000, 1);
     const counters = simulator.counters();
+    const handlerAwsCalls = awsCalls.calls();
     const executions = settled.map((d) => (d && 'execution' in d ? d.execution : null));
     const { succeededRuns, failedRuns, startIngestErrors, unfinishedRuns } = dropFigures(settled);
     const landed = await listAll(s3, env.names.outputBucket, 'synthetic/');
@@ -292,11 +298,12 @@ export async function runScaleBenchmark(
       callsByRoute: counters.calls,
       retryIntervalMs: SCALE_RETRY_INTERVAL_MS,
       concurrentInvocations: options.concurrentInvocations ?? SCALE_CONCURRENT_INVOCATIONS,
+      awsCalls: handlerAwsCalls,
     };
     console.log(
       `[${scaleResultName(seeds, floor)}] load ${data.loadAverage?.start}→${data.loadAverage?.end}, ${data.succeededRuns}/${seeds} runs succeeded, ${data.landedObjects} objects landed, duplicate work ${data.duplicateWork}, ` +
         `${wallSeconds} s vs ideal ${idealSeconds} s (${data.wallOverIdeal}x), ${data.rateLimited429s} 429s (${data.refusedPerAccepted} per accepted call), ` +
-        `${data.stateRetriesPerRun} state retries/run, peak RSS ${data.peakRssMiB} MiB`,
+        `${data.stateRetriesPerRun} state retries/run, ${handlerAwsCalls} AWS calls (${round(handlerAwsCalls / wallSeconds, 0)}/s), peak RSS ${data.peakRssMiB} MiB`,
     );
     if (failedRuns.length > 0 || startIngestErrors.length > 0) {
       console.log(

@@ -92,6 +92,7 @@ describe('BENCHMARKS.md scale rows', () => {
       wallOverIdeal: 1.5,
       rateLimited429s: 900,
       refusedPerAccepted: 0.1,
+      awsCalls: 90_000,
     };
     const targetFloor: ScaleData = {
       ...base,
@@ -99,6 +100,7 @@ describe('BENCHMARKS.md scale rows', () => {
       floor: true,
       concurrentInvocations: 32,
       command: 'tsx bench/scale.ts --seeds 1000 --rate 30 --floor',
+      awsCalls: 56_000,
       wallSeconds: 420,
       acceptedVendorCalls: 9000,
       rateLimited429s: 0,
@@ -113,13 +115,13 @@ describe('BENCHMARKS.md scale rows', () => {
     const [wall, refused] = checkTargets(withExtras).filter((c) => c.target.startsWith('Scale'));
     expect(wall).toMatchObject({ verdict: 'MISSED' });
     expect(wall!.limitedBy).toContain(
-      '1000 seeds finished in 450 s, 1.5× the ideal 300 s for 9000 accepted vendor calls, 0.1× refused; 998 runs succeeded, 2 failed (2: `ResolveScenarios: VendorTerminalError: x`), duplicate work 0.',
+      "1000 seeds finished in 450 s, 1.5× the ideal 300 s for 9000 accepted vendor calls, 0.1× refused; 998 runs succeeded, 2 failed (2: `ResolveScenarios: VendorTerminalError: x`), duplicate work 0; moto served the handlers' AWS calls (90000 calls, 90 per run, 200/s).",
     );
     expect(wall!.limitedBy).toContain(
       '3 start-ingest invocations failed (3: `TimeoutError: aborted`); their runs, counted by their executions: 2 succeeded, 1 never started.',
     );
     expect(wall!.limitedBy).toMatch(
-      /The local stack alone \(1000 seeds .*took 420 s, 1\.4× the 30\/s ideal for its 9000 calls: .*at most 32 function invocations at once/,
+      /The local stack alone \(1000 seeds .*took 420 s, 1\.4× the 30\/s ideal for its 9000 calls: .*\(56000 calls, 56 per run, 133\/s\).*at most 32 function invocations at once/,
     );
     expect(wall!.limitedBy).toContain("Paced, 1000 seeds took 450 s against the floor's 420 s for 1000");
     // Few 429s and a finished run at the target size: that row is met.
