@@ -53,19 +53,36 @@ export function s3SeedSource(s3: S3Client, seed: SeedObject): SeedSource {
 /**
  * S3's answers meaning "this version of the seed is gone": a deleted key or version is 404
  * (`NoSuchKey`, `NoSuchVersion`; HEAD has no body, so `NotFound`), and a version id S3 could not
- * have issued is 400 `InvalidArgument` "Invalid version id specified" (HEAD: a bare 400, `BadRequest`).
+ * have issued is 400 {@link isInvalidVersionId}.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
  */
 const GONE_ERRORS = new Set(['NoSuchKey', 'NotFound', 'NoSuchVersion', 'NoSuchBucket']);
-const BAD_VERSION_ERRORS = new Set(['InvalidArgument', 'BadRequest']);
+
+function httpStatus(err: Error): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
+/**
+ * S3 refusing the version id itself: GetObject and CopyObject answer 400 `InvalidArgument` "Invalid
+ * version id specified" (`ArgumentName` `versionId`); HeadObject's 400 has no body, so no code
+ * (the SDK names it `BadRequest` or `Unknown`). Any other 400 (a KMS or SSE-C problem, an
+ * `InvalidArgument` about another header) is its own error, not a missing seed.
+ */
+function isInvalidVersionId(err: Error): boolean {
+  if (httpStatus(err) !== 400 && httpStatus(err) !== undefined) return false;
+  if (err.name === 'InvalidArgument') {
+    const argument = (err as { ArgumentName?: unknown }).ArgumentName;
+    return argument === undefined || argument === 'versionId';
+  }
+  const bare = !('Code' in err);
+  return httpStatus(err) === 400 && bare && (err.name === 'BadRequest' || err.name === 'Unknown');
+}
 
 /** True when `err` is S3 saying the object version does not exist (deleted, or never issued). */
 export function isMissingObjectVersion(err: unknown, versionId: string | null | undefined): boolean {
   if (!(err instanceof Error)) return false;
-  if (GONE_ERRORS.has(err.name)) return true;
-  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (status === 404) return true;
-  return Boolean(versionId) && (BAD_VERSION_ERRORS.has(err.name) || status === 400);
+  if (GONE_ERRORS.has(err.name) || httpStatus(err) === 404) return true;
+  return Boolean(versionId) && isInvalidVersionId(err);
 }
 
 /** `s3://bucket/key`, with ` version <id>` when pinned: what a user looks for in the console. */

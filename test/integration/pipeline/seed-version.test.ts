@@ -10,6 +10,7 @@
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LocalPipelineRunner, type SeedDrop } from '../../../src/local/runner.ts';
+import { asSeedUnavailable, isMissingObjectVersion } from '../../../src/pipeline/s3-seed-source.ts';
 import type { LocalHandler } from '../../../src/local/runner-types.ts';
 import { exampleSeedCsv, usePipelineHarness } from '../../support/pipeline-harness.ts';
 
@@ -114,4 +115,49 @@ describe('a seed version that no longer exists', () => {
     }
     expectNoTraining();
   }, 120_000);
+});
+
+/** An S3 error as the SDK throws it: `name` the error code, `Code` only when the answer had a body. */
+function s3Error(name: string, status: number, fields: Record<string, unknown> = {}): Error {
+  const body = name === 'Unknown' ? {} : { Code: name };
+  return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status }, ...body, ...fields });
+}
+
+describe('which S3 400s mean the pinned version is gone', () => {
+  const version = '3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY';
+  it.each([
+    [
+      'GET/Copy of a version id S3 never issued',
+      s3Error('InvalidArgument', 400, { ArgumentName: 'versionId' }),
+    ],
+    ['HEAD of it: a bare 400 the SDK calls Unknown', s3Error('Unknown', 400)],
+    [
+      'HEAD of it: a bare 400 older SDKs call BadRequest',
+      Object.assign(s3Error('Unknown', 400), { name: 'BadRequest' }),
+    ],
+    ['a deleted version', s3Error('NoSuchVersion', 404)],
+  ])('%s: seed_missing', (_what, err) => {
+    expect(isMissingObjectVersion(err, version)).toBe(true);
+    expect(asSeedUnavailable(err, { bucket: 'b', key: 'k', versionId: version })?.code).toBe('seed_missing');
+  });
+
+  it.each([
+    ['a KMS key that is disabled', s3Error('KMS.DisabledException', 400)],
+    ['SSE-C parameters missing', s3Error('InvalidRequest', 400)],
+    [
+      'an InvalidArgument about another header',
+      s3Error('InvalidArgument', 400, { ArgumentName: 'x-amz-server-side-encryption' }),
+    ],
+    ['a 400 with any other code', s3Error('BadDigest', 400)],
+  ])('%s: its own error, not "drop the file again"', (_what, err) => {
+    expect(isMissingObjectVersion(err, version)).toBe(false);
+    expect(asSeedUnavailable(err, { bucket: 'b', key: 'k', versionId: version })).toBeNull();
+  });
+
+  it('without a pinned version no 400 means a missing version', () => {
+    expect(isMissingObjectVersion(s3Error('InvalidArgument', 400, { ArgumentName: 'versionId' }), null)).toBe(
+      false,
+    );
+    expect(isMissingObjectVersion(s3Error('Unknown', 400), undefined)).toBe(false);
+  });
 });

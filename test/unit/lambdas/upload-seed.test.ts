@@ -116,6 +116,27 @@ describe('upload-seed handler', () => {
     expect(JSON.parse(err.message)).toMatchObject({ code: 'seed_missing' });
   });
 
+  it('keeps a 400 that is not about the version (a disabled KMS key) as its own error, not seed_missing', async () => {
+    s3.on(GetObjectCommand, { Key: seed.key }).rejects(
+      Object.assign(new Error('The ciphertext refers to a customer master key that is disabled'), {
+        name: 'KMS.DisabledException',
+        Code: 'KMS.DisabledException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    setVendorClientForTests(
+      fakeApi({
+        createDataset: async (req: CreateDatasetInput) => {
+          await req.seed.open();
+          throw new Error('unreachable');
+        },
+      }),
+    );
+    const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+    expect(err.message).not.toContain('seed_missing');
+    expect(err.message).not.toMatch(/Drop the file again/);
+  });
+
   it('checks the scenario file before uploading: a malformed one buys no training', async () => {
     s3.on(GetObjectCommand, { Key: SCENARIO_KEY }).resolves({
       Body: {
