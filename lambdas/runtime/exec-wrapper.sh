@@ -21,20 +21,33 @@ old="${SIMULACRA_INITIAL_OLD_SPACE_MB:-}"
 if [ -z "$semi" ] && [ -z "$old" ]; then
   exec "$@"
 fi
-case "$semi" in
-  *[!0-9]*)
-    echo "exec-wrapper: SIMULACRA_MAX_SEMI_SPACE_MB must be a whole number of MiB, got '$semi'" >&2
-    exit 64
-    ;;
-esac
-case "$old" in
-  *[!0-9]*)
-    echo "exec-wrapper: SIMULACRA_INITIAL_OLD_SPACE_MB must be a whole number of MiB, got '$old'" >&2
-    exit 64
-    ;;
-esac
+# Refuses a setting that is not a whole number of MiB.
+require_mib() {
+  case "$2" in
+    *[!0-9]*)
+      echo "exec-wrapper: $1 must be a whole number of MiB, got '$2'" >&2
+      exit 64
+      ;;
+  esac
+}
+require_mib SIMULACRA_MAX_SEMI_SPACE_MB "$semi"
+require_mib SIMULACRA_INITIAL_OLD_SPACE_MB "$old"
 semi_flag="--max-semi-space-size=$semi"
 old_flag="--initial-old-space-size=$old"
+
+# Which of our settings argument $1 is (sets setting=semi|old, or empty) and whether its value is
+# in the same argument (form=joined, --flag=value) or the next one (form=separate, --flag value).
+# Sets variables rather than printing, so no subshell is started per argument.
+classify() {
+  setting=
+  form=joined
+  case "$1" in
+    --max-semi-space-size=* | --max_semi_space_size=*) setting=semi ;;
+    --max-semi-space-size | --max_semi_space_size) setting=semi form=separate ;;
+    --initial-old-space-size=* | --initial_old_space_size=*) setting=old ;;
+    --initial-old-space-size | --initial_old_space_size) setting=old form=separate ;;
+  esac
+}
 
 # Rotate every argument once from the front to the back, replacing our flags on the way.
 remaining=$#
@@ -44,51 +57,22 @@ while [ "$remaining" -gt 0 ]; do
   arg=$1
   shift
   remaining=$((remaining - 1))
-  case "$arg" in
-    --max-semi-space-size=* | --max_semi_space_size=*)
-      if [ -n "$semi" ]; then
-        set -- "$@" "$semi_flag"
-        semi_replaced=yes
-      else
-        set -- "$@" "$arg"
-      fi
-      ;;
-    --max-semi-space-size | --max_semi_space_size)
-      if [ -n "$semi" ]; then
-        if [ "$remaining" -gt 0 ]; then
-          shift
-          remaining=$((remaining - 1))
-        fi
-        set -- "$@" "$semi_flag"
-        semi_replaced=yes
-      else
-        set -- "$@" "$arg"
-      fi
-      ;;
-    --initial-old-space-size=* | --initial_old_space_size=*)
-      if [ -n "$old" ]; then
-        set -- "$@" "$old_flag"
-        old_replaced=yes
-      else
-        set -- "$@" "$arg"
-      fi
-      ;;
-    --initial-old-space-size | --initial_old_space_size)
-      if [ -n "$old" ]; then
-        if [ "$remaining" -gt 0 ]; then
-          shift
-          remaining=$((remaining - 1))
-        fi
-        set -- "$@" "$old_flag"
-        old_replaced=yes
-      else
-        set -- "$@" "$arg"
-      fi
-      ;;
-    *)
-      set -- "$@" "$arg"
-      ;;
+  classify "$arg"
+  case "$setting" in
+    semi) value=$semi flag=$semi_flag ;;
+    old) value=$old flag=$old_flag ;;
+    *) value= ;;
   esac
+  if [ -z "$value" ]; then
+    set -- "$@" "$arg"
+    continue
+  fi
+  if [ "$form" = separate ] && [ "$remaining" -gt 0 ]; then
+    shift
+    remaining=$((remaining - 1))
+  fi
+  set -- "$@" "$flag"
+  eval "${setting}_replaced=yes"
 done
 
 if [ "${1##*/}" = node ]; then

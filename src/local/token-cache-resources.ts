@@ -3,9 +3,31 @@
  * strings, on demand, as lib/parts/storage.ts makes it) and a KMS key to encrypt the cached tokens
  * with. Used by the tests and by the landing benchmark (whose handler builds its vendor client).
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  type AttributeDefinition,
+  type KeySchemaElement,
+} from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { MotoClientConfig } from './moto.ts';
+
+/** The state table's key layout: `pk` (hash) and `sk` (range), both strings. */
+export function stateTableKeys(): {
+  KeySchema: KeySchemaElement[];
+  AttributeDefinitions: AttributeDefinition[];
+} {
+  return {
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+  };
+}
 
 /** The clients and the key of {@link createTokenCacheResources}; the caller destroys the clients. */
 export interface TokenCacheResources {
@@ -26,14 +48,7 @@ export async function createTokenCacheResources(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
+      ...stateTableKeys(),
     }),
   );
   const key = (await kms.send(new CreateKeyCommand({ Description: 'token cache' }))).KeyMetadata!;

@@ -11,6 +11,7 @@ import {
   type CfnTemplate,
   type LocalAwsClients,
 } from '../../../src/local/template-resources.ts';
+import { stateTableKeys } from '../../../src/local/token-cache-resources.ts';
 
 const template: CfnTemplate = {
   Resources: {
@@ -35,14 +36,7 @@ const template: CfnTemplate = {
     StateTable99: {
       Type: 'AWS::DynamoDB::Table',
       Properties: {
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
+        ...stateTableKeys(),
         TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       },
     },
