@@ -8,25 +8,31 @@
  * gets an agent with {@link LOCAL_SDK_SOCKETS} sockets instead. Only clients built for the
  * handlers of a local run are changed (through the clients' hook); the deployed defaults are not.
  */
-import { Agent } from 'node:http';
 import type { HookableClient } from '../../lambdas/commons/clients/lazy.ts';
 
 /** Sockets per SDK client in a local run: enough for every concurrent invocation's calls. */
 export const LOCAL_SDK_SOCKETS = 2_000;
 
-interface ConfigurableHandler {
-  updateHttpClientConfig?: (key: string, value: unknown) => void;
+/** The SDK's Node request handler: its class takes the agent's options. */
+interface NodeRequestHandler {
+  updateHttpClientConfig?: unknown;
+  constructor: new (options: { httpAgent: { maxSockets: number } }) => unknown;
 }
 
 /**
  * Gives `client` (an SDK v3 client) a keep-alive agent of `sockets` sockets for its plain-HTTP
- * endpoint (the local emulator). A client without a configurable handler is left as it is.
+ * endpoint (the local emulator). A client without the Node request handler is left as it is.
+ *
+ * The handler is replaced by a new one of the same class (so of the client's own copy of the SDK:
+ * a built bundle carries one) given the agent's options, not an agent: the handler loads
+ * `node:http` only while it builds its agent, so one handed a ready agent (`updateHttpClientConfig`)
+ * has no `http.request` in a bundle whose clients never built one and fails its first call.
  */
 export function widenSdkSockets(client: HookableClient, sockets = LOCAL_SDK_SOCKETS): void {
   const config = (client as { config?: { requestHandler?: unknown } }).config;
-  const handler = config?.requestHandler as ConfigurableHandler | undefined;
-  if (typeof handler?.updateHttpClientConfig !== 'function') return;
-  handler.updateHttpClientConfig('httpAgent', new Agent({ keepAlive: true, maxSockets: sockets }));
+  const handler = config?.requestHandler as NodeRequestHandler | undefined;
+  if (!config || typeof handler?.updateHttpClientConfig !== 'function') return;
+  config.requestHandler = new handler.constructor({ httpAgent: { maxSockets: sockets } });
 }
 
 /** The hook the local runner registers (one function, so registering it again adds nothing). */
