@@ -27,6 +27,7 @@ import {
 } from './lambda-events.ts';
 import { REPO_ROOT, substitutePlaceholders, taskStates, waitStates } from './definitions.ts';
 import { runWithQuotas } from './quota-execution.ts';
+import { StartedExecutions } from './started-executions.ts';
 import { assertRedrivable, refailedAttempt } from './redrive-rules.ts';
 import type {
   ExecutionResult,
@@ -35,13 +36,7 @@ import type {
   SeedDropResult,
   StateMachineName,
 } from './runner-types.ts';
-import {
-  INLINE_MAP_CONCURRENCY_LIMIT,
-  STATE_PAYLOAD_LIMIT_BYTES,
-  StepFunctionsApiError,
-  checkExecutionName,
-  utf8JsonBytes,
-} from './sfn-quotas.ts';
+import { INLINE_MAP_CONCURRENCY_LIMIT, StepFunctionsApiError, checkExecutionName } from './sfn-quotas.ts';
 
 export type { HistoryEvent } from './quota-execution.ts';
 export type {
@@ -61,19 +56,12 @@ export {
 } from './definitions.ts';
 export { objectCreatedEvent, type SeedDrop } from './lambda-events.ts';
 
-interface StartedExecution {
-  readonly stateMachine: StateMachineName;
-  readonly inputText: string;
-  running: boolean;
-  result: Promise<ExecutionResult>;
-}
-
 /** Runs the pipeline locally; one instance per test (it remembers started execution names). */
 export class LocalPipelineRunner {
   private readonly options: LocalRunnerOptions;
   private readonly region: string;
   private readonly accountId: string;
-  private readonly started = new Map<string, StartedExecution>();
+  private readonly started = new StartedExecutions();
   /** Every execution run, by state machine and name: what a redrive needs (input, attempt). */
   private readonly executions = new Map<string, { input: unknown; result: Promise<ExecutionResult> }>();
   private readonly functions: FunctionHost;
@@ -186,13 +174,7 @@ export class LocalPipelineRunner {
       ? this.reportFailed(refailed)
       : this.run(stateMachine, previous.input, name, last.redriveCount + 1);
     this.executions.set(key, { input: previous.input, result });
-    const started = this.started.get(name);
-    if (started?.stateMachine === stateMachine) {
-      started.running = true;
-      started.result = result.finally(() => {
-        started.running = false;
-      });
-    }
+    this.started.redriven(stateMachine, name, result);
     return result;
   }
 
@@ -318,34 +300,10 @@ export class LocalPipelineRunner {
    * execution runs in the background ({@link startedExecution} awaits it).
    */
   startExecution(stateMachine: StateMachineName, name: string, input: unknown): { executionArn: string } {
-    checkExecutionName(name);
-    const inputText = JSON.stringify(input ?? {});
-    if (utf8JsonBytes(input ?? {}) > STATE_PAYLOAD_LIMIT_BYTES) {
-      throw new StepFunctionsApiError(
-        'InvalidExecutionInput',
-        `The execution input exceeds ${STATE_PAYLOAD_LIMIT_BYTES} UTF-8 bytes.`,
-      );
-    }
     const executionArn = this.executionArn(stateMachine, name);
-    const existing = this.started.get(name);
-    if (existing) {
-      if (existing.running && existing.inputText === inputText && existing.stateMachine === stateMachine) {
-        return { executionArn };
-      }
-      throw new StepFunctionsApiError(
-        'ExecutionAlreadyExists',
-        `Execution Already Exists: '${executionArn}'`,
-      );
-    }
-    const entry: StartedExecution = {
-      stateMachine,
-      inputText,
-      running: true,
-      result: this.execute(stateMachine, input, name).finally(() => {
-        entry.running = false;
-      }),
-    };
-    this.started.set(name, entry);
+    this.started.start(stateMachine, name, input, executionArn, () =>
+      this.execute(stateMachine, input, name),
+    );
     return { executionArn };
   }
 
@@ -381,7 +339,7 @@ export class LocalPipelineRunner {
 
   /** The execution started under `name`, awaited. */
   async startedExecution(name: string): Promise<ExecutionResult | null> {
-    return (await this.started.get(name)?.result) ?? null;
+    return this.started.result(name);
   }
 
   /**

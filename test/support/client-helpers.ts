@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock, TokenProvider } from '../../src/client/index.ts';
+import { SimulacraClient, type Clock, type TokenProvider } from '../../src/client/index.ts';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -165,3 +165,32 @@ export const GENERATION_202 = {
   request_id: 'req_2',
   job_id: 'job_abcd1234',
 };
+
+/** A createGeneration request with conditions of both kinds. */
+export const GENERATION_INPUT = {
+  datasetId: 'ds_abc',
+  idempotencyKey: 'gen-0123abcd',
+  row_count: 100,
+  output_format: 'parquet',
+  seed: 7,
+  conditions: {
+    categorical: { segment: { Premium: 0.5, Value: 0.5 } },
+    numeric: { age: { min: 20, max: 40 } },
+  },
+} as const;
+
+/** A client of `server` with a counting token provider and a fake clock (5 attempts by default). */
+export function scriptedClient(
+  server: Pick<TestServer, 'origin'>,
+  options: { maxAttempts?: number; deadlineMs?: number } = {},
+) {
+  const tokens = countingTokenProvider();
+  const clock = fakeClock();
+  const api = new SimulacraClient({
+    apiBase: server.origin,
+    tokenProvider: tokens,
+    clock,
+    retry: { maxAttempts: options.maxAttempts ?? 5, deadlineMs: options.deadlineMs ?? 600_000 },
+  });
+  return { api, tokens, clock };
+}
