@@ -30,33 +30,62 @@ export function definitionPath(name: StateMachineName): string {
   return resolve(REPO_ROOT, 'statemachines', `${name}.asl.json`);
 }
 
-interface TaskState {
-  readonly Type: string;
+/** A state as the local binding reads it, with the states nested in Map and Parallel. */
+interface NestedState {
+  readonly Type?: string;
   readonly Resource?: string;
+  readonly SecondsPath?: string;
+  readonly Retry?: readonly { readonly ErrorEquals: readonly string[] }[];
+  readonly ItemProcessor?: { States: Record<string, unknown> };
+  readonly Iterator?: { States: Record<string, unknown> };
+  readonly Branches?: { States: Record<string, unknown> }[];
 }
 
-/** Every Task state (including those inside Map/Parallel) with its Resource. */
+/** Every state of a definition with its name, those inside Map and Parallel states included. */
+function* everyState(states: Record<string, unknown>): Generator<[string, NestedState]> {
+  for (const [name, raw] of Object.entries(states)) {
+    const state = raw as NestedState;
+    yield [name, state];
+    if (state.ItemProcessor) yield* everyState(state.ItemProcessor.States);
+    if (state.Iterator) yield* everyState(state.Iterator.States);
+    for (const branch of state.Branches ?? []) yield* everyState(branch.States);
+  }
+}
+
+/** Every Task state's name and resource, those inside Map and Parallel states included. */
 export function taskStates(definition: StateMachineDefinition): Map<string, string> {
   const out = new Map<string, string>();
-  const visit = (states: Record<string, unknown>): void => {
-    for (const [name, raw] of Object.entries(states)) {
-      const state = raw as TaskState & {
-        ItemProcessor?: { States: Record<string, unknown> };
-        Iterator?: { States: Record<string, unknown> };
-        Branches?: { States: Record<string, unknown> }[];
-      };
-      if (state.Type === 'Task' && state.Resource) {
-        if (out.has(name))
-          throw new Error(`State name "${name}" is used twice; local binding needs unique names.`);
-        out.set(name, state.Resource);
-      }
-      if (state.ItemProcessor) visit(state.ItemProcessor.States);
-      if (state.Iterator) visit(state.Iterator.States);
-      for (const branch of state.Branches ?? []) visit(branch.States);
-    }
-  };
-  visit(definition.States);
+  for (const [name, state] of everyState(definition.States)) {
+    if (state.Type !== 'Task' || !state.Resource) continue;
+    if (out.has(name))
+      throw new Error(`State name "${name}" is used twice; local binding needs unique names.`);
+    out.set(name, state.Resource);
+  }
   return out;
+}
+
+/** The error the shared pacing's refusal raises in a step without a wait loop (state-errors.ts). */
+const PACED_ERROR = 'VendorPacedError';
+
+/**
+ * The local override of each retrier of a Task, in their order (aws-local-stepfunctions'
+ * `retryIntervalOverrides`): `shortenedMs`, except, with `realPacedRetries`, -1 (no override: its
+ * own IntervalSeconds, BackoffRate and MaxDelaySeconds) for the retrier of a call the shared
+ * pacing refused. The queue it waits behind is real time, and one short interval for every
+ * retrier would give up on it long before Step Functions would.
+ */
+export function retryIntervals(
+  definition: StateMachineDefinition,
+  stateName: string,
+  options: { readonly shortenedMs: number; readonly realPacedRetries: boolean },
+): number[] {
+  for (const [name, state] of everyState(definition.States)) {
+    if (name !== stateName) continue;
+    return (state.Retry ?? []).map((retrier) =>
+      options.realPacedRetries && retrier.ErrorEquals.includes(PACED_ERROR) ? -1 : options.shortenedMs,
+    );
+  }
+  return [];
 }
 
 /**
@@ -65,18 +94,9 @@ export function taskStates(definition: StateMachineDefinition): Map<string, stri
  */
 export function waitStates(definition: StateMachineDefinition, which: 'all' | 'vendor' = 'all'): string[] {
   const out: string[] = [];
-  const visit = (states: Record<string, unknown>): void => {
-    for (const [name, raw] of Object.entries(states)) {
-      const state = raw as {
-        Type?: string;
-        SecondsPath?: string;
-        ItemProcessor?: { States: Record<string, unknown> };
-      };
-      const vendorWait = state.SecondsPath?.endsWith('.vendorWait.seconds') ?? false;
-      if (state.Type === 'Wait' && (which === 'all' || vendorWait)) out.push(name);
-      if (state.ItemProcessor) visit(state.ItemProcessor.States);
-    }
-  };
-  visit(definition.States);
+  for (const [name, state] of everyState(definition.States)) {
+    const vendorWait = state.SecondsPath?.endsWith('.vendorWait.seconds') ?? false;
+    if (state.Type === 'Wait' && (which === 'all' || vendorWait)) out.push(name);
+  }
   return out;
 }

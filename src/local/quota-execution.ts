@@ -37,7 +37,7 @@ export interface QuotaRunOptions {
   /** Handlers by Task state name. */
   readonly handlers: Readonly<Record<string, TaskHandler>>;
   readonly waitTimeOverrides?: Readonly<Record<string, number>>;
-  readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
+  readonly retryIntervalOverrides?: Readonly<Record<string, number | number[]>>;
   /** The context object (`$$.Execution`, `$$.StateMachine`). */
   readonly context?: Readonly<Record<string, unknown>>;
   readonly onEvent?: (event: HistoryEvent) => void;

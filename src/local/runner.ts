@@ -25,7 +25,7 @@ import {
   objectCreatedEvent,
   type SeedDrop,
 } from './lambda-events.ts';
-import { REPO_ROOT, substitutePlaceholders, taskStates, waitStates } from './definitions.ts';
+import { REPO_ROOT, retryIntervals, substitutePlaceholders, taskStates, waitStates } from './definitions.ts';
 import { runWithQuotas } from './quota-execution.ts';
 import { StartedExecutions } from './started-executions.ts';
 import { assertRedrivable, refailedAttempt } from './redrive-rules.ts';
@@ -199,13 +199,16 @@ export class LocalPipelineRunner {
     const specsByArn = new Map(pipelineFunctions.map((spec) => [this.functionArn(spec), spec]));
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     const taskInvocations: Record<string, number> = {};
-    const retryIntervalOverrides: Record<string, number> = {};
+    const retryIntervalOverrides: Record<string, number[]> = {};
     const lambda = new LambdaLimits(this.containers);
     for (const [stateName, resource] of taskStates(definition)) {
       const spec = specsByArn.get(resource);
       if (!spec)
         throw new Error(`Task state "${stateName}" has resource ${resource}, which is no pipeline function`);
-      retryIntervalOverrides[stateName] = this.options.retryIntervalMs ?? 5;
+      retryIntervalOverrides[stateName] = retryIntervals(definition, stateName, {
+        shortenedMs: this.options.retryIntervalMs ?? 5,
+        realPacedRetries: this.options.realVendorWaits ?? false,
+      });
       handlers[stateName] = async (taskInput: unknown) => {
         taskInvocations[stateName] = (taskInvocations[stateName] ?? 0) + 1;
         if (spec.id === 'PollJob') await this.scaledPollWait(taskInput);
