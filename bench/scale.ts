@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { startLocalEnvironment } from '../src/local/environment.ts';
 import { LocalPipelineRunner } from '../src/local/runner.ts';
+import type { ExecutionResult } from '../src/local/runner-types.ts';
 import { exampleSeedCsv } from '../test/support/pipeline-harness.ts';
 import { isMain, ratio, round, runAsScript, writeResult } from './common.ts';
 import { countAwsCalls } from './aws-call-counter.ts';
@@ -116,6 +117,14 @@ export interface ScaleData {
   readonly concurrentInvocations?: number;
   /** AWS SDK calls the handlers made (all served by the one moto), in the measured wall time. */
   readonly awsCalls?: number;
+  /** Those calls by `Service:Operation`, most first (absent in older results). */
+  readonly awsCallsByOperation?: Readonly<Record<string, number>>;
+  /** Those calls by `function Service:Operation`, most first (absent in older results). */
+  readonly awsCallsByFunction?: Readonly<Record<string, number>>;
+  /** The calls of those that failed, by `function Service:Operation ErrorName` (absent in older results). */
+  readonly awsCallFailures?: Readonly<Record<string, number>>;
+  /** Task invocations of the runs' executions by state, summed (absent in older results). */
+  readonly taskInvocations?: Readonly<Record<string, number>>;
 }
 
 /** Every object key under `prefix` (paginated). */
@@ -299,12 +308,20 @@ export async function runScaleBenchmark(
       retryIntervalMs: SCALE_RETRY_INTERVAL_MS,
       concurrentInvocations: options.concurrentInvocations ?? SCALE_CONCURRENT_INVOCATIONS,
       awsCalls: handlerAwsCalls,
+      awsCallsByOperation: awsCalls.byOperation(),
+      awsCallsByFunction: awsCalls.byFunctionOperation(),
+      awsCallFailures: awsCalls.failures(),
+      taskInvocations: summedTaskInvocations(executions),
     };
     console.log(
       `[${scaleResultName(seeds, floor)}] load ${data.loadAverage?.start}→${data.loadAverage?.end}, ${data.succeededRuns}/${seeds} runs succeeded, ${data.landedObjects} objects landed, duplicate work ${data.duplicateWork}, ` +
         `${wallSeconds} s vs ideal ${idealSeconds} s (${data.wallOverIdeal}x), ${data.rateLimited429s} 429s (${data.refusedPerAccepted} per accepted call), ` +
         `${data.stateRetriesPerRun} state retries/run, ${handlerAwsCalls} AWS calls (${round(handlerAwsCalls / wallSeconds, 0)}/s), peak RSS ${data.peakRssMiB} MiB`,
     );
+    console.log(`[scale] AWS calls per run by operation: ${perRun(awsCalls.byOperation(), seeds)}`);
+    console.log(`[scale] AWS calls per run by function: ${perRun(awsCalls.byFunction(), seeds)}`);
+    console.log(`[scale] AWS calls per run that failed: ${perRun(awsCalls.failures(), seeds)}`);
+    console.log(`[scale] task invocations per run by state: ${perRun(data.taskInvocations ?? {}, seeds)}`);
     if (failedRuns.length > 0 || startIngestErrors.length > 0) {
       console.log(
         `[scale] ${failedRuns.length} failed runs by state and error: ${JSON.stringify(countBy(failedRuns, (f) => `${f.state ?? '-'} ${(f.error ?? '').slice(0, 60)}`))}; ` +
@@ -315,6 +332,22 @@ export async function runScaleBenchmark(
   } finally {
     await env.close();
   }
+}
+
+/** `counts` divided by `runs`, as `name n, name n, ...` (largest first). */
+export function perRun(counts: Readonly<Record<string, number>>, runs: number): string {
+  return Object.entries(counts)
+    .map(([name, n]) => `${name} ${round(n / runs, 2)}`)
+    .join(', ');
+}
+
+/** Task invocations by state name over `executions`, most first. */
+function summedTaskInvocations(executions: readonly (ExecutionResult | null)[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const e of executions)
+    for (const [state, n] of Object.entries(e?.taskInvocations ?? {}))
+      totals[state] = (totals[state] ?? 0) + n;
+  return Object.fromEntries(Object.entries(totals).sort((a, b) => b[1] - a[1]));
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {

@@ -77,13 +77,6 @@ export async function createGeneration(
     input.resolved,
     input.resolved.keyRunId ?? input.runId,
   );
-  const estimate = await feedJobEstimate(
-    deps.history,
-    input.feed,
-    'generation',
-    scenario.row_count,
-    deps.now?.(),
-  );
   let created: CreateGenerationResult;
   try {
     created = await inPacingTurn(
@@ -119,6 +112,11 @@ export async function createGeneration(
       operation: 'createGeneration',
     });
   }
+  // Read only once the request is accepted (a step waiting its turn re-runs: it would read it
+  // again each time) and only when there is a job to poll.
+  const estimate = completed
+    ? null
+    : await feedJobEstimate(deps.history, input.feed, 'generation', scenario.row_count, deps.now?.());
   return {
     generationId: created.generation_id,
     jobId: created.job_id,

@@ -132,7 +132,6 @@ export async function uploadSeed(
     }
   }
   const idempotencyKey = datasetIdempotencyKey(input.seed, replaces);
-  const estimate = await feedJobEstimate(deps.history, input.feed, 'training', input.seed.size, deps.now?.());
   let created: CreateDatasetResult;
   try {
     created = await inPacingTurn(
@@ -176,6 +175,11 @@ export async function uploadSeed(
       operation: 'createDataset',
     });
   }
+  // The feed's past trainings: read after createDataset accepted the upload, never by an attempt
+  // that waits its turn (each re-run would read them again), and only for a job to poll.
+  const estimate = completed
+    ? null
+    : await feedJobEstimate(deps.history, input.feed, 'training', input.seed.size, deps.now?.());
   return {
     datasetId: created.dataset_id,
     jobId: created.job_id,

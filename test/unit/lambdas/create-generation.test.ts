@@ -6,6 +6,7 @@ import { handler } from '../../../lambdas/create-generation.ts';
 import { logger, metrics } from '../../../lambdas/commons/observability.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import type { CreateGenerationResult } from '../../../src/client/contract.ts';
+import { VendorPacingError } from '../../../src/client/index.ts';
 import { apiError, fakeApi, meta } from '../../support/fake-vendor-api.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -121,6 +122,33 @@ describe('create-generation handler', () => {
     expect(addMetric).toHaveBeenCalledWith('JobHistoryReadFailures', 'Count', 1);
     expect(addMetric).not.toHaveBeenCalledWith('JobPriorReadFailures', 'Count', 1);
     expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
+  });
+
+  it('reads the job history only once the request is accepted, and not for a synchronous answer', async () => {
+    const historyReads = () =>
+      ddb.commandCalls(GetCommand).filter((c) => String(c.args[0].input.Key?.['sk']).startsWith('JOBS#'))
+        .length;
+    // Refused by the shared pacing: the step waits its turn in Step Functions and runs again.
+    const reservedAt = Date.now() + 60_000;
+    const refused = new VendorPacingError('createGeneration', 60, {
+      operation: 'createGeneration',
+      reservedAt,
+    });
+    setVendorClientForTests(fakeApi({ createGeneration: () => Promise.reject(refused) }));
+    const waiting = await handler(input, context);
+    expect(waiting).toMatchObject({ vendorWait: { reason: 'paced', reservedAt } });
+    expect(historyReads()).toBe(0);
+    // Accepted: the feed's own history (empty here), then the deployment prior.
+    setVendorClientForTests(fakeApi({ createGeneration: () => Promise.resolve(answer({})) }));
+    expect(await handler(input, context)).toMatchObject({ poll: { status: 'running' } });
+    expect(historyReads()).toBe(2);
+    // A synchronous answer has no job to poll: nothing to place.
+    ddb.resetHistory();
+    setVendorClientForTests(
+      fakeApi({ createGeneration: () => Promise.resolve(answer({ status: 'ready', job_id: null })) }),
+    );
+    expect(await handler(input, context)).toMatchObject({ poll: { status: 'completed' } });
+    expect(historyReads()).toBe(0);
   });
 
   it('sends the resolved conditions with a key stable per dataset, scenario and run', async () => {

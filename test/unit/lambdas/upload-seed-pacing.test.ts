@@ -4,7 +4,8 @@
  * not hash it again; and an attempt retried by the state machine's Retry (`retryCount` > 0) does
  * not send on the slot its failed attempt may already have used. The reuse check's inline
  * `getDataset`, refused behind a deep queue, makes the step wait outside too; once the check has
- * found nothing to reuse, its decision rides through the wait and the re-run skips it.
+ * found nothing to reuse, its decision rides through the wait and the re-run skips it. The feed's
+ * job history (to place the first poll) is read only by the attempt whose upload was accepted.
  */
 import { context } from '../../support/lambda-env.ts';
 import { createHash } from 'node:crypto';
@@ -148,6 +149,25 @@ describe('upload-seed in the shared pacing', () => {
     const other = { ...first.vendorWait, seedContent: { identity: 'acme-seeds/x/v0', sha256: SHA256 } };
     await handler({ ...input, vendorWait: other }, context);
     expect(seedReads()).toBe(1);
+  });
+
+  it("reads the feed's past trainings only once createDataset accepted the upload, not while it waits its turn", async () => {
+    const historyReads = () =>
+      ddb.commandCalls(GetCommand).filter((c) => String(c.args[0].input.Key?.['sk']).startsWith('JOBS#'))
+        .length;
+    const reservedAt = Date.now() + 120_000;
+    const refused = new VendorPacingError('createDataset', 120, { operation: 'createDataset', reservedAt });
+    setVendorClientForTests(fakeApi({ createDataset: () => Promise.reject(refused) }));
+    const first = (await handler({ ...input, vendorWait: null }, context)) as unknown as {
+      vendorWait: Record<string, unknown>;
+    };
+    expect(first.vendorWait).toMatchObject({ reason: 'paced', reservedAt });
+    expect(historyReads()).toBe(0);
+    setVendorClientForTests(fakeApi({ createDataset: () => Promise.resolve(training) }));
+    const out = await handler({ ...input, vendorWait: first.vendorWait }, context);
+    expect(out).toMatchObject({ datasetId: 'ds_1', poll: { status: 'running' } });
+    // The feed's own history (none yet), then the deployment prior.
+    expect(historyReads()).toBe(2);
   });
 
   it('waits outside, hash carried, when the reuse check cannot get a slot behind a deep queue', async () => {
