@@ -163,13 +163,15 @@ export class DynamoDbPacer implements VendorPacer {
     for (let race = 0; race < MAX_RACES; race += 1) {
       const at = now();
       const backlogFirst = this.#lastTat !== null && this.#lastTat >= at;
-      const waitMs =
-        (backlogFirst ? await this.#takeQueued(at, maxAhead) : await this.#takeIdle(at)) ??
-        (backlogFirst ? await this.#takeIdle(at) : await this.#takeQueued(at, maxAhead));
-      if (waitMs === null) {
-        // Neither take applied: the backlog is longer than this caller may wait or reserve (or it
-        // moved between the two takes; the loop tries again after reading it).
-        const tat = await this.#readTat();
+      let waitMs = backlogFirst ? await this.#takeQueued(at, maxAhead) : await this.#takeIdle(at);
+      // A lost take returns the bucket's state: the other take (at the same `at`) only if that
+      // state admits it, and no read below. Without it (item absent or not returned): as before.
+      if (waitMs instanceof LostTake && this.#otherTakeApplies(waitMs.lostTat, backlogFirst, at, maxAhead))
+        waitMs = backlogFirst ? await this.#takeIdle(at) : await this.#takeQueued(at, maxAhead);
+      if (waitMs instanceof LostTake) {
+        // No take applied: the backlog is longer than this caller may wait or reserve, or the
+        // other take applies, or the bucket moved (the loop takes again).
+        const tat = waitMs.lostTat ?? (await this.#readTat());
         const decision = decidePacing(tat, now(), this.#options, maxAhead);
         if (decision.nextTat !== null) continue;
         const spread = 1 + (this.#options.random ?? Math.random)() * 0.25;
@@ -186,8 +188,20 @@ export class DynamoDbPacer implements VendorPacer {
     throw new VendorPacingError(operation, 1);
   }
 
-  /** Backlog: one atomic `tat += interval` if the slot is within `maxWaitMs`; the wait, or null. */
-  async #takeQueued(at: number, maxWaitMs: number): Promise<number | null> {
+  /** Whether the take not tried first can apply at `at`, given the state the first one lost on. */
+  #otherTakeApplies(
+    lostTat: number | undefined,
+    queuedFirst: boolean,
+    at: number,
+    maxAhead: number,
+  ): boolean {
+    if (lostTat === undefined) return true;
+    if (queuedFirst) return lostTat < at;
+    return decidePacing(lostTat, at, this.#options, maxAhead).nextTat !== null;
+  }
+
+  /** Backlog: one atomic `tat += interval` if the slot is within `maxWaitMs`; the wait, or lost. */
+  async #takeQueued(at: number, maxWaitMs: number): Promise<number | LostTake> {
     const { requestsPerSecond, burst } = this.#options;
     const interval = 1000 / requestsPerSecond;
     // Every take is bounded: the queue's end never passes `ceiling + interval`, so a TTL from it
@@ -198,27 +212,27 @@ export class DynamoDbPacer implements VendorPacer {
       'tat BETWEEN :now AND :ceiling',
       { ':interval': interval, ':now': at, ':ceiling': ceiling, ':ttl': expiry(ceiling + interval) },
     );
-    if (attributes === null) return null;
+    if (attributes instanceof LostTake) return attributes;
     const start = Number(attributes['tat']) - interval;
     return Math.max(0, Math.ceil(start - (burst - 1) * interval - at));
   }
 
-  /** Refilled bucket (no backlog): one atomic `tat = now + interval`; 0, or null. */
-  async #takeIdle(at: number): Promise<number | null> {
+  /** Refilled bucket (no backlog): one atomic `tat = now + interval`; 0, or lost. */
+  async #takeIdle(at: number): Promise<number | LostTake> {
     const next = at + 1000 / this.#options.requestsPerSecond;
     const attributes = await this.#update(
       'SET tat = :next, #ttl = :ttl',
       'attribute_not_exists(tat) OR tat < :now',
       { ':next': next, ':now': at, ':ttl': expiry(next) },
     );
-    return attributes === null ? null : 0;
+    return attributes instanceof LostTake ? attributes : 0;
   }
 
   async #update(
     update: string,
     condition: string,
     values: Record<string, number>,
-  ): Promise<Record<string, unknown> | null> {
+  ): Promise<Record<string, unknown> | LostTake> {
     try {
       const { Attributes } = await this.#options.dynamo.send(
         new UpdateCommand({
@@ -229,13 +243,16 @@ export class DynamoDbPacer implements VendorPacer {
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: values,
           ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       this.#lastTat = typeof Attributes?.['tat'] === 'number' ? Attributes['tat'] : this.#lastTat;
       return Attributes ?? {};
     } catch (err) {
-      if (isConditionFailure(err)) return null;
-      throw err;
+      if (!isConditionFailure(err)) throw err;
+      const lostTat = tatOf((err as { Item?: Record<string, unknown> }).Item);
+      if (lostTat !== undefined) this.#lastTat = lostTat;
+      return new LostTake(lostTat);
     }
   }
 
@@ -247,6 +264,21 @@ export class DynamoDbPacer implements VendorPacer {
     this.#lastTat = tat;
     return tat;
   }
+}
+
+/** A take whose condition failed, with the bucket state it found (undefined: not known). */
+class LostTake {
+  constructor(readonly lostTat: number | undefined) {}
+}
+
+/**
+ * The `tat` of the item a lost conditional write returns (`ALL_OLD`): the document client does not
+ * unmarshall an error's item, so `{ N: '…' }` (a plain number is taken too).
+ */
+function tatOf(item: Record<string, unknown> | undefined): number | undefined {
+  const tat = item?.['tat'];
+  const value = typeof tat === 'object' && tat !== null ? Number((tat as { N?: unknown }).N) : tat;
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 /** How long the pacing item outlives the end of its queue. */

@@ -20,6 +20,7 @@ import {
   withPacingTurn,
 } from '../../../src/client/index.ts';
 import type { DynamoDbPacerOptions } from '../../../src/client/index.ts';
+import { loggedPacerOn, newLog } from '../../support/logged-pacer.ts';
 import { startMoto } from '../../../src/local/moto.ts';
 import type { RunningMoto } from '../../../src/local/moto.ts';
 import { createTokenCacheResources } from '../../support/token-cache-moto.ts';
@@ -35,36 +36,8 @@ beforeAll(async () => {
 });
 afterAll(async () => moto?.stop());
 
-/** What pacers sent to DynamoDB (command names) and slept; pacers may share one log. */
-interface PacerLog {
-  readonly sent: string[];
-  readonly slept: number[];
-}
-const newLog = (): PacerLog => ({ sent: [], slept: [] });
-
-/** A pacer on moto (1 request/s, burst 1 unless `options` says otherwise) that records into `log`. */
-function loggedPacer(
-  options: Partial<DynamoDbPacerOptions> & Pick<DynamoDbPacerOptions, 'clientId' | 'now'>,
-  log: PacerLog = newLog(),
-): DynamoDbPacer {
-  const counting = {
-    send: (command: { constructor: { name: string } }) => {
-      log.sent.push(command.constructor.name);
-      return dynamo.send(command as never);
-    },
-  } as unknown as DynamoDBDocumentClient;
-  return new DynamoDbPacer({
-    tableName: TABLE,
-    dynamo: counting,
-    requestsPerSecond: 1,
-    burst: 1,
-    sleep: (ms) => {
-      log.slept.push(ms);
-      return Promise.resolve();
-    },
-    ...options,
-  });
-}
+/** A pacer on moto (1 request/s, burst 1 unless its options say otherwise) that records into a log. */
+const loggedPacer = loggedPacerOn(() => dynamo, TABLE);
 
 describe('decidePacing (GCRA)', () => {
   const rate = { requestsPerSecond: 5, burst: 2 };
