@@ -85,10 +85,21 @@ function runsLine(d: ScaleData): string {
   );
 }
 
-/** The handlers' AWS calls of a run, e.g. `56,100 calls, 56.1 per run, 120/s` ('' when not counted). */
+/**
+ * The handlers' AWS calls of a run, e.g. `56100 calls, 56.1 per run (DynamoDB:UpdateItem 16, …),
+ * 120/s` with the three most made operations per run when counted ('' when calls were not counted).
+ */
 function awsCallsNote(d: ScaleData): string {
   if (d.awsCalls === undefined || d.wallSeconds <= 0) return '';
-  return `${d.awsCalls} calls, ${fmt(d.awsCalls / d.seeds, 1)} per run, ${fmt(d.awsCalls / d.wallSeconds, 0)}/s`;
+  const top = Object.entries(d.awsCallsByOperation ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([operation, n]) => `${operation} ${fmt(n / d.seeds, 1)}`);
+  return (
+    `${d.awsCalls} calls, ${fmt(d.awsCalls / d.seeds, 1)} per run` +
+    (top.length > 0 ? ` (${top.join(', ')}, …)` : '') +
+    `, ${fmt(d.awsCalls / d.wallSeconds, 0)}/s`
+  );
 }
 
 /** How the target-size run went, when it stopped early or finished off target. */

@@ -101,6 +101,12 @@ describe('BENCHMARKS.md scale rows', () => {
       concurrentInvocations: 32,
       command: 'tsx bench/scale.ts --seeds 1000 --rate 30 --floor',
       awsCalls: 56_000,
+      awsCallsByOperation: {
+        'S3:GetObject': 8_000,
+        'DynamoDB:UpdateItem': 16_000,
+        'DynamoDB:GetItem': 10_000,
+        'Glue:GetTable': 1_000,
+      },
       wallSeconds: 420,
       acceptedVendorCalls: 9000,
       rateLimited429s: 0,
@@ -121,7 +127,7 @@ describe('BENCHMARKS.md scale rows', () => {
       '3 start-ingest invocations failed (3: `TimeoutError: aborted`); their runs, counted by their executions: 2 succeeded, 1 never started.',
     );
     expect(wall!.limitedBy).toMatch(
-      /The local stack alone \(1000 seeds .*took 420 s, 1\.4× the 30\/s ideal for its 9000 calls: .*\(56000 calls, 56 per run, 133\/s\).*at most 32 function invocations at once/,
+      /The local stack alone \(1000 seeds .*took 420 s, 1\.4× the 30\/s ideal for its 9000 calls: .*\(56000 calls, 56 per run \(DynamoDB:UpdateItem 16, DynamoDB:GetItem 10, S3:GetObject 8, …\), 133\/s\).*at most 32 function invocations at once/,
     );
     expect(wall!.limitedBy).toContain("Paced, 1000 seeds took 450 s against the floor's 420 s for 1000");
     // Few 429s and a finished run at the target size: that row is met.
