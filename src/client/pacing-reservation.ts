@@ -5,7 +5,10 @@
  * `vendorWait`, the state machine waits until just before it, and the step runs again holding
  * the reservation: the request then goes on its slot without taking another. Only a step that
  * carries the reservation through its Wait runs inside {@link withPacingTurn}; elsewhere a
- * queued operation is refused without taking anything (the slot would be lost).
+ * queued operation is refused without taking anything (the slot would be lost). A step that sends
+ * several requests in one run (a schema read with its dataset read, a landing's generation read
+ * and download) reserves one slot for each, in a row, so its next run sends all of them on slots
+ * it holds instead of winning one slot per Wait.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -14,6 +17,8 @@ export interface PacingReservation {
   readonly operation: string;
   /** When the reserved request may start, epoch milliseconds. */
   readonly reservedAt: number;
+  /** Consecutive slots held from `reservedAt`, one pacing interval apart (default 1). */
+  readonly slots?: number | undefined;
 }
 
 /**
@@ -81,28 +86,72 @@ export function secondsBefore(waitMs: number): number {
   return Math.max(1, Math.floor(waitMs / 1000));
 }
 
-/** One step invocation's pacing turn: the reservation it holds, used at most once. */
+/** Slots a step run owns, held from its last wait or taken in this run, and how many it sent on. */
+export interface PacingGrant {
+  /** The first slot's start (epoch ms); slot i starts one pacing interval after slot i-1. */
+  readonly start: number;
+  readonly count: number;
+  sent: number;
+}
+
+/** A refusal a turn already met: its later requests are refused with it, taking nothing more. */
+export interface TurnRefusal {
+  readonly retryAfterSeconds: number;
+  readonly reservation: PacingReservation | null;
+}
+
+/** One step invocation's pacing turn: the reservation it holds and the slots it has used. */
 export interface PacingTurn {
   readonly held: PacingReservation | null;
   /** When the step started (epoch ms), before its own work: what lateness is judged at. */
   readonly startedAt?: number | undefined;
-  used: boolean;
+  /** The vendor requests the step sends in one run: a take reserves that many slots in a row. */
+  readonly requests: number;
+  /** Whether `held` has been judged (used, or found missed) by the turn's first request. */
+  heldJudged: boolean;
+  grant: PacingGrant | null;
+  /** Requests of this turn that went (on a held or taken slot). */
+  sent: number;
+  refusal: TurnRefusal | null;
+  /** The tail of the turn's takes: a step sending requests at once takes their slots in turn. */
+  tail: Promise<unknown>;
 }
 
 const turns = new AsyncLocalStorage<PacingTurn>();
 
 /**
- * Runs `fn` (a step's vendor call) so that a refused queued operation reserves its slot, and
- * `held` (the reservation the step's input carries from its last wait, if any) is used by the
- * first request of its operation, when the step started (`startedAt`, default: now) within the
- * grace of it.
+ * Runs `fn` (a step's vendor calls) so that a refused operation reserves its slots, and `held`
+ * (the reservation the step's input carries from its last wait, if any) is used by the step's
+ * first requests, when the step started (`startedAt`, default: now) within the grace of it.
+ * `requests`: how many vendor requests the step sends in one run (default 1).
  */
 export function withPacingTurn<T>(
   held: PacingReservation | null,
   fn: () => Promise<T>,
   startedAt?: number,
+  requests = 1,
 ): Promise<T> {
-  return turns.run({ held, used: false, startedAt }, fn);
+  if (!Number.isInteger(requests) || requests < 1) {
+    throw new RangeError(`a pacing turn sends at least one request (got ${requests})`);
+  }
+  const turn: PacingTurn = {
+    held,
+    startedAt,
+    requests,
+    heldJudged: false,
+    grant: null,
+    sent: 0,
+    refusal: null,
+    tail: Promise.resolve(),
+  };
+  return turns.run(turn, fn);
+}
+
+/** Runs `take` after the turn's earlier takes have settled (one take at a time per turn). */
+export function inTurnOrder<T>(turn: PacingTurn, take: () => Promise<T>): Promise<T> {
+  const result = turn.tail.then(take, take);
+  turn.tail = result.catch(() => undefined);
+  return result;
 }
 
 /** The turn of the step invocation calling, or undefined outside {@link withPacingTurn}. */
@@ -112,9 +161,18 @@ export function currentPacingTurn(): PacingTurn | undefined {
 
 /** The reservation a step's last wait carries, when it is one (a vendor Retry-After is not). */
 export function heldReservation(
-  wait: { readonly operation: string; readonly reservedAt?: number | undefined } | null | undefined,
+  wait:
+    | {
+        readonly operation: string;
+        readonly reservedAt?: number | undefined;
+        readonly slots?: number | undefined;
+      }
+    | null
+    | undefined,
 ): PacingReservation | null {
-  return wait && typeof wait.reservedAt === 'number'
-    ? { operation: wait.operation, reservedAt: wait.reservedAt }
-    : null;
+  if (!wait || typeof wait.reservedAt !== 'number') return null;
+  const slots = wait.slots ?? 1;
+  return slots > 1
+    ? { operation: wait.operation, reservedAt: wait.reservedAt, slots }
+    : { operation: wait.operation, reservedAt: wait.reservedAt };
 }

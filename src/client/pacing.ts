@@ -4,18 +4,19 @@
  * a deployment, so concurrent runs take turns instead of all meeting the vendor's 429s. Each
  * take is one atomic conditional UpdateItem on one item (`PACING#<client_id>` / `PACING`):
  * `tat += interval` while there is a backlog, `tat = now + interval` once the bucket has refilled.
- * There is no read-then-write race, so N runs taking at once cost about N writes, not N². For the operations whose pipeline step can wait outside
- * ({@link QUEUED_OPERATIONS}), a short wait for the next request is slept in process and a longer
- * one is refused with {@link VendorPacingError}, so the step waits in a Step Functions Wait; a step
- * that carries a reservation through that Wait reserves the slot as it is refused and goes on it
- * without taking again (src/client/pacing-reservation.ts). Other
- * operations (a schema read, a download while landing) have no Wait to carry a reservation
- * through: they take a slot only when it starts within `maxInlineWaitOtherMs`, sleep until it and
- * go on it. Behind a deeper backlog they take nothing (a slot far ahead that they would not wait
- * for would push every later reservation back by one interval, and going at once would exceed
- * the vendor's rate) and are refused with {@link VendorPacingError} like a queued call outside a
- * turn: a step with a wait loop waits in Step Functions, any other fails with `VendorPacedError`,
- * whose Retry policy is patient enough to outlast the deepest queue of reservations.
+ * There is no read-then-write race, so N runs taking at once cost about N writes, not N².
+ *
+ * A step that carries its wait through the state machine (src/pipeline/vendor-wait.ts) runs its
+ * vendor calls in a pacing turn (src/client/pacing-reservation.ts): its first request takes a slot
+ * for each request the step sends, in a row; when they start further away than a Lambda should
+ * sleep, it keeps them and is refused with {@link VendorPacingError} carrying their start, so the
+ * step waits in a Step Functions Wait and its next run sends on them without taking again.
+ * Outside a turn nothing is reserved: the queued operations ({@link QUEUED_OPERATIONS}) sleep a
+ * short wait in process and are refused beyond it; any other operation takes a slot only when it
+ * starts within `maxInlineWaitOtherMs` and is refused behind a deeper backlog (a slot far ahead
+ * that it would not wait for would push every later reservation back, and going at once would
+ * exceed the vendor's rate); such a step fails with `VendorPacedError`, whose Retry policy is
+ * patient enough to outlast the deepest queue of reservations.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -23,9 +24,13 @@ import { VendorPacingError } from './errors.ts';
 import {
   DEFAULT_MAX_INLINE_WAIT_OTHER_MS,
   MAX_RESERVATION_AHEAD_MS,
+  RESERVATION_GRACE_MS,
   currentPacingTurn,
   decideReservation,
+  inTurnOrder,
   secondsBefore,
+  type PacingReservation,
+  type PacingTurn,
 } from './pacing-reservation.ts';
 
 /** Called by the client before every HTTP request it sends. */
@@ -135,54 +140,92 @@ export class DynamoDbPacer implements VendorPacer {
   }
 
   async acquire(operation: string): Promise<void> {
+    const turn = currentPacingTurn();
+    if (turn) return inTurnOrder(turn, () => this.#acquireInTurn(turn, operation));
+    const maxInline = this.#maxInline(operation);
+    const { waitMs } = await this.#take(operation, maxInline, 1);
+    if (waitMs > 0) await this.#sleep(waitMs);
+  }
+
+  /**
+   * A step that carries its wait through the state machine: its requests go on the slots it holds
+   * (from its last wait, or taken by its first request for all of them); when they are further
+   * away than it may sleep, it keeps them and is refused with their start, to wait outside.
+   */
+  async #acquireInTurn(turn: PacingTurn, operation: string): Promise<void> {
+    if (turn.refusal) {
+      throw new VendorPacingError(operation, turn.refusal.retryAfterSeconds, turn.refusal.reservation);
+    }
     const now = this.#options.now ?? Date.now;
-    const sleep = this.#options.sleep ?? defaultSleep;
-    const queued = (this.#options.queuedOperations ?? QUEUED_OPERATIONS).has(operation);
-    const maxInlineOther = this.#options.maxInlineWaitOtherMs ?? DEFAULT_MAX_INLINE_WAIT_OTHER_MS;
-    const maxInline = queued ? (this.#options.maxInlineWaitMs ?? 1_000) : maxInlineOther;
-    // A step that carries a reservation through its Wait: a queued operation reserves its slot.
-    const turn = queued ? currentPacingTurn() : undefined;
-    if (turn && !turn.used && turn.held?.operation === operation) {
+    const maxInline = this.#maxInline(operation);
+    const sendLateMs = this.#options.maxInlineWaitOtherMs ?? DEFAULT_MAX_INLINE_WAIT_OTHER_MS;
+    const graceMs = this.#options.reservationGraceMs ?? RESERVATION_GRACE_MS;
+    if (turn.held && !turn.heldJudged) {
+      turn.heldJudged = true;
       const held = turn.held;
-      const use = decideReservation(
-        held,
-        now(),
-        maxInline,
-        this.#options.reservationGraceMs,
-        turn.startedAt,
-        maxInlineOther,
-      );
-      if (use.use === 'early') throw new VendorPacingError(operation, secondsBefore(use.waitMs), held);
-      if (use.use === 'go') {
-        turn.used = true;
-        if (use.waitMs > 0) await sleep(use.waitMs);
+      const use = decideReservation(held, now(), maxInline, graceMs, turn.startedAt, sendLateMs);
+      if (use.use === 'early') refuse(turn, operation, secondsBefore(use.waitMs), held);
+      if (use.use === 'go') turn.grant = { start: held.reservedAt, count: held.slots ?? 1, sent: 0 };
+    }
+    const grant = turn.grant;
+    if (grant && grant.sent < grant.count) {
+      const waitMs = Math.ceil(grant.start + grant.sent * this.#interval - now());
+      // A slot sent later than this lands in a second others already fill: take a fresh one.
+      if (-waitMs <= graceMs + sendLateMs) {
+        grant.sent += 1;
+        turn.sent += 1;
+        if (waitMs > 0) await this.#sleep(waitMs);
         return;
       }
     }
-    const maxAhead = turn ? Math.max(maxInline, MAX_RESERVATION_AHEAD_MS) : maxInline;
+    turn.grant = null;
+    const count = Math.max(1, turn.requests - turn.sent);
+    let taken: { at: number; waitMs: number };
+    try {
+      taken = await this.#take(operation, Math.max(maxInline, MAX_RESERVATION_AHEAD_MS), count);
+    } catch (err) {
+      if (err instanceof VendorPacingError) turn.refusal = err;
+      throw err;
+    }
+    const start = taken.at + taken.waitMs;
+    if (taken.waitMs > maxInline) {
+      // Reserved: the slots are this step's; it comes back for them.
+      const reservation =
+        count > 1 ? { operation, reservedAt: start, slots: count } : { operation, reservedAt: start };
+      refuse(turn, operation, secondsBefore(taken.waitMs), reservation);
+    }
+    turn.grant = { start, count, sent: 1 };
+    turn.sent += 1;
+    if (taken.waitMs > 0) await this.#sleep(taken.waitMs);
+  }
+
+  /**
+   * Takes `count` slots in a row whose first starts within `maxAheadMs`: when (`at`) and how long
+   * after it the first starts. A deeper backlog takes nothing and is refused with
+   * {@link VendorPacingError} (no reservation), as is a bucket contended in every race.
+   */
+  async #take(operation: string, maxAheadMs: number, count: number): Promise<{ at: number; waitMs: number }> {
+    const now = this.#options.now ?? Date.now;
     for (let race = 0; race < MAX_RACES; race += 1) {
       const at = now();
       const backlogFirst = this.#lastTat !== null && this.#lastTat >= at;
-      let waitMs = backlogFirst ? await this.#takeQueued(at, maxAhead) : await this.#takeIdle(at);
+      let waitMs = backlogFirst
+        ? await this.#takeQueued(at, maxAheadMs, count)
+        : await this.#takeIdle(at, count);
       // A lost take returns the bucket's state: the other take (at the same `at`) only if that
       // state admits it, and no read below. Without it (item absent or not returned): as before.
-      if (waitMs instanceof LostTake && this.#otherTakeApplies(waitMs.lostTat, backlogFirst, at, maxAhead))
-        waitMs = backlogFirst ? await this.#takeIdle(at) : await this.#takeQueued(at, maxAhead);
-      if (waitMs instanceof LostTake) {
-        // No take applied: the backlog is longer than this caller may wait or reserve, or the
-        // other take applies, or the bucket moved (the loop takes again).
-        const tat = waitMs.lostTat ?? (await this.#readTat());
-        const decision = decidePacing(tat, now(), this.#options, maxAhead);
-        if (decision.nextTat !== null) continue;
-        const spread = 1 + (this.#options.random ?? Math.random)() * 0.25;
-        throw new VendorPacingError(operation, Math.max(1, Math.ceil((decision.waitMs * spread) / 1000)));
-      }
-      if (waitMs > maxInline) {
-        // Reserved (only within a turn): the slot is this caller's; it comes back for it.
-        throw new VendorPacingError(operation, secondsBefore(waitMs), { operation, reservedAt: at + waitMs });
-      }
-      if (waitMs > 0) await sleep(waitMs);
-      return;
+      if (waitMs instanceof LostTake && this.#otherTakeApplies(waitMs.lostTat, backlogFirst, at, maxAheadMs))
+        waitMs = backlogFirst
+          ? await this.#takeIdle(at, count)
+          : await this.#takeQueued(at, maxAheadMs, count);
+      if (!(waitMs instanceof LostTake)) return { at, waitMs };
+      // No take applied: the backlog is longer than this caller may wait or reserve, or the
+      // other take applies, or the bucket moved (the loop takes again).
+      const tat = waitMs.lostTat ?? (await this.#readTat());
+      const decision = decidePacing(tat, now(), this.#options, maxAheadMs);
+      if (decision.nextTat !== null) continue;
+      const spread = 1 + (this.#options.random ?? Math.random)() * 0.25;
+      throw new VendorPacingError(operation, Math.max(1, Math.ceil((decision.waitMs * spread) / 1000)));
     }
     // Every race lost: the bucket is contended right now; come back after a short spell.
     throw new VendorPacingError(operation, 1);
@@ -200,26 +243,42 @@ export class DynamoDbPacer implements VendorPacer {
     return decidePacing(lostTat, at, this.#options, maxAhead).nextTat !== null;
   }
 
-  /** Backlog: one atomic `tat += interval` if the slot is within `maxWaitMs`; the wait, or lost. */
-  async #takeQueued(at: number, maxWaitMs: number): Promise<number | LostTake> {
-    const { requestsPerSecond, burst } = this.#options;
-    const interval = 1000 / requestsPerSecond;
-    // Every take is bounded: the queue's end never passes `ceiling + interval`, so a TTL from it
+  /** The longest wait for `operation`'s slot slept in process. */
+  #maxInline(operation: string): number {
+    const queued = (this.#options.queuedOperations ?? QUEUED_OPERATIONS).has(operation);
+    const other = this.#options.maxInlineWaitOtherMs ?? DEFAULT_MAX_INLINE_WAIT_OTHER_MS;
+    return queued ? (this.#options.maxInlineWaitMs ?? 1_000) : other;
+  }
+
+  get #interval(): number {
+    return 1000 / this.#options.requestsPerSecond;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return (this.#options.sleep ?? defaultSleep)(ms);
+  }
+
+  /** Backlog: one atomic `tat += count * interval` if the first slot is within `maxWaitMs`; its wait, or lost. */
+  async #takeQueued(at: number, maxWaitMs: number, count: number): Promise<number | LostTake> {
+    const { burst } = this.#options;
+    const interval = this.#interval;
+    // Every take is bounded: the queue's end never passes `ceiling + taken`, so a TTL from it
     // always outlives the latest slot anyone holds.
     const ceiling = at + (burst - 1) * interval + maxWaitMs;
+    const taken = count * interval;
     const attributes = await this.#update(
-      'SET tat = tat + :interval, #ttl = :ttl',
+      'SET tat = tat + :taken, #ttl = :ttl',
       'tat BETWEEN :now AND :ceiling',
-      { ':interval': interval, ':now': at, ':ceiling': ceiling, ':ttl': expiry(ceiling + interval) },
+      { ':taken': taken, ':now': at, ':ceiling': ceiling, ':ttl': expiry(ceiling + taken) },
     );
     if (attributes instanceof LostTake) return attributes;
-    const start = Number(attributes['tat']) - interval;
+    const start = Number(attributes['tat']) - taken;
     return Math.max(0, Math.ceil(start - (burst - 1) * interval - at));
   }
 
-  /** Refilled bucket (no backlog): one atomic `tat = now + interval`; 0, or lost. */
-  async #takeIdle(at: number): Promise<number | LostTake> {
-    const next = at + 1000 / this.#options.requestsPerSecond;
+  /** Refilled bucket (no backlog): one atomic `tat = now + count * interval`; 0, or lost. */
+  async #takeIdle(at: number, count: number): Promise<number | LostTake> {
+    const next = at + count * this.#interval;
     const attributes = await this.#update(
       'SET tat = :next, #ttl = :ttl',
       'attribute_not_exists(tat) OR tat < :now',
@@ -289,5 +348,17 @@ const expiry = (queueEndMs: number): number => {
   if (!Number.isFinite(queueEndMs)) throw new RangeError('pacing takes must be bounded (a finite wait)');
   return Math.ceil(queueEndMs / 1000) + PACING_TTL_MARGIN_SECONDS;
 };
+
+/** Records the turn's refusal (its later requests meet it too) and throws it. */
+function refuse(
+  turn: PacingTurn,
+  operation: string,
+  retryAfterSeconds: number,
+  reservation: PacingReservation | null,
+): never {
+  const refusal = new VendorPacingError(operation, retryAfterSeconds, reservation);
+  turn.refusal = refusal;
+  throw refusal;
+}
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -25,6 +25,8 @@ export interface VendorWait {
   readonly operation: string;
   /** `paced` only: the start of the slot reserved for it (epoch ms); the wait ends just before. */
   readonly reservedAt?: number;
+  /** `paced` only: slots reserved in a row from `reservedAt`, one per request the step sends (absent: 1). */
+  readonly slots?: number;
 }
 
 /**
@@ -35,6 +37,8 @@ export const pacingReservationSchema = z.object({
   operation: z.string().check(z.minLength(1)),
   /** The start of the slot, epoch ms. */
   reservedAt: z.number().check(z.nonnegative()),
+  /** Slots held in a row from `reservedAt` (absent: 1). */
+  slots: z.optional(z.number().check(z.int(), z.positive())),
 });
 
 /**
@@ -43,7 +47,7 @@ export const pacingReservationSchema = z.object({
  * wait holds no slot (no `reservedAt`); the wait's other fields pass through.
  */
 export const carriedVendorWaitSchema = z.nullable(
-  z.looseObject(z.partial(pacingReservationSchema, { reservedAt: true }).shape),
+  z.looseObject(z.partial(pacingReservationSchema, { reservedAt: true, slots: true }).shape),
 );
 
 /** What a step returns instead of its result when it has to wait its turn. */
@@ -63,6 +67,11 @@ export interface StepAttempt {
    * that slot, and one slot serves one request.
    */
   readonly retryCount?: number | undefined;
+  /**
+   * The vendor requests the step sends in one run (default 1): a refused step reserves a slot for
+   * each, so its next run sends them all on slots it holds.
+   */
+  readonly requests?: number | undefined;
 }
 
 /**
@@ -78,7 +87,7 @@ export function inPacingTurn<T>(
 ): Promise<T> {
   if (carried === undefined) return call();
   const held = (attempt.retryCount ?? 0) > 0 ? null : heldReservation(carried);
-  return withPacingTurn(held, call, attempt.startedAt);
+  return withPacingTurn(held, call, attempt.startedAt, attempt.requests);
 }
 
 function bounded(seconds: number): number {
@@ -93,7 +102,9 @@ export function vendorWaitFor(err: unknown, random: () => number = Math.random):
       reason: 'paced',
       operation: err.operation,
     } as const;
-    return err.reservation ? { ...wait, reservedAt: err.reservation.reservedAt } : wait;
+    if (!err.reservation) return wait;
+    const { reservedAt, slots } = err.reservation;
+    return slots !== undefined && slots > 1 ? { ...wait, reservedAt, slots } : { ...wait, reservedAt };
   }
   if (
     err instanceof SimulacraApiError &&

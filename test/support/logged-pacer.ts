@@ -2,8 +2,13 @@
  * A {@link DynamoDbPacer} on a real (moto) table that records what it sends to DynamoDB (command
  * names) and what it sleeps: pacers may share one log, as containers of one deployment share a bucket.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbPacer, type DynamoDbPacerOptions } from '../../src/client/index.ts';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDbPacer,
+  PACING_SORT_KEY,
+  type DynamoDbPacerOptions,
+  type VendorPacingError,
+} from '../../src/client/index.ts';
 
 /** What pacers sent to DynamoDB (command names) and slept. */
 export interface PacerLog {
@@ -44,3 +49,22 @@ export function loggedPacerOn(
     });
   };
 }
+
+/** The pacing item of `clientId` (its `tat` and `ttl`). */
+export async function pacingItemOf(
+  dynamo: DynamoDBDocumentClient,
+  tableName: string,
+  clientId: string,
+): Promise<{ tat: number; ttl: number }> {
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: tableName, Key: { pk: `PACING#${clientId}`, sk: PACING_SORT_KEY } }),
+  );
+  return Item as { tat: number; ttl: number };
+}
+
+/** The pacing refusal `promise` ends with, or null when it resolves. */
+export const refusal = (promise: Promise<unknown>): Promise<VendorPacingError | null> =>
+  promise.then(
+    () => null,
+    (e: unknown) => e as VendorPacingError,
+  );

@@ -86,7 +86,7 @@ describe('withPacingTurn', () => {
     expect(currentPacingTurn()).toBeUndefined();
     await withPacingTurn(slot, async () => {
       await Promise.resolve();
-      expect(currentPacingTurn()).toEqual({ held: slot, used: false });
+      expect(currentPacingTurn()).toMatchObject({ held: slot, requests: 1, sent: 0, grant: null });
     });
     await Promise.all([
       withPacingTurn(null, () => Promise.resolve(expect(currentPacingTurn()?.held).toBeNull())),

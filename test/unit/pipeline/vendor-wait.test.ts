@@ -84,11 +84,11 @@ describe('inPacingTurn', () => {
     expect(await turnOf(wait, { startedAt: 4_900, retryCount: 0 })).toMatchObject({
       held: { operation: 'createDataset', reservedAt: 5_000 },
       startedAt: 4_900,
-      used: false,
+      sent: 0,
     });
   });
   it('forgets the slot on a Retry of the state (the failed attempt may have used it), still reserving', async () => {
-    expect(await turnOf(wait, { retryCount: 1 })).toMatchObject({ held: null, used: false });
+    expect(await turnOf(wait, { retryCount: 1 })).toMatchObject({ held: null, sent: 0 });
   });
   it('runs outside any turn for a caller that cannot carry a wait', async () => {
     expect(await turnOf(undefined)).toBeUndefined();
