@@ -114,10 +114,10 @@ export function fixedIntervalPolls(durationSeconds: number, everySeconds: number
 
 /**
  * State transitions of a single-scenario ingest run with `trainingPolls` and `generationPolls`
- * (docs/pipeline.md, "State transitions per run"): 14 fixed states, and Wait + Poll + Choice per poll.
+ * (docs/pipeline.md, "State transitions per run"): 16 fixed states, and Wait + Poll + Choice per poll.
  */
 export function singleScenarioTransitions(trainingPolls: number, generationPolls: number): number {
-  return 14 + 3 * (trainingPolls + generationPolls);
+  return 16 + 3 * (trainingPolls + generationPolls);
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * LandArtifact task: lands one generation of one scenario (a Map iteration) in the customer
- * bucket and returns keys and numbers for the catalog and record steps — never the artifact URL.
- * The work is in `src/landing/land.ts`; this file validates input and config, wires clients,
- * emits metrics and maps errors to the names the state machine matches on.
+ * bucket and returns keys and numbers for the catalog and record steps — never the artifact URL —
+ * or `{ vendorWait }` when its vendor requests have to wait their turn in the shared pacing (the
+ * state machine waits, then runs it again on the slots it reserved). The work is in
+ * `src/landing/land.ts`; this file validates input and config, wires clients, emits metrics and
+ * maps errors to the names the state machine matches on.
  */
 import * as z from '../src/contracts/zod.ts';
 import {
@@ -15,6 +17,13 @@ import {
 } from '../src/landing/errors.ts';
 import { QualityGateError as GateFailed } from '../src/landing/content-check.ts';
 import { landArtifact, type LandArtifactInput, type LandArtifactResult } from '../src/landing/land.ts';
+import { landedState, landingVendorRequests, type LandedState } from '../src/landing/landed-state.ts';
+import {
+  carriedVendorWaitSchema,
+  inPacingTurn,
+  vendorWaitFor,
+  type VendorWaitOutcome,
+} from '../src/pipeline/vendor-wait.ts';
 import { DEFAULT_SETTINGS, gateFromJson } from '../src/quality/config.ts';
 import { qualityCheck } from '../src/quality/landing-check.ts';
 import { SeedReadError } from '../src/quality/seed-source.ts';
@@ -92,6 +101,10 @@ export const landArtifactEventSchema = z.object({
       versionId: z.nullish(z.string()),
     }),
   ),
+  /** The step's last wait (null before any), carried back through the state machine's Wait. */
+  vendorWait: z.optional(carriedVendorWaitSchema),
+  /** `$$.State.RetryCount`: a retried attempt does not reuse the slots its wait reserved. */
+  retryCount: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 export type LandArtifactEvent = z.input<typeof landArtifactEventSchema>;
@@ -171,7 +184,7 @@ export const handler = defineHandler({
     dataset_id: stringField(event, 'datasetId'),
   }),
   mapError: toLandingStateError,
-  run: async (input: LandArtifactInput, config, { signal }): Promise<LandArtifactResult> => {
+  run: async (input, config, { signal, startedAt }): Promise<LandedState | VendorWaitOutcome> => {
     const api = await vendorClient();
     const ephemeralStorageBytes = (config.EPHEMERAL_STORAGE_MB ?? 512) * 2 ** 20;
     const quality =
@@ -186,22 +199,36 @@ export const handler = defineHandler({
             tmpDir: containerTmpDir(),
             ephemeralStorageBytes,
           });
-    const result = await landArtifact(
-      {
-        api,
-        s3: s3(),
-        kms: kms(),
-        bucket: config.OUTPUT_BUCKET_NAME,
-        outputKmsKeyId: config.OUTPUT_KMS_KEY_ARN,
-        artifactKmsKeyId: config.ARTIFACT_KMS_KEY_ARN,
-        tmpDir: containerTmpDir(),
-        ephemeralStorageBytes,
-        contentCheck: quality,
-        signal,
-        ...(config.LANDING_SCAN_THREAD ? { scanThread: config.LANDING_SCAN_THREAD } : {}),
-      },
-      { ...input, tenantId: input.tenantId ?? (config.ARTIFACT_TENANT_ID || undefined) },
-    );
+    const land = () =>
+      landArtifact(
+        {
+          api,
+          s3: s3(),
+          kms: kms(),
+          bucket: config.OUTPUT_BUCKET_NAME,
+          outputKmsKeyId: config.OUTPUT_KMS_KEY_ARN,
+          artifactKmsKeyId: config.ARTIFACT_KMS_KEY_ARN,
+          tmpDir: containerTmpDir(),
+          ephemeralStorageBytes,
+          contentCheck: quality,
+          signal,
+          ...(config.LANDING_SCAN_THREAD ? { scanThread: config.LANDING_SCAN_THREAD } : {}),
+        },
+        { ...input, tenantId: input.tenantId ?? (config.ARTIFACT_TENANT_ID || undefined) },
+      );
+    let result: LandArtifactResult;
+    try {
+      result = await inPacingTurn(input.vendorWait, land, {
+        startedAt,
+        retryCount: input.retryCount,
+        requests: landingVendorRequests(quality !== undefined),
+      });
+    } catch (err) {
+      const vendorWait = vendorWaitFor(err);
+      if (!vendorWait) throw err;
+      logger.info('Landing waits its turn', { ...vendorWait });
+      return { vendorWait };
+    }
     emitMetrics(input, result);
     logger.info('artifact landed', {
       outputKey: result.outputKey,
@@ -214,6 +241,6 @@ export const handler = defineHandler({
       alreadyLanded: result.alreadyLanded,
       quality: result.quality,
     });
-    return result;
+    return landedState(result);
   },
 });

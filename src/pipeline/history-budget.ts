@@ -5,7 +5,9 @@
  * whatever one iteration costs: its states, its wait loops, and its Retry attempts. This file
  * estimates the events of a run from its assembled definition, with every step that paces
  * without a wait loop exhausting its `VendorPacedError` Retry (the worst case of a deep pacing
- * queue), as src/pipeline/state-budget.ts bounds the payload.
+ * queue), as src/pipeline/state-budget.ts bounds the payload. A step a Wait runs again waits its
+ * turn in that loop (its refusals become waits, src/pipeline/vendor-wait.ts), so its loop is
+ * counted, not its paced Retry.
  */
 import type { PollPolicy } from './polling.ts';
 
@@ -53,13 +55,16 @@ function visitEvents(state: AslStateLike | undefined): number {
 /**
  * Events of one pass over `states`: each state once (every branch counted: an upper bound), each
  * wait loop `cycles(name)` times (the Wait, the Task it re-runs and that Task's Choice), each
- * paced Task with its Retry exhausted, and an inline Map `scenarios` times over.
+ * paced Task outside a wait loop with its Retry exhausted, and an inline Map `scenarios` times over.
  */
 export function passEvents(
   states: Readonly<Record<string, AslStateLike>>,
   cycles: WaitCycles,
   scenarios: number,
 ): number {
+  const looped = new Set(
+    Object.values(states).flatMap((state) => (state.Type === 'Wait' && state.Next ? [state.Next] : [])),
+  );
   let events = 0;
   for (const [name, state] of Object.entries(states)) {
     if (state.Type === 'Wait') {
@@ -75,7 +80,7 @@ export function passEvents(
       events += MAP_EVENTS + scenarios * iteration;
       continue;
     }
-    events += visitEvents(state) + pacedRetryEvents(state);
+    events += visitEvents(state) + (looped.has(name) ? 0 : pacedRetryEvents(state));
   }
   return events;
 }

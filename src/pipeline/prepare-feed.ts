@@ -51,6 +51,8 @@ export interface PreparedFeed {
   readonly scenarios: readonly string[];
   readonly seed: SeedObject;
   readonly dataset: UploadedDataset & { readonly reused: boolean };
+  /** Where ResolveScenarios puts the scenarios (or its wait): no wait yet. */
+  readonly results: { readonly vendorWait: null };
 }
 
 /** A scheduled run with nothing to generate from: the state machine records it as SKIPPED. */
@@ -105,6 +107,7 @@ export async function prepareFeed(
   const seed = feed.latestSeed;
   const resumedFrom = await startOrResumeRun(input, seed, feed.datasetId ?? null, deps.repo);
   const identity = { runId: input.runId, feed: input.feed, scenarios: input.scenarios ?? [] };
+  const results = { vendorWait: null };
 
   // A run started again (a scheduled slot retried) keeps the dataset it started with while that
   // one lives, even when the feed has a newer dataset by now: the generation Idempotency-Keys
@@ -120,6 +123,7 @@ export async function prepareFeed(
       return {
         ...identity,
         seed: candidate.seed,
+        results,
         dataset: {
           datasetId: live.dataset_id,
           jobId: null,
@@ -148,7 +152,7 @@ export async function prepareFeed(
       failure('vendor_throttled', `${operation} has to wait ${seconds} s for the vendor's rate limit.`),
     );
   }
-  return { ...identity, seed, dataset: { ...uploaded, reused: false } };
+  return { ...identity, seed, results, dataset: { ...uploaded, reused: false } };
 }
 
 /**

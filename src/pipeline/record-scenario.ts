@@ -55,7 +55,7 @@ export const scenarioIterationSchema = z.looseObject({
     ),
   ),
   landed: z.optional(
-    z.nullable(
+    stepResultSchema(
       z.looseObject({
         outputKey: z.string().check(z.minLength(1)),
         manifestKey: z.string().check(z.minLength(1)),

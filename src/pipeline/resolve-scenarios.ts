@@ -5,10 +5,13 @@
  * column or level, excluded column, type mismatch) is rejected on its own, before any vendor
  * call for it, with the fix named; the others go on. Only when no scenario is left does the run
  * fail here. Also records the dataset as the feed's current one (with its schema fingerprint).
+ * Its two vendor reads (the dataset and its schema) go in one pacing turn: behind the shared
+ * pacing's queue the step reserves a slot for each and returns `{ vendorWait }`, and the state
+ * machine runs it again on them (src/pipeline/vendor-wait.ts).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InputValidationError, failure } from '../contracts/state-errors.ts';
-import type { Conditions, SchemaColumn, SimulacraApi } from '../client/contract.ts';
+import type { Conditions, Dataset, DatasetSchema, SchemaColumn, SimulacraApi } from '../client/contract.ts';
 import {
   ConditionResolutionError,
   resolveConditions,
@@ -22,6 +25,15 @@ import { loadFeedScenarios } from './scenario-source.ts';
 import { checkResolvedScenariosFit } from './state-budget.ts';
 import { utcDay } from './seed-content.ts';
 import { sha256Hex, type SeedObject } from './seed-object.ts';
+import {
+  inPacingTurn,
+  vendorWaitFor,
+  type CarriedVendorWait,
+  type VendorWaitOutcome,
+} from './vendor-wait.ts';
+
+/** The vendor requests one run of the step sends: the dataset and its cleaned schema. */
+const VENDOR_REQUESTS = 2;
 
 /** The code of a scenario rejected because its conditions do not fit the cleaned schema. */
 export const SCENARIO_CONDITIONS_INVALID = 'scenario_conditions_invalid';
@@ -57,6 +69,10 @@ export interface ResolveScenariosInput {
   readonly seed: SeedObject;
   /** Names of the scenarios to run; empty or absent: every scenario of the feed. */
   readonly scenarios?: readonly string[] | null;
+  /** The step's last wait, carried back by the state machine (null before any): see inPacingTurn. */
+  readonly vendorWait?: CarriedVendorWait;
+  /** `$$.State.RetryCount` of this attempt (see StepAttempt). */
+  readonly retryCount?: number;
 }
 
 export interface ResolvedScenarios {
@@ -77,6 +93,9 @@ export interface ResolveScenariosDeps {
   /** Content-addressed seeds: records which dataset the run's seed bytes trained. */
   readonly contents?: ContentLedger;
   readonly now?: () => Date;
+  readonly random?: () => number;
+  /** When the step's handler was entered (epoch ms); default: when resolveScenarios is called. */
+  readonly startedAt?: number;
 }
 
 /** sha256 over the cleaned schema's names, types and levels (order-sensitive, as the vendor's). */
@@ -84,11 +103,15 @@ export function schemaFingerprint(schema: readonly SchemaColumn[]): string {
   return sha256Hex(JSON.stringify(schema.map((c) => [c.name, c.type, c.levels ?? null])));
 }
 
-/** Resolves the run's scenarios of the feed; throws InputValidationError listing all problems. */
+/**
+ * Resolves the run's scenarios of the feed, or says how long to wait for the vendor reads' turn;
+ * throws InputValidationError listing all problems.
+ */
 export async function resolveScenarios(
   input: ResolveScenariosInput,
   deps: ResolveScenariosDeps,
-): Promise<ResolvedScenarios> {
+): Promise<ResolvedScenarios | VendorWaitOutcome> {
+  const startedAt = deps.startedAt ?? Date.now();
   const { scenarios, source } = await loadFeedScenarios(deps.s3, {
     bucket: input.seed.bucket,
     feed: input.feed,
@@ -96,10 +119,19 @@ export async function resolveScenarios(
     datasetId: input.datasetId,
   });
 
-  const [dataset, schema] = await Promise.all([
-    deps.api.getDataset(input.datasetId),
-    deps.api.getDatasetSchema(input.datasetId),
-  ]);
+  let dataset: Dataset;
+  let schema: DatasetSchema;
+  try {
+    [dataset, schema] = await inPacingTurn(
+      input.vendorWait,
+      () => Promise.all([deps.api.getDataset(input.datasetId), deps.api.getDatasetSchema(input.datasetId)]),
+      { startedAt, retryCount: input.retryCount, requests: VENDOR_REQUESTS },
+    );
+  } catch (err) {
+    const vendorWait = vendorWaitFor(err, deps.random);
+    if (vendorWait) return { vendorWait };
+    throw err;
+  }
   const droppedColumns = dataset.cleaning_summary?.dropped_columns ?? null;
   const run = await deps.repo.getRunHeader(input.runId);
   // Landed by the run this one re-drives, or by this very run (a Step Functions redrive of its

@@ -35,7 +35,7 @@ describe('ingest state machine (managed mode, real handlers, simulator, moto)', 
       (execution!.taskInvocations.PollTraining ?? 0) + (execution!.taskInvocations.PollGeneration ?? 0);
     // 14 fixed states (each further scenario would add 6: IsScenarioRunnable, CreateGeneration,
     // IsGenerationDone, LandArtifact, RegisterCatalog, RecordScenario) plus Wait + Poll + Choice per poll.
-    expect(execution!.stateTransitions).toBe(14 + 3 * polls);
+    expect(execution!.stateTransitions).toBe(16 + 3 * polls);
     expect(execution!.stateTransitions).toBeLessThan(40);
   });
 

@@ -7,10 +7,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as createGenerationHandler } from '../../../lambdas/create-generation.ts';
+import { handler as landArtifactHandler } from '../../../lambdas/land-artifact.ts';
+import { handler as resolveScenariosHandler } from '../../../lambdas/resolve-scenarios.ts';
 import { onAwsClient } from '../../../lambdas/commons/clients/lazy.ts';
 import { handler as pollJobHandler } from '../../../lambdas/poll-job.ts';
 import { handler as uploadSeedHandler } from '../../../lambdas/upload-seed.ts';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbPacer, PACING_SORT_KEY, RESERVATION_GRACE_MS } from '../../../src/client/index.ts';
 import type { LocalHandler } from '../../../src/local/runner-types.ts';
 import type { ExecutionResult, HistoryEvent } from '../../../src/local/runner.ts';
@@ -148,6 +150,75 @@ describe('shared pacing across concurrent runs', () => {
     } finally {
       delete process.env['VENDOR_REQUESTS_PER_SECOND'];
       delete process.env['VENDOR_REQUEST_BURST'];
+      resetVendorClientForTests();
+    }
+  });
+});
+
+describe('steps that send several vendor requests, behind a deep pacing queue', () => {
+  /** Other runs have reserved the next `ms` of the deployment's pacing (its bucket's `tat`). */
+  async function queueAhead(ms: number): Promise<void> {
+    const dynamo = DynamoDBDocumentClient.from(h.environment.clients.dynamodb);
+    const { Items } = await dynamo.send(new ScanCommand({ TableName: h.names.table }));
+    const item = (Items ?? []).find((i) => i['sk'] === PACING_SORT_KEY);
+    expect(item, 'the pacing item').toBeDefined();
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: h.names.table,
+        Key: { pk: item!['pk'], sk: PACING_SORT_KEY },
+        UpdateExpression: 'SET tat = :tat',
+        ExpressionAttributeValues: { ':tat': Date.now() + ms },
+      }),
+    );
+  }
+
+  it('ResolveScenarios and LandArtifact reserve a slot per request and wait in a Wait state, not their Retry', async () => {
+    const observed: StepInvocation[] = [];
+    const queuedBefore = new Set<string>();
+    /** Before the step's first run, the queue is 7 s deep: deeper than a read sleeps (5 s). */
+    const behindQueue = (step: string, handler: LocalHandler): LocalHandler =>
+      observedStep(async (event, context) => {
+        if (!queuedBefore.has(step)) {
+          queuedBefore.add(step);
+          await queueAhead(7_000);
+        }
+        return handler(event, context);
+      }, observed);
+    const runner = new LocalPipelineRunner({
+      env: { ...h.env, VENDOR_REQUESTS_PER_SECOND: '5', VENDOR_REQUEST_BURST: '1' },
+      retryIntervalMs: 5,
+      realVendorWaits: true,
+      handlerOverrides: {
+        ResolveScenarios: behindQueue('ResolveScenarios', resolveScenariosHandler),
+        LandArtifact: behindQueue('LandArtifact', landArtifactHandler),
+      },
+      iam: h.environment.iam,
+    });
+    const drop = await h.putSeed('paced-reads', 'seed.csv', exampleSeedCsv(80));
+    const { resetVendorClientForTests } = await import('../../../lambdas/commons/vendor.ts');
+    resetVendorClientForTests();
+    try {
+      const { execution } = await runner.runSeedDrop(drop);
+      expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
+      for (const [step, wait] of [
+        ['ResolveScenarios', 'WaitForVendorToResolve'],
+        ['LandArtifact', 'WaitForVendorToLand'],
+      ] as const) {
+        const runs = observed.filter((call) => call.functionName.includes(step));
+        // Refused once (one take, reserving a slot for each request), then sent on them (no take).
+        expect(
+          runs.map((call) => call.takes),
+          step,
+        ).toEqual([1, 0]);
+        expect(runs[0]!.reserved, step).not.toBeNull();
+        expect(runs[1]!.held, step).toBe(runs[0]!.reserved);
+        expect(retriesOf(execution!, step), step).toBe(0);
+        const entered = execution!.events.filter((e) => e.type === 'StateEntered' && stateName(e) === wait);
+        expect(entered, wait).toHaveLength(1);
+      }
+      expect(h.simulator.counters().duplicateWork).toBe(0);
+      expect(await h.feedKeys('paced-reads')).toHaveLength(1);
+    } finally {
       resetVendorClientForTests();
     }
   });

@@ -38,14 +38,14 @@ describe('benchmark maths', () => {
     expect(expectedPolls(TRAINING_POLL_POLICY, 1)).toBe(1);
     expect(fixedIntervalPolls(300, 2)).toBe(150);
     expect(fixedIntervalPolls(0, 2)).toBe(1);
-    expect(singleScenarioTransitions(5, 4)).toBe(41);
+    expect(singleScenarioTransitions(5, 4)).toBe(43);
     expect(singleScenarioLambdaRequests(5, 4)).toBe(17);
     // A feed with history: one poll per job, also when the job runs up to the margin late.
     const warm = oneSampleEstimate(300);
     expect(expectedPollsWithHistory('training', TRAINING_POLL_POLICY, warm, 300)).toBe(1);
     expect(expectedPollsWithHistory('training', TRAINING_POLL_POLICY, warm, 312)).toBe(1);
     expect(expectedPollsWithHistory('training', TRAINING_POLL_POLICY, warm, 330)).toBe(2);
-    expect(singleScenarioTransitions(1, 1)).toBe(20);
+    expect(singleScenarioTransitions(1, 1)).toBe(22);
     expect(
       gbSeconds([
         { ms: 999.2, memoryMb: 1024 },

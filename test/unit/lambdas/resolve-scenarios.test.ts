@@ -2,15 +2,33 @@ import { context } from '../../support/lambda-env.ts';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../lambdas/resolve-scenarios.ts';
+import { logger } from '../../../lambdas/commons/observability.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import type { Dataset, DatasetSchema } from '../../../src/client/contract.ts';
+import { VendorPacingError } from '../../../src/client/index.ts';
+import { currentPacingTurn } from '../../../src/client/pacing-reservation.ts';
 import { fakeApi, meta, seed } from '../../support/fake-vendor-api.ts';
 
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);
 const input = { runId: 'run-1', feed: 'retail-panel', datasetId: 'ds_1', seed };
+type Event = typeof input & { readonly scenarios?: string[] };
+
+/** The handler's output for `event` (as the state machine passes it), failing the test on a wait. */
+async function run(event: Event) {
+  const out = await handler({ ...event, maxConcurrency: 4, vendorWait: null, retryCount: 0 }, context);
+  if ('vendorWait' in out) throw new Error(`unexpected wait: ${JSON.stringify(out)}`);
+  expect(out.maxConcurrency).toBe(4);
+  return { scenarios: out.pending };
+}
+
+/** What the handler logged about the resolution (the scenario file it read, rejected scenarios). */
+function resolutionLog(info: { mock: { calls: unknown[][] } }): Record<string, unknown> {
+  const call = info.mock.calls.find(([message]) => message === 'Scenarios resolved');
+  return (call?.[1] ?? {}) as Record<string, unknown>;
+}
 
 const dataset: Dataset = {
   dataset_id: 'ds_1',
@@ -56,7 +74,10 @@ beforeEach(() => {
     fakeApi({ getDataset: () => Promise.resolve(dataset), getDatasetSchema: () => Promise.resolve(schema) }),
   );
 });
-afterEach(() => resetVendorClientForTests());
+afterEach(() => {
+  resetVendorClientForTests();
+  vi.restoreAllMocks();
+});
 
 describe('resolve-scenarios handler', () => {
   it('resolves every scenario of the feed file and records the dataset as current', async () => {
@@ -76,8 +97,9 @@ describe('resolve-scenarios handler', () => {
         },
       ],
     });
-    const out = await handler(input, context);
-    expect(out.source).toBe('s3://acme-seeds/seeds/retail-panel/scenarios.json#sv1');
+    const info = vi.spyOn(logger, 'info');
+    const out = await run(input);
+    expect(resolutionLog(info).source).toBe('s3://acme-seeds/seeds/retail-panel/scenarios.json#sv1');
     expect(out.scenarios.map((s) => s.scenario.name)).toEqual(['premium', 'older']);
     expect(out.scenarios[0]!.conditions).toEqual({ categorical: { segment: { Premium: 0.8, Value: 0.2 } } });
     expect(out.scenarios[0]!.requestedConditions).toEqual({
@@ -111,17 +133,17 @@ describe('resolve-scenarios handler', () => {
         return { Item: { pk: `RUN#${input.runId}`, sk, scenario: 'older', outcome: 'landed' } };
       return { Item: { pk: `RUN#${input.runId}`, sk, scenario: 'premium-heavy', outcome: 'failed' } };
     });
-    const out = await handler(input, context);
+    const out = await run(input);
     expect(out.scenarios.map((s) => s.scenario.name)).toEqual(['premium-heavy']);
   });
 
   it('resolves only the scenarios the run names, in the feed file order', async () => {
     scenarioFile(twoScenarios);
-    const out = await handler({ ...input, scenarios: ['older', 'premium-heavy', 'older'] }, context);
+    const out = await run({ ...input, scenarios: ['older', 'premium-heavy', 'older'] });
     expect(out.scenarios.map((s) => s.scenario.name)).toEqual(['premium-heavy', 'older']);
-    const one = await handler({ ...input, scenarios: ['older'] }, context);
+    const one = await run({ ...input, scenarios: ['older'] });
     expect(one.scenarios.map((s) => s.scenario.name)).toEqual(['older']);
-    const all = await handler({ ...input, scenarios: [] }, context);
+    const all = await run({ ...input, scenarios: [] });
     expect(all.scenarios).toHaveLength(2);
   });
 
@@ -132,7 +154,7 @@ describe('resolve-scenarios handler', () => {
       getDatasetSchema: () => Promise.resolve(schema),
     });
     setVendorClientForTests(api);
-    const err = (await handler({ ...input, scenarios: ['older', 'premium-hevy'] }, context).catch(
+    const err = (await run({ ...input, scenarios: ['older', 'premium-hevy'] }).catch(
       (e: unknown) => e,
     )) as Error;
     expect(err.name).toBe('InputValidationError');
@@ -147,17 +169,16 @@ describe('resolve-scenarios handler', () => {
 
   it('names the default scenario when the feed has no scenario file', async () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('no key'), { name: 'NoSuchKey' }));
-    const err = (await handler({ ...input, scenarios: ['premium-heavy'] }, context).catch(
-      (e: unknown) => e,
-    )) as Error;
+    const err = (await run({ ...input, scenarios: ['premium-heavy'] }).catch((e: unknown) => e)) as Error;
     expect(JSON.parse(err.message)).toMatchObject({ code: 'unknown_scenario' });
     expect((JSON.parse(err.message) as { detail: string }).detail).toMatch(/its scenarios are "[a-z-]+"\.$/);
   });
 
   it('uses the default scenario when the feed has no scenario file', async () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('no key'), { name: 'NoSuchKey' }));
-    const out = await handler(input, context);
-    expect(out.source).toBe('default');
+    const info = vi.spyOn(logger, 'info');
+    const out = await run(input);
+    expect(resolutionLog(info).source).toBe('default');
     expect(out.scenarios).toHaveLength(1);
     expect(out.scenarios[0]!.conditions).toBeNull();
   });
@@ -173,7 +194,7 @@ describe('resolve-scenarios handler', () => {
         },
       ],
     });
-    const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+    const err = (await run(input).catch((e: unknown) => e)) as Error;
     expect(err.name).toBe('InputValidationError');
     const details = JSON.parse(err.message) as { code: string; detail: string; dataset_id: string };
     expect(details).toMatchObject({ code: 'scenario_conditions_invalid', dataset_id: 'ds_1' });
@@ -193,24 +214,61 @@ describe('resolve-scenarios handler', () => {
         },
       ],
     });
-    const out = await handler(input, context);
+    const out = await run(input);
     expect(out.scenarios.map((s) => s.scenario.name)).toEqual(['fine']);
-    expect(out.rejected).toEqual([
-      { name: 'bad-level', code: 'scenario_conditions_invalid', message: expect.stringContaining('Premum') },
-    ]);
-    expect(out.rejected[0]!.message).toMatch(/Did you mean "Premium"\?/);
     const recorded = ddb
       .commandCalls(UpdateCommand)
       .map((c) => c.args[0].input)
       .find((u) => u.UpdateExpression?.includes('rejectedScenarios'));
-    expect(recorded?.ExpressionAttributeValues?.[':rejected']).toEqual(out.rejected);
+    expect(recorded?.ExpressionAttributeValues?.[':rejected']).toEqual([
+      {
+        name: 'bad-level',
+        code: 'scenario_conditions_invalid',
+        message: expect.stringMatching(/Did you mean "Premium"\?/),
+      },
+    ]);
   });
 
   it('reports an invalid scenario file with its location', async () => {
     s3.on(GetObjectCommand).resolves({
       Body: { transformToString: () => Promise.resolve('{"scenarios": [,]}') } as never,
     });
-    const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+    const err = (await run(input).catch((e: unknown) => e)) as Error;
     expect(JSON.parse(err.message)).toMatchObject({ code: 'invalid_scenario_file' });
+  });
+
+  it('waits its turn for both vendor reads behind the shared pacing, reserving a slot for each', async () => {
+    scenarioFile(twoScenarios);
+    const reservation = { operation: 'getDataset', reservedAt: 1_800_000_000_000, slots: 2 };
+    const turns: unknown[] = [];
+    setVendorClientForTests(
+      fakeApi({
+        getDataset: () => {
+          turns.push(currentPacingTurn()?.requests);
+          return Promise.reject(new VendorPacingError('getDataset', 42, reservation));
+        },
+        getDatasetSchema: () => Promise.resolve(schema),
+      }),
+    );
+    const out = await handler({ ...input, maxConcurrency: 4, vendorWait: null, retryCount: 0 }, context);
+    expect(out).toEqual({
+      vendorWait: { seconds: 42, reason: 'paced', ...reservation },
+    });
+    expect(turns).toEqual([2]);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    // Its next run holds both slots.
+    setVendorClientForTests(
+      fakeApi({
+        getDataset: () => {
+          turns.push(currentPacingTurn()?.held);
+          return Promise.resolve(dataset);
+        },
+        getDatasetSchema: () => Promise.resolve(schema),
+      }),
+    );
+    const vendorWait = (out as { vendorWait: object }).vendorWait;
+    const next = await handler({ ...input, maxConcurrency: 4, vendorWait, retryCount: 0 }, context);
+    expect(next).toMatchObject({ maxConcurrency: 4, pending: [{}, {}] });
+    expect(turns[1]).toEqual(reservation);
   });
 });
