@@ -20,6 +20,7 @@
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { lostItemNumber } from '../state/dynamo-items.ts';
 import { VendorPacingError } from './errors.ts';
 import {
   DEFAULT_MAX_INLINE_WAIT_OTHER_MS,
@@ -309,7 +310,7 @@ export class DynamoDbPacer implements VendorPacer {
       return Attributes ?? {};
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      const lostTat = tatOf((err as { Item?: Record<string, unknown> }).Item);
+      const lostTat = lostItemNumber(err, 'tat');
       if (lostTat !== undefined) this.#lastTat = lostTat;
       return new LostTake(lostTat);
     }
@@ -328,16 +329,6 @@ export class DynamoDbPacer implements VendorPacer {
 /** A take whose condition failed, with the bucket state it found (undefined: not known). */
 class LostTake {
   constructor(readonly lostTat: number | undefined) {}
-}
-
-/**
- * The `tat` of the item a lost conditional write returns (`ALL_OLD`): the document client does not
- * unmarshall an error's item, so `{ N: '…' }` (a plain number is taken too).
- */
-function tatOf(item: Record<string, unknown> | undefined): number | undefined {
-  const tat = item?.['tat'];
-  const value = typeof tat === 'object' && tat !== null ? Number((tat as { N?: unknown }).N) : tat;
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 /** How long the pacing item outlives the end of its queue. */

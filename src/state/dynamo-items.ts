@@ -11,6 +11,17 @@ import {
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 
+/**
+ * A number attribute of the item a refused conditional write returned
+ * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), or undefined when no such number came back. The
+ * document client does not unmarshall an error's item: `{ N: '…' }` (a plain number is taken too).
+ */
+export function lostItemNumber(err: unknown, attribute: string): number | undefined {
+  const raw = (err as { Item?: Record<string, unknown> } | null)?.Item?.[attribute];
+  const value = typeof raw === 'object' && raw !== null ? Number((raw as { N?: unknown }).N) : raw;
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
 /** True when a conditional write was refused (the item is not in the expected state). */
 export function isConditionFailure(err: unknown): boolean {
   return (

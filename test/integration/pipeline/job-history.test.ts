@@ -49,6 +49,31 @@ describe('JobHistory on moto', () => {
     expect(seconds.sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => 100 + i));
   });
 
+  it('appends with one write when it knows the counter (a new feed, or the one it wrote last), two when another container wrote since', async () => {
+    const sent: string[] = [];
+    const counting = (): DynamoDBDocumentClient =>
+      ({
+        send: (command: UpdateCommand) => {
+          sent.push(command.input.ConditionExpression ?? 'unconditional');
+          return local.dynamo.send(command);
+        },
+      }) as unknown as DynamoDBDocumentClient;
+    const a = new JobHistory({ tableName: TABLE, dynamo: counting(), limit: 3 });
+    const b = new JobHistory({ tableName: TABLE, dynamo: counting(), limit: 3 });
+    await a.record('alternate', 'training', sample(10));
+    await a.record('alternate', 'training', sample(20));
+    expect(sent).toEqual(['attribute_not_exists(seq)', 'seq = :expected']);
+    sent.length = 0;
+    // b never saw the feed: its guess (a new feed) loses and returns the counter.
+    await b.record('alternate', 'training', sample(30));
+    expect(sent).toEqual(['attribute_not_exists(seq)', 'seq = :expected']);
+    sent.length = 0;
+    // a's remembered counter is stale now: one lost write, then its slot.
+    await a.record('alternate', 'training', sample(40));
+    expect(sent).toEqual(['seq = :expected', 'seq = :expected']);
+    expect((await a.recent('alternate', 'training')).map((s) => s.runSeconds)).toEqual([20, 30, 40]);
+  });
+
   it('skips a slot it cannot read instead of failing the run', async () => {
     const history = new JobHistory({ tableName: TABLE, dynamo: local.dynamo });
     await history.record('odd', 'training', sample(60));

@@ -5,13 +5,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/poll-job.ts';
 import { resetVendorClientForTests, setVendorClientForTests } from '../../../lambdas/commons/vendor.ts';
 import type { Job } from '../../../src/client/contract.ts';
+import { resetStateRepositoryForTests } from '../../../lambdas/commons/state.ts';
 import { jobPriorSlot } from '../../../src/state/job-history.ts';
 import { apiError, fakeApi, meta } from '../../support/fake-vendor-api.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 beforeEach(() => {
   ddb.reset();
-  ddb.on(UpdateCommand).resolves({ Attributes: { seq: 4 } });
+  ddb.on(UpdateCommand).resolves({});
+  // A fresh container: it remembers no feed's history counter.
+  resetStateRepositoryForTests();
 });
 afterEach(() => resetVendorClientForTests());
 
@@ -70,10 +73,22 @@ describe('poll-job handler', () => {
           ),
       }),
     );
+    // The feed's history holds 3 jobs: the write for a new feed loses and returns the item.
+    ddb
+      .on(UpdateCommand, {
+        Key: { pk: 'FEED#retail', sk: 'JOBS#generation' },
+        ConditionExpression: 'attribute_not_exists(seq)',
+      })
+      .rejects(
+        Object.assign(new Error('failed'), {
+          name: 'ConditionalCheckFailedException',
+          Item: { seq: { N: '3' } },
+        }),
+      );
     await handler({ ...input, feed: 'retail', poll: { ...poll, size: 500 } }, context);
     const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    const [counter, slot] = updates.filter((u) => u.Key?.pk === 'FEED#retail');
-    expect(counter).toMatchObject({ Key: { pk: 'FEED#retail', sk: 'JOBS#generation' } });
+    const [lost, slot] = updates.filter((u) => u.Key?.pk === 'FEED#retail');
+    expect(lost).toMatchObject({ ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
     // One write for the prior: the feed's slot of the deployment item, no read, no condition.
     const prior = updates.filter((u) => u.Key?.pk === 'DEPLOYMENT');
     expect(prior).toEqual([
@@ -89,7 +104,8 @@ describe('poll-job handler', () => {
     ]);
     expect(prior[0]).not.toHaveProperty('ConditionExpression');
     expect(slot).toMatchObject({
-      UpdateExpression: 'SET samples.#slot = :sample',
+      UpdateExpression: 'SET samples.#slot = :sample, seq = :seq, feed = :feed, #kind = :kind',
+      ConditionExpression: 'seq = :expected',
       ExpressionAttributeNames: { '#slot': 's4' },
       ExpressionAttributeValues: {
         ':sample': {
@@ -114,7 +130,10 @@ describe('poll-job handler', () => {
     const feedWrites = ddb
       .commandCalls(UpdateCommand)
       .filter((c) => c.args[0].input.Key?.pk === 'FEED#retail');
-    expect(feedWrites).toHaveLength(2);
+    // A new feed's history: one write, the item whole.
+    expect(feedWrites.map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ ConditionExpression: 'attribute_not_exists(seq)' }),
+    ]);
   });
 
   it('still leaves the loop when the history cannot be written', async () => {
