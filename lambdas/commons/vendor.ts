@@ -21,6 +21,7 @@ import type { FetchLike } from '../../src/client/http.ts';
 import { MetricUnit, metrics } from './observability.ts';
 import { containerId } from './container.ts';
 import { invocationDeadline, invocationSignal } from './invocation.ts';
+import { pacingSleep } from './pacing-sleep.ts';
 
 /** How long a container keeps credentials read from Secrets Manager. */
 export const CREDENTIALS_MAX_AGE_MS = 5 * 60 * 1000;
@@ -105,6 +106,7 @@ async function buildClient(): Promise<SimulacraApi> {
         clientId: credentials.client_id,
         requestsPerSecond: rate,
         burst: config.VENDOR_REQUEST_BURST ?? Math.max(1, Math.ceil(rate)),
+        sleep: pacingSleep,
       })
     : undefined;
   return new SimulacraClient({

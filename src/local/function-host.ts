@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { PipelineFunctionSpec } from '../../lib/pipeline-functions.ts';
 import { REPO_ROOT } from './definitions.ts';
 import { onAwsClient } from '../../lambdas/commons/clients/lazy.ts';
+import { wrapPacingSleep } from '../../lambdas/commons/pacing-sleep.ts';
 import { invokeAs } from './iam/sdk-recorder.ts';
 import { templateFunctionLimits, type FunctionLimits, type LambdaLimits } from './lambda-limits.ts';
 import { fakeContext } from './lambda-events.ts';
@@ -32,6 +33,8 @@ export class FunctionHost {
     // Concurrent invocations share the handlers' SDK clients here, not on AWS (sdk-sockets.ts).
     onAwsClient(widenLocalSdkSockets);
     this.slots = new InvocationSlots(options.maxConcurrentInvocations);
+    // A handler sleeping for its pacing slot lends its invocation slot (invocation-slots.ts).
+    wrapPacingSleep((wait) => InvocationSlots.idleWhile(wait));
   }
 
   /**
@@ -61,13 +64,14 @@ export class FunctionHost {
   ): Promise<unknown> {
     const limits = await this.limitsFor(spec);
     const run = handler ?? (await this.handlerFor(spec));
-    // The timeout and the context's remaining time start once a slot is free.
+    // The timeout and the context's remaining time start once a slot is free; a step holding a
+    // reserved pacing slot is on a schedule, and starts first.
     return this.slots.run(() => {
       const context = fakeContext(spec, limits, this.region, this.accountId);
       return lambda.invoke(spec.id, limits, event, (tmpDir) =>
         invokeAs(spec.id, this.options.iam ?? null, () => run(event, context), tmpDir),
       );
-    });
+    }, holdsPacingSlot(event));
   }
 
   private handlerFor(spec: PipelineFunctionSpec): Promise<LocalHandler> {
@@ -86,4 +90,16 @@ export class FunctionHost {
     }
     return loaded;
   }
+}
+
+/** Whether a step's input carries a reserved pacing slot (its wait's, or its poll's). */
+export function holdsPacingSlot(event: unknown): boolean {
+  const input = event as {
+    vendorWait?: { reservedAt?: unknown } | null;
+    poll?: { reservation?: { reservedAt?: unknown } | null } | null;
+  } | null;
+  return (
+    typeof input?.vendorWait?.reservedAt === 'number' ||
+    typeof input?.poll?.reservation?.reservedAt === 'number'
+  );
 }

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { pipelineFunctions } from '../../../lib/pipeline-functions.ts';
-import { FunctionHost } from '../../../src/local/function-host.ts';
+import { FunctionHost, holdsPacingSlot } from '../../../src/local/function-host.ts';
+import { pacingSleep } from '../../../lambdas/commons/pacing-sleep.ts';
 import { InvocationSlots } from '../../../src/local/invocation-slots.ts';
 import { LambdaLimits } from '../../../src/local/lambda-limits.ts';
 
@@ -36,6 +37,68 @@ describe('InvocationSlots', () => {
     expect(slots.mostWaiting).toBe(3);
     // All slots free again: two more run at once.
     await Promise.all([slots.run(() => sleep(5)), slots.run(() => sleep(5))]);
+  });
+
+  it('starts invocations on a schedule (holding a pacing slot) before the others waiting', async () => {
+    const slots = new InvocationSlots(1);
+    const started: string[] = [];
+    const step = (name: string, urgent = false) =>
+      slots.run(async () => {
+        started.push(name);
+        await sleep(5);
+      }, urgent);
+    await Promise.all([step('first'), step('a'), step('b'), step('held-1', true), step('held-2', true)]);
+    expect(started).toEqual(['first', 'held-1', 'held-2', 'a', 'b']);
+  });
+
+  it('lends the slot of an invocation sleeping for its pacing slot, which then comes back first', async () => {
+    const slots = new InvocationSlots(1);
+    const order: string[] = [];
+    await Promise.all([
+      slots.run(async () => {
+        order.push('paced: takes its slot');
+        await InvocationSlots.idleWhile(() => sleep(30));
+        order.push('paced: sends');
+      }),
+      slots.run(async () => {
+        order.push('other: runs meanwhile');
+        await sleep(60);
+        order.push('other: done');
+      }),
+      slots.run(async () => {
+        order.push('third');
+        await sleep(1);
+      }),
+    ]);
+    // The paced one took back the next free slot ahead of the third, which had waited longer.
+    expect(order).toEqual([
+      'paced: takes its slot',
+      'other: runs meanwhile',
+      'other: done',
+      'paced: sends',
+      'third',
+    ]);
+  });
+
+  it("runs the handlers' pacing sleeps through the host's slots, and tells which steps hold a slot", async () => {
+    const host = new FunctionHost({ maxConcurrentInvocations: 1 }, 'us-east-1', '000000000000');
+    const order: string[] = [];
+    await Promise.all([
+      host.slots.run(async () => {
+        await pacingSleep(30);
+        order.push('slept');
+      }),
+      host.slots.run(async () => {
+        order.push('ran while it slept');
+        await sleep(1);
+      }),
+    ]);
+    expect(order).toEqual(['ran while it slept', 'slept']);
+    expect(holdsPacingSlot({ vendorWait: { reservedAt: 1, operation: 'getJob' } })).toBe(true);
+    expect(holdsPacingSlot({ poll: { reservation: { reservedAt: 1 } } })).toBe(true);
+    expect(holdsPacingSlot({ vendorWait: { seconds: 90, reason: 'throttled' } })).toBe(false);
+    expect(holdsPacingSlot({ vendorWait: null, poll: { reservation: null } })).toBe(false);
+    expect(holdsPacingSlot(null)).toBe(false);
   });
 
   it('refuses a limit that is not a whole number >= 1', () => {
