@@ -1,9 +1,9 @@
 /**
  * Sends pipeline events at least once. PutEvents takes 10 entries a call and may accept some
  * entries of a call while refusing others: only the refused ones are sent again (after a short
- * backoff), and every accepted id is reported through `onSent` as soon as it is accepted, so a
- * caller that persists them (the run record) never re-sends an accepted event after a crash or
- * a retried Task. What is still refused after the attempts fails the call (retryable).
+ * backoff), and every accepted id is reported through `onSent` (the last call's through
+ * `onAllSent` when given) as soon as it is accepted, so a caller that persists them (the run
+ * record) never re-sends an accepted event after a crash or a retried Task. What is still refused after the attempts fails the call (retryable).
  */
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AwsRetryableError, failure } from '../contracts/state-errors.ts';
@@ -17,6 +17,11 @@ export interface PublishOptions {
   readonly alreadySent?: ReadonlySet<string> | readonly string[];
   /** Called with the ids each call accepted, before the next call. */
   readonly onSent?: (eventIds: readonly string[]) => Promise<void>;
+  /**
+   * Called in place of `onSent` for the call after which nothing is left to send, so the caller
+   * can record those ids and its completion in one write. Not called when nothing was to be sent.
+   */
+  readonly onAllSent?: (eventIds: readonly string[]) => Promise<void>;
   /** Attempts per entry (default 3). */
   readonly maxAttempts?: number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -62,7 +67,8 @@ export async function publishEvents(
       });
       if (accepted.length > 0) {
         sent.push(...accepted);
-        await options.onSent?.(accepted);
+        const last = refused.length === 0 && i + PUT_EVENTS_BATCH >= pending.length;
+        await (last && options.onAllSent ? options.onAllSent(accepted) : options.onSent?.(accepted));
       }
     }
     pending = refused;

@@ -342,10 +342,16 @@ async function sendOnce(
   deps: RecordRunDeps,
 ): Promise<number> {
   if (run.eventsPublishedAt) return 0;
+  let published = false;
   const { sent } = await publishEvents(deps.eventBridge, deps.eventBusName, events, {
     alreadySent: run.eventsSent ? [...run.eventsSent] : [],
     onSent: (ids) => deps.repo.markEventsSent(run.runId, ids),
+    // The last call's ids are recorded with the run's "published" mark, in one write.
+    onAllSent: async (ids) => {
+      await deps.repo.markEventsPublished(run.runId, ids);
+      published = true;
+    },
   });
-  await deps.repo.markEventsPublished(run.runId);
+  if (!published) await deps.repo.markEventsPublished(run.runId);
   return sent.length;
 }

@@ -327,17 +327,24 @@ export class StateRepository {
     );
   }
 
-  /** Notes that the run's events went out; returns false if they already had. */
-  async markEventsPublished(runId: string): Promise<boolean> {
+  /**
+   * Notes that the run's events went out, with the ids its last PutEvents accepted (`sentIds`);
+   * returns false if they already had.
+   */
+  async markEventsPublished(runId: string, sentIds: readonly string[] = []): Promise<boolean> {
     try {
       await this.dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: runPk(runId), sk: RUN_SK },
-          UpdateExpression: 'SET eventsPublishedAt = :now',
+          UpdateExpression: `SET eventsPublishedAt = :now${sentIds.length > 0 ? ' ADD eventsSent :ids' : ''}`,
           ConditionExpression:
             'attribute_exists(pk) AND (attribute_not_exists(eventsPublishedAt) OR eventsPublishedAt = :null)',
-          ExpressionAttributeValues: { ':now': this.iso(), ':null': null },
+          ExpressionAttributeValues: {
+            ':now': this.iso(),
+            ':null': null,
+            ...(sentIds.length > 0 ? { ':ids': new Set(sentIds) } : {}),
+          },
         }),
       );
       return true;

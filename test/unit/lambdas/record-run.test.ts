@@ -252,13 +252,48 @@ describe('record-run handler', () => {
       detailType: 'Run Finished',
       detail: { status: 'PARTIAL', scenarios: { landed: 1, failed: 1 } },
     });
+    // One PutEvents call accepted both: their ids are recorded with the "published" mark, one write.
     const recorded = ddb
       .commandCalls(UpdateCommand)
       .map((c) => c.args[0].input)
-      .filter((u) => u.UpdateExpression === 'ADD eventsSent :ids');
-    expect(recorded.flatMap((u) => [...(u.ExpressionAttributeValues![':ids'] as Set<string>)])).toEqual([
+      .filter((u) => /^(SET eventsPublishedAt|ADD eventsSent)/.test(u.UpdateExpression ?? ''));
+    expect(recorded.map((u) => u.UpdateExpression)).toEqual([
+      'SET eventsPublishedAt = :now ADD eventsSent :ids',
+    ]);
+    expect([...(recorded[0]!.ExpressionAttributeValues![':ids'] as Set<string>)]).toEqual([
       refused!.detail['eventId'],
       run!.detail['eventId'],
+    ]);
+  });
+
+  it('records the ids a partly refused PutEvents accepted before sending the rest, the last with the published mark', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [scenarioItem('a', 'landed')] });
+    ddb.on(GetCommand).resolves({
+      Item: {
+        ...{ pk: 'RUN#r', sk: 'RUN', runId: 'r', kind: 'ingest', seed },
+        rejectedScenarios: [{ name: 'bad', code: 'invalid_scenario', message: 'row_count must be positive' }],
+      },
+    });
+    events
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ EventId: 'e1' }, { ErrorCode: 'InternalFailure' }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e2' }] });
+    const input = {
+      ...finished,
+      state: { ...finished.state, results: [{ scenario: 'a', outcome: 'landed' }] },
+    };
+    expect(await handler(input, context)).toMatchObject({ status: 'PARTIAL', eventsPublished: 2 });
+    const [refused, run, again] = sent();
+    expect(again!.detail['eventId']).toBe(run!.detail['eventId']);
+    const writes = ddb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((u) => u.UpdateExpression?.includes('eventsSent'));
+    expect(
+      writes.map((u) => [u.UpdateExpression, [...(u.ExpressionAttributeValues![':ids'] as Set<string>)]]),
+    ).toEqual([
+      ['ADD eventsSent :ids', [refused!.detail['eventId']]],
+      ['SET eventsPublishedAt = :now ADD eventsSent :ids', [run!.detail['eventId']]],
     ]);
   });
 
