@@ -170,17 +170,19 @@ export class DynamoDbPacer implements VendorPacer {
     }
     const grant = turn.grant;
     if (grant && grant.sent < grant.count) {
+      // The step's later requests go on its later slots. One its own work made late (a large seed
+      // read between them) goes at once, one request more in a second at most, rather than
+      // queueing the whole step again: its next run would be as late, and queue again.
       const waitMs = Math.ceil(grant.start + grant.sent * this.#interval - now());
-      // A slot sent later than this lands in a second others already fill: take a fresh one.
-      if (-waitMs <= graceMs + sendLateMs) {
-        grant.sent += 1;
-        turn.sent += 1;
-        if (waitMs > 0) await this.#sleep(waitMs);
-        return;
-      }
+      grant.sent += 1;
+      turn.sent += 1;
+      if (waitMs > 0) await this.#sleep(waitMs);
+      return;
     }
     turn.grant = null;
-    const count = Math.max(1, turn.requests - turn.sent);
+    // A refusal sends the step back to wait and run again from its start: it reserves a slot for
+    // each of its requests, whatever this run already sent.
+    const count = turn.requests;
     let taken: { at: number; waitMs: number };
     try {
       taken = await this.#take(operation, Math.max(maxInline, MAX_RESERVATION_AHEAD_MS), count);

@@ -143,22 +143,47 @@ describe('a pacing turn of a step sending several requests', () => {
     expect((await pacingItemOf(dynamo, TABLE, 'multi-d')).tat).toBe(clock.now + 62_000);
   });
 
-  it('forgets held slots sent later than the grace plus the inline limit, and takes anew', async () => {
+  it("sends a step's later requests on its later slots even when its own work made them late", async () => {
     const clock = { now: 500_000_000 };
     const { pacer, log } = pacerAt(clock, 'multi-e');
-    const held = { operation: 'getDataset', reservedAt: clock.now, slots: 2 };
+    const held = { operation: 'getGeneration', reservedAt: clock.now, slots: 3 };
     clock.now += 2_000; // within the 3 s grace: the first goes at once
     await withPacingTurn(
       held,
       async () => {
-        await pacer.acquire('getDataset');
-        clock.now += 8_000; // the step's own work ran long: the second slot is 9 s gone
+        await pacer.acquire('getGeneration');
         await pacer.acquire('getDatasetSchema');
+        clock.now += 20_000; // a large seed read between them: the third slot is 20 s gone
+        await pacer.acquire('downloadArtifact');
       },
       clock.now,
-      2,
+      3,
     );
     expect(log.slept).toEqual([]);
-    expect(log.sent).toEqual(['UpdateCommand']);
+    expect(log.sent).toEqual([]);
+  });
+
+  it('reserves for the whole step when a request beyond its slots is refused (its next run starts over)', async () => {
+    const clock = { now: 600_000_000 };
+    const { pacer } = pacerAt(clock, 'multi-f');
+    const held = { operation: 'getGeneration', reservedAt: clock.now, slots: 2 };
+    const err = await refusal(
+      withPacingTurn(
+        held,
+        async () => {
+          await pacer.acquire('getGeneration');
+          await pacer.acquire('downloadArtifact');
+          await backlogUntil('multi-f', clock.now + 40_000);
+          await pacer.acquire('getGeneration'); // an expired URL's re-fetch: beyond its slots
+        },
+        clock.now,
+        2,
+      ),
+    );
+    expect(err?.reservation).toEqual({
+      operation: 'getGeneration',
+      reservedAt: clock.now + 40_000,
+      slots: 2,
+    });
   });
 });
