@@ -21,7 +21,7 @@ import { landedState, landingVendorRequests, type LandedState } from '../src/lan
 import {
   carriedVendorWaitSchema,
   inPacingTurn,
-  vendorWaitFor,
+  nextVendorWait,
   type VendorWaitOutcome,
 } from '../src/pipeline/vendor-wait.ts';
 import { DEFAULT_SETTINGS, gateFromJson } from '../src/quality/config.ts';
@@ -184,7 +184,11 @@ export const handler = defineHandler({
     dataset_id: stringField(event, 'datasetId'),
   }),
   mapError: toLandingStateError,
-  run: async (input, config, { signal, startedAt }): Promise<LandedState | VendorWaitOutcome> => {
+  run: async (
+    input,
+    config,
+    { signal, startedAt },
+  ): Promise<LandedState | LandArtifactResult | VendorWaitOutcome> => {
     const api = await vendorClient();
     const ephemeralStorageBytes = (config.EPHEMERAL_STORAGE_MB ?? 512) * 2 ** 20;
     const quality =
@@ -224,7 +228,9 @@ export const handler = defineHandler({
         requests: landingVendorRequests(quality !== undefined),
       });
     } catch (err) {
-      const vendorWait = vendorWaitFor(err);
+      // No carried wait: an execution started on a definition without the wait loop (and its
+      // ResultSelector), whose Retry takes the error as before.
+      const vendorWait = input.vendorWait === undefined ? null : nextVendorWait(err, input.vendorWait);
       if (!vendorWait) throw err;
       logger.info('Landing waits its turn', { ...vendorWait });
       return { vendorWait };
@@ -241,6 +247,7 @@ export const handler = defineHandler({
       alreadyLanded: result.alreadyLanded,
       quality: result.quality,
     });
-    return landedState(result);
+    // The earlier definition's ResultSelector picks the same fields from the whole result.
+    return input.vendorWait === undefined ? result : landedState(result);
   },
 });

@@ -21,8 +21,12 @@ export const resolveScenariosInputSchema = z.object({
   datasetId: z.string().check(z.minLength(1)),
   seed: seedObjectSchema,
   scenarios: z.optional(z.nullable(z.array(z.string().check(z.minLength(1))))),
-  /** The scenario Map's concurrency (the construct's `mapMaxConcurrency`), passed on beside the scenarios. */
-  maxConcurrency: z.number().check(z.int(), z.positive()),
+  /**
+   * The scenario Map's concurrency (the construct's `mapMaxConcurrency`), passed on beside the
+   * scenarios. Absent for an execution started on an earlier definition (a deployment does not
+   * change running executions), whose ResultSelector reads the whole result's `scenarios`.
+   */
+  maxConcurrency: z.optional(z.number().check(z.int(), z.positive())),
   /** The step's last wait (null before any), carried back through the state machine's Wait. */
   vendorWait: z.optional(carriedVendorWaitSchema),
   /** `$$.State.RetryCount`: a retried attempt does not reuse the slots its wait reserved. */
@@ -55,6 +59,7 @@ export const handler = defineHandler({
       warnings: out.scenarios.flatMap((s) => s.warnings),
       feedUpdated: out.feedUpdated,
     });
+    if (input.maxConcurrency === undefined) return out;
     return { pending: out.scenarios, maxConcurrency: input.maxConcurrency };
   },
 });

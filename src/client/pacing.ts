@@ -180,12 +180,25 @@ export class DynamoDbPacer implements VendorPacer {
       return;
     }
     turn.grant = null;
-    // A refusal sends the step back to wait and run again from its start: it reserves a slot for
-    // each of its requests, whatever this run already sent.
-    const count = turn.requests;
+    const horizon = Math.max(maxInline, MAX_RESERVATION_AHEAD_MS);
+    if (turn.sent > 0) {
+      // A request beyond the step's slots (a client retry, an expired URL's re-fetch) takes one
+      // slot it can sleep for. Behind a deeper queue the step waits and runs again from its start,
+      // holding a slot for every request this run needed.
+      const extra = await this.#take(operation, maxInline, 1).catch((err: unknown) => {
+        if (err instanceof VendorPacingError && err.reservation === null) return null;
+        throw err;
+      });
+      if (extra) {
+        turn.sent += 1;
+        if (extra.waitMs > 0) await this.#sleep(extra.waitMs);
+        return;
+      }
+    }
+    const count = Math.max(turn.requests, turn.sent + 1);
     let taken: { at: number; waitMs: number };
     try {
-      taken = await this.#take(operation, Math.max(maxInline, MAX_RESERVATION_AHEAD_MS), count);
+      taken = await this.#take(operation, horizon, count);
     } catch (err) {
       if (err instanceof VendorPacingError) turn.refusal = err;
       throw err;

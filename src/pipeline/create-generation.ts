@@ -12,7 +12,7 @@ import type { ResolvedScenario } from './resolve-scenarios.ts';
 import { sha256Hex } from './seed-object.ts';
 import {
   inPacingTurn,
-  vendorWaitFor,
+  nextVendorWait,
   type CarriedVendorWait,
   type VendorWaitOutcome,
 } from './vendor-wait.ts';
@@ -93,7 +93,7 @@ export async function createGeneration(
       { startedAt, retryCount: input.retryCount },
     );
   } catch (err) {
-    const vendorWait = vendorWaitFor(err, deps.random);
+    const vendorWait = nextVendorWait(err, input.vendorWait, deps.random);
     if (vendorWait) return { vendorWait };
     throw toStateError(err, { dataset_id: input.datasetId });
   }

@@ -27,7 +27,7 @@ import { utcDay } from './seed-content.ts';
 import { sha256Hex, type SeedObject } from './seed-object.ts';
 import {
   inPacingTurn,
-  vendorWaitFor,
+  nextVendorWait,
   type CarriedVendorWait,
   type VendorWaitOutcome,
 } from './vendor-wait.ts';
@@ -128,7 +128,10 @@ export async function resolveScenarios(
       { startedAt, retryCount: input.retryCount, requests: VENDOR_REQUESTS },
     );
   } catch (err) {
-    const vendorWait = vendorWaitFor(err, deps.random);
+    // An execution started on a definition without the wait loop carries no wait: it throws,
+    // and that definition's Retry takes it (a deployment does not change running executions).
+    const vendorWait =
+      input.vendorWait === undefined ? null : nextVendorWait(err, input.vendorWait, deps.random);
     if (vendorWait) return { vendorWait };
     throw err;
   }

@@ -17,7 +17,7 @@ import { findReusableDataset, seedContentSha256, utcDay } from './seed-content.t
 import { datasetIdempotencyKey, seedIdentity, type SeedObject } from './seed-object.ts';
 import {
   inPacingTurn,
-  vendorWaitFor,
+  nextVendorWait,
   type CarriedVendorWait,
   type VendorWait,
   type VendorWaitOutcome,
@@ -109,7 +109,7 @@ export async function uploadSeed(
   const replaces = input.replacesDatasetId ?? null;
   let seedContent: CarriedSeedContent | undefined;
   const waitOutcome = (err: unknown): UploadWaitOutcome | null => {
-    const vendorWait = vendorWaitFor(err, deps.random);
+    const vendorWait = nextVendorWait(err, input.vendorWait, deps.random);
     return vendorWait ? { vendorWait: { ...vendorWait, ...(seedContent ? { seedContent } : {}) } } : null;
   };
   if (deps.contents && !replaces) {

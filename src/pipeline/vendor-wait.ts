@@ -8,11 +8,20 @@
  * taking another (src/client/pacing-reservation.ts). docs/runbook.md, "Throttling".
  */
 import { SimulacraApiError, VendorPacingError } from '../client/errors.ts';
+import { VendorRetryableError, failure } from '../contracts/state-errors.ts';
 import { heldReservation, withPacingTurn } from '../client/pacing-reservation.ts';
 import * as z from '../contracts/zod.ts';
 
 /** The longest single wait (Step Functions' execution timeout bounds the total). */
 export const MAX_VENDOR_WAIT_SECONDS = 3600;
+/**
+ * The most waits one step makes in one run. Each wait adds a Wait, a Task and a Choice to the
+ * execution's history (25,000 events at most), and a scenario's waits count once per scenario
+ * (src/pipeline/history-budget.ts): a step still refused after these gives up with
+ * `VendorRetryableError` (code `vendor_waits_exhausted`), which its Retry and then its Catch take,
+ * instead of the whole run ending past the quota without its record.
+ */
+export const MAX_VENDOR_WAITS = 8;
 /** Share of a Retry-After added at random, so runs throttled together come back spread out. */
 export const VENDOR_WAIT_JITTER = 0.2;
 
@@ -27,6 +36,8 @@ export interface VendorWait {
   readonly reservedAt?: number;
   /** `paced` only: slots reserved in a row from `reservedAt`, one per request the step sends (absent: 1). */
   readonly slots?: number;
+  /** This wait's number among the step's waits in this run (1: its first). */
+  readonly waits?: number;
 }
 
 /**
@@ -47,7 +58,10 @@ export const pacingReservationSchema = z.object({
  * wait holds no slot (no `reservedAt`); the wait's other fields pass through.
  */
 export const carriedVendorWaitSchema = z.nullable(
-  z.looseObject(z.partial(pacingReservationSchema, { reservedAt: true, slots: true }).shape),
+  z.looseObject({
+    ...z.partial(pacingReservationSchema, { reservedAt: true, slots: true }).shape,
+    waits: z.optional(z.number().check(z.int(), z.positive())),
+  }),
 );
 
 /** What a step returns instead of its result when it has to wait its turn. */
@@ -116,6 +130,31 @@ export function vendorWaitFor(err: unknown, random: () => number = Math.random):
     return { seconds: bounded(seconds), reason: 'throttled', operation: err.operation };
   }
   return null;
+}
+
+/**
+ * The wait a step that carries its waits (`carried`: its last one, null before any) returns for
+ * `err`, numbered; null when `err` is no refusal. Throws `VendorRetryableError` once the step has
+ * waited {@link MAX_VENDOR_WAITS} times in this run.
+ */
+export function nextVendorWait(
+  err: unknown,
+  carried: CarriedVendorWait | undefined,
+  random: () => number = Math.random,
+): VendorWait | null {
+  const wait = vendorWaitFor(err, random);
+  if (!wait) return null;
+  const waits = (carried?.waits ?? 0) + 1;
+  if (waits > MAX_VENDOR_WAITS) {
+    throw new VendorRetryableError(
+      failure(
+        'vendor_waits_exhausted',
+        `${wait.operation} waited its turn ${MAX_VENDOR_WAITS} times in this run and is still refused (${wait.reason}); the vendor's rate limit or the deployment's vendorRequestsPerSecond is too low for the runs at once: raise them together, or start fewer runs at once.`,
+      ),
+      { cause: err },
+    );
+  }
+  return { ...wait, waits };
 }
 
 /** True for a step result that is a wait rather than the step's own result. */

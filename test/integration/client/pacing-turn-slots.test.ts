@@ -163,27 +163,34 @@ describe('a pacing turn of a step sending several requests', () => {
     expect(log.sent).toEqual([]);
   });
 
-  it('reserves for the whole step when a request beyond its slots is refused (its next run starts over)', async () => {
+  it('takes one slot for a request beyond its slots; behind a deep queue, reserves all the run needed', async () => {
     const clock = { now: 600_000_000 };
-    const { pacer } = pacerAt(clock, 'multi-f');
+    const { pacer, log } = pacerAt(clock, 'multi-f');
     const held = { operation: 'getGeneration', reservedAt: clock.now, slots: 2 };
-    const err = await refusal(
+    // An expired URL's re-fetch and download: two requests more than the step's two slots.
+    const landing = () =>
       withPacingTurn(
         held,
         async () => {
           await pacer.acquire('getGeneration');
           await pacer.acquire('downloadArtifact');
-          await backlogUntil('multi-f', clock.now + 40_000);
-          await pacer.acquire('getGeneration'); // an expired URL's re-fetch: beyond its slots
+          await pacer.acquire('getGeneration');
+          await pacer.acquire('downloadArtifact');
         },
         clock.now,
         2,
-      ),
-    );
+      );
+    await landing(); // an idle bucket: one slot each for the two extra requests
+    expect(log.sent).toEqual(['UpdateCommand', 'UpdateCommand']);
+    expect((await pacingItemOf(dynamo, TABLE, 'multi-f')).tat).toBe(clock.now + 2_000);
+    // Behind a 40-s queue the third request is refused: the next run holds all three it needed.
+    await backlogUntil('multi-f', clock.now + 40_000);
+    const err = await refusal(landing());
     expect(err?.reservation).toEqual({
       operation: 'getGeneration',
       reservedAt: clock.now + 40_000,
-      slots: 2,
+      slots: 3,
     });
+    expect((await pacingItemOf(dynamo, TABLE, 'multi-f')).tat).toBe(clock.now + 43_000);
   });
 });

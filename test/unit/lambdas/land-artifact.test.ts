@@ -1,5 +1,6 @@
 import { context } from '../../support/lambda-env.ts';
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
@@ -21,6 +22,7 @@ import {
   RowCountMismatchError,
 } from '../../../src/landing/errors.ts';
 import { LayoutInputError } from '../../../src/landing/layout.ts';
+import { VendorPacingError } from '../../../src/client/index.ts';
 import { fakeApi } from '../../support/fake-vendor-api.ts';
 import { csvBytes, DATASET_ID, download, GENERATION_ID, generation } from '../landing/fixtures.ts';
 
@@ -52,6 +54,7 @@ beforeEach(() => {
   s3Mock.on(UploadPartCommand).resolves({ ETag: '"e"' });
   s3Mock.on(CompleteMultipartUploadCommand).resolves({});
   s3Mock.on(PutObjectCommand).resolves({});
+  s3Mock.on(AbortMultipartUploadCommand).resolves({});
 });
 afterEach(() => resetVendorClientForTests());
 
@@ -75,6 +78,49 @@ describe('land-artifact handler', () => {
       dt: '2026-05-01',
     });
     expect(JSON.stringify(out)).not.toMatch(/download|sig=/);
+  });
+
+  it('in the wait loop, returns exactly the keys and numbers the state keeps', async () => {
+    setVendorClientForTests(
+      fakeApi({
+        getGeneration: () => Promise.resolve(generation()),
+        downloadArtifact: () => Promise.resolve(download(csvBytes(3))),
+      }),
+    );
+    const out = await handler({ ...event, vendorWait: null, retryCount: 0 }, context);
+    expect(Object.keys(out).sort()).toEqual(
+      [
+        'alreadyLanded',
+        'bytes',
+        'dt',
+        'format',
+        'landedByRunId',
+        'manifestKey',
+        'outputKey',
+        'partial',
+        'rowsGenerated',
+        'rowsRequested',
+      ].sort(),
+    );
+  });
+
+  it('waits its turn when the download is refused after the upload began: the upload is aborted, nothing lands', async () => {
+    const reservation = { operation: 'downloadArtifact', reservedAt: 1_800_000_000_000, slots: 3 };
+    setVendorClientForTests(
+      fakeApi({
+        getGeneration: () => Promise.resolve(generation()),
+        downloadArtifact: () => Promise.reject(new VendorPacingError('downloadArtifact', 30, reservation)),
+      }),
+    );
+    const out = await handler({ ...event, vendorWait: null, retryCount: 0 }, context);
+    expect(out).toEqual({ vendorWait: { seconds: 30, reason: 'paced', ...reservation, waits: 1 } });
+    expect(s3Mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(1);
+    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+    expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    // An execution on the definition before the wait loop (no vendorWait) gets its Retry's error.
+    const err = (await handler(event, context).catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe('VendorPacedError');
   });
 
   it('rejects bad input with InputValidationError naming the field', async () => {

@@ -19,7 +19,7 @@ type Event = typeof input & { readonly scenarios?: string[] };
 /** The handler's output for `event` (as the state machine passes it), failing the test on a wait. */
 async function run(event: Event) {
   const out = await handler({ ...event, maxConcurrency: 4, vendorWait: null, retryCount: 0 }, context);
-  if ('vendorWait' in out) throw new Error(`unexpected wait: ${JSON.stringify(out)}`);
+  if (!('pending' in out)) throw new Error(`unexpected output: ${JSON.stringify(out)}`);
   expect(out.maxConcurrency).toBe(4);
   return { scenarios: out.pending };
 }
@@ -252,7 +252,7 @@ describe('resolve-scenarios handler', () => {
     );
     const out = await handler({ ...input, maxConcurrency: 4, vendorWait: null, retryCount: 0 }, context);
     expect(out).toEqual({
-      vendorWait: { seconds: 42, reason: 'paced', ...reservation },
+      vendorWait: { seconds: 42, reason: 'paced', ...reservation, waits: 1 },
     });
     expect(turns).toEqual([2]);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
@@ -270,5 +270,21 @@ describe('resolve-scenarios handler', () => {
     const next = await handler({ ...input, maxConcurrency: 4, vendorWait, retryCount: 0 }, context);
     expect(next).toMatchObject({ maxConcurrency: 4, pending: [{}, {}] });
     expect(turns[1]).toEqual(reservation);
+  });
+
+  it('answers an execution started on the definition before the wait loop as that definition expects', async () => {
+    scenarioFile(twoScenarios);
+    // No maxConcurrency, no vendorWait: the whole result, whose `scenarios` its ResultSelector reads.
+    const out = await handler(input, context);
+    expect(out).toMatchObject({ scenarios: [{}, {}], source: expect.any(String) });
+    // A pacing refusal is that definition's VendorPacedError (its Retry), not a wait it cannot take.
+    setVendorClientForTests(
+      fakeApi({
+        getDataset: () => Promise.reject(new VendorPacingError('getDataset', 42)),
+        getDatasetSchema: () => Promise.resolve(schema),
+      }),
+    );
+    const err = (await handler(input, context).catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe('VendorPacedError');
   });
 });

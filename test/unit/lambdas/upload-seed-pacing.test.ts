@@ -137,7 +137,7 @@ describe('upload-seed in the shared pacing', () => {
       seedContent: { identity: seedIdentity(seed), sha256: SHA256, reusable: false },
     });
     expect(Object.keys(first.vendorWait).sort()).toEqual(
-      ['operation', 'reason', 'reservedAt', 'seconds', 'seedContent'].sort(),
+      ['operation', 'reason', 'reservedAt', 'seconds', 'seedContent', 'waits'].sort(),
     );
     expect(JSON.stringify(first)).not.toContain(SEED_BYTES.trim());
     expect(seedReads()).toBe(1);

@@ -16,6 +16,7 @@ import {
   type WaitCycles,
 } from '../../../src/pipeline/history-budget.ts';
 import { GENERATION_POLL_POLICY, TRAINING_POLL_POLICY } from '../../../src/pipeline/polling.ts';
+import { MAX_VENDOR_WAITS } from '../../../src/pipeline/vendor-wait.ts';
 
 type Definition = { States: Record<string, AslStateLike> };
 const definitionOf = (name: 'ingest' | 'generate'): Definition =>
@@ -38,6 +39,15 @@ describe.each(['ingest', 'generate'] as const)('%s run history', (name) => {
   it(`stays under ${HISTORY_EVENT_QUOTA} events at ${MAX_SCENARIOS} scenarios with every paced step's Retry exhausted`, () => {
     const events = runHistoryEvents(definition, MAX_SCENARIOS, usualJobs);
     expect(events).toBeLessThan(HISTORY_EVENT_QUOTA);
+  });
+
+  it(`stays under the quota at ${MAX_SCENARIOS} scenarios with every step waiting its turn as often as it may`, () => {
+    const mostWaits: WaitCycles = (wait) =>
+      wait.startsWith('WaitForVendorTo') ? MAX_VENDOR_WAITS : usualJobs(wait);
+    expect(runHistoryEvents(definition, MAX_SCENARIOS, mostWaits)).toBeLessThan(HISTORY_EVENT_QUOTA);
+    // Two more waits per step would not fit: the cap is what keeps the run within it.
+    const twoMore: WaitCycles = (wait) => mostWaits(wait) + (wait.startsWith('WaitForVendorTo') ? 2 : 0);
+    expect(runHistoryEvents(definition, MAX_SCENARIOS, twoMore)).toBeGreaterThan(HISTORY_EVENT_QUOTA);
   });
 
   it('counts the paced Retry of the steps without a wait loop only', () => {

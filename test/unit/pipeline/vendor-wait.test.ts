@@ -6,6 +6,8 @@ import { currentPacingTurn } from '../../../src/client/pacing-reservation.ts';
 import {
   MAX_VENDOR_WAIT_SECONDS,
   inPacingTurn,
+  MAX_VENDOR_WAITS,
+  nextVendorWait,
   isVendorWait,
   stepResultSchema,
   vendorWaitFor,
@@ -92,5 +94,30 @@ describe('inPacingTurn', () => {
   });
   it('runs outside any turn for a caller that cannot carry a wait', async () => {
     expect(await turnOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('nextVendorWait', () => {
+  const refused = new VendorPacingError('createGeneration', 4, {
+    operation: 'createGeneration',
+    reservedAt: 9_000,
+  });
+  it('numbers the waits of a step in its run, from the one its input carries', () => {
+    expect(nextVendorWait(refused, null)).toMatchObject({ reason: 'paced', reservedAt: 9_000, waits: 1 });
+    expect(nextVendorWait(refused, { operation: 'createGeneration', waits: 3 })?.waits).toBe(4);
+    expect(nextVendorWait(new Error('not a refusal'), null)).toBeNull();
+  });
+  it(`gives up after ${MAX_VENDOR_WAITS} waits with a retryable error its Catch records`, () => {
+    const carried = { operation: 'createGeneration', waits: MAX_VENDOR_WAITS };
+    const err = (() => {
+      try {
+        return nextVendorWait(refused, carried);
+      } catch (e) {
+        return e as Error;
+      }
+    })() as Error;
+    expect(err.name).toBe('VendorRetryableError');
+    expect(JSON.parse(err.message)).toMatchObject({ code: 'vendor_waits_exhausted' });
+    expect(JSON.parse(err.message).detail).toMatch(/vendorRequestsPerSecond/);
   });
 });
