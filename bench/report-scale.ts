@@ -139,8 +139,32 @@ function floorNote(floorResult: BenchResult<ScaleData>, ratePerSecond: number): 
     (floor.concurrentInvocations
       ? ` (at most ${floor.concurrentInvocations} function invocations at once)`
       : '') +
-    `, on ${floorResult.machine.cpus} cores shared with other work. A wall time within ` +
-    `${SCALE_TARGETS.maxWallOverIdeal}× of the ideal cannot be measured on a stack whose own floor is above it.`
+    `, on ${floorResult.machine.cpus} cores shared with other work.` +
+    (floor.wallSeconds / floorIdeal > SCALE_TARGETS.maxWallOverIdeal
+      ? ` A wall time within ${SCALE_TARGETS.maxWallOverIdeal}× of the ideal cannot be measured on a stack whose own floor is above it.`
+      : '')
+  );
+}
+
+/**
+ * What the paced run's AWS calls cost on this stack beside the floor's, when both were counted:
+ * moto serves them one at a time, so calls the pacing adds (its conditional takes, a step's re-run
+ * after its wait) are wall time here, where DynamoDB on AWS serves them in parallel.
+ */
+function pacedCallsNote(paced: ScaleData, floor: ScaleData): string {
+  if (paced.awsCalls === undefined || floor.awsCalls === undefined || floor.wallSeconds <= 0) return '';
+  const pacedPerRun = paced.awsCalls / paced.seeds;
+  const floorPerRun = floor.awsCalls / floor.seeds;
+  const floorRate = floor.awsCalls / floor.wallSeconds;
+  const pacedRate = paced.awsCalls / Math.max(1, paced.wallSeconds);
+  const extraSeconds = ((pacedPerRun - floorPerRun) * paced.seeds) / floorRate;
+  return (
+    ` Both runs kept moto busy (${fmt(pacedRate, 0)} and ${fmt(floorRate, 0)} calls/s): the paced runs made ` +
+    `${fmt(pacedPerRun, 1)} AWS calls each against the floor's ${fmt(floorPerRun, 1)} (the pacing's conditional ` +
+    `takes and the steps' re-runs after their waits), about ${fmt(extraSeconds, 0)} s of moto's time for ${paced.seeds} runs; ` +
+    `the pacing's own rate, ${paced.pacing ? `${paced.pacing.requestsPerSecond}/s for a ${paced.ratePerSecond}/s limit` : 'off'}, ` +
+    `adds ${fmt(paced.pacing ? paced.ratePerSecond / paced.pacing.requestsPerSecond : 1)}×. On AWS each invocation and ` +
+    `DynamoDB request runs in parallel; here one moto serves them in turn.`
   );
 }
 
@@ -158,8 +182,10 @@ function scaleLimits(d: ScaleData, extras: ScaleExtras): string {
   const floorResult =
     extras.targetFloor && extras.targetFloor.data.seeds === judged.seeds ? extras.targetFloor : extras.floor;
   const floor = floorResult?.data;
-  if (floorResult && floor && floor.acceptedVendorCalls > 0)
+  if (floorResult && floor && floor.acceptedVendorCalls > 0) {
     parts.push(floorNote(floorResult, judged.ratePerSecond));
+    if (judged.pacing && floor.seeds === judged.seeds) parts.push(pacedCallsNote(judged, floor));
+  }
   if (
     judged.pacing &&
     !judged.stoppedAfterSeconds &&

@@ -130,6 +130,19 @@ describe('BENCHMARKS.md scale rows', () => {
       /The local stack alone \(1000 seeds .*took 420 s, 1\.4× the 30\/s ideal for its 9000 calls: .*\(56000 calls, 56 per run \(DynamoDB:UpdateItem 16, DynamoDB:GetItem 10, S3:GetObject 8, …\), 133\/s\).*at most 32 function invocations at once/,
     );
     expect(wall!.limitedBy).toContain("Paced, 1000 seeds took 450 s against the floor's 420 s for 1000");
+    expect(wall!.limitedBy).toContain('cannot be measured on a stack whose own floor is above it');
+    expect(wall!.limitedBy).toContain(
+      "Both runs kept moto busy (200 and 133 calls/s): the paced runs made 90 AWS calls each against the floor's 56",
+    );
+    expect(wall!.limitedBy).toContain("about 255 s of moto's time for 1000 runs");
+    // A floor within the target: the paced run's own cost is what it states, not a floor above it.
+    const lowFloor = { ...targetFloor, wallSeconds: 320 };
+    const [lowWall] = checkTargets({
+      ...withExtras,
+      scaleExtras: { ...withExtras.scaleExtras, targetFloor: envelope('scale-floor-1000', lowFloor) },
+    }).filter((c) => c.target.startsWith('Scale'));
+    expect(lowWall!.limitedBy).not.toContain('cannot be measured');
+    expect(lowWall!.limitedBy).toContain('took 320 s, 1.07× the 30/s ideal');
     // Few 429s and a finished run at the target size: that row is met.
     expect(refused).toMatchObject({ verdict: 'met' });
     const md = renderBenchmarks(withExtras);
