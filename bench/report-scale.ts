@@ -159,7 +159,7 @@ function pacedCallsNote(paced: ScaleData, floor: ScaleData): string {
   const pacedRate = paced.awsCalls / Math.max(1, paced.wallSeconds);
   const extraSeconds = ((pacedPerRun - floorPerRun) * paced.seeds) / floorRate;
   return (
-    ` Both runs kept moto busy (${fmt(pacedRate, 0)} and ${fmt(floorRate, 0)} calls/s): the paced runs made ` +
+    `Both runs kept moto busy (${fmt(pacedRate, 0)} and ${fmt(floorRate, 0)} calls/s): the paced runs made ` +
     `${fmt(pacedPerRun, 1)} AWS calls each against the floor's ${fmt(floorPerRun, 1)} (the pacing's conditional ` +
     `takes and the steps' re-runs after their waits), about ${fmt(extraSeconds, 0)} s of moto's time for ${paced.seeds} runs; ` +
     `the pacing's own rate, ${paced.pacing ? `${paced.pacing.requestsPerSecond}/s for a ${paced.ratePerSecond}/s limit` : 'off'}, ` +
