@@ -35,19 +35,23 @@ describe('Query on the local moto', () => {
     for (const sk of ['SCENARIO#3', 'RUN', 'SCENARIO#1', 'SCENARIO#2', 'EVENTS']) await put('RUN#b', sk);
 
     const all = await query('RUN#b');
-    expect(all.Items?.map((i) => i['value'])).toEqual([
+    expect(all.Items?.map((i) => String(i['value']))).toEqual([
       'RUN#b/SCENARIO#1',
       'RUN#b/SCENARIO#2',
       'RUN#b/SCENARIO#3',
     ]);
     const newestFirst = await query('RUN#b', { ScanIndexForward: false });
-    expect(newestFirst.Items?.map((i) => i['sk'])).toEqual(['SCENARIO#3', 'SCENARIO#2', 'SCENARIO#1']);
+    expect(newestFirst.Items?.map((i) => String(i['sk']))).toEqual([
+      'SCENARIO#3',
+      'SCENARIO#2',
+      'SCENARIO#1',
+    ]);
 
     const first = await query('RUN#b', { Limit: 2 });
-    expect(first.Items?.map((i) => i['sk'])).toEqual(['SCENARIO#1', 'SCENARIO#2']);
+    expect(first.Items?.map((i) => String(i['sk']))).toEqual(['SCENARIO#1', 'SCENARIO#2']);
     expect(first.LastEvaluatedKey).toEqual({ pk: 'RUN#b', sk: 'SCENARIO#2' });
     const rest = await query('RUN#b', { Limit: 2, ExclusiveStartKey: first.LastEvaluatedKey });
-    expect(rest.Items?.map((i) => i['sk'])).toEqual(['SCENARIO#3']);
+    expect(rest.Items?.map((i) => String(i['sk']))).toEqual(['SCENARIO#3']);
 
     expect((await query('RUN#none')).Items).toEqual([]);
     const exact = await local.dynamo.send(
@@ -57,6 +61,6 @@ describe('Query on the local moto', () => {
         ExpressionAttributeValues: { ':pk': 'FEED#x' },
       }),
     );
-    expect(exact.Items?.map((i) => i['sk'])).toEqual(['RUN', 'SCENARIO#1', 'SCENARIO#2']);
+    expect(exact.Items?.map((i) => String(i['sk']))).toEqual(['RUN', 'SCENARIO#1', 'SCENARIO#2']);
   });
 });
