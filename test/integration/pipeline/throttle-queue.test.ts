@@ -15,7 +15,7 @@ import { handler as uploadSeedHandler } from '../../../lambdas/upload-seed.ts';
 import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbPacer, PACING_SORT_KEY, RESERVATION_GRACE_MS } from '../../../src/client/index.ts';
 import type { LocalHandler } from '../../../src/local/runner-types.ts';
-import type { ExecutionResult, HistoryEvent } from '../../../src/local/runner.ts';
+import type { ExecutionResult, HistoryEvent, SeedDrop } from '../../../src/local/runner.ts';
 import { LocalPipelineRunner } from '../../../src/local/runner.ts';
 import {
   exampleSeedCsv,
@@ -45,6 +45,26 @@ function waitsOf(execution: ExecutionResult, state: string, path: 'dataset' | 'g
 
 function stateName(event: HistoryEvent): string | undefined {
   return (event['state'] as { name?: string } | undefined)?.name;
+}
+
+/**
+ * Runs `drops` on `runner` (its environment sets the pacing) with fresh vendor clients, expecting
+ * every run to succeed; then clears what the runner left in the process's environment.
+ */
+async function runPaced(runner: LocalPipelineRunner, drops: readonly SeedDrop[]): Promise<ExecutionResult[]> {
+  const { resetVendorClientForTests } = await import('../../../lambdas/commons/vendor.ts');
+  resetVendorClientForTests();
+  try {
+    const results = await Promise.all(drops.map((drop) => runner.runSeedDrop(drop)));
+    return results.map(({ execution }) => {
+      expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
+      return execution!;
+    });
+  } finally {
+    delete process.env['VENDOR_REQUESTS_PER_SECOND'];
+    delete process.env['VENDOR_REQUEST_BURST'];
+    resetVendorClientForTests();
+  }
 }
 
 function retriesOf(execution: ExecutionResult, state: string): number {
@@ -123,34 +143,23 @@ describe('shared pacing across concurrent runs', () => {
         h.putSeed(`paced-${i}`, 'seed.csv', `${exampleSeedCsv(60)}Value,North,${20 + i},${i}.5\n`),
       ),
     );
-    const { resetVendorClientForTests } = await import('../../../lambdas/commons/vendor.ts');
-    resetVendorClientForTests();
-    try {
-      const results = await Promise.all(drops.map((drop) => runner.runSeedDrop(drop)));
-      for (const { execution } of results) {
-        expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
-      }
-      // Paced at half the vendor's limit, no request of the four runs was refused.
-      expect(h.simulator.counters().faults['rate'] ?? 0).toBe(0);
-      expect(h.simulator.counters().duplicateWork).toBe(0);
-      // Four uploads at once at 2/s: the later ones reserve their slots and wait for them.
-      const reserving = observed.filter((call) => call.reserved !== null);
-      expect(reserving.length).toBeGreaterThan(0);
-      for (const call of reserving) expect(call.takes).toBe(1);
-      // A step that comes back on time for its reservation sends without taking a second slot.
-      const onTime = observed.filter(
-        (call) =>
-          call.held !== null && !call.retryCount && call.startedAt - call.held <= RESERVATION_GRACE_MS - 50,
-      );
-      expect(onTime.length).toBeGreaterThan(0);
-      for (const call of onTime) {
-        expect(call.takes, JSON.stringify(call)).toBe(0);
-        expect(call.reserved).toBeNull();
-      }
-    } finally {
-      delete process.env['VENDOR_REQUESTS_PER_SECOND'];
-      delete process.env['VENDOR_REQUEST_BURST'];
-      resetVendorClientForTests();
+    await runPaced(runner, drops);
+    // Paced at half the vendor's limit, no request of the four runs was refused.
+    expect(h.simulator.counters().faults['rate'] ?? 0).toBe(0);
+    expect(h.simulator.counters().duplicateWork).toBe(0);
+    // Four uploads at once at 2/s: the later ones reserve their slots and wait for them.
+    const reserving = observed.filter((call) => call.reserved !== null);
+    expect(reserving.length).toBeGreaterThan(0);
+    for (const call of reserving) expect(call.takes).toBe(1);
+    // A step that comes back on time for its reservation sends without taking a second slot.
+    const onTime = observed.filter(
+      (call) =>
+        call.held !== null && !call.retryCount && call.startedAt - call.held <= RESERVATION_GRACE_MS - 50,
+    );
+    expect(onTime.length).toBeGreaterThan(0);
+    for (const call of onTime) {
+      expect(call.takes, JSON.stringify(call)).toBe(0);
+      expect(call.reserved).toBeNull();
     }
   });
 });
@@ -195,32 +204,25 @@ describe('steps that send several vendor requests, behind a deep pacing queue', 
       iam: h.environment.iam,
     });
     const drop = await h.putSeed('paced-reads', 'seed.csv', exampleSeedCsv(80));
-    const { resetVendorClientForTests } = await import('../../../lambdas/commons/vendor.ts');
-    resetVendorClientForTests();
-    try {
-      const { execution } = await runner.runSeedDrop(drop);
-      expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
-      for (const [step, wait] of [
-        ['ResolveScenarios', 'WaitForVendorToResolve'],
-        ['LandArtifact', 'WaitForVendorToLand'],
-      ] as const) {
-        const runs = observed.filter((call) => call.functionName.includes(step));
-        // Refused once (one take, reserving a slot for each request), then sent on them (no take).
-        expect(
-          runs.map((call) => call.takes),
-          step,
-        ).toEqual([1, 0]);
-        expect(runs[0]!.reserved, step).not.toBeNull();
-        expect(runs[1]!.held, step).toBe(runs[0]!.reserved);
-        expect(retriesOf(execution!, step), step).toBe(0);
-        const entered = execution!.events.filter((e) => e.type === 'StateEntered' && stateName(e) === wait);
-        expect(entered, wait).toHaveLength(1);
-      }
-      expect(h.simulator.counters().duplicateWork).toBe(0);
-      expect(await h.feedKeys('paced-reads')).toHaveLength(1);
-    } finally {
-      resetVendorClientForTests();
+    const execution = (await runPaced(runner, [drop]))[0]!;
+    for (const [step, wait] of [
+      ['ResolveScenarios', 'WaitForVendorToResolve'],
+      ['LandArtifact', 'WaitForVendorToLand'],
+    ] as const) {
+      const runs = observed.filter((call) => call.functionName.includes(step));
+      // Refused once (one take, reserving a slot for each request), then sent on them (no take).
+      expect(
+        runs.map((call) => call.takes),
+        step,
+      ).toEqual([1, 0]);
+      expect(runs[0]!.reserved, step).not.toBeNull();
+      expect(runs[1]!.held, step).toBe(runs[0]!.reserved);
+      expect(retriesOf(execution, step), step).toBe(0);
+      const entered = execution.events.filter((e) => e.type === 'StateEntered' && stateName(e) === wait);
+      expect(entered, wait).toHaveLength(1);
     }
+    expect(h.simulator.counters().duplicateWork).toBe(0);
+    expect(await h.feedKeys('paced-reads')).toHaveLength(1);
   });
 });
 
@@ -261,28 +263,19 @@ describe('a Retry of a step that held a reservation', () => {
     });
     for (let i = 0; i < 6; i += 1) await pacer.acquire('getDatasetSchema');
     const drop = await h.putSeed('paced-retry', 'seed.csv', exampleSeedCsv(40));
-    const { resetVendorClientForTests } = await import('../../../lambdas/commons/vendor.ts');
-    resetVendorClientForTests();
-    try {
-      const { execution } = await runner.runSeedDrop(drop);
-      expect(execution?.status, execution?.cause ?? '').toBe('SUCCEEDED');
-      expect(retriesOf(execution!, 'UploadSeed')).toBe(1);
-      const uploads = observed.filter((call) => call.functionName.endsWith('UploadSeed'));
-      const [reserving, onSlot, retried] = uploads;
-      expect(uploads, JSON.stringify(uploads)).toHaveLength(3);
-      expect(reserving).toMatchObject({ held: null, takes: 1, retryCount: 0 });
-      expect(reserving!.reserved).not.toBeNull();
-      // The attempt on the slot took nothing; its Retry, within the grace of the same slot, took one.
-      expect(onSlot).toMatchObject({ held: reserving!.reserved, takes: 0, retryCount: 0 });
-      expect(retried).toMatchObject({ held: reserving!.reserved, retryCount: 1, takes: 1 });
-      expect(retried!.startedAt - retried!.held!).toBeLessThanOrEqual(RESERVATION_GRACE_MS);
-      expect(h.simulator.counters().trainings).toBe(1);
-      expect(h.simulator.counters().duplicateWork).toBe(0);
-    } finally {
-      delete process.env['VENDOR_REQUESTS_PER_SECOND'];
-      delete process.env['VENDOR_REQUEST_BURST'];
-      resetVendorClientForTests();
-    }
+    const execution = (await runPaced(runner, [drop]))[0]!;
+    expect(retriesOf(execution, 'UploadSeed')).toBe(1);
+    const uploads = observed.filter((call) => call.functionName.endsWith('UploadSeed'));
+    const [reserving, onSlot, retried] = uploads;
+    expect(uploads, JSON.stringify(uploads)).toHaveLength(3);
+    expect(reserving).toMatchObject({ held: null, takes: 1, retryCount: 0 });
+    expect(reserving!.reserved).not.toBeNull();
+    // The attempt on the slot took nothing; its Retry, within the grace of the same slot, took one.
+    expect(onSlot).toMatchObject({ held: reserving!.reserved, takes: 0, retryCount: 0 });
+    expect(retried).toMatchObject({ held: reserving!.reserved, retryCount: 1, takes: 1 });
+    expect(retried!.startedAt - retried!.held!).toBeLessThanOrEqual(RESERVATION_GRACE_MS);
+    expect(h.simulator.counters().trainings).toBe(1);
+    expect(h.simulator.counters().duplicateWork).toBe(0);
   });
 });
 
